@@ -1,0 +1,41 @@
+//! Server functions, grouped by resource. Each is a thin adapter: find out who is asking,
+//! call the [`port::Portal`] the server provides, and return a view or an [`AppError`].
+
+pub mod overview;
+#[cfg(feature = "ssr")]
+pub mod port;
+pub mod session;
+pub mod staff;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    //! What every server function needs: the portal and the signed-in viewer.
+    use super::port::Portal;
+    use crate::error::AppError;
+    use crate::model::Viewer;
+    use leptos::prelude::use_context;
+    use std::sync::Arc;
+
+    /// The portal the server provided through context.
+    pub fn portal() -> Result<Arc<dyn Portal>, AppError> {
+        use_context::<Arc<dyn Portal>>().ok_or_else(|| {
+            tracing::error!("BUG: no Portal in the Leptos context");
+            AppError::Internal {
+                reference: "no-portal".into(),
+            }
+        })
+    }
+
+    /// The signed-in viewer, put into request extensions by the server's session layer.
+    pub async fn viewer() -> Result<Option<Viewer>, AppError> {
+        let axum::Extension(viewer) = leptos_axum::extract::<axum::Extension<Option<Viewer>>>()
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "BUG: no viewer extension on the request");
+                AppError::Internal {
+                    reference: "no-viewer".into(),
+                }
+            })?;
+        Ok(viewer)
+    }
+}

@@ -1,0 +1,29 @@
+//! The one seam between the user interface and the server: the server crate implements
+//! [`Portal`] over its domain services and provides it through Leptos context.
+
+use crate::error::AppError;
+use crate::model::{
+    DemoIdentity, HistoryCursor, HistoryPage, OwnerId, OwnerOverview, StaffHome, StaffId,
+};
+use async_trait::async_trait;
+
+/// Everything the pages ask of the server. Every method takes the identity it acts for;
+/// the implementation scopes every query to that identity.
+#[async_trait]
+pub trait Portal: Send + Sync + 'static {
+    /// The owner's overview: pending requests, active grants, recent accesses.
+    async fn owner_overview(&self, owner: OwnerId) -> Result<OwnerOverview, AppError>;
+
+    /// One page of the owner's access history, newest first.
+    async fn owner_history(
+        &self,
+        owner: OwnerId,
+        cursor: Option<HistoryCursor>,
+    ) -> Result<HistoryPage, AppError>;
+
+    /// The staff console's home page.
+    async fn staff_home(&self, staff: StaffId) -> Result<StaffHome, AppError>;
+
+    /// The identities offered by the demo sign-in page; `NotFound` when it is switched off.
+    async fn demo_identities(&self) -> Result<Vec<DemoIdentity>, AppError>;
+}

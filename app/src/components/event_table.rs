@@ -1,0 +1,62 @@
+//! A table of access events, readable on a phone (each row becomes a card on narrow screens).
+
+use super::format::{date_time, iso};
+use crate::model::{Decision, EventView};
+use leptos::prelude::*;
+
+/// The events, newest first, with a caption naming what they are.
+#[component]
+pub fn EventTable(events: Vec<EventView>, caption: &'static str) -> impl IntoView {
+    if events.is_empty() {
+        return view! { <p class="empty">"No accesses to show."</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="events">
+                <caption>{caption}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"When"</th>
+                        <th scope="col">"Who"</th>
+                        <th scope="col">"What"</th>
+                        <th scope="col">"Result"</th>
+                        <th scope="col">"Log entry"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {events.into_iter().map(|e| view! { <EventRow event=e/> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn EventRow(event: EventView) -> impl IntoView {
+    let who = match (&event.agent_pseudonym, event.agent_role) {
+        (Some(p), Some(r)) => format!("{p} ({})", r.label()),
+        (Some(p), None) => p.clone(),
+        _ => "The mail system".to_string(),
+    };
+    let (result_class, result_label) = match event.decision {
+        Decision::Allowed => ("decision decision-allowed", "Allowed"),
+        Decision::Denied => ("decision decision-denied", "Denied"),
+    };
+    view! {
+        <tr>
+            <td data-label="When"><time datetime=iso(event.occurred_at)>{date_time(event.occurred_at)}</time></td>
+            <td data-label="Who">{who}</td>
+            <td data-label="What">
+                <span class="action">{event.action.replace('_', " ")}</span>
+                <span class="scope">{format!(" — {}", event.scope.plain_words())}</span>
+                <span class="mailbox">{event.mailbox}</span>
+            </td>
+            <td data-label="Result">
+                <span class=result_class>{result_label}</span>
+                <span class="reason">{event.reason}</span>
+            </td>
+            <td data-label="Log entry">{format!("#{}", event.seq)}</td>
+        </tr>
+    }
+}

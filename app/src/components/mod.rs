@@ -1,0 +1,7 @@
+//! Reusable views.
+
+pub mod error_view;
+pub mod event_table;
+pub mod format;
+pub mod request_card;
+pub mod status_badge;

@@ -1,0 +1,48 @@
+//! One access request in plain words: who, what, why, for how long.
+
+use super::format::{date_time, duration_minutes, iso, sentence_list};
+use super::status_badge::StatusBadge;
+use crate::model::{AccessRequestStatus, RequestView};
+use leptos::prelude::*;
+
+/// A request as a card; `show_mailbox` when the viewer may have several mailboxes.
+#[component]
+pub fn RequestCard(
+    request: RequestView,
+    #[prop(optional)] agent_name: Option<String>,
+) -> impl IntoView {
+    let what: Vec<&str> = request.scopes.iter().map(|s| s.plain_words()).collect();
+    let when = match request.status {
+        AccessRequestStatus::Pending => Some(("Decide by", request.expires_at)),
+        AccessRequestStatus::Approved => request.grant_ends_at.map(|t| ("Access ends", t)),
+        _ => None,
+    };
+    view! {
+        <article class="request-card" aria-label=format!("Request from {}", request.agent_pseudonym)>
+            <header>
+                <StatusBadge status=request.status/>
+                <h3>
+                    {request.agent_pseudonym.clone()}
+                    <span class="role">{format!(" · {}", request.agent_role.label())}</span>
+                    {agent_name.map(|n| view! { <span class="staff-name">{format!(" · {n}")}</span> })}
+                </h3>
+            </header>
+            <dl>
+                <dt>"Mailbox"</dt>
+                <dd>{request.mailbox.clone()}</dd>
+                <dt>"Wants to"</dt>
+                <dd>{sentence_list(&what)}</dd>
+                <dt>"Why"</dt>
+                <dd>
+                    {request.justification_code.plain_words()}
+                    {(!request.justification_text.is_empty()).then(|| format!(": “{}”", request.justification_text))}
+                </dd>
+                {request.ticket.clone().map(|t| view! { <dt>"Ticket"</dt><dd>{t}</dd> })}
+                <dt>"For"</dt>
+                <dd>{duration_minutes(request.duration_minutes)}</dd>
+                {when.map(|(label, t)| view! { <dt>{label}</dt><dd><time datetime=iso(t)>{date_time(t)}</time></dd> })}
+                {request.decision_reason.clone().map(|r| view! { <dt>"Reason given"</dt><dd>{r}</dd> })}
+            </dl>
+        </article>
+    }
+}

@@ -1,0 +1,71 @@
+//! `AppError`: the only error a page or a server function shows. Every variant is safe to
+//! show to the person at the keyboard; causes are logged on the server, once, and an
+//! unexpected failure only shows a reference the operator can look up.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// A user-safe error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Nobody is signed in.
+    #[error("Please sign in to see this page.")]
+    Unauthorized,
+    /// Signed in, but this is not theirs to see or do.
+    #[error("You do not have access to this page.")]
+    Forbidden,
+    /// Nothing with that id exists for this person.
+    #[error("We could not find that. It may have been removed, or the link may be wrong.")]
+    NotFound,
+    /// The input was not acceptable; the message says what to change.
+    #[error("{0}")]
+    Invalid(String),
+    /// Somebody else got there first (for example, the request was already decided).
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many attempts.
+    #[error("Too many attempts. Wait a minute and try again.")]
+    RateLimited,
+    /// Something failed on our side; `reference` finds the cause in the server log.
+    #[error("Something went wrong on our side. Please try again; if it keeps happening, quote reference {reference}.")]
+    Internal {
+        /// An id that appears in the server log next to the cause.
+        reference: String,
+    },
+    /// The page could not reach the server (the network or the server is down).
+    #[error("We could not reach Glassbox. Check your connection and try again.")]
+    Unreachable,
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(_) => AppError::Unreachable,
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                AppError::Invalid("The form was incomplete. Reload the page and try again.".into())
+            }
+            _ => AppError::Internal {
+                reference: "server-fn".into(),
+            },
+        }
+    }
+}
+
+impl AppError {
+    /// The HTTP status a page showing this error should have.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Unauthorized => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Invalid(_) => 400,
+            AppError::Conflict(_) => 409,
+            AppError::RateLimited => 429,
+            AppError::Internal { .. } => 500,
+            AppError::Unreachable => 503,
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Glassbox's user interface: pages, components, server-function declarations and the view
+//! types they exchange. Compiled twice: with `ssr` into the server, with `hydrate` to WASM
+//! for the browser. It never touches the database: server functions go through
+//! [`api::port::Portal`], which the server crate implements.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+
+use api::session::whoami;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+use model::Viewer;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    provide_csp_nonce();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Hands the per-request CSP nonce (set by the server's security-header middleware) to
+/// Leptos, which puts it on the hydration script.
+#[cfg(feature = "ssr")]
+fn provide_csp_nonce() {
+    if let Some(parts) = use_context::<axum::http::request::Parts>() {
+        if let Some(nonce) = parts.extensions.get::<model::CspNonce>() {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0.clone()));
+        }
+    }
+}
+
+/// The application: header, routes, footer.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Set only in the browser once hydration has run: tests and styles can tell a live page
+    // from a server-rendered one.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Link rel="stylesheet" href="/pkg/glassbox.css"/>
+        <Meta name="description" content="Glassbox shows mailbox owners every staff access to their mailbox."/>
+        <Title text="Glassbox"/>
+        <Router>
+            <div class="page" data-hydrated=move || hydrated.get().then_some("true")>
+                <a class="skip-link" href="#main">"Skip to content"</a>
+                <SiteHeader/>
+                <main id="main" tabindex="-1">
+                    <Routes fallback=pages::not_found::NotFoundPage>
+                        <Route path=path!("") view=pages::landing::LandingPage/>
+                        <Route path=path!("/auth/demo") view=pages::sign_in::DemoSignInPage ssr=SsrMode::Async/>
+                        <Route path=path!("/me") view=pages::overview::OverviewPage ssr=SsrMode::Async/>
+                        <Route path=path!("/me/history") view=pages::history::HistoryPage ssr=SsrMode::Async/>
+                        <Route path=path!("/staff") view=pages::staff::StaffConsolePage ssr=SsrMode::Async/>
+                    </Routes>
+                </main>
+                <footer class="site-footer">
+                    <p>"Glassbox — account access transparency. Every access recorded; nothing without consent."</p>
+                </footer>
+            </div>
+        </Router>
+    }
+}
+
+#[component]
+fn SiteHeader() -> impl IntoView {
+    let viewer = Resource::new(|| (), |_| whoami());
+    view! {
+        <header class="site-header">
+            <a class="brand" href="/">"Glassbox"</a>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let who = viewer.await.ok().flatten();
+                    view! { <SiteNav viewer=who/> }
+                })}
+            </Suspense>
+        </header>
+    }
+}
+
+#[component]
+fn SiteNav(viewer: Option<Viewer>) -> impl IntoView {
+    let links = match &viewer {
+        Some(Viewer::Owner { .. }) => view! {
+            <li><a href="/me">"Overview"</a></li>
+            <li><a href="/me/history">"Access history"</a></li>
+        }
+        .into_any(),
+        Some(Viewer::Staff { .. }) => {
+            view! { <li><a href="/staff">"Staff console"</a></li> }.into_any()
+        }
+        None => view! { <li><a href="/auth/demo">"Sign in"</a></li> }.into_any(),
+    };
+    let account = viewer.map(|v| {
+        view! {
+            <span class="who">{format!("Signed in as {}", v.display_name())}</span>
+            <form method="post" action="/auth/logout" class="inline">
+                <button type="submit" class="link-button">"Sign out"</button>
+            </form>
+        }
+    });
+    view! {
+        <nav aria-label="Main">
+            <ul>{links}</ul>
+        </nav>
+        <div class="account">{account}</div>
+    }
+}
+
+/// The browser entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,21 @@
+//! The shared vocabulary of Glassbox: typed ids, states and the view types that cross the
+//! wire between the server and the browser. Nothing here does I/O, and nothing here knows
+//! about the database; the server maps its rows into these types.
+
+mod ids;
+mod views;
+mod vocabulary;
+
+pub use ids::{EventSeq, IncidentId, MailboxId, OwnerId, RequestId, StaffId};
+pub use views::{
+    DemoIdentity, EventView, HistoryCursor, HistoryPage, OwnerOverview, RequestView, StaffHome,
+    StaffRequestView, Viewer,
+};
+pub use vocabulary::{
+    AccessRequestStatus, Decision, JustificationCode, ParseVocabularyError, Scope, StaffRole,
+};
+
+/// A per-request Content-Security-Policy nonce, put into request extensions by the server so
+/// that the hydration script can carry it.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);

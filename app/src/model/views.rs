@@ -1,0 +1,248 @@
+//! View types: what a page shows, already scoped to the person looking at it.
+
+use super::{
+    AccessRequestStatus, Decision, EventSeq, JustificationCode, OwnerId, RequestId, Scope, StaffId,
+    StaffRole,
+};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Who is looking at a page. Anonymous visitors have no `Viewer` at all (`Option<Viewer>`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Viewer {
+    /// A mailbox owner.
+    Owner {
+        /// The owner's id.
+        owner_id: OwnerId,
+        /// The name to greet them with.
+        display_name: String,
+    },
+    /// A staff member.
+    Staff {
+        /// The staff member's id.
+        staff_id: StaffId,
+        /// What they may do.
+        role: StaffRole,
+        /// Their name (staff see their own name; owners only see a pseudonym).
+        display_name: String,
+    },
+}
+
+impl Viewer {
+    /// The name to show in the header.
+    pub fn display_name(&self) -> &str {
+        match self {
+            Viewer::Owner { display_name, .. } | Viewer::Staff { display_name, .. } => display_name,
+        }
+    }
+}
+
+/// A one-click identity of the local demo.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoIdentity {
+    /// What the sign-in form posts (`owner:<id>` or `staff:<id>`).
+    pub key: String,
+    /// The person's name.
+    pub name: String,
+    /// What they are, in a few words ("Mailbox owner", "Support agent", …).
+    pub role_label: String,
+    /// What signing in as them shows.
+    pub description: String,
+}
+
+/// One access request, as its owner or the staff member sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestView {
+    /// The request.
+    pub id: RequestId,
+    /// The mailbox address it is about.
+    pub mailbox: String,
+    /// The staff member, by stable pseudonym (never a personal name).
+    pub agent_pseudonym: String,
+    /// The staff member's role.
+    pub agent_role: StaffRole,
+    /// What the staff member asked to see.
+    pub scopes: Vec<Scope>,
+    /// Why.
+    pub justification_code: JustificationCode,
+    /// Why, in the staff member's words.
+    pub justification_text: String,
+    /// The support ticket, when there is one.
+    pub ticket: Option<String>,
+    /// How long the access would last once approved.
+    pub duration_minutes: i64,
+    /// Where the request is in its life.
+    pub status: AccessRequestStatus,
+    /// When it was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When a pending request expires.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// When an approved grant ends.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub grant_ends_at: Option<OffsetDateTime>,
+    /// The owner's reason for a denial, if they gave one.
+    pub decision_reason: Option<String>,
+}
+
+/// One access event, as its owner sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventView {
+    /// Position in the log.
+    pub seq: EventSeq,
+    /// When it happened.
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    /// The mailbox it touched.
+    pub mailbox: String,
+    /// Who, by pseudonym; `None` for the mail system itself.
+    pub agent_pseudonym: Option<String>,
+    /// Their role.
+    pub agent_role: Option<StaffRole>,
+    /// Which part of the mailbox.
+    pub scope: Scope,
+    /// What was done (`list_folders`, `read_message`, …).
+    pub action: String,
+    /// Allowed or denied.
+    pub decision: Decision,
+    /// Why it was allowed or denied, in plain words.
+    pub reason: String,
+}
+
+/// An opaque position in an owner's history, used for keyset pagination: the page after
+/// (older than) or before (newer than) a given event. Never an OFFSET.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HistoryCursor {
+    /// Events older than this one.
+    Before(EventSeq),
+    /// Events newer than this one.
+    After(EventSeq),
+}
+
+impl HistoryCursor {
+    /// The cursor as URL query parameters (`before=N` or `after=N`).
+    pub fn to_query(self) -> String {
+        match self {
+            HistoryCursor::Before(s) => format!("before={s}"),
+            HistoryCursor::After(s) => format!("after={s}"),
+        }
+    }
+
+    /// Reads a cursor back from the `before` / `after` query values; `None` means the
+    /// newest page. A value that is not a positive number is an error.
+    pub fn from_query(before: Option<&str>, after: Option<&str>) -> Result<Option<Self>, String> {
+        let parse = |v: &str| {
+            v.parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(EventSeq)
+                .ok_or_else(|| {
+                    "That page link is not valid. Start again from the newest accesses.".to_string()
+                })
+        };
+        match (
+            before.filter(|v| !v.is_empty()),
+            after.filter(|v| !v.is_empty()),
+        ) {
+            (None, None) => Ok(None),
+            (Some(b), None) => parse(b).map(|s| Some(HistoryCursor::Before(s))),
+            (None, Some(a)) => parse(a).map(|s| Some(HistoryCursor::After(s))),
+            (Some(_), Some(_)) => Err("A page link may go forward or back, not both.".to_string()),
+        }
+    }
+}
+
+/// One page of an owner's access history, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    /// The events on this page, newest first.
+    pub events: Vec<EventView>,
+    /// The link to older events, if there are any.
+    pub older: Option<HistoryCursor>,
+    /// The link to newer events, if there are any.
+    pub newer: Option<HistoryCursor>,
+    /// How many events the owner's mailboxes have in all.
+    pub total: i64,
+    /// Whether this is the newest page (no cursor).
+    pub at_newest: bool,
+}
+
+/// What an owner sees first after signing in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerOverview {
+    /// The owner's name.
+    pub display_name: String,
+    /// The owner's mailbox addresses.
+    pub mailboxes: Vec<String>,
+    /// Requests waiting for a decision.
+    pub pending: Vec<RequestView>,
+    /// Grants that allow access right now.
+    pub active_grants: Vec<RequestView>,
+    /// The latest accesses.
+    pub recent: Vec<EventView>,
+    /// Accesses in the last 30 days.
+    pub accesses_last_30_days: i64,
+    /// Denied accesses in the last 30 days.
+    pub denied_last_30_days: i64,
+}
+
+/// A request as the staff console lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffRequestView {
+    /// The request as a whole.
+    pub request: RequestView,
+    /// The staff member's own name (only staff see it).
+    pub agent_name: String,
+}
+
+/// The staff console's home page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffHome {
+    /// The staff member's name.
+    pub display_name: String,
+    /// Their role.
+    pub role: StaffRole,
+    /// Their pseudonym, as owners see it.
+    pub pseudonym: String,
+    /// Requests in view: their own (support) or everyone's (security admin), newest first.
+    pub requests: Vec<StaffRequestView>,
+    /// How many requests in view are in each state.
+    pub counts: Vec<(AccessRequestStatus, i64)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_history_cursor_round_trips_through_the_query_string() {
+        for c in [
+            HistoryCursor::Before(EventSeq(42)),
+            HistoryCursor::After(EventSeq(7)),
+        ] {
+            let q = c.to_query();
+            let (k, v) = q.split_once('=').unwrap();
+            let back = if k == "before" {
+                HistoryCursor::from_query(Some(v), None)
+            } else {
+                HistoryCursor::from_query(None, Some(v))
+            };
+            assert_eq!(back, Ok(Some(c)));
+        }
+    }
+
+    #[test]
+    fn no_cursor_means_the_newest_page() {
+        assert_eq!(HistoryCursor::from_query(None, None), Ok(None));
+        assert_eq!(HistoryCursor::from_query(Some(""), None), Ok(None));
+    }
+
+    #[test]
+    fn a_forged_cursor_is_rejected_not_guessed() {
+        assert!(HistoryCursor::from_query(Some("abc"), None).is_err());
+        assert!(HistoryCursor::from_query(Some("-5"), None).is_err());
+        assert!(HistoryCursor::from_query(Some("0"), None).is_err());
+        assert!(HistoryCursor::from_query(Some("1"), Some("2")).is_err());
+    }
+}

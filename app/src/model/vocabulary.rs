@@ -1,0 +1,268 @@
+//! Closed sets of values (states, scopes, roles, codes) with stable machine names and the
+//! plain words an owner reads. Machine names are stored in the database and used in the
+//! API: never rename one, only add.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A value that is not one of a closed set.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not a valid {kind}; expected one of: {expected}")]
+pub struct ParseVocabularyError {
+    /// What was being parsed ("scope", "status", …).
+    pub kind: &'static str,
+    /// The rejected input.
+    pub value: String,
+    /// The accepted values, comma separated.
+    pub expected: &'static str,
+}
+
+macro_rules! vocabulary {
+    (
+        $(#[$doc:meta])* $name:ident, $kind:literal {
+            $( $(#[$vdoc:meta])* $variant:ident = $code:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $( $(#[$vdoc])* $variant ),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable machine name (stored in the database, used in the API).
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseVocabularyError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($code => Ok($name::$variant),)+
+                    other => Err(ParseVocabularyError {
+                        kind: $kind,
+                        value: other.chars().take(64).collect(),
+                        expected: concat!($($code, " "),+),
+                    }),
+                }
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// What part of a mailbox an access touches.
+    Scope, "scope" {
+        /// Folder names, senders, subjects, dates and sizes.
+        Metadata = "metadata",
+        /// The text of messages.
+        Content = "content",
+        /// Files attached to messages.
+        Attachments = "attachments",
+        /// Mailbox settings such as forwarding rules.
+        Settings = "settings",
+    }
+);
+
+impl Scope {
+    /// What this scope lets staff do, in words an owner understands.
+    pub fn plain_words(self) -> &'static str {
+        match self {
+            Scope::Metadata => "see folder names, senders, subjects and dates",
+            Scope::Content => "read the text of your messages",
+            Scope::Attachments => "open files attached to your messages",
+            Scope::Settings => "see and change your mailbox settings",
+        }
+    }
+
+    /// Whether an access in this scope exposes message bodies or files (incident exposure).
+    pub fn exposes_content(self) -> bool {
+        matches!(self, Scope::Content | Scope::Attachments)
+    }
+}
+
+vocabulary!(
+    /// Where an access request is in its life. It only moves along
+    /// `pending → approved | denied | expired | cancelled` and `approved → revoked | ended`.
+    AccessRequestStatus, "status" {
+        /// Waiting for the owner.
+        Pending = "pending",
+        /// The owner approved; access is allowed while the grant window lasts.
+        Approved = "approved",
+        /// The owner said no.
+        Denied = "denied",
+        /// Nobody decided in time.
+        Expired = "expired",
+        /// Withdrawn by the staff member before a decision.
+        Cancelled = "cancelled",
+        /// The owner withdrew an approval.
+        Revoked = "revoked",
+        /// The grant ran out or was ended early by the staff member.
+        Ended = "ended",
+    }
+);
+
+impl AccessRequestStatus {
+    /// The status in a few plain words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "Waiting for you",
+            Self::Approved => "Approved",
+            Self::Denied => "Denied",
+            Self::Expired => "Expired",
+            Self::Cancelled => "Cancelled",
+            Self::Revoked => "Revoked",
+            Self::Ended => "Ended",
+        }
+    }
+
+    /// Whether no further transition is possible.
+    pub fn is_final(self) -> bool {
+        !matches!(self, Self::Pending | Self::Approved)
+    }
+}
+
+vocabulary!(
+    /// Why staff want access. Shown to owners in plain words.
+    JustificationCode, "justification code" {
+        /// The owner asked for help; a ticket is required.
+        CustomerInitiatedSupport = "customer_initiated_support",
+        /// An abuse or security review.
+        ProviderInitiatedReview = "provider_initiated_review",
+        /// A legal request (may be break-glass with delayed notice).
+        LegalRequest = "legal_request",
+        /// Work needed to keep the service running.
+        ServiceMaintenance = "service_maintenance",
+        /// An emergency (life-safety) that could not wait for consent.
+        BreakGlassEmergency = "break_glass_emergency",
+    }
+);
+
+impl JustificationCode {
+    /// The reason in plain words.
+    pub fn plain_words(self) -> &'static str {
+        match self {
+            Self::CustomerInitiatedSupport => "You asked for help",
+            Self::ProviderInitiatedReview => "An abuse or security review",
+            Self::LegalRequest => "A legal request",
+            Self::ServiceMaintenance => "Maintenance of the mail service",
+            Self::BreakGlassEmergency => "An emergency that could not wait",
+        }
+    }
+}
+
+vocabulary!(
+    /// What a staff member may do in Glassbox.
+    StaffRole, "role" {
+        /// Asks owners for access to help them.
+        Support = "support",
+        /// Runs incidents, disables staff, approves break-glass.
+        SecurityAdmin = "security_admin",
+    }
+);
+
+impl StaffRole {
+    /// The role as owners see it next to a pseudonym.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Support => "Support agent",
+            Self::SecurityAdmin => "Security admin",
+        }
+    }
+}
+
+vocabulary!(
+    /// The answer to one access check.
+    Decision, "decision" {
+        /// Access went ahead under a live grant.
+        Allowed = "allowed",
+        /// Access was refused.
+        Denied = "denied",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_machine_name_parses_back_to_its_value() {
+        for s in Scope::ALL {
+            assert_eq!(s.as_str().parse::<Scope>(), Ok(*s));
+        }
+        for s in AccessRequestStatus::ALL {
+            assert_eq!(s.as_str().parse::<AccessRequestStatus>(), Ok(*s));
+        }
+        for s in JustificationCode::ALL {
+            assert_eq!(s.as_str().parse::<JustificationCode>(), Ok(*s));
+        }
+        for s in StaffRole::ALL {
+            assert_eq!(s.as_str().parse::<StaffRole>(), Ok(*s));
+        }
+    }
+
+    #[test]
+    fn an_unknown_scope_is_rejected_with_the_accepted_values() {
+        let err = "everything".parse::<Scope>().unwrap_err();
+        assert!(err.to_string().contains("metadata"));
+        assert!(err.to_string().contains("`everything`"));
+    }
+
+    #[test]
+    fn serde_uses_the_same_machine_names_as_the_database() {
+        for s in Scope::ALL {
+            assert_eq!(
+                serde_json::to_value(s).unwrap(),
+                serde_json::json!(s.as_str())
+            );
+        }
+        for s in JustificationCode::ALL {
+            assert_eq!(
+                serde_json::to_value(s).unwrap(),
+                serde_json::json!(s.as_str())
+            );
+        }
+        for s in AccessRequestStatus::ALL {
+            assert_eq!(
+                serde_json::to_value(s).unwrap(),
+                serde_json::json!(s.as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn only_pending_and_approved_are_open_states() {
+        let open: Vec<_> = AccessRequestStatus::ALL
+            .iter()
+            .filter(|s| !s.is_final())
+            .collect();
+        assert_eq!(
+            open,
+            vec![
+                &AccessRequestStatus::Pending,
+                &AccessRequestStatus::Approved
+            ]
+        );
+    }
+
+    #[test]
+    fn content_and_attachments_expose_content_but_metadata_does_not() {
+        assert!(Scope::Content.exposes_content());
+        assert!(Scope::Attachments.exposes_content());
+        assert!(!Scope::Metadata.exposes_content());
+        assert!(!Scope::Settings.exposes_content());
+    }
+}

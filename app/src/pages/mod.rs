@@ -1,0 +1,8 @@
+//! One module per route.
+
+pub mod history;
+pub mod landing;
+pub mod not_found;
+pub mod overview;
+pub mod sign_in;
+pub mod staff;

@@ -1,0 +1,59 @@
+//! `/me`: the owner's overview — what is waiting for them, what is allowed now, and the
+//! latest accesses.
+
+use crate::api::overview::load_overview;
+use crate::components::error_view::ErrorView;
+use crate::components::event_table::EventTable;
+use crate::components::request_card::RequestCard;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// The owner's overview page.
+#[component]
+pub fn OverviewPage() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| load_overview());
+    view! {
+        <Title text="Your mailbox — Glassbox"/>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(o) => view! {
+                        <h1>"Your mailbox"</h1>
+                        <p class="lead">
+                            {format!("Hello {}. ", o.display_name)}
+                            {format!("Glassbox watches {}.", o.mailboxes.join(", "))}
+                        </p>
+                        <ul class="stats" aria-label="The last 30 days">
+                            <li><strong>{o.accesses_last_30_days}</strong>" accesses in the last 30 days"</li>
+                            <li><strong>{o.denied_last_30_days}</strong>" of them refused"</li>
+                            <li><strong>{o.pending.len()}</strong>" requests waiting for you"</li>
+                            <li><strong>{o.active_grants.len()}</strong>" active grants"</li>
+                        </ul>
+                        <section aria-labelledby="pending-heading">
+                            <h2 id="pending-heading">"Waiting for your decision"</h2>
+                            {if o.pending.is_empty() {
+                                view! { <p class="empty">"No requests are waiting for you."</p> }.into_any()
+                            } else {
+                                o.pending.into_iter().map(|r| view! { <RequestCard request=r/> }).collect_view().into_any()
+                            }}
+                        </section>
+                        <section aria-labelledby="grants-heading">
+                            <h2 id="grants-heading">"Access allowed right now"</h2>
+                            {if o.active_grants.is_empty() {
+                                view! { <p class="empty">"Nobody can access your mailbox right now."</p> }.into_any()
+                            } else {
+                                o.active_grants.into_iter().map(|r| view! { <RequestCard request=r/> }).collect_view().into_any()
+                            }}
+                        </section>
+                        <section aria-labelledby="recent-heading">
+                            <h2 id="recent-heading">"Latest accesses"</h2>
+                            <EventTable events=o.recent caption="The latest accesses to your mailbox"/>
+                            <p><a href="/me/history">"See your whole access history"</a></p>
+                        </section>
+                    }.into_any(),
+                    Err(e) => view! { <h1>"Your mailbox"</h1><ErrorView error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

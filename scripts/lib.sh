@@ -1,0 +1,68 @@
+# Shared helpers for the project's scripts. Source it; do not run it.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WASM_BINDGEN_VERSION=0.2.130
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Installs what building Glassbox needs and is missing: the WASM target and wasm-bindgen.
+ensure_build_tools() {
+  command -v cargo >/dev/null || { echo "Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    say "Adding the Rust WASM target (once)"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+    say "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (once, about 2 minutes)"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+}
+
+# Builds the browser bundle into target/site/pkg (glassbox.js + glassbox_bg.wasm).
+build_site() {
+  say "Building the browser bundle (WASM)"
+  (cd "$ROOT" && cargo build -p app --lib --target wasm32-unknown-unknown --features hydrate --profile wasm-release)
+  local target_dir
+  target_dir=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+  mkdir -p "$target_dir/site/pkg"
+  wasm-bindgen --target web --no-typescript --out-dir "$target_dir/site/pkg" --out-name glassbox \
+    "$target_dir/wasm32-unknown-unknown/wasm-release/app.wasm"
+  # Leptos loads <output-name>.wasm (the name cargo-leptos gives it).
+  mv -f "$target_dir/site/pkg/glassbox_bg.wasm" "$target_dir/site/pkg/glassbox.wasm"
+  export GLASSBOX__HTTP__SITE_ROOT="$target_dir/site"
+}
+
+# Installs what the tests need and is missing: Node packages and Debian's Chromium.
+ensure_test_tools() {
+  command -v node >/dev/null || { echo "Node.js >= 20 is required for the test services and browser tests" >&2; exit 1; }
+  if ! command -v chromium >/dev/null; then
+    say "Installing Debian's Chromium for the browser tests (once)"
+    if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium
+    else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
+  fi
+  for dir in testinfra end2end; do
+    if [ ! -d "$ROOT/$dir/node_modules" ] || [ "$ROOT/$dir/package-lock.json" -nt "$ROOT/$dir/node_modules/.package-lock.json" ]; then
+      say "Installing Node packages in $dir/ (once)"
+      (cd "$ROOT/$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+  done
+  if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+    say "Installing aiosmtpd for the SMTP fault sink (once)"
+    python3 -m pip install --quiet 'aiosmtpd==1.4.6' || true
+  fi
+}
+
+# Waits until $1 answers 2xx, up to $2 seconds.
+wait_http() {
+  local url=$1 limit=${2:-60}
+  for _ in $(seq 1 $((limit * 10))); do
+    curl -sf -o /dev/null "$url" && return 0
+    sleep 0.1
+  done
+  echo "timed out waiting for $url" >&2
+  return 1
+}
+
+# Prints a free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}

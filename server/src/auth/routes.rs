@@ -1,0 +1,120 @@
+//! Sign-in and sign-out routes, and the middleware that turns a session into a
+//! [`Viewer`] for pages and server functions.
+
+use super::identity::{
+    self, parse_demo_choice, ResolveError, SessionIdentity, SignInMethod, Subject, SESSION_KEY,
+};
+use crate::http::error::HttpError;
+use crate::startup::AppState;
+use app::model::Viewer;
+use axum::extract::{Form, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tower_sessions::{Expiry, Session};
+
+/// The form the demo sign-in page posts.
+#[derive(Debug, Deserialize)]
+pub struct DemoSignInForm {
+    /// `owner:<id>` or `staff:<id>`.
+    pub identity: String,
+}
+
+/// `POST /auth/demo`: signs in as a demo identity. Only when demo sign-in is enabled
+/// (local environment, loopback listener); otherwise 404 as if it did not exist.
+pub async fn demo_sign_in(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<DemoSignInForm>,
+) -> Result<Response, HttpError> {
+    if !state.settings.demo_sign_in() {
+        return Err(HttpError::NotFound);
+    }
+    let subject = parse_demo_choice(&form.identity).ok_or_else(|| {
+        HttpError::BadRequest("Choose one of the people listed on the sign-in page.".into())
+    })?;
+    match identity::resolve(&state.db, subject).await {
+        Ok(_) => {}
+        Err(ResolveError::Gone) => {
+            return Err(HttpError::BadRequest(
+                "That person does not exist here. Choose one of the people listed.".into(),
+            ))
+        }
+        Err(ResolveError::Store(e)) => {
+            return Err(HttpError::unexpected("resolve demo identity", e))
+        }
+    }
+    // A new session id at every sign-in: a session id planted before sign-in is useless after.
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| HttpError::unexpected("cycle session id", e))?;
+    let identity = SessionIdentity {
+        subject,
+        signed_in_at: state.clock.now(),
+        method: SignInMethod::Demo,
+    };
+    session
+        .insert(SESSION_KEY, &identity)
+        .await
+        .map_err(|e| HttpError::unexpected("store session", e))?;
+    let target = match subject {
+        Subject::Owner(_) => "/me",
+        Subject::Staff(_) => {
+            let idle = time::Duration::minutes(state.settings.session.staff_idle_minutes);
+            session.set_expiry(Some(Expiry::OnInactivity(idle)));
+            "/staff"
+        }
+    };
+    tracing::info!(session.subject = ?subject, "signed in with the demo sign-in");
+    Ok(Redirect::to(target).into_response())
+}
+
+/// `POST /auth/logout`: ends the session (deleted from the store) and goes home.
+pub async fn logout(session: Session) -> Result<Response, HttpError> {
+    session
+        .flush()
+        .await
+        .map_err(|e| HttpError::unexpected("end session", e))?;
+    Ok(Redirect::to("/").into_response())
+}
+
+/// Puts `Option<Viewer>` into the request extensions. Static files skip the session.
+pub async fn load_viewer(
+    State(state): State<AppState>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let viewer = if req.uri().path().starts_with("/pkg/") {
+        None
+    } else {
+        viewer_for(&state, &session).await
+    };
+    req.extensions_mut().insert::<Option<Viewer>>(viewer);
+    next.run(req).await
+}
+
+async fn viewer_for(state: &AppState, session: &Session) -> Option<Viewer> {
+    let identity = match session.get::<SessionIdentity>(SESSION_KEY).await {
+        Ok(identity) => identity?,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the session; treating the visitor as signed out");
+            return None;
+        }
+    };
+    match identity::resolve(&state.db, identity.subject).await {
+        Ok(viewer) => Some(viewer),
+        Err(ResolveError::Gone) => {
+            tracing::info!(session.subject = ?identity.subject, "ending a session whose account is gone or disabled");
+            if let Err(e) = session.flush().await {
+                tracing::warn!(error = %e, "could not end the session");
+            }
+            None
+        }
+        Err(ResolveError::Store(e)) => {
+            tracing::error!(error = ?e, "could not resolve the signed-in account");
+            None
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! The store layer: the only place with SQL. Glassbox runs on SQLite (one file, zero set-up)
+//! or PostgreSQL (production, several instances); [`Db`] holds either pool and every store
+//! function runs the same SQL text on both (`$1` placeholders work on both).
+//!
+//! Invariants kept here:
+//! - every time written is UTC and truncated to whole seconds ([`ts`]), so SQLite's text
+//!   timestamps compare in time order;
+//! - `access_events` rows are only ever inserted; the database refuses updates and deletes
+//!   (see the triggers in `migrations/*/0001_initial.sql`).
+
+pub mod events;
+pub mod owners;
+pub mod requests;
+pub mod staff;
+
+use anyhow::Context as _;
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// Runs `$body` with `$pool` bound to whichever pool `$db` holds. The body is compiled once
+/// per backend, so generic sqlx calls type-check against each.
+macro_rules! on_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Runs `$body` with `$conn` bound to the connection of whichever transaction `$tx` holds.
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_tx;
+
+/// An open transaction on either backend. Every write goes through one, so a use case
+/// commits all of its changes or none.
+#[derive(Debug)]
+pub enum Tx {
+    /// SQLite.
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// PostgreSQL.
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    /// Makes every change durable.
+    pub async fn commit(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+    }
+}
+
+/// A connection pool to the configured database.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// A SQLite file (WAL, foreign keys on, `synchronous=FULL`).
+    Sqlite(SqlitePool),
+    /// A PostgreSQL server.
+    Postgres(PgPool),
+}
+
+/// Which database a [`Db`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`). A SQLite file and its folder are
+    /// created when missing.
+    pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result<Self> {
+        let url = url.expose_secret();
+        if let Some(rest) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            let path = rest.split('?').next().unwrap_or_default();
+            if let Some(parent) = std::path::Path::new(path).parent() {
+                if !parent.as_os_str().is_empty() && path != ":memory:" {
+                    std::fs::create_dir_all(parent).with_context(|| {
+                        format!("could not create the database folder {}", parent.display())
+                    })?;
+                }
+            }
+            let options = SqliteConnectOptions::from_str(url)
+                .context("GLASSBOX__DATABASE__URL is not a valid sqlite:// URL")?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .context("could not open the SQLite database")?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)
+                .context("GLASSBOX__DATABASE__URL is not a valid postgres:// URL")?;
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await
+                .context("could not connect to PostgreSQL")?;
+            Ok(Db::Postgres(pool))
+        } else {
+            anyhow::bail!("GLASSBOX__DATABASE__URL must start with sqlite:// or postgres://")
+        }
+    }
+
+    /// Applies every pending migration for this backend.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Db::Sqlite(pool) => sqlx::migrate!("../migrations/sqlite").run(pool).await,
+            Db::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await,
+        }
+        .context("could not apply the database migrations")
+    }
+
+    /// Starts a transaction. On SQLite it is `BEGIN IMMEDIATE`: it takes the write lock at
+    /// once (waiting up to the busy timeout), so a use case that reads then writes never
+    /// fails half-way on a lock upgrade.
+    pub async fn begin(&self) -> sqlx::Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Closes every connection (at shutdown).
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// A time as the store writes it: UTC, whole seconds.
+pub fn ts(t: OffsetDateTime) -> OffsetDateTime {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
+/// A row that does not make sense (a status or scope the code does not know): the database
+/// was changed outside Glassbox.
+#[derive(Debug, thiserror::Error)]
+#[error("corrupt row in {table}: {detail}")]
+pub struct CorruptRow {
+    /// The table.
+    pub table: &'static str,
+    /// What was wrong.
+    pub detail: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn stored_times_are_utc_whole_seconds() {
+        let t = datetime!(2026-11-29 23:59:59.999 +02:00);
+        assert_eq!(ts(t), datetime!(2026-11-29 21:59:59 UTC));
+        assert_eq!(ts(t).offset(), time::UtcOffset::UTC);
+    }
+}
+
+/// Runs a `SELECT COUNT(*)`-style query returning one integer (test support: the API tests
+/// inspect the database directly).
+#[doc(hidden)]
+pub async fn on_pool_for_tests(db: &Db, sql: &str) -> i64 {
+    let result = on_pool!(db, pool => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await);
+    result.unwrap_or_else(|e| panic!("test query failed: {sql}: {e}"))
+}

@@ -1,0 +1,111 @@
+//! Owners and their mailboxes.
+
+use super::{on_pool, on_tx, ts, Db, Tx};
+use app::model::{MailboxId, OwnerId};
+use sqlx::FromRow;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// An owner row.
+#[derive(Clone, Debug, FromRow)]
+pub struct OwnerRow {
+    /// Id.
+    pub id: Uuid,
+    /// The OIDC `sub`, once linked.
+    pub oidc_subject: Option<String>,
+    /// Name shown to them.
+    pub display_name: String,
+    /// Their contact address.
+    pub email: String,
+}
+
+/// A mailbox row.
+#[derive(Clone, Debug, FromRow)]
+pub struct MailboxRow {
+    /// Id.
+    pub id: Uuid,
+    /// Owner.
+    pub owner_id: Uuid,
+    /// Address.
+    pub address: String,
+}
+
+/// Inserts an owner.
+pub async fn insert_owner(
+    tx: &mut Tx,
+    id: OwnerId,
+    display_name: &str,
+    email: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    on_tx!(tx, pool => sqlx::query(
+        "INSERT INTO owners (id, oidc_subject, display_name, email, created_at) VALUES ($1, NULL, $2, $3, $4)",
+    )
+    .bind(id.0)
+    .bind(display_name)
+    .bind(email)
+    .bind(ts(now))
+    .execute(pool)
+    .await
+    .map(|_| ()))
+}
+
+/// Inserts a mailbox for an owner.
+pub async fn insert_mailbox(
+    tx: &mut Tx,
+    id: MailboxId,
+    owner: OwnerId,
+    address: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    on_tx!(tx, pool => sqlx::query(
+        "INSERT INTO mailboxes (id, owner_id, address, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id.0)
+    .bind(owner.0)
+    .bind(address)
+    .bind(ts(now))
+    .execute(pool)
+    .await
+    .map(|_| ()))
+}
+
+/// One owner.
+pub async fn get_owner(db: &Db, id: OwnerId) -> sqlx::Result<Option<OwnerRow>> {
+    on_pool!(db, pool => sqlx::query_as::<_, OwnerRow>(
+        "SELECT id, oidc_subject, display_name, email FROM owners WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(pool)
+    .await)
+}
+
+/// The owner of a mailbox address, if it is known.
+pub async fn find_mailbox(db: &Db, address: &str) -> sqlx::Result<Option<MailboxRow>> {
+    on_pool!(db, pool => sqlx::query_as::<_, MailboxRow>(
+        "SELECT id, owner_id, address FROM mailboxes WHERE address = $1",
+    )
+    .bind(address)
+    .fetch_optional(pool)
+    .await)
+}
+
+/// An owner's mailboxes, by address.
+pub async fn mailboxes_of(db: &Db, owner: OwnerId) -> sqlx::Result<Vec<MailboxRow>> {
+    on_pool!(db, pool => sqlx::query_as::<_, MailboxRow>(
+        "SELECT id, owner_id, address FROM mailboxes WHERE owner_id = $1 ORDER BY address",
+    )
+    .bind(owner.0)
+    .fetch_all(pool)
+    .await)
+}
+
+/// The first `limit` owners by name (for the demo sign-in page).
+pub async fn list_owners(db: &Db, limit: i64) -> sqlx::Result<Vec<OwnerRow>> {
+    on_pool!(db, pool => sqlx::query_as::<_, OwnerRow>(
+        "SELECT id, oidc_subject, display_name, email FROM owners ORDER BY display_name, id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await)
+}

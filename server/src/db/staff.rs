@@ -1,0 +1,115 @@
+//! Staff members.
+
+use super::{on_pool, on_tx, ts, CorruptRow, Db, Tx};
+use app::model::{StaffId, StaffRole};
+use sqlx::FromRow;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(FromRow)]
+struct StaffDbRow {
+    id: Uuid,
+    email: String,
+    display_name: String,
+    role: String,
+    pseudonym: String,
+    disabled_at: Option<OffsetDateTime>,
+}
+
+/// A staff member.
+#[derive(Clone, Debug)]
+pub struct StaffRow {
+    /// Id.
+    pub id: StaffId,
+    /// Work address.
+    pub email: String,
+    /// Their name (never shown to owners).
+    pub display_name: String,
+    /// What they may do.
+    pub role: StaffRole,
+    /// The stable name owners see.
+    pub pseudonym: String,
+    /// When the account was disabled, if it was.
+    pub disabled_at: Option<OffsetDateTime>,
+}
+
+impl TryFrom<StaffDbRow> for StaffRow {
+    type Error = CorruptRow;
+    fn try_from(r: StaffDbRow) -> Result<Self, Self::Error> {
+        Ok(StaffRow {
+            id: StaffId(r.id),
+            role: r
+                .role
+                .parse()
+                .map_err(|e: app::model::ParseVocabularyError| CorruptRow {
+                    table: "staff",
+                    detail: e.to_string(),
+                })?,
+            email: r.email,
+            display_name: r.display_name,
+            pseudonym: r.pseudonym,
+            disabled_at: r.disabled_at,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, email, display_name, role, pseudonym, disabled_at";
+
+/// Inserts a staff member.
+pub async fn insert_staff(
+    tx: &mut Tx,
+    id: StaffId,
+    email: &str,
+    display_name: &str,
+    role: StaffRole,
+    pseudonym: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    on_tx!(tx, pool => sqlx::query(
+        "INSERT INTO staff (id, email, display_name, role, pseudonym, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id.0)
+    .bind(email)
+    .bind(display_name)
+    .bind(role.as_str())
+    .bind(pseudonym)
+    .bind(ts(now))
+    .execute(pool)
+    .await
+    .map(|_| ()))
+}
+
+/// One staff member.
+pub async fn get_staff(db: &Db, id: StaffId) -> anyhow::Result<Option<StaffRow>> {
+    let row = on_pool!(db, pool => sqlx::query_as::<_, StaffDbRow>(
+        &format!("SELECT {COLUMNS} FROM staff WHERE id = $1"),
+    )
+    .bind(id.0)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.map(StaffRow::try_from).transpose()?)
+}
+
+/// One staff member by work address.
+pub async fn find_staff_by_email(db: &Db, email: &str) -> anyhow::Result<Option<StaffRow>> {
+    let row = on_pool!(db, pool => sqlx::query_as::<_, StaffDbRow>(
+        &format!("SELECT {COLUMNS} FROM staff WHERE email = $1"),
+    )
+    .bind(email)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.map(StaffRow::try_from).transpose()?)
+}
+
+/// Every staff member who is not disabled, by role then name.
+pub async fn list_active_staff(db: &Db) -> anyhow::Result<Vec<StaffRow>> {
+    let rows = on_pool!(db, pool => sqlx::query_as::<_, StaffDbRow>(
+        &format!("SELECT {COLUMNS} FROM staff WHERE disabled_at IS NULL ORDER BY role, display_name"),
+    )
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(StaffRow::try_from)
+        .collect::<Result<_, _>>()?)
+}

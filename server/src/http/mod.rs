@@ -1,0 +1,5 @@
+//! Plain axum routes and middleware: health, security headers, CSRF defence, errors.
+
+pub mod error;
+pub mod health;
+pub mod security;

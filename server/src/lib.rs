@@ -1,0 +1,13 @@
+//! Glassbox's server: configuration, database, domain services, authentication, HTTP,
+//! jobs and the command line. A library so that tests start the real application.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod http;
+pub mod jobs;
+pub mod services;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,68 @@
+//! The `glassbox` binary: parse the command line, load the configuration, run.
+
+use clap::Parser;
+use glassbox::cli::{Cli, Command};
+use glassbox::config::Settings;
+use glassbox::db::Db;
+use glassbox::domain::clock::Clock;
+use glassbox::services::demo;
+use glassbox::startup::Application;
+use glassbox::telemetry;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    telemetry::init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("glassbox: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Config => {
+            print!("{}", settings.to_masked_toml());
+            Ok(())
+        }
+        Command::Migrate => {
+            let db =
+                Db::connect(&settings.database_url(), settings.database.max_connections).await?;
+            db.migrate().await?;
+            println!("The database is up to date.");
+            Ok(())
+        }
+        Command::Serve => {
+            Application::build(settings, Clock::System)
+                .await?
+                .run_until_stopped()
+                .await
+        }
+        Command::Demo { seed_only } => {
+            let db =
+                Db::connect(&settings.database_url(), settings.database.max_connections).await?;
+            db.migrate().await?;
+            match demo::seed(&db, &Clock::System, &settings).await? {
+                demo::SeedOutcome::Created => println!("Demo data written."),
+                demo::SeedOutcome::AlreadyPresent => {
+                    println!("Demo data already present; nothing changed.")
+                }
+            }
+            if seed_only {
+                return Ok(());
+            }
+            if !settings.demo_sign_in() {
+                println!("Note: demo sign-in is off (GLASSBOX__AUTH__DEMO_SIGN_IN, or not a loopback address).");
+            }
+            let public = settings.public_url.clone();
+            let app = Application::build_with_db(settings, Clock::System, db).await?;
+            println!("Open {public} and choose \"Try the demo\".");
+            app.run_until_stopped().await
+        }
+    }
+}

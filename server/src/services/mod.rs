@@ -1,0 +1,17 @@
+//! Use cases. Each owns its transaction, reads `now` from the clock, and returns either a
+//! view or an [`AppError`]. Unexpected failures are logged here, once, with a reference the
+//! person can quote.
+
+pub mod demo;
+pub mod portal;
+
+use app::error::AppError;
+
+/// Logs an unexpected failure with its whole cause chain and returns the user-safe error
+/// carrying a reference to that log line.
+pub fn unexpected(context: &'static str, err: impl Into<anyhow::Error>) -> AppError {
+    let err = err.into();
+    let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+    tracing::error!(error.reference = %reference, error.context = context, error = ?err, "unexpected failure");
+    AppError::Internal { reference }
+}

@@ -1,0 +1,273 @@
+//! [`PortalService`]: the server's implementation of the UI's [`Portal`] port. Every query
+//! is scoped to the identity passed in, which the caller took from the session — never
+//! from the URL.
+
+use super::unexpected;
+use crate::config::Settings;
+use crate::db::events::{self, EventRecord, Keyset};
+use crate::db::requests::{self, RequestRecord};
+use crate::db::{owners, staff, Db};
+use crate::domain::clock::Clock;
+use app::api::port::Portal;
+use app::error::AppError;
+use app::model::{
+    Decision, DemoIdentity, EventView, HistoryCursor, HistoryPage, OwnerId, OwnerOverview,
+    RequestView, StaffHome, StaffId, StaffRequestView, StaffRole,
+};
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// How many events one history page shows.
+pub const HISTORY_PAGE_SIZE: i64 = 25;
+/// How many recent events the overview shows.
+const RECENT_EVENTS: i64 = 8;
+/// How many requests the staff console lists.
+const STAFF_REQUESTS: i64 = 50;
+
+/// The portal over the database.
+#[derive(Clone)]
+pub struct PortalService {
+    db: Db,
+    clock: Clock,
+    settings: Arc<Settings>,
+}
+
+impl PortalService {
+    /// A portal over `db`.
+    pub fn new(db: Db, clock: Clock, settings: Arc<Settings>) -> Self {
+        Self {
+            db,
+            clock,
+            settings,
+        }
+    }
+}
+
+/// An owner's view of a request.
+pub fn request_view(r: RequestRecord) -> RequestView {
+    RequestView {
+        id: r.id,
+        mailbox: r.mailbox,
+        agent_pseudonym: r.agent_pseudonym,
+        agent_role: r.agent_role,
+        scopes: r.scopes,
+        justification_code: r.justification_code,
+        justification_text: r.justification_text,
+        ticket: r.ticket,
+        duration_minutes: r.duration_minutes,
+        status: r.status,
+        created_at: r.created_at,
+        expires_at: r.expires_at,
+        grant_ends_at: r.grant_ends_at,
+        decision_reason: r.decision_reason,
+    }
+}
+
+fn event_view(e: EventRecord) -> EventView {
+    EventView {
+        seq: e.seq,
+        occurred_at: e.occurred_at,
+        mailbox: e.mailbox,
+        agent_pseudonym: e.agent_pseudonym,
+        agent_role: e.agent_role,
+        scope: e.scope,
+        action: e.action,
+        decision: e.decision,
+        reason: e.reason,
+    }
+}
+
+#[async_trait]
+impl Portal for PortalService {
+    #[tracing::instrument(skip_all, fields(owner.id = %owner))]
+    async fn owner_overview(&self, owner: OwnerId) -> Result<OwnerOverview, AppError> {
+        let now = self.clock.now();
+        let db = &self.db;
+        let person = owners::get_owner(db, owner)
+            .await
+            .map_err(|e| unexpected("load owner", e))?;
+        let Some(person) = person else {
+            return Err(AppError::Unauthorized);
+        };
+        let mailboxes = owners::mailboxes_of(db, owner)
+            .await
+            .map_err(|e| unexpected("load mailboxes", e))?;
+        let pending = requests::pending_for_owner(db, owner, now)
+            .await
+            .map_err(|e| unexpected("load pending", e))?;
+        let grants = requests::active_grants_for_owner(db, owner, now)
+            .await
+            .map_err(|e| unexpected("load grants", e))?;
+        let (recent, _) = events::page_for_owner(db, owner, Keyset::Newest, RECENT_EVENTS)
+            .await
+            .map_err(|e| unexpected("load recent events", e))?;
+        let since = now - time::Duration::days(30);
+        let accesses = events::count_for_owner(db, owner, Some(since), None)
+            .await
+            .map_err(|e| unexpected("count events", e))?;
+        let denied = events::count_for_owner(db, owner, Some(since), Some(Decision::Denied))
+            .await
+            .map_err(|e| unexpected("count denied events", e))?;
+        Ok(OwnerOverview {
+            display_name: person.display_name,
+            mailboxes: mailboxes.into_iter().map(|m| m.address).collect(),
+            pending: pending.into_iter().map(request_view).collect(),
+            active_grants: grants.into_iter().map(request_view).collect(),
+            recent: recent.into_iter().map(event_view).collect(),
+            accesses_last_30_days: accesses,
+            denied_last_30_days: denied,
+        })
+    }
+
+    #[tracing::instrument(skip_all, fields(owner.id = %owner))]
+    async fn owner_history(
+        &self,
+        owner: OwnerId,
+        cursor: Option<HistoryCursor>,
+    ) -> Result<HistoryPage, AppError> {
+        let db = &self.db;
+        let keyset = match cursor {
+            None => Keyset::Newest,
+            Some(HistoryCursor::Before(s)) => Keyset::Before(s),
+            Some(HistoryCursor::After(s)) => Keyset::After(s),
+        };
+        let (page, more) = events::page_for_owner(db, owner, keyset, HISTORY_PAGE_SIZE)
+            .await
+            .map_err(|e| unexpected("load history page", e))?;
+        let newest_on_page = page.first().map(|e| e.seq);
+        let oldest_on_page = page.last().map(|e| e.seq);
+        let (older, newer) = match keyset {
+            Keyset::Newest => (
+                more.then_some(())
+                    .and(oldest_on_page)
+                    .map(HistoryCursor::Before),
+                None,
+            ),
+            Keyset::Before(_) => {
+                let newer = match newest_on_page {
+                    Some(seq)
+                        if events::exists_beyond(db, owner, seq, true)
+                            .await
+                            .map_err(|e| unexpected("probe newer events", e))? =>
+                    {
+                        Some(HistoryCursor::After(seq))
+                    }
+                    _ => None,
+                };
+                (
+                    more.then_some(())
+                        .and(oldest_on_page)
+                        .map(HistoryCursor::Before),
+                    newer,
+                )
+            }
+            Keyset::After(_) => {
+                let older = match oldest_on_page {
+                    Some(seq)
+                        if events::exists_beyond(db, owner, seq, false)
+                            .await
+                            .map_err(|e| unexpected("probe older events", e))? =>
+                    {
+                        Some(HistoryCursor::Before(seq))
+                    }
+                    _ => None,
+                };
+                (
+                    older,
+                    more.then_some(())
+                        .and(newest_on_page)
+                        .map(HistoryCursor::After),
+                )
+            }
+        };
+        let total = events::count_for_owner(db, owner, None, None)
+            .await
+            .map_err(|e| unexpected("count events", e))?;
+        Ok(HistoryPage {
+            events: page.into_iter().map(event_view).collect(),
+            older,
+            newer,
+            total,
+            at_newest: matches!(keyset, Keyset::Newest),
+        })
+    }
+
+    #[tracing::instrument(skip_all, fields(staff.id = %staff_id))]
+    async fn staff_home(&self, staff_id: StaffId) -> Result<StaffHome, AppError> {
+        let db = &self.db;
+        let member = staff::get_staff(db, staff_id)
+            .await
+            .map_err(|e| unexpected("load staff", e))?;
+        let Some(member) = member.filter(|m| m.disabled_at.is_none()) else {
+            return Err(AppError::Unauthorized);
+        };
+        // Support agents see their own requests; security admins see everyone's.
+        let in_view = match member.role {
+            StaffRole::Support => Some(member.id),
+            StaffRole::SecurityAdmin => None,
+        };
+        let list = requests::list_recent(db, in_view, STAFF_REQUESTS)
+            .await
+            .map_err(|e| unexpected("load staff requests", e))?;
+        let counts = requests::count_by_status(db, in_view)
+            .await
+            .map_err(|e| unexpected("count requests", e))?;
+        Ok(StaffHome {
+            display_name: member.display_name,
+            role: member.role,
+            pseudonym: member.pseudonym,
+            requests: list
+                .into_iter()
+                .map(|r| {
+                    let agent_name = r.agent_name.clone();
+                    StaffRequestView {
+                        request: request_view(r),
+                        agent_name,
+                    }
+                })
+                .collect(),
+            counts,
+        })
+    }
+
+    async fn demo_identities(&self) -> Result<Vec<DemoIdentity>, AppError> {
+        if !self.settings.demo_sign_in() {
+            return Err(AppError::NotFound);
+        }
+        let db = &self.db;
+        let people = owners::list_owners(db, 6)
+            .await
+            .map_err(|e| unexpected("list demo owners", e))?;
+        let mut identities = Vec::with_capacity(people.len() + 4);
+        for p in people {
+            let mailboxes = owners::mailboxes_of(db, OwnerId(p.id))
+                .await
+                .map_err(|e| unexpected("list demo mailboxes", e))?;
+            let addresses: Vec<String> = mailboxes.into_iter().map(|m| m.address).collect();
+            identities.push(DemoIdentity {
+                key: format!("owner:{}", p.id),
+                name: p.display_name,
+                role_label: "Mailbox owner".into(),
+                description: format!("Sees the access history of {}.", addresses.join(", ")),
+            });
+        }
+        for s in staff::list_active_staff(db)
+            .await
+            .map_err(|e| unexpected("list demo staff", e))?
+        {
+            let description = match s.role {
+                StaffRole::Support => {
+                    "Requests access to mailboxes and sees whether owners consented."
+                }
+                StaffRole::SecurityAdmin => "Sees every request and runs incidents.",
+            };
+            identities.push(DemoIdentity {
+                key: format!("staff:{}", s.id),
+                name: s.display_name,
+                role_label: s.role.label().into(),
+                description: description.into(),
+            });
+        }
+        Ok(identities)
+    }
+}

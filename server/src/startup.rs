@@ -1,0 +1,265 @@
+//! Builds the whole application from [`Settings`]: database and migrations, session store,
+//! router, background jobs. Tests call [`Application::build`] with port 0 and their own
+//! database, exactly as `main` does.
+
+use crate::auth::routes::{demo_sign_in, load_viewer, logout};
+use crate::auth::store::SessionBackend;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::domain::clock::Clock;
+use crate::http::{health, security};
+use crate::jobs;
+use crate::services::portal::PortalService;
+use anyhow::Context as _;
+use app::api::port::Portal;
+use app::{shell, App};
+use axum::extract::FromRef;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// The stylesheet, compiled in so the server never serves a stale one.
+const STYLESHEET: &str = include_str!("../../style/glassbox.css");
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// Leptos' options (bundle name, site root).
+    pub leptos_options: LeptosOptions,
+    /// The database.
+    pub db: Db,
+    /// The configuration.
+    pub settings: Arc<Settings>,
+    /// The clock.
+    pub clock: Clock,
+    /// The UI's port into the domain.
+    pub portal: Arc<dyn Portal>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// A built, bound, not yet running application.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    sessions: SessionBackend,
+}
+
+impl Application {
+    /// Connects, migrates and binds. `clock` is the system clock outside tests.
+    pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        let db = Db::connect(&settings.database_url(), settings.database.max_connections).await?;
+        db.migrate().await?;
+        Self::build_with_db(settings, clock, db).await
+    }
+
+    /// As [`Application::build`], on an already connected and migrated database.
+    pub async fn build_with_db(settings: Settings, clock: Clock, db: Db) -> anyhow::Result<Self> {
+        let settings = Arc::new(settings);
+        let sessions = SessionBackend::for_db(&db)
+            .await
+            .context("could not prepare the session table")?;
+        let listener = TcpListener::bind(settings.http.bind)
+            .await
+            .with_context(|| {
+                format!(
+                    "could not listen on {} (GLASSBOX__HTTP__BIND)",
+                    settings.http.bind
+                )
+            })?;
+        let addr = listener.local_addr()?;
+        let leptos_options = LeptosOptions::builder()
+            .output_name("glassbox")
+            .site_root(settings.http.site_root.display().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .build();
+        let portal: Arc<dyn Portal> = Arc::new(PortalService::new(
+            db.clone(),
+            clock.clone(),
+            settings.clone(),
+        ));
+        let state = AppState {
+            leptos_options,
+            db,
+            settings,
+            clock,
+            portal,
+        };
+        let router = router(state.clone(), sessions.clone());
+        Ok(Self {
+            listener,
+            router,
+            state,
+            sessions,
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| self.state.settings.http.bind)
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.addr().port()
+    }
+
+    /// The database (tests inspect it).
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests and stops the jobs.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes.
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (tx, rx) = watch::channel(false);
+        let cleanup = tokio::spawn(jobs::session_cleanup::run_until_stopped(
+            self.sessions.clone(),
+            Duration::from_secs(self.state.settings.session.cleanup_interval_seconds.max(1)),
+            rx,
+        ));
+        tracing::info!(http.addr = %self.addr(), "Glassbox is listening on http://{}", self.addr());
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop)
+        .await
+        .context("the HTTP server failed")?;
+        let _ = tx.send(true);
+        let _ = cleanup.await;
+        self.state.db.close().await;
+        tracing::info!("Glassbox stopped");
+        Ok(())
+    }
+}
+
+/// The app's route list, generated once per process. Generating it runs the app with
+/// resource loading suppressed through a process-global flag (leptos issue #4773): a page
+/// rendered by another `Application` in the same process at that moment would hang. The
+/// list only depends on the code, so it is computed once, before anything serves.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
+fn router(state: AppState, sessions: SessionBackend) -> Router {
+    let settings = state.settings.clone();
+    let routes = route_list();
+    let portal = state.portal.clone();
+    let context = move || provide_context(portal.clone());
+    let leptos_options = state.leptos_options.clone();
+
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name("glassbox_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.secure_cookies())
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            settings.session.owner_idle_minutes,
+        )));
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/pkg/glassbox.css", get(stylesheet))
+        .route("/auth/demo", post(demo_sign_in))
+        .route("/auth/logout", post(logout))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), load_viewer))
+        .layer(session_layer)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::csrf_guard))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::security_headers))
+        .layer(RequestBodyLimitLayer::new(settings.http.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(settings.http.request_timeout_seconds),
+        ))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let request_id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("http", http.method = %req.method(), http.path = %req.uri().path(), request.id = %request_id)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+        ],
+        STYLESHEET,
+    )
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "could not listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

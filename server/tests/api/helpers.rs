@@ -1,0 +1,309 @@
+//! `spawn_app`: the real application on a random port, against a fresh database — a SQLite
+//! file in a temporary folder, or a new PostgreSQL database when `TEST_POSTGRES_URL` is set.
+
+use glassbox::config::Settings;
+use glassbox::db::{Backend, Db};
+use glassbox::domain::clock::Clock;
+use glassbox::services::demo;
+use glassbox::startup::Application;
+use reqwest::cookie::{CookieStore, Jar};
+use secrecy::SecretString;
+use std::sync::Arc;
+use time::macros::datetime;
+
+/// The moment the tests' frozen clock starts at.
+pub const NOW: time::OffsetDateTime = datetime!(2026-11-29 12:00 UTC);
+
+/// A running application and a browser-like client (cookie jar, no redirects followed).
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    /// The application's database.
+    pub db: Db,
+    /// A client that keeps cookies and sends our Origin on every request, as a browser would.
+    pub client: reqwest::Client,
+    /// The client's cookies.
+    pub jar: Arc<Jar>,
+    /// The frozen clock.
+    pub clock: Clock,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    postgres: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+/// The PostgreSQL server to test against: `TEST_POSTGRES_URL`. Without it PostgreSQL tests
+/// are skipped — and say so — unless `GLASSBOX_REQUIRE_POSTGRES=1` (as in CI), where that
+/// is a failure.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            if std::env::var("GLASSBOX_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                panic!("GLASSBOX_REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set");
+            }
+            eprintln!("SKIPPED: PostgreSQL test (set TEST_POSTGRES_URL=postgres://… to run it)");
+            None
+        }
+    }
+}
+
+/// Options for [`spawn_app_with`].
+pub struct Options {
+    /// Seed the demo data set before starting.
+    pub seed: bool,
+    /// Change settings before starting.
+    pub configure: Box<dyn FnOnce(&mut Settings) + Send>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            seed: true,
+            configure: Box::new(|_| {}),
+        }
+    }
+}
+
+/// Starts the application with the demo data on `backend`; `None` when that backend is not
+/// available (PostgreSQL without `TEST_POSTGRES_URL`).
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, Options::default()).await
+}
+
+/// Starts the application on `backend` with options.
+pub async fn spawn_app_with(backend: Backend, options: Options) -> Option<TestApp> {
+    glassbox::telemetry::init_for_tests();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings::default();
+    settings.http.bind = "127.0.0.1:0".parse().expect("address");
+    settings.data_dir = dir.path().to_path_buf();
+    settings.auth.demo_sign_in = Some(true);
+    let mut postgres = None;
+    match backend {
+        Backend::Sqlite => {
+            settings.database.url = Some(SecretString::from(format!(
+                "sqlite://{}/glassbox.db",
+                dir.path().display()
+            )));
+        }
+        Backend::Postgres => {
+            let admin = postgres_admin_url()?;
+            let name = format!("glassbox_test_{}", uuid::Uuid::new_v4().simple());
+            let admin_db = Db::connect(&SecretString::from(admin.clone()), 1)
+                .await
+                .expect("connect to TEST_POSTGRES_URL");
+            if let Db::Postgres(pool) = &admin_db {
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(pool)
+                    .await
+                    .expect("create test database");
+            }
+            admin_db.close().await;
+            settings.database.url = Some(SecretString::from(with_database(&admin, &name)));
+            postgres = Some((admin, name));
+        }
+    }
+    (options.configure)(&mut settings);
+    let clock = Clock::fixed(NOW);
+    let db = Db::connect(&settings.database_url(), 5)
+        .await
+        .expect("connect");
+    db.migrate().await.expect("migrate");
+    if options.seed {
+        demo::seed(&db, &clock, &settings)
+            .await
+            .expect("seed demo data");
+    }
+    let app = Application::build_with_db(settings, clock.clone(), db.clone())
+        .await
+        .expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let jar = Arc::new(Jar::default());
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ORIGIN,
+        address.parse().expect("origin header"),
+    );
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .expect("client");
+    Some(TestApp {
+        address,
+        db,
+        client,
+        jar,
+        clock,
+        stop: Some(stop),
+        server: Some(server),
+        postgres,
+        _dir: dir,
+    })
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let base = match base.rsplit_once('/') {
+        Some((head, _)) if head.contains("://") && head.len() > "postgres://".len() => {
+            head.to_string()
+        }
+        _ => base.to_string(),
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+impl TestApp {
+    /// The full URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// GET `path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// GET `path` and return status and body.
+    pub async fn get_page(&self, path: &str) -> (u16, String) {
+        let res = self.get(path).await;
+        let status = res.status().as_u16();
+        (status, res.text().await.expect("body"))
+    }
+
+    /// POST a form to `path`.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The session cookie the client holds, if any.
+    pub fn session_cookie(&self) -> Option<String> {
+        let url = self.address.parse().expect("url");
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find(|c| c.starts_with("glassbox_session="))
+            .map(str::to_string)
+    }
+
+    /// The demo sign-in choices offered on `/auth/demo`, as (name, value) pairs.
+    pub async fn demo_choices(&self) -> Vec<(String, String)> {
+        let (_, html) = self.get_page("/auth/demo").await;
+        let value = regex_lite::Regex::new(r#"name="identity" value="([^"]+)""#).expect("regex");
+        let name =
+            regex_lite::Regex::new(r#"<span class="identity-name">Sign in as ([^<]+)</span>"#)
+                .expect("regex");
+        let values: Vec<String> = value
+            .captures_iter(&html)
+            .map(|c| c[1].to_string())
+            .collect();
+        let names: Vec<String> = name
+            .captures_iter(&html)
+            .map(|c| c[1].to_string())
+            .collect();
+        names.into_iter().zip(values).collect()
+    }
+
+    /// Signs in through the demo sign-in as the person named `name`.
+    pub async fn sign_in_as(&self, name: &str) {
+        let choices = self.demo_choices().await;
+        let (_, value) = choices.iter().find(|(n, _)| n == name).unwrap_or_else(|| {
+            panic!("{name} is not offered on the demo sign-in page: {choices:?}")
+        });
+        let res = self.post_form("/auth/demo", &[("identity", value)]).await;
+        assert_eq!(res.status().as_u16(), 303, "demo sign-in as {name} failed");
+    }
+
+    /// Stops the server and drops a PostgreSQL test database.
+    pub async fn finish(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.db.close().await;
+        if let Some((admin, name)) = self.postgres.take() {
+            if let Ok(Db::Postgres(pool)) = Db::connect(&SecretString::from(admin), 1).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&pool)
+                    .await;
+                pool.close().await;
+            }
+        }
+    }
+}
+
+/// Defines a scenario and runs it once on SQLite and once on PostgreSQL:
+/// `on_both_databases!(async fn name(app) { … })` makes tests `name::on_sqlite` and
+/// `name::on_postgres`.
+#[macro_export]
+macro_rules! on_both_databases {
+    (async fn $name:ident($app:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn scenario($app: &$crate::helpers::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                let app = $crate::helpers::spawn_app(glassbox::db::Backend::Sqlite).await.expect("sqlite app");
+                scenario(&app).await;
+                app.finish().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                if let Some(app) = $crate::helpers::spawn_app(glassbox::db::Backend::Postgres).await {
+                    scenario(&app).await;
+                    app.finish().await;
+                }
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn the_test_database_replaces_the_admin_database_in_the_url() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/db?sslmode=disable", "t1"),
+            "postgres://u@h/t1?sslmode=disable"
+        );
+    }
+}

@@ -1,0 +1,95 @@
+use crate::helpers::TestApp;
+use crate::on_both_databases;
+
+fn seqs(html: &str) -> Vec<i64> {
+    let re = regex_lite::Regex::new(r#"<td data-label="Log entry">#(\d+)</td>"#).unwrap();
+    re.captures_iter(html)
+        .map(|c| c[1].parse().unwrap())
+        .collect()
+}
+
+fn link(html: &str, label: &str) -> Option<String> {
+    let re = regex_lite::Regex::new(&format!(r#"<a href="([^"]+)"[^>]*>{label}</a>"#)).unwrap();
+    re.captures(html).map(|c| c[1].replace("&amp;", "&"))
+}
+
+fn total(html: &str) -> i64 {
+    let re = regex_lite::Regex::new(r"(\d+) accesses in all").unwrap();
+    re.captures(html).expect("a total")[1].parse().unwrap()
+}
+
+async fn walk_older(app: &TestApp) -> Vec<Vec<i64>> {
+    let mut pages = Vec::new();
+    let mut path = Some("/me/history".to_string());
+    while let Some(p) = path {
+        let (status, html) = app.get_page(&p).await;
+        assert_eq!(status, 200, "{p}");
+        pages.push(seqs(&html));
+        path = link(&html, "Older accesses");
+        assert!(pages.len() < 100, "paging must end");
+    }
+    pages
+}
+
+on_both_databases!(async fn history_is_newest_first_and_pages_through_every_event_once(app) {
+    app.sign_in_as("Alice Martin").await;
+    let (_, first) = app.get_page("/me/history").await;
+    let expected_total = total(&first);
+    assert!(expected_total > 100, "Alice has a long history: {expected_total}");
+    assert!(link(&first, "Newer accesses").is_none() && link(&first, "Newest").is_none());
+
+    let pages = walk_older(app).await;
+    assert!(pages.len() >= 5, "several pages: {}", pages.len());
+    let all: Vec<i64> = pages.concat();
+    assert_eq!(all.len() as i64, expected_total, "every event exactly once");
+    assert!(all.windows(2).all(|w| w[0] > w[1]), "strictly newest first across pages");
+    assert!(pages[..pages.len() - 1].iter().all(|p| p.len() == 25), "full pages of 25");
+});
+
+on_both_databases!(async fn paging_back_to_newer_events_returns_the_same_pages(app) {
+    app.sign_in_as("Alice Martin").await;
+    let (_, first) = app.get_page("/me/history").await;
+    let older = link(&first, "Older accesses").unwrap();
+    let (_, second) = app.get_page(&older).await;
+    let older2 = link(&second, "Older accesses").unwrap();
+    let (_, third) = app.get_page(&older2).await;
+    let back = link(&third, "Newer accesses").expect("a way back");
+    assert!(back.contains("after="));
+    let (_, second_again) = app.get_page(&back).await;
+    assert_eq!(seqs(&second_again), seqs(&second));
+    let back = link(&second_again, "Newer accesses").unwrap();
+    let (_, first_again) = app.get_page(&back).await;
+    assert_eq!(seqs(&first_again), seqs(&first));
+    assert!(link(&first_again, "Newer accesses").is_none(), "nothing newer than the newest");
+    assert_eq!(link(&third, "Newest").as_deref(), Some("/me/history"));
+});
+
+on_both_databases!(async fn an_owner_never_sees_another_owners_events(app) {
+    app.sign_in_as("Bilal Haddad").await;
+    let pages = walk_older(app).await;
+    assert!(!pages.concat().is_empty());
+    let mut path = Some("/me/history".to_string());
+    while let Some(p) = path {
+        let (_, html) = app.get_page(&p).await;
+        assert!(html.contains("bilal@example.org"));
+        for other in ["alice@example.org", "chen.wei@example.org", "dana@example.org", "emeka.obi@example.org"] {
+            assert!(!html.contains(other), "{other} leaked into Bilal's history");
+        }
+        path = link(&html, "Older accesses");
+    }
+    // A cursor taken from Alice's history shows Bilal only his own events.
+    let (_, overview) = app.get_page("/me").await;
+    assert!(!overview.contains("alice"), "overview is Bilal's alone");
+    let (status, html) = app.get_page("/me/history?before=100000").await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("alice@example.org"));
+});
+
+on_both_databases!(async fn a_forged_cursor_gets_a_clear_error(app) {
+    app.sign_in_as("Alice Martin").await;
+    for bad in ["/me/history?before=abc", "/me/history?before=-1", "/me/history?before=1&after=2"] {
+        let (status, html) = app.get_page(bad).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(html.contains("page link"), "{bad}: says what is wrong");
+    }
+});
