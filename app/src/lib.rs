@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Link rel="stylesheet" href="/pkg/glassbox.css"/>
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
         <Meta name="description" content="Glassbox shows mailbox owners every staff access to their mailbox."/>
         <Title text="Glassbox"/>
         <Router>

@@ -34,6 +34,8 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 /// The stylesheet, compiled in so the server never serves a stale one.
 const STYLESHEET: &str = include_str!("../../style/glassbox.css");
+/// The icon browsers show in tabs.
+const FAVICON: &str = include_str!("../../style/favicon.svg");
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -194,6 +196,8 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/pkg/glassbox.css", get(stylesheet))
+        .route("/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
         .route("/auth/demo", post(demo_sign_in))
         .route("/auth/logout", post(logout))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos_options.clone()))
@@ -233,6 +237,16 @@ async fn stylesheet() -> impl IntoResponse {
             ),
         ],
         STYLESHEET,
+    )
+}
+
+async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+        ],
+        FAVICON,
     )
 }
 

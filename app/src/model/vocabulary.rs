@@ -119,7 +119,7 @@ impl AccessRequestStatus {
     /// The status in a few plain words.
     pub fn label(self) -> &'static str {
         match self {
-            Self::Pending => "Waiting for you",
+            Self::Pending => "Waiting for a decision",
             Self::Approved => "Approved",
             Self::Denied => "Denied",
             Self::Expired => "Expired",

@@ -25,7 +25,7 @@ on_both_databases!(async fn an_owner_signs_in_and_lands_on_their_overview(app) {
     assert!(html.contains("Hello Alice Martin."), "greets her");
     assert!(html.contains("alice@example.org") && html.contains("alice.martin@work.example.org"));
     assert!(html.contains("Waiting for your decision"));
-    assert!(html.contains("Waiting for you"), "her pending requests are listed");
+    assert!(html.contains("Waiting for a decision"), "her pending requests are listed");
     assert!(html.contains("Signed in as Alice Martin"));
 });
 

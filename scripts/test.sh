@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs every Glassbox test: unit and API tests (SQLite always; PostgreSQL when one answers),
+# then the browser tests against a freshly seeded demo. Installs what is missing first.
+#   TEST_POSTGRES_URL=postgres://…   the PostgreSQL server for the PostgreSQL tests
+#                                    (default: postgres://postgres@127.0.0.1:5432/postgres if it answers)
+#   GLASSBOX_REQUIRE_POSTGRES=1      fail instead of skipping when PostgreSQL is not there (CI sets it)
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+ensure_build_tools
+ensure_test_tools
+
+say "Starting the test services (OpenID Connect provider, SMTP server)"
+testinfra/services.sh start
+server_pid=""; data_dir=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  [ -n "$data_dir" ] && rm -rf "$data_dir"
+  testinfra/services.sh stop || true
+}
+trap cleanup EXIT
+
+if [ -z "${TEST_POSTGRES_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+  export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/postgres"
+fi
+if [ -n "${TEST_POSTGRES_URL:-}" ]; then
+  say "PostgreSQL tests will run against ${TEST_POSTGRES_URL%%\?*}"
+  postgres_note="PostgreSQL integration tests: RAN"
+elif [ "${GLASSBOX_REQUIRE_POSTGRES:-}" = 1 ]; then
+  echo "GLASSBOX_REQUIRE_POSTGRES=1 but no PostgreSQL answers on 127.0.0.1:5432 and TEST_POSTGRES_URL is unset" >&2
+  exit 1
+else
+  say "No PostgreSQL found: PostgreSQL tests will be SKIPPED (set TEST_POSTGRES_URL to run them)"
+  postgres_note="PostgreSQL integration tests: SKIPPED (no PostgreSQL server; set TEST_POSTGRES_URL)"
+fi
+
+say "Unit and API tests (cargo test --workspace)"
+rust_log=$(mktemp)
+set +e
+cargo test --workspace 2>&1 | tee "$rust_log"
+rust_status=${PIPESTATUS[0]}
+set -e
+rust_passed=$( (grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$rust_log" || true) | awk '{s+=$4} END {print s+0}')
+rust_failed=$( (grep -Eo '[0-9]+ failed;' "$rust_log" || true) | awk '{s+=$1} END {print s+0}')
+rm -f "$rust_log"
+[ "$rust_status" = 0 ] || { echo "Rust tests failed" >&2; exit "$rust_status"; }
+
+build_site
+say "Building the server for the browser tests"
+cargo build -p server --bin glassbox
+bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/glassbox"
+port=$(free_port); data_dir=$(mktemp -d)
+say "Starting a fresh demo on http://127.0.0.1:$port for the browser tests"
+GLASSBOX__HTTP__BIND="127.0.0.1:$port" GLASSBOX__PUBLIC_URL="http://127.0.0.1:$port" GLASSBOX__DATA_DIR="$data_dir" \
+  "$bin" demo >"$data_dir/server.log" 2>&1 & server_pid=$!
+wait_http "http://127.0.0.1:$port/readyz" 60 || { cat "$data_dir/server.log" >&2; exit 1; }
+
+say "Browser tests (Playwright + Debian Chromium)"
+e2e_log=$(mktemp)
+set +e
+(cd end2end && GLASSBOX_URL="http://127.0.0.1:$port" npx playwright test) 2>&1 | tee "$e2e_log"
+e2e_status=${PIPESTATUS[0]}
+set -e
+e2e_passed=$( (grep -Eo '^ *[0-9]+ passed' "$e2e_log" || true) | awk '{s+=$1} END {print s+0}')
+e2e_failed=$( (grep -Eo '^ *[0-9]+ failed' "$e2e_log" || true) | awk '{s+=$1} END {print s+0}')
+rm -f "$e2e_log"
+if [ "$e2e_status" != 0 ]; then
+  echo "Browser tests failed; server log:" >&2; tail -50 "$data_dir/server.log" >&2; exit "$e2e_status"
+fi
+
+echo
+echo "Rust unit and API tests: $rust_passed passed"
+echo "Browser tests: $e2e_passed passed"
+echo "$postgres_note"
+echo "tests: $((rust_passed + e2e_passed)) passed, $((rust_failed + e2e_failed)) failed"
