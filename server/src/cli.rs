@@ -26,4 +26,24 @@ pub enum Command {
     Migrate,
     /// Print the effective configuration, secrets masked.
     Config,
+    /// Manage the mail system's API credentials.
+    #[command(subcommand)]
+    ServiceToken(ServiceTokenCommand),
+}
+
+/// `glassbox service-token …`.
+#[derive(Debug, Subcommand)]
+pub enum ServiceTokenCommand {
+    /// Create a token and print it once (only its hash is kept).
+    Create {
+        /// Who uses it, e.g. `mail-frontend`.
+        name: String,
+    },
+    /// Revoke a token: calls with it are refused from now on.
+    Revoke {
+        /// The token's name.
+        name: String,
+    },
+    /// List tokens (names and status, never the tokens).
+    List,
 }

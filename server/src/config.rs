@@ -36,6 +36,25 @@ pub struct Settings {
     pub security: SecuritySettings,
     /// Access request defaults and limits.
     pub requests: RequestSettings,
+    /// Service API settings.
+    pub api: ApiSettings,
+}
+
+/// Service API settings.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiSettings {
+    /// `GLASSBOX__API__RATE_LIMIT_PER_SECOND` (default 200): sustained requests per second
+    /// per service token; 0 switches the limit off.
+    pub rate_limit_per_second: u32,
+    /// `GLASSBOX__API__RATE_LIMIT_BURST` (default 400): how many requests a token may send at once.
+    pub rate_limit_burst: u32,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        Self { rate_limit_per_second: 200, rate_limit_burst: 400 }
+    }
 }
 
 /// Where Glassbox runs.
@@ -191,6 +210,9 @@ pub struct RequestSettings {
     pub default_grant_minutes: i64,
     /// `GLASSBOX__REQUESTS__MAX_GRANT_MINUTES` (default 480).
     pub max_grant_minutes: i64,
+    /// `GLASSBOX__REQUESTS__SWEEP_INTERVAL_SECONDS` (default 30): how often expiries and grant
+    /// ends are written down (checks never depend on it: they compare times themselves).
+    pub sweep_interval_seconds: u64,
 }
 
 impl Default for Settings {
@@ -206,6 +228,7 @@ impl Default for Settings {
             email: EmailSettings::default(),
             security: SecuritySettings::default(),
             requests: RequestSettings::default(),
+            api: ApiSettings::default(),
         }
     }
 }
@@ -287,6 +310,7 @@ impl Default for RequestSettings {
             pending_expiry_minutes: 24 * 60,
             default_grant_minutes: 60,
             max_grant_minutes: 8 * 60,
+            sweep_interval_seconds: 30,
         }
     }
 }

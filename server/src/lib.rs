@@ -1,6 +1,7 @@
 //! Glassbox's server: configuration, database, domain services, authentication, HTTP,
 //! jobs and the command line. A library so that tests start the real application.
 
+pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -1,7 +1,7 @@
 //! The `glassbox` binary: parse the command line, load the configuration, run.
 
 use clap::Parser;
-use glassbox::cli::{Cli, Command};
+use glassbox::cli::{Cli, Command, ServiceTokenCommand};
 use glassbox::config::Settings;
 use glassbox::db::Db;
 use glassbox::domain::clock::Clock;
@@ -35,6 +35,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Db::connect(&settings.database_url(), settings.database.max_connections).await?;
             db.migrate().await?;
             println!("The database is up to date.");
+            Ok(())
+        }
+        Command::ServiceToken(cmd) => {
+            let db = Db::connect(&settings.database_url(), 2).await?;
+            db.migrate().await?;
+            let clock = Clock::System;
+            match cmd {
+                ServiceTokenCommand::Create { name } => {
+                    let token = glassbox::services::tokens::create(&db, &clock, &settings, &name)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!("{token}");
+                    eprintln!("Service token `{name}` created. Store it now: it cannot be shown again.");
+                }
+                ServiceTokenCommand::Revoke { name } => {
+                    if glassbox::db::service_tokens::revoke(&db, &name, clock.now()).await? {
+                        println!("Service token `{name}` revoked.");
+                    } else {
+                        anyhow::bail!("no live service token is named `{name}`");
+                    }
+                }
+                ServiceTokenCommand::List => {
+                    for t in glassbox::db::service_tokens::list(&db).await? {
+                        let state = if t.revoked_at.is_some() { "revoked" } else { "live" };
+                        println!("{}\t{state}", t.name);
+                    }
+                }
+            }
             Ok(())
         }
         Command::Serve => {

@@ -2,6 +2,7 @@
 //! router, background jobs. Tests call [`Application::build`] with port 0 and their own
 //! database, exactly as `main` does.
 
+use crate::api::auth::RateLimiter;
 use crate::auth::routes::{demo_sign_in, load_viewer, logout};
 use crate::auth::store::SessionBackend;
 use crate::config::Settings;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub clock: Clock,
     /// The UI's port into the domain.
     pub portal: Arc<dyn Portal>,
+    /// Per-service-token rate limits of the API.
+    pub api_limiter: Arc<RateLimiter>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -100,12 +103,17 @@ impl Application {
             clock.clone(),
             settings.clone(),
         ));
+        let api_limiter = Arc::new(RateLimiter::new(
+            settings.api.rate_limit_per_second,
+            settings.api.rate_limit_burst,
+        ));
         let state = AppState {
             leptos_options,
             db,
             settings,
             clock,
             portal,
+            api_limiter,
         };
         let router = router(state.clone(), sessions.clone());
         Ok(Self {
@@ -149,6 +157,12 @@ impl Application {
             Duration::from_secs(self.state.settings.session.cleanup_interval_seconds.max(1)),
             rx,
         ));
+        let sweeper = tokio::spawn(jobs::expiry::run_until_stopped(
+            self.state.db.clone(),
+            self.state.clock.clone(),
+            Duration::from_secs(self.state.settings.requests.sweep_interval_seconds.max(1)),
+            tx.subscribe(),
+        ));
         tracing::info!(http.addr = %self.addr(), "Glassbox is listening on http://{}", self.addr());
         axum::serve(
             self.listener,
@@ -160,6 +174,7 @@ impl Application {
         .context("the HTTP server failed")?;
         let _ = tx.send(true);
         let _ = cleanup.await;
+        let _ = sweeper.await;
         self.state.db.close().await;
         tracing::info!("Glassbox stopped");
         Ok(())
@@ -200,6 +215,7 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
         .route("/favicon.ico", get(favicon))
         .route("/auth/demo", post(demo_sign_in))
         .route("/auth/logout", post(logout))
+        .merge(crate::api::routes(state.clone()))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), load_viewer))

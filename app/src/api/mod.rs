@@ -2,6 +2,7 @@
 //! call the [`port::Portal`] the server provides, and return a view or an [`AppError`].
 
 pub mod overview;
+pub mod requests;
 #[cfg(feature = "ssr")]
 pub mod port;
 pub mod session;

@@ -3,7 +3,8 @@
 
 use crate::error::AppError;
 use crate::model::{
-    DemoIdentity, HistoryCursor, HistoryPage, OwnerId, OwnerOverview, StaffHome, StaffId,
+    DemoIdentity, HistoryCursor, HistoryPage, OwnerDecision, OwnerId, OwnerOverview, RequestForm,
+    RequestId, RequestView, StaffAct, StaffHome, StaffId,
 };
 use async_trait::async_trait;
 
@@ -23,6 +24,26 @@ pub trait Portal: Send + Sync + 'static {
 
     /// The staff console's home page.
     async fn staff_home(&self, staff: StaffId) -> Result<StaffHome, AppError>;
+
+    /// One request about one of the owner's mailboxes (`NotFound` for anyone else's).
+    async fn owner_request(&self, owner: OwnerId, id: RequestId) -> Result<RequestView, AppError>;
+
+    /// The newest requests about the owner's mailboxes, in any state.
+    async fn owner_requests(&self, owner: OwnerId) -> Result<Vec<RequestView>, AppError>;
+
+    /// The owner approves, denies, revokes or shortens.
+    async fn owner_decide(
+        &self,
+        owner: OwnerId,
+        id: RequestId,
+        decision: OwnerDecision,
+    ) -> Result<RequestView, AppError>;
+
+    /// A support agent asks for access.
+    async fn staff_submit(&self, staff: StaffId, form: RequestForm) -> Result<RequestView, AppError>;
+
+    /// A staff member cancels a pending request or ends a grant early.
+    async fn staff_act(&self, staff: StaffId, id: RequestId, act: StaffAct) -> Result<RequestView, AppError>;
 
     /// The identities offered by the demo sign-in page; `NotFound` when it is switched off.
     async fn demo_identities(&self) -> Result<Vec<DemoIdentity>, AppError>;

@@ -1,5 +1,6 @@
 //! Reusable views.
 
+pub mod action_result;
 pub mod error_view;
 pub mod event_table;
 pub mod format;

@@ -10,6 +10,12 @@ use leptos::prelude::*;
 pub fn RequestCard(
     request: RequestView,
     #[prop(optional)] agent_name: Option<String>,
+    /// A link under the card (e.g. "Review and decide").
+    #[prop(optional)]
+    link: Option<(String, &'static str)>,
+    /// Controls under the card (decision forms).
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let what: Vec<&str> = request.scopes.iter().map(|s| s.plain_words()).collect();
     let when = match request.status {
@@ -43,6 +49,8 @@ pub fn RequestCard(
                 {when.map(|(label, t)| view! { <dt>{label}</dt><dd><time datetime=iso(t)>{date_time(t)}</time></dd> })}
                 {request.decision_reason.clone().map(|r| view! { <dt>"Reason given"</dt><dd>{r}</dd> })}
             </dl>
+            {link.map(|(href, label)| view! { <p class="card-link"><a href=href>{label}</a></p> })}
+            {children.map(|c| view! { <div class="card-actions">{c()}</div> })}
         </article>
     }
 }

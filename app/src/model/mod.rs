@@ -8,7 +8,7 @@ mod vocabulary;
 
 pub use ids::{EventSeq, IncidentId, MailboxId, OwnerId, RequestId, StaffId};
 pub use views::{
-    DemoIdentity, EventView, HistoryCursor, HistoryPage, OwnerOverview, RequestView, StaffHome,
+    DemoIdentity, OwnerDecision, RequestForm, StaffAct, EventView, HistoryCursor, HistoryPage, OwnerOverview, RequestView, StaffHome,
     StaffRequestView, Viewer,
 };
 pub use vocabulary::{

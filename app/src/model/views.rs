@@ -246,3 +246,48 @@ mod tests {
         assert!(HistoryCursor::from_query(Some("1"), Some("2")).is_err());
     }
 }
+
+/// What an owner decides about one of their requests.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OwnerDecision {
+    /// Allow access for the requested duration, starting now.
+    Approve,
+    /// Refuse, optionally saying why.
+    Deny {
+        /// The reason, shown to the agent.
+        reason: Option<String>,
+    },
+    /// Withdraw an approval: access stops at once.
+    Revoke,
+    /// End the grant earlier: this many minutes from now.
+    Shorten {
+        /// Minutes from now.
+        minutes: i64,
+    },
+}
+
+/// What a staff member does to one of their requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StaffAct {
+    /// Withdraw a pending request.
+    Cancel,
+    /// End an approved grant early.
+    End,
+}
+
+/// A new access request as the staff console's form sends it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestForm {
+    /// Mailbox address.
+    pub mailbox: String,
+    /// Scope names.
+    pub scopes: Vec<String>,
+    /// Justification code.
+    pub justification_code: String,
+    /// Justification text.
+    pub justification_text: String,
+    /// Ticket.
+    pub ticket: Option<String>,
+    /// Grant length in minutes.
+    pub duration_minutes: Option<i64>,
+}

@@ -4,5 +4,7 @@ pub mod history;
 pub mod landing;
 pub mod not_found;
 pub mod overview;
+pub mod request_detail;
+pub mod requests;
 pub mod sign_in;
 pub mod staff;

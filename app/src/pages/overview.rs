@@ -34,7 +34,7 @@ pub fn OverviewPage() -> impl IntoView {
                             {if o.pending.is_empty() {
                                 view! { <p class="empty">"No requests are waiting for you."</p> }.into_any()
                             } else {
-                                o.pending.into_iter().map(|r| view! { <RequestCard request=r/> }).collect_view().into_any()
+                                o.pending.into_iter().map(|r| { let link = (format!("/me/requests/{}", r.id), "Review and decide"); view! { <RequestCard request=r link=link/> } }).collect_view().into_any()
                             }}
                         </section>
                         <section aria-labelledby="grants-heading">
@@ -42,7 +42,7 @@ pub fn OverviewPage() -> impl IntoView {
                             {if o.active_grants.is_empty() {
                                 view! { <p class="empty">"Nobody can access your mailbox right now."</p> }.into_any()
                             } else {
-                                o.active_grants.into_iter().map(|r| view! { <RequestCard request=r/> }).collect_view().into_any()
+                                o.active_grants.into_iter().map(|r| { let link = (format!("/me/requests/{}", r.id), "Revoke or shorten"); view! { <RequestCard request=r link=link/> } }).collect_view().into_any()
                             }}
                         </section>
                         <section aria-labelledby="recent-heading">

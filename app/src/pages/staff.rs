@@ -1,28 +1,48 @@
-//! `/staff`: the staff console's home — the requests in view and their consent status.
+//! `/staff`: the staff console — ask an owner for access, and follow the consent status of
+//! requests live (the list refreshes itself every few seconds without reloading the page).
 
+use crate::api::requests::{CancelRequest, EndGrant, SubmitAccessRequest};
 use crate::api::staff::load_staff_home;
+use crate::components::action_result::ActionResult;
 use crate::components::error_view::ErrorView;
 use crate::components::request_card::RequestCard;
-use crate::model::StaffRole;
+use crate::model::{AccessRequestStatus, JustificationCode, Scope, StaffRole, StaffRequestView};
 use leptos::prelude::*;
 use leptos_meta::Title;
+
+/// How often the request list refreshes itself.
+const REFRESH_SECONDS: u64 = 4;
 
 /// The staff console home page.
 #[component]
 pub fn StaffConsolePage() -> impl IntoView {
-    let home = Resource::new(|| (), |_| load_staff_home());
+    let submit = ServerAction::<SubmitAccessRequest>::new();
+    let cancel = ServerAction::<CancelRequest>::new();
+    let end = ServerAction::<EndGrant>::new();
+    let tick = RwSignal::new(0u64);
+    let home = Resource::new(
+        move || (tick.get(), submit.version().get(), cancel.version().get(), end.version().get()),
+        |_| load_staff_home(),
+    );
+    // Live status: poll while the page is open (browser only; effects do not run on the server).
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_secs(REFRESH_SECONDS));
+        on_cleanup(move || {
+            if let Ok(h) = handle {
+                h.clear();
+            }
+        });
+    });
     view! {
         <Title text="Staff console — Glassbox"/>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <h1>"Staff console"</h1>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match home.await {
                     Ok(h) => {
-                        let scope = match h.role {
-                            StaffRole::Support => "Your access requests",
-                            StaffRole::SecurityAdmin => "All access requests",
-                        };
+                        let is_support = h.role == StaffRole::Support;
+                        let scope = if is_support { "Your access requests" } else { "All access requests" };
                         view! {
-                            <h1>"Staff console"</h1>
                             <p class="lead">
                                 {format!("Signed in as {} ({}). Owners see you as {}.", h.display_name, h.role.label(), h.pseudonym)}
                             </p>
@@ -31,21 +51,86 @@ pub fn StaffConsolePage() -> impl IntoView {
                                     <li><strong>{n}</strong>{format!(" {}", status.label().to_lowercase())}</li>
                                 }).collect_view()}
                             </ul>
-                            <section aria-labelledby="requests-heading">
+                            {is_support.then(|| view! { <RequestAccessForm submit/> })}
+                            <section aria-labelledby="requests-heading" aria-live="polite">
                                 <h2 id="requests-heading">{scope}</h2>
+                                <ActionResult result=cancel.value().into() done=|_| "Request cancelled.".to_string()/>
+                                <ActionResult result=end.value().into() done=|_| "Access ended.".to_string()/>
                                 {if h.requests.is_empty() {
                                     view! { <p class="empty">"No requests yet."</p> }.into_any()
                                 } else {
-                                    h.requests.into_iter().map(|r| view! {
-                                        <RequestCard request=r.request agent_name=r.agent_name/>
-                                    }).collect_view().into_any()
+                                    h.requests.into_iter().map(|r| view! { <StaffRequest item=r cancel end own=is_support/> }).collect_view().into_any()
                                 }}
                             </section>
                         }.into_any()
                     }
-                    Err(e) => view! { <h1>"Staff console"</h1><ErrorView error=e/> }.into_any(),
+                    Err(e) => view! { <ErrorView error=e/> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
+}
+
+#[component]
+fn StaffRequest(item: StaffRequestView, cancel: ServerAction<CancelRequest>, end: ServerAction<EndGrant>, own: bool) -> impl IntoView {
+    let id_cancel = item.request.id.to_string();
+    let id_end = id_cancel.clone();
+    let status = item.request.status;
+    view! {
+        <RequestCard request=item.request agent_name=item.agent_name>
+            {(own && status == AccessRequestStatus::Pending).then(move || view! {
+                <ActionForm action=cancel attr:class="inline-form">
+                    <input type="hidden" name="id" value=id_cancel/>
+                    <button type="submit" class="button">"Cancel request"</button>
+                </ActionForm>
+            })}
+            {(own && status == AccessRequestStatus::Approved).then(move || view! {
+                <ActionForm action=end attr:class="inline-form">
+                    <input type="hidden" name="id" value=id_end/>
+                    <button type="submit" class="button">"End access now"</button>
+                </ActionForm>
+            })}
+        </RequestCard>
+    }
+}
+
+#[component]
+fn RequestAccessForm(submit: ServerAction<SubmitAccessRequest>) -> impl IntoView {
+    view! {
+        <section aria-labelledby="ask-heading" class="ask">
+            <h2 id="ask-heading">"Ask an owner for access"</h2>
+            <ActionResult result=submit.value().into() done=|r| format!("Request sent to the owner of {}. It waits for their decision.", r.mailbox)/>
+            <ActionForm action=submit attr:class="request-form">
+                <label for="ask-mailbox">"Mailbox"</label>
+                <input id="ask-mailbox" name="mailbox" type="email" required autocomplete="off" placeholder="owner@example.org"/>
+                <fieldset>
+                    <legend>"What you need to see"</legend>
+                    {Scope::ALL.iter().map(|s| view! {
+                        <label class="check">
+                            <input type="checkbox" name=format!("scope_{}", s.as_str()) value="yes"/>
+                            {format!(" {} — {}", capitalise(s.as_str()), s.plain_words())}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+                <label for="ask-code">"Why"</label>
+                <select id="ask-code" name="justification_code" required>
+                    {JustificationCode::ALL.iter().filter(|c| **c != JustificationCode::BreakGlassEmergency).map(|c| view! {
+                        <option value=c.as_str()>{c.plain_words()}</option>
+                    }).collect_view()}
+                </select>
+                <label for="ask-text">"Explain, in words the owner will read"</label>
+                <textarea id="ask-text" name="justification_text" required maxlength="4096" rows="3"></textarea>
+                <label for="ask-ticket">"Ticket (required when the owner asked for help)"</label>
+                <input id="ask-ticket" name="ticket" maxlength="64" autocomplete="off"/>
+                <label for="ask-duration">"For how long (minutes)"</label>
+                <input id="ask-duration" name="duration_minutes" type="number" min="1" max="480" value="60" required/>
+                <button type="submit" class="button button-primary">"Send request"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }

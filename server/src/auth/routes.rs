@@ -86,7 +86,8 @@ pub async fn load_viewer(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let viewer = if req.uri().path().starts_with("/pkg/") {
+    let path = req.uri().path();
+    let viewer = if path.starts_with("/pkg/") || path.starts_with("/api/v1/") {
         None
     } else {
         viewer_for(&state, &session).await

@@ -11,6 +11,7 @@
 pub mod events;
 pub mod owners;
 pub mod requests;
+pub mod service_tokens;
 pub mod staff;
 
 use anyhow::Context as _;

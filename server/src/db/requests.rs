@@ -1,5 +1,6 @@
 //! Access requests (and grants: an approved request inside its window).
 
+use crate::domain::access_request::{Change, RequestFacts};
 use super::{on_pool, on_tx, ts, CorruptRow, Db, Tx};
 use app::model::{
     AccessRequestStatus, JustificationCode, MailboxId, OwnerId, RequestId, Scope, StaffId,
@@ -55,6 +56,7 @@ struct RequestDbRow {
     agent_pseudonym: String,
     agent_role: String,
     agent_name: String,
+    agent_handle: Option<String>,
     scopes: String,
     justification_code: String,
     justification_text: String,
@@ -86,6 +88,8 @@ pub struct RequestRecord {
     pub agent_role: StaffRole,
     /// Their name (staff views only).
     pub agent_name: String,
+    /// Their handle (API views).
+    pub agent_handle: Option<String>,
     /// What for.
     pub scopes: Vec<Scope>,
     /// Why.
@@ -145,6 +149,7 @@ impl TryFrom<RequestDbRow> for RequestRecord {
             agent_pseudonym: r.agent_pseudonym,
             agent_role: r.agent_role.parse().map_err(corrupt)?,
             agent_name: r.agent_name,
+            agent_handle: r.agent_handle,
             scopes: decode_scopes(&r.scopes)?,
             justification_code: r.justification_code.parse().map_err(corrupt)?,
             justification_text: r.justification_text,
@@ -162,7 +167,7 @@ impl TryFrom<RequestDbRow> for RequestRecord {
 }
 
 const SELECT: &str = "SELECT r.id, r.mailbox_id, m.address AS mailbox, r.agent_id, s.pseudonym AS agent_pseudonym, \
-     s.role AS agent_role, s.display_name AS agent_name, r.scopes, r.justification_code, r.justification_text, \
+     s.role AS agent_role, s.display_name AS agent_name, s.handle AS agent_handle, r.scopes, r.justification_code, r.justification_text, \
      r.ticket, r.duration_minutes, r.status, r.created_at, r.expires_at, r.decided_at, r.decision_reason, \
      r.grant_starts_at, r.grant_ends_at \
      FROM access_requests r JOIN mailboxes m ON m.id = r.mailbox_id JOIN staff s ON s.id = r.agent_id";
@@ -277,4 +282,156 @@ pub async fn count_by_status(
         .collect::<Result<Vec<_>, CorruptRow>>()?;
     counts.sort_by_key(|(s, _)| *s);
     Ok(counts)
+}
+
+/// One request by id (staff and API views: not scoped to an owner).
+pub async fn get(db: &Db, id: RequestId) -> anyhow::Result<Option<RequestRecord>> {
+    let sql = format!("{SELECT} WHERE r.id = $1");
+    let row = on_pool!(db, pool => sqlx::query_as::<_, RequestDbRow>(&sql).bind(id.0).fetch_optional(pool).await)?;
+    Ok(row.map(RequestRecord::try_from).transpose()?)
+}
+
+/// One request by id, only if it is about one of `owner`'s mailboxes.
+pub async fn get_for_owner(db: &Db, owner: OwnerId, id: RequestId) -> anyhow::Result<Option<RequestRecord>> {
+    let sql = format!("{SELECT} WHERE r.id = $1 AND m.owner_id = $2");
+    let row = on_pool!(db, pool => sqlx::query_as::<_, RequestDbRow>(&sql).bind(id.0).bind(owner.0).fetch_optional(pool).await)?;
+    Ok(row.map(RequestRecord::try_from).transpose()?)
+}
+
+/// The newest `limit` requests about the owner's mailboxes, in any state.
+pub async fn list_for_owner(db: &Db, owner: OwnerId, limit: i64) -> anyhow::Result<Vec<RequestRecord>> {
+    let sql = format!("{SELECT} WHERE m.owner_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2");
+    let rows = on_pool!(db, pool => sqlx::query_as::<_, RequestDbRow>(&sql).bind(owner.0).bind(limit).fetch_all(pool).await)?;
+    records(rows)
+}
+
+#[derive(FromRow)]
+struct FactsDbRow {
+    status: String,
+    owner_id: Uuid,
+    owner_email: String,
+    agent_id: Uuid,
+    agent_email: String,
+    expires_at: OffsetDateTime,
+    duration_minutes: i64,
+    grant_starts_at: Option<OffsetDateTime>,
+    grant_ends_at: Option<OffsetDateTime>,
+}
+
+/// What the state machine needs about a request, read inside the deciding transaction.
+pub async fn facts(tx: &mut Tx, id: RequestId) -> anyhow::Result<Option<RequestFacts>> {
+    const SQL: &str = "SELECT r.status, m.owner_id, o.email AS owner_email, r.agent_id, s.email AS agent_email, \
+         r.expires_at, r.duration_minutes, r.grant_starts_at, r.grant_ends_at \
+         FROM access_requests r JOIN mailboxes m ON m.id = r.mailbox_id JOIN owners o ON o.id = m.owner_id \
+         JOIN staff s ON s.id = r.agent_id WHERE r.id = $1";
+    let row = on_tx!(tx, conn => sqlx::query_as::<_, FactsDbRow>(SQL).bind(id.0).fetch_optional(conn).await)?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(RequestFacts {
+        status: r.status.parse().map_err(corrupt)?,
+        owner_id: OwnerId(r.owner_id),
+        owner_email: r.owner_email,
+        agent_id: StaffId(r.agent_id),
+        agent_email: r.agent_email,
+        expires_at: r.expires_at,
+        duration_minutes: r.duration_minutes,
+        grant_starts_at: r.grant_starts_at,
+        grant_ends_at: r.grant_ends_at,
+    }))
+}
+
+/// Applies a state-machine change as one conditional update: it only happens if the row
+/// still has status `change.from`. Returns whether it applied (false: someone else won).
+pub async fn apply_change(tx: &mut Tx, id: RequestId, change: &Change) -> sqlx::Result<bool> {
+    const SQL: &str = "UPDATE access_requests SET status = $1, \
+         decided_at = COALESCE($2, decided_at), decision_reason = COALESCE($3, decision_reason), \
+         grant_starts_at = COALESCE($4, grant_starts_at), grant_ends_at = COALESCE($5, grant_ends_at), \
+         closed_at = COALESCE($6, closed_at) WHERE id = $7 AND status = $8";
+    let done = on_tx!(tx, conn => sqlx::query(SQL)
+        .bind(change.to.as_str())
+        .bind(change.decided_at.map(ts))
+        .bind(&change.decision_reason)
+        .bind(change.grant_starts_at.map(ts))
+        .bind(change.grant_ends_at.map(ts))
+        .bind(change.closed_at.map(ts))
+        .bind(id.0)
+        .bind(change.from.as_str())
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
+
+/// A grant candidate for an access check.
+#[derive(Clone, Debug)]
+pub struct GrantRow {
+    /// The request.
+    pub id: RequestId,
+    /// Its status.
+    pub status: AccessRequestStatus,
+    /// Granted scopes.
+    pub scopes: Vec<Scope>,
+    /// Window start.
+    pub grant_starts_at: Option<OffsetDateTime>,
+    /// Window end.
+    pub grant_ends_at: Option<OffsetDateTime>,
+}
+
+#[derive(FromRow)]
+struct GrantDbRow {
+    id: Uuid,
+    status: String,
+    scopes: String,
+    grant_starts_at: Option<OffsetDateTime>,
+    grant_ends_at: Option<OffsetDateTime>,
+}
+
+/// The approved grants of `agent` on `mailbox` whose window contains `now`, read inside the
+/// check's transaction. On PostgreSQL the rows are locked `FOR SHARE`, so a revocation
+/// commits only after every check that already saw the grant has committed its event; on
+/// SQLite the check's `BEGIN IMMEDIATE` gives the same order.
+pub async fn live_grants(tx: &mut Tx, mailbox: MailboxId, agent: StaffId, now: OffsetDateTime) -> anyhow::Result<Vec<GrantRow>> {
+    const BASE: &str = "SELECT id, status, scopes, grant_starts_at, grant_ends_at FROM access_requests \
+         WHERE mailbox_id = $1 AND agent_id = $2 AND status = $3 AND grant_starts_at <= $4 AND grant_ends_at > $4 \
+         ORDER BY grant_ends_at DESC";
+    let rows: Vec<GrantDbRow> = match tx {
+        Tx::Sqlite(t) => sqlx::query_as(BASE).bind(mailbox.0).bind(agent.0).bind(AccessRequestStatus::Approved.as_str()).bind(ts(now)).fetch_all(&mut **t).await?,
+        Tx::Postgres(t) => sqlx::query_as(&format!("{BASE} FOR SHARE")).bind(mailbox.0).bind(agent.0).bind(AccessRequestStatus::Approved.as_str()).bind(ts(now)).fetch_all(&mut **t).await?,
+    };
+    rows.into_iter()
+        .map(|r| {
+            Ok(GrantRow {
+                id: RequestId(r.id),
+                status: r.status.parse().map_err(corrupt)?,
+                scopes: decode_scopes(&r.scopes)?,
+                grant_starts_at: r.grant_starts_at,
+                grant_ends_at: r.grant_ends_at,
+            })
+        })
+        .collect()
+}
+
+/// Marks every pending request whose time ran out as expired; returns how many.
+pub async fn expire_due(db: &Db, now: OffsetDateTime) -> sqlx::Result<u64> {
+    on_pool!(db, pool => sqlx::query(
+        "UPDATE access_requests SET status = $1, closed_at = expires_at WHERE status = $2 AND expires_at <= $3",
+    )
+    .bind(AccessRequestStatus::Expired.as_str())
+    .bind(AccessRequestStatus::Pending.as_str())
+    .bind(ts(now))
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected()))
+}
+
+/// Marks every grant whose window closed as ended; returns how many.
+pub async fn end_due(db: &Db, now: OffsetDateTime) -> sqlx::Result<u64> {
+    on_pool!(db, pool => sqlx::query(
+        "UPDATE access_requests SET status = $1, closed_at = grant_ends_at WHERE status = $2 AND grant_ends_at <= $3",
+    )
+    .bind(AccessRequestStatus::Ended.as_str())
+    .bind(AccessRequestStatus::Approved.as_str())
+    .bind(ts(now))
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected()))
 }

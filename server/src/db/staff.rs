@@ -13,6 +13,7 @@ struct StaffDbRow {
     display_name: String,
     role: String,
     pseudonym: String,
+    handle: Option<String>,
     disabled_at: Option<OffsetDateTime>,
 }
 
@@ -29,6 +30,8 @@ pub struct StaffRow {
     pub role: StaffRole,
     /// The stable name owners see.
     pub pseudonym: String,
+    /// How the mail system names this agent in API calls.
+    pub handle: Option<String>,
     /// When the account was disabled, if it was.
     pub disabled_at: Option<OffsetDateTime>,
 }
@@ -48,12 +51,13 @@ impl TryFrom<StaffDbRow> for StaffRow {
             email: r.email,
             display_name: r.display_name,
             pseudonym: r.pseudonym,
+            handle: r.handle,
             disabled_at: r.disabled_at,
         })
     }
 }
 
-const COLUMNS: &str = "id, email, display_name, role, pseudonym, disabled_at";
+const COLUMNS: &str = "id, email, display_name, role, pseudonym, handle, disabled_at";
 
 /// Inserts a staff member.
 pub async fn insert_staff(
@@ -65,8 +69,9 @@ pub async fn insert_staff(
     pseudonym: &str,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
+    let handle = email.split('@').next().unwrap_or(email).to_ascii_lowercase();
     on_tx!(tx, pool => sqlx::query(
-        "INSERT INTO staff (id, email, display_name, role, pseudonym, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO staff (id, email, display_name, role, pseudonym, created_at, handle) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(id.0)
     .bind(email)
@@ -74,6 +79,7 @@ pub async fn insert_staff(
     .bind(role.as_str())
     .bind(pseudonym)
     .bind(ts(now))
+    .bind(handle)
     .execute(pool)
     .await
     .map(|_| ()))
@@ -112,4 +118,15 @@ pub async fn list_active_staff(db: &Db) -> anyhow::Result<Vec<StaffRow>> {
         .into_iter()
         .map(StaffRow::try_from)
         .collect::<Result<_, _>>()?)
+}
+
+/// One staff member by handle (how the mail system names agents).
+pub async fn find_staff_by_handle(db: &Db, handle: &str) -> anyhow::Result<Option<StaffRow>> {
+    let row = on_pool!(db, pool => sqlx::query_as::<_, StaffDbRow>(
+        &format!("SELECT {COLUMNS} FROM staff WHERE handle = $1"),
+    )
+    .bind(handle)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.map(StaffRow::try_from).transpose()?)
 }

@@ -2,7 +2,11 @@
 //! view or an [`AppError`]. Unexpected failures are logged here, once, with a reference the
 //! person can quote.
 
+pub mod check;
 pub mod demo;
+pub mod error;
+pub mod requests;
+pub mod tokens;
 pub mod portal;
 
 use app::error::AppError;

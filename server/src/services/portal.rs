@@ -5,14 +5,17 @@
 use super::unexpected;
 use crate::config::Settings;
 use crate::db::events::{self, EventRecord, Keyset};
-use crate::db::requests::{self, RequestRecord};
+use super::requests::{self, Submitter};
+use crate::db::requests::{self as db_requests, RequestRecord};
+use crate::domain::access_request::{effective_status, AccessRequestInput, Action, Actor};
 use crate::db::{owners, staff, Db};
 use crate::domain::clock::Clock;
 use app::api::port::Portal;
 use app::error::AppError;
 use app::model::{
-    Decision, DemoIdentity, EventView, HistoryCursor, HistoryPage, OwnerId, OwnerOverview,
-    RequestView, StaffHome, StaffId, StaffRequestView, StaffRole,
+    Decision, DemoIdentity, EventView, HistoryCursor, HistoryPage, OwnerDecision, OwnerId,
+    OwnerOverview, RequestForm, RequestId, RequestView, StaffAct, StaffHome, StaffId,
+    StaffRequestView, StaffRole,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -43,8 +46,10 @@ impl PortalService {
     }
 }
 
-/// An owner's view of a request.
-pub fn request_view(r: RequestRecord) -> RequestView {
+/// A request as the UI shows it, with its status as of `now` (a pending request past
+/// its expiry shows as expired even before the sweeper writes that down).
+pub fn request_view(r: RequestRecord, now: time::OffsetDateTime) -> RequestView {
+    let status = effective_status(r.status, r.expires_at, r.grant_ends_at, now);
     RequestView {
         id: r.id,
         mailbox: r.mailbox,
@@ -55,7 +60,7 @@ pub fn request_view(r: RequestRecord) -> RequestView {
         justification_text: r.justification_text,
         ticket: r.ticket,
         duration_minutes: r.duration_minutes,
-        status: r.status,
+        status,
         created_at: r.created_at,
         expires_at: r.expires_at,
         grant_ends_at: r.grant_ends_at,
@@ -92,10 +97,10 @@ impl Portal for PortalService {
         let mailboxes = owners::mailboxes_of(db, owner)
             .await
             .map_err(|e| unexpected("load mailboxes", e))?;
-        let pending = requests::pending_for_owner(db, owner, now)
+        let pending = db_requests::pending_for_owner(db, owner, now)
             .await
             .map_err(|e| unexpected("load pending", e))?;
-        let grants = requests::active_grants_for_owner(db, owner, now)
+        let grants = db_requests::active_grants_for_owner(db, owner, now)
             .await
             .map_err(|e| unexpected("load grants", e))?;
         let (recent, _) = events::page_for_owner(db, owner, Keyset::Newest, RECENT_EVENTS)
@@ -111,8 +116,8 @@ impl Portal for PortalService {
         Ok(OwnerOverview {
             display_name: person.display_name,
             mailboxes: mailboxes.into_iter().map(|m| m.address).collect(),
-            pending: pending.into_iter().map(request_view).collect(),
-            active_grants: grants.into_iter().map(request_view).collect(),
+            pending: pending.into_iter().map(|r| request_view(r, now)).collect(),
+            active_grants: grants.into_iter().map(|r| request_view(r, now)).collect(),
             recent: recent.into_iter().map(event_view).collect(),
             accesses_last_30_days: accesses,
             denied_last_30_days: denied,
@@ -206,10 +211,11 @@ impl Portal for PortalService {
             StaffRole::Support => Some(member.id),
             StaffRole::SecurityAdmin => None,
         };
-        let list = requests::list_recent(db, in_view, STAFF_REQUESTS)
+        let now = self.clock.now();
+        let list = db_requests::list_recent(db, in_view, STAFF_REQUESTS)
             .await
             .map_err(|e| unexpected("load staff requests", e))?;
-        let counts = requests::count_by_status(db, in_view)
+        let counts = db_requests::count_by_status(db, in_view)
             .await
             .map_err(|e| unexpected("count requests", e))?;
         Ok(StaffHome {
@@ -221,13 +227,72 @@ impl Portal for PortalService {
                 .map(|r| {
                     let agent_name = r.agent_name.clone();
                     StaffRequestView {
-                        request: request_view(r),
+                        request: request_view(r, now),
                         agent_name,
                     }
                 })
                 .collect(),
             counts,
         })
+    }
+
+    #[tracing::instrument(skip_all, fields(owner.id = %owner, request.id = %id))]
+    async fn owner_request(&self, owner: OwnerId, id: RequestId) -> Result<RequestView, AppError> {
+        let r = requests::get_for_owner(&self.db, owner, id).await.map_err(|e| e.into_app_error("load owner request"))?;
+        Ok(request_view(r, self.clock.now()))
+    }
+
+    async fn owner_requests(&self, owner: OwnerId) -> Result<Vec<RequestView>, AppError> {
+        let now = self.clock.now();
+        let list = db_requests::list_for_owner(&self.db, owner, 100).await.map_err(|e| unexpected("list owner requests", e))?;
+        Ok(list.into_iter().map(|r| request_view(r, now)).collect())
+    }
+
+    #[tracing::instrument(skip_all, fields(owner.id = %owner, request.id = %id))]
+    async fn owner_decide(&self, owner: OwnerId, id: RequestId, decision: OwnerDecision) -> Result<RequestView, AppError> {
+        let action = match decision {
+            OwnerDecision::Approve => Action::Approve,
+            OwnerDecision::Deny { reason } => Action::Deny { reason },
+            OwnerDecision::Revoke => Action::Revoke,
+            OwnerDecision::Shorten { minutes } => {
+                if !(1..=24 * 60).contains(&minutes) {
+                    return Err(AppError::Invalid("Choose how many minutes from now the access should end.".into()));
+                }
+                Action::Shorten { until: crate::db::ts(self.clock.now()) + time::Duration::minutes(minutes) }
+            }
+        };
+        let r = requests::decide(&self.db, &self.clock, id, Actor::Owner(owner), action)
+            .await
+            .map_err(|e| e.into_app_error("owner decision"))?;
+        Ok(request_view(r, self.clock.now()))
+    }
+
+    #[tracing::instrument(skip_all, fields(staff.id = %staff_id))]
+    async fn staff_submit(&self, staff_id: StaffId, form: RequestForm) -> Result<RequestView, AppError> {
+        let input = AccessRequestInput {
+            mailbox: form.mailbox,
+            scopes: form.scopes,
+            justification_code: form.justification_code,
+            justification_text: form.justification_text,
+            ticket: form.ticket,
+            duration_minutes: form.duration_minutes,
+        };
+        let r = requests::submit(&self.db, &self.clock, &self.settings, Submitter::Agent(staff_id), &input)
+            .await
+            .map_err(|e| e.into_app_error("submit request"))?;
+        Ok(request_view(r, self.clock.now()))
+    }
+
+    #[tracing::instrument(skip_all, fields(staff.id = %staff_id, request.id = %id))]
+    async fn staff_act(&self, staff_id: StaffId, id: RequestId, act: StaffAct) -> Result<RequestView, AppError> {
+        let action = match act {
+            StaffAct::Cancel => Action::Cancel,
+            StaffAct::End => Action::End,
+        };
+        let r = requests::decide(&self.db, &self.clock, id, Actor::Staff(staff_id), action)
+            .await
+            .map_err(|e| e.into_app_error("staff action"))?;
+        Ok(request_view(r, self.clock.now()))
     }
 
     async fn demo_identities(&self) -> Result<Vec<DemoIdentity>, AppError> {

@@ -1,0 +1,121 @@
+//! Server functions for access requests: the owner's decisions and the staff console's
+//! requests. Authorisation is the server's (the portal checks who may do what); these only
+//! say who is asking.
+
+use crate::error::AppError;
+use crate::model::RequestView;
+#[cfg(feature = "ssr")]
+use crate::model::{OwnerDecision, RequestForm, RequestId, StaffAct};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+async fn owner() -> Result<crate::model::OwnerId, AppError> {
+    match super::ssr::viewer().await? {
+        Some(crate::model::Viewer::Owner { owner_id, .. }) => Ok(owner_id),
+        Some(_) => Err(AppError::Forbidden),
+        None => Err(AppError::Unauthorized),
+    }
+}
+
+#[cfg(feature = "ssr")]
+async fn staff() -> Result<crate::model::StaffId, AppError> {
+    match super::ssr::viewer().await? {
+        Some(crate::model::Viewer::Staff { staff_id, .. }) => Ok(staff_id),
+        Some(_) => Err(AppError::Forbidden),
+        None => Err(AppError::Unauthorized),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn parse_id(id: &str) -> Result<RequestId, AppError> {
+    id.parse().map_err(|_| AppError::NotFound)
+}
+
+/// One of the signed-in owner's requests.
+#[server(endpoint = "load_request")]
+pub async fn load_request(id: String) -> Result<RequestView, AppError> {
+    let owner = owner().await?;
+    super::ssr::portal()?.owner_request(owner, parse_id(&id)?).await
+}
+
+/// The signed-in owner's requests, newest first.
+#[server(endpoint = "load_requests")]
+pub async fn load_requests() -> Result<Vec<RequestView>, AppError> {
+    let owner = owner().await?;
+    super::ssr::portal()?.owner_requests(owner).await
+}
+
+/// Approve: only with the confirmation box ticked.
+#[server(endpoint = "approve_request")]
+pub async fn approve_request(id: String, confirm: Option<String>) -> Result<RequestView, AppError> {
+    let owner = owner().await?;
+    if confirm.as_deref() != Some("yes") {
+        return Err(AppError::Invalid("Tick the box to confirm that you allow this access.".into()));
+    }
+    super::ssr::portal()?.owner_decide(owner, parse_id(&id)?, OwnerDecision::Approve).await
+}
+
+/// Deny, with an optional reason.
+#[server(endpoint = "deny_request")]
+pub async fn deny_request(id: String, reason: Option<String>) -> Result<RequestView, AppError> {
+    let owner = owner().await?;
+    let reason = reason.filter(|r| !r.trim().is_empty());
+    super::ssr::portal()?.owner_decide(owner, parse_id(&id)?, OwnerDecision::Deny { reason }).await
+}
+
+/// Revoke a grant: access stops at once.
+#[server(endpoint = "revoke_grant")]
+pub async fn revoke_grant(id: String) -> Result<RequestView, AppError> {
+    let owner = owner().await?;
+    super::ssr::portal()?.owner_decide(owner, parse_id(&id)?, OwnerDecision::Revoke).await
+}
+
+/// End a grant sooner: `minutes` from now.
+#[server(endpoint = "shorten_grant")]
+pub async fn shorten_grant(id: String, minutes: i64) -> Result<RequestView, AppError> {
+    let owner = owner().await?;
+    super::ssr::portal()?.owner_decide(owner, parse_id(&id)?, OwnerDecision::Shorten { minutes }).await
+}
+
+/// A support agent asks for access. Scope boxes arrive as separate fields so the form
+/// works without JavaScript.
+#[server(endpoint = "submit_access_request")]
+#[expect(clippy::too_many_arguments, reason = "one argument per form field")]
+pub async fn submit_access_request(
+    mailbox: String,
+    scope_metadata: Option<String>,
+    scope_content: Option<String>,
+    scope_attachments: Option<String>,
+    scope_settings: Option<String>,
+    justification_code: String,
+    justification_text: String,
+    ticket: Option<String>,
+    duration_minutes: Option<i64>,
+) -> Result<RequestView, AppError> {
+    let staff = staff().await?;
+    let scopes = [
+        (scope_metadata, "metadata"),
+        (scope_content, "content"),
+        (scope_attachments, "attachments"),
+        (scope_settings, "settings"),
+    ]
+    .into_iter()
+    .filter_map(|(v, name)| v.map(|_| name.to_string()))
+    .collect();
+    let form = RequestForm { mailbox, scopes, justification_code, justification_text, ticket, duration_minutes };
+    super::ssr::portal()?.staff_submit(staff, form).await
+}
+
+/// Withdraw a pending request.
+#[server(endpoint = "cancel_request")]
+pub async fn cancel_request(id: String) -> Result<RequestView, AppError> {
+    let staff = staff().await?;
+    super::ssr::portal()?.staff_act(staff, parse_id(&id)?, StaffAct::Cancel).await
+}
+
+/// End a grant early.
+#[server(endpoint = "end_grant")]
+pub async fn end_grant(id: String) -> Result<RequestView, AppError> {
+    let staff = staff().await?;
+    super::ssr::portal()?.staff_act(staff, parse_id(&id)?, StaffAct::End).await
+}

@@ -1,0 +1,107 @@
+//! `/me/requests/{id}`: one request, in plain words, with the owner's choices. This is the
+//! page email links lead to: opening it changes nothing; only its buttons do.
+
+use crate::api::requests::{load_request, ApproveRequest, DenyRequest, RevokeGrant, ShortenGrant};
+use crate::components::action_result::ActionResult;
+use crate::components::error_view::ErrorView;
+use crate::components::format::{date_time, duration_minutes, sentence_list};
+use crate::components::request_card::RequestCard;
+use crate::model::{AccessRequestStatus, RequestView};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+/// The request detail page.
+#[component]
+pub fn RequestDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let approve = ServerAction::<ApproveRequest>::new();
+    let deny = ServerAction::<DenyRequest>::new();
+    let revoke = ServerAction::<RevokeGrant>::new();
+    let shorten = ServerAction::<ShortenGrant>::new();
+    let request = Resource::new(
+        move || (id(), approve.version().get(), deny.version().get(), revoke.version().get(), shorten.version().get()),
+        |(id, ..)| load_request(id),
+    );
+    view! {
+        <Title text="Access request — Glassbox"/>
+        <h1>"Access request"</h1>
+        <ActionResult result=approve.value().into() done=|r| format!("You approved this request. Access ends at {}.", r.grant_ends_at.map(date_time).unwrap_or_default())/>
+        <ActionResult result=deny.value().into() done=|_| "You denied this request. Nobody gets access.".to_string()/>
+        <ActionResult result=revoke.value().into() done=|_| "You revoked this access. It stopped at once.".to_string()/>
+        <ActionResult result=shorten.value().into() done=|r| format!("Access now ends at {}.", r.grant_ends_at.map(date_time).unwrap_or_default())/>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match request.await {
+                    Ok(r) => view! { <Decision request=r approve deny revoke shorten/> }.into_any(),
+                    Err(e) => view! { <ErrorView error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+        <p><a href="/me/requests">"All your requests"</a></p>
+    }
+}
+
+#[component]
+fn Decision(
+    request: RequestView,
+    approve: ServerAction<ApproveRequest>,
+    deny: ServerAction<DenyRequest>,
+    revoke: ServerAction<RevokeGrant>,
+    shorten: ServerAction<ShortenGrant>,
+) -> impl IntoView {
+    let id = request.id.to_string();
+    let (id_approve, id_deny, id_revoke, id_shorten) = (id.clone(), id.clone(), id.clone(), id);
+    let what: Vec<&str> = request.scopes.iter().map(|s| s.plain_words()).collect();
+    let consent = format!(
+        "I allow {} to {} for {}, starting now.",
+        request.agent_pseudonym,
+        sentence_list(&what),
+        duration_minutes(request.duration_minutes)
+    );
+    let controls = match request.status {
+        AccessRequestStatus::Pending => view! {
+            <section class="decide" aria-labelledby="decide-heading">
+                <h2 id="decide-heading">"Your decision"</h2>
+                <ActionForm action=approve attr:class="decision-form">
+                    <input type="hidden" name="id" value=id_approve/>
+                    <label class="confirm">
+                        <input type="checkbox" name="confirm" value="yes" required/>
+                        " "{consent}
+                    </label>
+                    <button type="submit" class="button button-primary">"Approve access"</button>
+                </ActionForm>
+                <ActionForm action=deny attr:class="decision-form">
+                    <input type="hidden" name="id" value=id_deny/>
+                    <label for="deny-reason">"Reason (optional; the agent will see it)"</label>
+                    <textarea id="deny-reason" name="reason" maxlength="1000" rows="3"></textarea>
+                    <button type="submit" class="button button-danger">"Deny"</button>
+                </ActionForm>
+            </section>
+        }
+        .into_any(),
+        AccessRequestStatus::Approved => view! {
+            <section class="decide" aria-labelledby="decide-heading">
+                <h2 id="decide-heading">"Access is allowed right now"</h2>
+                <ActionForm action=revoke attr:class="decision-form">
+                    <input type="hidden" name="id" value=id_revoke/>
+                    <p>"Revoking stops the access at once. The agent will have to ask again."</p>
+                    <button type="submit" class="button button-danger">"Revoke access now"</button>
+                </ActionForm>
+                <ActionForm action=shorten attr:class="decision-form inline-form">
+                    <input type="hidden" name="id" value=id_shorten/>
+                    <label for="shorten-minutes">"End it sooner: minutes from now"</label>
+                    <input id="shorten-minutes" type="number" name="minutes" min="1" max="480" value="10" required/>
+                    <button type="submit" class="button">"Shorten"</button>
+                </ActionForm>
+            </section>
+        }
+        .into_any(),
+        _ => view! { <p class="empty">"This request is closed; there is nothing left to decide."</p> }.into_any(),
+    };
+    view! {
+        <RequestCard request=request/>
+        {controls}
+    }
+}

@@ -1,0 +1,65 @@
+//! API errors: `{"error":{"code":"snake_case_code","message":"what to do"}}` with a 4xx/5xx
+//! status. Unexpected causes are logged once, here, and never sent.
+
+use crate::services::error::ServiceError;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+/// An API error.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    /// An error with this status, code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), retry_after: None }
+    }
+
+    /// 400: the input is wrong; `message` says how.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
+    }
+
+    /// 429 with a `Retry-After`.
+    pub fn rate_limited(retry_after: u64) -> Self {
+        Self { retry_after: Some(retry_after), ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many requests for this token. Wait and retry.") }
+    }
+
+    /// Converts a use-case failure; `what` names the thing for not-found messages.
+    pub fn from_service(e: ServiceError, context: &'static str) -> Self {
+        match e {
+            ServiceError::NotFound(what) => Self::new(StatusCode::NOT_FOUND, "not_found", format!("No such {what}.")),
+            ServiceError::Forbidden => Self::new(StatusCode::FORBIDDEN, "forbidden", "That is not allowed for this agent or request."),
+            ServiceError::Conflict(m) => Self::new(StatusCode::CONFLICT, "already_decided", m),
+            ServiceError::Invalid(m) => Self::invalid(m),
+            ServiceError::Unexpected(err) => {
+                let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+                tracing::error!(error.reference = %reference, error.context = context, error = ?err, "unexpected failure in the API");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    format!("Something went wrong on our side; nothing was changed. Retry; if it persists, quote reference {reference}."),
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut res = (self.status, Json(json!({"error": {"code": self.code, "message": self.message}}))).into_response();
+        if let Some(secs) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert("retry-after", v);
+            }
+        }
+        res
+    }
+}

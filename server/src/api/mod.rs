@@ -1,0 +1,22 @@
+//! Service API v1: JSON over HTTP for the mail system and support tooling, authenticated
+//! with a service token (`Authorization: Bearer gbx_…`). The contract is DESIGN.md's and
+//! the OpenAPI document at `/api/v1/openapi.json`.
+
+pub mod auth;
+pub mod error;
+pub mod v1;
+
+use crate::startup::AppState;
+use axum::routing::{get, post};
+use axum::Router;
+
+/// The `/api/v1` routes.
+pub fn routes(state: AppState) -> Router<AppState> {
+    let authed = Router::new()
+        .route("/api/v1/access-requests", post(v1::create_request))
+        .route("/api/v1/access-requests/{id}", get(v1::get_request))
+        .route("/api/v1/access-requests/{id}/cancel", post(v1::cancel_request))
+        .route("/api/v1/access/check", post(v1::check))
+        .route_layer(axum::middleware::from_fn_with_state(state, auth::require_service_token));
+    Router::new().route("/api/v1/openapi.json", get(v1::openapi)).merge(authed)
+}

@@ -1,0 +1,199 @@
+//! Handlers of Service API v1. Thin: decode, call a service, encode.
+
+use super::auth::ServiceCaller;
+use super::error::ApiError;
+use crate::db::requests::RequestRecord;
+use crate::domain::access_request::{effective_status, AccessRequestInput, Action, Actor};
+use crate::services::check::{self, CheckInput};
+use crate::services::requests::{self, Submitter};
+use crate::startup::AppState;
+use app::model::{Decision, RequestId};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Extension, Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// The OpenAPI 3.1 document of this API.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// `POST /api/v1/access-requests` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRequestBody {
+    mailbox: String,
+    agent: String,
+    scopes: Vec<String>,
+    justification: JustificationBody,
+    duration_minutes: Option<i64>,
+}
+
+/// The justification part of a request.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct JustificationBody {
+    code: String,
+    text: String,
+    #[serde(default)]
+    ticket: Option<String>,
+}
+
+/// `POST /api/v1/access/check` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckBody {
+    mailbox: String,
+    agent: String,
+    scope: String,
+    action: String,
+    resource: String,
+    #[serde(default)]
+    source_network: Option<String>,
+}
+
+/// A request as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct RequestJson {
+    id: RequestId,
+    mailbox: String,
+    agent: Option<String>,
+    scopes: Vec<app::model::Scope>,
+    justification: JustificationBody,
+    duration_minutes: i64,
+    status: app::model::AccessRequestStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    expires_at: OffsetDateTime,
+    grant: Option<GrantJson>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    decided_at: Option<OffsetDateTime>,
+    decision_reason: Option<String>,
+}
+
+/// The grant window of an approved request.
+#[derive(Debug, Serialize)]
+pub struct GrantJson {
+    #[serde(with = "time::serde::rfc3339")]
+    starts_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    ends_at: OffsetDateTime,
+}
+
+/// The answer to a check.
+#[derive(Debug, Serialize)]
+pub struct CheckJson {
+    decision: &'static str,
+    reason: String,
+    grant_id: Option<RequestId>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    grant_ends_at: Option<OffsetDateTime>,
+    event_id: uuid::Uuid,
+    log_index: Option<i64>,
+}
+
+fn request_json(r: RequestRecord, now: OffsetDateTime) -> RequestJson {
+    let grant = match (r.grant_starts_at, r.grant_ends_at) {
+        (Some(starts_at), Some(ends_at)) => Some(GrantJson { starts_at, ends_at }),
+        _ => None,
+    };
+    RequestJson {
+        id: r.id,
+        mailbox: r.mailbox,
+        agent: r.agent_handle,
+        scopes: r.scopes,
+        justification: JustificationBody { code: r.justification_code.as_str().into(), text: r.justification_text, ticket: r.ticket },
+        duration_minutes: r.duration_minutes,
+        status: effective_status(r.status, r.expires_at, r.grant_ends_at, now),
+        created_at: r.created_at,
+        expires_at: r.expires_at,
+        grant,
+        decided_at: r.decided_at,
+        decision_reason: r.decision_reason,
+    }
+}
+
+fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    payload.map(|Json(b)| b).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", e.body_text()))
+}
+
+fn request_id(raw: &str) -> Result<RequestId, ApiError> {
+    // A malformed id cannot name anything: the same 404 as an unknown one.
+    raw.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such request."))
+}
+
+/// `POST /api/v1/access-requests`: a support agent asks for access (made by the mail
+/// system's support tooling on the agent's behalf).
+pub async fn create_request(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ServiceCaller>,
+    payload: Result<Json<CreateRequestBody>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let b = body(payload)?;
+    let input = AccessRequestInput {
+        mailbox: b.mailbox,
+        scopes: b.scopes,
+        justification_code: b.justification.code,
+        justification_text: b.justification.text,
+        ticket: b.justification.ticket,
+        duration_minutes: b.duration_minutes,
+    };
+    let record = requests::submit(&state.db, &state.clock, &state.settings, Submitter::OnBehalfOf(&b.agent), &input)
+        .await
+        .map_err(|e| ApiError::from_service(e, "create access request"))?;
+    tracing::info!(token.name = %caller.name, request.id = %record.id, "access request created through the API");
+    let location = format!("/api/v1/access-requests/{}", record.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(request_json(record, state.clock.now()))))
+}
+
+/// `GET /api/v1/access-requests/{id}`.
+pub async fn get_request(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<RequestJson>, ApiError> {
+    let id = request_id(&id)?;
+    let record = crate::db::requests::get(&state.db, id)
+        .await
+        .map_err(|e| ApiError::from_service(e.into(), "get access request"))?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such request."))?;
+    Ok(Json(request_json(record, state.clock.now())))
+}
+
+/// `POST /api/v1/access-requests/{id}/cancel`: withdraws a pending request on behalf of
+/// the agent who made it; 409 once it is decided.
+pub async fn cancel_request(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<RequestJson>, ApiError> {
+    let id = request_id(&id)?;
+    let record = crate::db::requests::get(&state.db, id)
+        .await
+        .map_err(|e| ApiError::from_service(e.into(), "get access request"))?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such request."))?;
+    let record = requests::decide(&state.db, &state.clock, id, Actor::Staff(record.agent_id), Action::Cancel)
+        .await
+        .map_err(|e| ApiError::from_service(e, "cancel access request"))?;
+    Ok(Json(request_json(record, state.clock.now())))
+}
+
+/// `POST /api/v1/access/check`: may this agent do this to this mailbox now? The event is
+/// durable before the answer is sent; a denial is recorded too.
+pub async fn check(State(state): State<AppState>, payload: Result<Json<CheckBody>, JsonRejection>) -> Result<Json<CheckJson>, ApiError> {
+    let b = body(payload)?;
+    let input = CheckInput { mailbox: b.mailbox, agent: b.agent, scope: b.scope, action: b.action, resource: b.resource, source_network: b.source_network };
+    let outcome = check::check(&state.db, &state.clock, &input).await.map_err(|e| ApiError::from_service(e, "access check"))?;
+    Ok(Json(CheckJson {
+        decision: match outcome.decision {
+            Decision::Allowed => "allow",
+            Decision::Denied => "deny",
+        },
+        reason: outcome.reason,
+        grant_id: outcome.grant_id,
+        grant_ends_at: outcome.grant_ends_at,
+        event_id: outcome.event_id,
+        // The position in the verifiable Merkle log; null until the event is integrated
+        // into it (the log writer is not part of this release).
+        log_index: None,
+    }))
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}

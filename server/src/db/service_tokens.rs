@@ -1,0 +1,63 @@
+//! Service tokens: the mail system's credentials for the API. Only a keyed hash of each
+//! token is stored; the token itself is shown once, at creation.
+
+use super::{on_pool, on_tx, ts, Db, Tx};
+use sqlx::FromRow;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A stored token, without its secret.
+#[derive(Clone, Debug, FromRow)]
+pub struct ServiceTokenRow {
+    /// Id.
+    pub id: Uuid,
+    /// Its name (who uses it).
+    pub name: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// Stores a new token's hash under `name`.
+pub async fn insert(tx: &mut Tx, id: Uuid, name: &str, token_hash: &[u8], now: OffsetDateTime) -> sqlx::Result<()> {
+    on_tx!(tx, conn => sqlx::query(
+        "INSERT INTO service_tokens (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(token_hash)
+    .bind(ts(now))
+    .execute(conn)
+    .await
+    .map(|_| ()))
+}
+
+/// The live (not revoked) token with this hash.
+pub async fn find_live_by_hash(db: &Db, token_hash: &[u8]) -> sqlx::Result<Option<ServiceTokenRow>> {
+    on_pool!(db, pool => sqlx::query_as::<_, ServiceTokenRow>(
+        "SELECT id, name, revoked_at FROM service_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(token_hash)
+    .fetch_optional(pool)
+    .await)
+}
+
+/// Revokes the token named `name`; returns whether one was live.
+pub async fn revoke(db: &Db, name: &str, now: OffsetDateTime) -> sqlx::Result<bool> {
+    on_pool!(db, pool => sqlx::query(
+        "UPDATE service_tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL",
+    )
+    .bind(ts(now))
+    .bind(name)
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected() == 1))
+}
+
+/// Every token, by name.
+pub async fn list(db: &Db) -> sqlx::Result<Vec<ServiceTokenRow>> {
+    on_pool!(db, pool => sqlx::query_as::<_, ServiceTokenRow>(
+        "SELECT id, name, revoked_at FROM service_tokens ORDER BY name",
+    )
+    .fetch_all(pool)
+    .await)
+}

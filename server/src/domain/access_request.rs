@@ -1,0 +1,632 @@
+//! The access-request state machine and the parsing of new requests. Pure: no I/O, time
+//! passed in.
+//!
+//! A request only moves along `pending → approved | denied | expired | cancelled` and
+//! `approved → revoked | ended`. Time makes some moves without anyone acting: a pending
+//! request past `expires_at` *is* expired, and an approved grant past `grant_ends_at` *is*
+//! ended, whether or not the sweeper has written that down yet ([`effective_status`]).
+//! The store applies each [`Change`] as one conditional update (`… WHERE status = <from>`),
+//! so of two racing decisions exactly one wins.
+
+use app::model::{AccessRequestStatus as Status, JustificationCode, OwnerId, Scope, StaffId};
+use time::{Duration, OffsetDateTime};
+
+/// Longest justification text, in bytes.
+pub const MAX_JUSTIFICATION_BYTES: usize = 4096;
+/// Longest ticket reference.
+pub const MAX_TICKET_CHARS: usize = 64;
+/// Longest reason an owner may give for a denial.
+pub const MAX_REASON_CHARS: usize = 1000;
+/// Longest mailbox address (RFC 5321 path limit).
+pub const MAX_ADDRESS_CHARS: usize = 254;
+
+/// A request as submitted, before validation (from the API or the staff console).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccessRequestInput {
+    /// Mailbox address.
+    pub mailbox: String,
+    /// Scope names.
+    pub scopes: Vec<String>,
+    /// Justification code.
+    pub justification_code: String,
+    /// Justification text.
+    pub justification_text: String,
+    /// Ticket reference.
+    pub ticket: Option<String>,
+    /// Requested grant length; the configured default when absent.
+    pub duration_minutes: Option<i64>,
+}
+
+/// A validated new request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAccessRequest {
+    /// The mailbox, lower-cased.
+    pub mailbox: String,
+    /// What for, without duplicates, in a stable order.
+    pub scopes: Vec<Scope>,
+    /// Why.
+    pub justification_code: JustificationCode,
+    /// Why, in words.
+    pub justification_text: String,
+    /// Ticket.
+    pub ticket: Option<String>,
+    /// Grant length.
+    pub duration_minutes: i64,
+}
+
+/// Why a new request is refused. Each message says what to change.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// Bad mailbox address.
+    #[error("`mailbox` must be an email address of at most 254 characters")]
+    Mailbox,
+    /// No or unknown scopes.
+    #[error("`scopes` must list at least one of: metadata, content, attachments, settings{0}")]
+    Scopes(String),
+    /// Unknown justification code.
+    #[error("`justification.code` must be one of: customer_initiated_support, provider_initiated_review, legal_request, service_maintenance")]
+    Code,
+    /// Break-glass goes through its own path.
+    #[error("break-glass access cannot be requested here: it needs a second security admin")]
+    BreakGlass,
+    /// Missing or oversized text.
+    #[error("`justification.text` must say why, in 1 to 4096 bytes, without control characters")]
+    Text,
+    /// Ticket rules.
+    #[error("{0}")]
+    Ticket(&'static str),
+    /// Duration out of range.
+    #[error("`duration_minutes` must be between 1 and {0}")]
+    Duration(i64),
+}
+
+/// Grant length limits from the configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct GrantLimits {
+    /// Used when a request names none.
+    pub default_minutes: i64,
+    /// The longest allowed.
+    pub max_minutes: i64,
+}
+
+fn clean_text(s: &str) -> bool {
+    !s.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c))
+}
+
+/// Unicode bidirectional controls can make text read differently from what it is.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+}
+
+/// Parses a mailbox address loosely but safely: one `@`, a dot in the domain, no spaces or
+/// control characters. Lower-cased.
+pub fn parse_mailbox(s: &str) -> Result<String, ParseError> {
+    let s = s.trim();
+    let ok = s.len() <= MAX_ADDRESS_CHARS
+        && s.chars().all(|c| c.is_ascii_graphic())
+        && matches!(s.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.contains('@') && !domain.starts_with('.') && !domain.ends_with('.'));
+    if ok { Ok(s.to_ascii_lowercase()) } else { Err(ParseError::Mailbox) }
+}
+
+impl NewAccessRequest {
+    /// Validates a submitted request.
+    pub fn parse(input: &AccessRequestInput, limits: GrantLimits) -> Result<Self, ParseError> {
+        let mailbox = parse_mailbox(&input.mailbox)?;
+        let mut scopes = Vec::new();
+        for s in &input.scopes {
+            let scope: Scope = s.parse().map_err(|_| ParseError::Scopes(format!(" (`{}` is not one)", s.chars().take(32).collect::<String>())))?;
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
+            }
+        }
+        if scopes.is_empty() {
+            return Err(ParseError::Scopes(String::new()));
+        }
+        scopes.sort();
+        let justification_code: JustificationCode = input.justification_code.parse().map_err(|_| ParseError::Code)?;
+        if justification_code == JustificationCode::BreakGlassEmergency {
+            return Err(ParseError::BreakGlass);
+        }
+        let text = input.justification_text.trim();
+        if text.is_empty() || text.len() > MAX_JUSTIFICATION_BYTES || !clean_text(text) {
+            return Err(ParseError::Text);
+        }
+        let ticket = match input.ticket.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) if t.chars().count() > MAX_TICKET_CHARS => {
+                return Err(ParseError::Ticket("`justification.ticket` must be at most 64 characters"))
+            }
+            Some(t) if !t.chars().all(|c| c.is_ascii_alphanumeric() || "-_#./:".contains(c)) => {
+                return Err(ParseError::Ticket("`justification.ticket` may only hold letters, digits and - _ # . / :"))
+            }
+            Some(t) => Some(t.to_string()),
+            None if justification_code == JustificationCode::CustomerInitiatedSupport => {
+                return Err(ParseError::Ticket("`justification.ticket` is required when the owner asked for help (customer_initiated_support)"))
+            }
+            None => None,
+        };
+        let duration_minutes = input.duration_minutes.unwrap_or(limits.default_minutes);
+        if !(1..=limits.max_minutes).contains(&duration_minutes) {
+            return Err(ParseError::Duration(limits.max_minutes));
+        }
+        Ok(NewAccessRequest {
+            mailbox,
+            scopes,
+            justification_code,
+            justification_text: text.to_string(),
+            ticket,
+            duration_minutes,
+        })
+    }
+}
+
+/// What the state machine needs to know about a stored request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestFacts {
+    /// Stored status.
+    pub status: Status,
+    /// The owner of the mailbox.
+    pub owner_id: OwnerId,
+    /// The owner's contact address (to tell an owner from the agent).
+    pub owner_email: String,
+    /// The requesting agent.
+    pub agent_id: StaffId,
+    /// The agent's work address.
+    pub agent_email: String,
+    /// Pending until.
+    pub expires_at: OffsetDateTime,
+    /// Grant length.
+    pub duration_minutes: i64,
+    /// Grant window, once approved.
+    pub grant_starts_at: Option<OffsetDateTime>,
+    /// Grant end, once approved.
+    pub grant_ends_at: Option<OffsetDateTime>,
+}
+
+/// The status once time is taken into account.
+pub fn effective_status(status: Status, expires_at: OffsetDateTime, grant_ends_at: Option<OffsetDateTime>, now: OffsetDateTime) -> Status {
+    match status {
+        Status::Pending if now >= expires_at => Status::Expired,
+        Status::Approved if grant_ends_at.is_none_or(|end| now >= end) => Status::Ended,
+        other => other,
+    }
+}
+
+/// Who acts on a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// The mailbox owner, signed in.
+    Owner(OwnerId),
+    /// A staff member (signed in, or named by the mail system with a service token).
+    Staff(StaffId),
+    /// Glassbox itself (expiry, end of grants).
+    System,
+}
+
+/// What someone wants to do to a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// The owner says yes.
+    Approve,
+    /// The owner says no, optionally saying why.
+    Deny {
+        /// The reason.
+        reason: Option<String>,
+    },
+    /// The agent withdraws a pending request.
+    Cancel,
+    /// The owner withdraws an approval.
+    Revoke,
+    /// The agent ends a grant early.
+    End,
+    /// The owner shortens a grant to end at `until`.
+    Shorten {
+        /// The new end.
+        until: OffsetDateTime,
+    },
+    /// Time ran out for a pending request.
+    Expire,
+    /// Time ran out for a grant.
+    EndAtTime,
+}
+
+/// A change to write: move from `from` to `to`, setting these fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The status the row must still have for the change to apply.
+    pub from: Status,
+    /// The new status.
+    pub to: Status,
+    /// `decided_at` to set.
+    pub decided_at: Option<OffsetDateTime>,
+    /// `decision_reason` to set.
+    pub decision_reason: Option<String>,
+    /// `grant_starts_at` to set.
+    pub grant_starts_at: Option<OffsetDateTime>,
+    /// `grant_ends_at` to set.
+    pub grant_ends_at: Option<OffsetDateTime>,
+    /// `closed_at` to set (final states).
+    pub closed_at: Option<OffsetDateTime>,
+}
+
+/// Why a transition is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    /// The actor may not do this to this request.
+    #[error("you may not do this to this request")]
+    NotAllowed,
+    /// Somebody decided first, or time did.
+    #[error("this request was already {}", .0.as_str())]
+    AlreadyDecided(Status),
+    /// The new end of a grant is not within the current window.
+    #[error("the new end must be later than now and earlier than the current end")]
+    BadShorten,
+    /// The denial reason is too long or holds control characters.
+    #[error("the reason must be at most 1000 characters, without control characters")]
+    BadReason,
+}
+
+/// Decides whether `actor` may do `action` to the request at `now`, and what changes.
+pub fn transition(facts: &RequestFacts, actor: Actor, action: &Action, now: OffsetDateTime) -> Result<Change, TransitionError> {
+    let current = effective_status(facts.status, facts.expires_at, facts.grant_ends_at, now);
+    let is_owner = matches!(actor, Actor::Owner(o) if o == facts.owner_id);
+    let is_agent = matches!(actor, Actor::Staff(s) if s == facts.agent_id);
+    let base = Change { from: facts.status, to: facts.status, decided_at: None, decision_reason: None, grant_starts_at: None, grant_ends_at: None, closed_at: None };
+    let require = |allowed: bool| if allowed { Ok(()) } else { Err(TransitionError::NotAllowed) };
+    let require_state = |wanted: Status| if current == wanted { Ok(()) } else { Err(TransitionError::AlreadyDecided(current)) };
+    match action {
+        Action::Approve => {
+            require(is_owner)?;
+            // Nobody approves their own request, even someone who is both owner and agent.
+            require(!facts.owner_email.eq_ignore_ascii_case(&facts.agent_email))?;
+            require_state(Status::Pending)?;
+            Ok(Change {
+                to: Status::Approved,
+                decided_at: Some(now),
+                grant_starts_at: Some(now),
+                grant_ends_at: Some(now + Duration::minutes(facts.duration_minutes)),
+                ..base
+            })
+        }
+        Action::Deny { reason } => {
+            require(is_owner)?;
+            require_state(Status::Pending)?;
+            let reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+            if reason.is_some_and(|r| r.chars().count() > MAX_REASON_CHARS || !clean_text(r)) {
+                return Err(TransitionError::BadReason);
+            }
+            Ok(Change { to: Status::Denied, decided_at: Some(now), decision_reason: reason.map(str::to_string), closed_at: Some(now), ..base })
+        }
+        Action::Cancel => {
+            require(is_agent)?;
+            require_state(Status::Pending)?;
+            Ok(Change { to: Status::Cancelled, closed_at: Some(now), ..base })
+        }
+        Action::Revoke => {
+            require(is_owner)?;
+            require_state(Status::Approved)?;
+            Ok(Change { to: Status::Revoked, closed_at: Some(now), ..base })
+        }
+        Action::End => {
+            require(is_agent)?;
+            require_state(Status::Approved)?;
+            Ok(Change { to: Status::Ended, grant_ends_at: Some(now), closed_at: Some(now), ..base })
+        }
+        Action::Shorten { until } => {
+            require(is_owner)?;
+            require_state(Status::Approved)?;
+            if *until <= now || facts.grant_ends_at.is_none_or(|end| *until >= end) {
+                return Err(TransitionError::BadShorten);
+            }
+            Ok(Change { to: Status::Approved, grant_ends_at: Some(*until), ..base })
+        }
+        Action::Expire => {
+            require(actor == Actor::System)?;
+            require_state(Status::Expired)?;
+            if facts.status != Status::Pending {
+                return Err(TransitionError::AlreadyDecided(facts.status));
+            }
+            Ok(Change { to: Status::Expired, closed_at: Some(facts.expires_at), ..base })
+        }
+        Action::EndAtTime => {
+            require(actor == Actor::System)?;
+            require_state(Status::Ended)?;
+            if facts.status != Status::Approved {
+                return Err(TransitionError::AlreadyDecided(facts.status));
+            }
+            Ok(Change { to: Status::Ended, closed_at: facts.grant_ends_at, ..base })
+        }
+    }
+}
+
+/// Whether a grant allows an access in `scope` at `now`: approved, inside its window, and
+/// covering the scope. The one rule every `check` answer comes from.
+pub fn grant_allows(status: Status, scopes: &[Scope], grant_starts_at: Option<OffsetDateTime>, grant_ends_at: Option<OffsetDateTime>, scope: Scope, now: OffsetDateTime) -> bool {
+    status == Status::Approved
+        && grant_starts_at.is_some_and(|start| start <= now)
+        && grant_ends_at.is_some_and(|end| now < end)
+        && scopes.contains(&scope)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use time::macros::datetime;
+
+    const T0: OffsetDateTime = datetime!(2026-11-29 12:00 UTC);
+    const LIMITS: GrantLimits = GrantLimits { default_minutes: 60, max_minutes: 480 };
+
+    fn owner() -> OwnerId {
+        OwnerId(uuid::Uuid::from_u128(1))
+    }
+    fn agent() -> StaffId {
+        StaffId(uuid::Uuid::from_u128(2))
+    }
+    fn pending() -> RequestFacts {
+        RequestFacts {
+            status: Status::Pending,
+            owner_id: owner(),
+            owner_email: "alice@example.org".into(),
+            agent_id: agent(),
+            agent_email: "sam@staff.example.org".into(),
+            expires_at: T0 + Duration::hours(24),
+            duration_minutes: 60,
+            grant_starts_at: None,
+            grant_ends_at: None,
+        }
+    }
+    fn apply(facts: &mut RequestFacts, c: &Change) {
+        facts.status = c.to;
+        if c.grant_starts_at.is_some() {
+            facts.grant_starts_at = c.grant_starts_at;
+        }
+        if c.grant_ends_at.is_some() {
+            facts.grant_ends_at = c.grant_ends_at;
+        }
+    }
+    fn approved() -> RequestFacts {
+        let mut f = pending();
+        let c = transition(&f, Actor::Owner(owner()), &Action::Approve, T0).unwrap();
+        apply(&mut f, &c);
+        f
+    }
+    fn input() -> AccessRequestInput {
+        AccessRequestInput {
+            mailbox: "Alice@Example.org".into(),
+            scopes: vec!["content".into(), "metadata".into(), "content".into()],
+            justification_code: "customer_initiated_support".into(),
+            justification_text: "  You asked us to restore a folder ".into(),
+            ticket: Some("T-123".into()),
+            duration_minutes: None,
+        }
+    }
+
+    #[test]
+    fn a_valid_request_is_normalised() {
+        let r = NewAccessRequest::parse(&input(), LIMITS).unwrap();
+        assert_eq!(r.mailbox, "alice@example.org");
+        assert_eq!(r.scopes, vec![Scope::Metadata, Scope::Content]);
+        assert_eq!(r.justification_text, "You asked us to restore a folder");
+        assert_eq!(r.duration_minutes, 60, "the configured default");
+    }
+
+    #[test]
+    fn customer_initiated_support_needs_a_ticket() {
+        let mut i = input();
+        i.ticket = None;
+        assert!(matches!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Ticket(_))));
+        i.justification_code = "service_maintenance".into();
+        assert!(NewAccessRequest::parse(&i, LIMITS).is_ok());
+    }
+
+    #[test]
+    fn oversized_or_hidden_text_is_refused() {
+        let mut i = input();
+        i.justification_text = "x".repeat(MAX_JUSTIFICATION_BYTES + 1);
+        assert_eq!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Text));
+        i.justification_text = "looks fine\u{202E}txt.exe".into();
+        assert_eq!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Text));
+        i.justification_text = "nul\0byte".into();
+        assert_eq!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Text));
+        i.justification_text = "   ".into();
+        assert_eq!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Text));
+    }
+
+    #[test]
+    fn unknown_scopes_codes_and_durations_are_refused() {
+        let mut i = input();
+        i.scopes = vec!["everything".into()];
+        assert!(matches!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Scopes(_))));
+        i.scopes = vec![];
+        assert!(matches!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Scopes(_))));
+        let mut i = input();
+        i.justification_code = "because".into();
+        assert_eq!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Code));
+        i.justification_code = "break_glass_emergency".into();
+        assert_eq!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::BreakGlass));
+        let mut i = input();
+        i.duration_minutes = Some(481);
+        assert_eq!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Duration(480)));
+        i.duration_minutes = Some(0);
+        assert_eq!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Duration(480)));
+    }
+
+    #[test]
+    fn bad_mailboxes_and_tickets_are_refused() {
+        for bad in ["", "alice", "alice@", "@example.org", "a b@example.org", "a@b@c.org", "alice@localhost", "x\r\n@e.org"] {
+            assert_eq!(parse_mailbox(bad), Err(ParseError::Mailbox), "{bad:?}");
+        }
+        let mut i = input();
+        i.ticket = Some("T-1\r\nBcc: evil@example.org".into());
+        assert!(matches!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Ticket(_))));
+    }
+
+    #[test]
+    fn the_owner_approves_a_pending_request_and_the_grant_starts_now() {
+        let c = transition(&pending(), Actor::Owner(owner()), &Action::Approve, T0).unwrap();
+        assert_eq!((c.from, c.to), (Status::Pending, Status::Approved));
+        assert_eq!(c.grant_starts_at, Some(T0));
+        assert_eq!(c.grant_ends_at, Some(T0 + Duration::minutes(60)));
+    }
+
+    #[test]
+    fn an_agent_cannot_approve() {
+        assert_eq!(transition(&pending(), Actor::Staff(agent()), &Action::Approve, T0), Err(TransitionError::NotAllowed));
+    }
+
+    #[test]
+    fn another_owner_cannot_approve_deny_or_revoke() {
+        let stranger = Actor::Owner(OwnerId(uuid::Uuid::from_u128(99)));
+        assert_eq!(transition(&pending(), stranger, &Action::Approve, T0), Err(TransitionError::NotAllowed));
+        assert_eq!(transition(&pending(), stranger, &Action::Deny { reason: None }, T0), Err(TransitionError::NotAllowed));
+        assert_eq!(transition(&approved(), stranger, &Action::Revoke, T0), Err(TransitionError::NotAllowed));
+    }
+
+    #[test]
+    fn nobody_approves_their_own_request() {
+        let mut f = pending();
+        f.agent_email = "ALICE@example.org".into();
+        assert_eq!(transition(&f, Actor::Owner(owner()), &Action::Approve, T0), Err(TransitionError::NotAllowed));
+    }
+
+    #[test]
+    fn a_denied_request_cannot_be_approved() {
+        let mut f = pending();
+        let c = transition(&f, Actor::Owner(owner()), &Action::Deny { reason: Some("no".into()) }, T0).unwrap();
+        assert_eq!(c.decision_reason.as_deref(), Some("no"));
+        apply(&mut f, &c);
+        assert_eq!(transition(&f, Actor::Owner(owner()), &Action::Approve, T0), Err(TransitionError::AlreadyDecided(Status::Denied)));
+    }
+
+    #[test]
+    fn a_pending_request_past_its_expiry_is_expired_and_cannot_be_approved() {
+        let at = T0 + Duration::hours(24);
+        assert_eq!(transition(&pending(), Actor::Owner(owner()), &Action::Approve, at), Err(TransitionError::AlreadyDecided(Status::Expired)));
+        let c = transition(&pending(), Actor::System, &Action::Expire, at).unwrap();
+        assert_eq!(c.to, Status::Expired);
+        assert_eq!(transition(&pending(), Actor::System, &Action::Expire, at - Duration::seconds(1)), Err(TransitionError::AlreadyDecided(Status::Pending)));
+    }
+
+    #[test]
+    fn only_the_requesting_agent_cancels_and_only_while_pending() {
+        assert_eq!(transition(&pending(), Actor::Staff(agent()), &Action::Cancel, T0).unwrap().to, Status::Cancelled);
+        assert_eq!(transition(&pending(), Actor::Staff(StaffId(uuid::Uuid::from_u128(3))), &Action::Cancel, T0), Err(TransitionError::NotAllowed));
+        assert_eq!(transition(&pending(), Actor::Owner(owner()), &Action::Cancel, T0), Err(TransitionError::NotAllowed));
+        assert_eq!(transition(&approved(), Actor::Staff(agent()), &Action::Cancel, T0), Err(TransitionError::AlreadyDecided(Status::Approved)));
+    }
+
+    #[test]
+    fn the_owner_revokes_a_live_grant() {
+        let c = transition(&approved(), Actor::Owner(owner()), &Action::Revoke, T0 + Duration::minutes(5)).unwrap();
+        assert_eq!((c.from, c.to), (Status::Approved, Status::Revoked));
+        assert_eq!(transition(&pending(), Actor::Owner(owner()), &Action::Revoke, T0), Err(TransitionError::AlreadyDecided(Status::Pending)));
+    }
+
+    #[test]
+    fn a_grant_past_its_end_is_ended_and_cannot_be_revoked() {
+        let after = T0 + Duration::minutes(60);
+        assert_eq!(transition(&approved(), Actor::Owner(owner()), &Action::Revoke, after), Err(TransitionError::AlreadyDecided(Status::Ended)));
+        assert_eq!(transition(&approved(), Actor::System, &Action::EndAtTime, after).unwrap().to, Status::Ended);
+        assert!(transition(&approved(), Actor::System, &Action::EndAtTime, after - Duration::seconds(1)).is_err());
+    }
+
+    #[test]
+    fn the_agent_ends_a_grant_early() {
+        let at = T0 + Duration::minutes(10);
+        let c = transition(&approved(), Actor::Staff(agent()), &Action::End, at).unwrap();
+        assert_eq!(c.to, Status::Ended);
+        assert_eq!(c.grant_ends_at, Some(at));
+    }
+
+    #[test]
+    fn the_owner_shortens_but_never_lengthens_a_grant() {
+        let f = approved();
+        let at = T0 + Duration::minutes(10);
+        let c = transition(&f, Actor::Owner(owner()), &Action::Shorten { until: T0 + Duration::minutes(20) }, at).unwrap();
+        assert_eq!((c.to, c.grant_ends_at), (Status::Approved, Some(T0 + Duration::minutes(20))));
+        for bad in [T0 + Duration::minutes(60), T0 + Duration::minutes(90), at, at - Duration::minutes(1)] {
+            assert_eq!(transition(&f, Actor::Owner(owner()), &Action::Shorten { until: bad }, at), Err(TransitionError::BadShorten), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_grant_allows_only_its_scopes_inside_its_window() {
+        let start = Some(T0);
+        let end = Some(T0 + Duration::minutes(60));
+        let scopes = [Scope::Metadata];
+        assert!(grant_allows(Status::Approved, &scopes, start, end, Scope::Metadata, T0));
+        assert!(!grant_allows(Status::Approved, &scopes, start, end, Scope::Content, T0));
+        assert!(!grant_allows(Status::Approved, &scopes, start, end, Scope::Metadata, T0 + Duration::minutes(60)));
+        assert!(!grant_allows(Status::Approved, &scopes, start, end, Scope::Metadata, T0 - Duration::seconds(1)));
+        for s in [Status::Pending, Status::Denied, Status::Revoked, Status::Ended, Status::Expired, Status::Cancelled] {
+            assert!(!grant_allows(s, &scopes, start, end, Scope::Metadata, T0), "{s}");
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Act(u8),
+        Wait(i64),
+        Check(u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![(0u8..9).prop_map(Op::Act), (0i64..200).prop_map(Op::Wait), (0u8..4).prop_map(Op::Check)]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// No sequence of decisions, cancellations, revocations, expiries and waiting ever
+        /// yields `allow` unless the owner approved, nobody revoked or ended it, the window
+        /// is still open and the scope was granted.
+        #[test]
+        fn no_sequence_of_operations_allows_access_without_a_live_approved_grant(ops in proptest::collection::vec(op(), 1..40)) {
+            let mut facts = pending();
+            facts.expires_at = T0 + Duration::minutes(300);
+            let granted = [Scope::Metadata, Scope::Content];
+            let mut now = T0;
+            // The independent model: when the owner approved, and whether the grant was cut.
+            let mut approved_at: Option<OffsetDateTime> = None;
+            let mut cut_at: Option<OffsetDateTime> = None;
+            for op in ops {
+                match op {
+                    Op::Wait(m) => now += Duration::minutes(m),
+                    Op::Act(a) => {
+                        let (actor, action) = match a {
+                            0 => (Actor::Owner(owner()), Action::Approve),
+                            1 => (Actor::Owner(owner()), Action::Deny { reason: None }),
+                            2 => (Actor::Staff(agent()), Action::Cancel),
+                            3 => (Actor::Owner(owner()), Action::Revoke),
+                            4 => (Actor::Staff(agent()), Action::End),
+                            5 => (Actor::System, Action::Expire),
+                            6 => (Actor::System, Action::EndAtTime),
+                            7 => (Actor::Staff(agent()), Action::Approve),
+                            _ => (Actor::Owner(owner()), Action::Shorten { until: now + Duration::minutes(5) }),
+                        };
+                        if let Ok(change) = transition(&facts, actor, &action, now) {
+                            match action {
+                                Action::Approve => approved_at = Some(now),
+                                Action::Revoke | Action::End => cut_at = Some(now),
+                                Action::Shorten { until } => cut_at = Some(cut_at.map_or(until, |c| c.min(until))),
+                                _ => {}
+                            }
+                            apply(&mut facts, &change);
+                        }
+                    }
+                    Op::Check(s) => {
+                        let scope = Scope::ALL[usize::from(s) % Scope::ALL.len()];
+                        let allowed = grant_allows(facts.status, &granted, facts.grant_starts_at, facts.grant_ends_at, scope, now);
+                        let live = approved_at.is_some_and(|at| {
+                            now >= at
+                                && now < at + Duration::minutes(facts.duration_minutes)
+                                && cut_at.is_none_or(|c| now < c)
+                                && at < facts.expires_at
+                        }) && granted.contains(&scope);
+                        prop_assert!(!allowed || live, "allowed without a live approved grant at {now}: {facts:?}");
+                        prop_assert!(allowed || !live, "denied although the grant is live at {now}: {facts:?}");
+                    }
+                }
+            }
+        }
+    }
+}
