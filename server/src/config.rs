@@ -53,7 +53,10 @@ pub struct ApiSettings {
 
 impl Default for ApiSettings {
     fn default() -> Self {
-        Self { rate_limit_per_second: 200, rate_limit_burst: 400 }
+        Self {
+            rate_limit_per_second: 200,
+            rate_limit_burst: 400,
+        }
     }
 }
 

@@ -47,7 +47,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         .await
                         .map_err(|e| anyhow::anyhow!("{e}"))?;
                     println!("{token}");
-                    eprintln!("Service token `{name}` created. Store it now: it cannot be shown again.");
+                    eprintln!(
+                        "Service token `{name}` created. Store it now: it cannot be shown again."
+                    );
                 }
                 ServiceTokenCommand::Revoke { name } => {
                     if glassbox::db::service_tokens::revoke(&db, &name, clock.now()).await? {
@@ -58,7 +60,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 ServiceTokenCommand::List => {
                     for t in glassbox::db::service_tokens::list(&db).await? {
-                        let state = if t.revoked_at.is_some() { "revoked" } else { "live" };
+                        let state = if t.revoked_at.is_some() {
+                            "revoked"
+                        } else {
+                            "live"
+                        };
                         println!("{}\t{state}", t.name);
                     }
                 }

@@ -2,9 +2,9 @@
 //! call the [`port::Portal`] the server provides, and return a view or an [`AppError`].
 
 pub mod overview;
-pub mod requests;
 #[cfg(feature = "ssr")]
 pub mod port;
+pub mod requests;
 pub mod session;
 pub mod staff;
 
@@ -25,6 +25,19 @@ pub(crate) mod ssr {
                 reference: "no-portal".into(),
             }
         })
+    }
+
+    /// Gives a failed server function the HTTP status its error deserves (4xx for the
+    /// caller's mistakes), instead of a blanket 500.
+    pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+        if let Err(e) = &result {
+            if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+                if let Ok(code) = axum::http::StatusCode::from_u16(e.status_code()) {
+                    opts.set_status(code);
+                }
+            }
+        }
+        result
     }
 
     /// The signed-in viewer, put into request extensions by the server's session layer.

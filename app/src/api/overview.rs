@@ -7,25 +7,35 @@ use leptos::prelude::*;
 /// The signed-in owner's overview.
 #[server(endpoint = "load_overview")]
 pub async fn load_overview() -> Result<OwnerOverview, AppError> {
-    use crate::model::Viewer;
-    match super::ssr::viewer().await? {
-        Some(Viewer::Owner { owner_id, .. }) => {
-            super::ssr::portal()?.owner_overview(owner_id).await
+    super::ssr::with_status(
+        async move {
+            use crate::model::Viewer;
+            match super::ssr::viewer().await? {
+                Some(Viewer::Owner { owner_id, .. }) => {
+                    super::ssr::portal()?.owner_overview(owner_id).await
+                }
+                Some(Viewer::Staff { .. }) => Err(AppError::Forbidden),
+                None => Err(AppError::Unauthorized),
+            }
         }
-        Some(Viewer::Staff { .. }) => Err(AppError::Forbidden),
-        None => Err(AppError::Unauthorized),
-    }
+        .await,
+    )
 }
 
 /// One page of the signed-in owner's access history.
 #[server(endpoint = "load_history")]
 pub async fn load_history(cursor: Option<HistoryCursor>) -> Result<HistoryPage, AppError> {
-    use crate::model::Viewer;
-    match super::ssr::viewer().await? {
-        Some(Viewer::Owner { owner_id, .. }) => {
-            super::ssr::portal()?.owner_history(owner_id, cursor).await
+    super::ssr::with_status(
+        async move {
+            use crate::model::Viewer;
+            match super::ssr::viewer().await? {
+                Some(Viewer::Owner { owner_id, .. }) => {
+                    super::ssr::portal()?.owner_history(owner_id, cursor).await
+                }
+                Some(Viewer::Staff { .. }) => Err(AppError::Forbidden),
+                None => Err(AppError::Unauthorized),
+            }
         }
-        Some(Viewer::Staff { .. }) => Err(AppError::Forbidden),
-        None => Err(AppError::Unauthorized),
-    }
+        .await,
+    )
 }

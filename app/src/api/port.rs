@@ -40,10 +40,19 @@ pub trait Portal: Send + Sync + 'static {
     ) -> Result<RequestView, AppError>;
 
     /// A support agent asks for access.
-    async fn staff_submit(&self, staff: StaffId, form: RequestForm) -> Result<RequestView, AppError>;
+    async fn staff_submit(
+        &self,
+        staff: StaffId,
+        form: RequestForm,
+    ) -> Result<RequestView, AppError>;
 
     /// A staff member cancels a pending request or ends a grant early.
-    async fn staff_act(&self, staff: StaffId, id: RequestId, act: StaffAct) -> Result<RequestView, AppError>;
+    async fn staff_act(
+        &self,
+        staff: StaffId,
+        id: RequestId,
+        act: StaffAct,
+    ) -> Result<RequestView, AppError>;
 
     /// The identities offered by the demo sign-in page; `NotFound` when it is switched off.
     async fn demo_identities(&self) -> Result<Vec<DemoIdentity>, AppError>;

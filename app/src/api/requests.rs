@@ -34,47 +34,89 @@ fn parse_id(id: &str) -> Result<RequestId, AppError> {
 /// One of the signed-in owner's requests.
 #[server(endpoint = "load_request")]
 pub async fn load_request(id: String) -> Result<RequestView, AppError> {
-    let owner = owner().await?;
-    super::ssr::portal()?.owner_request(owner, parse_id(&id)?).await
+    super::ssr::with_status(
+        async move {
+            let owner = owner().await?;
+            super::ssr::portal()?
+                .owner_request(owner, parse_id(&id)?)
+                .await
+        }
+        .await,
+    )
 }
 
 /// The signed-in owner's requests, newest first.
 #[server(endpoint = "load_requests")]
 pub async fn load_requests() -> Result<Vec<RequestView>, AppError> {
-    let owner = owner().await?;
-    super::ssr::portal()?.owner_requests(owner).await
+    super::ssr::with_status(
+        async move {
+            let owner = owner().await?;
+            super::ssr::portal()?.owner_requests(owner).await
+        }
+        .await,
+    )
 }
 
 /// Approve: only with the confirmation box ticked.
 #[server(endpoint = "approve_request")]
 pub async fn approve_request(id: String, confirm: Option<String>) -> Result<RequestView, AppError> {
-    let owner = owner().await?;
-    if confirm.as_deref() != Some("yes") {
-        return Err(AppError::Invalid("Tick the box to confirm that you allow this access.".into()));
-    }
-    super::ssr::portal()?.owner_decide(owner, parse_id(&id)?, OwnerDecision::Approve).await
+    super::ssr::with_status(
+        async move {
+            let owner = owner().await?;
+            if confirm.as_deref() != Some("yes") {
+                return Err(AppError::Invalid(
+                    "Tick the box to confirm that you allow this access.".into(),
+                ));
+            }
+            super::ssr::portal()?
+                .owner_decide(owner, parse_id(&id)?, OwnerDecision::Approve)
+                .await
+        }
+        .await,
+    )
 }
 
 /// Deny, with an optional reason.
 #[server(endpoint = "deny_request")]
 pub async fn deny_request(id: String, reason: Option<String>) -> Result<RequestView, AppError> {
-    let owner = owner().await?;
-    let reason = reason.filter(|r| !r.trim().is_empty());
-    super::ssr::portal()?.owner_decide(owner, parse_id(&id)?, OwnerDecision::Deny { reason }).await
+    super::ssr::with_status(
+        async move {
+            let owner = owner().await?;
+            let reason = reason.filter(|r| !r.trim().is_empty());
+            super::ssr::portal()?
+                .owner_decide(owner, parse_id(&id)?, OwnerDecision::Deny { reason })
+                .await
+        }
+        .await,
+    )
 }
 
 /// Revoke a grant: access stops at once.
 #[server(endpoint = "revoke_grant")]
 pub async fn revoke_grant(id: String) -> Result<RequestView, AppError> {
-    let owner = owner().await?;
-    super::ssr::portal()?.owner_decide(owner, parse_id(&id)?, OwnerDecision::Revoke).await
+    super::ssr::with_status(
+        async move {
+            let owner = owner().await?;
+            super::ssr::portal()?
+                .owner_decide(owner, parse_id(&id)?, OwnerDecision::Revoke)
+                .await
+        }
+        .await,
+    )
 }
 
 /// End a grant sooner: `minutes` from now.
 #[server(endpoint = "shorten_grant")]
 pub async fn shorten_grant(id: String, minutes: i64) -> Result<RequestView, AppError> {
-    let owner = owner().await?;
-    super::ssr::portal()?.owner_decide(owner, parse_id(&id)?, OwnerDecision::Shorten { minutes }).await
+    super::ssr::with_status(
+        async move {
+            let owner = owner().await?;
+            super::ssr::portal()?
+                .owner_decide(owner, parse_id(&id)?, OwnerDecision::Shorten { minutes })
+                .await
+        }
+        .await,
+    )
 }
 
 /// A support agent asks for access. Scope boxes arrive as separate fields so the form
@@ -92,30 +134,56 @@ pub async fn submit_access_request(
     ticket: Option<String>,
     duration_minutes: Option<i64>,
 ) -> Result<RequestView, AppError> {
-    let staff = staff().await?;
-    let scopes = [
-        (scope_metadata, "metadata"),
-        (scope_content, "content"),
-        (scope_attachments, "attachments"),
-        (scope_settings, "settings"),
-    ]
-    .into_iter()
-    .filter_map(|(v, name)| v.map(|_| name.to_string()))
-    .collect();
-    let form = RequestForm { mailbox, scopes, justification_code, justification_text, ticket, duration_minutes };
-    super::ssr::portal()?.staff_submit(staff, form).await
+    super::ssr::with_status(
+        async move {
+            let staff = staff().await?;
+            let scopes = [
+                (scope_metadata, "metadata"),
+                (scope_content, "content"),
+                (scope_attachments, "attachments"),
+                (scope_settings, "settings"),
+            ]
+            .into_iter()
+            .filter_map(|(v, name)| v.map(|_| name.to_string()))
+            .collect();
+            let form = RequestForm {
+                mailbox,
+                scopes,
+                justification_code,
+                justification_text,
+                ticket,
+                duration_minutes,
+            };
+            super::ssr::portal()?.staff_submit(staff, form).await
+        }
+        .await,
+    )
 }
 
 /// Withdraw a pending request.
 #[server(endpoint = "cancel_request")]
 pub async fn cancel_request(id: String) -> Result<RequestView, AppError> {
-    let staff = staff().await?;
-    super::ssr::portal()?.staff_act(staff, parse_id(&id)?, StaffAct::Cancel).await
+    super::ssr::with_status(
+        async move {
+            let staff = staff().await?;
+            super::ssr::portal()?
+                .staff_act(staff, parse_id(&id)?, StaffAct::Cancel)
+                .await
+        }
+        .await,
+    )
 }
 
 /// End a grant early.
 #[server(endpoint = "end_grant")]
 pub async fn end_grant(id: String) -> Result<RequestView, AppError> {
-    let staff = staff().await?;
-    super::ssr::portal()?.staff_act(staff, parse_id(&id)?, StaffAct::End).await
+    super::ssr::with_status(
+        async move {
+            let staff = staff().await?;
+            super::ssr::portal()?
+                .staff_act(staff, parse_id(&id)?, StaffAct::End)
+                .await
+        }
+        .await,
+    )
 }

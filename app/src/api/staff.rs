@@ -7,10 +7,17 @@ use leptos::prelude::*;
 /// The signed-in staff member's console home.
 #[server(endpoint = "load_staff_home")]
 pub async fn load_staff_home() -> Result<StaffHome, AppError> {
-    use crate::model::Viewer;
-    match super::ssr::viewer().await? {
-        Some(Viewer::Staff { staff_id, .. }) => super::ssr::portal()?.staff_home(staff_id).await,
-        Some(Viewer::Owner { .. }) => Err(AppError::Forbidden),
-        None => Err(AppError::Unauthorized),
-    }
+    super::ssr::with_status(
+        async move {
+            use crate::model::Viewer;
+            match super::ssr::viewer().await? {
+                Some(Viewer::Staff { staff_id, .. }) => {
+                    super::ssr::portal()?.staff_home(staff_id).await
+                }
+                Some(Viewer::Owner { .. }) => Err(AppError::Forbidden),
+                None => Err(AppError::Unauthorized),
+            }
+        }
+        .await,
+    )
 }

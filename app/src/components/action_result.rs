@@ -14,8 +14,12 @@ pub fn ActionResult(
 ) -> impl IntoView {
     move || {
         result.get().map(|r| match r {
-            Ok(v) => view! { <p class="notice notice-success" role="status">{done(&v)}</p> }.into_any(),
-            Err(e) => view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any(),
+            Ok(v) => {
+                view! { <p class="notice notice-success" role="status">{done(&v)}</p> }.into_any()
+            }
+            Err(e) => {
+                view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any()
+            }
         })
     }
 }

@@ -8,8 +8,8 @@ mod vocabulary;
 
 pub use ids::{EventSeq, IncidentId, MailboxId, OwnerId, RequestId, StaffId};
 pub use views::{
-    DemoIdentity, OwnerDecision, RequestForm, StaffAct, EventView, HistoryCursor, HistoryPage, OwnerOverview, RequestView, StaffHome,
-    StaffRequestView, Viewer,
+    DemoIdentity, EventView, HistoryCursor, HistoryPage, OwnerDecision, OwnerOverview, RequestForm,
+    RequestView, StaffAct, StaffHome, StaffRequestView, Viewer,
 };
 pub use vocabulary::{
     AccessRequestStatus, Decision, JustificationCode, ParseVocabularyError, Scope, StaffRole,

@@ -21,7 +21,15 @@ pub fn RequestDetailPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeGrant>::new();
     let shorten = ServerAction::<ShortenGrant>::new();
     let request = Resource::new(
-        move || (id(), approve.version().get(), deny.version().get(), revoke.version().get(), shorten.version().get()),
+        move || {
+            (
+                id(),
+                approve.version().get(),
+                deny.version().get(),
+                revoke.version().get(),
+                shorten.version().get(),
+            )
+        },
         |(id, ..)| load_request(id),
     );
     view! {

@@ -6,7 +6,7 @@ use crate::api::staff::load_staff_home;
 use crate::components::action_result::ActionResult;
 use crate::components::error_view::ErrorView;
 use crate::components::request_card::RequestCard;
-use crate::model::{AccessRequestStatus, JustificationCode, Scope, StaffRole, StaffRequestView};
+use crate::model::{AccessRequestStatus, JustificationCode, Scope, StaffRequestView, StaffRole};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -21,12 +21,22 @@ pub fn StaffConsolePage() -> impl IntoView {
     let end = ServerAction::<EndGrant>::new();
     let tick = RwSignal::new(0u64);
     let home = Resource::new(
-        move || (tick.get(), submit.version().get(), cancel.version().get(), end.version().get()),
+        move || {
+            (
+                tick.get(),
+                submit.version().get(),
+                cancel.version().get(),
+                end.version().get(),
+            )
+        },
         |_| load_staff_home(),
     );
     // Live status: poll while the page is open (browser only; effects do not run on the server).
     Effect::new(move |_| {
-        let handle = set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_secs(REFRESH_SECONDS));
+        let handle = set_interval_with_handle(
+            move || tick.update(|t| *t += 1),
+            std::time::Duration::from_secs(REFRESH_SECONDS),
+        );
         on_cleanup(move || {
             if let Ok(h) = handle {
                 h.clear();
@@ -72,7 +82,12 @@ pub fn StaffConsolePage() -> impl IntoView {
 }
 
 #[component]
-fn StaffRequest(item: StaffRequestView, cancel: ServerAction<CancelRequest>, end: ServerAction<EndGrant>, own: bool) -> impl IntoView {
+fn StaffRequest(
+    item: StaffRequestView,
+    cancel: ServerAction<CancelRequest>,
+    end: ServerAction<EndGrant>,
+    own: bool,
+) -> impl IntoView {
     let id_cancel = item.request.id.to_string();
     let id_end = id_cancel.clone();
     let status = item.request.status;
@@ -132,5 +147,7 @@ fn RequestAccessForm(submit: ServerAction<SubmitAccessRequest>) -> impl IntoView
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }

@@ -31,7 +31,11 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// A limiter; `rate == 0` switches limiting off.
     pub fn new(rate: u32, burst: u32) -> Self {
-        Self { rate: f64::from(rate), burst: f64::from(burst.max(1)), buckets: Mutex::new(HashMap::new()) }
+        Self {
+            rate: f64::from(rate),
+            burst: f64::from(burst.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Takes one request from `key`'s bucket; `Err(seconds)` to wait when empty.
@@ -57,7 +61,11 @@ impl RateLimiter {
 }
 
 /// Rejects requests without a live service token (401) or over their rate (429).
-pub async fn require_service_token(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn require_service_token(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let presented = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -69,7 +77,10 @@ pub async fn require_service_token(State(state): State<AppState>, mut req: Reque
         return unauthorized("Send `Authorization: Bearer <service token>`; create one with `glassbox service-token create NAME`.");
     };
     let caller = match tokens::authenticate(&state.db, &state.settings, &presented).await {
-        Ok(Some(row)) => ServiceCaller { token_id: row.id, name: row.name },
+        Ok(Some(row)) => ServiceCaller {
+            token_id: row.id,
+            name: row.name,
+        },
         Ok(None) => {
             tracing::warn!("API call with an unknown or revoked service token");
             return unauthorized("This service token is unknown or revoked.");
@@ -86,7 +97,10 @@ pub async fn require_service_token(State(state): State<AppState>, mut req: Reque
 
 fn unauthorized(message: &'static str) -> Response {
     let mut res = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message).into_response();
-    res.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+    res.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer"),
+    );
     res
 }
 
@@ -104,15 +118,23 @@ mod tests {
         assert!(limiter.take(key, t0).is_ok());
         assert!(limiter.take(key, t0).is_ok());
         assert_eq!(limiter.take(key, t0), Err(1));
-        assert!(limiter.take(key, t0 + Duration::from_millis(100)).is_ok(), "one more after 1/rate");
-        assert!(limiter.take(uuid::Uuid::from_u128(2), t0).is_ok(), "buckets are per token");
+        assert!(
+            limiter.take(key, t0 + Duration::from_millis(100)).is_ok(),
+            "one more after 1/rate"
+        );
+        assert!(
+            limiter.take(uuid::Uuid::from_u128(2), t0).is_ok(),
+            "buckets are per token"
+        );
     }
 
     #[test]
     fn a_zero_rate_switches_limiting_off() {
         let limiter = RateLimiter::new(0, 0);
         for _ in 0..10_000 {
-            assert!(limiter.take(uuid::Uuid::from_u128(1), Instant::now()).is_ok());
+            assert!(limiter
+                .take(uuid::Uuid::from_u128(1), Instant::now())
+                .is_ok());
         }
     }
 }

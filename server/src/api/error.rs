@@ -19,7 +19,12 @@ pub struct ApiError {
 impl ApiError {
     /// An error with this status, code and message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), retry_after: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
     }
 
     /// 400: the input is wrong; `message` says how.
@@ -29,14 +34,29 @@ impl ApiError {
 
     /// 429 with a `Retry-After`.
     pub fn rate_limited(retry_after: u64) -> Self {
-        Self { retry_after: Some(retry_after), ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many requests for this token. Wait and retry.") }
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Too many requests for this token. Wait and retry.",
+            )
+        }
     }
 
     /// Converts a use-case failure; `what` names the thing for not-found messages.
     pub fn from_service(e: ServiceError, context: &'static str) -> Self {
         match e {
-            ServiceError::NotFound(what) => Self::new(StatusCode::NOT_FOUND, "not_found", format!("No such {what}.")),
-            ServiceError::Forbidden => Self::new(StatusCode::FORBIDDEN, "forbidden", "That is not allowed for this agent or request."),
+            ServiceError::NotFound(what) => Self::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("No such {what}."),
+            ),
+            ServiceError::Forbidden => Self::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "That is not allowed for this agent or request.",
+            ),
             ServiceError::Conflict(m) => Self::new(StatusCode::CONFLICT, "already_decided", m),
             ServiceError::Invalid(m) => Self::invalid(m),
             ServiceError::Unexpected(err) => {
@@ -54,7 +74,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut res = (self.status, Json(json!({"error": {"code": self.code, "message": self.message}}))).into_response();
+        let mut res = (
+            self.status,
+            Json(json!({"error": {"code": self.code, "message": self.message}})),
+        )
+            .into_response();
         if let Some(secs) = self.retry_after {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 res.headers_mut().insert("retry-after", v);

@@ -15,8 +15,16 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let authed = Router::new()
         .route("/api/v1/access-requests", post(v1::create_request))
         .route("/api/v1/access-requests/{id}", get(v1::get_request))
-        .route("/api/v1/access-requests/{id}/cancel", post(v1::cancel_request))
+        .route(
+            "/api/v1/access-requests/{id}/cancel",
+            post(v1::cancel_request),
+        )
         .route("/api/v1/access/check", post(v1::check))
-        .route_layer(axum::middleware::from_fn_with_state(state, auth::require_service_token));
-    Router::new().route("/api/v1/openapi.json", get(v1::openapi)).merge(authed)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state,
+            auth::require_service_token,
+        ));
+    Router::new()
+        .route("/api/v1/openapi.json", get(v1::openapi))
+        .merge(authed)
 }

@@ -104,7 +104,11 @@ fn request_json(r: RequestRecord, now: OffsetDateTime) -> RequestJson {
         mailbox: r.mailbox,
         agent: r.agent_handle,
         scopes: r.scopes,
-        justification: JustificationBody { code: r.justification_code.as_str().into(), text: r.justification_text, ticket: r.ticket },
+        justification: JustificationBody {
+            code: r.justification_code.as_str().into(),
+            text: r.justification_text,
+            ticket: r.ticket,
+        },
         duration_minutes: r.duration_minutes,
         status: effective_status(r.status, r.expires_at, r.grant_ends_at, now),
         created_at: r.created_at,
@@ -116,12 +120,15 @@ fn request_json(r: RequestRecord, now: OffsetDateTime) -> RequestJson {
 }
 
 fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    payload.map(|Json(b)| b).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", e.body_text()))
+    payload
+        .map(|Json(b)| b)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", e.body_text()))
 }
 
 fn request_id(raw: &str) -> Result<RequestId, ApiError> {
     // A malformed id cannot name anything: the same 404 as an unknown one.
-    raw.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such request."))
+    raw.parse()
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such request."))
 }
 
 /// `POST /api/v1/access-requests`: a support agent asks for access (made by the mail
@@ -140,16 +147,29 @@ pub async fn create_request(
         ticket: b.justification.ticket,
         duration_minutes: b.duration_minutes,
     };
-    let record = requests::submit(&state.db, &state.clock, &state.settings, Submitter::OnBehalfOf(&b.agent), &input)
-        .await
-        .map_err(|e| ApiError::from_service(e, "create access request"))?;
+    let record = requests::submit(
+        &state.db,
+        &state.clock,
+        &state.settings,
+        Submitter::OnBehalfOf(&b.agent),
+        &input,
+    )
+    .await
+    .map_err(|e| ApiError::from_service(e, "create access request"))?;
     tracing::info!(token.name = %caller.name, request.id = %record.id, "access request created through the API");
     let location = format!("/api/v1/access-requests/{}", record.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(request_json(record, state.clock.now()))))
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(request_json(record, state.clock.now())),
+    ))
 }
 
 /// `GET /api/v1/access-requests/{id}`.
-pub async fn get_request(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<RequestJson>, ApiError> {
+pub async fn get_request(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<RequestJson>, ApiError> {
     let id = request_id(&id)?;
     let record = crate::db::requests::get(&state.db, id)
         .await
@@ -160,24 +180,45 @@ pub async fn get_request(State(state): State<AppState>, Path(id): Path<String>) 
 
 /// `POST /api/v1/access-requests/{id}/cancel`: withdraws a pending request on behalf of
 /// the agent who made it; 409 once it is decided.
-pub async fn cancel_request(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<RequestJson>, ApiError> {
+pub async fn cancel_request(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<RequestJson>, ApiError> {
     let id = request_id(&id)?;
     let record = crate::db::requests::get(&state.db, id)
         .await
         .map_err(|e| ApiError::from_service(e.into(), "get access request"))?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such request."))?;
-    let record = requests::decide(&state.db, &state.clock, id, Actor::Staff(record.agent_id), Action::Cancel)
-        .await
-        .map_err(|e| ApiError::from_service(e, "cancel access request"))?;
+    let record = requests::decide(
+        &state.db,
+        &state.clock,
+        id,
+        Actor::Staff(record.agent_id),
+        Action::Cancel,
+    )
+    .await
+    .map_err(|e| ApiError::from_service(e, "cancel access request"))?;
     Ok(Json(request_json(record, state.clock.now())))
 }
 
 /// `POST /api/v1/access/check`: may this agent do this to this mailbox now? The event is
 /// durable before the answer is sent; a denial is recorded too.
-pub async fn check(State(state): State<AppState>, payload: Result<Json<CheckBody>, JsonRejection>) -> Result<Json<CheckJson>, ApiError> {
+pub async fn check(
+    State(state): State<AppState>,
+    payload: Result<Json<CheckBody>, JsonRejection>,
+) -> Result<Json<CheckJson>, ApiError> {
     let b = body(payload)?;
-    let input = CheckInput { mailbox: b.mailbox, agent: b.agent, scope: b.scope, action: b.action, resource: b.resource, source_network: b.source_network };
-    let outcome = check::check(&state.db, &state.clock, &input).await.map_err(|e| ApiError::from_service(e, "access check"))?;
+    let input = CheckInput {
+        mailbox: b.mailbox,
+        agent: b.agent,
+        scope: b.scope,
+        action: b.action,
+        resource: b.resource,
+        source_network: b.source_network,
+    };
+    let outcome = check::check(&state.db, &state.clock, &input)
+        .await
+        .map_err(|e| ApiError::from_service(e, "access check"))?;
     Ok(Json(CheckJson {
         decision: match outcome.decision {
             Decision::Allowed => "allow",

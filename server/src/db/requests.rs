@@ -1,7 +1,7 @@
 //! Access requests (and grants: an approved request inside its window).
 
-use crate::domain::access_request::{Change, RequestFacts};
 use super::{on_pool, on_tx, ts, CorruptRow, Db, Tx};
+use crate::domain::access_request::{Change, RequestFacts};
 use app::model::{
     AccessRequestStatus, JustificationCode, MailboxId, OwnerId, RequestId, Scope, StaffId,
     StaffRole,
@@ -292,15 +292,24 @@ pub async fn get(db: &Db, id: RequestId) -> anyhow::Result<Option<RequestRecord>
 }
 
 /// One request by id, only if it is about one of `owner`'s mailboxes.
-pub async fn get_for_owner(db: &Db, owner: OwnerId, id: RequestId) -> anyhow::Result<Option<RequestRecord>> {
+pub async fn get_for_owner(
+    db: &Db,
+    owner: OwnerId,
+    id: RequestId,
+) -> anyhow::Result<Option<RequestRecord>> {
     let sql = format!("{SELECT} WHERE r.id = $1 AND m.owner_id = $2");
     let row = on_pool!(db, pool => sqlx::query_as::<_, RequestDbRow>(&sql).bind(id.0).bind(owner.0).fetch_optional(pool).await)?;
     Ok(row.map(RequestRecord::try_from).transpose()?)
 }
 
 /// The newest `limit` requests about the owner's mailboxes, in any state.
-pub async fn list_for_owner(db: &Db, owner: OwnerId, limit: i64) -> anyhow::Result<Vec<RequestRecord>> {
-    let sql = format!("{SELECT} WHERE m.owner_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2");
+pub async fn list_for_owner(
+    db: &Db,
+    owner: OwnerId,
+    limit: i64,
+) -> anyhow::Result<Vec<RequestRecord>> {
+    let sql =
+        format!("{SELECT} WHERE m.owner_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2");
     let rows = on_pool!(db, pool => sqlx::query_as::<_, RequestDbRow>(&sql).bind(owner.0).bind(limit).fetch_all(pool).await)?;
     records(rows)
 }
@@ -389,13 +398,34 @@ struct GrantDbRow {
 /// check's transaction. On PostgreSQL the rows are locked `FOR SHARE`, so a revocation
 /// commits only after every check that already saw the grant has committed its event; on
 /// SQLite the check's `BEGIN IMMEDIATE` gives the same order.
-pub async fn live_grants(tx: &mut Tx, mailbox: MailboxId, agent: StaffId, now: OffsetDateTime) -> anyhow::Result<Vec<GrantRow>> {
+pub async fn live_grants(
+    tx: &mut Tx,
+    mailbox: MailboxId,
+    agent: StaffId,
+    now: OffsetDateTime,
+) -> anyhow::Result<Vec<GrantRow>> {
     const BASE: &str = "SELECT id, status, scopes, grant_starts_at, grant_ends_at FROM access_requests \
          WHERE mailbox_id = $1 AND agent_id = $2 AND status = $3 AND grant_starts_at <= $4 AND grant_ends_at > $4 \
          ORDER BY grant_ends_at DESC";
     let rows: Vec<GrantDbRow> = match tx {
-        Tx::Sqlite(t) => sqlx::query_as(BASE).bind(mailbox.0).bind(agent.0).bind(AccessRequestStatus::Approved.as_str()).bind(ts(now)).fetch_all(&mut **t).await?,
-        Tx::Postgres(t) => sqlx::query_as(&format!("{BASE} FOR SHARE")).bind(mailbox.0).bind(agent.0).bind(AccessRequestStatus::Approved.as_str()).bind(ts(now)).fetch_all(&mut **t).await?,
+        Tx::Sqlite(t) => {
+            sqlx::query_as(BASE)
+                .bind(mailbox.0)
+                .bind(agent.0)
+                .bind(AccessRequestStatus::Approved.as_str())
+                .bind(ts(now))
+                .fetch_all(&mut **t)
+                .await?
+        }
+        Tx::Postgres(t) => {
+            sqlx::query_as(&format!("{BASE} FOR SHARE"))
+                .bind(mailbox.0)
+                .bind(agent.0)
+                .bind(AccessRequestStatus::Approved.as_str())
+                .bind(ts(now))
+                .fetch_all(&mut **t)
+                .await?
+        }
     };
     rows.into_iter()
         .map(|r| {

@@ -18,7 +18,13 @@ pub struct ServiceTokenRow {
 }
 
 /// Stores a new token's hash under `name`.
-pub async fn insert(tx: &mut Tx, id: Uuid, name: &str, token_hash: &[u8], now: OffsetDateTime) -> sqlx::Result<()> {
+pub async fn insert(
+    tx: &mut Tx,
+    id: Uuid,
+    name: &str,
+    token_hash: &[u8],
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
     on_tx!(tx, conn => sqlx::query(
         "INSERT INTO service_tokens (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)",
     )
@@ -32,7 +38,10 @@ pub async fn insert(tx: &mut Tx, id: Uuid, name: &str, token_hash: &[u8], now: O
 }
 
 /// The live (not revoked) token with this hash.
-pub async fn find_live_by_hash(db: &Db, token_hash: &[u8]) -> sqlx::Result<Option<ServiceTokenRow>> {
+pub async fn find_live_by_hash(
+    db: &Db,
+    token_hash: &[u8],
+) -> sqlx::Result<Option<ServiceTokenRow>> {
     on_pool!(db, pool => sqlx::query_as::<_, ServiceTokenRow>(
         "SELECT id, name, revoked_at FROM service_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
     )

@@ -69,7 +69,11 @@ pub async fn insert_staff(
     pseudonym: &str,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    let handle = email.split('@').next().unwrap_or(email).to_ascii_lowercase();
+    let handle = email
+        .split('@')
+        .next()
+        .unwrap_or(email)
+        .to_ascii_lowercase();
     on_tx!(tx, pool => sqlx::query(
         "INSERT INTO staff (id, email, display_name, role, pseudonym, created_at, handle) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )

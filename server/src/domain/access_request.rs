@@ -90,7 +90,8 @@ pub struct GrantLimits {
 }
 
 fn clean_text(s: &str) -> bool {
-    !s.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c))
+    !s.chars()
+        .any(|c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c))
 }
 
 /// Unicode bidirectional controls can make text read differently from what it is.
@@ -105,7 +106,11 @@ pub fn parse_mailbox(s: &str) -> Result<String, ParseError> {
     let ok = s.len() <= MAX_ADDRESS_CHARS
         && s.chars().all(|c| c.is_ascii_graphic())
         && matches!(s.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.contains('@') && !domain.starts_with('.') && !domain.ends_with('.'));
-    if ok { Ok(s.to_ascii_lowercase()) } else { Err(ParseError::Mailbox) }
+    if ok {
+        Ok(s.to_ascii_lowercase())
+    } else {
+        Err(ParseError::Mailbox)
+    }
 }
 
 impl NewAccessRequest {
@@ -114,7 +119,12 @@ impl NewAccessRequest {
         let mailbox = parse_mailbox(&input.mailbox)?;
         let mut scopes = Vec::new();
         for s in &input.scopes {
-            let scope: Scope = s.parse().map_err(|_| ParseError::Scopes(format!(" (`{}` is not one)", s.chars().take(32).collect::<String>())))?;
+            let scope: Scope = s.parse().map_err(|_| {
+                ParseError::Scopes(format!(
+                    " (`{}` is not one)",
+                    s.chars().take(32).collect::<String>()
+                ))
+            })?;
             if !scopes.contains(&scope) {
                 scopes.push(scope);
             }
@@ -123,7 +133,10 @@ impl NewAccessRequest {
             return Err(ParseError::Scopes(String::new()));
         }
         scopes.sort();
-        let justification_code: JustificationCode = input.justification_code.parse().map_err(|_| ParseError::Code)?;
+        let justification_code: JustificationCode = input
+            .justification_code
+            .parse()
+            .map_err(|_| ParseError::Code)?;
         if justification_code == JustificationCode::BreakGlassEmergency {
             return Err(ParseError::BreakGlass);
         }
@@ -183,7 +196,12 @@ pub struct RequestFacts {
 }
 
 /// The status once time is taken into account.
-pub fn effective_status(status: Status, expires_at: OffsetDateTime, grant_ends_at: Option<OffsetDateTime>, now: OffsetDateTime) -> Status {
+pub fn effective_status(
+    status: Status,
+    expires_at: OffsetDateTime,
+    grant_ends_at: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> Status {
     match status {
         Status::Pending if now >= expires_at => Status::Expired,
         Status::Approved if grant_ends_at.is_none_or(|end| now >= end) => Status::Ended,
@@ -266,13 +284,38 @@ pub enum TransitionError {
 }
 
 /// Decides whether `actor` may do `action` to the request at `now`, and what changes.
-pub fn transition(facts: &RequestFacts, actor: Actor, action: &Action, now: OffsetDateTime) -> Result<Change, TransitionError> {
+pub fn transition(
+    facts: &RequestFacts,
+    actor: Actor,
+    action: &Action,
+    now: OffsetDateTime,
+) -> Result<Change, TransitionError> {
     let current = effective_status(facts.status, facts.expires_at, facts.grant_ends_at, now);
     let is_owner = matches!(actor, Actor::Owner(o) if o == facts.owner_id);
     let is_agent = matches!(actor, Actor::Staff(s) if s == facts.agent_id);
-    let base = Change { from: facts.status, to: facts.status, decided_at: None, decision_reason: None, grant_starts_at: None, grant_ends_at: None, closed_at: None };
-    let require = |allowed: bool| if allowed { Ok(()) } else { Err(TransitionError::NotAllowed) };
-    let require_state = |wanted: Status| if current == wanted { Ok(()) } else { Err(TransitionError::AlreadyDecided(current)) };
+    let base = Change {
+        from: facts.status,
+        to: facts.status,
+        decided_at: None,
+        decision_reason: None,
+        grant_starts_at: None,
+        grant_ends_at: None,
+        closed_at: None,
+    };
+    let require = |allowed: bool| {
+        if allowed {
+            Ok(())
+        } else {
+            Err(TransitionError::NotAllowed)
+        }
+    };
+    let require_state = |wanted: Status| {
+        if current == wanted {
+            Ok(())
+        } else {
+            Err(TransitionError::AlreadyDecided(current))
+        }
+    };
     match action {
         Action::Approve => {
             require(is_owner)?;
@@ -294,22 +337,41 @@ pub fn transition(facts: &RequestFacts, actor: Actor, action: &Action, now: Offs
             if reason.is_some_and(|r| r.chars().count() > MAX_REASON_CHARS || !clean_text(r)) {
                 return Err(TransitionError::BadReason);
             }
-            Ok(Change { to: Status::Denied, decided_at: Some(now), decision_reason: reason.map(str::to_string), closed_at: Some(now), ..base })
+            Ok(Change {
+                to: Status::Denied,
+                decided_at: Some(now),
+                decision_reason: reason.map(str::to_string),
+                closed_at: Some(now),
+                ..base
+            })
         }
         Action::Cancel => {
             require(is_agent)?;
             require_state(Status::Pending)?;
-            Ok(Change { to: Status::Cancelled, closed_at: Some(now), ..base })
+            Ok(Change {
+                to: Status::Cancelled,
+                closed_at: Some(now),
+                ..base
+            })
         }
         Action::Revoke => {
             require(is_owner)?;
             require_state(Status::Approved)?;
-            Ok(Change { to: Status::Revoked, closed_at: Some(now), ..base })
+            Ok(Change {
+                to: Status::Revoked,
+                closed_at: Some(now),
+                ..base
+            })
         }
         Action::End => {
             require(is_agent)?;
             require_state(Status::Approved)?;
-            Ok(Change { to: Status::Ended, grant_ends_at: Some(now), closed_at: Some(now), ..base })
+            Ok(Change {
+                to: Status::Ended,
+                grant_ends_at: Some(now),
+                closed_at: Some(now),
+                ..base
+            })
         }
         Action::Shorten { until } => {
             require(is_owner)?;
@@ -317,7 +379,11 @@ pub fn transition(facts: &RequestFacts, actor: Actor, action: &Action, now: Offs
             if *until <= now || facts.grant_ends_at.is_none_or(|end| *until >= end) {
                 return Err(TransitionError::BadShorten);
             }
-            Ok(Change { to: Status::Approved, grant_ends_at: Some(*until), ..base })
+            Ok(Change {
+                to: Status::Approved,
+                grant_ends_at: Some(*until),
+                ..base
+            })
         }
         Action::Expire => {
             require(actor == Actor::System)?;
@@ -325,7 +391,11 @@ pub fn transition(facts: &RequestFacts, actor: Actor, action: &Action, now: Offs
             if facts.status != Status::Pending {
                 return Err(TransitionError::AlreadyDecided(facts.status));
             }
-            Ok(Change { to: Status::Expired, closed_at: Some(facts.expires_at), ..base })
+            Ok(Change {
+                to: Status::Expired,
+                closed_at: Some(facts.expires_at),
+                ..base
+            })
         }
         Action::EndAtTime => {
             require(actor == Actor::System)?;
@@ -333,14 +403,25 @@ pub fn transition(facts: &RequestFacts, actor: Actor, action: &Action, now: Offs
             if facts.status != Status::Approved {
                 return Err(TransitionError::AlreadyDecided(facts.status));
             }
-            Ok(Change { to: Status::Ended, closed_at: facts.grant_ends_at, ..base })
+            Ok(Change {
+                to: Status::Ended,
+                closed_at: facts.grant_ends_at,
+                ..base
+            })
         }
     }
 }
 
 /// Whether a grant allows an access in `scope` at `now`: approved, inside its window, and
 /// covering the scope. The one rule every `check` answer comes from.
-pub fn grant_allows(status: Status, scopes: &[Scope], grant_starts_at: Option<OffsetDateTime>, grant_ends_at: Option<OffsetDateTime>, scope: Scope, now: OffsetDateTime) -> bool {
+pub fn grant_allows(
+    status: Status,
+    scopes: &[Scope],
+    grant_starts_at: Option<OffsetDateTime>,
+    grant_ends_at: Option<OffsetDateTime>,
+    scope: Scope,
+    now: OffsetDateTime,
+) -> bool {
     status == Status::Approved
         && grant_starts_at.is_some_and(|start| start <= now)
         && grant_ends_at.is_some_and(|end| now < end)
@@ -354,7 +435,10 @@ mod tests {
     use time::macros::datetime;
 
     const T0: OffsetDateTime = datetime!(2026-11-29 12:00 UTC);
-    const LIMITS: GrantLimits = GrantLimits { default_minutes: 60, max_minutes: 480 };
+    const LIMITS: GrantLimits = GrantLimits {
+        default_minutes: 60,
+        max_minutes: 480,
+    };
 
     fn owner() -> OwnerId {
         OwnerId(uuid::Uuid::from_u128(1))
@@ -414,7 +498,10 @@ mod tests {
     fn customer_initiated_support_needs_a_ticket() {
         let mut i = input();
         i.ticket = None;
-        assert!(matches!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Ticket(_))));
+        assert!(matches!(
+            NewAccessRequest::parse(&i, LIMITS),
+            Err(ParseError::Ticket(_))
+        ));
         i.justification_code = "service_maintenance".into();
         assert!(NewAccessRequest::parse(&i, LIMITS).is_ok());
     }
@@ -436,29 +523,56 @@ mod tests {
     fn unknown_scopes_codes_and_durations_are_refused() {
         let mut i = input();
         i.scopes = vec!["everything".into()];
-        assert!(matches!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Scopes(_))));
+        assert!(matches!(
+            NewAccessRequest::parse(&i, LIMITS),
+            Err(ParseError::Scopes(_))
+        ));
         i.scopes = vec![];
-        assert!(matches!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Scopes(_))));
+        assert!(matches!(
+            NewAccessRequest::parse(&i, LIMITS),
+            Err(ParseError::Scopes(_))
+        ));
         let mut i = input();
         i.justification_code = "because".into();
         assert_eq!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Code));
         i.justification_code = "break_glass_emergency".into();
-        assert_eq!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::BreakGlass));
+        assert_eq!(
+            NewAccessRequest::parse(&i, LIMITS),
+            Err(ParseError::BreakGlass)
+        );
         let mut i = input();
         i.duration_minutes = Some(481);
-        assert_eq!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Duration(480)));
+        assert_eq!(
+            NewAccessRequest::parse(&i, LIMITS),
+            Err(ParseError::Duration(480))
+        );
         i.duration_minutes = Some(0);
-        assert_eq!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Duration(480)));
+        assert_eq!(
+            NewAccessRequest::parse(&i, LIMITS),
+            Err(ParseError::Duration(480))
+        );
     }
 
     #[test]
     fn bad_mailboxes_and_tickets_are_refused() {
-        for bad in ["", "alice", "alice@", "@example.org", "a b@example.org", "a@b@c.org", "alice@localhost", "x\r\n@e.org"] {
+        for bad in [
+            "",
+            "alice",
+            "alice@",
+            "@example.org",
+            "a b@example.org",
+            "a@b@c.org",
+            "alice@localhost",
+            "x\r\n@e.org",
+        ] {
             assert_eq!(parse_mailbox(bad), Err(ParseError::Mailbox), "{bad:?}");
         }
         let mut i = input();
         i.ticket = Some("T-1\r\nBcc: evil@example.org".into());
-        assert!(matches!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Ticket(_))));
+        assert!(matches!(
+            NewAccessRequest::parse(&i, LIMITS),
+            Err(ParseError::Ticket(_))
+        ));
     }
 
     #[test]
@@ -471,63 +585,142 @@ mod tests {
 
     #[test]
     fn an_agent_cannot_approve() {
-        assert_eq!(transition(&pending(), Actor::Staff(agent()), &Action::Approve, T0), Err(TransitionError::NotAllowed));
+        assert_eq!(
+            transition(&pending(), Actor::Staff(agent()), &Action::Approve, T0),
+            Err(TransitionError::NotAllowed)
+        );
     }
 
     #[test]
     fn another_owner_cannot_approve_deny_or_revoke() {
         let stranger = Actor::Owner(OwnerId(uuid::Uuid::from_u128(99)));
-        assert_eq!(transition(&pending(), stranger, &Action::Approve, T0), Err(TransitionError::NotAllowed));
-        assert_eq!(transition(&pending(), stranger, &Action::Deny { reason: None }, T0), Err(TransitionError::NotAllowed));
-        assert_eq!(transition(&approved(), stranger, &Action::Revoke, T0), Err(TransitionError::NotAllowed));
+        assert_eq!(
+            transition(&pending(), stranger, &Action::Approve, T0),
+            Err(TransitionError::NotAllowed)
+        );
+        assert_eq!(
+            transition(&pending(), stranger, &Action::Deny { reason: None }, T0),
+            Err(TransitionError::NotAllowed)
+        );
+        assert_eq!(
+            transition(&approved(), stranger, &Action::Revoke, T0),
+            Err(TransitionError::NotAllowed)
+        );
     }
 
     #[test]
     fn nobody_approves_their_own_request() {
         let mut f = pending();
         f.agent_email = "ALICE@example.org".into();
-        assert_eq!(transition(&f, Actor::Owner(owner()), &Action::Approve, T0), Err(TransitionError::NotAllowed));
+        assert_eq!(
+            transition(&f, Actor::Owner(owner()), &Action::Approve, T0),
+            Err(TransitionError::NotAllowed)
+        );
     }
 
     #[test]
     fn a_denied_request_cannot_be_approved() {
         let mut f = pending();
-        let c = transition(&f, Actor::Owner(owner()), &Action::Deny { reason: Some("no".into()) }, T0).unwrap();
+        let c = transition(
+            &f,
+            Actor::Owner(owner()),
+            &Action::Deny {
+                reason: Some("no".into()),
+            },
+            T0,
+        )
+        .unwrap();
         assert_eq!(c.decision_reason.as_deref(), Some("no"));
         apply(&mut f, &c);
-        assert_eq!(transition(&f, Actor::Owner(owner()), &Action::Approve, T0), Err(TransitionError::AlreadyDecided(Status::Denied)));
+        assert_eq!(
+            transition(&f, Actor::Owner(owner()), &Action::Approve, T0),
+            Err(TransitionError::AlreadyDecided(Status::Denied))
+        );
     }
 
     #[test]
     fn a_pending_request_past_its_expiry_is_expired_and_cannot_be_approved() {
         let at = T0 + Duration::hours(24);
-        assert_eq!(transition(&pending(), Actor::Owner(owner()), &Action::Approve, at), Err(TransitionError::AlreadyDecided(Status::Expired)));
+        assert_eq!(
+            transition(&pending(), Actor::Owner(owner()), &Action::Approve, at),
+            Err(TransitionError::AlreadyDecided(Status::Expired))
+        );
         let c = transition(&pending(), Actor::System, &Action::Expire, at).unwrap();
         assert_eq!(c.to, Status::Expired);
-        assert_eq!(transition(&pending(), Actor::System, &Action::Expire, at - Duration::seconds(1)), Err(TransitionError::AlreadyDecided(Status::Pending)));
+        assert_eq!(
+            transition(
+                &pending(),
+                Actor::System,
+                &Action::Expire,
+                at - Duration::seconds(1)
+            ),
+            Err(TransitionError::AlreadyDecided(Status::Pending))
+        );
     }
 
     #[test]
     fn only_the_requesting_agent_cancels_and_only_while_pending() {
-        assert_eq!(transition(&pending(), Actor::Staff(agent()), &Action::Cancel, T0).unwrap().to, Status::Cancelled);
-        assert_eq!(transition(&pending(), Actor::Staff(StaffId(uuid::Uuid::from_u128(3))), &Action::Cancel, T0), Err(TransitionError::NotAllowed));
-        assert_eq!(transition(&pending(), Actor::Owner(owner()), &Action::Cancel, T0), Err(TransitionError::NotAllowed));
-        assert_eq!(transition(&approved(), Actor::Staff(agent()), &Action::Cancel, T0), Err(TransitionError::AlreadyDecided(Status::Approved)));
+        assert_eq!(
+            transition(&pending(), Actor::Staff(agent()), &Action::Cancel, T0)
+                .unwrap()
+                .to,
+            Status::Cancelled
+        );
+        assert_eq!(
+            transition(
+                &pending(),
+                Actor::Staff(StaffId(uuid::Uuid::from_u128(3))),
+                &Action::Cancel,
+                T0
+            ),
+            Err(TransitionError::NotAllowed)
+        );
+        assert_eq!(
+            transition(&pending(), Actor::Owner(owner()), &Action::Cancel, T0),
+            Err(TransitionError::NotAllowed)
+        );
+        assert_eq!(
+            transition(&approved(), Actor::Staff(agent()), &Action::Cancel, T0),
+            Err(TransitionError::AlreadyDecided(Status::Approved))
+        );
     }
 
     #[test]
     fn the_owner_revokes_a_live_grant() {
-        let c = transition(&approved(), Actor::Owner(owner()), &Action::Revoke, T0 + Duration::minutes(5)).unwrap();
+        let c = transition(
+            &approved(),
+            Actor::Owner(owner()),
+            &Action::Revoke,
+            T0 + Duration::minutes(5),
+        )
+        .unwrap();
         assert_eq!((c.from, c.to), (Status::Approved, Status::Revoked));
-        assert_eq!(transition(&pending(), Actor::Owner(owner()), &Action::Revoke, T0), Err(TransitionError::AlreadyDecided(Status::Pending)));
+        assert_eq!(
+            transition(&pending(), Actor::Owner(owner()), &Action::Revoke, T0),
+            Err(TransitionError::AlreadyDecided(Status::Pending))
+        );
     }
 
     #[test]
     fn a_grant_past_its_end_is_ended_and_cannot_be_revoked() {
         let after = T0 + Duration::minutes(60);
-        assert_eq!(transition(&approved(), Actor::Owner(owner()), &Action::Revoke, after), Err(TransitionError::AlreadyDecided(Status::Ended)));
-        assert_eq!(transition(&approved(), Actor::System, &Action::EndAtTime, after).unwrap().to, Status::Ended);
-        assert!(transition(&approved(), Actor::System, &Action::EndAtTime, after - Duration::seconds(1)).is_err());
+        assert_eq!(
+            transition(&approved(), Actor::Owner(owner()), &Action::Revoke, after),
+            Err(TransitionError::AlreadyDecided(Status::Ended))
+        );
+        assert_eq!(
+            transition(&approved(), Actor::System, &Action::EndAtTime, after)
+                .unwrap()
+                .to,
+            Status::Ended
+        );
+        assert!(transition(
+            &approved(),
+            Actor::System,
+            &Action::EndAtTime,
+            after - Duration::seconds(1)
+        )
+        .is_err());
     }
 
     #[test]
@@ -542,10 +735,35 @@ mod tests {
     fn the_owner_shortens_but_never_lengthens_a_grant() {
         let f = approved();
         let at = T0 + Duration::minutes(10);
-        let c = transition(&f, Actor::Owner(owner()), &Action::Shorten { until: T0 + Duration::minutes(20) }, at).unwrap();
-        assert_eq!((c.to, c.grant_ends_at), (Status::Approved, Some(T0 + Duration::minutes(20))));
-        for bad in [T0 + Duration::minutes(60), T0 + Duration::minutes(90), at, at - Duration::minutes(1)] {
-            assert_eq!(transition(&f, Actor::Owner(owner()), &Action::Shorten { until: bad }, at), Err(TransitionError::BadShorten), "{bad}");
+        let c = transition(
+            &f,
+            Actor::Owner(owner()),
+            &Action::Shorten {
+                until: T0 + Duration::minutes(20),
+            },
+            at,
+        )
+        .unwrap();
+        assert_eq!(
+            (c.to, c.grant_ends_at),
+            (Status::Approved, Some(T0 + Duration::minutes(20)))
+        );
+        for bad in [
+            T0 + Duration::minutes(60),
+            T0 + Duration::minutes(90),
+            at,
+            at - Duration::minutes(1),
+        ] {
+            assert_eq!(
+                transition(
+                    &f,
+                    Actor::Owner(owner()),
+                    &Action::Shorten { until: bad },
+                    at
+                ),
+                Err(TransitionError::BadShorten),
+                "{bad}"
+            );
         }
     }
 
@@ -554,12 +772,50 @@ mod tests {
         let start = Some(T0);
         let end = Some(T0 + Duration::minutes(60));
         let scopes = [Scope::Metadata];
-        assert!(grant_allows(Status::Approved, &scopes, start, end, Scope::Metadata, T0));
-        assert!(!grant_allows(Status::Approved, &scopes, start, end, Scope::Content, T0));
-        assert!(!grant_allows(Status::Approved, &scopes, start, end, Scope::Metadata, T0 + Duration::minutes(60)));
-        assert!(!grant_allows(Status::Approved, &scopes, start, end, Scope::Metadata, T0 - Duration::seconds(1)));
-        for s in [Status::Pending, Status::Denied, Status::Revoked, Status::Ended, Status::Expired, Status::Cancelled] {
-            assert!(!grant_allows(s, &scopes, start, end, Scope::Metadata, T0), "{s}");
+        assert!(grant_allows(
+            Status::Approved,
+            &scopes,
+            start,
+            end,
+            Scope::Metadata,
+            T0
+        ));
+        assert!(!grant_allows(
+            Status::Approved,
+            &scopes,
+            start,
+            end,
+            Scope::Content,
+            T0
+        ));
+        assert!(!grant_allows(
+            Status::Approved,
+            &scopes,
+            start,
+            end,
+            Scope::Metadata,
+            T0 + Duration::minutes(60)
+        ));
+        assert!(!grant_allows(
+            Status::Approved,
+            &scopes,
+            start,
+            end,
+            Scope::Metadata,
+            T0 - Duration::seconds(1)
+        ));
+        for s in [
+            Status::Pending,
+            Status::Denied,
+            Status::Revoked,
+            Status::Ended,
+            Status::Expired,
+            Status::Cancelled,
+        ] {
+            assert!(
+                !grant_allows(s, &scopes, start, end, Scope::Metadata, T0),
+                "{s}"
+            );
         }
     }
 
@@ -571,7 +827,11 @@ mod tests {
     }
 
     fn op() -> impl Strategy<Value = Op> {
-        prop_oneof![(0u8..9).prop_map(Op::Act), (0i64..200).prop_map(Op::Wait), (0u8..4).prop_map(Op::Check)]
+        prop_oneof![
+            (0u8..9).prop_map(Op::Act),
+            (0i64..200).prop_map(Op::Wait),
+            (0u8..4).prop_map(Op::Check)
+        ]
     }
 
     proptest! {

@@ -10,7 +10,12 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 /// Runs until `shutdown` changes.
-pub async fn run_until_stopped(db: Db, clock: Clock, every: Duration, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_until_stopped(
+    db: Db,
+    clock: Clock,
+    every: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut tick = tokio::time::interval(every);
     loop {
         tokio::select! {

@@ -52,19 +52,46 @@ fn token_ok(s: &str, max: usize) -> bool {
 
 /// Decides and records one access check.
 #[tracing::instrument(skip_all)]
-pub async fn check(db: &Db, clock: &Clock, input: &CheckInput) -> Result<CheckOutcome, ServiceError> {
-    let mailbox = parse_mailbox(&input.mailbox).map_err(|e| ServiceError::Invalid(e.to_string()))?;
-    let scope: Scope = input.scope.parse().map_err(|e: app::model::ParseVocabularyError| ServiceError::Invalid(format!("`scope`: {e}")))?;
-    if !(token_ok(&input.action, 64) && input.action.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())) {
-        return Err(ServiceError::Invalid("`action` must be 1 to 64 lower-case letters, digits or `_` (e.g. read_message)".into()));
+pub async fn check(
+    db: &Db,
+    clock: &Clock,
+    input: &CheckInput,
+) -> Result<CheckOutcome, ServiceError> {
+    let mailbox =
+        parse_mailbox(&input.mailbox).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let scope: Scope = input
+        .scope
+        .parse()
+        .map_err(|e: app::model::ParseVocabularyError| {
+            ServiceError::Invalid(format!("`scope`: {e}"))
+        })?;
+    if !(token_ok(&input.action, 64)
+        && input
+            .action
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()))
+    {
+        return Err(ServiceError::Invalid(
+            "`action` must be 1 to 64 lower-case letters, digits or `_` (e.g. read_message)".into(),
+        ));
     }
     if !token_ok(&input.resource, 256) {
-        return Err(ServiceError::Invalid("`resource` must be 1 to 256 printable characters without spaces".into()));
+        return Err(ServiceError::Invalid(
+            "`resource` must be 1 to 256 printable characters without spaces".into(),
+        ));
     }
-    if input.source_network.as_deref().is_some_and(|s| !token_ok(s, 64)) {
-        return Err(ServiceError::Invalid("`source_network` must be at most 64 printable characters without spaces".into()));
+    if input
+        .source_network
+        .as_deref()
+        .is_some_and(|s| !token_ok(s, 64))
+    {
+        return Err(ServiceError::Invalid(
+            "`source_network` must be at most 64 printable characters without spaces".into(),
+        ));
     }
-    let mailbox = owners::find_mailbox(db, &mailbox).await?.ok_or(ServiceError::NotFound("mailbox"))?;
+    let mailbox = owners::find_mailbox(db, &mailbox)
+        .await?
+        .ok_or(ServiceError::NotFound("mailbox"))?;
     let agent = staff::find_staff_by_handle(db, &input.agent.trim().to_ascii_lowercase())
         .await?
         .ok_or(ServiceError::NotFound("agent"))?;
@@ -74,12 +101,31 @@ pub async fn check(db: &Db, clock: &Clock, input: &CheckInput) -> Result<CheckOu
     // no revocation can commit between this instant and our event.
     let now = crate::db::ts(clock.now());
     let (decision, reason, grant) = if agent.disabled_at.is_some() {
-        (Decision::Denied, "Refused: the staff account is disabled", None)
+        (
+            Decision::Denied,
+            "Refused: the staff account is disabled",
+            None,
+        )
     } else {
         let grants = requests::live_grants(&mut tx, MailboxId(mailbox.id), agent.id, now).await?;
-        match grants.iter().find(|g| grant_allows(g.status, &g.scopes, g.grant_starts_at, g.grant_ends_at, scope, now)) {
-            Some(g) => (Decision::Allowed, "Allowed: you approved this access", Some(g.clone())),
-            None if !grants.is_empty() => (Decision::Denied, "Refused: outside what you approved", None),
+        match grants.iter().find(|g| {
+            grant_allows(
+                g.status,
+                &g.scopes,
+                g.grant_starts_at,
+                g.grant_ends_at,
+                scope,
+                now,
+            )
+        }) {
+            Some(g) => (
+                Decision::Allowed,
+                "Allowed: you approved this access",
+                Some(g.clone()),
+            ),
+            None if !grants.is_empty() => {
+                (Decision::Denied, "Refused: outside what you approved", None)
+            }
             None => (Decision::Denied, "Refused: no approved request", None),
         }
     };

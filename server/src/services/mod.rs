@@ -5,9 +5,9 @@
 pub mod check;
 pub mod demo;
 pub mod error;
+pub mod portal;
 pub mod requests;
 pub mod tokens;
-pub mod portal;
 
 use app::error::AppError;
 

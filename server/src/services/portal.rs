@@ -2,13 +2,13 @@
 //! is scoped to the identity passed in, which the caller took from the session — never
 //! from the URL.
 
+use super::requests::{self, Submitter};
 use super::unexpected;
 use crate::config::Settings;
 use crate::db::events::{self, EventRecord, Keyset};
-use super::requests::{self, Submitter};
 use crate::db::requests::{self as db_requests, RequestRecord};
-use crate::domain::access_request::{effective_status, AccessRequestInput, Action, Actor};
 use crate::db::{owners, staff, Db};
+use crate::domain::access_request::{effective_status, AccessRequestInput, Action, Actor};
 use crate::domain::clock::Clock;
 use app::api::port::Portal;
 use app::error::AppError;
@@ -238,27 +238,40 @@ impl Portal for PortalService {
 
     #[tracing::instrument(skip_all, fields(owner.id = %owner, request.id = %id))]
     async fn owner_request(&self, owner: OwnerId, id: RequestId) -> Result<RequestView, AppError> {
-        let r = requests::get_for_owner(&self.db, owner, id).await.map_err(|e| e.into_app_error("load owner request"))?;
+        let r = requests::get_for_owner(&self.db, owner, id)
+            .await
+            .map_err(|e| e.into_app_error("load owner request"))?;
         Ok(request_view(r, self.clock.now()))
     }
 
     async fn owner_requests(&self, owner: OwnerId) -> Result<Vec<RequestView>, AppError> {
         let now = self.clock.now();
-        let list = db_requests::list_for_owner(&self.db, owner, 100).await.map_err(|e| unexpected("list owner requests", e))?;
+        let list = db_requests::list_for_owner(&self.db, owner, 100)
+            .await
+            .map_err(|e| unexpected("list owner requests", e))?;
         Ok(list.into_iter().map(|r| request_view(r, now)).collect())
     }
 
     #[tracing::instrument(skip_all, fields(owner.id = %owner, request.id = %id))]
-    async fn owner_decide(&self, owner: OwnerId, id: RequestId, decision: OwnerDecision) -> Result<RequestView, AppError> {
+    async fn owner_decide(
+        &self,
+        owner: OwnerId,
+        id: RequestId,
+        decision: OwnerDecision,
+    ) -> Result<RequestView, AppError> {
         let action = match decision {
             OwnerDecision::Approve => Action::Approve,
             OwnerDecision::Deny { reason } => Action::Deny { reason },
             OwnerDecision::Revoke => Action::Revoke,
             OwnerDecision::Shorten { minutes } => {
                 if !(1..=24 * 60).contains(&minutes) {
-                    return Err(AppError::Invalid("Choose how many minutes from now the access should end.".into()));
+                    return Err(AppError::Invalid(
+                        "Choose how many minutes from now the access should end.".into(),
+                    ));
                 }
-                Action::Shorten { until: crate::db::ts(self.clock.now()) + time::Duration::minutes(minutes) }
+                Action::Shorten {
+                    until: crate::db::ts(self.clock.now()) + time::Duration::minutes(minutes),
+                }
             }
         };
         let r = requests::decide(&self.db, &self.clock, id, Actor::Owner(owner), action)
@@ -268,7 +281,11 @@ impl Portal for PortalService {
     }
 
     #[tracing::instrument(skip_all, fields(staff.id = %staff_id))]
-    async fn staff_submit(&self, staff_id: StaffId, form: RequestForm) -> Result<RequestView, AppError> {
+    async fn staff_submit(
+        &self,
+        staff_id: StaffId,
+        form: RequestForm,
+    ) -> Result<RequestView, AppError> {
         let input = AccessRequestInput {
             mailbox: form.mailbox,
             scopes: form.scopes,
@@ -277,14 +294,25 @@ impl Portal for PortalService {
             ticket: form.ticket,
             duration_minutes: form.duration_minutes,
         };
-        let r = requests::submit(&self.db, &self.clock, &self.settings, Submitter::Agent(staff_id), &input)
-            .await
-            .map_err(|e| e.into_app_error("submit request"))?;
+        let r = requests::submit(
+            &self.db,
+            &self.clock,
+            &self.settings,
+            Submitter::Agent(staff_id),
+            &input,
+        )
+        .await
+        .map_err(|e| e.into_app_error("submit request"))?;
         Ok(request_view(r, self.clock.now()))
     }
 
     #[tracing::instrument(skip_all, fields(staff.id = %staff_id, request.id = %id))]
-    async fn staff_act(&self, staff_id: StaffId, id: RequestId, act: StaffAct) -> Result<RequestView, AppError> {
+    async fn staff_act(
+        &self,
+        staff_id: StaffId,
+        id: RequestId,
+        act: StaffAct,
+    ) -> Result<RequestView, AppError> {
         let action = match act {
             StaffAct::Cancel => Action::Cancel,
             StaffAct::End => Action::End,

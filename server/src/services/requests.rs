@@ -7,7 +7,9 @@ use super::error::ServiceError;
 use crate::config::Settings;
 use crate::db::requests::{self, NewRequestRow, RequestRecord};
 use crate::db::{owners, staff, Db};
-use crate::domain::access_request::{self, AccessRequestInput, Action, Actor, GrantLimits, NewAccessRequest, TransitionError};
+use crate::domain::access_request::{
+    self, AccessRequestInput, Action, Actor, GrantLimits, NewAccessRequest, TransitionError,
+};
 use crate::domain::clock::Clock;
 use app::model::{AccessRequestStatus, MailboxId, OwnerId, RequestId, StaffId, StaffRole};
 use time::Duration;
@@ -22,27 +24,45 @@ pub enum Submitter<'a> {
 }
 
 fn limits(settings: &Settings) -> GrantLimits {
-    GrantLimits { default_minutes: settings.requests.default_grant_minutes, max_minutes: settings.requests.max_grant_minutes }
+    GrantLimits {
+        default_minutes: settings.requests.default_grant_minutes,
+        max_minutes: settings.requests.max_grant_minutes,
+    }
 }
 
 /// Validates and stores a new pending request.
 #[tracing::instrument(skip_all)]
-pub async fn submit(db: &Db, clock: &Clock, settings: &Settings, by: Submitter<'_>, input: &AccessRequestInput) -> Result<RequestRecord, ServiceError> {
-    let new = NewAccessRequest::parse(input, limits(settings)).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+pub async fn submit(
+    db: &Db,
+    clock: &Clock,
+    settings: &Settings,
+    by: Submitter<'_>,
+    input: &AccessRequestInput,
+) -> Result<RequestRecord, ServiceError> {
+    let new = NewAccessRequest::parse(input, limits(settings))
+        .map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let agent = match by {
         Submitter::Agent(id) => staff::get_staff(db, id).await?,
-        Submitter::OnBehalfOf(handle) => staff::find_staff_by_handle(db, &handle.trim().to_ascii_lowercase()).await?,
+        Submitter::OnBehalfOf(handle) => {
+            staff::find_staff_by_handle(db, &handle.trim().to_ascii_lowercase()).await?
+        }
     };
-    let agent = agent.ok_or(ServiceError::Invalid("`agent` is not a known staff handle".into()))?;
+    let agent = agent.ok_or(ServiceError::Invalid(
+        "`agent` is not a known staff handle".into(),
+    ))?;
     if agent.disabled_at.is_some() {
         return Err(ServiceError::Forbidden);
     }
     if agent.role != StaffRole::Support {
-        return Err(ServiceError::Invalid("only support agents request access to mailboxes".into()));
+        return Err(ServiceError::Invalid(
+            "only support agents request access to mailboxes".into(),
+        ));
     }
     let mailbox = owners::find_mailbox(db, &new.mailbox)
         .await?
-        .ok_or(ServiceError::Invalid("`mailbox` is not a mailbox Glassbox knows".into()))?;
+        .ok_or(ServiceError::Invalid(
+            "`mailbox` is not a mailbox Glassbox knows".into(),
+        ))?;
     let now = crate::db::ts(clock.now());
     let row = NewRequestRow {
         id: RequestId::new(),
@@ -66,16 +86,26 @@ pub async fn submit(db: &Db, clock: &Clock, settings: &Settings, by: Submitter<'
     requests::insert_request(&mut tx, &row).await?;
     tx.commit().await?;
     tracing::info!(request.id = %row.id, agent.id = %agent.id, "access request submitted");
-    requests::get(db, row.id).await?.ok_or(ServiceError::NotFound("request"))
+    requests::get(db, row.id)
+        .await?
+        .ok_or(ServiceError::NotFound("request"))
 }
 
 /// Applies `action` by `actor` to request `id`. A request the actor may not see is
 /// `NotFound`, never `Forbidden`, so ids cannot be probed.
 #[tracing::instrument(skip_all, fields(request.id = %id))]
-pub async fn decide(db: &Db, clock: &Clock, id: RequestId, actor: Actor, action: Action) -> Result<RequestRecord, ServiceError> {
+pub async fn decide(
+    db: &Db,
+    clock: &Clock,
+    id: RequestId,
+    actor: Actor,
+    action: Action,
+) -> Result<RequestRecord, ServiceError> {
     let now = crate::db::ts(clock.now());
     let mut tx = db.begin().await?;
-    let facts = requests::facts(&mut tx, id).await?.ok_or(ServiceError::NotFound("request"))?;
+    let facts = requests::facts(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("request"))?;
     let visible = match actor {
         Actor::Owner(o) => o == facts.owner_id,
         Actor::Staff(s) => s == facts.agent_id,
@@ -87,31 +117,47 @@ pub async fn decide(db: &Db, clock: &Clock, id: RequestId, actor: Actor, action:
     let change = access_request::transition(&facts, actor, &action, now).map_err(|e| match e {
         TransitionError::NotAllowed => ServiceError::Forbidden,
         TransitionError::AlreadyDecided(status) => ServiceError::Conflict(already(status)),
-        TransitionError::BadShorten | TransitionError::BadReason => ServiceError::Invalid(e.to_string()),
+        TransitionError::BadShorten | TransitionError::BadReason => {
+            ServiceError::Invalid(e.to_string())
+        }
     })?;
     if !requests::apply_change(&mut tx, id, &change).await? {
         // Someone else decided between our read and our write (PostgreSQL re-checks the
         // condition on the newest row): report what it is now.
         drop(tx);
-        let status = requests::get(db, id).await?.map(|r| r.status).unwrap_or(facts.status);
+        let status = requests::get(db, id)
+            .await?
+            .map(|r| r.status)
+            .unwrap_or(facts.status);
         return Err(ServiceError::Conflict(already(status)));
     }
     tx.commit().await?;
     tracing::info!(request.from = %change.from, request.to = %change.to, "access request decided");
-    requests::get(db, id).await?.ok_or(ServiceError::NotFound("request"))
+    requests::get(db, id)
+        .await?
+        .ok_or(ServiceError::NotFound("request"))
 }
 
 fn already(status: AccessRequestStatus) -> String {
     match status {
         AccessRequestStatus::Pending => "This request is still waiting for a decision.".into(),
         AccessRequestStatus::Approved => "This request was already approved.".into(),
-        s => format!("This request was already {}; nothing changed.", s.label().to_lowercase()),
+        s => format!(
+            "This request was already {}; nothing changed.",
+            s.label().to_lowercase()
+        ),
     }
 }
 
 /// A request as its owner may see it.
-pub async fn get_for_owner(db: &Db, owner: OwnerId, id: RequestId) -> Result<RequestRecord, ServiceError> {
-    requests::get_for_owner(db, owner, id).await?.ok_or(ServiceError::NotFound("request"))
+pub async fn get_for_owner(
+    db: &Db,
+    owner: OwnerId,
+    id: RequestId,
+) -> Result<RequestRecord, ServiceError> {
+    requests::get_for_owner(db, owner, id)
+        .await?
+        .ok_or(ServiceError::NotFound("request"))
 }
 
 /// Writes down every expiry and grant end that time has already decided.
@@ -120,7 +166,11 @@ pub async fn sweep(db: &Db, clock: &Clock) -> Result<(u64, u64), ServiceError> {
     let expired = requests::expire_due(db, now).await?;
     let ended = requests::end_due(db, now).await?;
     if expired + ended > 0 {
-        tracing::info!(requests.expired = expired, grants.ended = ended, "request sweep");
+        tracing::info!(
+            requests.expired = expired,
+            grants.ended = ended,
+            "request sweep"
+        );
     }
     Ok((expired, ended))
 }

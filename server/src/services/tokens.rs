@@ -31,19 +31,44 @@ pub fn hash(settings: &Settings, token: &str) -> Vec<u8> {
 }
 
 /// Creates a token named `name` and returns it; it cannot be shown again.
-pub async fn create(db: &Db, clock: &Clock, settings: &Settings, name: &str) -> Result<String, ServiceError> {
+pub async fn create(
+    db: &Db,
+    clock: &Clock,
+    settings: &Settings,
+    name: &str,
+) -> Result<String, ServiceError> {
     let name = name.trim();
-    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        return Err(ServiceError::Invalid("a token name is 1 to 64 letters, digits, `-`, `_` or `.`".into()));
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        return Err(ServiceError::Invalid(
+            "a token name is 1 to 64 letters, digits, `-`, `_` or `.`".into(),
+        ));
     }
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
-    let token = format!("{TOKEN_PREFIX}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
+    let token = format!(
+        "{TOKEN_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    );
     let mut tx = db.begin().await?;
-    match service_tokens::insert(&mut tx, uuid::Uuid::now_v7(), name, &hash(settings, &token), clock.now()).await {
+    match service_tokens::insert(
+        &mut tx,
+        uuid::Uuid::now_v7(),
+        name,
+        &hash(settings, &token),
+        clock.now(),
+    )
+    .await
+    {
         Ok(()) => {}
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            return Err(ServiceError::Conflict(format!("a token named `{name}` already exists; revoke it or choose another name")));
+            return Err(ServiceError::Conflict(format!(
+                "a token named `{name}` already exists; revoke it or choose another name"
+            )));
         }
         Err(e) => return Err(e.into()),
     }
@@ -52,7 +77,11 @@ pub async fn create(db: &Db, clock: &Clock, settings: &Settings, name: &str) -> 
 }
 
 /// The live token matching a presented bearer token, if any.
-pub async fn authenticate(db: &Db, settings: &Settings, presented: &str) -> Result<Option<ServiceTokenRow>, ServiceError> {
+pub async fn authenticate(
+    db: &Db,
+    settings: &Settings,
+    presented: &str,
+) -> Result<Option<ServiceTokenRow>, ServiceError> {
     if !presented.starts_with(TOKEN_PREFIX) || presented.len() > 128 {
         return Ok(None);
     }

@@ -26,6 +26,8 @@ pub struct TestApp {
     pub jar: Arc<Jar>,
     /// The frozen clock.
     pub clock: Clock,
+    /// The settings the application runs with.
+    pub settings: Settings,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     postgres: Option<(String, String)>,
@@ -115,6 +117,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> Option<TestAp
             .await
             .expect("seed demo data");
     }
+    let app_settings = settings.clone();
     let app = Application::build_with_db(settings, clock.clone(), db.clone())
         .await
         .expect("build app");
@@ -141,6 +144,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> Option<TestAp
         client,
         jar,
         clock,
+        settings: app_settings,
         stop: Some(stop),
         server: Some(server),
         postgres,
@@ -235,6 +239,106 @@ impl TestApp {
         });
         let res = self.post_form("/auth/demo", &[("identity", value)]).await;
         assert_eq!(res.status().as_u16(), 303, "demo sign-in as {name} failed");
+    }
+
+    /// A new service token for the API.
+    pub async fn service_token(&self) -> String {
+        let name = format!("test-{}", uuid::Uuid::new_v4().simple());
+        glassbox::services::tokens::create(&self.db, &self.clock, &self.settings, &name)
+            .await
+            .expect("token")
+    }
+
+    /// Calls the API with a bearer token and a JSON body; returns status and JSON.
+    pub async fn api_post(
+        &self,
+        token: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let res = reqwest::Client::new()
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// GETs from the API with a bearer token.
+    pub async fn api_get(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
+        let res = reqwest::Client::new()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Creates an access request through the API for agent `sam.rivera` on Alice's mailbox,
+    /// with `overrides` merged into the body. Panics unless it is created.
+    pub async fn create_request(
+        &self,
+        token: &str,
+        overrides: serde_json::Value,
+    ) -> serde_json::Value {
+        let mut body = serde_json::json!({
+            "mailbox": "alice@example.org",
+            "agent": "sam.rivera",
+            "scopes": ["metadata", "content"],
+            "justification": {"code": "customer_initiated_support", "text": "You reported missing messages", "ticket": "T-1"},
+            "duration_minutes": 60
+        });
+        if let (Some(b), Some(o)) = (body.as_object_mut(), overrides.as_object()) {
+            for (k, v) in o {
+                b.insert(k.clone(), v.clone());
+            }
+        }
+        let (status, json) = self.api_post(token, "/api/v1/access-requests", &body).await;
+        assert_eq!(status, 201, "{json}");
+        json
+    }
+
+    /// Asks the API whether `agent` may act on `mailbox` in `scope`.
+    pub async fn check(
+        &self,
+        token: &str,
+        mailbox: &str,
+        agent: &str,
+        scope: &str,
+    ) -> serde_json::Value {
+        let (status, json) = self
+            .api_post(token, "/api/v1/access/check", &serde_json::json!({
+                "mailbox": mailbox, "agent": agent, "scope": scope, "action": "read_message", "resource": "message:1"
+            }))
+            .await;
+        assert_eq!(status, 200, "{json}");
+        json
+    }
+
+    /// Calls server function `F` as the signed-in browser would (our Origin, the session
+    /// cookie) with form fields; returns status and JSON.
+    pub async fn server_fn<F: leptos::server_fn::ServerFn>(
+        &self,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .post(self.url(F::PATH))
+            .form(form)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
     }
 
     /// Stops the server and drops a PostgreSQL test database.

@@ -3,9 +3,13 @@
 
 mod helpers;
 
+mod api_contract;
+mod consent;
+mod cross_account;
 mod health;
 mod history;
 mod pages;
+mod races;
 mod security;
 mod sign_in;
 mod store;
