@@ -49,15 +49,17 @@ say "Building the server for the browser tests"
 cargo build -p server --bin glassbox
 bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/glassbox"
 port=$(free_port); data_dir=$(mktemp -d)
+export GLASSBOX__HTTP__BIND="127.0.0.1:$port" GLASSBOX__PUBLIC_URL="http://127.0.0.1:$port" GLASSBOX__DATA_DIR="$data_dir"
+say "Creating a service token for the browser tests' API calls"
+token=$("$bin" service-token create e2e-browser 2>/dev/null)
 say "Starting a fresh demo on http://127.0.0.1:$port for the browser tests"
-GLASSBOX__HTTP__BIND="127.0.0.1:$port" GLASSBOX__PUBLIC_URL="http://127.0.0.1:$port" GLASSBOX__DATA_DIR="$data_dir" \
-  "$bin" demo >"$data_dir/server.log" 2>&1 & server_pid=$!
+"$bin" demo >"$data_dir/server.log" 2>&1 & server_pid=$!
 wait_http "http://127.0.0.1:$port/readyz" 60 || { cat "$data_dir/server.log" >&2; exit 1; }
 
 say "Browser tests (Playwright + Debian Chromium)"
 e2e_log=$(mktemp)
 set +e
-(cd end2end && GLASSBOX_URL="http://127.0.0.1:$port" npx playwright test) 2>&1 | tee "$e2e_log"
+(cd end2end && GLASSBOX_URL="http://127.0.0.1:$port" GLASSBOX_TOKEN="$token" npx playwright test) 2>&1 | tee "$e2e_log"
 e2e_status=${PIPESTATUS[0]}
 set -e
 e2e_passed=$( (grep -Eo '^ *[0-9]+ passed' "$e2e_log" || true) | awk '{s+=$1} END {print s+0}')

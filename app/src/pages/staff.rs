@@ -31,6 +31,8 @@ pub fn StaffConsolePage() -> impl IntoView {
         },
         |_| load_staff_home(),
     );
+    // Loaded once: the form must not be re-rendered (and emptied) by the live refresh.
+    let profile = Resource::new(|| (), |_| load_staff_home());
     // Live status: poll while the page is open (browser only; effects do not run on the server).
     Effect::new(move |_| {
         let handle = set_interval_with_handle(
@@ -46,6 +48,18 @@ pub fn StaffConsolePage() -> impl IntoView {
     view! {
         <Title text="Staff console — Glassbox"/>
         <h1>"Staff console"</h1>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                profile.await.ok().map(|h| {
+                    let intro = format!("Signed in as {} ({}). Owners see you as {}.", h.display_name, h.role.label(), h.pseudonym);
+                    let is_support = h.role == StaffRole::Support;
+                    view! {
+                        <p class="lead">{intro}</p>
+                        {is_support.then(|| view! { <RequestAccessForm submit/> })}
+                    }
+                })
+            })}
+        </Suspense>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match home.await {
@@ -53,15 +67,11 @@ pub fn StaffConsolePage() -> impl IntoView {
                         let is_support = h.role == StaffRole::Support;
                         let scope = if is_support { "Your access requests" } else { "All access requests" };
                         view! {
-                            <p class="lead">
-                                {format!("Signed in as {} ({}). Owners see you as {}.", h.display_name, h.role.label(), h.pseudonym)}
-                            </p>
                             <ul class="stats" aria-label="Requests by status">
                                 {h.counts.into_iter().map(|(status, n)| view! {
                                     <li><strong>{n}</strong>{format!(" {}", status.label().to_lowercase())}</li>
                                 }).collect_view()}
                             </ul>
-                            {is_support.then(|| view! { <RequestAccessForm submit/> })}
                             <section aria-labelledby="requests-heading" aria-live="polite">
                                 <h2 id="requests-heading">{scope}</h2>
                                 <ActionResult result=cancel.value().into() done=|_| "Request cancelled.".to_string()/>
