@@ -215,6 +215,8 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
         .route("/favicon.ico", get(favicon))
         .route("/auth/demo", post(demo_sign_in))
         .route("/auth/logout", post(logout))
+        .route("/me/history/export.csv", get(crate::http::export::csv))
+        .route("/me/history/export.json", get(crate::http::export::json))
         .merge(crate::api::routes(state.clone()))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))

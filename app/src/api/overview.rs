@@ -1,7 +1,7 @@
 //! Server functions for the owner's pages.
 
 use crate::error::AppError;
-use crate::model::{HistoryCursor, HistoryPage, OwnerOverview};
+use crate::model::{HistoryCursor, HistoryFilter, HistoryPage, OwnerOverview};
 use leptos::prelude::*;
 
 /// The signed-in owner's overview.
@@ -24,13 +24,18 @@ pub async fn load_overview() -> Result<OwnerOverview, AppError> {
 
 /// One page of the signed-in owner's access history.
 #[server(endpoint = "load_history")]
-pub async fn load_history(cursor: Option<HistoryCursor>) -> Result<HistoryPage, AppError> {
+pub async fn load_history(
+    cursor: Option<HistoryCursor>,
+    filter: HistoryFilter,
+) -> Result<HistoryPage, AppError> {
     super::ssr::with_status(
         async move {
             use crate::model::Viewer;
             match super::ssr::viewer().await? {
                 Some(Viewer::Owner { owner_id, .. }) => {
-                    super::ssr::portal()?.owner_history(owner_id, cursor).await
+                    super::ssr::portal()?
+                        .owner_history(owner_id, cursor, filter)
+                        .await
                 }
                 Some(Viewer::Staff { .. }) => Err(AppError::Forbidden),
                 None => Err(AppError::Unauthorized),

@@ -3,8 +3,8 @@
 
 use crate::error::AppError;
 use crate::model::{
-    DemoIdentity, HistoryCursor, HistoryPage, OwnerDecision, OwnerId, OwnerOverview, RequestForm,
-    RequestId, RequestView, StaffAct, StaffHome, StaffId,
+    DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision, OwnerId, OwnerOverview,
+    RequestForm, RequestId, RequestView, StaffAct, StaffHome, StaffId,
 };
 use async_trait::async_trait;
 
@@ -20,6 +20,7 @@ pub trait Portal: Send + Sync + 'static {
         &self,
         owner: OwnerId,
         cursor: Option<HistoryCursor>,
+        filter: HistoryFilter,
     ) -> Result<HistoryPage, AppError>;
 
     /// The staff console's home page.

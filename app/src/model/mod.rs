@@ -8,8 +8,8 @@ mod vocabulary;
 
 pub use ids::{EventSeq, IncidentId, MailboxId, OwnerId, RequestId, StaffId};
 pub use views::{
-    DemoIdentity, EventView, HistoryCursor, HistoryPage, OwnerDecision, OwnerOverview, RequestForm,
-    RequestView, StaffAct, StaffHome, StaffRequestView, Viewer,
+    parse_day, DemoIdentity, EventView, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision,
+    OwnerOverview, RequestForm, RequestView, StaffAct, StaffHome, StaffRequestView, Viewer,
 };
 pub use vocabulary::{
     AccessRequestStatus, Decision, JustificationCode, ParseVocabularyError, Scope, StaffRole,

@@ -153,6 +153,113 @@ impl HistoryCursor {
     }
 }
 
+/// Which accesses the history shows. Every field narrows; none set means all.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryFilter {
+    /// Only this staff member, by pseudonym.
+    pub agent: Option<String>,
+    /// Only this part of the mailbox.
+    pub scope: Option<Scope>,
+    /// Only allowed or only refused accesses.
+    pub decision: Option<Decision>,
+    /// From this day (`YYYY-MM-DD`, UTC), inclusive.
+    pub from: Option<String>,
+    /// Up to this day (`YYYY-MM-DD`, UTC), inclusive.
+    pub to: Option<String>,
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_day(s: &str) -> Option<time::Date> {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
+}
+
+fn encode_component(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl HistoryFilter {
+    /// Reads a filter from query values; empty values mean "any". An unknown scope or
+    /// result, or a malformed day, is an error saying what to fix.
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let some = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let scope = some("scope")
+            .map(|v| {
+                v.parse::<Scope>()
+                    .map_err(|_| "Choose a part of the mailbox from the list.".to_string())
+            })
+            .transpose()?;
+        let decision = some("decision")
+            .map(|v| {
+                v.parse::<Decision>()
+                    .map_err(|_| "Choose allowed or refused from the list.".to_string())
+            })
+            .transpose()?;
+        let day = |k: &str| {
+            some(k)
+                .map(|v| {
+                    parse_day(&v)
+                        .map(|_| v)
+                        .ok_or_else(|| "Dates look like 2026-11-29.".to_string())
+                })
+                .transpose()
+        };
+        let (from, to) = (day("from")?, day("to")?);
+        if let (Some(f), Some(t)) = (
+            from.as_deref().and_then(parse_day),
+            to.as_deref().and_then(parse_day),
+        ) {
+            if f > t {
+                return Err("The start date is after the end date.".into());
+            }
+        }
+        let agent = some("agent").filter(|a| a.chars().count() <= 64);
+        Ok(HistoryFilter {
+            agent,
+            scope,
+            decision,
+            from,
+            to,
+        })
+    }
+
+    /// The filter as URL query parameters (empty when nothing is filtered).
+    pub fn to_query(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(a) = &self.agent {
+            parts.push(format!("agent={}", encode_component(a)));
+        }
+        if let Some(s) = self.scope {
+            parts.push(format!("scope={}", s.as_str()));
+        }
+        if let Some(d) = self.decision {
+            parts.push(format!("decision={}", d.as_str()));
+        }
+        if let Some(f) = &self.from {
+            parts.push(format!("from={}", encode_component(f)));
+        }
+        if let Some(t) = &self.to {
+            parts.push(format!("to={}", encode_component(t)));
+        }
+        parts.join("&")
+    }
+
+    /// Whether anything is filtered.
+    pub fn is_empty(&self) -> bool {
+        *self == HistoryFilter::default()
+    }
+}
+
 /// One page of an owner's access history, newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryPage {
@@ -166,6 +273,8 @@ pub struct HistoryPage {
     pub total: i64,
     /// Whether this is the newest page (no cursor).
     pub at_newest: bool,
+    /// Every staff pseudonym in the owner's history (for the filter).
+    pub agents: Vec<String>,
 }
 
 /// What an owner sees first after signing in.
@@ -236,6 +345,53 @@ mod tests {
     fn no_cursor_means_the_newest_page() {
         assert_eq!(HistoryCursor::from_query(None, None), Ok(None));
         assert_eq!(HistoryCursor::from_query(Some(""), None), Ok(None));
+    }
+
+    #[test]
+    fn a_history_filter_round_trips_through_the_query_string() {
+        let f = HistoryFilter {
+            agent: Some("Agent Kestrel-0042".into()),
+            scope: Some(Scope::Content),
+            decision: Some(Decision::Denied),
+            from: Some("2026-01-01".into()),
+            to: Some("2026-02-01".into()),
+        };
+        let q = f.to_query();
+        assert_eq!(q, "agent=Agent%20Kestrel-0042&scope=content&decision=denied&from=2026-01-01&to=2026-02-01");
+        let map: std::collections::HashMap<String, String> = q
+            .split('&')
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap();
+                (k.to_string(), v.replace("%20", " "))
+            })
+            .collect();
+        assert_eq!(HistoryFilter::from_query(|k| map.get(k).cloned()), Ok(f));
+    }
+
+    #[test]
+    fn a_bad_filter_says_what_to_fix() {
+        let q = |pairs: &'static [(&'static str, &'static str)]| {
+            HistoryFilter::from_query(move |k| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            })
+        };
+        assert!(q(&[("scope", "everything")])
+            .unwrap_err()
+            .contains("part of the mailbox"));
+        assert!(q(&[("decision", "maybe")]).is_err());
+        assert!(q(&[("from", "29/11/2026")])
+            .unwrap_err()
+            .contains("2026-11-29"));
+        assert!(q(&[("from", "2026-02-01"), ("to", "2026-01-01")])
+            .unwrap_err()
+            .contains("after"));
+        assert_eq!(
+            q(&[("scope", ""), ("agent", " ")]),
+            Ok(HistoryFilter::default())
+        );
     }
 
     #[test]

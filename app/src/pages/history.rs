@@ -1,29 +1,47 @@
-//! `/me/history`: every access to the owner's mailboxes, newest first, a page at a time.
-//! Pages are found by keyset (`before=` / `after=` an event), never by OFFSET, so page 1 000
-//! costs what page 1 costs. After hydration, paging happens in place without a reload.
+//! `/me/history`: every access to the owner's mailboxes, newest first, a page at a time,
+//! narrowed by agent, part of the mailbox, result and dates, and downloadable as CSV or
+//! JSON. Pages are found by keyset (`before=` / `after=` an event), never by OFFSET, so page
+//! 1 000 costs what page 1 costs. After hydration, paging happens in place without a reload.
 
 use crate::api::overview::load_history;
 use crate::components::error_view::ErrorView;
 use crate::components::event_table::EventTable;
 use crate::error::AppError;
-use crate::model::HistoryCursor;
+use crate::model::{Decision, HistoryCursor, HistoryFilter, Scope};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
+fn with_filter(path: &str, filter_query: &str, rest: &str) -> String {
+    let parts: Vec<&str> = [filter_query, rest]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", parts.join("&"))
+    }
+}
+
 /// The access history page.
 #[component]
 pub fn HistoryPage() -> impl IntoView {
     let query = use_query_map();
-    let cursor = move || {
+    let request = move || {
         query.with(|q| {
-            HistoryCursor::from_query(q.get("before").as_deref(), q.get("after").as_deref())
+            let cursor =
+                HistoryCursor::from_query(q.get("before").as_deref(), q.get("after").as_deref())?;
+            let filter = HistoryFilter::from_query(|k| q.get(k))?;
+            Ok::<_, String>((cursor, filter))
         })
     };
-    let page = Resource::new(cursor, |cursor| async move {
-        match cursor {
-            Ok(c) => load_history(c).await,
+    let page = Resource::new(request, |request| async move {
+        match request {
+            Ok((cursor, filter)) => load_history(cursor, filter.clone())
+                .await
+                .map(|p| (p, filter)),
             Err(message) => Err(AppError::Invalid(message)),
         }
     });
@@ -34,16 +52,26 @@ pub fn HistoryPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(p) => {
-                        let newer = p.newer.map(|c| format!("/me/history?{}", c.to_query()));
-                        let older = p.older.map(|c| format!("/me/history?{}", c.to_query()));
+                    Ok((p, filter)) => {
+                        let fq = filter.to_query();
+                        let newer = p.newer.map(|c| with_filter("/me/history", &fq, &c.to_query()));
+                        let older = p.older.map(|c| with_filter("/me/history", &fq, &c.to_query()));
+                        let newest = with_filter("/me/history", &fq, "");
                         let at_newest = p.at_newest;
+                        let filtered = !filter.is_empty();
                         view! {
-                            <p class="count">{format!("{} accesses in all.", p.total)}</p>
+                            <FilterForm filter=filter.clone() agents=p.agents.clone()/>
+                            <p class="count">
+                                {if filtered { format!("{} matching accesses.", p.total) } else { format!("{} accesses in all.", p.total) }}
+                                " Download: "
+                                <a href=with_filter("/me/history/export.csv", &fq, "") download="">"CSV"</a>
+                                " · "
+                                <a href=with_filter("/me/history/export.json", &fq, "") download="">"JSON"</a>
+                            </p>
                             <EventTable events=p.events caption="Accesses to your mailbox, newest first"/>
                             <nav class="pager" aria-label="Pages of your access history">
                                 {(!at_newest).then(|| view! {
-                                    <A href="/me/history" attr:class="button">"Newest"</A>
+                                    <A href=newest attr:class="button">"Newest"</A>
                                 })}
                                 {newer.map(|href| view! {
                                     <A href=href attr:class="button" attr:rel="prev">"Newer accesses"</A>
@@ -58,5 +86,53 @@ pub fn HistoryPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+#[component]
+fn FilterForm(filter: HistoryFilter, agents: Vec<String>) -> impl IntoView {
+    let selected_agent = filter.agent.clone().unwrap_or_default();
+    view! {
+        <form method="get" action="/me/history" class="filters" aria-label="Filter your access history">
+            <div class="field">
+                <label for="f-agent">"Who"</label>
+                <select id="f-agent" name="agent">
+                    <option value="">"Anyone"</option>
+                    {agents.into_iter().map(|a| {
+                        let selected = a == selected_agent;
+                        view! { <option value=a.clone() selected=selected>{a.clone()}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-scope">"Part of the mailbox"</label>
+                <select id="f-scope" name="scope">
+                    <option value="">"Any"</option>
+                    {Scope::ALL.iter().map(|s| view! {
+                        <option value=s.as_str() selected=filter.scope == Some(*s)>{s.as_str()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-decision">"Result"</label>
+                <select id="f-decision" name="decision">
+                    <option value="">"Allowed or refused"</option>
+                    <option value="allowed" selected=filter.decision == Some(Decision::Allowed)>"Allowed"</option>
+                    <option value="denied" selected=filter.decision == Some(Decision::Denied)>"Refused"</option>
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-from">"From"</label>
+                <input id="f-from" type="date" name="from" value=filter.from.clone().unwrap_or_default()/>
+            </div>
+            <div class="field">
+                <label for="f-to">"To"</label>
+                <input id="f-to" type="date" name="to" value=filter.to.clone().unwrap_or_default()/>
+            </div>
+            <div class="field actions">
+                <button type="submit" class="button">"Show"</button>
+                <a href="/me/history">"Clear"</a>
+            </div>
+        </form>
     }
 }

@@ -43,6 +43,7 @@ struct EventDbRow {
     agent_role: Option<String>,
     scope: String,
     action: String,
+    resource: String,
     decision: String,
     reason: String,
 }
@@ -64,6 +65,8 @@ pub struct EventRecord {
     pub scope: Scope,
     /// Action.
     pub action: String,
+    /// The opaque resource id.
+    pub resource: String,
     /// Decision.
     pub decision: Decision,
     /// Reason.
@@ -91,6 +94,7 @@ impl TryFrom<EventDbRow> for EventRecord {
                 .transpose()?,
             scope: r.scope.parse().map_err(corrupt)?,
             action: r.action,
+            resource: r.resource,
             decision: r.decision.parse().map_err(corrupt)?,
             reason: r.reason,
         })
@@ -145,9 +149,79 @@ pub async fn append_batch(tx: &mut Tx, events: &[NewEventRow]) -> sqlx::Result<(
 }
 
 const SELECT: &str = "SELECT e.seq, e.occurred_at, m.address AS mailbox, s.pseudonym AS agent_pseudonym, \
-     s.role AS agent_role, e.scope, e.action, e.decision, e.reason \
-     FROM access_events e JOIN mailboxes m ON m.id = e.mailbox_id LEFT JOIN staff s ON s.id = e.agent_id \
-     WHERE e.mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $1)";
+     s.role AS agent_role, e.scope, e.action, e.resource, e.decision, e.reason \
+     FROM access_events e JOIN mailboxes m ON m.id = e.mailbox_id LEFT JOIN staff s ON s.id = e.agent_id";
+
+/// Which of an owner's events to read. Every field narrows; none set means all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    /// Only this staff member (by the pseudonym owners see).
+    pub agent_pseudonym: Option<String>,
+    /// Only this scope.
+    pub scope: Option<Scope>,
+    /// Only allowed or only denied.
+    pub decision: Option<Decision>,
+    /// From this instant (inclusive).
+    pub since: Option<OffsetDateTime>,
+    /// Before this instant (exclusive).
+    pub until: Option<OffsetDateTime>,
+}
+
+/// A bind parameter of a query assembled at run time.
+enum Param {
+    Uuid(Uuid),
+    Text(String),
+    Time(OffsetDateTime),
+    Int(i64),
+}
+
+/// The WHERE clause scoping events to `owner` and `filter`, with its parameters; more
+/// conditions may follow, numbered from `params.len() + 1`.
+fn scope_to(owner: OwnerId, filter: &EventFilter, params: &mut Vec<Param>) -> String {
+    params.push(Param::Uuid(owner.0));
+    let mut sql =
+        String::from(" WHERE e.mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $1)");
+    if let Some(p) = &filter.agent_pseudonym {
+        params.push(Param::Text(p.clone()));
+        sql += &format!(
+            " AND e.agent_id IN (SELECT id FROM staff WHERE pseudonym = ${})",
+            params.len()
+        );
+    }
+    if let Some(scope) = filter.scope {
+        params.push(Param::Text(scope.as_str().into()));
+        sql += &format!(" AND e.scope = ${}", params.len());
+    }
+    if let Some(decision) = filter.decision {
+        params.push(Param::Text(decision.as_str().into()));
+        sql += &format!(" AND e.decision = ${}", params.len());
+    }
+    if let Some(since) = filter.since {
+        params.push(Param::Time(ts(since)));
+        sql += &format!(" AND e.occurred_at >= ${}", params.len());
+    }
+    if let Some(until) = filter.until {
+        params.push(Param::Time(ts(until)));
+        sql += &format!(" AND e.occurred_at < ${}", params.len());
+    }
+    sql
+}
+
+/// Binds `$params` to `$query` in order.
+macro_rules! bind_all {
+    ($query:expr, $params:expr) => {{
+        let mut q = $query;
+        for p in $params {
+            q = match p {
+                Param::Uuid(v) => q.bind(*v),
+                Param::Text(v) => q.bind(v.clone()),
+                Param::Time(v) => q.bind(*v),
+                Param::Int(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
 
 /// Which way a keyset page goes from its cursor.
 #[derive(Clone, Copy, Debug)]
@@ -160,30 +234,34 @@ pub enum Keyset {
     After(EventSeq),
 }
 
-/// Up to `limit` of the owner's events around a keyset cursor, newest first, plus whether
-/// more exist in the direction of travel. Never uses OFFSET: the cost does not depend on
-/// how deep the page is.
+/// Up to `limit` of the owner's events matching `filter` around a keyset cursor, newest
+/// first, plus whether more exist in the direction of travel. Never uses OFFSET: the cost
+/// does not depend on how deep the page is.
 pub async fn page_for_owner(
     db: &Db,
     owner: OwnerId,
+    filter: &EventFilter,
     keyset: Keyset,
     limit: i64,
 ) -> anyhow::Result<(Vec<EventRecord>, bool)> {
-    let fetch = limit + 1;
-    let rows: Vec<EventDbRow> = match keyset {
-        Keyset::Newest => {
-            let sql = format!("{SELECT} ORDER BY e.seq DESC LIMIT $2");
-            on_pool!(db, pool => sqlx::query_as(&sql).bind(owner.0).bind(fetch).fetch_all(pool).await)?
-        }
+    let mut params = Vec::new();
+    let mut sql = format!("{SELECT}{}", scope_to(owner, filter, &mut params));
+    let order = match keyset {
+        Keyset::Newest => "DESC",
         Keyset::Before(seq) => {
-            let sql = format!("{SELECT} AND e.seq < $2 ORDER BY e.seq DESC LIMIT $3");
-            on_pool!(db, pool => sqlx::query_as(&sql).bind(owner.0).bind(seq.0).bind(fetch).fetch_all(pool).await)?
+            params.push(Param::Int(seq.0));
+            sql += &format!(" AND e.seq < ${}", params.len());
+            "DESC"
         }
         Keyset::After(seq) => {
-            let sql = format!("{SELECT} AND e.seq > $2 ORDER BY e.seq ASC LIMIT $3");
-            on_pool!(db, pool => sqlx::query_as(&sql).bind(owner.0).bind(seq.0).bind(fetch).fetch_all(pool).await)?
+            params.push(Param::Int(seq.0));
+            sql += &format!(" AND e.seq > ${}", params.len());
+            "ASC"
         }
     };
+    params.push(Param::Int(limit + 1));
+    sql += &format!(" ORDER BY e.seq {order} LIMIT ${}", params.len());
+    let rows: Vec<EventDbRow> = on_pool!(db, pool => bind_all!(sqlx::query_as::<_, EventDbRow>(&sql), &params).fetch_all(pool).await)?;
     let more = rows.len() as i64 > limit;
     let mut events = rows
         .into_iter()
@@ -196,19 +274,37 @@ pub async fn page_for_owner(
     Ok((events, more))
 }
 
-/// Whether the owner has an event with a position above (`newer`) or below `seq`.
+/// Whether the owner has an event matching `filter` with a position above (`newer`) or
+/// below `seq`.
 pub async fn exists_beyond(
     db: &Db,
     owner: OwnerId,
+    filter: &EventFilter,
     seq: EventSeq,
     newer: bool,
 ) -> sqlx::Result<bool> {
-    let sql = if newer {
-        "SELECT EXISTS (SELECT 1 FROM access_events WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $1) AND seq > $2)"
-    } else {
-        "SELECT EXISTS (SELECT 1 FROM access_events WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $1) AND seq < $2)"
-    };
-    on_pool!(db, pool => sqlx::query_scalar::<_, bool>(sql).bind(owner.0).bind(seq.0).fetch_one(pool).await)
+    let mut params = Vec::new();
+    let mut sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM access_events e{}",
+        scope_to(owner, filter, &mut params)
+    );
+    params.push(Param::Int(seq.0));
+    sql += &format!(
+        " AND e.seq {} ${})",
+        if newer { ">" } else { "<" },
+        params.len()
+    );
+    on_pool!(db, pool => bind_all!(sqlx::query_scalar::<_, bool>(&sql), &params).fetch_one(pool).await)
+}
+
+/// How many of the owner's events match `filter`.
+pub async fn count_matching(db: &Db, owner: OwnerId, filter: &EventFilter) -> sqlx::Result<i64> {
+    let mut params = Vec::new();
+    let sql = format!(
+        "SELECT COUNT(*) FROM access_events e{}",
+        scope_to(owner, filter, &mut params)
+    );
+    on_pool!(db, pool => bind_all!(sqlx::query_scalar::<_, i64>(&sql), &params).fetch_one(pool).await)
 }
 
 /// How many events the owner's mailboxes have since `since` (all events when `None`),
@@ -219,15 +315,26 @@ pub async fn count_for_owner(
     since: Option<OffsetDateTime>,
     decision: Option<Decision>,
 ) -> sqlx::Result<i64> {
-    let since = since.map(ts);
-    on_pool!(db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM access_events WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $1) \
-         AND ($2 IS NULL OR occurred_at >= $2) AND ($3 IS NULL OR decision = $3)",
+    count_matching(
+        db,
+        owner,
+        &EventFilter {
+            since,
+            decision,
+            ..EventFilter::default()
+        },
+    )
+    .await
+}
+
+/// The pseudonyms of every staff member who appears in the owner's history.
+pub async fn agents_for_owner(db: &Db, owner: OwnerId) -> sqlx::Result<Vec<String>> {
+    on_pool!(db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT DISTINCT s.pseudonym FROM access_events e JOIN staff s ON s.id = e.agent_id \
+         WHERE e.mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $1) ORDER BY s.pseudonym",
     )
     .bind(owner.0)
-    .bind(since)
-    .bind(decision.map(|d| d.as_str()))
-    .fetch_one(pool)
+    .fetch_all(pool)
     .await)
 }
 

@@ -11,6 +11,8 @@ use serde_json::json;
 pub enum HttpError {
     /// 400 with a message saying what to change.
     BadRequest(String),
+    /// 401: sign in first.
+    Unauthorized,
     /// 403.
     Forbidden(&'static str),
     /// 404.
@@ -33,6 +35,7 @@ impl HttpError {
     fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
             HttpError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
+            HttpError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "Please sign in first.".into()),
             HttpError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", (*m).to_string()),
             HttpError::NotFound => (StatusCode::NOT_FOUND, "not_found", "There is nothing here.".into()),
             HttpError::Internal { reference } => (

@@ -5,6 +5,7 @@
 pub mod check;
 pub mod demo;
 pub mod error;
+pub mod history;
 pub mod portal;
 pub mod requests;
 pub mod tokens;

@@ -2,10 +2,11 @@
 //! is scoped to the identity passed in, which the caller took from the session — never
 //! from the URL.
 
+use super::history::{self, event_view};
 use super::requests::{self, Submitter};
 use super::unexpected;
 use crate::config::Settings;
-use crate::db::events::{self, EventRecord, Keyset};
+use crate::db::events::{self, EventFilter, Keyset};
 use crate::db::requests::{self as db_requests, RequestRecord};
 use crate::db::{owners, staff, Db};
 use crate::domain::access_request::{effective_status, AccessRequestInput, Action, Actor};
@@ -13,15 +14,13 @@ use crate::domain::clock::Clock;
 use app::api::port::Portal;
 use app::error::AppError;
 use app::model::{
-    Decision, DemoIdentity, EventView, HistoryCursor, HistoryPage, OwnerDecision, OwnerId,
+    Decision, DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision, OwnerId,
     OwnerOverview, RequestForm, RequestId, RequestView, StaffAct, StaffHome, StaffId,
     StaffRequestView, StaffRole,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
 
-/// How many events one history page shows.
-pub const HISTORY_PAGE_SIZE: i64 = 25;
 /// How many recent events the overview shows.
 const RECENT_EVENTS: i64 = 8;
 /// How many requests the staff console lists.
@@ -68,20 +67,6 @@ pub fn request_view(r: RequestRecord, now: time::OffsetDateTime) -> RequestView 
     }
 }
 
-fn event_view(e: EventRecord) -> EventView {
-    EventView {
-        seq: e.seq,
-        occurred_at: e.occurred_at,
-        mailbox: e.mailbox,
-        agent_pseudonym: e.agent_pseudonym,
-        agent_role: e.agent_role,
-        scope: e.scope,
-        action: e.action,
-        decision: e.decision,
-        reason: e.reason,
-    }
-}
-
 #[async_trait]
 impl Portal for PortalService {
     #[tracing::instrument(skip_all, fields(owner.id = %owner))]
@@ -103,9 +88,15 @@ impl Portal for PortalService {
         let grants = db_requests::active_grants_for_owner(db, owner, now)
             .await
             .map_err(|e| unexpected("load grants", e))?;
-        let (recent, _) = events::page_for_owner(db, owner, Keyset::Newest, RECENT_EVENTS)
-            .await
-            .map_err(|e| unexpected("load recent events", e))?;
+        let (recent, _) = events::page_for_owner(
+            db,
+            owner,
+            &EventFilter::default(),
+            Keyset::Newest,
+            RECENT_EVENTS,
+        )
+        .await
+        .map_err(|e| unexpected("load recent events", e))?;
         let since = now - time::Duration::days(30);
         let accesses = events::count_for_owner(db, owner, Some(since), None)
             .await
@@ -129,72 +120,11 @@ impl Portal for PortalService {
         &self,
         owner: OwnerId,
         cursor: Option<HistoryCursor>,
+        filter: HistoryFilter,
     ) -> Result<HistoryPage, AppError> {
-        let db = &self.db;
-        let keyset = match cursor {
-            None => Keyset::Newest,
-            Some(HistoryCursor::Before(s)) => Keyset::Before(s),
-            Some(HistoryCursor::After(s)) => Keyset::After(s),
-        };
-        let (page, more) = events::page_for_owner(db, owner, keyset, HISTORY_PAGE_SIZE)
+        history::page(&self.db, owner, cursor, &filter)
             .await
-            .map_err(|e| unexpected("load history page", e))?;
-        let newest_on_page = page.first().map(|e| e.seq);
-        let oldest_on_page = page.last().map(|e| e.seq);
-        let (older, newer) = match keyset {
-            Keyset::Newest => (
-                more.then_some(())
-                    .and(oldest_on_page)
-                    .map(HistoryCursor::Before),
-                None,
-            ),
-            Keyset::Before(_) => {
-                let newer = match newest_on_page {
-                    Some(seq)
-                        if events::exists_beyond(db, owner, seq, true)
-                            .await
-                            .map_err(|e| unexpected("probe newer events", e))? =>
-                    {
-                        Some(HistoryCursor::After(seq))
-                    }
-                    _ => None,
-                };
-                (
-                    more.then_some(())
-                        .and(oldest_on_page)
-                        .map(HistoryCursor::Before),
-                    newer,
-                )
-            }
-            Keyset::After(_) => {
-                let older = match oldest_on_page {
-                    Some(seq)
-                        if events::exists_beyond(db, owner, seq, false)
-                            .await
-                            .map_err(|e| unexpected("probe older events", e))? =>
-                    {
-                        Some(HistoryCursor::Before(seq))
-                    }
-                    _ => None,
-                };
-                (
-                    older,
-                    more.then_some(())
-                        .and(newest_on_page)
-                        .map(HistoryCursor::After),
-                )
-            }
-        };
-        let total = events::count_for_owner(db, owner, None, None)
-            .await
-            .map_err(|e| unexpected("count events", e))?;
-        Ok(HistoryPage {
-            events: page.into_iter().map(event_view).collect(),
-            older,
-            newer,
-            total,
-            at_newest: matches!(keyset, Keyset::Newest),
-        })
+            .map_err(|e| e.into_app_error("load history page"))
     }
 
     #[tracing::instrument(skip_all, fields(staff.id = %staff_id))]

@@ -14,7 +14,7 @@ fn link(html: &str, label: &str) -> Option<String> {
 }
 
 fn total(html: &str) -> i64 {
-    let re = regex_lite::Regex::new(r"(\d+) accesses in all").unwrap();
+    let re = regex_lite::Regex::new(r"(\d+) (?:accesses in all|matching accesses)").unwrap();
     re.captures(html).expect("a total")[1].parse().unwrap()
 }
 
@@ -92,4 +92,83 @@ on_both_databases!(async fn a_forged_cursor_gets_a_clear_error(app) {
         assert_eq!(status, 400, "{bad}");
         assert!(html.contains("page link"), "{bad}: says what is wrong");
     }
+});
+
+fn decisions(html: &str) -> Vec<String> {
+    let re =
+        regex_lite::Regex::new(r#"<span class="decision decision-(allowed|denied)">"#).unwrap();
+    re.captures_iter(html).map(|c| c[1].to_string()).collect()
+}
+
+on_both_databases!(async fn the_history_narrows_by_result_and_paging_keeps_the_filter(app) {
+    app.sign_in_as("Alice Martin").await;
+    let (_, all) = app.get_page("/me/history").await;
+    let (status, denied) = app.get_page("/me/history?decision=denied").await;
+    assert_eq!(status, 200);
+    assert!(total(&denied) > 0 && total(&denied) < total(&all));
+    assert!(denied.contains("matching accesses"));
+    assert!(decisions(&denied).iter().all(|d| d == "denied"), "only refusals");
+    let (_, allowed) = app.get_page("/me/history?decision=allowed").await;
+    assert_eq!(total(&allowed) + total(&denied), total(&all));
+    if let Some(older) = link(&allowed, "Older accesses") {
+        assert!(older.contains("decision=allowed"), "{older}");
+        let (_, next) = app.get_page(&older).await;
+        assert!(decisions(&next).iter().all(|d| d == "allowed"));
+    }
+});
+
+on_both_databases!(async fn the_history_narrows_by_agent_scope_and_dates(app) {
+    app.sign_in_as("Alice Martin").await;
+    let (_, page) = app.get_page("/me/history").await;
+    let agent = regex_lite::Regex::new(r#"<option value="(Agent [^"]+)""#).unwrap().captures(&page).expect("agents listed")[1].to_string();
+    let (_, by_agent) = app.get_page(&format!("/me/history?agent={}", agent.replace(' ', "%20"))).await;
+    let whos = regex_lite::Regex::new(r#"<td data-label="Who">([^<]+)</td>"#).unwrap();
+    let names: Vec<String> = whos.captures_iter(&by_agent).map(|c| c[1].to_string()).collect();
+    assert!(!names.is_empty());
+    assert!(names.iter().all(|n| n.starts_with(&agent)), "{names:?}");
+
+    let (_, content) = app.get_page("/me/history?scope=content").await;
+    assert!(content.contains("read the text of your messages"));
+    assert!(!content.contains("— see folder names"), "only content accesses");
+
+    // The demo clock is 2026-11-29 12:00: nothing happens after it, and a day range holds only that day.
+    let (_, future) = app.get_page("/me/history?from=2026-12-01").await;
+    assert_eq!(total(&future), 0);
+    let (_, today) = app.get_page("/me/history?from=2026-11-29&to=2026-11-29").await;
+    let times = regex_lite::Regex::new(r#"<time datetime="([^"]+)""#).unwrap();
+    for t in times.captures_iter(&today) {
+        assert!(t[1].starts_with("2026-11-29"), "{}", &t[1]);
+    }
+    let (status, bad) = app.get_page("/me/history?from=2026-12-01&to=2026-11-01").await;
+    assert_eq!(status, 400);
+    assert!(bad.contains("start date is after the end date"));
+});
+
+on_both_databases!(async fn an_owner_exports_exactly_their_filtered_history_as_csv_and_json(app) {
+    app.sign_in_as("Bilal Haddad").await;
+    let (_, page) = app.get_page("/me/history?decision=allowed").await;
+    let expected = total(&page);
+    let res = app.get("/me/history/export.csv?decision=allowed").await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(res.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
+    assert_eq!(lines[0], "log_entry,time,mailbox,agent,role,scope,action,resource,decision,reason");
+    assert_eq!(lines.len() as i64 - 1, expected);
+    assert!(lines[1..].iter().all(|l| l.contains(",allowed,")));
+    assert!(!csv.contains("alice@example.org"));
+
+    let json: serde_json::Value = app.get("/me/history/export.json").await.json().await.unwrap();
+    let (_, all) = app.get_page("/me/history").await;
+    assert_eq!(json.as_array().unwrap().len() as i64, total(&all));
+    assert!(json.as_array().unwrap().iter().all(|e| e["mailbox"] == "bilal@example.org"));
+});
+
+on_both_databases!(async fn only_a_signed_in_owner_can_export(app) {
+    assert_eq!(app.get("/me/history/export.csv").await.status().as_u16(), 401);
+    app.sign_in_as("Sam Rivera").await;
+    assert_eq!(app.get("/me/history/export.json").await.status().as_u16(), 403);
+    app.sign_in_as("Alice Martin").await;
+    assert_eq!(app.get("/me/history/export.csv?scope=everything").await.status().as_u16(), 400);
 });

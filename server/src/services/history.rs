@@ -1,0 +1,236 @@
+//! An owner's access history: filtered, keyset-paged, exportable. Every query is scoped to
+//! the owner the caller names, which comes from the session, never from the URL.
+
+use super::error::ServiceError;
+use crate::db::events::{self, EventFilter, EventRecord, Keyset};
+use crate::db::Db;
+use app::model::{parse_day, EventView, HistoryCursor, HistoryFilter, HistoryPage, OwnerId};
+use time::{Duration, OffsetDateTime, Time};
+
+/// How many events one history page shows.
+pub const PAGE_SIZE: i64 = 25;
+/// The most events one export holds.
+pub const EXPORT_MAX: usize = 100_000;
+
+/// The store filter for a page filter: whole UTC days, `to` inclusive.
+pub fn event_filter(f: &HistoryFilter) -> Result<EventFilter, ServiceError> {
+    let day = |s: &Option<String>| -> Result<Option<time::Date>, ServiceError> {
+        s.as_deref()
+            .map(|d| {
+                parse_day(d)
+                    .ok_or_else(|| ServiceError::Invalid("Dates look like 2026-11-29.".into()))
+            })
+            .transpose()
+    };
+    let since = day(&f.from)?.map(|d| d.with_time(Time::MIDNIGHT).assume_utc());
+    let until = day(&f.to)?.map(|d| d.with_time(Time::MIDNIGHT).assume_utc() + Duration::days(1));
+    if let (Some(s), Some(u)) = (since, until) {
+        if s >= u {
+            return Err(ServiceError::Invalid(
+                "The start date is after the end date.".into(),
+            ));
+        }
+    }
+    Ok(EventFilter {
+        agent_pseudonym: f.agent.clone(),
+        scope: f.scope,
+        decision: f.decision,
+        since,
+        until,
+    })
+}
+
+/// An event as its owner sees it.
+pub fn event_view(e: EventRecord) -> EventView {
+    EventView {
+        seq: e.seq,
+        occurred_at: e.occurred_at,
+        mailbox: e.mailbox,
+        agent_pseudonym: e.agent_pseudonym,
+        agent_role: e.agent_role,
+        scope: e.scope,
+        action: e.action,
+        decision: e.decision,
+        reason: e.reason,
+    }
+}
+
+/// One page of the owner's history matching `filter`, newest first.
+pub async fn page(
+    db: &Db,
+    owner: OwnerId,
+    cursor: Option<HistoryCursor>,
+    filter: &HistoryFilter,
+) -> Result<HistoryPage, ServiceError> {
+    let f = event_filter(filter)?;
+    let keyset = match cursor {
+        None => Keyset::Newest,
+        Some(HistoryCursor::Before(s)) => Keyset::Before(s),
+        Some(HistoryCursor::After(s)) => Keyset::After(s),
+    };
+    let (rows, more) = events::page_for_owner(db, owner, &f, keyset, PAGE_SIZE).await?;
+    let newest_on_page = rows.first().map(|e| e.seq);
+    let oldest_on_page = rows.last().map(|e| e.seq);
+    let older = match keyset {
+        Keyset::After(_) => match oldest_on_page {
+            Some(seq) if events::exists_beyond(db, owner, &f, seq, false).await? => {
+                Some(HistoryCursor::Before(seq))
+            }
+            _ => None,
+        },
+        _ => oldest_on_page.filter(|_| more).map(HistoryCursor::Before),
+    };
+    let newer = match keyset {
+        Keyset::Newest => None,
+        Keyset::Before(_) => match newest_on_page {
+            Some(seq) if events::exists_beyond(db, owner, &f, seq, true).await? => {
+                Some(HistoryCursor::After(seq))
+            }
+            _ => None,
+        },
+        Keyset::After(_) => newest_on_page.filter(|_| more).map(HistoryCursor::After),
+    };
+    Ok(HistoryPage {
+        events: rows.into_iter().map(event_view).collect(),
+        older,
+        newer,
+        total: events::count_matching(db, owner, &f).await?,
+        at_newest: matches!(keyset, Keyset::Newest),
+        agents: events::agents_for_owner(db, owner).await?,
+    })
+}
+
+/// Every event of the owner's matching `filter` (up to [`EXPORT_MAX`]), newest first, read
+/// a keyset page at a time.
+pub async fn export(
+    db: &Db,
+    owner: OwnerId,
+    filter: &HistoryFilter,
+) -> Result<Vec<EventRecord>, ServiceError> {
+    let f = event_filter(filter)?;
+    let mut all = Vec::new();
+    let mut keyset = Keyset::Newest;
+    loop {
+        let (rows, more) = events::page_for_owner(db, owner, &f, keyset, 1000).await?;
+        let last = rows.last().map(|e| e.seq);
+        all.extend(rows);
+        match last {
+            Some(seq) if more && all.len() < EXPORT_MAX => keyset = Keyset::Before(seq),
+            _ => break,
+        }
+    }
+    all.truncate(EXPORT_MAX);
+    Ok(all)
+}
+
+/// Quotes a CSV field, and defuses spreadsheet formulas (a cell starting with `=`, `+`,
+/// `-`, `@`, tab or CR is prefixed with `'`).
+pub fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The events as CSV, header first.
+pub fn to_csv(events: &[EventRecord]) -> String {
+    let mut out =
+        String::from("log_entry,time,mailbox,agent,role,scope,action,resource,decision,reason\r\n");
+    for e in events {
+        let row = [
+            e.seq.to_string(),
+            rfc3339(e.occurred_at),
+            e.mailbox.clone(),
+            e.agent_pseudonym
+                .clone()
+                .unwrap_or_else(|| "mail system".into()),
+            e.agent_role
+                .map(|r| r.as_str().to_string())
+                .unwrap_or_default(),
+            e.scope.as_str().into(),
+            e.action.clone(),
+            e.resource.clone(),
+            e.decision.as_str().into(),
+            e.reason.clone(),
+        ];
+        out += &row
+            .iter()
+            .map(|f| csv_field(f))
+            .collect::<Vec<_>>()
+            .join(",");
+        out += "\r\n";
+    }
+    out
+}
+
+/// The events as JSON objects.
+pub fn to_json(events: &[EventRecord]) -> serde_json::Value {
+    serde_json::Value::Array(
+        events
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "log_entry": e.seq.0,
+                    "time": rfc3339(e.occurred_at),
+                    "mailbox": e.mailbox,
+                    "agent": e.agent_pseudonym,
+                    "role": e.agent_role.map(|r| r.as_str()),
+                    "scope": e.scope.as_str(),
+                    "action": e.action,
+                    "resource": e.resource,
+                    "decision": e.decision.as_str(),
+                    "reason": e.reason,
+                })
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("+1"), "'+1");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    }
+
+    #[test]
+    fn a_day_range_covers_whole_utc_days_with_the_end_day_included() {
+        let f = event_filter(&HistoryFilter {
+            from: Some("2026-11-01".into()),
+            to: Some("2026-11-01".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(f.since, Some(time::macros::datetime!(2026-11-01 00:00 UTC)));
+        assert_eq!(f.until, Some(time::macros::datetime!(2026-11-02 00:00 UTC)));
+        assert!(event_filter(&HistoryFilter {
+            from: Some("2026-11-02".into()),
+            to: Some("2026-11-01".into()),
+            ..Default::default()
+        })
+        .is_err());
+        assert!(event_filter(&HistoryFilter {
+            from: Some("yesterday".into()),
+            ..Default::default()
+        })
+        .is_err());
+    }
+}
