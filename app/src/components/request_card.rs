@@ -18,6 +18,7 @@ pub fn RequestCard(
     children: Option<Children>,
 ) -> impl IntoView {
     let what: Vec<&str> = request.scopes.iter().map(|s| s.plain_words()).collect();
+    let left = request.minutes_left.map(|m| format!(" ({} left)", duration_minutes(m.max(1))));
     let when = match request.status {
         AccessRequestStatus::Pending => Some(("Decide by", request.expires_at)),
         AccessRequestStatus::Approved => request.grant_ends_at.map(|t| ("Access ends", t)),
@@ -46,7 +47,7 @@ pub fn RequestCard(
                 {request.ticket.clone().map(|t| view! { <dt>"Ticket"</dt><dd>{t}</dd> })}
                 <dt>"For"</dt>
                 <dd>{duration_minutes(request.duration_minutes)}</dd>
-                {when.map(|(label, t)| view! { <dt>{label}</dt><dd><time datetime=iso(t)>{date_time(t)}</time></dd> })}
+                {when.map(|(label, t)| view! { <dt>{label}</dt><dd><time datetime=iso(t)>{date_time(t)}</time>{left.clone()}</dd> })}
                 {request.decision_reason.clone().map(|r| view! { <dt>"Reason given"</dt><dd>{r}</dd> })}
             </dl>
             {link.map(|(href, label)| view! { <p class="card-link"><a href=href>{label}</a></p> })}

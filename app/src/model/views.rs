@@ -84,6 +84,8 @@ pub struct RequestView {
     pub grant_ends_at: Option<OffsetDateTime>,
     /// The owner's reason for a denial, if they gave one.
     pub decision_reason: Option<String>,
+    /// For a live grant: whole minutes left (rounded up).
+    pub minutes_left: Option<i64>,
 }
 
 /// One access event, as its owner sees it.

@@ -14,7 +14,7 @@ use crate::domain::clock::Clock;
 use app::api::port::Portal;
 use app::error::AppError;
 use app::model::{
-    Decision, DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision, OwnerId,
+    AccessRequestStatus, Decision, DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision, OwnerId,
     OwnerOverview, RequestForm, RequestId, RequestView, StaffAct, StaffHome, StaffId,
     StaffRequestView, StaffRole,
 };
@@ -64,6 +64,10 @@ pub fn request_view(r: RequestRecord, now: time::OffsetDateTime) -> RequestView 
         expires_at: r.expires_at,
         grant_ends_at: r.grant_ends_at,
         decision_reason: r.decision_reason,
+        minutes_left: match (status, r.grant_ends_at) {
+            (AccessRequestStatus::Approved, Some(end)) => Some(((end - now).whole_seconds() + 59) / 60),
+            _ => None,
+        },
     }
 }
 
