@@ -18,7 +18,9 @@ pub fn RequestCard(
     children: Option<Children>,
 ) -> impl IntoView {
     let what: Vec<&str> = request.scopes.iter().map(|s| s.plain_words()).collect();
-    let left = request.minutes_left.map(|m| format!(" ({} left)", duration_minutes(m.max(1))));
+    let left = request
+        .minutes_left
+        .map(|m| format!(" ({} left)", duration_minutes(m.max(1))));
     let when = match request.status {
         AccessRequestStatus::Pending => Some(("Decide by", request.expires_at)),
         AccessRequestStatus::Approved => request.grant_ends_at.map(|t| ("Access ends", t)),

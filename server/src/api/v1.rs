@@ -3,7 +3,7 @@
 use super::auth::ServiceCaller;
 use super::error::ApiError;
 use crate::db::requests::RequestRecord;
-use crate::domain::access_request::{effective_status, AccessRequestInput, Action, Actor};
+use crate::domain::access_request::{effective_status, AccessRequestInput};
 use crate::services::check::{self, CheckInput};
 use crate::services::requests::{self, Submitter};
 use crate::startup::AppState;
@@ -170,11 +170,9 @@ pub async fn get_request(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<RequestJson>, ApiError> {
-    let id = request_id(&id)?;
-    let record = crate::db::requests::get(&state.db, id)
+    let record = requests::get(&state.db, request_id(&id)?)
         .await
-        .map_err(|e| ApiError::from_service(e.into(), "get access request"))?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such request."))?;
+        .map_err(|e| ApiError::from_service(e, "get access request"))?;
     Ok(Json(request_json(record, state.clock.now())))
 }
 
@@ -184,20 +182,9 @@ pub async fn cancel_request(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<RequestJson>, ApiError> {
-    let id = request_id(&id)?;
-    let record = crate::db::requests::get(&state.db, id)
+    let record = requests::cancel_for_its_agent(&state.db, &state.clock, request_id(&id)?)
         .await
-        .map_err(|e| ApiError::from_service(e.into(), "get access request"))?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such request."))?;
-    let record = requests::decide(
-        &state.db,
-        &state.clock,
-        id,
-        Actor::Staff(record.agent_id),
-        Action::Cancel,
-    )
-    .await
-    .map_err(|e| ApiError::from_service(e, "cancel access request"))?;
+        .map_err(|e| ApiError::from_service(e, "cancel access request"))?;
     Ok(Json(request_json(record, state.clock.now())))
 }
 

@@ -14,17 +14,10 @@ pub async fn run_until_stopped(
     db: Db,
     clock: Clock,
     every: Duration,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
-    let mut tick = tokio::time::interval(every);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {
-                if let Err(e) = requests::sweep(&db, &clock).await {
-                    tracing::warn!(error = %e, "request sweep failed; will try again");
-                }
-            }
-            _ = shutdown.changed() => break,
-        }
-    }
+    super::run_every("request sweep", every, shutdown, || async {
+        requests::sweep(&db, &clock).await.map(|_| ())
+    })
+    .await
 }

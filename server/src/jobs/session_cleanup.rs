@@ -4,21 +4,14 @@ use crate::auth::store::SessionBackend;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Runs until `shutdown` turns true.
+/// Runs until `shutdown` changes.
 pub async fn run_until_stopped(
     store: SessionBackend,
     every: Duration,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
-    let mut tick = tokio::time::interval(every);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {
-                if let Err(e) = store.delete_expired().await {
-                    tracing::warn!(error = %e, "could not delete expired sessions; will try again");
-                }
-            }
-            _ = shutdown.changed() => break,
-        }
-    }
+    super::run_every("session cleanup", every, shutdown, || {
+        store.delete_expired()
+    })
+    .await
 }

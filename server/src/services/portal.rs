@@ -14,9 +14,9 @@ use crate::domain::clock::Clock;
 use app::api::port::Portal;
 use app::error::AppError;
 use app::model::{
-    AccessRequestStatus, Decision, DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision, OwnerId,
-    OwnerOverview, RequestForm, RequestId, RequestView, StaffAct, StaffHome, StaffId,
-    StaffRequestView, StaffRole,
+    AccessRequestStatus, Decision, DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage,
+    OwnerDecision, OwnerId, OwnerOverview, RequestForm, RequestId, RequestView, StaffAct,
+    StaffHome, StaffId, StaffRequestView, StaffRole,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -65,7 +65,9 @@ pub fn request_view(r: RequestRecord, now: time::OffsetDateTime) -> RequestView 
         grant_ends_at: r.grant_ends_at,
         decision_reason: r.decision_reason,
         minutes_left: match (status, r.grant_ends_at) {
-            (AccessRequestStatus::Approved, Some(end)) => Some(((end - now).whole_seconds() + 59) / 60),
+            (AccessRequestStatus::Approved, Some(end)) => {
+                Some(((end - now).whole_seconds() + 59) / 60)
+            }
             _ => None,
         },
     }

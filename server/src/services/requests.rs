@@ -149,6 +149,23 @@ fn already(status: AccessRequestStatus) -> String {
     }
 }
 
+/// One request by id (the API: the mail system may read any request).
+pub async fn get(db: &Db, id: RequestId) -> Result<RequestRecord, ServiceError> {
+    requests::get(db, id)
+        .await?
+        .ok_or(ServiceError::NotFound("request"))
+}
+
+/// Cancels a pending request on behalf of the agent who made it (the API acts for agents).
+pub async fn cancel_for_its_agent(
+    db: &Db,
+    clock: &Clock,
+    id: RequestId,
+) -> Result<RequestRecord, ServiceError> {
+    let agent = get(db, id).await?.agent_id;
+    decide(db, clock, id, Actor::Staff(agent), Action::Cancel).await
+}
+
 /// A request as its owner may see it.
 pub async fn get_for_owner(
     db: &Db,
