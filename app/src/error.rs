@@ -33,6 +33,12 @@ pub enum AppError {
         /// An id that appears in the server log next to the cause.
         reference: String,
     },
+    /// Approving needs a recent sign-in: sign in again at `sign_in_url`, which returns here.
+    #[error("For your safety, sign in again before approving access to your mailbox.")]
+    StepUpRequired {
+        /// Where to sign in again.
+        sign_in_url: String,
+    },
     /// The page could not reach the server (the network or the server is down).
     #[error("We could not reach Glassbox. Check your connection and try again.")]
     Unreachable,
@@ -58,7 +64,7 @@ impl AppError {
     /// The HTTP status a page showing this error should have.
     pub fn status_code(&self) -> u16 {
         match self {
-            AppError::Unauthorized => 401,
+            AppError::Unauthorized | AppError::StepUpRequired { .. } => 401,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::Invalid(_) => 400,

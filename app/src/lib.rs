@@ -78,6 +78,7 @@ pub fn App() -> impl IntoView {
                 </main>
                 <footer class="site-footer">
                     <p>"Glassbox — account access transparency. Every access recorded; nothing without consent."</p>
+                    <p><a href="/staff/login" rel="external">"Staff sign-in"</a></p>
                 </footer>
             </div>
         </Router>
@@ -112,7 +113,7 @@ fn SiteNav(viewer: Option<Viewer>) -> impl IntoView {
         Some(Viewer::Staff { .. }) => {
             view! { <li><a href="/staff">"Staff console"</a></li> }.into_any()
         }
-        None => view! { <li><a href="/auth/demo">"Sign in"</a></li> }.into_any(),
+        None => view! { <li><a href="/auth/login" rel="external">"Sign in"</a></li> }.into_any(),
     };
     let account = viewer.map(|v| {
         view! {

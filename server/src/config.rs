@@ -111,6 +111,9 @@ pub struct SessionSettings {
     pub staff_idle_minutes: i64,
     /// `GLASSBOX__SESSION__CLEANUP_INTERVAL_SECONDS` (default 600): how often expired sessions are deleted.
     pub cleanup_interval_seconds: u64,
+    /// `GLASSBOX__SESSION__STAFF_ABSOLUTE_HOURS` (default 8): a staff session ends this long
+    /// after sign-in, however active.
+    pub staff_absolute_hours: i64,
 }
 
 /// Sign-in settings.
@@ -122,8 +125,15 @@ pub struct AuthSettings {
     pub demo_sign_in: Option<bool>,
     /// The owners' OpenID Connect provider (`GLASSBOX__AUTH__OIDC__ISSUER`, `__CLIENT_ID`, `__CLIENT_SECRET`).
     pub oidc: Option<OidcSettings>,
-    /// The staff OpenID Connect provider (`GLASSBOX__AUTH__STAFF_OIDC__…`), same shape.
+    /// The staff OpenID Connect provider (`GLASSBOX__AUTH__STAFF_OIDC__…`), same shape;
+    /// the owners' provider when unset.
     pub staff_oidc: Option<OidcSettings>,
+    /// `GLASSBOX__AUTH__STEP_UP_MINUTES` (default 10): approving a request needs a sign-in
+    /// at the provider within this many minutes; older sessions are sent to sign in again.
+    pub step_up_minutes: i64,
+    /// `GLASSBOX__AUTH__TOTP_MAX_ATTEMPTS` (default 5): wrong codes allowed before the staff
+    /// member has to start the sign-in again.
+    pub totp_max_attempts: u32,
 }
 
 /// One OpenID Connect client registration.
@@ -263,6 +273,7 @@ impl Default for SessionSettings {
             owner_idle_minutes: 60,
             staff_idle_minutes: 15,
             cleanup_interval_seconds: 600,
+            staff_absolute_hours: 8,
         }
     }
 }
@@ -273,6 +284,8 @@ impl Default for AuthSettings {
             demo_sign_in: None,
             oidc: None,
             staff_oidc: None,
+            step_up_minutes: 10,
+            totp_max_attempts: 5,
         }
     }
 }

@@ -3,6 +3,8 @@
 //! database, exactly as `main` does.
 
 use crate::api::auth::RateLimiter;
+use crate::auth::flow;
+use crate::auth::oidc::OidcProvider;
 use crate::auth::routes::{demo_sign_in, load_viewer, logout};
 use crate::auth::store::SessionBackend;
 use crate::config::Settings;
@@ -53,6 +55,10 @@ pub struct AppState {
     pub portal: Arc<dyn Portal>,
     /// Per-service-token rate limits of the API.
     pub api_limiter: Arc<RateLimiter>,
+    /// The owners' OpenID Connect provider, when configured.
+    pub owner_oidc: Option<Arc<OidcProvider>>,
+    /// The staff OpenID Connect provider (the owners' one unless configured apart).
+    pub staff_oidc: Option<Arc<OidcProvider>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -107,6 +113,20 @@ impl Application {
             settings.api.rate_limit_per_second,
             settings.api.rate_limit_burst,
         ));
+        let owner_oidc = match &settings.auth.oidc {
+            Some(o) => Some(Arc::new(OidcProvider::new(
+                o.clone(),
+                &settings.public_url,
+            )?)),
+            None => None,
+        };
+        let staff_oidc = match &settings.auth.staff_oidc {
+            Some(o) => Some(Arc::new(OidcProvider::new(
+                o.clone(),
+                &settings.public_url,
+            )?)),
+            None => owner_oidc.clone(),
+        };
         let state = AppState {
             leptos_options,
             db,
@@ -114,6 +134,8 @@ impl Application {
             clock,
             portal,
             api_limiter,
+            owner_oidc,
+            staff_oidc,
         };
         let router = router(state.clone(), sessions.clone());
         Ok(Self {
@@ -215,6 +237,10 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
         .route("/favicon.ico", get(favicon))
         .route("/auth/demo", post(demo_sign_in))
         .route("/auth/logout", post(logout))
+        .route("/auth/login", get(flow::owner_login))
+        .route("/auth/callback", get(flow::callback))
+        .route("/staff/login", get(flow::staff_login))
+        .route("/staff/totp", get(flow::totp_form).post(flow::totp_submit))
         .route("/me/history/export.csv", get(crate::http::export::csv))
         .route("/me/history/export.json", get(crate::http::export::json))
         .merge(crate::api::routes(state.clone()))

@@ -63,6 +63,15 @@ pub async fn approve_request(id: String, confirm: Option<String>) -> Result<Requ
     super::ssr::with_status(
         async move {
             let owner = owner().await?;
+            if let Some(crate::model::Viewer::Owner {
+                step_up_needed: true,
+                ..
+            }) = super::ssr::viewer().await?
+            {
+                return Err(AppError::StepUpRequired {
+                    sign_in_url: format!("/auth/login?fresh=1&return_to=/me/requests/{id}"),
+                });
+            }
             if confirm.as_deref() != Some("yes") {
                 return Err(AppError::Invalid(
                     "Tick the box to confirm that you allow this access.".into(),

@@ -17,6 +17,14 @@ pub fn ActionResult(
             Ok(v) => {
                 view! { <p class="notice notice-success" role="status">{done(&v)}</p> }.into_any()
             }
+            Err(AppError::StepUpRequired { sign_in_url }) => view! {
+                <p class="notice notice-error" role="alert">
+                    {AppError::StepUpRequired { sign_in_url: String::new() }.to_string()}
+                    " "
+                    <a rel="external" href=sign_in_url>"Sign in again"</a>
+                </p>
+            }
+            .into_any(),
             Err(e) => {
                 view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any()
             }

@@ -14,7 +14,7 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
     }
     let next = match &error {
         AppError::Unauthorized => view! {
-            <p><a class="button" href="/auth/demo">"Sign in"</a></p>
+            <p><a class="button" href="/auth/login" rel="external">"Sign in"</a></p>
         }
         .into_any(),
         AppError::Forbidden => view! {

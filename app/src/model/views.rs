@@ -16,6 +16,8 @@ pub enum Viewer {
         owner_id: OwnerId,
         /// The name to greet them with.
         display_name: String,
+        /// Whether their sign-in is too old to approve a request without signing in again.
+        step_up_needed: bool,
     },
     /// A staff member.
     Staff {

@@ -17,7 +17,7 @@ pub fn LandingPage() -> impl IntoView {
             </p>
             <p class="actions">
                 <a class="button button-primary" href="/auth/demo">"Try the demo"</a>
-                <a class="button" href="/me">"Go to your mailbox"</a>
+                <a class="button" href="/auth/login" rel="external">"Sign in to your mailbox"</a>
             </p>
         </section>
         <section class="features" aria-label="What Glassbox does">

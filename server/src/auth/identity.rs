@@ -20,6 +20,24 @@ pub struct SessionIdentity {
     pub signed_in_at: OffsetDateTime,
     /// How they signed in.
     pub method: SignInMethod,
+    /// The provider's ID token, as the hint for signing out there too.
+    #[serde(default)]
+    pub id_token: Option<String>,
+}
+
+impl SessionIdentity {
+    /// Whether approving needs a fresh sign-in at the provider: only for provider
+    /// sign-ins older than `minutes` (the local demo sign-in has no provider to return to).
+    pub fn needs_step_up(&self, now: OffsetDateTime, minutes: i64) -> bool {
+        self.method != SignInMethod::Demo
+            && now - self.signed_in_at > time::Duration::minutes(minutes)
+    }
+
+    /// Whether a staff session has outlived its absolute limit.
+    pub fn staff_session_expired(&self, now: OffsetDateTime, hours: i64) -> bool {
+        matches!(self.subject, Subject::Staff(_))
+            && now - self.signed_in_at > time::Duration::hours(hours)
+    }
 }
 
 /// The person behind a session.
@@ -36,6 +54,10 @@ pub enum Subject {
 pub enum SignInMethod {
     /// The one-click local demo sign-in.
     Demo,
+    /// OpenID Connect (owners).
+    Oidc,
+    /// OpenID Connect and a TOTP code (staff).
+    OidcAndTotp,
 }
 
 /// Why an identity does not resolve to a viewer.
@@ -60,6 +82,7 @@ pub async fn resolve(db: &Db, subject: Subject) -> Result<Viewer, ResolveError> 
             Ok(Viewer::Owner {
                 owner_id,
                 display_name: owner.display_name,
+                step_up_needed: false,
             })
         }
         Subject::Staff(staff_id) => {
@@ -102,6 +125,47 @@ mod tests {
             parse_demo_choice(&format!("staff:{id}")),
             Some(Subject::Staff(StaffId(id)))
         );
+    }
+
+    fn identity(method: SignInMethod, subject: Subject, at: OffsetDateTime) -> SessionIdentity {
+        SessionIdentity {
+            subject,
+            signed_in_at: at,
+            method,
+            id_token: None,
+        }
+    }
+
+    #[test]
+    fn approving_needs_a_provider_sign_in_within_the_step_up_window() {
+        let t0 = time::macros::datetime!(2026-11-29 12:00 UTC);
+        let owner = Subject::Owner(OwnerId(uuid::Uuid::from_u128(1)));
+        let oidc = identity(SignInMethod::Oidc, owner, t0);
+        assert!(!oidc.needs_step_up(t0 + time::Duration::minutes(10), 10));
+        assert!(oidc.needs_step_up(t0 + time::Duration::minutes(11), 10));
+        assert!(!identity(SignInMethod::Demo, owner, t0)
+            .needs_step_up(t0 + time::Duration::hours(5), 10));
+    }
+
+    #[test]
+    fn a_staff_session_ends_after_its_absolute_limit_whatever_the_activity() {
+        let t0 = time::macros::datetime!(2026-11-29 12:00 UTC);
+        let staff = identity(
+            SignInMethod::OidcAndTotp,
+            Subject::Staff(StaffId(uuid::Uuid::from_u128(2))),
+            t0,
+        );
+        assert!(!staff.staff_session_expired(t0 + time::Duration::hours(8), 8));
+        assert!(staff.staff_session_expired(
+            t0 + time::Duration::hours(8) + time::Duration::seconds(1),
+            8
+        ));
+        let owner = identity(
+            SignInMethod::Oidc,
+            Subject::Owner(OwnerId(uuid::Uuid::from_u128(1))),
+            t0,
+        );
+        assert!(!owner.staff_session_expired(t0 + time::Duration::days(3), 8));
     }
 
     #[test]

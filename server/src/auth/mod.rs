@@ -1,6 +1,9 @@
 //! Who is signed in: the session store, the identity kept in a session, and the sign-in
 //! and sign-out routes.
 
+pub mod flow;
 pub mod identity;
+pub mod oidc;
 pub mod routes;
 pub mod store;
+pub mod totp;

@@ -53,6 +53,7 @@ pub async fn demo_sign_in(
         subject,
         signed_in_at: state.clock.now(),
         method: SignInMethod::Demo,
+        id_token: None,
     };
     session
         .insert(SESSION_KEY, &identity)
@@ -70,12 +71,35 @@ pub async fn demo_sign_in(
     Ok(Redirect::to(target).into_response())
 }
 
-/// `POST /auth/logout`: ends the session (deleted from the store) and goes home.
-pub async fn logout(session: Session) -> Result<Response, HttpError> {
+/// `POST /auth/logout`: ends the session (deleted from the store) and, after a provider
+/// sign-in, the provider's session too when it supports that; otherwise goes home.
+pub async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Response, HttpError> {
+    let identity = session
+        .get::<SessionIdentity>(SESSION_KEY)
+        .await
+        .map_err(|e| HttpError::unexpected("read session", e))?;
     session
         .flush()
         .await
         .map_err(|e| HttpError::unexpected("end session", e))?;
+    let home = format!("{}/", state.settings.public_url.trim_end_matches('/'));
+    if let Some(identity) = identity.filter(|i| i.method != SignInMethod::Demo) {
+        let provider = match identity.subject {
+            Subject::Owner(_) => state.owner_oidc.clone(),
+            Subject::Staff(_) => state.staff_oidc.clone(),
+        };
+        if let Some(provider) = provider {
+            if let Some(url) = provider
+                .logout_url(identity.id_token.as_deref(), &home)
+                .await
+            {
+                return Ok(Redirect::to(&url).into_response());
+            }
+        }
+    }
     Ok(Redirect::to("/").into_response())
 }
 
@@ -104,7 +128,24 @@ async fn viewer_for(state: &AppState, session: &Session) -> Option<Viewer> {
             return None;
         }
     };
+    let now = state.clock.now();
+    if identity.staff_session_expired(now, state.settings.session.staff_absolute_hours) {
+        tracing::info!(session.subject = ?identity.subject, "staff session reached its absolute limit");
+        if let Err(e) = session.flush().await {
+            tracing::warn!(error = %e, "could not end the session");
+        }
+        return None;
+    }
     match identity::resolve(&state.db, identity.subject).await {
+        Ok(Viewer::Owner {
+            owner_id,
+            display_name,
+            ..
+        }) => Some(Viewer::Owner {
+            owner_id,
+            display_name,
+            step_up_needed: identity.needs_step_up(now, state.settings.auth.step_up_minutes),
+        }),
         Ok(viewer) => Some(viewer),
         Err(ResolveError::Gone) => {
             tracing::info!(session.subject = ?identity.subject, "ending a session whose account is gone or disabled");

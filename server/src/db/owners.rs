@@ -109,3 +109,24 @@ pub async fn list_owners(db: &Db, limit: i64) -> sqlx::Result<Vec<OwnerRow>> {
     .fetch_all(pool)
     .await)
 }
+
+/// The owner linked to an OpenID Connect subject.
+pub async fn find_by_subject(db: &Db, subject: &str) -> sqlx::Result<Option<OwnerRow>> {
+    on_pool!(db, pool => sqlx::query_as::<_, OwnerRow>(
+        "SELECT id, oidc_subject, display_name, email FROM owners WHERE oidc_subject = $1",
+    )
+    .bind(subject)
+    .fetch_optional(pool)
+    .await)
+}
+
+/// Links an owner to an OpenID Connect subject, only if it is not linked yet. Returns
+/// whether it was linked (false: linked to someone else meanwhile).
+pub async fn link_subject(tx: &mut Tx, owner: OwnerId, subject: &str) -> sqlx::Result<bool> {
+    on_tx!(tx, conn => sqlx::query("UPDATE owners SET oidc_subject = $1 WHERE id = $2 AND oidc_subject IS NULL")
+        .bind(subject)
+        .bind(owner.0)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected() == 1))
+}

@@ -134,3 +134,53 @@ pub async fn find_staff_by_handle(db: &Db, handle: &str) -> anyhow::Result<Optio
     .await)?;
     Ok(row.map(StaffRow::try_from).transpose()?)
 }
+
+/// The staff member linked to an OpenID Connect subject.
+pub async fn find_staff_by_subject(db: &Db, subject: &str) -> anyhow::Result<Option<StaffRow>> {
+    let row = on_pool!(db, pool => sqlx::query_as::<_, StaffDbRow>(
+        &format!("SELECT {COLUMNS} FROM staff WHERE oidc_subject = $1"),
+    )
+    .bind(subject)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.map(StaffRow::try_from).transpose()?)
+}
+
+/// Links a staff member to an OpenID Connect subject if not linked yet.
+pub async fn link_staff_subject(db: &Db, id: StaffId, subject: &str) -> sqlx::Result<bool> {
+    on_pool!(db, pool => sqlx::query("UPDATE staff SET oidc_subject = $1 WHERE id = $2 AND oidc_subject IS NULL")
+        .bind(subject)
+        .bind(id.0)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected() == 1))
+}
+
+/// The staff member's TOTP secret, once enrolled.
+pub async fn totp_secret(db: &Db, id: StaffId) -> sqlx::Result<Option<Vec<u8>>> {
+    on_pool!(db, pool => sqlx::query_scalar::<_, Option<Vec<u8>>>("SELECT totp_secret FROM staff WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await
+        .map(Option::flatten))
+}
+
+/// Stores a TOTP secret at enrolment, only if none is stored yet.
+pub async fn enrol_totp(db: &Db, id: StaffId, secret: &[u8]) -> sqlx::Result<bool> {
+    on_pool!(db, pool => sqlx::query("UPDATE staff SET totp_secret = $1 WHERE id = $2 AND totp_secret IS NULL")
+        .bind(secret)
+        .bind(id.0)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected() == 1))
+}
+
+/// Disables a staff member (their sessions end at their next request).
+pub async fn disable(db: &Db, email: &str, now: OffsetDateTime) -> sqlx::Result<bool> {
+    on_pool!(db, pool => sqlx::query("UPDATE staff SET disabled_at = $1 WHERE email = $2 AND disabled_at IS NULL")
+        .bind(ts(now))
+        .bind(email)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected() == 1))
+}

@@ -8,6 +8,7 @@ pub mod error;
 pub mod history;
 pub mod portal;
 pub mod requests;
+pub mod sign_in;
 pub mod tokens;
 
 use app::error::AppError;

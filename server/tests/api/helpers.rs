@@ -50,6 +50,43 @@ pub fn postgres_admin_url() -> Option<String> {
     }
 }
 
+/// The test OpenID Connect provider (`testinfra/services.sh start`): `TEST_OIDC_ISSUER`,
+/// or `http://127.0.0.1:9400` when it answers. Without it OIDC tests are skipped — and say
+/// so — unless `GLASSBOX_REQUIRE_OIDC=1` (as in CI).
+pub async fn oidc_issuer() -> Option<String> {
+    let issuer =
+        std::env::var("TEST_OIDC_ISSUER").unwrap_or_else(|_| "http://127.0.0.1:9400".into());
+    let up = reqwest::get(format!("{issuer}/.well-known/openid-configuration"))
+        .await
+        .is_ok_and(|r| r.status().is_success());
+    if up {
+        return Some(issuer);
+    }
+    if std::env::var("GLASSBOX_REQUIRE_OIDC").as_deref() == Ok("1") {
+        panic!("GLASSBOX_REQUIRE_OIDC=1 but no OpenID Connect provider answers at {issuer}");
+    }
+    eprintln!("SKIPPED: OpenID Connect test (start it with testinfra/services.sh start)");
+    None
+}
+
+/// Settings that sign owners and staff in through the test provider, on a port chosen
+/// now so that the redirect URI can name it.
+pub fn with_oidc(issuer: String) -> Box<dyn FnOnce(&mut Settings) + Send> {
+    Box::new(move |s| {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        s.http.bind = format!("127.0.0.1:{port}").parse().expect("address");
+        s.public_url = format!("http://127.0.0.1:{port}");
+        s.auth.oidc = Some(glassbox::config::OidcSettings {
+            issuer,
+            client_id: "glassbox-test".into(),
+            client_secret: SecretString::from("glassbox-test-secret"),
+        });
+    })
+}
+
 /// Options for [`spawn_app_with`].
 pub struct Options {
     /// Seed the demo data set before starting.
@@ -341,6 +378,53 @@ impl TestApp {
         )
     }
 
+    /// Follows redirects from `url` with this client (cookies shared between Glassbox and
+    /// the provider) until the provider's login form, submits `login`/`password`, and
+    /// follows on until the provider sends the browser to Glassbox's callback. Returns that
+    /// callback URL, not yet visited.
+    pub async fn through_provider(&self, start: &str, login: &str, password: &str) -> String {
+        let mut url = if start.starts_with("http") {
+            start.to_string()
+        } else {
+            self.url(start)
+        };
+        for _ in 0..10 {
+            if url.starts_with(&self.url("/auth/callback")) {
+                return url;
+            }
+            if url.contains("/interaction/") {
+                let form = self.client.get(&url).send().await.expect("login form");
+                assert_eq!(
+                    form.status().as_u16(),
+                    200,
+                    "the provider shows its login form"
+                );
+                let res = self
+                    .client
+                    .post(&url)
+                    .form(&[("login", login), ("password", password)])
+                    .send()
+                    .await
+                    .expect("login");
+                url = location(&res).unwrap_or_else(|| {
+                    panic!("login at the provider failed with {}", res.status())
+                });
+                continue;
+            }
+            let res = self.client.get(&url).send().await.expect("redirect");
+            url = location(&res)
+                .unwrap_or_else(|| panic!("expected a redirect from {url}, got {}", res.status()));
+        }
+        panic!("the sign-in never came back to Glassbox");
+    }
+
+    /// Signs in through the provider as an owner and returns the final response of the
+    /// callback (a redirect into the portal).
+    pub async fn oidc_sign_in(&self, login: &str, password: &str) -> reqwest::Response {
+        let callback = self.through_provider("/auth/login", login, password).await;
+        self.client.get(&callback).send().await.expect("callback")
+    }
+
     /// Stops the server and drops a PostgreSQL test database.
     pub async fn finish(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -410,4 +494,10 @@ mod tests {
             "postgres://u@h/t1?sslmode=disable"
         );
     }
+}
+
+/// The absolute `Location` of a redirect response.
+pub fn location(res: &reqwest::Response) -> Option<String> {
+    let loc = res.headers().get("location")?.to_str().ok()?;
+    Some(res.url().join(loc).ok()?.to_string())
 }

@@ -1,0 +1,414 @@
+//! The sign-in routes: `/auth/login` and `/staff/login` send the browser to the provider,
+//! `/auth/callback` comes back, and staff then prove a second factor at `/staff/totp`
+//! (enrolling by QR code the first time). A session only carries an identity once every
+//! step has passed; its id is renewed at that moment.
+
+use super::identity::{SessionIdentity, SignInMethod, Subject, SESSION_KEY};
+use super::oidc::{safe_return_to, CallbackError, PendingLogin};
+use super::totp;
+use crate::db::staff;
+use crate::http::error::HttpError;
+use crate::services::error::ServiceError;
+use crate::services::sign_in;
+use crate::startup::AppState;
+use app::model::StaffId;
+use axum::extract::{Form, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+use tower_sessions::{Expiry, Session};
+
+const PENDING_KEY: &str = "glassbox.oidc.pending";
+const TOTP_KEY: &str = "glassbox.totp.pending";
+
+/// Who a sign-in in progress is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+enum Purpose {
+    Owner,
+    Staff,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Pending {
+    purpose: Purpose,
+    login: PendingLogin,
+}
+
+/// A staff member who passed the provider and still owes a TOTP code.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct TotpPending {
+    staff_id: StaffId,
+    /// A secret being enrolled (shown as a QR code until a code proves it works).
+    enrol_secret: Option<Vec<u8>>,
+    attempts: u32,
+    id_token: Option<String>,
+}
+
+/// `?return_to=/path&fresh=1`.
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    return_to: Option<String>,
+    fresh: Option<String>,
+}
+
+/// The provider's answer.
+#[derive(Debug, Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+fn session_failed(e: impl std::fmt::Debug) -> HttpError {
+    HttpError::unexpected("session store", e)
+}
+
+/// A small page in the site's style, for the sign-in steps that happen outside the app.
+pub fn plain_page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} — Glassbox</title><link rel=\"stylesheet\" href=\"/pkg/glassbox.css\"><link rel=\"icon\" href=\"/favicon.svg\"></head>\
+         <body><div class=\"page\"><header class=\"site-header\"><a class=\"brand\" href=\"/\">Glassbox</a></header>\
+         <main id=\"main\"><h1>{title}</h1>{body}</main></div></body></html>",
+        title = escape(title)
+    );
+    (status, Html(html)).into_response()
+}
+
+/// HTML-escapes text.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+async fn start(
+    state: &AppState,
+    session: &Session,
+    purpose: Purpose,
+    q: LoginQuery,
+) -> Result<Response, HttpError> {
+    let provider = match purpose {
+        Purpose::Owner => state.owner_oidc.clone(),
+        Purpose::Staff => state.staff_oidc.clone(),
+    };
+    let Some(provider) = provider else {
+        if state.settings.demo_sign_in() {
+            return Ok(Redirect::to("/auth/demo").into_response());
+        }
+        return Ok(plain_page(
+            StatusCode::NOT_FOUND,
+            "Sign-in is not set up",
+            "<p>This Glassbox has no sign-in provider configured. Ask its operator.</p>",
+        ));
+    };
+    let default = if purpose == Purpose::Owner {
+        "/me"
+    } else {
+        "/staff"
+    };
+    let return_to = safe_return_to(q.return_to.as_deref(), default);
+    let fresh = q.fresh.as_deref() == Some("1");
+    let (url, login) = match provider.start(&return_to, fresh).await {
+        Ok(x) => x,
+        Err(e) => {
+            tracing::error!(error = ?e, "could not start an OpenID Connect sign-in");
+            return Ok(plain_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in is unavailable",
+                "<p>We could not reach the sign-in provider. Please try again in a minute.</p>",
+            ));
+        }
+    };
+    session
+        .insert(PENDING_KEY, Pending { purpose, login })
+        .await
+        .map_err(session_failed)?;
+    Ok(Redirect::to(&url).into_response())
+}
+
+/// `GET /auth/login`: an owner signs in at the provider.
+pub async fn owner_login(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, HttpError> {
+    start(&state, &session, Purpose::Owner, q).await
+}
+
+/// `GET /staff/login`: a staff member signs in at the organisation's provider.
+pub async fn staff_login(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, HttpError> {
+    start(&state, &session, Purpose::Staff, q).await
+}
+
+fn refused(message: &str) -> Response {
+    plain_page(
+        StatusCode::BAD_REQUEST,
+        "Sign-in did not work",
+        &format!(
+            "<p>{}</p><p><a class=\"button\" href=\"/\">Start again</a></p>",
+            escape(message)
+        ),
+    )
+}
+
+/// `GET /auth/callback`: the provider sends the browser back here.
+pub async fn callback(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<CallbackQuery>,
+) -> Result<Response, HttpError> {
+    // Single use: whatever happens next, this sign-in attempt is spent.
+    let pending: Option<Pending> = session.remove(PENDING_KEY).await.map_err(session_failed)?;
+    let Some(pending) = pending else {
+        tracing::warn!("OIDC callback without a sign-in in progress (replayed or forged)");
+        return Ok(refused("This sign-in link has already been used or was not started here. Please sign in again."));
+    };
+    if let Some(error) = q.error.as_deref() {
+        tracing::info!(oidc.error = %error.chars().take(64).collect::<String>(), "the provider ended the sign-in");
+        return Ok(refused("The sign-in was cancelled at the provider."));
+    }
+    let (Some(code), Some(returned_state)) = (q.code.as_deref(), q.state.as_deref()) else {
+        return Ok(refused(
+            "The provider's answer was incomplete. Please sign in again.",
+        ));
+    };
+    let provider = match pending.purpose {
+        Purpose::Owner => state.owner_oidc.clone(),
+        Purpose::Staff => state.staff_oidc.clone(),
+    }
+    .ok_or(HttpError::NotFound)?;
+    let who = match provider.finish(&pending.login, code, returned_state).await {
+        Ok(who) => who,
+        Err(
+            e @ (CallbackError::StateMismatch
+            | CallbackError::NoPendingLogin
+            | CallbackError::ProviderError(_)),
+        ) => {
+            tracing::warn!(error = %e, "refused an OIDC callback");
+            return Ok(refused(
+                "This sign-in response does not belong to this browser. Please sign in again.",
+            ));
+        }
+        Err(CallbackError::Invalid(e)) => {
+            tracing::warn!(error = ?e, "refused an OIDC callback: the code or ID token did not verify");
+            return Ok(refused(
+                "The sign-in could not be verified. Please sign in again.",
+            ));
+        }
+    };
+    match pending.purpose {
+        Purpose::Owner => {
+            let owner = match sign_in::owner_for(&state.db, &state.clock, &who).await {
+                Ok(o) => o,
+                Err(ServiceError::Invalid(m)) => return Ok(refused(&m)),
+                Err(ServiceError::Forbidden) => {
+                    return Ok(refused(
+                        "This mailbox is already linked to another sign-in account.",
+                    ))
+                }
+                Err(e) => return Err(HttpError::unexpected("link owner", e)),
+            };
+            session.cycle_id().await.map_err(session_failed)?;
+            let identity = SessionIdentity {
+                subject: Subject::Owner(owner),
+                signed_in_at: state.clock.now(),
+                method: SignInMethod::Oidc,
+                id_token: Some(who.id_token),
+            };
+            session
+                .insert(SESSION_KEY, identity)
+                .await
+                .map_err(session_failed)?;
+            tracing::info!(owner.id = %owner, "owner signed in");
+            Ok(Redirect::to(&pending.login.return_to).into_response())
+        }
+        Purpose::Staff => {
+            let staff_id = match sign_in::staff_for(&state.db, &who).await {
+                Ok(s) => s,
+                Err(ServiceError::Forbidden) => {
+                    tracing::warn!("refused a staff sign-in: unknown or disabled staff account");
+                    return Ok(plain_page(
+                        StatusCode::FORBIDDEN,
+                        "No staff access",
+                        "<p>This account is not a Glassbox staff account, or it is disabled. Ask a security admin.</p>",
+                    ));
+                }
+                Err(e) => return Err(HttpError::unexpected("find staff", e)),
+            };
+            // Not signed in yet: the second factor comes first.
+            session.cycle_id().await.map_err(session_failed)?;
+            let pending = TotpPending {
+                staff_id,
+                enrol_secret: None,
+                attempts: 0,
+                id_token: Some(who.id_token),
+            };
+            session
+                .insert(TOTP_KEY, pending)
+                .await
+                .map_err(session_failed)?;
+            Ok(Redirect::to("/staff/totp").into_response())
+        }
+    }
+}
+
+/// The TOTP form.
+#[derive(Debug, Deserialize)]
+pub struct TotpForm {
+    code: String,
+}
+
+async fn totp_page(
+    state: &AppState,
+    session: &Session,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, HttpError> {
+    let Some(mut pending) = session
+        .get::<TotpPending>(TOTP_KEY)
+        .await
+        .map_err(session_failed)?
+    else {
+        return Ok(Redirect::to("/staff/login").into_response());
+    };
+    let enrolled = staff::totp_secret(&state.db, pending.staff_id)
+        .await
+        .map_err(|e| HttpError::unexpected("load totp", e))?
+        .is_some();
+    let member = staff::get_staff(&state.db, pending.staff_id)
+        .await
+        .map_err(|e| HttpError::unexpected("load staff", e))?
+        .ok_or(HttpError::NotFound)?;
+    let error_html = error
+        .map(|e| {
+            format!(
+                "<p class=\"notice notice-error\" role=\"alert\">{}</p>",
+                escape(e)
+            )
+        })
+        .unwrap_or_default();
+    let form = "<form method=\"post\" action=\"/staff/totp\" class=\"decision-form\"><label for=\"code\">Six-digit code from your authenticator app</label>\
+        <input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9]{6}\" maxlength=\"6\" required autofocus>\
+        <button type=\"submit\" class=\"button button-primary\">Continue</button></form>";
+    let body = if enrolled {
+        format!("<p class=\"lead\">Enter the code your authenticator app shows for Glassbox.</p>{error_html}{form}")
+    } else {
+        let secret = match &pending.enrol_secret {
+            Some(s) => s.clone(),
+            None => {
+                let s = totp::new_secret();
+                pending.enrol_secret = Some(s.clone());
+                session
+                    .insert(TOTP_KEY, &pending)
+                    .await
+                    .map_err(session_failed)?;
+                s
+            }
+        };
+        let enrolment = totp::enrolment(&secret, &member.email)
+            .map_err(|e| HttpError::unexpected("build totp enrolment", e))?;
+        format!(
+            "<p class=\"lead\">Staff sign in with a second factor every time. Scan this code with an authenticator app \
+             (or type the key below), then enter the six-digit code it shows.</p>\
+             <figure class=\"qr\">{svg}<figcaption>Key: <code>{key}</code></figcaption></figure>{error_html}{form}",
+            svg = enrolment.qr_svg,
+            key = escape(&enrolment.base32),
+        )
+    };
+    Ok(plain_page(status, "Second factor", &body))
+}
+
+/// `GET /staff/totp`.
+pub async fn totp_form(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Response, HttpError> {
+    totp_page(&state, &session, None, StatusCode::OK).await
+}
+
+/// `POST /staff/totp`: checks the code; a correct one completes the staff sign-in.
+pub async fn totp_submit(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<TotpForm>,
+) -> Result<Response, HttpError> {
+    let Some(mut pending) = session
+        .get::<TotpPending>(TOTP_KEY)
+        .await
+        .map_err(session_failed)?
+    else {
+        return Ok(Redirect::to("/staff/login").into_response());
+    };
+    pending.attempts += 1;
+    if pending.attempts > state.settings.auth.totp_max_attempts {
+        session
+            .remove::<TotpPending>(TOTP_KEY)
+            .await
+            .map_err(session_failed)?;
+        tracing::warn!(staff.id = %pending.staff_id, "too many wrong TOTP codes; the sign-in was abandoned");
+        return Ok(plain_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts",
+            "<p>Too many wrong codes. Wait a minute, then <a href=\"/staff/login\">sign in again</a>.</p>",
+        ));
+    }
+    session
+        .insert(TOTP_KEY, &pending)
+        .await
+        .map_err(session_failed)?;
+    let stored = staff::totp_secret(&state.db, pending.staff_id)
+        .await
+        .map_err(|e| HttpError::unexpected("load totp", e))?;
+    let (secret, enrolling) = match (stored, &pending.enrol_secret) {
+        (Some(s), _) => (s, false),
+        (None, Some(s)) => (s.clone(), true),
+        (None, None) => return totp_page(&state, &session, None, StatusCode::OK).await,
+    };
+    let now = state.clock.now();
+    if !totp::verify(&secret, form.code.trim(), now) {
+        tracing::warn!(staff.id = %pending.staff_id, attempt = pending.attempts, "wrong TOTP code");
+        return totp_page(
+            &state,
+            &session,
+            Some("That code is not right. Check the time on your phone and try the current code."),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+    if enrolling
+        && !staff::enrol_totp(&state.db, pending.staff_id, &secret)
+            .await
+            .map_err(|e| HttpError::unexpected("enrol totp", e))?
+    {
+        return Ok(refused(
+            "Your second factor changed meanwhile. Please sign in again.",
+        ));
+    }
+    session
+        .remove::<TotpPending>(TOTP_KEY)
+        .await
+        .map_err(session_failed)?;
+    session.cycle_id().await.map_err(session_failed)?;
+    let identity = SessionIdentity {
+        subject: Subject::Staff(pending.staff_id),
+        signed_in_at: now,
+        method: SignInMethod::OidcAndTotp,
+        id_token: pending.id_token,
+    };
+    session
+        .insert(SESSION_KEY, identity)
+        .await
+        .map_err(session_failed)?;
+    session.set_expiry(Some(Expiry::OnInactivity(time::Duration::minutes(
+        state.settings.session.staff_idle_minutes,
+    ))));
+    tracing::info!(staff.id = %pending.staff_id, enrolled = enrolling, "staff signed in with a second factor");
+    Ok(Redirect::to("/staff").into_response())
+}

@@ -1,0 +1,348 @@
+//! Real sign-in against the test OpenID Connect provider: owners and staff, the second
+//! factor, step-up before approval, and every way a callback can be forged or replayed.
+
+use crate::helpers::{location, oidc_issuer, spawn_app_with, with_oidc, Options, TestApp};
+use app::api::requests::ApproveRequest;
+use glassbox::auth::totp;
+use glassbox::db::Backend;
+
+async fn app_with_provider(backend: Backend) -> Option<TestApp> {
+    let issuer = oidc_issuer().await?;
+    spawn_app_with(
+        backend,
+        Options {
+            seed: true,
+            configure: with_oidc(issuer),
+        },
+    )
+    .await
+}
+
+macro_rules! with_provider {
+    ($name:ident, $backend:expr, |$app:ident| $body:block) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let Some($app) = app_with_provider($backend).await else { return };
+            $body
+            $app.finish().await;
+        }
+    };
+}
+
+with_provider!(
+    an_owner_signs_in_through_the_provider_and_lands_on_their_own_mailbox,
+    Backend::Sqlite,
+    |app| {
+        let res = app.oidc_sign_in("alice", "alice-pw").await;
+        assert_eq!(res.status().as_u16(), 303);
+        assert_eq!(location(&res).unwrap(), app.url("/me"));
+        let (status, html) = app.get_page("/me").await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("Hello Alice Martin."),
+            "bound to the demo owner by her verified email"
+        );
+        assert!(html.contains("alice@example.org"));
+    }
+);
+
+with_provider!(
+    an_owner_signs_in_the_same_way_on_postgres,
+    Backend::Postgres,
+    |app| {
+        let res = app.oidc_sign_in("alice", "alice-pw").await;
+        assert_eq!(location(&res).unwrap(), app.url("/me"));
+        assert!(app.get_page("/me").await.1.contains("Hello Alice Martin."));
+    }
+);
+
+with_provider!(
+    the_session_id_is_renewed_when_the_provider_sends_the_owner_back,
+    Backend::Sqlite,
+    |app| {
+        let callback = app
+            .through_provider("/auth/login", "alice", "alice-pw")
+            .await;
+        let before = app
+            .session_cookie()
+            .expect("a session holds the sign-in in progress");
+        app.client.get(&callback).send().await.unwrap();
+        let after = app.session_cookie().unwrap();
+        assert_ne!(before, after);
+        let old = reqwest::Client::new()
+            .get(app.url("/me"))
+            .header("cookie", &before)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            old.status().as_u16(),
+            401,
+            "the pre-sign-in id signs nobody in"
+        );
+    }
+);
+
+with_provider!(a_replayed_callback_is_refused, Backend::Sqlite, |app| {
+    let callback = app
+        .through_provider("/auth/login", "alice", "alice-pw")
+        .await;
+    assert_eq!(
+        app.client
+            .get(&callback)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        303
+    );
+    app.post_form("/auth/logout", &[]).await;
+    let replay = app.client.get(&callback).send().await.unwrap();
+    assert_eq!(replay.status().as_u16(), 400);
+    assert!(replay.text().await.unwrap().contains("already been used"));
+    assert_eq!(app.get_page("/me").await.0, 401);
+});
+
+with_provider!(
+    a_callback_with_a_forged_state_is_refused,
+    Backend::Sqlite,
+    |app| {
+        let callback = app
+            .through_provider("/auth/login", "alice", "alice-pw")
+            .await;
+        let forged = regex_lite::Regex::new(r"state=[^&]+")
+            .unwrap()
+            .replace(&callback, "state=forged")
+            .to_string();
+        let res = app.client.get(&forged).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 400);
+        assert_eq!(app.get_page("/me").await.0, 401);
+        // The genuine callback cannot be used after that either: the attempt is spent.
+        assert_eq!(
+            app.client
+                .get(&callback)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            400
+        );
+    }
+);
+
+with_provider!(
+    a_callback_from_another_browser_is_refused,
+    Backend::Sqlite,
+    |app| {
+        let callback = app
+            .through_provider("/auth/login", "alice", "alice-pw")
+            .await;
+        // An attacker's browser (no session) presents the victim's code.
+        let res = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(&callback)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 400);
+        // The victim's own browser can still finish: the code was not spent by the attacker.
+        let own = app.client.get(&callback).send().await.unwrap();
+        assert_eq!(own.status().as_u16(), 303);
+    }
+);
+
+with_provider!(
+    an_owner_whose_email_is_not_verified_is_not_bound_to_a_mailbox,
+    Backend::Sqlite,
+    |app| {
+        let res = app.oidc_sign_in("bob", "bob-pw").await;
+        assert_eq!(res.status().as_u16(), 400);
+        assert!(res
+            .text()
+            .await
+            .unwrap()
+            .contains("has not verified your email address"));
+        assert_eq!(app.get_page("/me").await.0, 401);
+    }
+);
+
+with_provider!(
+    a_wrong_password_at_the_provider_never_reaches_glassbox,
+    Backend::Sqlite,
+    |app| {
+        let start = app.client.get(app.url("/auth/login")).send().await.unwrap();
+        let mut url = location(&start).unwrap();
+        while !url.contains("/interaction/") {
+            url = location(&app.client.get(&url).send().await.unwrap()).unwrap();
+        }
+        let res = app
+            .client
+            .post(&url)
+            .form(&[("login", "alice"), ("password", "wrong")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 401);
+        assert_eq!(app.get_page("/me").await.0, 401);
+    }
+);
+
+with_provider!(
+    signing_out_ends_the_provider_session_too,
+    Backend::Sqlite,
+    |app| {
+        app.oidc_sign_in("alice", "alice-pw").await;
+        let res = app.post_form("/auth/logout", &[]).await;
+        assert_eq!(res.status().as_u16(), 303);
+        let to = location(&res).unwrap();
+        assert!(to.starts_with("http://127.0.0.1:9400/"), "{to}");
+        assert!(to.contains("id_token_hint="));
+        assert_eq!(app.get_page("/me").await.0, 401);
+    }
+);
+
+fn enrolment_key(html: &str) -> Vec<u8> {
+    let key = regex_lite::Regex::new(r"Key: <code>([A-Z2-7]+)</code>")
+        .unwrap()
+        .captures(html)
+        .expect("an enrolment key")[1]
+        .to_string();
+    totp_rs::Secret::Encoded(key).to_bytes().unwrap()
+}
+
+with_provider!(
+    staff_sign_in_needs_the_provider_and_a_totp_code_enrolled_by_qr,
+    Backend::Sqlite,
+    |app| {
+        let callback = app.through_provider("/staff/login", "sam", "sam-pw").await;
+        let res = app.client.get(&callback).send().await.unwrap();
+        assert_eq!(location(&res).unwrap(), app.url("/staff/totp"));
+        // Not signed in before the second factor.
+        assert_eq!(app.get_page("/staff").await.0, 401);
+        let (status, page) = app.get_page("/staff/totp").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("<svg") && page.contains("QR code"));
+        let secret = enrolment_key(&page);
+        let wrong = app.post_form("/staff/totp", &[("code", "000000")]).await;
+        assert_eq!(wrong.status().as_u16(), 400);
+        let code = totp::code_at(&secret, app.clock.now()).unwrap();
+        let ok = app.post_form("/staff/totp", &[("code", &code)]).await;
+        assert_eq!(ok.status().as_u16(), 303);
+        assert_eq!(location(&ok).unwrap(), app.url("/staff"));
+        let (status, console) = app.get_page("/staff").await;
+        assert_eq!(status, 200);
+        assert!(console.contains("Sam Rivera"));
+
+        // The next sign-in asks for a code at once, without showing the key again.
+        app.post_form("/auth/logout", &[]).await;
+        let callback = app.through_provider("/staff/login", "sam", "sam-pw").await;
+        app.client.get(&callback).send().await.unwrap();
+        let (_, page) = app.get_page("/staff/totp").await;
+        assert!(
+            !page.contains("Key:"),
+            "the secret is shown only at enrolment"
+        );
+        let code = totp::code_at(&secret, app.clock.now()).unwrap();
+        assert_eq!(
+            app.post_form("/staff/totp", &[("code", &code)])
+                .await
+                .status()
+                .as_u16(),
+            303
+        );
+    }
+);
+
+with_provider!(
+    too_many_wrong_totp_codes_end_the_attempt,
+    Backend::Sqlite,
+    |app| {
+        let callback = app
+            .through_provider("/staff/login", "morgan", "morgan-pw")
+            .await;
+        app.client.get(&callback).send().await.unwrap();
+        app.get_page("/staff/totp").await;
+        for _ in 0..5 {
+            assert_eq!(
+                app.post_form("/staff/totp", &[("code", "123456")])
+                    .await
+                    .status()
+                    .as_u16(),
+                400
+            );
+        }
+        assert_eq!(
+            app.post_form("/staff/totp", &[("code", "123456")])
+                .await
+                .status()
+                .as_u16(),
+            429
+        );
+        let again = app.post_form("/staff/totp", &[("code", "123456")]).await;
+        assert_eq!(
+            location(&again).unwrap(),
+            app.url("/staff/login"),
+            "back to the start"
+        );
+        assert_eq!(app.get_page("/staff").await.0, 401);
+    }
+);
+
+with_provider!(
+    someone_who_is_not_staff_cannot_sign_in_to_the_console,
+    Backend::Sqlite,
+    |app| {
+        let callback = app
+            .through_provider("/staff/login", "alice", "alice-pw")
+            .await;
+        let res = app.client.get(&callback).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 403);
+        assert_eq!(app.get_page("/staff/totp").await.0, 303);
+    }
+);
+
+with_provider!(
+    approving_needs_a_recent_sign_in_and_a_fresh_one_unlocks_it,
+    Backend::Sqlite,
+    |app| {
+        let token = app.service_token().await;
+        let id = app.create_request(&token, serde_json::json!({})).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.oidc_sign_in("alice", "alice-pw").await;
+        app.clock.advance(time::Duration::minutes(11));
+        let (status, body) = app
+            .server_fn::<ApproveRequest>(&[("id", &id), ("confirm", "yes")])
+            .await;
+        assert_eq!(status, 401, "{body}");
+        let url = body["StepUpRequired"]["sign_in_url"]
+            .as_str()
+            .expect("where to sign in again")
+            .to_string();
+        assert!(url.contains("fresh=1") && url.contains(&id));
+        // The fresh sign-in asks the provider to log the owner in again and comes back here.
+        let start = app.client.get(app.url(&url)).send().await.unwrap();
+        let to_provider = location(&start).unwrap();
+        assert!(
+            to_provider.contains("prompt=login") && to_provider.contains("max_age=0"),
+            "{to_provider}"
+        );
+        let callback = app
+            .through_provider(&to_provider, "alice", "alice-pw")
+            .await;
+        let back = app.client.get(&callback).send().await.unwrap();
+        assert_eq!(
+            location(&back).unwrap(),
+            app.url(&format!("/me/requests/{id}"))
+        );
+        let (status, body) = app
+            .server_fn::<ApproveRequest>(&[("id", &id), ("confirm", "yes")])
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+);
