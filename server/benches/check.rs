@@ -1,0 +1,711 @@
+//! Benchmark of the access check (B2 and B3 of the shared benchmark rules), each as a ratio
+//! against R0 (a bare axum handler returning 16 bytes) measured in the same run.
+//!
+//! - R0: a bare axum router in this binary, one route answering a 16-byte body.
+//! - B2: the check decision only — a router in this binary that decodes the same JSON body,
+//!   authenticates nothing, and decides with the product's pure rule
+//!   `glassbox::domain::access_request::grant_allows` against a grant held in memory. No
+//!   database, no log write. Not a product endpoint.
+//! - B3: the real `POST /api/v1/access/check` of the real application (SQLite file, WAL,
+//!   `synchronous=FULL`, one transaction per check that commits its access event before
+//!   answering).
+//!
+//! Load: a closed-loop generator in this binary — `BENCH_CONCURRENCY` workers (default 32),
+//! each with its own reqwest client and so its own keep-alive HTTP/1.1 connection over
+//! 127.0.0.1, each sending the next request as soon as the previous answer is read. Every
+//! arm gets the identical request (POST, same JSON body, same bearer header), so the ratio
+//! measures server-side differences only.
+//!
+//! Schedule: for each of `BENCH_PAIRS` rounds (default 5) and each subject (`BENCH_SUBJECTS`,
+//! default `b2,b3`), one R0 run and one subject run back to back — R0 first in even rounds,
+//! the subject first in odd rounds, so that slow drift cancels. Each run warms up for
+//! `BENCH_WARMUP` seconds (default 3) and then measures for `BENCH_SECONDS` (default 10).
+//! The figure is the median of the pairwise ratios subject/R0, with min and max.
+//!
+//! Run: `cargo bench -p server --bench check` (quick: `BENCH_SECONDS=3 BENCH_PAIRS=3
+//! BENCH_WARMUP=1 cargo bench -p server --bench check`).
+
+use anyhow::{bail, Context};
+use app::model::{AccessRequestStatus, OwnerId, RequestId, Scope};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{any, post};
+use axum::{Json, Router};
+use glassbox::config::Settings;
+use glassbox::db::Db;
+use glassbox::domain::access_request::{grant_allows, Action, Actor};
+use glassbox::domain::clock::Clock;
+use glassbox::startup::Application;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+
+/// The check every arm receives.
+const CHECK_BODY: &str = r#"{"mailbox":"alice@example.org","agent":"sam.rivera","scope":"metadata","action":"read_message","resource":"message:1"}"#;
+/// What an allowed check answer contains.
+const ALLOW: &str = r#""decision":"allow""#;
+/// R0's body: 16 bytes.
+const R0_BODY: &str = "0123456789abcdef";
+/// Alice, in the demo seed.
+const ALICE: OwnerId = OwnerId(uuid::Uuid::from_u128(
+    0x9a55_b0c5_0000_4000_8000_0000_0000_0001,
+));
+
+// ---------------------------------------------------------------------------------------
+// Configuration
+// ---------------------------------------------------------------------------------------
+
+struct Config {
+    seconds: f64,
+    warmup: f64,
+    pairs: usize,
+    concurrency: usize,
+    threads: usize,
+    fsync_seconds: f64,
+    subjects: Vec<Subject>,
+}
+
+fn env_f64(name: &str, default: f64) -> anyhow::Result<f64> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && *x >= 0.0)
+            .with_context(|| format!("{name} must be a non-negative number, not {v:?}")),
+        _ => Ok(default),
+    }
+}
+
+fn env_usize(name: &str, default: usize) -> anyhow::Result<usize> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|x| *x > 0)
+            .with_context(|| format!("{name} must be a positive integer, not {v:?}")),
+        _ => Ok(default),
+    }
+}
+
+impl Config {
+    fn from_env() -> anyhow::Result<Self> {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let subjects = match std::env::var("BENCH_SUBJECTS") {
+            Ok(v) if !v.trim().is_empty() => v
+                .split(',')
+                .map(|s| match s.trim().to_ascii_lowercase().as_str() {
+                    "b2" => Ok(Subject::B2),
+                    "b3" => Ok(Subject::B3),
+                    other => bail!("BENCH_SUBJECTS: unknown subject {other:?} (use b2, b3)"),
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?,
+            _ => vec![Subject::B2, Subject::B3],
+        };
+        let seconds = env_f64("BENCH_SECONDS", 10.0)?;
+        if seconds <= 0.0 {
+            bail!("BENCH_SECONDS must be greater than 0");
+        }
+        Ok(Self {
+            seconds,
+            warmup: env_f64("BENCH_WARMUP", 3.0)?,
+            pairs: env_usize("BENCH_PAIRS", 5)?,
+            concurrency: env_usize("BENCH_CONCURRENCY", 32)?,
+            threads: env_usize("BENCH_THREADS", cores)?,
+            fsync_seconds: env_f64("BENCH_FSYNC_SECONDS", 3.0)?,
+            subjects,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Subject {
+    B2,
+    B3,
+}
+
+impl Subject {
+    fn name(self) -> &'static str {
+        match self {
+            Subject::B2 => "B2",
+            Subject::B3 => "B3",
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// R0 and B2: routers in this binary
+// ---------------------------------------------------------------------------------------
+
+/// The same fields as the product's `POST /api/v1/access/check` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckBody {
+    mailbox: String,
+    agent: String,
+    scope: String,
+    #[allow(dead_code)]
+    action: String,
+    #[allow(dead_code)]
+    resource: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    source_network: Option<String>,
+}
+
+/// The same shape as the product's check answer.
+#[derive(Debug, Serialize)]
+struct CheckJson {
+    decision: &'static str,
+    reason: &'static str,
+    grant_id: Option<RequestId>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    grant_ends_at: Option<OffsetDateTime>,
+    event_id: uuid::Uuid,
+    log_index: Option<i64>,
+}
+
+/// One approved grant, held in memory.
+struct CachedGrant {
+    id: RequestId,
+    mailbox: String,
+    agent: String,
+    status: AccessRequestStatus,
+    scopes: Vec<Scope>,
+    starts_at: OffsetDateTime,
+    ends_at: OffsetDateTime,
+}
+
+async fn b2_check(
+    State(grant): State<Arc<CachedGrant>>,
+    Json(b): Json<CheckBody>,
+) -> Result<Json<CheckJson>, StatusCode> {
+    let scope: Scope = b
+        .scope
+        .parse()
+        .map_err(|_| StatusCode::UNPROCESSABLE_ENTITY)?;
+    let now = Clock::System.now();
+    let same_subject = b.mailbox.trim().eq_ignore_ascii_case(&grant.mailbox)
+        && b.agent.trim().eq_ignore_ascii_case(&grant.agent);
+    let allowed = same_subject
+        && grant_allows(
+            grant.status,
+            &grant.scopes,
+            Some(grant.starts_at),
+            Some(grant.ends_at),
+            scope,
+            now,
+        );
+    Ok(Json(if allowed {
+        CheckJson {
+            decision: "allow",
+            reason: "Allowed: you approved this access",
+            grant_id: Some(grant.id),
+            grant_ends_at: Some(grant.ends_at),
+            // The product answers with the id of the event it recorded; B2 records nothing
+            // but mints an id the same way so that the answer has the same shape and size.
+            event_id: uuid::Uuid::now_v7(),
+            log_index: None,
+        }
+    } else {
+        CheckJson {
+            decision: "deny",
+            reason: "Refused: no approved request",
+            grant_id: None,
+            grant_ends_at: None,
+            event_id: uuid::Uuid::now_v7(),
+            log_index: None,
+        }
+    }))
+}
+
+async fn serve(router: Router) -> anyhow::Result<u16> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            eprintln!("bench server stopped: {e}");
+        }
+    });
+    Ok(port)
+}
+
+async fn start_r0() -> anyhow::Result<u16> {
+    // Any method: every arm receives the identical POST; R0 ignores the body.
+    serve(Router::new().route("/", any(|| async { R0_BODY }))).await
+}
+
+async fn start_b2() -> anyhow::Result<u16> {
+    let now = Clock::System.now();
+    let grant = Arc::new(CachedGrant {
+        id: RequestId::new(),
+        mailbox: "alice@example.org".into(),
+        agent: "sam.rivera".into(),
+        status: AccessRequestStatus::Approved,
+        scopes: vec![Scope::Metadata, Scope::Content],
+        starts_at: now - time::Duration::minutes(1),
+        ends_at: now + time::Duration::hours(8),
+    });
+    serve(
+        Router::new()
+            .route("/api/v1/access/check", post(b2_check))
+            .with_state(grant),
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------
+// B3: the real application
+// ---------------------------------------------------------------------------------------
+
+struct RealApp {
+    port: u16,
+    token: String,
+    dir: tempfile::TempDir,
+}
+
+async fn start_real_app() -> anyhow::Result<RealApp> {
+    let dir = tempfile::tempdir().context("temp dir")?;
+    let mut settings = Settings::default();
+    settings.http.bind = "127.0.0.1:0".parse()?;
+    settings.data_dir = dir.path().to_path_buf();
+    settings.database.url = Some(SecretString::from(format!(
+        "sqlite://{}/glassbox.db",
+        dir.path().display()
+    )));
+    settings.api.rate_limit_per_second = 0;
+    let clock = Clock::System;
+    let db = Db::connect(&settings.database_url(), 10).await?;
+    db.migrate().await?;
+    glassbox::services::demo::seed(&db, &clock, &settings).await?;
+    let app = Application::build_with_db(settings.clone(), clock.clone(), db.clone()).await?;
+    let port = app.port();
+    tokio::spawn(async move {
+        if let Err(e) = app.run_until(std::future::pending()).await {
+            eprintln!("application stopped: {e:#}");
+        }
+    });
+    let token = glassbox::services::tokens::create(&db, &clock, &settings, "bench")
+        .await
+        .map_err(|e| anyhow::anyhow!("create service token: {e}"))?;
+
+    let client = reqwest::Client::builder().no_proxy().build()?;
+    let res = client
+        .post(format!("http://127.0.0.1:{port}/api/v1/access-requests"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "mailbox": "alice@example.org",
+            "agent": "sam.rivera",
+            "scopes": ["metadata", "content"],
+            "justification": {"code": "service_maintenance", "text": "benchmark"},
+            "duration_minutes": 480
+        }))
+        .send()
+        .await?;
+    let status = res.status();
+    let json: serde_json::Value = res.json().await?;
+    if status.as_u16() != 201 {
+        bail!("creating the access request answered {status}: {json}");
+    }
+    let id: RequestId = json["id"]
+        .as_str()
+        .context("the new access request has no id")?
+        .parse()?;
+    let record =
+        glassbox::services::requests::decide(&db, &clock, id, Actor::Owner(ALICE), Action::Approve)
+            .await
+            .map_err(|e| anyhow::anyhow!("approve the access request: {e}"))?;
+    if record.status != AccessRequestStatus::Approved {
+        bail!("the access request is {:?}, not approved", record.status);
+    }
+    Ok(RealApp { port, token, dir })
+}
+
+// ---------------------------------------------------------------------------------------
+// Load generator
+// ---------------------------------------------------------------------------------------
+
+/// What the generator sends and what it accepts as a good answer.
+struct Target {
+    url: String,
+    authorization: String,
+    expect: Option<&'static str>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct RunResult {
+    rps: f64,
+    ok: u64,
+    errors: u64,
+    p50_us: f64,
+    p99_us: f64,
+}
+
+#[derive(Default)]
+struct WorkerStats {
+    latencies_us: Vec<u32>,
+    errors: u64,
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    let needle = needle.as_bytes();
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn client() -> anyhow::Result<reqwest::Client> {
+    // One client per worker: one keep-alive connection each, no shared pool.
+    Ok(reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(1)
+        .tcp_nodelay(true)
+        .build()?)
+}
+
+/// One request; `true` when the answer is 200 and contains what is expected.
+async fn one(client: &reqwest::Client, t: &Target) -> bool {
+    let res = client
+        .post(&t.url)
+        .header(reqwest::header::AUTHORIZATION, &t.authorization)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(CHECK_BODY)
+        .send()
+        .await;
+    let Ok(res) = res else { return false };
+    let status = res.status();
+    let Ok(body) = res.bytes().await else {
+        return false;
+    };
+    status == reqwest::StatusCode::OK && t.expect.is_none_or(|e| contains(&body, e))
+}
+
+async fn worker(
+    client: reqwest::Client,
+    t: Arc<Target>,
+    start: Instant,
+    end: Instant,
+) -> WorkerStats {
+    let mut stats = WorkerStats::default();
+    loop {
+        let sent = Instant::now();
+        if sent >= end {
+            break;
+        }
+        let good = one(&client, &t).await;
+        let done = Instant::now();
+        // Count what completes inside the window, whenever it was sent: unbiased for a
+        // steady state, whatever the latency.
+        if done >= start && done < end {
+            if good {
+                let us = done.duration_since(sent).as_micros();
+                stats
+                    .latencies_us
+                    .push(u32::try_from(us).unwrap_or(u32::MAX));
+            } else {
+                stats.errors += 1;
+            }
+        }
+        if done >= end {
+            break;
+        }
+    }
+    stats
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    f64::from(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+async fn run_load(t: &Arc<Target>, cfg: &Config) -> anyhow::Result<RunResult> {
+    let clients = (0..cfg.concurrency)
+        .map(|_| client())
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let t0 = Instant::now();
+    let start = t0 + Duration::from_secs_f64(cfg.warmup);
+    let end = start + Duration::from_secs_f64(cfg.seconds);
+    let handles: Vec<_> = clients
+        .into_iter()
+        .map(|c| tokio::spawn(worker(c, t.clone(), start, end)))
+        .collect();
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for h in handles {
+        let s = h.await?;
+        latencies.extend_from_slice(&s.latencies_us);
+        errors += s.errors;
+    }
+    latencies.sort_unstable();
+    let ok = latencies.len() as u64;
+    Ok(RunResult {
+        rps: ok as f64 / cfg.seconds,
+        ok,
+        errors,
+        p50_us: percentile(&latencies, 50.0),
+        p99_us: percentile(&latencies, 99.0),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// R2 context: fdatasync rate of the disk the database is on
+// ---------------------------------------------------------------------------------------
+
+fn fsync_rate(dir: &Path, seconds: f64) -> anyhow::Result<f64> {
+    let path = dir.join("fsync-probe");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .read(true)
+        .write(true)
+        .open(&path)?;
+    let block = [0x5au8; 8192];
+    file.write_all_at(&block, 0)?;
+    file.sync_all()?;
+    let t0 = Instant::now();
+    let deadline = t0 + Duration::from_secs_f64(seconds);
+    let mut n = 0u64;
+    while Instant::now() < deadline {
+        file.write_all_at(&block, 0)?;
+        file.sync_data()?;
+        n += 1;
+    }
+    let rate = n as f64 / t0.elapsed().as_secs_f64();
+    drop(file);
+    let _ = std::fs::remove_file(&path);
+    Ok(rate)
+}
+
+// ---------------------------------------------------------------------------------------
+// Report
+// ---------------------------------------------------------------------------------------
+
+fn median(v: &[f64]) -> f64 {
+    let mut s: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if s.is_empty() {
+        return f64::NAN;
+    }
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    }
+}
+
+fn min_max(v: &[f64]) -> (f64, f64) {
+    v.iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        })
+}
+
+fn ms(us: f64) -> String {
+    format!("{:.2}", us / 1000.0)
+}
+
+struct Pair {
+    r0: RunResult,
+    subject: RunResult,
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+fn log(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+async fn bench(cfg: Config) -> anyhow::Result<()> {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    log(&format!(
+        "check bench: {} s measured after {} s warm-up per run, {} pairs per subject, \
+         concurrency {}, {} runtime threads, {} cores ({})",
+        cfg.seconds,
+        cfg.warmup,
+        cfg.pairs,
+        cfg.concurrency,
+        cfg.threads,
+        cores,
+        cpu_model()
+    ));
+
+    let r0_port = start_r0().await?;
+    let b2_port = start_b2().await?;
+    let real = start_real_app().await?;
+    let bearer = format!("Bearer {}", real.token);
+    let r0 = Arc::new(Target {
+        url: format!("http://127.0.0.1:{r0_port}/"),
+        authorization: bearer.clone(),
+        expect: Some(R0_BODY),
+    });
+    let b2 = Arc::new(Target {
+        url: format!("http://127.0.0.1:{b2_port}/api/v1/access/check"),
+        authorization: bearer.clone(),
+        expect: Some(ALLOW),
+    });
+    let b3 = Arc::new(Target {
+        url: format!("http://127.0.0.1:{}/api/v1/access/check", real.port),
+        authorization: bearer,
+        expect: Some(ALLOW),
+    });
+
+    // Every arm must give the expected answer before anything is measured.
+    let c = client()?;
+    for (name, t) in [("R0", &r0), ("B2", &b2), ("B3", &b3)] {
+        if !one(&c, t).await {
+            let body = c
+                .post(&t.url)
+                .header(reqwest::header::AUTHORIZATION, &t.authorization)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(CHECK_BODY)
+                .send()
+                .await?
+                .text()
+                .await?;
+            bail!("{name} did not give the expected answer: {body}");
+        }
+    }
+    log("sanity: R0 answers 16 bytes; B2 and B3 answer \"decision\":\"allow\"");
+
+    let fsync = if cfg.fsync_seconds > 0.0 {
+        let dir = real.dir.path().to_path_buf();
+        let secs = cfg.fsync_seconds;
+        let rate = tokio::task::spawn_blocking(move || fsync_rate(&dir, secs)).await??;
+        log(&format!(
+            "R2 context: {rate:.0} fdatasync/s (8 kB overwrite, same file system as the database)"
+        ));
+        Some(rate)
+    } else {
+        None
+    };
+
+    let mut pairs: Vec<(Subject, Vec<Pair>)> =
+        cfg.subjects.iter().map(|s| (*s, Vec::new())).collect();
+    for round in 0..cfg.pairs {
+        for (subject, results) in pairs.iter_mut() {
+            let target = match subject {
+                Subject::B2 => &b2,
+                Subject::B3 => &b3,
+            };
+            let r0_first = round % 2 == 0;
+            let (r0_run, s_run) = if r0_first {
+                let a = run_load(&r0, &cfg).await?;
+                let b = run_load(target, &cfg).await?;
+                (a, b)
+            } else {
+                let b = run_load(target, &cfg).await?;
+                let a = run_load(&r0, &cfg).await?;
+                (a, b)
+            };
+            log(&format!(
+                "pair {}/{} {} ({} first): R0 {:.0} req/s p50 {} ms p99 {} ms | {} {:.0} req/s \
+                 p50 {} ms p99 {} ms | ratio {:.4}{}",
+                round + 1,
+                cfg.pairs,
+                subject.name(),
+                if r0_first { "R0" } else { subject.name() },
+                r0_run.rps,
+                ms(r0_run.p50_us),
+                ms(r0_run.p99_us),
+                subject.name(),
+                s_run.rps,
+                ms(s_run.p50_us),
+                ms(s_run.p99_us),
+                s_run.rps / r0_run.rps,
+                if r0_run.errors + s_run.errors > 0 {
+                    format!(
+                        " | ERRORS: R0 {}, {} {}",
+                        r0_run.errors,
+                        subject.name(),
+                        s_run.errors
+                    )
+                } else {
+                    String::new()
+                }
+            ));
+            results.push(Pair {
+                r0: r0_run,
+                subject: s_run,
+            });
+        }
+    }
+
+    log("");
+    log("| Arm | Median ratio to R0 | Min–max | Target | Met | Subject req/s (median) | R0 req/s (median) | Subject p50 / p99 ms (median) | R0 p50 / p99 ms (median) | Errors |");
+    log("|---|---|---|---|---|---|---|---|---|---|");
+    for (subject, results) in &pairs {
+        let ratios: Vec<f64> = results.iter().map(|p| p.subject.rps / p.r0.rps).collect();
+        let med = median(&ratios);
+        let (lo, hi) = min_max(&ratios);
+        let target = match subject {
+            Subject::B2 => 0.70,
+            Subject::B3 => 0.25,
+        };
+        let col = |f: fn(&RunResult) -> f64, pick_subject: bool| {
+            median(
+                &results
+                    .iter()
+                    .map(|p| f(if pick_subject { &p.subject } else { &p.r0 }))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let errors: u64 = results.iter().map(|p| p.subject.errors + p.r0.errors).sum();
+        let ok: u64 = results.iter().map(|p| p.subject.ok).sum();
+        log(&format!(
+            "| {} | {:.4} | {:.4}–{:.4} | ≥ {:.2} | {} | {:.0} | {:.0} | {} / {} | {} / {} | {} (of {} subject answers) |",
+            subject.name(),
+            med,
+            lo,
+            hi,
+            target,
+            if med >= target { "yes" } else { "no" },
+            col(|r| r.rps, true),
+            col(|r| r.rps, false),
+            ms(col(|r| r.p50_us, true)),
+            ms(col(|r| r.p99_us, true)),
+            ms(col(|r| r.p50_us, false)),
+            ms(col(|r| r.p99_us, false)),
+            errors,
+            ok,
+        ));
+    }
+    if let Some(rate) = fsync {
+        if let Some((_, results)) = pairs.iter().find(|(s, _)| *s == Subject::B3) {
+            let b3 = median(&results.iter().map(|p| p.subject.rps).collect::<Vec<_>>());
+            log(&format!(
+                "\nContext: B3 median {b3:.0} checks/s vs R2 {rate:.0} fdatasync/s = {:.2} checks per fdatasync",
+                b3 / rate
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let cfg = Config::from_env()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cfg.threads)
+        .enable_all()
+        .build()?;
+    runtime.block_on(bench(cfg))
+}
