@@ -26,6 +26,9 @@ pub enum Command {
     Migrate,
     /// Print the effective configuration, secrets masked.
     Config,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
     /// Manage the mail system's API credentials.
     #[command(subcommand)]
     ServiceToken(ServiceTokenCommand),
@@ -46,4 +49,27 @@ pub enum ServiceTokenCommand {
     },
     /// List tokens (names and status, never the tokens).
     List,
+}
+
+/// `glassbox staff …`.
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Add a staff member (they sign in through the staff provider, with a second factor).
+    Add {
+        /// Their work address, as the provider states it.
+        #[arg(long)]
+        email: String,
+        /// `support` or `security_admin`.
+        #[arg(long)]
+        role: String,
+        /// Their name (shown to staff only; owners see a pseudonym).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Disable a staff member: every session of theirs ends at once.
+    Disable {
+        /// Their work address.
+        #[arg(long)]
+        email: String,
+    },
 }

@@ -38,6 +38,29 @@ pub struct Settings {
     pub requests: RequestSettings,
     /// Service API settings.
     pub api: ApiSettings,
+    /// Staff console settings.
+    pub staff: StaffSettings,
+}
+
+/// Staff console settings.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StaffSettings {
+    /// `GLASSBOX__STAFF__ALLOWED_NETWORKS` (default: any): comma-separated CIDR blocks
+    /// (`10.0.0.0/8,fd00::/8`) from which staff may sign in and use the console. Enforced
+    /// on the server for every staff request.
+    pub allowed_networks: Vec<ipnet::IpNet>,
+    /// `GLASSBOX__STAFF__TRUSTED_PROXY_HEADER` (default: none): the header (e.g.
+    /// `x-forwarded-for`) whose first address is the client's, when Glassbox runs behind a
+    /// proxy that sets it. Never set it without such a proxy: clients could forge it.
+    pub trusted_proxy_header: Option<String>,
+}
+
+impl StaffSettings {
+    /// Whether staff may work from `ip`.
+    pub fn allows(&self, ip: std::net::IpAddr) -> bool {
+        self.allowed_networks.is_empty() || self.allowed_networks.iter().any(|n| n.contains(&ip))
+    }
 }
 
 /// Service API settings.
@@ -242,6 +265,7 @@ impl Default for Settings {
             security: SecuritySettings::default(),
             requests: RequestSettings::default(),
             api: ApiSettings::default(),
+            staff: StaffSettings::default(),
         }
     }
 }
@@ -369,6 +393,8 @@ impl Settings {
                     .prefix_separator("__")
                     .separator("__")
                     .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("staff.allowed_networks")
                     .source(Some(env)),
             )
             .build()?
@@ -589,6 +615,21 @@ mod tests {
         assert!(printed.contains("***"));
         assert!(printed.contains("bind = \"127.0.0.1:3000\""));
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn staff_networks_are_a_comma_separated_list_of_cidr_blocks() {
+        let s = load(&[("GLASSBOX__STAFF__ALLOWED_NETWORKS", "10.0.0.0/8,fd00::/8")]).unwrap();
+        assert!(s.staff.allows("10.1.2.3".parse().unwrap()));
+        assert!(s.staff.allows("fd00::1".parse().unwrap()));
+        assert!(!s.staff.allows("127.0.0.1".parse().unwrap()));
+        assert!(load(&[("GLASSBOX__STAFF__ALLOWED_NETWORKS", "10.0.0.0/33")]).is_err());
+        assert!(
+            Settings::default()
+                .staff
+                .allows("203.0.113.9".parse().unwrap()),
+            "no list: anywhere"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The `glassbox` binary: parse the command line, load the configuration, run.
 
 use clap::Parser;
-use glassbox::cli::{Cli, Command, ServiceTokenCommand};
+use glassbox::cli::{Cli, Command, ServiceTokenCommand, StaffCommand};
 use glassbox::config::Settings;
 use glassbox::db::Db;
 use glassbox::domain::clock::Clock;
@@ -35,6 +35,39 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Db::connect(&settings.database_url(), settings.database.max_connections).await?;
             db.migrate().await?;
             println!("The database is up to date.");
+            Ok(())
+        }
+        Command::Staff(cmd) => {
+            let db = Db::connect(&settings.database_url(), 2).await?;
+            db.migrate().await?;
+            let clock = Clock::System;
+            match cmd {
+                StaffCommand::Add { email, role, name } => {
+                    let role: app::model::StaffRole =
+                        role.parse().map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+                    glassbox::services::staff::add(
+                        &db,
+                        &clock,
+                        &settings,
+                        &email,
+                        role,
+                        name.as_deref(),
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!(
+                        "Staff member {email} added as {}. They sign in at {}/staff/login.",
+                        role.label(),
+                        settings.public_url
+                    );
+                }
+                StaffCommand::Disable { email } => {
+                    glassbox::services::staff::disable(&db, &clock, &email)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!("Staff member {email} disabled; their sessions have ended.");
+                }
+            }
             Ok(())
         }
         Command::ServiceToken(cmd) => {

@@ -8,14 +8,17 @@ use super::oidc::{safe_return_to, CallbackError, PendingLogin};
 use super::totp;
 use crate::db::staff;
 use crate::http::error::HttpError;
+use crate::http::security::staff_network_allowed;
 use crate::services::error::ServiceError;
 use crate::services::sign_in;
 use crate::startup::AppState;
 use app::model::StaffId;
-use axum::extract::{Form, Query, State};
+use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
 use tower_sessions::{Expiry, Session};
 
 const PENDING_KEY: &str = "glassbox.oidc.pending";
@@ -142,9 +145,22 @@ pub async fn owner_login(
 pub async fn staff_login(
     State(state): State<AppState>,
     session: Session,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Query(q): Query<LoginQuery>,
 ) -> Result<Response, HttpError> {
+    if !staff_network_allowed(&state, &headers, Some(peer)) {
+        return Ok(outside_networks());
+    }
     start(&state, &session, Purpose::Staff, q).await
+}
+
+fn outside_networks() -> Response {
+    plain_page(
+        StatusCode::FORBIDDEN,
+        "Not from this network",
+        "<p>The staff console can only be used from the organisation's networks.</p>",
+    )
 }
 
 fn refused(message: &str) -> Response {
@@ -329,7 +345,12 @@ async fn totp_page(
 pub async fn totp_form(
     State(state): State<AppState>,
     session: Session,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
 ) -> Result<Response, HttpError> {
+    if !staff_network_allowed(&state, &headers, Some(peer)) {
+        return Ok(outside_networks());
+    }
     totp_page(&state, &session, None, StatusCode::OK).await
 }
 
@@ -337,8 +358,13 @@ pub async fn totp_form(
 pub async fn totp_submit(
     State(state): State<AppState>,
     session: Session,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Form(form): Form<TotpForm>,
 ) -> Result<Response, HttpError> {
+    if !staff_network_allowed(&state, &headers, Some(peer)) {
+        return Ok(outside_networks());
+    }
     let Some(mut pending) = session
         .get::<TotpPending>(TOTP_KEY)
         .await

@@ -5,6 +5,7 @@ use super::identity::{
     self, parse_demo_choice, ResolveError, SessionIdentity, SignInMethod, Subject, SESSION_KEY,
 };
 use crate::http::error::HttpError;
+use crate::http::security::staff_network_allowed;
 use crate::startup::AppState;
 use app::model::Viewer;
 use axum::extract::{Form, Request, State};
@@ -115,6 +116,14 @@ pub async fn load_viewer(
         None
     } else {
         viewer_for(&state, &session).await
+    };
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    let viewer = match viewer {
+        Some(Viewer::Staff { .. }) if !staff_network_allowed(&state, req.headers(), peer) => None,
+        other => other,
     };
     req.extensions_mut().insert::<Option<Viewer>>(viewer);
     next.run(req).await

@@ -165,3 +165,69 @@ mod tests {
         assert!(!same_origin(&HeaderMap::new(), PUBLIC));
     }
 }
+
+/// The client's address: the first address in the configured trusted proxy header, else
+/// the TCP peer.
+pub fn client_ip(
+    headers: &HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+    trusted_header: Option<&str>,
+) -> Option<std::net::IpAddr> {
+    if let Some(name) = trusted_header {
+        let forwarded = headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    peer.map(|p| p.ip())
+}
+
+/// Whether staff may work from where this request comes from (`staff.allowed_networks`).
+pub fn staff_network_allowed(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+) -> bool {
+    let staff = &state.settings.staff;
+    if staff.allowed_networks.is_empty() {
+        return true;
+    }
+    match client_ip(headers, peer, staff.trusted_proxy_header.as_deref()) {
+        Some(ip) if staff.allows(ip) => true,
+        other => {
+            tracing::warn!(client.ip = ?other, "refused staff access from outside the allowed networks");
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod client_ip_tests {
+    use super::*;
+
+    #[test]
+    fn the_proxy_header_is_only_believed_when_configured() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("10.1.2.3, 192.0.2.1"),
+        );
+        let peer = Some("127.0.0.1:5000".parse().unwrap());
+        assert_eq!(
+            client_ip(&h, peer, None),
+            Some("127.0.0.1".parse().unwrap())
+        );
+        assert_eq!(
+            client_ip(&h, peer, Some("x-forwarded-for")),
+            Some("10.1.2.3".parse().unwrap())
+        );
+        assert_eq!(
+            client_ip(&HeaderMap::new(), peer, Some("x-forwarded-for")),
+            Some("127.0.0.1".parse().unwrap())
+        );
+    }
+}

@@ -9,6 +9,7 @@ pub mod history;
 pub mod portal;
 pub mod requests;
 pub mod sign_in;
+pub mod staff;
 pub mod tokens;
 
 use app::error::AppError;

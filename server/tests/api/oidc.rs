@@ -346,3 +346,121 @@ with_provider!(
         assert_eq!(status, 200, "{body}");
     }
 );
+
+with_provider!(
+    a_newly_added_staff_member_signs_in_and_a_disabled_one_is_out_at_once,
+    Backend::Sqlite,
+    |app| {
+        // A new person at the provider, then in Glassbox.
+        let login = format!("nina{}", uuid::Uuid::new_v4().simple());
+        let email = format!("{login}@staff.example.org");
+        let res = reqwest::Client::new()
+        .put(format!("http://127.0.0.1:9400/_test/users/{login}"))
+        .json(&serde_json::json!({"password": "nina-pw", "sub": format!("sub-{login}"), "email": email, "email_verified": true, "name": "Nina"}))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(res.status().as_u16(), 204);
+        let callback = app
+            .through_provider("/staff/login", &login, "nina-pw")
+            .await;
+        assert_eq!(
+            app.client
+                .get(&callback)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            403,
+            "not staff yet"
+        );
+
+        glassbox::services::staff::add(
+            &app.db,
+            &app.clock,
+            &app.settings,
+            &email,
+            app::model::StaffRole::Support,
+            Some("Nina"),
+        )
+        .await
+        .unwrap();
+        let callback = app
+            .through_provider("/staff/login", &login, "nina-pw")
+            .await;
+        app.client.get(&callback).send().await.unwrap();
+        let (_, page) = app.get_page("/staff/totp").await;
+        let code = totp::code_at(&enrolment_key(&page), app.clock.now()).unwrap();
+        assert_eq!(
+            app.post_form("/staff/totp", &[("code", &code)])
+                .await
+                .status()
+                .as_u16(),
+            303
+        );
+        assert_eq!(app.get_page("/staff").await.0, 200);
+
+        // Disabled: the very next request has no staff session.
+        glassbox::services::staff::disable(&app.db, &app.clock, &email)
+            .await
+            .unwrap();
+        assert_eq!(app.get_page("/staff").await.0, 401);
+        let callback = app
+            .through_provider("/staff/login", &login, "nina-pw")
+            .await;
+        assert_eq!(
+            app.client
+                .get(&callback)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            403,
+            "and cannot sign in again"
+        );
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_outside_the_allowed_networks_are_refused_even_with_a_session() {
+    let Some(issuer) = oidc_issuer().await else {
+        return;
+    };
+    let oidc = with_oidc(issuer);
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        Options {
+            seed: true,
+            configure: Box::new(move |s| {
+                oidc(s);
+                s.staff.allowed_networks = vec!["10.0.0.0/8".parse().unwrap()];
+                s.staff.trusted_proxy_header = Some("x-forwarded-for".into());
+            }),
+        },
+    )
+    .await
+    .unwrap();
+    // From 127.0.0.1: no staff sign-in, and a demo staff session is useless.
+    let (status, page) = app.get_page("/staff/login").await;
+    assert_eq!(status, 403);
+    assert!(
+        page.contains("organisation&#39;s networks") || page.contains("organisation's networks")
+    );
+    app.sign_in_as("Sam Rivera").await;
+    assert_eq!(app.get_page("/staff").await.0, 401);
+    // Through the trusted proxy, from inside the network: the console opens.
+    let inside = app
+        .client
+        .get(app.url("/staff"))
+        .header("x-forwarded-for", "10.4.5.6")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(inside.status().as_u16(), 200);
+    // Owners are not affected by the staff network rule.
+    app.sign_in_as("Alice Martin").await;
+    assert_eq!(app.get_page("/me").await.0, 200);
+    app.finish().await;
+}
