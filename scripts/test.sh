@@ -50,6 +50,9 @@ cargo build -p server --bin glassbox
 bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/glassbox"
 port=$(free_port); data_dir=$(mktemp -d)
 export GLASSBOX__HTTP__BIND="127.0.0.1:$port" GLASSBOX__PUBLIC_URL="http://127.0.0.1:$port" GLASSBOX__DATA_DIR="$data_dir"
+# Owners and staff can also sign in through the real test provider (testinfra/).
+export GLASSBOX__AUTH__OIDC__ISSUER="http://127.0.0.1:9400" GLASSBOX__AUTH__OIDC__CLIENT_ID="glassbox-test" \
+  GLASSBOX__AUTH__OIDC__CLIENT_SECRET="glassbox-test-secret"
 say "Creating a service token for the browser tests' API calls"
 token=$("$bin" service-token create e2e-browser 2>/dev/null)
 say "Starting a fresh demo on http://127.0.0.1:$port for the browser tests"
@@ -73,4 +76,5 @@ echo
 echo "Rust unit and API tests: $rust_passed passed"
 echo "Browser tests: $e2e_passed passed"
 echo "$postgres_note"
+echo "OpenID Connect tests: RAN against the test provider at http://127.0.0.1:9400"
 echo "tests: $((rust_passed + e2e_passed)) passed, $((rust_failed + e2e_failed)) failed"

@@ -3,6 +3,7 @@
 use crate::error::AppError;
 use crate::model::{HistoryCursor, HistoryFilter, HistoryPage, OwnerOverview};
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 
 /// The signed-in owner's overview.
 #[server(endpoint = "load_overview")]
@@ -23,7 +24,7 @@ pub async fn load_overview() -> Result<OwnerOverview, AppError> {
 }
 
 /// One page of the signed-in owner's access history.
-#[server(endpoint = "load_history")]
+#[server(endpoint = "load_history", input = Json)]
 pub async fn load_history(
     cursor: Option<HistoryCursor>,
     filter: HistoryFilter,

@@ -172,3 +172,21 @@ on_both_databases!(async fn only_a_signed_in_owner_can_export(app) {
     app.sign_in_as("Alice Martin").await;
     assert_eq!(app.get("/me/history/export.csv?scope=everything").await.status().as_u16(), 400);
 });
+
+on_both_databases!(async fn the_browser_can_page_through_the_history_by_server_function(app) {
+    // What the hydrated page sends when it pages in place (JSON arguments).
+    app.sign_in_as("Alice Martin").await;
+    let path = <app::api::overview::LoadHistory as leptos::server_fn::ServerFn>::PATH;
+    let res = app
+        .client
+        .post(app.url(path))
+        .json(&serde_json::json!({"cursor": null, "filter": {"agent": null, "scope": null, "decision": "denied", "from": null, "to": null}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let page: serde_json::Value = res.json().await.unwrap();
+    let events = page["events"].as_array().unwrap();
+    assert!(!events.is_empty());
+    assert!(events.iter().all(|e| e["decision"] == "denied"));
+});
