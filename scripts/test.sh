@@ -52,7 +52,7 @@ port=$(free_port); data_dir=$(mktemp -d)
 export GLASSBOX__HTTP__BIND="127.0.0.1:$port" GLASSBOX__PUBLIC_URL="http://127.0.0.1:$port" GLASSBOX__DATA_DIR="$data_dir"
 # Owners and staff can also sign in through the real test provider (testinfra/).
 export GLASSBOX__AUTH__OIDC__ISSUER="http://127.0.0.1:9400" GLASSBOX__AUTH__OIDC__CLIENT_ID="glassbox-test" \
-  GLASSBOX__AUTH__OIDC__CLIENT_SECRET="glassbox-test-secret"
+  GLASSBOX__AUTH__OIDC__CLIENT_SECRET="glassbox-test-secret" GLASSBOX__AUTH__SIGN_IN_PER_MINUTE=600
 say "Creating a service token for the browser tests' API calls"
 token=$("$bin" service-token create e2e-browser 2>/dev/null)
 say "Starting a fresh demo on http://127.0.0.1:$port for the browser tests"

@@ -524,6 +524,8 @@ fn ms(us: f64) -> String {
 struct Pair {
     r0: RunResult,
     subject: RunResult,
+    /// fsync/s measured just before this pair (B3 only).
+    fsync: Option<f64>,
 }
 
 fn cpu_model() -> String {
@@ -625,6 +627,15 @@ async fn bench(cfg: Config) -> anyhow::Result<()> {
                 Subject::B2 => &b2,
                 Subject::B3 => &b3,
             };
+            // The disk's speed varies a lot on this shared machine: probe it next to each
+            // B3 pair so that the B3 figures can be read against it.
+            let fsync = if *subject == Subject::B3 && cfg.fsync_seconds > 0.0 {
+                let dir = real.dir.path().to_path_buf();
+                let secs = cfg.fsync_seconds.min(1.0);
+                Some(tokio::task::spawn_blocking(move || fsync_rate(&dir, secs, true)).await??)
+            } else {
+                None
+            };
             let r0_first = round % 2 == 0;
             let (r0_run, s_run) = if r0_first {
                 let a = run_load(&r0, &cfg).await?;
@@ -637,7 +648,7 @@ async fn bench(cfg: Config) -> anyhow::Result<()> {
             };
             log(&format!(
                 "pair {}/{} {} ({} first): R0 {:.0} req/s p50 {} ms p99 {} ms | {} {:.0} req/s \
-                 p50 {} ms p99 {} ms | ratio {:.4}{}",
+                 p50 {} ms p99 {} ms | ratio {:.4}{}{}",
                 round + 1,
                 cfg.pairs,
                 subject.name(),
@@ -650,6 +661,9 @@ async fn bench(cfg: Config) -> anyhow::Result<()> {
                 ms(s_run.p50_us),
                 ms(s_run.p99_us),
                 s_run.rps / r0_run.rps,
+                fsync.map_or(String::new(), |f| format!(
+                    " | disk {f:.0} fsync/s just before"
+                )),
                 if r0_run.errors + s_run.errors > 0 {
                     format!(
                         " | ERRORS: R0 {}, {} {}",
@@ -664,6 +678,7 @@ async fn bench(cfg: Config) -> anyhow::Result<()> {
             results.push(Pair {
                 r0: r0_run,
                 subject: s_run,
+                fsync,
             });
         }
     }
@@ -707,12 +722,16 @@ async fn bench(cfg: Config) -> anyhow::Result<()> {
             ok,
         ));
     }
-    if let Some(rate) = fsync {
-        if let Some((_, results)) = pairs.iter().find(|(s, _)| *s == Subject::B3) {
-            let b3 = median(&results.iter().map(|p| p.subject.rps).collect::<Vec<_>>());
+    if let Some((_, results)) = pairs.iter().find(|(s, _)| *s == Subject::B3) {
+        let b3 = median(&results.iter().map(|p| p.subject.rps).collect::<Vec<_>>());
+        let probes: Vec<f64> = results.iter().filter_map(|p| p.fsync).collect();
+        if !probes.is_empty() {
+            let (lo, hi) = min_max(&probes);
             log(&format!(
-                "\nContext: B3 median {b3:.0} checks/s vs {rate:.0} fsync/s unloaded = {:.2} of the fsync rate",
-                b3 / rate
+                "\nContext: B3 median {b3:.0} checks/s; the disk did {:.0} fsync/s (median; \
+                 {lo:.0}–{hi:.0}) in the 1 s probes next to the B3 pairs, {} at the start",
+                median(&probes),
+                fsync.map_or("not measured".to_string(), |f| format!("{f:.0}")),
             ));
         }
     }

@@ -157,6 +157,10 @@ pub struct AuthSettings {
     /// `GLASSBOX__AUTH__TOTP_MAX_ATTEMPTS` (default 5): wrong codes allowed before the staff
     /// member has to start the sign-in again.
     pub totp_max_attempts: u32,
+    /// `GLASSBOX__AUTH__SIGN_IN_PER_MINUTE` (default 20): sign-in requests (starts,
+    /// callbacks, codes, demo sign-ins) one client address may make per minute, after a
+    /// burst of 10; more get 429 with `Retry-After`. 0 switches the limit off.
+    pub sign_in_per_minute: u32,
 }
 
 /// One OpenID Connect client registration.
@@ -310,6 +314,7 @@ impl Default for AuthSettings {
             staff_oidc: None,
             step_up_minutes: 10,
             totp_max_attempts: 5,
+            sign_in_per_minute: 20,
         }
     }
 }

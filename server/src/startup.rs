@@ -55,6 +55,8 @@ pub struct AppState {
     pub portal: Arc<dyn Portal>,
     /// Per-service-token rate limits of the API.
     pub api_limiter: Arc<RateLimiter>,
+    /// Per-client-address rate limits of the sign-in routes.
+    pub sign_in_limiter: Arc<RateLimiter<std::net::IpAddr>>,
     /// The owners' OpenID Connect provider, when configured.
     pub owner_oidc: Option<Arc<OidcProvider>>,
     /// The staff OpenID Connect provider (the owners' one unless configured apart).
@@ -127,6 +129,10 @@ impl Application {
             )?)),
             None => owner_oidc.clone(),
         };
+        let sign_in_limiter = Arc::new(RateLimiter::with_rate(
+            f64::from(settings.auth.sign_in_per_minute) / 60.0,
+            10,
+        ));
         let state = AppState {
             leptos_options,
             db,
@@ -136,6 +142,7 @@ impl Application {
             api_limiter,
             owner_oidc,
             staff_oidc,
+            sign_in_limiter,
         };
         let router = router(state.clone(), sessions.clone());
         Ok(Self {
@@ -235,12 +242,19 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
         .route("/pkg/glassbox.css", get(stylesheet))
         .route("/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
-        .route("/auth/demo", post(demo_sign_in))
+        .merge(
+            Router::new()
+                .route("/auth/demo", post(demo_sign_in))
+                .route("/auth/login", get(flow::owner_login))
+                .route("/auth/callback", get(flow::callback))
+                .route("/staff/login", get(flow::staff_login))
+                .route("/staff/totp", get(flow::totp_form).post(flow::totp_submit))
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    security::sign_in_rate_limit,
+                )),
+        )
         .route("/auth/logout", post(logout))
-        .route("/auth/login", get(flow::owner_login))
-        .route("/auth/callback", get(flow::callback))
-        .route("/staff/login", get(flow::staff_login))
-        .route("/staff/totp", get(flow::totp_form).post(flow::totp_submit))
         .route("/me/history/export.csv", get(crate::http::export::csv))
         .route("/me/history/export.json", get(crate::http::export::json))
         .merge(crate::api::routes(state.clone()))

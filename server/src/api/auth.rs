@@ -20,26 +20,33 @@ pub struct ServiceCaller {
     pub name: String,
 }
 
-/// A token bucket per service token: `rate` requests per second, bursts up to `burst`.
+/// A token bucket per key (a service token, a client address): `rate` requests per
+/// second, bursts up to `burst`. A caller that keeps knocking only ever gets the next token
+/// when it refills, so the wait grows with persistence.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K = uuid::Uuid> {
     rate: f64,
     burst: f64,
-    buckets: Mutex<HashMap<uuid::Uuid, (f64, Instant)>>,
+    buckets: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
-impl RateLimiter {
+impl<K: std::hash::Hash + Eq> RateLimiter<K> {
     /// A limiter; `rate == 0` switches limiting off.
     pub fn new(rate: u32, burst: u32) -> Self {
+        Self::with_rate(f64::from(rate), burst)
+    }
+
+    /// A limiter with a fractional rate (e.g. 0.5 per second).
+    pub fn with_rate(rate: f64, burst: u32) -> Self {
         Self {
-            rate: f64::from(rate),
+            rate,
             burst: f64::from(burst.max(1)),
             buckets: Mutex::new(HashMap::new()),
         }
     }
 
     /// Takes one request from `key`'s bucket; `Err(seconds)` to wait when empty.
-    pub fn take(&self, key: uuid::Uuid, now: Instant) -> Result<(), u64> {
+    pub fn take(&self, key: K, now: Instant) -> Result<(), u64> {
         if self.rate <= 0.0 {
             return Ok(());
         }

@@ -231,3 +231,38 @@ mod client_ip_tests {
         );
     }
 }
+
+/// Limits how fast one client address may try to sign in (429 with `Retry-After`).
+pub async fn sign_in_rate_limit(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if state.settings.auth.sign_in_per_minute == 0 {
+        return next.run(req).await;
+    }
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    let ip = client_ip(
+        req.headers(),
+        peer,
+        state.settings.staff.trusted_proxy_header.as_deref(),
+    );
+    if let Some(ip) = ip {
+        if let Err(wait) = state.sign_in_limiter.take(ip, std::time::Instant::now()) {
+            tracing::warn!(client.ip = %ip, http.path = %req.uri().path(), "sign-in rate limit reached");
+            let mut res = (
+                StatusCode::TOO_MANY_REQUESTS,
+                axum::Json(serde_json::json!({"error": {"code": "rate_limited", "message": "Too many sign-in attempts. Wait a minute and try again."}})),
+            )
+                .into_response();
+            if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return res;
+        }
+    }
+    next.run(req).await
+}

@@ -118,6 +118,8 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> Option<TestAp
     settings.http.bind = "127.0.0.1:0".parse().expect("address");
     settings.data_dir = dir.path().to_path_buf();
     settings.auth.demo_sign_in = Some(true);
+    // Tests sign in many times from one address; the limit has its own test.
+    settings.auth.sign_in_per_minute = 0;
     let mut postgres = None;
     match backend {
         Backend::Sqlite => {

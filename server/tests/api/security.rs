@@ -72,3 +72,37 @@ on_both_databases!(async fn an_oversized_body_is_refused_before_it_reaches_a_han
     assert_eq!(res.status().as_u16(), 413);
     assert!(app.session_cookie().is_none());
 });
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_attempts_from_one_address_are_rate_limited() {
+    let app = crate::helpers::spawn_app_with(
+        glassbox::db::Backend::Sqlite,
+        crate::helpers::Options {
+            seed: true,
+            configure: Box::new(|s| s.auth.sign_in_per_minute = 6),
+        },
+    )
+    .await
+    .unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let res = app
+            .post_form(
+                "/auth/demo",
+                &[("identity", "owner:00000000-0000-0000-0000-000000000000")],
+            )
+            .await;
+        statuses.push((
+            res.status().as_u16(),
+            res.headers().get("retry-after").is_some(),
+        ));
+    }
+    assert!(
+        statuses[..10].iter().all(|s| *s == (400, false)),
+        "a burst of 10 is answered: {statuses:?}"
+    );
+    assert_eq!(statuses[10], (429, true));
+    // Pages and the API are not slowed by it.
+    assert_eq!(app.get_page("/").await.0, 200);
+    app.finish().await;
+}
