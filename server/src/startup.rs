@@ -247,8 +247,15 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
                 .route("/auth/demo", post(demo_sign_in))
                 .route("/auth/login", get(flow::owner_login))
                 .route("/auth/callback", get(flow::callback))
-                .route("/staff/login", get(flow::staff_login))
-                .route("/staff/totp", get(flow::totp_form).post(flow::totp_submit))
+                .merge(
+                    Router::new()
+                        .route("/staff/login", get(flow::staff_login))
+                        .route("/staff/totp", get(flow::totp_form).post(flow::totp_submit))
+                        .route_layer(axum::middleware::from_fn_with_state(
+                            state.clone(),
+                            flow::staff_networks_only,
+                        )),
+                )
                 .route_layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     security::sign_in_rate_limit,

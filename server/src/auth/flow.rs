@@ -14,7 +14,6 @@ use crate::services::sign_in;
 use crate::startup::AppState;
 use app::model::StaffId;
 use axum::extract::{ConnectInfo, Form, Query, State};
-use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
@@ -145,17 +144,24 @@ pub async fn owner_login(
 pub async fn staff_login(
     State(state): State<AppState>,
     session: Session,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
     Query(q): Query<LoginQuery>,
 ) -> Result<Response, HttpError> {
-    if !staff_network_allowed(&state, &headers, Some(peer)) {
-        return Ok(outside_networks());
-    }
     start(&state, &session, Purpose::Staff, q).await
 }
 
-fn outside_networks() -> Response {
+/// Keeps the staff sign-in steps to the allowed networks (`staff.allowed_networks`).
+pub async fn staff_networks_only(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    if staff_network_allowed(&state, req.headers(), peer) {
+        return next.run(req).await;
+    }
     plain_page(
         StatusCode::FORBIDDEN,
         "Not from this network",
@@ -345,12 +351,7 @@ async fn totp_page(
 pub async fn totp_form(
     State(state): State<AppState>,
     session: Session,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    if !staff_network_allowed(&state, &headers, Some(peer)) {
-        return Ok(outside_networks());
-    }
     totp_page(&state, &session, None, StatusCode::OK).await
 }
 
@@ -358,13 +359,8 @@ pub async fn totp_form(
 pub async fn totp_submit(
     State(state): State<AppState>,
     session: Session,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
     Form(form): Form<TotpForm>,
 ) -> Result<Response, HttpError> {
-    if !staff_network_allowed(&state, &headers, Some(peer)) {
-        return Ok(outside_networks());
-    }
     let Some(mut pending) = session
         .get::<TotpPending>(TOTP_KEY)
         .await
