@@ -20,22 +20,9 @@ pub const MAX_REASON_CHARS: usize = 1000;
 /// Longest mailbox address (RFC 5321 path limit).
 pub const MAX_ADDRESS_CHARS: usize = 254;
 
-/// A request as submitted, before validation (from the API or the staff console).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AccessRequestInput {
-    /// Mailbox address.
-    pub mailbox: String,
-    /// Scope names.
-    pub scopes: Vec<String>,
-    /// Justification code.
-    pub justification_code: String,
-    /// Justification text.
-    pub justification_text: String,
-    /// Ticket reference.
-    pub ticket: Option<String>,
-    /// Requested grant length; the configured default when absent.
-    pub duration_minutes: Option<i64>,
-}
+/// A request as submitted, before validation (from the API or the staff console): the
+/// same unvalidated shape the staff console's form sends.
+pub use app::model::RequestForm as AccessRequestInput;
 
 /// A validated new request.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use crate::config::Settings;
 use crate::db::events::{self, EventFilter, Keyset};
 use crate::db::requests::{self as db_requests, RequestRecord};
 use crate::db::{owners, staff, Db};
-use crate::domain::access_request::{effective_status, AccessRequestInput, Action, Actor};
+use crate::domain::access_request::{effective_status, Action, Actor};
 use crate::domain::clock::Clock;
 use app::api::port::Portal;
 use app::error::AppError;
@@ -222,20 +222,12 @@ impl Portal for PortalService {
         staff_id: StaffId,
         form: RequestForm,
     ) -> Result<RequestView, AppError> {
-        let input = AccessRequestInput {
-            mailbox: form.mailbox,
-            scopes: form.scopes,
-            justification_code: form.justification_code,
-            justification_text: form.justification_text,
-            ticket: form.ticket,
-            duration_minutes: form.duration_minutes,
-        };
         let r = requests::submit(
             &self.db,
             &self.clock,
             &self.settings,
             Submitter::Agent(staff_id),
-            &input,
+            &form,
         )
         .await
         .map_err(|e| e.into_app_error("submit request"))?;

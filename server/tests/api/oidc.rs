@@ -205,6 +205,18 @@ with_provider!(
     }
 );
 
+/// Goes through the provider from `start` and returns the status of Glassbox's callback.
+async fn sign_in_status(app: &TestApp, start: &str, login: &str, password: &str) -> u16 {
+    let callback = app.through_provider(start, login, password).await;
+    app.client
+        .get(&callback)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 fn enrolment_key(html: &str) -> Vec<u8> {
     let key = regex_lite::Regex::new(r"Key: <code>([A-Z2-7]+)</code>")
         .unwrap()
@@ -361,17 +373,8 @@ with_provider!(
         .await
         .unwrap();
         assert_eq!(res.status().as_u16(), 204);
-        let callback = app
-            .through_provider("/staff/login", &login, "nina-pw")
-            .await;
         assert_eq!(
-            app.client
-                .get(&callback)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16(),
+            sign_in_status(&app, "/staff/login", &login, "nina-pw").await,
             403,
             "not staff yet"
         );
@@ -406,17 +409,8 @@ with_provider!(
             .await
             .unwrap();
         assert_eq!(app.get_page("/staff").await.0, 401);
-        let callback = app
-            .through_provider("/staff/login", &login, "nina-pw")
-            .await;
         assert_eq!(
-            app.client
-                .get(&callback)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16(),
+            sign_in_status(&app, "/staff/login", &login, "nina-pw").await,
             403,
             "and cannot sign in again"
         );
