@@ -174,6 +174,36 @@ pub struct OidcSettings {
     /// The client secret. Printed masked.
     #[serde(serialize_with = "mask_secret")]
     pub client_secret: SecretString,
+    /// `…__EMAIL_CLAIM` (default `email`): the ID-token claim that holds the person's email
+    /// address (owners: their mailbox; staff: their work address the first time).
+    #[serde(default = "default_email_claim")]
+    pub email_claim: String,
+    /// `…__EMAIL_VERIFIED_CLAIM` (default `email_verified`): the claim by which the provider
+    /// says it verified that address (`true` or `"true"`). Set it empty only for a provider
+    /// that puts nothing but addresses it owns into `email_claim` (a company directory's `upn`).
+    #[serde(default = "default_email_verified_claim")]
+    pub email_verified_claim: String,
+}
+
+fn default_email_claim() -> String {
+    "email".into()
+}
+
+fn default_email_verified_claim() -> String {
+    "email_verified".into()
+}
+
+impl OidcSettings {
+    /// A registration with the standard email claims.
+    pub fn new(issuer: String, client_id: String, client_secret: SecretString) -> Self {
+        Self {
+            issuer,
+            client_id,
+            client_secret,
+            email_claim: default_email_claim(),
+            email_verified_claim: default_email_verified_claim(),
+        }
+    }
 }
 
 /// Email settings.

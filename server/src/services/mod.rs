@@ -8,6 +8,7 @@ pub mod error;
 pub mod history;
 pub mod portal;
 pub mod requests;
+pub mod second_factor;
 pub mod sign_in;
 pub mod staff;
 pub mod tokens;
