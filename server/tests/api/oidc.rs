@@ -650,12 +650,17 @@ with_provider!(
     |app| {
         let page = staff_reach_the_second_factor(&app, "morgan", "morgan-pw").await;
         let code = totp::code_at(&enrolment_key(&page), app.clock.now()).unwrap();
-        assert_eq!(
-            app.post_form("/staff/totp", &[("code", &code)])
-                .await
-                .status()
-                .as_u16(),
-            303
+        let signed_in = app.post_form("/staff/totp", &[("code", &code)]).await;
+        assert_eq!(signed_in.status().as_u16(), 303);
+        let cookie = signed_in
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            cookie.contains("Max-Age=900"),
+            "fifteen idle minutes end a staff session: {cookie}"
         );
         app.clock
             .advance(time::Duration::hours(7) + time::Duration::minutes(59));
