@@ -32,6 +32,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Email settings.
     pub email: EmailSettings,
+    /// Incidents (`GLASSBOX__INCIDENTS__…`).
+    pub incidents: IncidentSettings,
     /// Secrets.
     pub security: SecuritySettings,
     /// Access request defaults and limits.
@@ -270,6 +272,29 @@ pub struct SecuritySettings {
     pub secret_key: SecretString,
 }
 
+/// What affected owners are told to do and whom to contact after an incident.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IncidentSettings {
+    /// `GLASSBOX__INCIDENTS__PASSWORD_URL`: the provider's page for changing a mailbox password.
+    pub password_url: String,
+    /// `GLASSBOX__INCIDENTS__CONTACT`: where owners can ask questions (an address or a page).
+    pub contact: String,
+    /// `GLASSBOX__INCIDENTS__NOTICE_BATCH` (default 1000): notices queued per transaction, so a
+    /// large incident never holds the database for long.
+    pub notice_batch: i64,
+}
+
+impl Default for IncidentSettings {
+    fn default() -> Self {
+        Self {
+            password_url: "http://127.0.0.1:3000/account/password".into(),
+            contact: "security@example.org".into(),
+            notice_batch: 1000,
+        }
+    }
+}
+
 /// Access request defaults and limits.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -296,6 +321,7 @@ impl Default for Settings {
             session: SessionSettings::default(),
             auth: AuthSettings::default(),
             email: EmailSettings::default(),
+            incidents: IncidentSettings::default(),
             security: SecuritySettings::default(),
             requests: RequestSettings::default(),
             api: ApiSettings::default(),
@@ -462,7 +488,20 @@ impl Settings {
         if self.requests.pending_expiry_minutes < 1 {
             problems.push("GLASSBOX__REQUESTS__PENDING_EXPIRY_MINUTES must be at least 1".into());
         }
+        if !(1..=10_000).contains(&self.incidents.notice_batch) {
+            problems.push("GLASSBOX__INCIDENTS__NOTICE_BATCH must be between 1 and 10000".into());
+        }
+        if !(self.incidents.password_url.starts_with("https://")
+            || self.incidents.password_url.starts_with("http://"))
+        {
+            problems.push("GLASSBOX__INCIDENTS__PASSWORD_URL must be an http(s) address".into());
+        }
         if self.environment == Environment::Production {
+            if self.incidents.password_url == IncidentSettings::default().password_url
+                || self.incidents.contact == IncidentSettings::default().contact
+            {
+                problems.push("GLASSBOX__INCIDENTS__PASSWORD_URL and GLASSBOX__INCIDENTS__CONTACT must name your own password page and contact in production".into());
+            }
             if self.auth.demo_sign_in == Some(true) {
                 problems.push("GLASSBOX__AUTH__DEMO_SIGN_IN must be off in production".into());
             }

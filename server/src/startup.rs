@@ -192,6 +192,13 @@ impl Application {
             Duration::from_secs(self.state.settings.requests.sweep_interval_seconds.max(1)),
             tx.subscribe(),
         ));
+        let notices = tokio::spawn(jobs::incident_notices::run_until_stopped(
+            self.state.db.clone(),
+            self.state.clock.clone(),
+            self.state.settings.clone(),
+            Duration::from_secs(2),
+            tx.subscribe(),
+        ));
         tracing::info!(http.addr = %self.addr(), "Glassbox is listening on http://{}", self.addr());
         axum::serve(
             self.listener,
@@ -204,6 +211,7 @@ impl Application {
         let _ = tx.send(true);
         let _ = cleanup.await;
         let _ = sweeper.await;
+        let _ = notices.await;
         self.state.db.close().await;
         tracing::info!("Glassbox stopped");
         Ok(())
@@ -264,6 +272,10 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
         .route("/auth/logout", post(logout))
         .route("/me/history/export.csv", get(crate::http::export::csv))
         .route("/me/history/export.json", get(crate::http::export::json))
+        .route(
+            "/admin/incidents/{id}/affected.csv",
+            get(crate::http::export::incident_affected_csv),
+        )
         .merge(crate::api::routes(state.clone()))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))

@@ -1,6 +1,7 @@
 //! Background work that runs beside the HTTP server and stops with it.
 
 pub mod expiry;
+pub mod incident_notices;
 pub mod session_cleanup;
 
 use std::future::Future;

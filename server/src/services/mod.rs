@@ -6,6 +6,7 @@ pub mod check;
 pub mod demo;
 pub mod error;
 pub mod history;
+pub mod incidents;
 pub mod portal;
 pub mod requests;
 pub mod second_factor;
