@@ -289,7 +289,7 @@ impl Default for IncidentSettings {
     fn default() -> Self {
         Self {
             password_url: "http://127.0.0.1:3000/account/password".into(),
-            contact: "security@example.org".into(),
+            contact: "security@localhost".into(),
             notice_batch: 1000,
         }
     }
@@ -650,6 +650,11 @@ mod tests {
                 "GLASSBOX__SECURITY__SECRET_KEY",
                 "0123456789abcdef0123456789abcdef-prod",
             ),
+            (
+                "GLASSBOX__INCIDENTS__PASSWORD_URL",
+                "https://mail.example.org/settings/password",
+            ),
+            ("GLASSBOX__INCIDENTS__CONTACT", "security@example.org"),
         ])
         .unwrap();
         assert!(!s.demo_sign_in());
