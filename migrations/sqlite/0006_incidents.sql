@@ -4,7 +4,6 @@ ALTER TABLE incidents ADD COLUMN cause_token_id BLOB REFERENCES service_tokens(i
 ALTER TABLE incidents ADD COLUMN closed_at TEXT;
 ALTER TABLE incident_mailboxes ADD COLUMN notified_round INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX incident_mailboxes_mailbox ON incident_mailboxes(mailbox_id);
-CREATE INDEX incident_mailboxes_to_notify ON incident_mailboxes(incident_id, notified_round);
 
 CREATE TABLE incident_rounds (
     incident_id  BLOB NOT NULL REFERENCES incidents(id),
@@ -12,6 +11,8 @@ CREATE TABLE incident_rounds (
     message      TEXT,
     created_by   BLOB NOT NULL REFERENCES staff(id),
     created_at   TEXT NOT NULL,
+    -- set once every affected owner's notice of this round is in the outbox
+    queued_at    TEXT,
     PRIMARY KEY (incident_id, round)
 );
 

@@ -375,13 +375,11 @@ pub async fn rounds(db: &Db, id: IncidentId) -> sqlx::Result<Vec<(i64, Option<St
     .await)
 }
 
-/// An incident with owners still to be written to: (incident, newest round).
+/// The oldest notice round not fully queued yet, of a confirmed incident: (incident, round).
 pub async fn next_to_notify(db: &Db) -> sqlx::Result<Option<(IncidentId, i64)>> {
     let row = on_pool!(db, pool => sqlx::query_as::<_, (Uuid, i64)>(
         "SELECT r.incident_id, CAST(r.round AS BIGINT) FROM incident_rounds r JOIN incidents i ON i.id = r.incident_id \
-         WHERE i.status = 'confirmed' AND r.round = (SELECT MAX(round) FROM incident_rounds x WHERE x.incident_id = r.incident_id) \
-         AND EXISTS (SELECT 1 FROM incident_mailboxes im WHERE im.incident_id = r.incident_id AND im.notified_round < r.round) \
-         ORDER BY r.created_at LIMIT 1",
+         WHERE i.status = 'confirmed' AND r.queued_at IS NULL ORDER BY r.created_at, r.round LIMIT 1",
     )
     .fetch_optional(pool)
     .await)?;
@@ -405,42 +403,72 @@ pub struct Recipient {
     pub event_count: i64,
 }
 
-/// The next `limit` affected mailboxes not yet written to in `round`, in mailbox order.
+/// The next `limit` affected mailboxes not yet written to in `round`, in mailbox order,
+/// after mailbox `after` (a keyset: each batch starts where the last ended, along the
+/// primary key, so a million-owner incident costs the same per batch at the end as at the
+/// start).
 pub async fn recipients(
     tx: &mut Tx,
     id: IncidentId,
     round: i64,
+    after: Option<Uuid>,
     limit: i64,
 ) -> sqlx::Result<Vec<Recipient>> {
-    on_tx!(tx, conn => sqlx::query_as::<_, Recipient>(
+    let sql = format!(
         "SELECT im.mailbox_id, m.address, o.email AS owner_email, o.display_name AS owner_name, im.exposure, \
          CAST(im.event_count AS BIGINT) AS event_count FROM incident_mailboxes im \
          JOIN mailboxes m ON m.id = im.mailbox_id JOIN owners o ON o.id = m.owner_id \
-         WHERE im.incident_id = $1 AND im.notified_round < $2 ORDER BY im.mailbox_id LIMIT $3",
-    )
-    .bind(id.0)
-    .bind(round)
-    .bind(limit)
-    .fetch_all(conn)
-    .await)
+         WHERE im.incident_id = $1 AND im.notified_round < $2{} ORDER BY im.mailbox_id LIMIT $3",
+        if after.is_some() { " AND im.mailbox_id > $4" } else { "" }
+    );
+    on_tx!(tx, conn => {
+        let mut q = sqlx::query_as::<_, Recipient>(&sql).bind(id.0).bind(round).bind(limit);
+        if let Some(a) = after {
+            q = q.bind(a);
+        }
+        q.fetch_all(conn).await
+    })
 }
 
-/// Marks the mailboxes up to `last` (in mailbox order) as written to in `round`.
+/// Records that every notice of `round` is in the outbox.
+pub async fn round_queued(
+    db: &Db,
+    id: IncidentId,
+    round: i64,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    on_pool!(db, pool => sqlx::query(
+        "UPDATE incident_rounds SET queued_at = $1 WHERE incident_id = $2 AND round = $3 AND queued_at IS NULL",
+    )
+    .bind(ts(now))
+    .bind(id.0)
+    .bind(round)
+    .execute(pool)
+    .await
+    .map(|_| ()))
+}
+
+/// Marks the mailboxes after `after` up to `last` (in mailbox order) as written to in
+/// `round`: exactly the batch [`recipients`] returned.
 pub async fn mark_notified(
     tx: &mut Tx,
     id: IncidentId,
     round: i64,
+    after: Option<Uuid>,
     last: Uuid,
 ) -> sqlx::Result<u64> {
-    on_tx!(tx, conn => sqlx::query(
-        "UPDATE incident_mailboxes SET notified_round = $1 WHERE incident_id = $2 AND notified_round < $1 AND mailbox_id <= $3",
-    )
-    .bind(round)
-    .bind(id.0)
-    .bind(last)
-    .execute(conn)
-    .await
-    .map(|r| r.rows_affected()))
+    let sql = format!(
+        "UPDATE incident_mailboxes SET notified_round = $1 WHERE incident_id = $2 AND notified_round < $1 \
+         AND mailbox_id <= $3{}",
+        if after.is_some() { " AND mailbox_id > $4" } else { "" }
+    );
+    on_tx!(tx, conn => {
+        let mut q = sqlx::query(&sql).bind(round).bind(id.0).bind(last);
+        if let Some(a) = after {
+            q = q.bind(a);
+        }
+        q.execute(conn).await.map(|r| r.rows_affected())
+    })
 }
 
 /// An email to queue in the outbox.

@@ -266,11 +266,15 @@ pub async fn queue_notices(
         } else {
             None
         };
+        let mut after = None;
         loop {
             let mut tx = db.begin().await?;
             let batch =
-                incidents::recipients(&mut tx, id, round, settings.incidents.notice_batch).await?;
+                incidents::recipients(&mut tx, id, round, after, settings.incidents.notice_batch)
+                    .await?;
             let Some(last) = batch.last().map(|r| r.mailbox_id) else {
+                drop(tx);
+                incidents::round_queued(db, id, round, crate::db::ts(clock.now())).await?;
                 break;
             };
             let messages: Vec<OutboxMessage> = batch
@@ -278,8 +282,9 @@ pub async fn queue_notices(
                 .map(|r| notice(settings, &i, r, round, follow_up.as_deref()))
                 .collect();
             incidents::enqueue(&mut tx, &messages, crate::db::ts(clock.now())).await?;
-            incidents::mark_notified(&mut tx, id, round, last).await?;
+            incidents::mark_notified(&mut tx, id, round, after, last).await?;
             tx.commit().await?;
+            after = Some(last);
             queued += messages.len() as u64;
         }
     }
