@@ -149,6 +149,23 @@ pub async fn insert(tx: &mut Tx, i: &NewIncident, now: OffsetDateTime) -> sqlx::
     .map(|_| ()))
 }
 
+/// An open incident (draft or confirmed) with the same cause and window as `i`, if any.
+pub async fn find_same_in(tx: &mut Tx, i: &NewIncident) -> sqlx::Result<Option<IncidentId>> {
+    let row = on_tx!(tx, pool => sqlx::query_scalar::<_, Uuid>(
+        "SELECT id FROM incidents WHERE status <> 'closed' AND cause_kind = $1 \
+         AND COALESCE(cause_staff_id, cause_token_id) IS NOT DISTINCT FROM COALESCE($2, $3) \
+         AND window_start = $4 AND window_end = $5 LIMIT 1",
+    )
+    .bind(i.cause.as_str())
+    .bind(i.cause_staff.map(|s| s.0))
+    .bind(i.cause_token)
+    .bind(ts(i.window_start))
+    .bind(ts(i.window_end))
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.map(IncidentId))
+}
+
 /// One incident.
 pub async fn get(db: &Db, id: IncidentId) -> anyhow::Result<Option<IncidentRecord>> {
     let sql = format!("{SELECT} WHERE i.id = $1");

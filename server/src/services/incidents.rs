@@ -76,23 +76,25 @@ pub async fn declare(
         None => None,
     };
     let id = IncidentId::new();
+    let incident = NewIncident {
+        id,
+        title: d.title,
+        description: d.description,
+        cause: d.cause,
+        cause_staff,
+        cause_token,
+        window_start: crate::db::ts(d.window_start),
+        window_end: crate::db::ts(d.window_end),
+        declared_by: admin,
+    };
     let mut tx = db.begin().await?;
-    incidents::insert(
-        &mut tx,
-        &NewIncident {
-            id,
-            title: d.title,
-            description: d.description,
-            cause: d.cause,
-            cause_staff,
-            cause_token,
-            window_start: d.window_start,
-            window_end: d.window_end,
-            declared_by: admin,
-        },
-        crate::db::ts(now),
-    )
-    .await?;
+    // Inside the write transaction, so two identical declarations at once make one incident.
+    if let Some(existing) = incidents::find_same_in(&mut tx, &incident).await? {
+        return Err(ServiceError::Conflict(format!(
+            "This incident is already declared (same cause and window): /admin/incidents/{existing}"
+        )));
+    }
+    incidents::insert(&mut tx, &incident, crate::db::ts(now)).await?;
     tx.commit().await?;
     tracing::warn!(incident.id = %id, staff.id = %admin, cause = d.cause.as_str(), "incident declared");
     Ok(id)

@@ -138,6 +138,24 @@ on_both_databases!(async fn the_affected_set_counts_the_window_edges_and_tells_c
     assert_eq!(view["affected"]["events"], 3, "Chen's accesses fell just outside");
     assert_eq!(view["can_confirm"], false, "the declarer cannot confirm");
     assert_eq!(notices_queued(app, &id).await, 0, "declaring sends nothing");
+
+    // Declaring the same incident again (a double submit, a second admin) makes nothing new.
+    let before = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM incidents").await;
+    app.sign_in_as("Inês Duarte").await;
+    let (status, body) = app
+        .server_fn::<DeclareIncident>(&[
+            ("title", "Same thing"),
+            ("description", "Declared twice."),
+            ("cause", "staff_credential"),
+            ("staff_member", "nick@staff.example.org"),
+            ("token", ""),
+            ("window_start", &minute_text(scene.window.0)),
+            ("window_end", &minute_text(scene.window.1)),
+        ])
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.to_string().contains(&id));
+    assert_eq!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM incidents").await, before);
 });
 
 on_both_databases!(async fn confirming_takes_a_second_admin_and_acts_at_once_and_only_once(app) {
