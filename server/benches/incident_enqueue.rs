@@ -101,6 +101,9 @@ async fn reset(pool: &SqlitePool) -> anyhow::Result<()> {
     sqlx::query("UPDATE incident_mailboxes SET notified_round = 0")
         .execute(pool)
         .await?;
+    sqlx::query("UPDATE incident_rounds SET queued_at = NULL")
+        .execute(pool)
+        .await?;
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(pool)
         .await?;
@@ -207,7 +210,7 @@ async fn main() -> anyhow::Result<()> {
 
     let mut ratios = Vec::new();
     for round in 0..pairs {
-        let mut run_subject = || async {
+        let run_subject = || async {
             reset(pool).await?;
             let start = Instant::now();
             let queued =
