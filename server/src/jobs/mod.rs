@@ -1,6 +1,8 @@
 //! Background work that runs beside the HTTP server and stops with it.
 
 pub mod expiry;
+pub mod notices;
+pub mod outbox;
 pub mod session_cleanup;
 
 use std::future::Future;

@@ -210,9 +210,16 @@ impl Portal for PortalService {
                 }
             }
         };
-        let r = requests::decide(&self.db, &self.clock, id, Actor::Owner(owner), action)
-            .await
-            .map_err(|e| e.into_app_error("owner decision"))?;
+        let r = requests::decide(
+            &self.db,
+            &self.clock,
+            &self.settings,
+            id,
+            Actor::Owner(owner),
+            action,
+        )
+        .await
+        .map_err(|e| e.into_app_error("owner decision"))?;
         Ok(request_view(r, self.clock.now()))
     }
 
@@ -245,9 +252,16 @@ impl Portal for PortalService {
             StaffAct::Cancel => Action::Cancel,
             StaffAct::End => Action::End,
         };
-        let r = requests::decide(&self.db, &self.clock, id, Actor::Staff(staff_id), action)
-            .await
-            .map_err(|e| e.into_app_error("staff action"))?;
+        let r = requests::decide(
+            &self.db,
+            &self.clock,
+            &self.settings,
+            id,
+            Actor::Staff(staff_id),
+            action,
+        )
+        .await
+        .map_err(|e| e.into_app_error("staff action"))?;
         Ok(request_view(r, self.clock.now()))
     }
 
