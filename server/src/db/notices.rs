@@ -157,6 +157,17 @@ pub async fn mark_first_access_noticed(
     .map(|r| r.rows_affected() == 1))
 }
 
+/// Marks every grant not yet noticed as noticed (seeding history that is old news).
+pub async fn mark_all_first_access_noticed(tx: &mut Tx, now: OffsetDateTime) -> sqlx::Result<u64> {
+    on_tx!(tx, conn => sqlx::query(
+        "UPDATE access_requests SET first_access_noticed_at = $1 WHERE first_access_noticed_at IS NULL",
+    )
+    .bind(ts(now))
+    .execute(conn)
+    .await
+    .map(|r| r.rows_affected()))
+}
+
 /// An owner's notice preference.
 pub async fn access_notices(db: &Db, owner: OwnerId) -> anyhow::Result<Option<AccessNotices>> {
     let row: Option<(String,)> = on_pool!(db, pool => sqlx::query_as(

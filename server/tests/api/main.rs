@@ -6,6 +6,7 @@ mod helpers;
 mod api_contract;
 mod consent;
 mod cross_account;
+mod email;
 mod health;
 mod history;
 mod oidc;
