@@ -7,6 +7,7 @@ mod api_contract;
 mod consent;
 mod cross_account;
 mod email;
+mod email_faults;
 mod health;
 mod history;
 mod oidc;
