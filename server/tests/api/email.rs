@@ -289,3 +289,32 @@ on_both_databases!(async fn a_change_that_fails_queues_no_email(app) {
     assert!(err.is_err());
     assert_eq!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM outbox").await, before + 2, "one request email, one denial email");
 });
+
+on_both_databases_with!(dev_backend(), async fn the_dev_mailbox_shows_every_email_rendered(app) {
+    let token = app.service_token().await;
+    let people = app.new_people().await;
+    app.request_for(&token, &people, "Show me in the dev mailbox").await;
+    let (status, list) = app.get_page("/dev/mailbox").await;
+    assert_eq!(status, 200);
+    assert!(list.contains(&people.owner_email));
+    let row = glassbox::db::outbox::list(&app.db, None, 1000).await.unwrap().into_iter().find(|r| r.recipient == people.owner_email).unwrap();
+    let (status, one) = app.get_page(&format!("/dev/mailbox/{}", row.id)).await;
+    assert_eq!(status, 200);
+    assert!(one.contains("Show me in the dev mailbox"));
+    assert!(one.contains("<a href=\"http"), "its links can be followed");
+    let (status, html) = app.get_page(&format!("/dev/mailbox/{}/html", row.id)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<html lang=\"en\">"));
+    assert_eq!(app.get("/dev/mailbox/not-an-id").await.status().as_u16(), 404);
+});
+
+async fn smtp_backend() -> Option<Options> {
+    Some(Options {
+        seed: true,
+        configure: Box::new(|s| crate::helpers::smtp_to(s, "127.0.0.1", 9)),
+    })
+}
+
+on_both_databases_with!(smtp_backend(), async fn the_dev_mailbox_does_not_exist_with_a_real_smtp_server(app) {
+    assert_eq!(app.get("/dev/mailbox").await.status().as_u16(), 404);
+});
