@@ -243,28 +243,38 @@ pub async fn claim(
     Ok(rows)
 }
 
-/// Writes down that the server accepted a claimed row.
-pub async fn mark_sent(db: &Db, id: Uuid, now: OffsetDateTime) -> sqlx::Result<()> {
-    on_pool!(db, pool => sqlx::query(
-        "UPDATE outbox SET status = $1, sent_at = $2, lease_until = NULL, last_error = NULL WHERE id = $3 AND status = $4",
-    )
-    .bind(OutboxStatus::Sent.as_str())
-    .bind(ts(now))
-    .bind(id)
-    .bind(OutboxStatus::Sending.as_str())
-    .execute(pool)
-    .await
-    .map(|_| ()))
+/// Writes down that the server accepted these claimed rows (one statement per
+/// [`ENQUEUE_CHUNK`] ids, inside the caller's transaction: a whole batch costs one commit).
+pub async fn mark_sent(tx: &mut Tx, ids: &[Uuid], now: OffsetDateTime) -> sqlx::Result<()> {
+    for chunk in ids.chunks(ENQUEUE_CHUNK) {
+        let list = (0..chunk.len())
+            .map(|i| format!("${}", i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "UPDATE outbox SET status = $1, sent_at = $2, lease_until = NULL, last_error = NULL \
+             WHERE status = '{}' AND id IN ({list})",
+            OutboxStatus::Sending.as_str()
+        );
+        on_tx!(tx, conn => {
+            let mut q = sqlx::query(&sql).bind(OutboxStatus::Sent.as_str()).bind(ts(now));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(conn).await?;
+        });
+    }
+    Ok(())
 }
 
 /// Puts a claimed row back in the queue after a temporary failure, due again at `retry_at`.
 pub async fn mark_retry(
-    db: &Db,
+    tx: &mut Tx,
     id: Uuid,
     retry_at: OffsetDateTime,
     error: &str,
 ) -> sqlx::Result<()> {
-    on_pool!(db, pool => sqlx::query(
+    on_tx!(tx, conn => sqlx::query(
         "UPDATE outbox SET status = $1, next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE id = $4 AND status = $5",
     )
     .bind(OutboxStatus::Queued.as_str())
@@ -272,14 +282,19 @@ pub async fn mark_retry(
     .bind(error)
     .bind(id)
     .bind(OutboxStatus::Sending.as_str())
-    .execute(pool)
+    .execute(conn)
     .await
     .map(|_| ()))
 }
 
 /// Gives up on a claimed row (a permanent refusal, or too many attempts).
-pub async fn mark_failed(db: &Db, id: Uuid, now: OffsetDateTime, error: &str) -> sqlx::Result<()> {
-    on_pool!(db, pool => sqlx::query(
+pub async fn mark_failed(
+    tx: &mut Tx,
+    id: Uuid,
+    now: OffsetDateTime,
+    error: &str,
+) -> sqlx::Result<()> {
+    on_tx!(tx, conn => sqlx::query(
         "UPDATE outbox SET status = $1, failed_at = $2, lease_until = NULL, last_error = $3 WHERE id = $4 AND status = $5",
     )
     .bind(OutboxStatus::Failed.as_str())
@@ -287,7 +302,7 @@ pub async fn mark_failed(db: &Db, id: Uuid, now: OffsetDateTime, error: &str) ->
     .bind(error)
     .bind(id)
     .bind(OutboxStatus::Sending.as_str())
-    .execute(pool)
+    .execute(conn)
     .await
     .map(|_| ()))
 }

@@ -14,7 +14,7 @@
 //! Several instances may run on PostgreSQL (claims skip locked rows); on SQLite there is one.
 
 use crate::config::EmailSettings;
-use crate::db::outbox::{self, ClaimedMessage};
+use crate::db::outbox;
 use crate::db::Db;
 use crate::domain::clock::Clock;
 use crate::email::{Mailer, SendError};
@@ -110,61 +110,53 @@ pub async fn dispatch_batch(
             (m, result)
         });
     }
+    let mut results = Vec::with_capacity(outcome.claimed);
     while let Some(joined) = tasks.join_next().await {
-        let (m, result) = joined?;
-        match record(db, clock, settings, &m, result).await? {
-            Recorded::Sent => outcome.sent += 1,
-            Recorded::Retry => outcome.retried += 1,
-            Recorded::Failed => outcome.failed += 1,
+        results.push(joined?);
+    }
+    // One transaction records the whole batch: a sender killed before it commits leaves
+    // the batch to be sent again after the lease (duplicates, never losses).
+    let now = crate::db::ts(clock.now());
+    let mut tx = db.begin().await?;
+    let mut sent = Vec::new();
+    for (m, result) in &results {
+        let to = mask(&m.recipient);
+        match result {
+            Ok(()) => {
+                sent.push(m.id);
+                tracing::debug!(email.message_id = %m.message_id, email.to = %to, email.kind = %m.kind, email.attempts = m.attempts, "email sent");
+            }
+            Err(SendError::Temporary(e)) if m.attempts < settings.max_attempts => {
+                let retry_at = now
+                    + backoff(
+                        m.attempts,
+                        settings.retry_base_seconds,
+                        settings.retry_max_seconds,
+                    );
+                outbox::mark_retry(&mut tx, m.id, retry_at, e).await?;
+                tracing::warn!(email.message_id = %m.message_id, email.to = %to, email.attempts = m.attempts, error = %e, "email not sent yet; will try again");
+                outcome.retried += 1;
+            }
+            Err(SendError::Temporary(e)) => {
+                let why = format!("gave up after {} attempts; last: {e}", m.attempts);
+                outbox::mark_failed(&mut tx, m.id, now, &why).await?;
+                tracing::error!(email.message_id = %m.message_id, email.to = %to, error = %why, "email failed");
+                outcome.failed += 1;
+            }
+            Err(SendError::Permanent(e)) => {
+                outbox::mark_failed(&mut tx, m.id, now, e).await?;
+                tracing::error!(email.message_id = %m.message_id, email.to = %to, error = %e, "email refused permanently; not retried");
+                outcome.failed += 1;
+            }
         }
     }
+    outbox::mark_sent(&mut tx, &sent, now).await?;
+    tx.commit().await?;
+    outcome.sent = sent.len();
+    if outcome.sent > 0 {
+        tracing::info!(emails.sent = outcome.sent, "emails sent");
+    }
     Ok(outcome)
-}
-
-enum Recorded {
-    Sent,
-    Retry,
-    Failed,
-}
-
-async fn record(
-    db: &Db,
-    clock: &Clock,
-    settings: &EmailSettings,
-    m: &ClaimedMessage,
-    result: Result<(), SendError>,
-) -> anyhow::Result<Recorded> {
-    let now = crate::db::ts(clock.now());
-    let to = mask(&m.recipient);
-    Ok(match result {
-        Ok(()) => {
-            outbox::mark_sent(db, m.id, now).await?;
-            tracing::info!(email.message_id = %m.message_id, email.to = %to, email.kind = %m.kind, email.attempts = m.attempts, "email sent");
-            Recorded::Sent
-        }
-        Err(SendError::Temporary(e)) if m.attempts < settings.max_attempts => {
-            let retry_at = now
-                + backoff(
-                    m.attempts,
-                    settings.retry_base_seconds,
-                    settings.retry_max_seconds,
-                );
-            outbox::mark_retry(db, m.id, retry_at, &e).await?;
-            tracing::warn!(email.message_id = %m.message_id, email.to = %to, email.attempts = m.attempts, error = %e, "email not sent yet; will try again");
-            Recorded::Retry
-        }
-        Err(SendError::Temporary(e)) => {
-            let why = format!("gave up after {} attempts; last: {e}", m.attempts);
-            outbox::mark_failed(db, m.id, now, &why).await?;
-            tracing::error!(email.message_id = %m.message_id, email.to = %to, error = %why, "email failed");
-            Recorded::Failed
-        }
-        Err(SendError::Permanent(e)) => {
-            outbox::mark_failed(db, m.id, now, &e).await?;
-            tracing::error!(email.message_id = %m.message_id, email.to = %to, error = %e, "email refused permanently; not retried");
-            Recorded::Failed
-        }
-    })
 }
 
 /// An address as logs may show it: `a***@example.org`.
