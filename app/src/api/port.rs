@@ -3,8 +3,8 @@
 
 use crate::error::AppError;
 use crate::model::{
-    DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision, OwnerId, OwnerOverview,
-    RequestForm, RequestId, RequestView, StaffAct, StaffHome, StaffId,
+    AccessNotices, DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision, OwnerId,
+    OwnerOverview, RequestForm, RequestId, RequestView, StaffAct, StaffHome, StaffId,
 };
 use async_trait::async_trait;
 
@@ -54,6 +54,16 @@ pub trait Portal: Send + Sync + 'static {
         id: RequestId,
         act: StaffAct,
     ) -> Result<RequestView, AppError>;
+
+    /// How the owner hears about accesses.
+    async fn owner_access_notices(&self, owner: OwnerId) -> Result<AccessNotices, AppError>;
+
+    /// Changes how the owner hears about accesses.
+    async fn set_owner_access_notices(
+        &self,
+        owner: OwnerId,
+        choice: AccessNotices,
+    ) -> Result<AccessNotices, AppError>;
 
     /// The identities offered by the demo sign-in page; `NotFound` when it is switched off.
     async fn demo_identities(&self) -> Result<Vec<DemoIdentity>, AppError>;

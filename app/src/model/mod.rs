@@ -12,7 +12,8 @@ pub use views::{
     OwnerOverview, RequestForm, RequestView, StaffAct, StaffHome, StaffRequestView, Viewer,
 };
 pub use vocabulary::{
-    AccessRequestStatus, Decision, JustificationCode, ParseVocabularyError, Scope, StaffRole,
+    AccessNotices, AccessRequestStatus, Decision, JustificationCode, ParseVocabularyError, Scope,
+    StaffRole,
 };
 
 /// A per-request Content-Security-Policy nonce, put into request extensions by the server so

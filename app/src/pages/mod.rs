@@ -3,6 +3,7 @@
 pub mod history;
 pub mod landing;
 pub mod not_found;
+pub mod notifications;
 pub mod overview;
 pub mod request_detail;
 pub mod requests;

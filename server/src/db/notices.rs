@@ -10,43 +10,14 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// How an owner wants to hear about accesses (requests are always sent at once).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum AccessNotices {
-    /// One email per grant, at its first access.
-    #[default]
-    Immediate,
-    /// One email a day listing the day's accesses.
-    DailyDigest,
-    /// No access emails (the history page still shows everything).
-    Off,
-}
+pub use app::model::AccessNotices;
 
-impl AccessNotices {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Immediate => "immediate",
-            Self::DailyDigest => "daily_digest",
-            Self::Off => "off",
-        }
-    }
-}
-
-impl std::str::FromStr for AccessNotices {
-    type Err = CorruptRow;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
-            "immediate" => Self::Immediate,
-            "daily_digest" => Self::DailyDigest,
-            "off" => Self::Off,
-            other => {
-                return Err(CorruptRow {
-                    table: "owners",
-                    detail: format!("unknown access_notices {other:?}"),
-                })
-            }
+fn parse_notices(s: &str) -> Result<AccessNotices, CorruptRow> {
+    s.parse()
+        .map_err(|e: app::model::ParseVocabularyError| CorruptRow {
+            table: "owners",
+            detail: e.to_string(),
         })
-    }
 }
 
 /// The people a request's notices go to.
@@ -88,7 +59,7 @@ pub async fn contacts(tx: &mut Tx, id: RequestId) -> anyhow::Result<Option<Reque
         owner_id: OwnerId(r.owner_id),
         owner_name: r.owner_name,
         owner_email: r.owner_email,
-        access_notices: r.access_notices.parse()?,
+        access_notices: parse_notices(&r.access_notices)?,
         agent_email: r.agent_email,
         agent_name: r.agent_name,
     }))
@@ -176,7 +147,7 @@ pub async fn access_notices(db: &Db, owner: OwnerId) -> anyhow::Result<Option<Ac
     .bind(owner.0)
     .fetch_optional(pool)
     .await)?;
-    Ok(row.map(|(s,)| s.parse()).transpose()?)
+    Ok(row.map(|(s,)| parse_notices(&s)).transpose()?)
 }
 
 /// Sets an owner's notice preference. Moving to the digest starts it from `now`, so the

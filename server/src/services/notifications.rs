@@ -9,6 +9,7 @@
 //! denial and expiry.
 
 use super::action_links::{self, Purpose};
+use super::error::ServiceError;
 use crate::config::Settings;
 use crate::db::notices::{self, AccessNotices};
 use crate::db::outbox;
@@ -119,6 +120,32 @@ pub async fn request_changed(
         Status::Pending | Status::Cancelled => return Ok(()),
     };
     queue(tx, settings, notice, r.id.to_string(), now).await
+}
+
+/// How the owner hears about accesses.
+pub async fn access_notices(db: &Db, owner: OwnerId) -> Result<AccessNotices, ServiceError> {
+    notices::access_notices(db, owner)
+        .await?
+        .ok_or(ServiceError::NotFound("owner"))
+}
+
+/// Changes how the owner hears about accesses. Choosing the digest starts it now, so it
+/// never repeats what was already emailed one by one.
+#[tracing::instrument(skip_all, fields(owner.id = %owner.0))]
+pub async fn set_access_notices(
+    db: &Db,
+    clock: &Clock,
+    owner: OwnerId,
+    choice: AccessNotices,
+) -> Result<AccessNotices, ServiceError> {
+    let now = crate::db::ts(clock.now());
+    let mut tx = db.begin().await?;
+    if !notices::set_access_notices(&mut tx, owner, choice, now).await? {
+        return Err(ServiceError::NotFound("owner"));
+    }
+    tx.commit().await?;
+    tracing::info!(notices = choice.as_str(), "access notice choice changed");
+    Ok(choice)
 }
 
 /// Tells owners about the first access under each grant that has had one, at most `limit`

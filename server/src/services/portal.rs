@@ -265,6 +265,25 @@ impl Portal for PortalService {
         Ok(request_view(r, self.clock.now()))
     }
 
+    async fn owner_access_notices(
+        &self,
+        owner: OwnerId,
+    ) -> Result<app::model::AccessNotices, AppError> {
+        super::notifications::access_notices(&self.db, owner)
+            .await
+            .map_err(|e| e.into_app_error("load access notice choice"))
+    }
+
+    async fn set_owner_access_notices(
+        &self,
+        owner: OwnerId,
+        choice: app::model::AccessNotices,
+    ) -> Result<app::model::AccessNotices, AppError> {
+        super::notifications::set_access_notices(&self.db, &self.clock, owner, choice)
+            .await
+            .map_err(|e| e.into_app_error("save access notice choice"))
+    }
+
     async fn demo_identities(&self) -> Result<Vec<DemoIdentity>, AppError> {
         if !self.settings.demo_sign_in() {
             return Err(AppError::NotFound);

@@ -318,3 +318,26 @@ async fn smtp_backend() -> Option<Options> {
 on_both_databases_with!(smtp_backend(), async fn the_dev_mailbox_does_not_exist_with_a_real_smtp_server(app) {
     assert_eq!(app.get("/dev/mailbox").await.status().as_u16(), 404);
 });
+
+on_both_databases!(async fn an_owner_chooses_how_to_hear_about_accesses_and_nobody_else_can(app) {
+    use app::api::notifications::{LoadAccessNotices, SaveAccessNotices};
+    // Anonymous visitors and staff cannot.
+    let (status, _) = app.server_fn::<SaveAccessNotices>(&[("choice", "off")]).await;
+    assert_eq!(status, 401);
+    app.sign_in_as("Sam Rivera").await;
+    let (status, _) = app.server_fn::<SaveAccessNotices>(&[("choice", "off")]).await;
+    assert_eq!(status, 403);
+
+    app.sign_in_as("Alice Martin").await;
+    let (status, json) = app.server_fn::<LoadAccessNotices>(&[]).await;
+    assert_eq!((status, json), (200, serde_json::json!("immediate")));
+    let (status, page) = app.get_page("/me/notifications").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("One summary email a day"));
+    let (status, json) = app.server_fn::<SaveAccessNotices>(&[("choice", "daily_digest")]).await;
+    assert_eq!((status, json), (200, serde_json::json!("daily_digest")));
+    let (status, _) = app.server_fn::<SaveAccessNotices>(&[("choice", "weekly")]).await;
+    assert_eq!(status, 400, "a clear 4xx for a choice that does not exist");
+    let alice = app::model::OwnerId(uuid::Uuid::from_u128(0x9a55_b0c5_0000_4000_8000_0000_0000_0001));
+    assert_eq!(notices::access_notices(&app.db, alice).await.unwrap(), Some(AccessNotices::DailyDigest));
+});
