@@ -99,8 +99,10 @@ async fn serve(stream: tokio::net::TcpStream, accepted: Arc<AtomicU64>) -> std::
 }
 
 fn email_settings(port: u16, pool: u32, batch: i64) -> EmailSettings {
-    let mut s = EmailSettings::default();
-    s.backend = EmailBackend::Smtp;
+    let mut s = EmailSettings {
+        backend: EmailBackend::Smtp,
+        ..EmailSettings::default()
+    };
     s.smtp.host = "127.0.0.1".into();
     s.smtp.port = port;
     s.smtp.tls = SmtpTls::None;

@@ -241,8 +241,10 @@ mod tests {
 
     #[test]
     fn message_ids_use_the_host_of_the_public_url() {
-        let mut s = Settings::default();
-        s.public_url = "https://glassbox.example.org:8443/base".into();
+        let mut s = Settings {
+            public_url: "https://glassbox.example.org:8443/base".into(),
+            ..Settings::default()
+        };
         assert_eq!(message_domain(&s), "glassbox.example.org");
         s.public_url = "http://127.0.0.1:3000".into();
         assert_eq!(message_domain(&s), "127.0.0.1");

@@ -2,6 +2,12 @@
 //! links in emails are single use, purpose-bound and never act on a GET; the outbox keeps
 //! its promises (one email per change, rolled back with it, nothing lost).
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the first surprise"
+)]
+
 use crate::helpers::{maildev, Options, People, TestApp};
 use crate::{on_both_databases, on_both_databases_with};
 use glassbox::db::notices::{self, AccessNotices};

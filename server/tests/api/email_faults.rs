@@ -4,6 +4,12 @@
 //! sender killed mid-batch loses nothing (F6 of BENCHMARKS.md, scaled down), and several
 //! senders never claim the same row.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the first surprise"
+)]
+
 use crate::helpers::{smtp_to, Options, TestApp};
 use crate::on_both_databases_with;
 use glassbox::db::outbox::{self, NewOutboxMessage, OutboxStatus};

@@ -508,6 +508,7 @@ pub fn location(res: &reqwest::Response) -> Option<String> {
 /// address `TEST_SMTP` (default `127.0.0.1:1025`) and its HTTP API `TEST_MAILDEV_API`
 /// (default `http://127.0.0.1:1080`). Without it email tests are skipped — and say so —
 /// unless `GLASSBOX_REQUIRE_SMTP=1` (as in CI).
+#[expect(clippy::expect_used, reason = "test support fails loudly")]
 pub async fn maildev() -> Option<Maildev> {
     let smtp = std::env::var("TEST_SMTP").unwrap_or_else(|_| "127.0.0.1:1025".into());
     let api = std::env::var("TEST_MAILDEV_API").unwrap_or_else(|_| "http://127.0.0.1:1080".into());
@@ -542,6 +543,7 @@ pub struct Maildev {
     pub api: String,
 }
 
+#[expect(clippy::expect_used, reason = "test support fails loudly")]
 impl Maildev {
     /// Settings that send email through this server, as production would (plain SMTP: it
     /// is a local test server), with a fast sender.
@@ -627,6 +629,7 @@ pub struct People {
     pub agent_email: String,
 }
 
+#[expect(clippy::expect_used, reason = "test support fails loudly")]
 impl TestApp {
     /// Adds an owner with a mailbox and a support agent, all with unique addresses.
     pub async fn new_people(&self) -> People {
