@@ -160,8 +160,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("Note: demo sign-in is off (GLASSBOX__AUTH__DEMO_SIGN_IN, or not a loopback address).");
             }
             let public = settings.public_url.clone();
+            let dev_mail = settings.email.backend == glassbox::config::EmailBackend::Dev;
             let app = Application::build_with_db(settings, Clock::System, db).await?;
             println!("Open {public} and choose \"Try the demo\".");
+            if dev_mail {
+                println!("The emails it sends stay on this machine: see {public}/dev/mailbox");
+            }
             app.run_until_stopped().await
         }
     }
