@@ -248,6 +248,9 @@ pub struct SmtpSettings {
     pub timeout_seconds: u64,
     /// `GLASSBOX__EMAIL__SMTP__POOL_SIZE` (default 16): open SMTP connections kept and reused.
     pub pool_size: u32,
+    /// `GLASSBOX__EMAIL__SMTP__CA_FILE` (default: none, the public web roots only): a PEM
+    /// file of extra root certificates to trust, for a server with a private CA.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Transport security for SMTP.
@@ -381,6 +384,7 @@ impl Default for SmtpSettings {
             password: None,
             timeout_seconds: 10,
             pool_size: 16,
+            ca_file: None,
         }
     }
 }

@@ -15,7 +15,7 @@ use anyhow::Context as _;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
@@ -226,16 +226,30 @@ fn classify(e: lettre::transport::smtp::Error) -> SendError {
 
 fn smtp_transport(settings: &EmailSettings) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
     let smtp = &settings.smtp;
+    let parameters = || -> anyhow::Result<TlsParameters> {
+        let mut builder = TlsParameters::builder(smtp.host.clone());
+        if let Some(path) = &smtp.ca_file {
+            let pem = std::fs::read(path).with_context(|| {
+                format!(
+                    "could not read GLASSBOX__EMAIL__SMTP__CA_FILE ({})",
+                    path.display()
+                )
+            })?;
+            builder = builder.add_root_certificate(
+                Certificate::from_pem(&pem)
+                    .context("GLASSBOX__EMAIL__SMTP__CA_FILE holds no PEM certificate")?,
+            );
+        }
+        builder
+            .build()
+            .context("GLASSBOX__EMAIL__SMTP__HOST is not a name TLS can verify")
+    };
     let tls = match smtp.tls {
         SmtpTls::None => Tls::None,
-        SmtpTls::Starttls => Tls::Required(
-            TlsParameters::new(smtp.host.clone())
-                .context("GLASSBOX__EMAIL__SMTP__HOST is not a name TLS can verify")?,
-        ),
-        SmtpTls::Implicit => Tls::Wrapper(
-            TlsParameters::new(smtp.host.clone())
-                .context("GLASSBOX__EMAIL__SMTP__HOST is not a name TLS can verify")?,
-        ),
+        // STARTTLS is required, never opportunistic: mail is not sent in clear text when
+        // the server stops offering it.
+        SmtpTls::Starttls => Tls::Required(parameters()?),
+        SmtpTls::Implicit => Tls::Wrapper(parameters()?),
     };
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.host.clone())
         .port(smtp.port)

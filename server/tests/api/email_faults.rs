@@ -365,3 +365,199 @@ on_both_databases_with!(sending_to(next_port(), false), async fn batch_enqueue_k
     drop(tx);
     assert_eq!(rows_to(app, &recipient).await.len(), 1234);
 });
+
+/// A private CA and a certificate for 127.0.0.1 signed by it, in `dir`: (ca.pem, server.pem, server.key).
+fn private_ca(
+    dir: &std::path::Path,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Glassbox Test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("server.pem"),
+        dir.join("server.key"),
+    )
+}
+
+impl FaultSink {
+    /// Starts a sink that offers STARTTLS with `cert`/`key` and requires `user`/`password`
+    /// (over TLS only).
+    async fn start_tls(
+        smtp_port: u16,
+        cert: &std::path::Path,
+        key: &std::path::Path,
+        user: &str,
+        password: &str,
+    ) -> Self {
+        let http_port = free_port();
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../testinfra/smtp_fault_sink.py"
+        );
+        let child = tokio::process::Command::new("python3")
+            .arg(script)
+            .args([
+                "--smtp-port",
+                &smtp_port.to_string(),
+                "--http-port",
+                &http_port.to_string(),
+            ])
+            .arg("--cert")
+            .arg(cert)
+            .arg("--key")
+            .arg(key)
+            .args(["--user", user, "--password", password])
+            .stdout(std::process::Stdio::null())
+            // The refused TLS handshake is logged by the sink as an exception: expected here.
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the SMTP fault sink");
+        let sink = Self {
+            http_port,
+            _child: child,
+        };
+        for _ in 0..100 {
+            if reqwest::get(sink.url("/healthz"))
+                .await
+                .is_ok_and(|r| r.status().is_success())
+                && std::net::TcpStream::connect(("127.0.0.1", smtp_port)).is_ok()
+            {
+                return sink;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the SMTP fault sink did not start");
+    }
+
+    /// Everything accepted, as the sink recorded it (with `tls` and `auth`).
+    async fn messages(&self) -> Vec<serde_json::Value> {
+        reqwest::get(self.url("/messages"))
+            .await
+            .expect("sink")
+            .json()
+            .await
+            .expect("json")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_goes_over_starttls_with_authentication_and_never_in_clear_text() {
+    if !sink_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = private_ca(dir.path());
+    let port = free_port();
+    let sink = FaultSink::start_tls(port, &cert, &key, "glassbox", "s3cret-pw").await;
+    let settings = |ca_file: Option<std::path::PathBuf>| {
+        let mut s = glassbox::config::EmailSettings::default();
+        s.backend = glassbox::config::EmailBackend::Smtp;
+        s.smtp.host = "127.0.0.1".into();
+        s.smtp.port = port;
+        s.smtp.tls = glassbox::config::SmtpTls::Starttls;
+        s.smtp.username = Some("glassbox".into());
+        s.smtp.password = Some(secrecy::SecretString::from("s3cret-pw"));
+        s.smtp.ca_file = ca_file;
+        s
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let m = message(1, "tls@faults.glassbox.test", now);
+    let row = glassbox::db::outbox::ClaimedMessage {
+        id: m.id,
+        message_id: m.message_id.clone(),
+        idempotency_key: m.idempotency_key.clone(),
+        kind: m.kind.clone(),
+        recipient: m.recipient.clone(),
+        subject: m.subject.clone(),
+        body_text: m.body_text.clone(),
+        body_html: m.body_html.clone(),
+        list_unsubscribe: None,
+        attempts: 1,
+        created_at: now,
+    };
+
+    // A server whose certificate is not trusted: nothing is sent, and it is worth retrying.
+    let untrusted = Mailer::from_settings(&settings(None)).unwrap();
+    let err = untrusted.send(&row).await.unwrap_err();
+    assert!(
+        matches!(err, glassbox::email::SendError::Temporary(_)),
+        "{err:?}"
+    );
+    assert!(sink.messages().await.is_empty());
+
+    // Trusting the private CA: sent over TLS, authenticated.
+    let trusted = Mailer::from_settings(&settings(Some(ca))).unwrap();
+    trusted.send(&row).await.unwrap();
+    let got = sink.messages().await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["tls"], true);
+    assert!(
+        got[0]["auth"].as_bool().unwrap_or(false) || got[0]["auth"].is_string(),
+        "{:?}",
+        got[0]["auth"]
+    );
+}
