@@ -24,3 +24,6 @@ ALTER TABLE access_requests ADD COLUMN first_access_noticed_at TEXT;
 UPDATE access_requests SET first_access_noticed_at = created_at;
 
 CREATE INDEX action_tokens_request ON action_tokens(request_id);
+
+-- What was accessed under one grant (first-access notices, end-of-grant summaries).
+CREATE INDEX access_events_request ON access_events(request_id, decision);

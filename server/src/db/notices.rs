@@ -90,20 +90,19 @@ pub async fn access_summary(tx: &mut Tx, id: RequestId) -> sqlx::Result<Vec<Acce
     .await)
 }
 
-/// Grants (approved, ended or revoked) with at least one allowed access whose owner has
-/// not been told about the first one yet; at most `limit`.
+/// Approved grants with at least one allowed access whose owner has not been told about
+/// the first one yet; at most `limit`. (A grant that closes is marked as it closes: its
+/// closing email carries the summary, so it never waits here.)
 pub async fn grants_awaiting_first_access_notice(
     db: &Db,
     limit: i64,
 ) -> sqlx::Result<Vec<RequestId>> {
     let rows: Vec<(Uuid,)> = on_pool!(db, pool => sqlx::query_as(
-        "SELECT r.id FROM access_requests r WHERE r.first_access_noticed_at IS NULL AND r.status IN ($1, $2, $3) \
-         AND EXISTS (SELECT 1 FROM access_events e WHERE e.request_id = r.id AND e.decision = $4) \
-         ORDER BY r.grant_starts_at, r.id LIMIT $5",
+        "SELECT r.id FROM access_requests r WHERE r.first_access_noticed_at IS NULL AND r.status = $1 \
+         AND EXISTS (SELECT 1 FROM access_events e WHERE e.request_id = r.id AND e.decision = $2) \
+         ORDER BY r.grant_starts_at, r.id LIMIT $3",
     )
     .bind(AccessRequestStatus::Approved.as_str())
-    .bind(AccessRequestStatus::Ended.as_str())
-    .bind(AccessRequestStatus::Revoked.as_str())
     .bind(Decision::Allowed.as_str())
     .bind(limit)
     .fetch_all(pool)

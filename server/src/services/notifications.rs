@@ -100,6 +100,10 @@ pub async fn request_changed(
     if change.from == change.to {
         return Ok(());
     }
+    if matches!(change.to, Status::Revoked | Status::Ended) {
+        // The closing email summarises every access: no separate first-access email after it.
+        notices::mark_first_access_noticed(tx, r.id, now).await?;
+    }
     let c = notices::contacts(tx, r.id)
         .await?
         .context("the request has no owner")?;

@@ -347,3 +347,22 @@ on_both_databases!(async fn an_owner_chooses_how_to_hear_about_accesses_and_nobo
     let alice = app::model::OwnerId(uuid::Uuid::from_u128(0x9a55_b0c5_0000_4000_8000_0000_0000_0001));
     assert_eq!(notices::access_notices(&app.db, alice).await.unwrap(), Some(AccessNotices::DailyDigest));
 });
+
+on_both_databases_with!(dev_backend(), async fn a_grant_closed_before_its_first_access_notice_gets_only_its_summary(app) {
+    let token = app.service_token().await;
+    let people = app.new_people().await;
+    let id = app.request_for(&token, &people, "Quick look").await;
+    decide(app, &people, id, Action::Approve).await;
+    app.check(&token, &people.mailbox, &people.agent, "metadata").await;
+    decide(app, &people, id, Action::Revoke).await;
+    notifications::send_first_access_notices(&app.db, &app.clock, &app.settings, 1000).await.unwrap();
+    let kinds: Vec<String> = glassbox::db::outbox::list(&app.db, None, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.recipient == people.owner_email)
+        .map(|r| r.kind)
+        .collect();
+    assert!(kinds.contains(&"grant_revoked".to_string()), "{kinds:?}");
+    assert!(!kinds.contains(&"first_access".to_string()), "{kinds:?}");
+});

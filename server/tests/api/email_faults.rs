@@ -514,8 +514,10 @@ async fn email_goes_over_starttls_with_authentication_and_never_in_clear_text() 
     let port = free_port();
     let sink = FaultSink::start_tls(port, &cert, &key, "glassbox", "s3cret-pw").await;
     let settings = |ca_file: Option<std::path::PathBuf>| {
-        let mut s = glassbox::config::EmailSettings::default();
-        s.backend = glassbox::config::EmailBackend::Smtp;
+        let mut s = glassbox::config::EmailSettings {
+            backend: glassbox::config::EmailBackend::Smtp,
+            ..Default::default()
+        };
         s.smtp.host = "127.0.0.1".into();
         s.smtp.port = port;
         s.smtp.tls = glassbox::config::SmtpTls::Starttls;
