@@ -8,8 +8,9 @@ mod vocabulary;
 
 pub use ids::{EventSeq, IncidentId, MailboxId, OwnerId, RequestId, StaffId};
 pub use views::{
-    parse_day, DemoIdentity, EventView, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision,
-    OwnerOverview, RequestForm, RequestView, StaffAct, StaffHome, StaffRequestView, Viewer,
+    parse_day, DemoIdentity, EventView, FailedEmailView, HistoryCursor, HistoryFilter, HistoryPage,
+    OwnerDecision, OwnerOverview, RequestForm, RequestView, StaffAct, StaffHome, StaffRequestView,
+    Viewer,
 };
 pub use vocabulary::{
     AccessNotices, AccessRequestStatus, Decision, JustificationCode, ParseVocabularyError, Scope,

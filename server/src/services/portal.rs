@@ -154,6 +154,24 @@ impl Portal for PortalService {
         let counts = db_requests::count_by_status(db, in_view)
             .await
             .map_err(|e| unexpected("count requests", e))?;
+        let failed_emails = match member.role {
+            StaffRole::SecurityAdmin => {
+                crate::db::outbox::list(db, Some(crate::db::outbox::OutboxStatus::Failed), 20)
+                    .await
+                    .map_err(|e| unexpected("list failed emails", e))?
+                    .into_iter()
+                    .map(|m| app::model::FailedEmailView {
+                        id: m.id.to_string(),
+                        kind: m.kind,
+                        recipient: crate::jobs::outbox::mask(&m.recipient),
+                        failed_at: m.failed_at,
+                        attempts: m.attempts,
+                        reason: m.last_error.unwrap_or_default(),
+                    })
+                    .collect()
+            }
+            StaffRole::Support => Vec::new(),
+        };
         Ok(StaffHome {
             display_name: member.display_name,
             role: member.role,
@@ -169,6 +187,7 @@ impl Portal for PortalService {
                 })
                 .collect(),
             counts,
+            failed_emails,
         })
     }
 

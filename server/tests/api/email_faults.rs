@@ -214,6 +214,18 @@ on_both_databases_with!(sending_to(next_port(), true), async fn a_permanent_refu
     assert!(sink.message_ids().await.is_empty());
     let failed = outbox::list(&app.db, Some(OutboxStatus::Failed), 100).await.unwrap();
     assert!(failed.iter().any(|r| r.recipient == people.owner_email), "admins see it in the failed list");
+    // Security admins see it on the staff console, masked; support agents do not.
+    app.sign_in_as("Morgan Lee").await;
+    let (status, page) = app.get_page("/staff").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Email delivery problems"));
+    let masked = glassbox::jobs::outbox::mask(&people.owner_email);
+    assert!(page.contains(&masked), "{masked} not on the console");
+    assert!(!page.contains(&people.owner_email), "the address is masked");
+    assert!(page.contains("No such user here"), "the server's reason is shown");
+    app.sign_in_as("Sam Rivera").await;
+    let (_, page) = app.get_page("/staff").await;
+    assert!(!page.contains("Email delivery problems"));
 });
 
 on_both_databases_with!(sending_to(next_port(), true), async fn everything_queued_while_smtp_is_down_is_sent_once_it_is_back(app) {
