@@ -1,5 +1,5 @@
 import { APIRequestContext, expect, test } from '@playwright/test';
-import { hydrated, watchErrors } from './helpers';
+import { hydrated, signInAs, watchErrors } from './helpers';
 
 const base = process.env.GLASSBOX_URL ?? 'http://127.0.0.1:3000';
 const token = process.env.GLASSBOX_TOKEN ?? '';
@@ -61,5 +61,24 @@ test('the owner opens the request email in MailDev, follows its link, signs in a
   // The agent hears about it by email too.
   const approved = await emailTo(request, 'priya.nair@staff.example.org', 'T-900');
   expect(approved.subject).toBe('Approved: your access request for alice@example.org');
+  expect(errors).toEqual([]);
+});
+
+test('an owner switches access emails to a daily summary and back', async ({ page }) => {
+  const errors = watchErrors(page);
+  await signInAs(page, 'Alice Martin');
+  await page.getByRole('link', { name: 'Email settings' }).click();
+  await expect(page.getByRole('heading', { name: 'Email settings' })).toBeVisible();
+  await hydrated(page);
+  await expect(page.getByRole('radio', { name: /Email me when someone starts accessing/ })).toBeChecked();
+  await page.getByRole('radio', { name: 'One summary email a day' }).check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toContainText('Saved: One summary email a day.');
+  await page.reload();
+  await expect(page.getByRole('radio', { name: 'One summary email a day' })).toBeChecked();
+  await hydrated(page);
+  await page.getByRole('radio', { name: /Email me when someone starts accessing/ }).check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toContainText('Saved: Email me when someone starts accessing my mailbox.');
   expect(errors).toEqual([]);
 });
