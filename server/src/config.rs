@@ -701,6 +701,31 @@ mod tests {
     }
 
     #[test]
+    fn email_settings_that_would_lose_or_duplicate_mail_are_refused_by_name() {
+        let err = load(&[("GLASSBOX__EMAIL__FROM", "not an address")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("GLASSBOX__EMAIL__FROM"), "{err}");
+        let err = load(&[
+            ("GLASSBOX__EMAIL__LEASE_SECONDS", "10"),
+            ("GLASSBOX__EMAIL__SMTP__TIMEOUT_SECONDS", "30"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("GLASSBOX__EMAIL__LEASE_SECONDS"), "{err}");
+        let s = load(&[
+            ("GLASSBOX__EMAIL__BACKEND", "smtp"),
+            ("GLASSBOX__EMAIL__SMTP__TLS", "implicit"),
+            ("GLASSBOX__EMAIL__SMTP__POOL_SIZE", "4"),
+            ("GLASSBOX__EMAIL__MAX_PER_SECOND", "50"),
+        ])
+        .unwrap();
+        assert_eq!(s.email.smtp.tls, SmtpTls::Implicit);
+        assert_eq!(s.email.smtp.pool_size, 4);
+        assert_eq!(s.email.max_per_second, 50);
+    }
+
+    #[test]
     fn an_unknown_key_is_an_error_not_silently_ignored() {
         assert!(load(&[("GLASSBOX__HTTP__BINDD", "127.0.0.1:1")]).is_err());
     }
