@@ -47,7 +47,10 @@ ensure_test_tools() {
   done
   if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
     say "Installing aiosmtpd for the SMTP fault sink (once)"
-    python3 -m pip install --quiet 'aiosmtpd==1.4.6' || true
+    # Debian marks its Python as externally managed; the sink is a test tool, so install it
+    # for this user when a plain install is refused.
+    python3 -m pip install --quiet 'aiosmtpd==1.4.6' 2>/dev/null \
+      || python3 -m pip install --quiet --user --break-system-packages 'aiosmtpd==1.4.6' || true
   fi
 }
 

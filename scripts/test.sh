@@ -53,6 +53,9 @@ export GLASSBOX__HTTP__BIND="127.0.0.1:$port" GLASSBOX__PUBLIC_URL="http://127.0
 # Owners and staff can also sign in through the real test provider (testinfra/).
 export GLASSBOX__AUTH__OIDC__ISSUER="http://127.0.0.1:9400" GLASSBOX__AUTH__OIDC__CLIENT_ID="glassbox-test" \
   GLASSBOX__AUTH__OIDC__CLIENT_SECRET="glassbox-test-secret" GLASSBOX__AUTH__SIGN_IN_PER_MINUTE=600
+# Email goes to the real SMTP server (MailDev); the browser tests read it back through its API.
+export GLASSBOX__EMAIL__BACKEND=smtp GLASSBOX__EMAIL__SMTP__HOST=127.0.0.1 GLASSBOX__EMAIL__SMTP__PORT=1025 \
+  GLASSBOX__EMAIL__SMTP__TLS=none GLASSBOX__EMAIL__POLL_INTERVAL_MS=200
 say "Creating a service token for the browser tests' API calls"
 token=$("$bin" service-token create e2e-browser 2>/dev/null)
 say "Starting a fresh demo on http://127.0.0.1:$port for the browser tests"

@@ -320,10 +320,16 @@ async fn start_real_app(db_connections: u32) -> anyhow::Result<RealApp> {
         .as_str()
         .context("the new access request has no id")?
         .parse()?;
-    let record =
-        glassbox::services::requests::decide(&db, &clock, id, Actor::Owner(ALICE), Action::Approve)
-            .await
-            .map_err(|e| anyhow::anyhow!("approve the access request: {e}"))?;
+    let record = glassbox::services::requests::decide(
+        &db,
+        &clock,
+        &settings,
+        id,
+        Actor::Owner(ALICE),
+        Action::Approve,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("approve the access request: {e}"))?;
     if record.status != AccessRequestStatus::Approved {
         bail!("the access request is {:?}, not approved", record.status);
     }

@@ -87,8 +87,9 @@ async fn setup(pool: &SqlitePool, n: usize) -> anyhow::Result<()> {
     .await?;
     sqlx::query(
         "CREATE TABLE outbox_ref (id BLOB PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE, message_id TEXT NOT NULL UNIQUE, \
-         recipient TEXT NOT NULL, subject TEXT NOT NULL, body_text TEXT NOT NULL, body_html TEXT NOT NULL, status TEXT NOT NULL, \
-         attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL, created_at TEXT NOT NULL)",
+         kind TEXT NOT NULL, recipient TEXT NOT NULL, subject TEXT NOT NULL, body_text TEXT NOT NULL, body_html TEXT NOT NULL, \
+         list_unsubscribe TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL, \
+         created_at TEXT NOT NULL)",
     )
     .execute(pool)
     .await?;
@@ -126,7 +127,7 @@ async fn reference(
     html: &str,
 ) -> anyhow::Result<Duration> {
     const PER_TX: usize = 1000;
-    const PER_STATEMENT: usize = 400;
+    const PER_STATEMENT: usize = 500;
     let start = Instant::now();
     let mut done = 0;
     while done < n {
@@ -136,25 +137,18 @@ async fn reference(
         while i < end {
             let rows = (end - i).min(PER_STATEMENT);
             let mut sql = String::from(
-                "INSERT INTO outbox_ref (id, idempotency_key, message_id, recipient, subject, body_text, body_html, \
-                 status, attempts, next_attempt_at, created_at) VALUES ",
+                "INSERT INTO outbox_ref (id, idempotency_key, message_id, kind, recipient, subject, body_text, \
+                 body_html, list_unsubscribe, status, attempts, next_attempt_at, created_at) VALUES ",
             );
             for r in 0..rows {
-                let b = r * 8;
+                let b = r * 10;
                 if r > 0 {
                     sql.push(',');
                 }
+                let p: Vec<String> = (1..=10).map(|k| format!("${}", b + k)).collect();
                 sql += &format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, 'queued', 0, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 8
+                    "({}, {}, {}, {}, {}, {}, {}, {}, {}, 'queued', 0, {}, {})",
+                    p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[9]
                 );
             }
             let mut q = sqlx::query(&sql);
@@ -164,10 +158,12 @@ async fn reference(
                     .bind(id)
                     .bind(format!("ref:{k}"))
                     .bind(format!("<{}@glassbox>", id.simple()))
+                    .bind("incident_notice")
                     .bind(format!("owner{k}@example.org"))
                     .bind("A security incident affected your mailbox")
                     .bind(text)
                     .bind(html)
+                    .bind(None::<String>)
                     .bind("2026-11-30T12:00:00Z");
             }
             q.execute(&mut *tx).await?;

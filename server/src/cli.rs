@@ -32,6 +32,27 @@ pub enum Command {
     /// Manage the mail system's API credentials.
     #[command(subcommand)]
     ServiceToken(ServiceTokenCommand),
+    /// See and retry outgoing email.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+/// `glassbox outbox …`.
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// How many emails are queued, being sent, sent and failed.
+    Status,
+    /// The emails that were given up on (a permanent refusal or too many attempts), with why.
+    Failed {
+        /// How many to show, newest first.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Queue a failed email again (after fixing its cause).
+    Retry {
+        /// The email's id, as `glassbox outbox failed` shows it.
+        id: uuid::Uuid,
+    },
 }
 
 /// `glassbox service-token …`.

@@ -217,8 +217,36 @@ pub struct EmailSettings {
     pub backend: EmailBackend,
     /// `GLASSBOX__EMAIL__FROM` (default `Glassbox <glassbox@localhost>`): the sender.
     pub from: String,
-    /// The SMTP server (`GLASSBOX__EMAIL__SMTP__HOST`, `__PORT`, `__TLS`, `__USERNAME`, `__PASSWORD`).
+    /// The SMTP server (`GLASSBOX__EMAIL__SMTP__HOST`, `__PORT`, `__TLS`, `__USERNAME`,
+    /// `__PASSWORD`, `__TIMEOUT_SECONDS`, `__POOL_SIZE`).
     pub smtp: SmtpSettings,
+    /// `GLASSBOX__EMAIL__SEND` (default true): run the email sender in this instance (turn it
+    /// off on instances that should only serve pages; any one instance with it on sends
+    /// everything).
+    pub send: bool,
+    /// `GLASSBOX__EMAIL__BATCH_SIZE` (default 32): how many queued emails one sender claims
+    /// at a time (they are sent concurrently over the connection pool).
+    pub batch_size: i64,
+    /// `GLASSBOX__EMAIL__POLL_INTERVAL_MS` (default 1000): how long an idle sender waits
+    /// before looking for new emails.
+    pub poll_interval_ms: u64,
+    /// `GLASSBOX__EMAIL__LEASE_SECONDS` (default 120): a claimed email whose sender has not
+    /// finished after this long (it died) is sent again. Longer than the SMTP timeout.
+    pub lease_seconds: i64,
+    /// `GLASSBOX__EMAIL__RETRY_BASE_SECONDS` (default 30): the first wait after a temporary
+    /// failure; it doubles with every attempt, with random jitter.
+    pub retry_base_seconds: i64,
+    /// `GLASSBOX__EMAIL__RETRY_MAX_SECONDS` (default 3600): the longest wait between attempts.
+    pub retry_max_seconds: i64,
+    /// `GLASSBOX__EMAIL__MAX_ATTEMPTS` (default 12): after this many temporary failures an
+    /// email is marked failed (about 8 hours with the defaults).
+    pub max_attempts: i32,
+    /// `GLASSBOX__EMAIL__MAX_PER_SECOND` (default 0, no limit): the most emails one sender
+    /// hands to the SMTP server per second.
+    pub max_per_second: u32,
+    /// `GLASSBOX__EMAIL__NOTICE_INTERVAL_SECONDS` (default 30): how often first-access
+    /// notices and due daily digests are looked for.
+    pub notice_interval_seconds: u64,
 }
 
 /// How email leaves Glassbox.
@@ -247,6 +275,14 @@ pub struct SmtpSettings {
     /// Password. Printed masked.
     #[serde(serialize_with = "mask_opt_secret")]
     pub password: Option<SecretString>,
+    /// `GLASSBOX__EMAIL__SMTP__TIMEOUT_SECONDS` (default 10): connecting and each SMTP
+    /// command give up after this long (a temporary failure: retried later).
+    pub timeout_seconds: u64,
+    /// `GLASSBOX__EMAIL__SMTP__POOL_SIZE` (default 16): open SMTP connections kept and reused.
+    pub pool_size: u32,
+    /// `GLASSBOX__EMAIL__SMTP__CA_FILE` (default: none, the public web roots only): a PEM
+    /// file of extra root certificates to trust, for a server with a private CA.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Transport security for SMTP.
@@ -381,6 +417,15 @@ impl Default for EmailSettings {
             backend: EmailBackend::Dev,
             from: "Glassbox <glassbox@localhost>".into(),
             smtp: SmtpSettings::default(),
+            send: true,
+            batch_size: 32,
+            poll_interval_ms: 1000,
+            lease_seconds: 120,
+            retry_base_seconds: 30,
+            retry_max_seconds: 3600,
+            max_attempts: 12,
+            max_per_second: 0,
+            notice_interval_seconds: 30,
         }
     }
 }
@@ -393,6 +438,9 @@ impl Default for SmtpSettings {
             tls: SmtpTls::Starttls,
             username: None,
             password: None,
+            timeout_seconds: 10,
+            pool_size: 16,
+            ca_file: None,
         }
     }
 }
@@ -484,6 +532,21 @@ impl Settings {
             problems.push("GLASSBOX__REQUESTS__DEFAULT_GRANT_MINUTES and __MAX_GRANT_MINUTES must be at least 1".into());
         } else if self.requests.default_grant_minutes > self.requests.max_grant_minutes {
             problems.push("GLASSBOX__REQUESTS__DEFAULT_GRANT_MINUTES must not exceed GLASSBOX__REQUESTS__MAX_GRANT_MINUTES".into());
+        }
+        if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
+            problems.push(format!(
+                "GLASSBOX__EMAIL__FROM ({}) must be an address such as `Glassbox <glassbox@example.org>`",
+                self.email.from
+            ));
+        }
+        if self.email.batch_size < 1
+            || self.email.max_attempts < 1
+            || self.email.retry_base_seconds < 1
+        {
+            problems.push("GLASSBOX__EMAIL__BATCH_SIZE, __MAX_ATTEMPTS and __RETRY_BASE_SECONDS must be at least 1".into());
+        }
+        if self.email.lease_seconds <= self.email.smtp.timeout_seconds as i64 {
+            problems.push("GLASSBOX__EMAIL__LEASE_SECONDS must be longer than GLASSBOX__EMAIL__SMTP__TIMEOUT_SECONDS, or emails still being sent would be sent twice".into());
         }
         if self.requests.pending_expiry_minutes < 1 {
             problems.push("GLASSBOX__REQUESTS__PENDING_EXPIRY_MINUTES must be at least 1".into());
@@ -709,6 +772,31 @@ mod tests {
                 .allows("203.0.113.9".parse().unwrap()),
             "no list: anywhere"
         );
+    }
+
+    #[test]
+    fn email_settings_that_would_lose_or_duplicate_mail_are_refused_by_name() {
+        let err = load(&[("GLASSBOX__EMAIL__FROM", "not an address")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("GLASSBOX__EMAIL__FROM"), "{err}");
+        let err = load(&[
+            ("GLASSBOX__EMAIL__LEASE_SECONDS", "10"),
+            ("GLASSBOX__EMAIL__SMTP__TIMEOUT_SECONDS", "30"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("GLASSBOX__EMAIL__LEASE_SECONDS"), "{err}");
+        let s = load(&[
+            ("GLASSBOX__EMAIL__BACKEND", "smtp"),
+            ("GLASSBOX__EMAIL__SMTP__TLS", "implicit"),
+            ("GLASSBOX__EMAIL__SMTP__POOL_SIZE", "4"),
+            ("GLASSBOX__EMAIL__MAX_PER_SECOND", "50"),
+        ])
+        .unwrap();
+        assert_eq!(s.email.smtp.tls, SmtpTls::Implicit);
+        assert_eq!(s.email.smtp.pool_size, 4);
+        assert_eq!(s.email.max_per_second, 50);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The `glassbox` binary: parse the command line, load the configuration, run.
 
 use clap::Parser;
-use glassbox::cli::{Cli, Command, ServiceTokenCommand, StaffCommand};
+use glassbox::cli::{Cli, Command, OutboxCommand, ServiceTokenCommand, StaffCommand};
 use glassbox::config::Settings;
 use glassbox::db::Db;
 use glassbox::domain::clock::Clock;
@@ -104,6 +104,39 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Outbox(cmd) => {
+            let db =
+                Db::connect(&settings.database_url(), settings.database.max_connections).await?;
+            db.migrate().await?;
+            use glassbox::db::outbox;
+            match cmd {
+                OutboxCommand::Status => {
+                    for (status, n) in outbox::count_by_status(&db).await? {
+                        println!("{status}\t{n}");
+                    }
+                }
+                OutboxCommand::Failed { limit } => {
+                    for m in outbox::list(&db, Some(outbox::OutboxStatus::Failed), limit).await? {
+                        println!(
+                            "{}\t{}\t{}\t{} attempt(s)\t{}",
+                            m.id,
+                            m.failed_at.map(|t| t.to_string()).unwrap_or_default(),
+                            m.kind,
+                            m.attempts,
+                            m.last_error.unwrap_or_default()
+                        );
+                    }
+                }
+                OutboxCommand::Retry { id } => {
+                    if outbox::requeue_failed(&db, id, Clock::System.now()).await? {
+                        println!("Queued again; a running Glassbox sends it shortly.");
+                    } else {
+                        anyhow::bail!("no failed email has the id {id}");
+                    }
+                }
+            }
+            Ok(())
+        }
         Command::Serve => {
             Application::build(settings, Clock::System)
                 .await?
@@ -127,8 +160,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("Note: demo sign-in is off (GLASSBOX__AUTH__DEMO_SIGN_IN, or not a loopback address).");
             }
             let public = settings.public_url.clone();
+            let dev_mail = settings.email.backend == glassbox::config::EmailBackend::Dev;
             let app = Application::build_with_db(settings, Clock::System, db).await?;
             println!("Open {public} and choose \"Try the demo\".");
+            if dev_mail {
+                println!("The emails it sends stay on this machine: see {public}/dev/mailbox");
+            }
             app.run_until_stopped().await
         }
     }

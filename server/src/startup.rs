@@ -10,6 +10,7 @@ use crate::auth::store::SessionBackend;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::clock::Clock;
+use crate::email::Mailer;
 use crate::http::{health, security};
 use crate::jobs;
 use crate::services::portal::PortalService;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub owner_oidc: Option<Arc<OidcProvider>>,
     /// The staff OpenID Connect provider (the owners' one unless configured apart).
     pub staff_oidc: Option<Arc<OidcProvider>>,
+    /// Sends outbox rows (only the sender job calls it).
+    pub mailer: Mailer,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -133,7 +136,9 @@ impl Application {
             f64::from(settings.auth.sign_in_per_minute) / 60.0,
             10,
         ));
+        let mailer = Mailer::from_settings(&settings.email)?;
         let state = AppState {
+            mailer,
             leptos_options,
             db,
             settings,
@@ -189,16 +194,33 @@ impl Application {
         let sweeper = tokio::spawn(jobs::expiry::run_until_stopped(
             self.state.db.clone(),
             self.state.clock.clone(),
+            self.state.settings.clone(),
             Duration::from_secs(self.state.settings.requests.sweep_interval_seconds.max(1)),
             tx.subscribe(),
         ));
-        let notices = tokio::spawn(jobs::incident_notices::run_until_stopped(
+        let incident_notices = tokio::spawn(jobs::incident_notices::run_until_stopped(
             self.state.db.clone(),
             self.state.clock.clone(),
             self.state.settings.clone(),
             Duration::from_secs(2),
             tx.subscribe(),
         ));
+        let notices = tokio::spawn(jobs::notices::run_until_stopped(
+            self.state.db.clone(),
+            self.state.clock.clone(),
+            self.state.settings.clone(),
+            Duration::from_secs(self.state.settings.email.notice_interval_seconds.max(1)),
+            tx.subscribe(),
+        ));
+        let sender = self.state.settings.email.send.then(|| {
+            tokio::spawn(jobs::outbox::run_until_stopped(
+                self.state.db.clone(),
+                self.state.mailer.clone(),
+                self.state.clock.clone(),
+                self.state.settings.email.clone(),
+                tx.subscribe(),
+            ))
+        });
         tracing::info!(http.addr = %self.addr(), "Glassbox is listening on http://{}", self.addr());
         axum::serve(
             self.listener,
@@ -212,6 +234,10 @@ impl Application {
         let _ = cleanup.await;
         let _ = sweeper.await;
         let _ = notices.await;
+        let _ = incident_notices.await;
+        if let Some(sender) = sender {
+            let _ = sender.await;
+        }
         self.state.db.close().await;
         tracing::info!("Glassbox stopped");
         Ok(())
@@ -277,6 +303,7 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
             get(crate::http::export::incident_affected_csv),
         )
         .merge(crate::api::routes(state.clone()))
+        .merge(crate::http::email_links::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), load_viewer))

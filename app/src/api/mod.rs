@@ -2,6 +2,7 @@
 //! call the [`port::Portal`] the server provides, and return a view or an [`AppError`].
 
 pub mod incidents;
+pub mod notifications;
 pub mod overview;
 #[cfg(feature = "ssr")]
 pub mod port;

@@ -3,10 +3,10 @@
 
 use crate::error::AppError;
 use crate::model::{
-    DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage, IncidentAdminAct, IncidentAdminView,
-    IncidentForm, IncidentId, IncidentNotice, IncidentSummary, OwnerDecision, OwnerId,
-    OwnerIncidentAct, OwnerIncidentView, OwnerOverview, RequestForm, RequestId, RequestView,
-    StaffAct, StaffHome, StaffId,
+    AccessNotices, DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage, IncidentAdminAct,
+    IncidentAdminView, IncidentForm, IncidentId, IncidentNotice, IncidentSummary, OwnerDecision,
+    OwnerId, OwnerIncidentAct, OwnerIncidentView, OwnerOverview, RequestForm, RequestId,
+    RequestView, StaffAct, StaffHome, StaffId,
 };
 use async_trait::async_trait;
 
@@ -56,6 +56,16 @@ pub trait Portal: Send + Sync + 'static {
         id: RequestId,
         act: StaffAct,
     ) -> Result<RequestView, AppError>;
+
+    /// How the owner hears about accesses.
+    async fn owner_access_notices(&self, owner: OwnerId) -> Result<AccessNotices, AppError>;
+
+    /// Changes how the owner hears about accesses.
+    async fn set_owner_access_notices(
+        &self,
+        owner: OwnerId,
+        choice: AccessNotices,
+    ) -> Result<AccessNotices, AppError>;
 
     /// The identities offered by the demo sign-in page; `NotFound` when it is switched off.
     async fn demo_identities(&self) -> Result<Vec<DemoIdentity>, AppError>;

@@ -13,12 +13,13 @@ pub use incidents::{
     IncidentSummary, NoticeCounts, OwnerIncidentAct, OwnerIncidentView,
 };
 pub use views::{
-    parse_day, DemoIdentity, EventView, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision,
-    OwnerOverview, RequestForm, RequestView, StaffAct, StaffHome, StaffRequestView, Viewer,
+    parse_day, DemoIdentity, EventView, FailedEmailView, HistoryCursor, HistoryFilter, HistoryPage,
+    OwnerDecision, OwnerOverview, RequestForm, RequestView, StaffAct, StaffHome, StaffRequestView,
+    Viewer,
 };
 pub use vocabulary::{
-    AccessRequestStatus, Decision, Exposure, GuidanceStep, IncidentCause, IncidentStatus,
-    JustificationCode, ParseVocabularyError, Scope, StaffRole,
+    AccessNotices, AccessRequestStatus, Decision, Exposure, GuidanceStep, IncidentCause,
+    IncidentStatus, JustificationCode, ParseVocabularyError, Scope, StaffRole,
 };
 
 /// A per-request Content-Security-Policy nonce, put into request extensions by the server so

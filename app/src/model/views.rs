@@ -322,6 +322,25 @@ pub struct StaffHome {
     pub requests: Vec<StaffRequestView>,
     /// How many requests in view are in each state.
     pub counts: Vec<(AccessRequestStatus, i64)>,
+    /// Emails Glassbox gave up on, newest first (security admins only; empty for others).
+    pub failed_emails: Vec<FailedEmailView>,
+}
+
+/// An email that could not be delivered, as a security admin sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedEmailView {
+    /// The outbox id (for `glassbox outbox retry`).
+    pub id: String,
+    /// Which notice it was.
+    pub kind: String,
+    /// The recipient, masked (`a***@example.org`).
+    pub recipient: String,
+    /// When it was given up on.
+    pub failed_at: Option<OffsetDateTime>,
+    /// How many attempts were made.
+    pub attempts: i32,
+    /// What the SMTP server or the connection said.
+    pub reason: String,
 }
 
 #[cfg(test)]

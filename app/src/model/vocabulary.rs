@@ -281,6 +281,29 @@ impl GuidanceStep {
     }
 }
 
+vocabulary!(
+    /// How an owner hears about staff accesses (requests are always emailed at once).
+    AccessNotices, "access notice choice" {
+        /// One email per grant, at its first access.
+        Immediate = "immediate",
+        /// One email a day listing the day's accesses.
+        DailyDigest = "daily_digest",
+        /// No access emails; the history page still shows everything.
+        Off = "off",
+    }
+);
+
+impl AccessNotices {
+    /// The choice in plain words.
+    pub fn plain_words(self) -> &'static str {
+        match self {
+            Self::Immediate => "Email me when someone starts accessing my mailbox",
+            Self::DailyDigest => "One summary email a day",
+            Self::Off => "No access emails (I will look at my history)",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

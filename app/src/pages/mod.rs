@@ -5,6 +5,7 @@ pub mod history;
 pub mod incident;
 pub mod landing;
 pub mod not_found;
+pub mod notifications;
 pub mod overview;
 pub mod request_detail;
 pub mod requests;

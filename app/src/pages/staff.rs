@@ -66,6 +66,34 @@ pub fn StaffConsolePage() -> impl IntoView {
                     Ok(h) => {
                         let is_support = h.role == StaffRole::Support;
                         let scope = if is_support { "Your access requests" } else { "All access requests" };
+                        let failed = h.failed_emails;
+                        let delivery = (!is_support).then(|| view! {
+                            <section aria-labelledby="delivery-heading">
+                                <h2 id="delivery-heading">"Email delivery problems"</h2>
+                                {if failed.is_empty() {
+                                    view! { <p class="empty">"Every email was delivered or is on its way."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <p>"These emails were refused by the mail server or failed too many times. Fix the cause, then queue one again with "<code>"glassbox outbox retry ID"</code>"."</p>
+                                        <table>
+                                            <thead><tr><th>"Failed"</th><th>"Email"</th><th>"To"</th><th>"Attempts"</th><th>"Why"</th><th>"ID"</th></tr></thead>
+                                            <tbody>
+                                                {failed.into_iter().map(|f| view! {
+                                                    <tr>
+                                                        <td>{f.failed_at.map(crate::components::format::date_time).unwrap_or_default()}</td>
+                                                        <td>{f.kind.replace('_', " ")}</td>
+                                                        <td>{f.recipient}</td>
+                                                        <td>{f.attempts}</td>
+                                                        <td>{f.reason}</td>
+                                                        <td><code>{f.id}</code></td>
+                                                    </tr>
+                                                }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    }.into_any()
+                                }}
+                            </section>
+                        });
                         view! {
                             <ul class="stats" aria-label="Requests by status">
                                 {h.counts.into_iter().map(|(status, n)| view! {
@@ -82,6 +110,7 @@ pub fn StaffConsolePage() -> impl IntoView {
                                     h.requests.into_iter().map(|r| view! { <StaffRequest item=r cancel end own=is_support/> }).collect_view().into_any()
                                 }}
                             </section>
+                            {delivery}
                         }.into_any()
                     }
                     Err(e) => view! { <ErrorView error=e/> }.into_any(),

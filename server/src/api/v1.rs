@@ -182,9 +182,10 @@ pub async fn cancel_request(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<RequestJson>, ApiError> {
-    let record = requests::cancel_for_its_agent(&state.db, &state.clock, request_id(&id)?)
-        .await
-        .map_err(|e| ApiError::from_service(e, "cancel access request"))?;
+    let record =
+        requests::cancel_for_its_agent(&state.db, &state.clock, &state.settings, request_id(&id)?)
+            .await
+            .map_err(|e| ApiError::from_service(e, "cancel access request"))?;
     Ok(Json(request_json(record, state.clock.now())))
 }
 

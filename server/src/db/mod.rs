@@ -8,8 +8,11 @@
 //! - `access_events` rows are only ever inserted; the database refuses updates and deletes
 //!   (see the triggers in `migrations/*/0001_initial.sql`).
 
+pub mod action_tokens;
 pub mod events;
 pub mod incidents;
+pub mod notices;
+pub mod outbox;
 pub mod owners;
 pub mod requests;
 pub mod service_tokens;

@@ -440,28 +440,37 @@ pub async fn live_grants(
         .collect()
 }
 
-/// Marks every pending request whose time ran out as expired; returns how many.
-pub async fn expire_due(db: &Db, now: OffsetDateTime) -> sqlx::Result<u64> {
-    on_pool!(db, pool => sqlx::query(
-        "UPDATE access_requests SET status = $1, closed_at = expires_at WHERE status = $2 AND expires_at <= $3",
+/// One request by id, read inside the caller's transaction (so it shows the transaction's
+/// own changes: notices are rendered from it before the commit).
+pub async fn get_in(tx: &mut Tx, id: RequestId) -> anyhow::Result<Option<RequestRecord>> {
+    let sql = format!("{SELECT} WHERE r.id = $1");
+    let row = on_tx!(tx, conn => sqlx::query_as::<_, RequestDbRow>(&sql).bind(id.0).fetch_optional(conn).await)?;
+    Ok(row.map(RequestRecord::try_from).transpose()?)
+}
+
+/// As [`expire_due`], inside the caller's transaction, returning the requests it expired
+/// (their notices are queued in the same transaction).
+pub async fn expire_due_in(tx: &mut Tx, now: OffsetDateTime) -> sqlx::Result<Vec<RequestId>> {
+    let rows: Vec<(Uuid,)> = on_tx!(tx, conn => sqlx::query_as(
+        "UPDATE access_requests SET status = $1, closed_at = expires_at WHERE status = $2 AND expires_at <= $3 RETURNING id",
     )
     .bind(AccessRequestStatus::Expired.as_str())
     .bind(AccessRequestStatus::Pending.as_str())
     .bind(ts(now))
-    .execute(pool)
-    .await
-    .map(|r| r.rows_affected()))
+    .fetch_all(conn)
+    .await)?;
+    Ok(rows.into_iter().map(|(id,)| RequestId(id)).collect())
 }
 
-/// Marks every grant whose window closed as ended; returns how many.
-pub async fn end_due(db: &Db, now: OffsetDateTime) -> sqlx::Result<u64> {
-    on_pool!(db, pool => sqlx::query(
-        "UPDATE access_requests SET status = $1, closed_at = grant_ends_at WHERE status = $2 AND grant_ends_at <= $3",
+/// As [`end_due`], inside the caller's transaction, returning the grants it ended.
+pub async fn end_due_in(tx: &mut Tx, now: OffsetDateTime) -> sqlx::Result<Vec<RequestId>> {
+    let rows: Vec<(Uuid,)> = on_tx!(tx, conn => sqlx::query_as(
+        "UPDATE access_requests SET status = $1, closed_at = grant_ends_at WHERE status = $2 AND grant_ends_at <= $3 RETURNING id",
     )
     .bind(AccessRequestStatus::Ended.as_str())
     .bind(AccessRequestStatus::Approved.as_str())
     .bind(ts(now))
-    .execute(pool)
-    .await
-    .map(|r| r.rows_affected()))
+    .fetch_all(conn)
+    .await)?;
+    Ok(rows.into_iter().map(|(id,)| RequestId(id)).collect())
 }

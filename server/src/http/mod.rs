@@ -1,5 +1,6 @@
 //! Plain axum routes and middleware: health, security headers, CSRF defence, errors.
 
+pub mod email_links;
 pub mod error;
 pub mod export;
 pub mod health;

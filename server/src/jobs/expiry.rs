@@ -1,11 +1,14 @@
 //! Writes down, on an interval, what time has already decided: pending requests past their
 //! expiry become `expired`, grants past their end become `ended`. Access checks never wait
 //! for this (they compare times themselves); it keeps lists and the API's status honest.
-//! Safe with several instances: every update is conditional.
+//! Safe with several instances: every update is conditional. The emails these changes
+//! cause are queued in the same transaction.
 
+use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::clock::Clock;
 use crate::services::requests;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -13,11 +16,12 @@ use tokio::sync::watch;
 pub async fn run_until_stopped(
     db: Db,
     clock: Clock,
+    settings: Arc<Settings>,
     every: Duration,
     shutdown: watch::Receiver<bool>,
 ) {
     super::run_every("request sweep", every, shutdown, || async {
-        requests::sweep(&db, &clock).await.map(|_| ())
+        requests::sweep(&db, &clock, &settings).await.map(|_| ())
     })
     .await
 }

@@ -2,6 +2,8 @@
 
 pub mod expiry;
 pub mod incident_notices;
+pub mod notices;
+pub mod outbox;
 pub mod session_cleanup;
 
 use std::future::Future;

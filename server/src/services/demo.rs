@@ -554,6 +554,10 @@ pub async fn seed(db: &Db, clock: &Clock, settings: &Settings) -> anyhow::Result
     events::append_batch(&mut tx, &plan.events)
         .await
         .context("insert demo events")?;
+    // The demo's history is old news: its owners are not emailed about past accesses.
+    crate::db::notices::mark_all_first_access_noticed(&mut tx, now)
+        .await
+        .context("mark demo grants as noticed")?;
     tx.commit()
         .await
         .context("could not commit the demo data")?;

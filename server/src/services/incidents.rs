@@ -8,7 +8,8 @@ use super::error::ServiceError;
 use super::history::event_view;
 use crate::config::Settings;
 use crate::db::events::{self, EventFilter, Keyset};
-use crate::db::incidents::{self, IncidentRecord, NewIncident, OutboxMessage, Recipient};
+use crate::db::incidents::{self, IncidentRecord, NewIncident, Recipient};
+use crate::db::outbox::{self, NewOutboxMessage};
 use crate::db::{service_tokens, staff, Db};
 use crate::domain::clock::Clock;
 use crate::domain::incident::{self as rules, ConfirmRefusal};
@@ -279,11 +280,13 @@ pub async fn queue_notices(
                 incidents::round_queued(db, id, round, crate::db::ts(clock.now())).await?;
                 break;
             };
-            let messages: Vec<OutboxMessage> = batch
+            let now = crate::db::ts(clock.now());
+            let domain = super::notifications::message_domain(settings);
+            let messages: Vec<NewOutboxMessage> = batch
                 .iter()
-                .map(|r| notice(settings, &i, r, round, follow_up.as_deref()))
+                .map(|r| notice(settings, &domain, &i, r, round, follow_up.as_deref(), now))
                 .collect();
-            incidents::enqueue(&mut tx, &messages, crate::db::ts(clock.now())).await?;
+            outbox::enqueue_many(&mut tx, &messages).await?;
             incidents::mark_notified(&mut tx, id, round, after, last).await?;
             tx.commit().await?;
             after = Some(last);
@@ -297,11 +300,13 @@ pub async fn queue_notices(
 /// contact point, likely consequences, measures taken, advice.
 fn notice(
     settings: &Settings,
+    message_domain: &str,
     i: &IncidentRecord,
     r: &Recipient,
     round: i64,
     follow_up: Option<&str>,
-) -> OutboxMessage {
+    now: time::OffsetDateTime,
+) -> NewOutboxMessage {
     let exposure: Exposure = r.exposure.parse().unwrap_or(Exposure::Content);
     let link = format!(
         "{}/me/incidents/{}",
@@ -388,17 +393,27 @@ fn notice(
         link = esc(&link),
         contact = esc(&settings.incidents.contact),
     );
-    OutboxMessage {
+    let id = uuid::Uuid::now_v7();
+    NewOutboxMessage {
+        id,
         idempotency_key: format!(
             "{}{}:{}",
             incidents::notice_key_prefix(i.id),
             r.mailbox_id.simple(),
             round
         ),
+        message_id: format!("<{}@{message_domain}>", id.simple()),
+        kind: if round > 1 {
+            "incident_follow_up".into()
+        } else {
+            "incident_notice".into()
+        },
         recipient: r.owner_email.clone(),
         subject,
         body_text: text,
         body_html: html,
+        list_unsubscribe: None,
+        created_at: now,
     }
 }
 

@@ -2,11 +2,13 @@
 //! view or an [`AppError`]. Unexpected failures are logged here, once, with a reference the
 //! person can quote.
 
+pub mod action_links;
 pub mod check;
 pub mod demo;
 pub mod error;
 pub mod history;
 pub mod incidents;
+pub mod notifications;
 pub mod portal;
 pub mod requests;
 pub mod second_factor;

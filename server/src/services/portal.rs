@@ -159,6 +159,24 @@ impl Portal for PortalService {
         let counts = db_requests::count_by_status(db, in_view)
             .await
             .map_err(|e| unexpected("count requests", e))?;
+        let failed_emails = match member.role {
+            StaffRole::SecurityAdmin => {
+                crate::db::outbox::list(db, Some(crate::db::outbox::OutboxStatus::Failed), 20)
+                    .await
+                    .map_err(|e| unexpected("list failed emails", e))?
+                    .into_iter()
+                    .map(|m| app::model::FailedEmailView {
+                        id: m.id.to_string(),
+                        kind: m.kind,
+                        recipient: crate::jobs::outbox::mask(&m.recipient),
+                        failed_at: m.failed_at,
+                        attempts: m.attempts,
+                        reason: m.last_error.unwrap_or_default(),
+                    })
+                    .collect()
+            }
+            StaffRole::Support => Vec::new(),
+        };
         Ok(StaffHome {
             display_name: member.display_name,
             role: member.role,
@@ -174,6 +192,7 @@ impl Portal for PortalService {
                 })
                 .collect(),
             counts,
+            failed_emails,
         })
     }
 
@@ -215,9 +234,16 @@ impl Portal for PortalService {
                 }
             }
         };
-        let r = requests::decide(&self.db, &self.clock, id, Actor::Owner(owner), action)
-            .await
-            .map_err(|e| e.into_app_error("owner decision"))?;
+        let r = requests::decide(
+            &self.db,
+            &self.clock,
+            &self.settings,
+            id,
+            Actor::Owner(owner),
+            action,
+        )
+        .await
+        .map_err(|e| e.into_app_error("owner decision"))?;
         Ok(request_view(r, self.clock.now()))
     }
 
@@ -250,10 +276,36 @@ impl Portal for PortalService {
             StaffAct::Cancel => Action::Cancel,
             StaffAct::End => Action::End,
         };
-        let r = requests::decide(&self.db, &self.clock, id, Actor::Staff(staff_id), action)
-            .await
-            .map_err(|e| e.into_app_error("staff action"))?;
+        let r = requests::decide(
+            &self.db,
+            &self.clock,
+            &self.settings,
+            id,
+            Actor::Staff(staff_id),
+            action,
+        )
+        .await
+        .map_err(|e| e.into_app_error("staff action"))?;
         Ok(request_view(r, self.clock.now()))
+    }
+
+    async fn owner_access_notices(
+        &self,
+        owner: OwnerId,
+    ) -> Result<app::model::AccessNotices, AppError> {
+        super::notifications::access_notices(&self.db, owner)
+            .await
+            .map_err(|e| e.into_app_error("load access notice choice"))
+    }
+
+    async fn set_owner_access_notices(
+        &self,
+        owner: OwnerId,
+        choice: app::model::AccessNotices,
+    ) -> Result<app::model::AccessNotices, AppError> {
+        super::notifications::set_access_notices(&self.db, &self.clock, owner, choice)
+            .await
+            .map_err(|e| e.into_app_error("save access notice choice"))
     }
 
     async fn demo_identities(&self) -> Result<Vec<DemoIdentity>, AppError> {

@@ -4,7 +4,9 @@
 //! other is told the request was already decided.
 
 use super::error::ServiceError;
+use super::{action_links, notifications};
 use crate::config::Settings;
+use crate::db::action_tokens;
 use crate::db::requests::{self, NewRequestRow, RequestRecord};
 use crate::db::{owners, staff, Db};
 use crate::domain::access_request::{
@@ -84,6 +86,10 @@ pub async fn submit(
     };
     let mut tx = db.begin().await?;
     requests::insert_request(&mut tx, &row).await?;
+    let record = requests::get_in(&mut tx, row.id)
+        .await?
+        .ok_or(ServiceError::NotFound("request"))?;
+    notifications::request_submitted(&mut tx, settings, &record, now).await?;
     tx.commit().await?;
     tracing::info!(request.id = %row.id, agent.id = %agent.id, "access request submitted");
     requests::get(db, row.id)
@@ -93,16 +99,39 @@ pub async fn submit(
 
 /// Applies `action` by `actor` to request `id`. A request the actor may not see is
 /// `NotFound`, never `Forbidden`, so ids cannot be probed.
-#[tracing::instrument(skip_all, fields(request.id = %id))]
 pub async fn decide(
     db: &Db,
     clock: &Clock,
+    settings: &Settings,
     id: RequestId,
     actor: Actor,
     action: Action,
 ) -> Result<RequestRecord, ServiceError> {
+    decide_with(db, clock, settings, id, actor, action, None).await
+}
+
+/// As [`decide`], also using up an action token (its hash and purpose) in the same
+/// transaction: the decision happens only if the token was still unused, so a link is
+/// single use even when two clicks race.
+#[tracing::instrument(skip_all, fields(request.id = %id))]
+pub async fn decide_with(
+    db: &Db,
+    clock: &Clock,
+    settings: &Settings,
+    id: RequestId,
+    actor: Actor,
+    action: Action,
+    token: Option<(Vec<u8>, action_links::Purpose)>,
+) -> Result<RequestRecord, ServiceError> {
     let now = crate::db::ts(clock.now());
     let mut tx = db.begin().await?;
+    if let Some((hash, purpose)) = &token {
+        if !action_tokens::consume(&mut tx, hash, purpose.as_str(), now).await? {
+            return Err(ServiceError::Conflict(
+                "This link no longer works: it was used, it expired, or the request was already decided.".into(),
+            ));
+        }
+    }
     let facts = requests::facts(&mut tx, id)
         .await?
         .ok_or(ServiceError::NotFound("request"))?;
@@ -131,6 +160,10 @@ pub async fn decide(
             .unwrap_or(facts.status);
         return Err(ServiceError::Conflict(already(status)));
     }
+    let record = requests::get_in(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("request"))?;
+    notifications::request_changed(&mut tx, settings, &record, &change, now).await?;
     tx.commit().await?;
     tracing::info!(request.from = %change.from, request.to = %change.to, "access request decided");
     requests::get(db, id)
@@ -160,10 +193,11 @@ pub async fn get(db: &Db, id: RequestId) -> Result<RequestRecord, ServiceError> 
 pub async fn cancel_for_its_agent(
     db: &Db,
     clock: &Clock,
+    settings: &Settings,
     id: RequestId,
 ) -> Result<RequestRecord, ServiceError> {
     let agent = get(db, id).await?.agent_id;
-    decide(db, clock, id, Actor::Staff(agent), Action::Cancel).await
+    decide(db, clock, settings, id, Actor::Staff(agent), Action::Cancel).await
 }
 
 /// A request as its owner may see it.
@@ -177,11 +211,34 @@ pub async fn get_for_owner(
         .ok_or(ServiceError::NotFound("request"))
 }
 
-/// Writes down every expiry and grant end that time has already decided.
-pub async fn sweep(db: &Db, clock: &Clock) -> Result<(u64, u64), ServiceError> {
-    let now = clock.now();
-    let expired = requests::expire_due(db, now).await?;
-    let ended = requests::end_due(db, now).await?;
+/// Writes down every expiry and grant end that time has already decided, and queues their
+/// emails (the agent's "expired", the owner's "ended" with what was accessed) in the same
+/// transaction.
+pub async fn sweep(
+    db: &Db,
+    clock: &Clock,
+    settings: &Settings,
+) -> Result<(u64, u64), ServiceError> {
+    let now = crate::db::ts(clock.now());
+    let mut tx = db.begin().await?;
+    let expired = requests::expire_due_in(&mut tx, now).await?;
+    for id in &expired {
+        let record = requests::get_in(&mut tx, *id)
+            .await?
+            .ok_or(ServiceError::NotFound("request"))?;
+        let change = swept(AccessRequestStatus::Pending, AccessRequestStatus::Expired);
+        notifications::request_changed(&mut tx, settings, &record, &change, now).await?;
+    }
+    let ended = requests::end_due_in(&mut tx, now).await?;
+    for id in &ended {
+        let record = requests::get_in(&mut tx, *id)
+            .await?
+            .ok_or(ServiceError::NotFound("request"))?;
+        let change = swept(AccessRequestStatus::Approved, AccessRequestStatus::Ended);
+        notifications::request_changed(&mut tx, settings, &record, &change, now).await?;
+    }
+    tx.commit().await?;
+    let (expired, ended) = (expired.len() as u64, ended.len() as u64);
     if expired + ended > 0 {
         tracing::info!(
             requests.expired = expired,
@@ -190,4 +247,17 @@ pub async fn sweep(db: &Db, clock: &Clock) -> Result<(u64, u64), ServiceError> {
         );
     }
     Ok((expired, ended))
+}
+
+/// The change a sweep made (time decided it; nothing else is set by the caller).
+fn swept(from: AccessRequestStatus, to: AccessRequestStatus) -> access_request::Change {
+    access_request::Change {
+        from,
+        to,
+        decided_at: None,
+        decision_reason: None,
+        grant_starts_at: None,
+        grant_ends_at: None,
+        closed_at: None,
+    }
 }

@@ -97,9 +97,9 @@ on_both_databases!(async fn a_pending_request_expires_after_a_day_and_can_no_lon
     assert_eq!(status, 409, "{body}");
     assert!(body.to_string().contains("expired"), "{body}");
     // The sweeper writes it down; running it twice changes nothing more.
-    let (expired, _) = glassbox::services::requests::sweep(&app.db, &app.clock).await.unwrap();
+    let (expired, _) = glassbox::services::requests::sweep(&app.db, &app.clock, &app.settings).await.unwrap();
     assert!(expired >= 1);
-    assert_eq!(glassbox::services::requests::sweep(&app.db, &app.clock).await.unwrap().0, 0);
+    assert_eq!(glassbox::services::requests::sweep(&app.db, &app.clock, &app.settings).await.unwrap().0, 0);
 });
 
 on_both_databases!(async fn a_denied_request_tells_the_agent_why_and_cannot_be_approved_later(app) {

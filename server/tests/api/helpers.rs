@@ -503,3 +503,234 @@ pub fn location(res: &reqwest::Response) -> Option<String> {
     let loc = res.headers().get("location")?.to_str().ok()?;
     Some(res.url().join(loc).ok()?.to_string())
 }
+
+/// The real SMTP server of the tests (MailDev, `testinfra/services.sh start`): its SMTP
+/// address `TEST_SMTP` (default `127.0.0.1:1025`) and its HTTP API `TEST_MAILDEV_API`
+/// (default `http://127.0.0.1:1080`). Without it email tests are skipped — and say so —
+/// unless `GLASSBOX_REQUIRE_SMTP=1` (as in CI).
+#[expect(clippy::expect_used, reason = "test support fails loudly")]
+pub async fn maildev() -> Option<Maildev> {
+    let smtp = std::env::var("TEST_SMTP").unwrap_or_else(|_| "127.0.0.1:1025".into());
+    let api = std::env::var("TEST_MAILDEV_API").unwrap_or_else(|_| "http://127.0.0.1:1080".into());
+    let up = reqwest::get(format!("{api}/api/email"))
+        .await
+        .is_ok_and(|r| r.status().is_success())
+        && std::net::TcpStream::connect(&smtp).is_ok();
+    if up {
+        let (host, port) = smtp.rsplit_once(':').expect("TEST_SMTP is host:port");
+        return Some(Maildev {
+            host: host.to_string(),
+            port: port.parse().expect("TEST_SMTP port"),
+            api,
+        });
+    }
+    if std::env::var("GLASSBOX_REQUIRE_SMTP").as_deref() == Ok("1") {
+        panic!("GLASSBOX_REQUIRE_SMTP=1 but no SMTP server (MailDev) answers at {smtp} / {api}");
+    }
+    eprintln!("SKIPPED: email test (start MailDev with testinfra/services.sh start)");
+    None
+}
+
+/// The shared MailDev instance. Other tests (and other runs) use it at the same time:
+/// always filter by a recipient unique to the test, never delete everything.
+#[derive(Clone, Debug)]
+pub struct Maildev {
+    /// SMTP host.
+    pub host: String,
+    /// SMTP port.
+    pub port: u16,
+    /// HTTP API base.
+    pub api: String,
+}
+
+#[expect(clippy::expect_used, reason = "test support fails loudly")]
+impl Maildev {
+    /// Settings that send email through this server, as production would (plain SMTP: it
+    /// is a local test server), with a fast sender.
+    pub fn configure(&self) -> Box<dyn FnOnce(&mut Settings) + Send> {
+        let (host, port) = (self.host.clone(), self.port);
+        Box::new(move |s| smtp_to(s, &host, port))
+    }
+
+    /// Every message MailDev holds for `recipient`, oldest first.
+    pub async fn messages_to(&self, recipient: &str) -> Vec<serde_json::Value> {
+        let all: Vec<serde_json::Value> = reqwest::get(format!("{}/api/email", self.api))
+            .await
+            .expect("maildev api")
+            .json()
+            .await
+            .expect("maildev json");
+        all.into_iter()
+            .filter(|m| {
+                m["to"].as_array().is_some_and(|to| {
+                    to.iter().any(|t| {
+                        t["address"]
+                            .as_str()
+                            .is_some_and(|a| a.eq_ignore_ascii_case(recipient))
+                    })
+                })
+            })
+            .collect()
+    }
+
+    /// Waits (up to 20 s) until `recipient` has a message whose subject contains `subject`,
+    /// and returns it.
+    pub async fn wait_for(&self, recipient: &str, subject: &str) -> serde_json::Value {
+        for _ in 0..200 {
+            if let Some(m) = self
+                .messages_to(recipient)
+                .await
+                .into_iter()
+                .find(|m| m["subject"].as_str().is_some_and(|s| s.contains(subject)))
+            {
+                return m;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no email to {recipient} with a subject containing {subject:?} arrived");
+    }
+
+    /// The raw source of a message.
+    pub async fn source(&self, message: &serde_json::Value) -> String {
+        let id = message["id"].as_str().expect("maildev id");
+        reqwest::get(format!("{}/api/email/{id}/source", self.api))
+            .await
+            .expect("maildev source")
+            .text()
+            .await
+            .expect("source text")
+    }
+}
+
+/// Points the settings' email at a plain SMTP server with a fast sender.
+pub fn smtp_to(s: &mut Settings, host: &str, port: u16) {
+    s.email.backend = glassbox::config::EmailBackend::Smtp;
+    s.email.smtp.host = host.to_string();
+    s.email.smtp.port = port;
+    s.email.smtp.tls = glassbox::config::SmtpTls::None;
+    s.email.smtp.timeout_seconds = 5;
+    s.email.poll_interval_ms = 50;
+    s.email.retry_base_seconds = 10;
+    s.email.retry_max_seconds = 60;
+}
+
+/// People made for one test, with addresses no other test uses.
+#[derive(Clone, Debug)]
+pub struct People {
+    /// The owner.
+    pub owner_id: app::model::OwnerId,
+    /// The owner's contact address (their notices go there).
+    pub owner_email: String,
+    /// Their mailbox.
+    pub mailbox: String,
+    /// A support agent's handle (for the API).
+    pub agent: String,
+    /// The agent's work address (their notices go there).
+    pub agent_email: String,
+}
+
+#[expect(clippy::expect_used, reason = "test support fails loudly")]
+impl TestApp {
+    /// Adds an owner with a mailbox and a support agent, all with unique addresses.
+    pub async fn new_people(&self) -> People {
+        let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+        let now = self.clock.now();
+        let owner_id = app::model::OwnerId(uuid::Uuid::now_v7());
+        let owner_email = format!("owner-{tag}@owners.glassbox.test");
+        let mailbox = format!("box-{tag}@mail.glassbox.test");
+        let agent = format!("agent-{tag}");
+        let agent_email = format!("{agent}@staff.glassbox.test");
+        let mut tx = self.db.begin().await.expect("begin");
+        glassbox::db::owners::insert_owner(
+            &mut tx,
+            owner_id,
+            &format!("Owner {tag}"),
+            &owner_email,
+            now,
+        )
+        .await
+        .expect("owner");
+        glassbox::db::owners::insert_mailbox(
+            &mut tx,
+            app::model::MailboxId(uuid::Uuid::now_v7()),
+            owner_id,
+            &mailbox,
+            now,
+        )
+        .await
+        .expect("mailbox");
+        glassbox::db::staff::insert_staff(
+            &mut tx,
+            app::model::StaffId(uuid::Uuid::now_v7()),
+            &agent_email,
+            &format!("Agent {tag}"),
+            app::model::StaffRole::Support,
+            &format!("Agent {}", &tag[..6]),
+            now,
+        )
+        .await
+        .expect("agent");
+        tx.commit().await.expect("commit");
+        People {
+            owner_id,
+            owner_email,
+            mailbox,
+            agent,
+            agent_email,
+        }
+    }
+
+    /// Asks for access to `people`'s mailbox through the API; returns the request id.
+    pub async fn request_for(
+        &self,
+        token: &str,
+        people: &People,
+        text: &str,
+    ) -> app::model::RequestId {
+        let json = self
+            .create_request(
+                token,
+                serde_json::json!({"mailbox": people.mailbox, "agent": people.agent,
+                    "justification": {"code": "customer_initiated_support", "text": text, "ticket": "T-42"}}),
+            )
+            .await;
+        json["id"]
+            .as_str()
+            .expect("id")
+            .parse()
+            .expect("request id")
+    }
+}
+
+/// As `on_both_databases!`, with `Options` built by `$options` (an expression evaluated
+/// per run, a future; `None` skips the scenario, e.g. when MailDev is not there).
+#[macro_export]
+macro_rules! on_both_databases_with {
+    ($options:expr, async fn $name:ident($app:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn scenario($app: &$crate::helpers::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                let options: Option<$crate::helpers::Options> = ($options).await;
+                let Some(options) = options else { return };
+                let app = $crate::helpers::spawn_app_with(glassbox::db::Backend::Sqlite, options).await.expect("sqlite app");
+                scenario(&app).await;
+                app.finish().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                let options: Option<$crate::helpers::Options> = ($options).await;
+                let Some(options) = options else { return };
+                if let Some(app) = $crate::helpers::spawn_app_with(glassbox::db::Backend::Postgres, options).await {
+                    scenario(&app).await;
+                    app.finish().await;
+                }
+            }
+        }
+    };
+}

@@ -6,6 +6,8 @@ mod helpers;
 mod api_contract;
 mod consent;
 mod cross_account;
+mod email;
+mod email_faults;
 mod health;
 mod history;
 mod incidents;

@@ -1,0 +1,256 @@
+//! Which email each change causes, queued inside the transaction that makes the change (a
+//! rollback takes the email with it; a commit guarantees it is sent). Also the two notice
+//! jobs that are not caused by a request transition: the first access under a grant (found
+//! after the fact, so the check path never waits for email) and the owners' daily digests.
+//!
+//! Who hears what: the owner on a new request (always at once, with a link to decide), on
+//! the first access under a grant (unless they chose the digest or no access emails), when
+//! a grant ends and when they revoke one (with what was accessed); the agent on approval,
+//! denial and expiry.
+
+use super::action_links::{self, Purpose};
+use super::error::ServiceError;
+use crate::config::Settings;
+use crate::db::notices::{self, AccessNotices};
+use crate::db::outbox;
+use crate::db::requests::{self, RequestRecord};
+use crate::db::{Db, Tx};
+use crate::domain::access_request::Change;
+use crate::domain::clock::Clock;
+use crate::email::messages::{self, Notice};
+use anyhow::Context as _;
+use app::model::{AccessRequestStatus as Status, OwnerId};
+use time::{Duration, OffsetDateTime};
+
+/// The right-hand side of Message-IDs: the host of `PUBLIC_URL`.
+pub fn message_domain(settings: &Settings) -> String {
+    let rest = settings
+        .public_url
+        .split_once("://")
+        .map(|(_, r)| r)
+        .unwrap_or(&settings.public_url);
+    let host = rest.split(['/', ':', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() {
+        "glassbox.invalid".into()
+    } else {
+        host.to_string()
+    }
+}
+
+fn url(settings: &Settings, path: &str) -> String {
+    format!("{}{path}", settings.public_url.trim_end_matches('/'))
+}
+
+async fn queue(
+    tx: &mut Tx,
+    settings: &Settings,
+    notice: Notice,
+    key: String,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let row = notice.into_outbox(key, &message_domain(settings), now);
+    outbox::enqueue(tx, &row)
+        .await
+        .context("could not queue an email")?;
+    Ok(())
+}
+
+/// A new request: the owner gets the request in plain words and a link to decide. The
+/// link's token expires with the request.
+pub async fn request_submitted(
+    tx: &mut Tx,
+    settings: &Settings,
+    r: &RequestRecord,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let c = notices::contacts(tx, r.id)
+        .await?
+        .context("the request has no owner")?;
+    let token = action_links::issue(
+        tx,
+        settings,
+        Purpose::DecideRequest,
+        c.owner_id,
+        Some(r.id),
+        r.expires_at,
+        now,
+    )
+    .await?;
+    let notice = messages::request_submitted(
+        &c.owner_name,
+        &c.owner_email,
+        r,
+        url(settings, &format!("/email/requests/{token}")),
+    );
+    queue(tx, settings, notice, r.id.to_string(), now).await
+}
+
+/// A transition: the email it causes, if any. Leaving `pending` also ends the request's
+/// links (tokens die with the request).
+pub async fn request_changed(
+    tx: &mut Tx,
+    settings: &Settings,
+    r: &RequestRecord,
+    change: &Change,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    if change.from == Status::Pending && change.to != Status::Pending {
+        crate::db::action_tokens::revoke_for_request(tx, r.id, now).await?;
+    }
+    if change.from == change.to {
+        return Ok(());
+    }
+    if matches!(change.to, Status::Revoked | Status::Ended) {
+        // The closing email summarises every access: no separate first-access email after it.
+        notices::mark_first_access_noticed(tx, r.id, now).await?;
+    }
+    let c = notices::contacts(tx, r.id)
+        .await?
+        .context("the request has no owner")?;
+    let console = url(settings, "/staff");
+    let page = url(settings, &format!("/me/requests/{}", r.id));
+    let notice = match change.to {
+        Status::Approved => messages::request_approved(&c.agent_name, &c.agent_email, r, console),
+        Status::Denied => messages::request_denied(&c.agent_name, &c.agent_email, r, console),
+        Status::Expired => messages::request_expired(&c.agent_name, &c.agent_email, r, console),
+        Status::Revoked => {
+            let summary = notices::access_summary(tx, r.id).await?;
+            messages::grant_revoked(&c.owner_name, &c.owner_email, r, &summary, page)
+        }
+        Status::Ended => {
+            let summary = notices::access_summary(tx, r.id).await?;
+            messages::grant_ended(&c.owner_name, &c.owner_email, r, &summary, page)
+        }
+        Status::Pending | Status::Cancelled => return Ok(()),
+    };
+    queue(tx, settings, notice, r.id.to_string(), now).await
+}
+
+/// How the owner hears about accesses.
+pub async fn access_notices(db: &Db, owner: OwnerId) -> Result<AccessNotices, ServiceError> {
+    notices::access_notices(db, owner)
+        .await?
+        .ok_or(ServiceError::NotFound("owner"))
+}
+
+/// Changes how the owner hears about accesses. Choosing the digest starts it now, so it
+/// never repeats what was already emailed one by one.
+#[tracing::instrument(skip_all, fields(owner.id = %owner.0))]
+pub async fn set_access_notices(
+    db: &Db,
+    clock: &Clock,
+    owner: OwnerId,
+    choice: AccessNotices,
+) -> Result<AccessNotices, ServiceError> {
+    let now = crate::db::ts(clock.now());
+    let mut tx = db.begin().await?;
+    if !notices::set_access_notices(&mut tx, owner, choice, now).await? {
+        return Err(ServiceError::NotFound("owner"));
+    }
+    tx.commit().await?;
+    tracing::info!(notices = choice.as_str(), "access notice choice changed");
+    Ok(choice)
+}
+
+/// Tells owners about the first access under each grant that has had one, at most `limit`
+/// grants per call. Each grant is marked and its email queued in one transaction; owners on
+/// the digest (or with access emails off) are marked without an email. Returns how many
+/// grants were handled.
+pub async fn send_first_access_notices(
+    db: &Db,
+    clock: &Clock,
+    settings: &Settings,
+    limit: i64,
+) -> anyhow::Result<usize> {
+    let now = crate::db::ts(clock.now());
+    let due = notices::grants_awaiting_first_access_notice(db, limit).await?;
+    let mut handled = 0;
+    for id in due {
+        let mut tx = db.begin().await?;
+        if !notices::mark_first_access_noticed(&mut tx, id, now).await? {
+            continue; // another instance got there first
+        }
+        let (Some(r), Some(c)) = (
+            requests::get_in(&mut tx, id).await?,
+            notices::contacts(&mut tx, id).await?,
+        ) else {
+            continue;
+        };
+        let summary = notices::access_summary(&mut tx, id).await?;
+        if let (AccessNotices::Immediate, Some(first)) =
+            (c.access_notices, summary.iter().min_by_key(|a| a.first_at))
+        {
+            let history = url(settings, &format!("/me/requests/{}", r.id));
+            let notice = messages::first_access(&c.owner_name, &c.owner_email, &r, first, history);
+            queue(&mut tx, settings, notice, r.id.to_string(), now).await?;
+        }
+        tx.commit().await?;
+        handled += 1;
+    }
+    if handled > 0 {
+        tracing::info!(grants = handled, "first-access notices written");
+    }
+    Ok(handled)
+}
+
+/// Queues the daily digest of every owner on it whose last one is a day old, listing the
+/// accesses since (nothing is sent for a day without accesses, but the day is still
+/// closed). Returns how many digests were queued.
+pub async fn send_due_digests(
+    db: &Db,
+    clock: &Clock,
+    settings: &Settings,
+    limit: i64,
+) -> anyhow::Result<usize> {
+    let now = crate::db::ts(clock.now());
+    let owners = notices::owners_due_for_digest(db, now - Duration::days(1), limit).await?;
+    let mut queued = 0;
+    for o in owners {
+        let owner = OwnerId(o.id);
+        let mut tx = db.begin().await?;
+        if !notices::advance_digest(&mut tx, owner, o.digest_sent_through, now).await? {
+            continue;
+        }
+        let lines = notices::accesses_between(&mut tx, owner, o.digest_sent_through, now).await?;
+        if !lines.is_empty() {
+            let token = action_links::issue(
+                &mut tx,
+                settings,
+                Purpose::UnsubscribeDigest,
+                owner,
+                None,
+                action_links::unsubscribe_expiry(now),
+                now,
+            )
+            .await?;
+            let notice = messages::access_digest(
+                &o.display_name,
+                &o.email,
+                &lines,
+                url(settings, "/me/history"),
+                url(settings, &format!("/email/unsubscribe/{token}")),
+            );
+            let key = format!("{}:{}", o.id, now.unix_timestamp());
+            queue(&mut tx, settings, notice, key, now).await?;
+            queued += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(queued)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_ids_use_the_host_of_the_public_url() {
+        let mut s = Settings {
+            public_url: "https://glassbox.example.org:8443/base".into(),
+            ..Settings::default()
+        };
+        assert_eq!(message_domain(&s), "glassbox.example.org");
+        s.public_url = "http://127.0.0.1:3000".into();
+        assert_eq!(message_domain(&s), "127.0.0.1");
+    }
+}
