@@ -3,4 +3,5 @@
 pub mod error;
 pub mod export;
 pub mod health;
+pub mod log;
 pub mod security;
