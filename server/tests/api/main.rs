@@ -8,6 +8,7 @@ mod consent;
 mod cross_account;
 mod health;
 mod history;
+mod log;
 mod oidc;
 mod pages;
 mod races;
