@@ -188,16 +188,13 @@ pub fn verify_consistency(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn leaves(n: u64) -> Vec<Hash> {
-        (0..n).map(|i| leaf_hash(&i.to_be_bytes())).collect()
-    }
+/// RFC 9162's recursive definitions, written as the RFC states them (O(n) per call): the
+/// reference the fast code is tested against, and a proof maker for tests elsewhere.
+pub mod reference {
+    use super::{node_hash, Hash, EMPTY_ROOT};
 
     /// The recursive definition of RFC 9162 section 2.1.1, as written there.
-    fn mth(d: &[Hash]) -> Hash {
+    pub fn mth(d: &[Hash]) -> Hash {
         match d.len() {
             0 => EMPTY_ROOT,
             1 => d[0],
@@ -210,7 +207,7 @@ mod tests {
     }
 
     /// PATH(m, D[n]) of RFC 9162 section 2.1.3.1.
-    fn path(m: usize, d: &[Hash]) -> Vec<Hash> {
+    pub fn path(m: usize, d: &[Hash]) -> Vec<Hash> {
         let n = d.len();
         if n <= 1 {
             return vec![];
@@ -228,7 +225,7 @@ mod tests {
     }
 
     /// SUBPROOF(m, D[n], b) of RFC 9162 section 2.1.4.1.
-    fn subproof(m: usize, d: &[Hash], b: bool) -> Vec<Hash> {
+    pub fn subproof(m: usize, d: &[Hash], b: bool) -> Vec<Hash> {
         let n = d.len();
         if m == n {
             return if b { vec![] } else { vec![mth(d)] };
@@ -251,6 +248,30 @@ mod tests {
             k *= 2;
         }
         k
+    }
+
+    /// The inclusion proof of leaf `m` in `d` (RFC 9162 section 2.1.3.1).
+    pub fn inclusion(m: usize, d: &[Hash]) -> Vec<Hash> {
+        path(m, d)
+    }
+
+    /// The consistency proof from the first `m` leaves of `d` to all of `d` (section 2.1.4.1).
+    pub fn consistency(m: usize, d: &[Hash]) -> Vec<Hash> {
+        if m == 0 || m == d.len() {
+            Vec::new()
+        } else {
+            subproof(m, d, true)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reference::{mth, path, subproof};
+    use super::*;
+
+    fn leaves(n: u64) -> Vec<Hash> {
+        (0..n).map(|i| leaf_hash(&i.to_be_bytes())).collect()
     }
 
     #[test]

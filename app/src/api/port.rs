@@ -3,8 +3,8 @@
 
 use crate::error::AppError;
 use crate::model::{
-    DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision, OwnerId, OwnerOverview,
-    RequestForm, RequestId, RequestView, StaffAct, StaffHome, StaffId,
+    DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage, LogProofs, OwnerDecision, OwnerId,
+    OwnerOverview, RequestForm, RequestId, RequestView, StaffAct, StaffHome, StaffId,
 };
 use async_trait::async_trait;
 
@@ -57,4 +57,12 @@ pub trait Portal: Send + Sync + 'static {
 
     /// The identities offered by the demo sign-in page; `NotFound` when it is switched off.
     async fn demo_identities(&self) -> Result<Vec<DemoIdentity>, AppError>;
+
+    /// The log's key, latest checkpoint, inclusion proofs of `indexes` and a consistency
+    /// proof from size `since` (public data: hashes only).
+    async fn log_proofs(
+        &self,
+        indexes: Vec<u64>,
+        since: Option<u64>,
+    ) -> Result<LogProofs, AppError>;
 }

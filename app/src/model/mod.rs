@@ -3,13 +3,15 @@
 //! about the database; the server maps its rows into these types.
 
 mod ids;
+pub mod log_check;
 mod views;
 mod vocabulary;
 
 pub use ids::{EventSeq, IncidentId, MailboxId, OwnerId, RequestId, StaffId};
 pub use views::{
-    parse_day, DemoIdentity, EventView, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision,
-    OwnerOverview, RequestForm, RequestView, StaffAct, StaffHome, StaffRequestView, Viewer,
+    parse_day, DemoIdentity, EventView, HistoryCursor, HistoryFilter, HistoryPage, LogProofs,
+    OwnerDecision, OwnerOverview, RequestForm, RequestView, StaffAct, StaffHome, StaffRequestView,
+    Viewer,
 };
 pub use vocabulary::{
     AccessRequestStatus, Decision, JustificationCode, ParseVocabularyError, Scope, StaffRole,

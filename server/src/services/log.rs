@@ -258,3 +258,67 @@ pub async fn audit(tx: &mut Tx, key: &VerifierKey) -> anyhow::Result<Result<Chec
     )
     .map(|()| checkpoint))
 }
+
+/// The verifier key of the key stored in the database.
+pub async fn stored_verifier_key(db: &Db) -> anyhow::Result<Option<VerifierKey>> {
+    let Some((name, secret)) = store::signing_key(db).await? else {
+        return Ok(None);
+    };
+    let secret: [u8; 32] = secret
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("the stored log signing key is not 32 bytes"))?;
+    Ok(Some(
+        CheckpointSigner::new(&name, &secret)
+            .map_err(|e| anyhow::anyhow!("log signing key: {e}"))?
+            .verifier_key(),
+    ))
+}
+
+/// What an owner's browser needs to verify a page of events (see [`app::model::LogProofs`]):
+/// proofs at the latest signed checkpoint for the `indexes` it covers.
+pub async fn proofs_for_page(
+    db: &Db,
+    indexes: &[u64],
+    since: Option<u64>,
+) -> Result<app::model::LogProofs, ServiceError> {
+    let key = stored_verifier_key(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the log has no signing key yet"))?;
+    let latest = store::latest_checkpoint(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no checkpoint has been signed yet"))?;
+    let size = latest.size as u64;
+    let mut inclusion = Vec::new();
+    for &i in indexes.iter().filter(|i| **i < size) {
+        inclusion.push(inclusion_proof(db, i, size).await?);
+    }
+    let consistency = match since.filter(|s| *s <= size) {
+        Some(from) => Some(consistency_proof(db, from, size).await?),
+        None => None,
+    };
+    Ok(app::model::LogProofs {
+        key: key.to_string(),
+        checkpoint: latest.note,
+        inclusion,
+        consistency,
+    })
+}
+
+/// The log index and canonical entry (base64) of each of the owner's events in `seqs`.
+pub async fn entries_for_owner(
+    db: &Db,
+    owner: app::model::OwnerId,
+    seqs: &[i64],
+) -> anyhow::Result<HashMap<i64, (u64, String)>> {
+    Ok(store::entries_for_owner(db, owner, seqs)
+        .await?
+        .iter()
+        .filter_map(|r| {
+            let entry = logged_entry(r)?;
+            Some((
+                r.seq,
+                (r.log_index? as u64, glassbox_log::b64(&entry.encode())),
+            ))
+        })
+        .collect())
+}

@@ -286,3 +286,63 @@ on_both_databases!(async fn two_different_checkpoints_of_one_size_are_caught(app
         assert!(matches!(verdict, Verdict::Failed(_)), "{verdict:?}");
     }
 });
+
+async fn post_json<F: leptos::server_fn::ServerFn>(
+    app: &TestApp,
+    body: serde_json::Value,
+) -> (u16, String) {
+    let res = app
+        .client
+        .post(app.url(F::PATH))
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    (res.status().as_u16(), res.text().await.expect("body"))
+}
+
+on_both_databases!(async fn the_owners_history_verifies_with_the_browsers_own_check(app) {
+    use app::api::overview::{LoadHistory, LoadLogProofs};
+    use app::model::log_check::{check_page, remembered_size, HistoryCheck, Remembered};
+    use app::model::{HistoryPage, LogProofs};
+
+    let (status, _) = post_json::<LoadLogProofs>(app, serde_json::json!({"indexes": [0], "since": null})).await;
+    assert_eq!(status, 401, "proofs are served to signed-in owners' pages");
+
+    app.sign_in_as("Alice Martin").await;
+    let key = key(app).await;
+    let total = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_events").await as u64;
+    checkpoint_of_at_least(app, &key, total).await;
+    let (status, body) = post_json::<LoadHistory>(app, serde_json::json!({"cursor": null, "filter": {}})).await;
+    assert_eq!(status, 200, "{body}");
+    let page: HistoryPage = serde_json::from_str(&body).unwrap();
+    assert!(page.events.iter().all(|e| e.log_index.is_some() && e.log_entry.is_some()));
+    let (_, html) = app.get_page("/me/history").await;
+    assert!(html.contains("in the log at index"), "each row says where its event is in the log");
+
+    // What the browser does (the same function, compiled to WASM there).
+    let indexes: Vec<u64> = page.events.iter().filter_map(|e| e.log_index).collect();
+    let (status, body) = post_json::<LoadLogProofs>(app, serde_json::json!({"indexes": indexes, "since": null})).await;
+    assert_eq!(status, 200, "{body}");
+    let proofs: LogProofs = serde_json::from_str(&body).unwrap();
+    let first = check_page(&page.events, &proofs, &Remembered::default());
+    assert!(first.all_good(), "{first:?}");
+    let remembered = first.remember(&proofs).unwrap();
+
+    // Next visit: more events, and the log is shown to have only grown.
+    let token = app.service_token().await;
+    app.check(&token, "alice@example.org", "sam.rivera", "content").await;
+    checkpoint_of_at_least(app, &key, total + 1).await;
+    let since = remembered_size(&remembered);
+    assert_eq!(since, Some(total));
+    let (_, body) = post_json::<LoadLogProofs>(app, serde_json::json!({"indexes": indexes, "since": since})).await;
+    let proofs: LogProofs = serde_json::from_str(&body).unwrap();
+    let second = check_page(&page.events, &proofs, &remembered);
+    assert_eq!(second.history, HistoryCheck::OnlyGrew { from: total, to: total + 1 });
+    assert!(second.all_good());
+
+    // A shown event that differs from the entry the log holds fails in the browser.
+    let mut altered = page.events.clone();
+    altered[0].reason = "Allowed: routine maintenance".into();
+    assert!(!check_page(&altered, &proofs, &remembered).all_good());
+});
