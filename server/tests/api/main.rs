@@ -9,6 +9,7 @@ mod cross_account;
 mod health;
 mod history;
 mod log;
+mod log_faults;
 mod oidc;
 mod pages;
 mod races;
