@@ -3,6 +3,8 @@
 //! changes to the stored events are detected and placed (T1); two checkpoints of one size
 //! are caught (T2).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failing test should stop at the first surprise
+
 use crate::helpers::TestApp;
 use crate::on_both_databases;
 use glassbox::db::log as store;

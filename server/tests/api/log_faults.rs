@@ -3,6 +3,8 @@
 //! signed (F1/F2, scaled); two instances on one PostgreSQL database, one of them dying
 //! mid-load, write one log without gap, duplicate or fork.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failing test should stop at the first surprise
+
 use crate::helpers::{spawn_app_with, Options, TestApp};
 use glassbox::config::Settings;
 use glassbox::db::{on_pool_for_tests, Backend, Db};
