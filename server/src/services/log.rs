@@ -125,6 +125,12 @@ pub async fn inclusion_proof(
     if index >= size {
         return Err(ServiceError::Invalid("`index` must be below `size`".into()));
     }
+    Ok(prove_inclusion(db, index, size).await?)
+}
+
+/// The inclusion proof of leaf `index` in the tree of `size` leaves, read from the stored
+/// tree without checking the positions against the log (the caller has).
+pub async fn prove_inclusion(db: &Db, index: u64, size: u64) -> anyhow::Result<InclusionProof> {
     let leaf_id = tlog_tiles::stored_hash_index(0, index);
     let (proof, map) =
         over_tree(db, &[leaf_id], |r| tlog_tiles::prove_record(size, index, r)).await?;
@@ -154,6 +160,12 @@ pub async fn consistency_proof(
     if from > to {
         return Err(ServiceError::Invalid("`from` must not exceed `to`".into()));
     }
+    Ok(prove_consistency(db, from, to).await?)
+}
+
+/// The consistency proof between the trees of `from` and `to` leaves, read from the stored
+/// tree without checking the sizes against the log (the caller has).
+pub async fn prove_consistency(db: &Db, from: u64, to: u64) -> anyhow::Result<ConsistencyProof> {
     let hashes = if from == 0 || from == to {
         Vec::new()
     } else {

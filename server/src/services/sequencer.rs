@@ -134,7 +134,7 @@ pub fn channel(db: Db, clock: Clock, settings: &LogSettings) -> (LogWriter, Sequ
 }
 
 /// The stored-hash indexes of the right-edge complete subtrees of a tree of `size` leaves.
-fn frontier_ids(size: u64) -> Vec<u64> {
+pub fn frontier_ids(size: u64) -> Vec<u64> {
     (0..64u8)
         .filter(|l| (size >> l) & 1 == 1)
         .map(|l| stored_hash_index(l, (size >> l) - 1))
@@ -153,15 +153,31 @@ impl HashReader for MapReader<'_> {
     }
 }
 
-/// The tree growing within one batch.
-struct Growing {
+/// The tree growing within one batch: from its right edge, each new leaf adds its stored
+/// hashes (public for the benchmarks).
+pub struct Growing {
     size: u64,
     hashes: HashMap<u64, Hash>,
     new: Vec<(u64, Hash)>,
 }
 
 impl Growing {
-    fn push(&mut self, leaf: Hash) -> anyhow::Result<u64> {
+    /// A tree of `size` leaves known by its right edge (see [`frontier_ids`]).
+    pub fn new(size: u64, frontier: HashMap<u64, Hash>) -> Self {
+        Self {
+            size,
+            hashes: frontier,
+            new: Vec::new(),
+        }
+    }
+
+    /// The stored hashes added so far, by stored-hash index.
+    pub fn added(&self) -> &[(u64, Hash)] {
+        &self.new
+    }
+
+    /// Appends a leaf; returns its index.
+    pub fn push(&mut self, leaf: Hash) -> anyhow::Result<u64> {
         let index = self.size;
         let stored = tlog_tiles::stored_hashes_for_record_hash(
             index,
