@@ -598,7 +598,10 @@ async fn bench(cfg: Config) -> anyhow::Result<()> {
             "http://127.0.0.1:{}/api/v1/access/check",
             floor.as_ref().map_or(real.port, |f| f.port)
         ),
-        authorization: format!("Bearer {}", floor.as_ref().map_or(&real.token, |f| &f.token)),
+        authorization: format!(
+            "Bearer {}",
+            floor.as_ref().map_or(&real.token, |f| &f.token)
+        ),
         expect: Some(ALLOW),
     });
 

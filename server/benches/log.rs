@@ -62,7 +62,12 @@ fn leaves(n: u64, seed: u64) -> Vec<Hash> {
 
 /// B7's subject: integrate `new` leaves into a tree of `size` (known by its right edge),
 /// then root and signed checkpoint. Returns seconds.
-fn integrate(size: u64, edge: HashMap<u64, Hash>, new: &[Hash], signer: &CheckpointSigner) -> anyhow::Result<f64> {
+fn integrate(
+    size: u64,
+    edge: HashMap<u64, Hash>,
+    new: &[Hash],
+    signer: &CheckpointSigner,
+) -> anyhow::Result<f64> {
     let start = Instant::now();
     let mut tree = Growing::new(size, edge.clone());
     for l in new {
@@ -71,7 +76,8 @@ fn integrate(size: u64, edge: HashMap<u64, Hash>, new: &[Hash], signer: &Checkpo
     let mut all: HashMap<u64, Hash> = edge;
     all.extend(tree.added().iter().copied());
     let total = size + new.len() as u64;
-    let root = tlog_tiles::tree_hash(total, &MapReader(&all)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let root =
+        tlog_tiles::tree_hash(total, &MapReader(&all)).map_err(|e| anyhow::anyhow!("{e}"))?;
     let note = signer.sign(total, &root.0);
     let elapsed = start.elapsed().as_secs_f64();
     std::hint::black_box(note);
@@ -135,7 +141,10 @@ async fn b7_wall_time() -> anyhow::Result<()> {
     let mut settings = Settings::default();
     settings.http.bind = "127.0.0.1:0".parse()?;
     settings.data_dir = dir.path().to_path_buf();
-    settings.database.url = Some(SecretString::from(format!("sqlite://{}/glassbox.db", dir.path().display())));
+    settings.database.url = Some(SecretString::from(format!(
+        "sqlite://{}/glassbox.db",
+        dir.path().display()
+    )));
     settings.api.rate_limit_per_second = 0;
     let clock = Clock::System;
     let db = Db::connect(&settings.database_url(), 10).await?;
@@ -148,7 +157,14 @@ async fn b7_wall_time() -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let client = reqwest::Client::new();
-    let key = VerifierKey::parse(&client.get(format!("http://127.0.0.1:{port}/log/key")).send().await?.text().await?)?;
+    let key = VerifierKey::parse(
+        &client
+            .get(format!("http://127.0.0.1:{port}/log/key"))
+            .send()
+            .await?
+            .text()
+            .await?,
+    )?;
     let mut waits = Vec::new();
     for i in 0..env_u64("BENCH_REPEATS", 5) {
         // Spread the checks over the checkpoint period.
@@ -164,7 +180,12 @@ async fn b7_wall_time() -> anyhow::Result<()> {
         let acked = Instant::now();
         let index = answer["log_index"].as_u64().context("a log index")?;
         loop {
-            let note = client.get(format!("http://127.0.0.1:{port}/log/checkpoint")).send().await?.text().await?;
+            let note = client
+                .get(format!("http://127.0.0.1:{port}/log/checkpoint"))
+                .send()
+                .await?
+                .text()
+                .await?;
             if key.open(&note)?.size > index {
                 break;
             }
@@ -215,8 +236,13 @@ async fn b8(r3: f64) -> anyhow::Result<()> {
         let p = service::prove_inclusion(&db, index, n).await?;
         inc.push(t.elapsed().as_secs_f64());
         max_len = max_len.max(p.hashes.len());
-        anyhow::ensure!(p.hashes.len() == log2, "inclusion proof of {} hashes, not {log2}", p.hashes.len());
-        p.verify(&p.leaf().context("leaf")?, &root).map_err(|e| anyhow::anyhow!("{e}"))?;
+        anyhow::ensure!(
+            p.hashes.len() == log2,
+            "inclusion proof of {} hashes, not {log2}",
+            p.hashes.len()
+        );
+        p.verify(&p.leaf().context("leaf")?, &root)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let from = rng.gen_range(1..n);
         let t = Instant::now();
         let c = service::prove_consistency(&db, from, n).await?;
@@ -238,10 +264,16 @@ async fn b8(r3: f64) -> anyhow::Result<()> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         let r3 = r3_seconds_per_hash();
-        println!("R3: {:.0} ns per SHA-256 of 64 bytes ({:.2} M hashes/s)", r3 * 1e9, 1e-6 / r3);
+        println!(
+            "R3: {:.0} ns per SHA-256 of 64 bytes ({:.2} M hashes/s)",
+            r3 * 1e9,
+            1e-6 / r3
+        );
         b7(r3).await?;
         b7_wall_time().await?;
         b8(r3_seconds_per_hash()).await

@@ -203,7 +203,7 @@ pub async fn check(
         resource: b.resource,
         source_network: b.source_network,
     };
-    let outcome = check::check(&state.db, &state.log, &input)
+    let outcome = check::check(&state.log, &input)
         .await
         .map_err(|e| ApiError::from_service(e, "access check"))?;
     Ok(Json(CheckJson {

@@ -7,9 +7,8 @@
 use super::error::ServiceError;
 use super::sequencer::{LogWriter, PendingCheck};
 use crate::db::requests::GrantRow;
-use crate::db::{owners, staff, Db};
 use crate::domain::access_request::{grant_allows, parse_mailbox};
-use app::model::{Decision, MailboxId, RequestId, Scope};
+use app::model::{Decision, RequestId, Scope};
 use time::OffsetDateTime;
 
 /// A check as the mail system asks it (already decoded from JSON).
@@ -52,11 +51,7 @@ fn token_ok(s: &str, max: usize) -> bool {
 
 /// Decides and records one access check.
 #[tracing::instrument(skip_all)]
-pub async fn check(
-    db: &Db,
-    log: &LogWriter,
-    input: &CheckInput,
-) -> Result<CheckOutcome, ServiceError> {
+pub async fn check(log: &LogWriter, input: &CheckInput) -> Result<CheckOutcome, ServiceError> {
     let mailbox =
         parse_mailbox(&input.mailbox).map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let scope: Scope = input
@@ -89,18 +84,13 @@ pub async fn check(
             "`source_network` must be at most 64 printable characters without spaces".into(),
         ));
     }
-    let mailbox = owners::find_mailbox(db, &mailbox)
-        .await?
-        .ok_or(ServiceError::NotFound("mailbox"))?;
-    let agent = staff::find_staff_by_handle(db, &input.agent.trim().to_ascii_lowercase())
-        .await?
-        .ok_or(ServiceError::NotFound("agent"))?;
-
+    // The mailbox and the agent are looked up by the log writer, once per batch, inside
+    // the batch's transaction: a disabled account or a revoked grant is seen as it stands
+    // when the event commits.
     let decided = log
         .check(PendingCheck {
-            mailbox_id: MailboxId(mailbox.id),
-            agent_id: agent.id,
-            agent_disabled: agent.disabled_at.is_some(),
+            mailbox,
+            agent: input.agent.trim().to_ascii_lowercase(),
             scope,
             action: input.action.clone(),
             resource: input.resource.clone(),

@@ -23,6 +23,7 @@ use crate::config::LogSettings;
 use crate::db::events::NewEventRow;
 use crate::db::log::{self as store, EventEntryRow, LoggedEvent};
 use crate::db::requests::{self, GrantRow};
+use crate::db::{owners, staff};
 use crate::db::{ts, Db};
 use crate::domain::clock::Clock;
 use app::model::{Decision, MailboxId, Scope, StaffId};
@@ -32,15 +33,13 @@ use std::time::Duration;
 use tlog_tiles::{stored_hash_index, HashReader};
 use tokio::sync::{mpsc, oneshot, watch};
 
-/// A check waiting for its decision and event (input already validated and resolved).
+/// A check waiting for its decision and event (input already validated).
 #[derive(Clone, Debug)]
 pub struct PendingCheck {
-    /// The mailbox.
-    pub mailbox_id: MailboxId,
-    /// The staff member.
-    pub agent_id: StaffId,
-    /// Whether their account is disabled.
-    pub agent_disabled: bool,
+    /// The mailbox address (normalised).
+    pub mailbox: String,
+    /// The staff member's handle (normalised).
+    pub agent: String,
     /// Scope asked for.
     pub scope: Scope,
     /// Action.
@@ -66,9 +65,13 @@ pub struct Decided {
     pub log_index: u64,
 }
 
+/// What a batch answers one check: decided and recorded, or naming something unknown
+/// (nothing recorded), or the batch failed (nothing recorded).
+type Reply = Result<Result<Decided, &'static str>, String>;
+
 struct Job {
     check: PendingCheck,
-    reply: oneshot::Sender<Result<Decided, String>>,
+    reply: oneshot::Sender<Reply>,
 }
 
 /// The handle checks are sent through (cheap to clone).
@@ -92,7 +95,8 @@ impl LogWriter {
             .await
             .map_err(|_| anyhow::anyhow!("the log writer has stopped"))?;
         match answer.await {
-            Ok(Ok(decided)) => Ok(decided),
+            Ok(Ok(Ok(decided))) => Ok(decided),
+            Ok(Ok(Err(unknown))) => Err(ServiceError::NotFound(unknown)),
             Ok(Err(cause)) => {
                 Err(anyhow::anyhow!("the access log could not be written: {cause}").into())
             }
@@ -275,7 +279,10 @@ impl Sequencer {
     }
 
     /// One group commit: decides `checks` and appends their events (after any backlog).
-    async fn write(&mut self, checks: &[&PendingCheck]) -> anyhow::Result<Vec<Decided>> {
+    async fn write(
+        &mut self,
+        checks: &[&PendingCheck],
+    ) -> anyhow::Result<Vec<Result<Decided, &'static str>>> {
         let result = self.write_inner(checks).await;
         if result.is_err() {
             // The transaction rolled back: read the tree afresh next time.
@@ -285,7 +292,10 @@ impl Sequencer {
         result
     }
 
-    async fn write_inner(&mut self, checks: &[&PendingCheck]) -> anyhow::Result<Vec<Decided>> {
+    async fn write_inner(
+        &mut self,
+        checks: &[&PendingCheck],
+    ) -> anyhow::Result<Vec<Result<Decided, &'static str>>> {
         let mut tx = self.db.begin().await?;
         store::take_sequencer_role(&mut tx).await?;
         let size = store::size(&mut tx).await?;
@@ -315,22 +325,42 @@ impl Sequencer {
         // Read the time inside the transaction: on SQLite the write lock is already held,
         // so no revocation can commit between this instant and these events.
         let now = ts(self.clock.now());
+        // Mailboxes, agents and grants are read once per batch, with the write lock held (on
+        // SQLite by this transaction; on PostgreSQL grants are read FOR SHARE).
+        let mut mailboxes: HashMap<&str, Option<MailboxId>> = HashMap::new();
+        let mut agents: HashMap<&str, Option<(StaffId, bool)>> = HashMap::new();
         let mut grants: HashMap<(MailboxId, StaffId), Vec<GrantRow>> = HashMap::new();
         let mut events = Vec::with_capacity(checks.len());
         let mut outcomes = Vec::with_capacity(checks.len());
         for c in checks {
-            let key = (c.mailbox_id, c.agent_id);
-            if !c.agent_disabled && !grants.contains_key(&key) {
-                let live = requests::live_grants(&mut tx, c.mailbox_id, c.agent_id, now).await?;
+            if !mailboxes.contains_key(c.mailbox.as_str()) {
+                let found = owners::find_mailbox(&self.db, &c.mailbox).await?;
+                mailboxes.insert(&c.mailbox, found.map(|m| MailboxId(m.id)));
+            }
+            if !agents.contains_key(c.agent.as_str()) {
+                let found = staff::find_staff_by_handle(&self.db, &c.agent).await?;
+                agents.insert(&c.agent, found.map(|a| (a.id, a.disabled_at.is_some())));
+            }
+            let Some(mailbox_id) = mailboxes.get(c.mailbox.as_str()).copied().flatten() else {
+                outcomes.push(Err("mailbox"));
+                continue;
+            };
+            let Some((agent_id, disabled)) = agents.get(c.agent.as_str()).copied().flatten() else {
+                outcomes.push(Err("agent"));
+                continue;
+            };
+            let key = (mailbox_id, agent_id);
+            if !disabled && !grants.contains_key(&key) {
+                let live = requests::live_grants(&mut tx, mailbox_id, agent_id, now).await?;
                 grants.insert(key, live);
             }
             let live = grants.get(&key).map(Vec::as_slice).unwrap_or_default();
-            let (decision, reason, grant) = decide(c.agent_disabled, live, c.scope, now);
+            let (decision, reason, grant) = decide(disabled, live, c.scope, now);
             let event = NewEventRow {
                 id: uuid::Uuid::now_v7(),
                 occurred_at: now,
-                mailbox_id: c.mailbox_id,
-                agent_id: Some(c.agent_id),
+                mailbox_id,
+                agent_id: Some(agent_id),
                 request_id: grant.as_ref().map(|g| g.id),
                 scope: c.scope,
                 action: c.action.clone(),
@@ -339,7 +369,7 @@ impl Sequencer {
                 reason: reason.to_string(),
                 source_network: c.source_network.clone(),
             };
-            outcomes.push((decision, reason, grant));
+            outcomes.push(Ok((decision, reason, grant)));
             events.push(event);
         }
         let mut logged = Vec::with_capacity(events.len());
@@ -364,15 +394,19 @@ impl Sequencer {
             .filter_map(|i| tree.hashes.get(i).map(|h| (*i, *h)))
             .collect();
         self.size = Some(tree.size);
+        let mut recorded = logged.iter();
         Ok(outcomes
             .into_iter()
-            .zip(logged.iter())
-            .map(|((decision, reason, grant), l)| Decided {
-                decision,
-                reason,
-                grant,
-                event_id: l.event.id,
-                log_index: l.index,
+            .map(|o| {
+                let (decision, reason, grant) = o?;
+                let l = recorded.next().ok_or("agent")?;
+                Ok(Decided {
+                    decision,
+                    reason,
+                    grant,
+                    event_id: l.event.id,
+                    log_index: l.index,
+                })
             })
             .collect())
     }
