@@ -318,6 +318,19 @@ mod tests {
     }
 
     #[test]
+    fn a_log_rolled_back_to_an_older_copy_is_caught() {
+        let log = Log::new(12);
+        let later = log.proofs(12, None);
+        let remembered = check_page(&log.events, &later, &Remembered::default())
+            .remember(&later)
+            .unwrap();
+        let rolled_back = log.proofs(7, None);
+        let check = check_page(&log.events[..7], &rolled_back, &remembered);
+        assert!(matches!(&check.history, HistoryCheck::Rewritten(m) if m.contains("shrank")));
+        assert!(!check.all_good());
+    }
+
+    #[test]
     fn an_event_that_differs_from_its_log_entry_fails() {
         let log = Log::new(6);
         let proofs = log.proofs(6, None);

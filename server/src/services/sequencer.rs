@@ -369,7 +369,7 @@ impl Sequencer {
                 reason: reason.to_string(),
                 source_network: c.source_network.clone(),
             };
-            outcomes.push(Ok((decision, reason, grant)));
+            outcomes.push(Ok((decision, reason, grant, events.len())));
             events.push(event);
         }
         let mut logged = Vec::with_capacity(events.len());
@@ -394,18 +394,15 @@ impl Sequencer {
             .filter_map(|i| tree.hashes.get(i).map(|h| (*i, *h)))
             .collect();
         self.size = Some(tree.size);
-        let mut recorded = logged.iter();
         Ok(outcomes
             .into_iter()
             .map(|o| {
-                let (decision, reason, grant) = o?;
-                let l = recorded.next().ok_or("agent")?;
-                Ok(Decided {
+                o.map(|(decision, reason, grant, event)| Decided {
                     decision,
                     reason,
                     grant,
-                    event_id: l.event.id,
-                    log_index: l.index,
+                    event_id: logged[event].event.id,
+                    log_index: logged[event].index,
                 })
             })
             .collect())

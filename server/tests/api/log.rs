@@ -348,3 +348,32 @@ on_both_databases!(async fn the_owners_history_verifies_with_the_browsers_own_ch
     altered[0].reason = "Allowed: routine maintenance".into();
     assert!(!check_page(&altered, &proofs, &remembered).all_good());
 });
+
+on_both_databases!(async fn glassbox_verify_says_its_result_in_its_exit_code(app) {
+    let key = key(app).await.to_string();
+    checkpoint_of_at_least(app, &VerifierKey::parse(&key).unwrap(), 1).await;
+    let run = |args: Vec<String>| async move {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_glassbox"))
+            .arg("verify")
+            .args(args)
+            .env("RUST_LOG", "error")
+            .output()
+            .await
+            .unwrap()
+    };
+    let ok = run(vec!["inclusion".into(), "--url".into(), app.address.clone(), "--index".into(), "0".into(), "--key".into(), key.clone()]).await;
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("OK: index 0 is in"));
+
+    let other_key = glassbox_log::CheckpointSigner::new(VerifierKey::parse(&key).unwrap().name(), &[7; 32]).unwrap().verifier_key().to_string();
+    let failed = run(vec!["inclusion".into(), "--url".into(), app.address.clone(), "--index".into(), "0".into(), "--key".into(), other_key]).await;
+    assert_eq!(failed.status.code(), Some(1), "a checkpoint not signed by the pinned key fails");
+    assert!(String::from_utf8_lossy(&failed.stdout).starts_with("FAILED:"));
+
+    let forged_leaf = glassbox_log::b64(&[0; 32]);
+    let other_event = run(vec!["inclusion".into(), "--url".into(), app.address.clone(), "--index".into(), "0".into(), "--key".into(), key.clone(), "--leaf-hash".into(), forged_leaf]).await;
+    assert_eq!(other_event.status.code(), Some(1), "another event than the one given fails");
+
+    let unreachable = run(vec!["inclusion".into(), "--url".into(), "http://127.0.0.1:9".into(), "--index".into(), "0".into(), "--key".into(), key]).await;
+    assert_eq!(unreachable.status.code(), Some(2), "a check that cannot be made is not a pass or a fail");
+});
