@@ -6,6 +6,7 @@
 # Test-only: fixed keys, in-memory state. Never expose these ports.
 set -euo pipefail
 cd "$(dirname "$0")"
+SELF="$PWD/$(basename "$0")"
 RUN=${TESTINFRA_RUN_DIR:-$PWD/.run}; mkdir -p "$RUN"
 OIDC_PORT=${OIDC_PORT:-9400}; SMTP_PORT=${SMTP_PORT:-1025}; MAIL_HTTP_PORT=${MAIL_HTTP_PORT:-1080}
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -16,9 +17,9 @@ case "${1:-}" in
     node -e "process.exit(Number(process.versions.node.split('.')[0]) >= 20 ? 0 : 1)" || { echo "need Node.js >= 20" >&2; exit 1; }
     npm ci --no-audit --no-fund --loglevel=error ;;
   start)
-    [ -d node_modules ] || "$0" install
+    [ -d node_modules ] || "$SELF" install
     if running oidc && running maildev; then echo "test services already running"; exit 0; fi
-    "$0" stop >/dev/null 2>&1 || true
+    "$SELF" stop >/dev/null 2>&1 || true
     for p in "$OIDC_PORT" "$SMTP_PORT" "$MAIL_HTTP_PORT"; do port_free "$p" || { echo "port $p is already in use: stop whatever listens there, or set OIDC_PORT/SMTP_PORT/MAIL_HTTP_PORT" >&2; exit 1; }; done
     OIDC_PORT=$OIDC_PORT OIDC_CONFIG=$PWD/oidc-config.json node oidc-test-provider.mjs >"$RUN/oidc.log" 2>&1 & echo $! >"$RUN/oidc.pid"
     ./node_modules/.bin/maildev --ip 127.0.0.1 --smtp "$SMTP_PORT" --web-ip 127.0.0.1 --web "$MAIL_HTTP_PORT" >"$RUN/maildev.log" 2>&1 & echo $! >"$RUN/maildev.pid"

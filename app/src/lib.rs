@@ -74,6 +74,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/me/requests") view=pages::requests::RequestsPage ssr=SsrMode::Async/>
                         <Route path=path!("/me/requests/:id") view=pages::request_detail::RequestDetailPage ssr=SsrMode::Async/>
                         <Route path=path!("/staff") view=pages::staff::StaffConsolePage ssr=SsrMode::Async/>
+                        <Route path=path!("/me/incidents/:id") view=pages::incident::OwnerIncidentPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/incidents") view=pages::admin_incidents::AdminIncidentsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/incidents/:id") view=pages::admin_incidents::AdminIncidentPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <footer class="site-footer">
@@ -108,6 +111,14 @@ fn SiteNav(viewer: Option<Viewer>) -> impl IntoView {
             <li><a href="/me">"Overview"</a></li>
             <li><a href="/me/history">"Access history"</a></li>
             <li><a href="/me/requests">"Requests"</a></li>
+        }
+        .into_any(),
+        Some(Viewer::Staff {
+            role: crate::model::StaffRole::SecurityAdmin,
+            ..
+        }) => view! {
+            <li><a href="/staff">"Staff console"</a></li>
+            <li><a href="/admin/incidents">"Incidents"</a></li>
         }
         .into_any(),
         Some(Viewer::Staff { .. }) => {

@@ -32,6 +32,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Email settings.
     pub email: EmailSettings,
+    /// Incidents (`GLASSBOX__INCIDENTS__…`).
+    pub incidents: IncidentSettings,
     /// Secrets.
     pub security: SecuritySettings,
     /// Access request defaults and limits.
@@ -227,6 +229,36 @@ pub struct OidcSettings {
     /// The client secret. Printed masked.
     #[serde(serialize_with = "mask_secret")]
     pub client_secret: SecretString,
+    /// `…__EMAIL_CLAIM` (default `email`): the ID-token claim that holds the person's email
+    /// address (owners: their mailbox; staff: their work address the first time).
+    #[serde(default = "default_email_claim")]
+    pub email_claim: String,
+    /// `…__EMAIL_VERIFIED_CLAIM` (default `email_verified`): the claim by which the provider
+    /// says it verified that address (`true` or `"true"`). Set it empty only for a provider
+    /// that puts nothing but addresses it owns into `email_claim` (a company directory's `upn`).
+    #[serde(default = "default_email_verified_claim")]
+    pub email_verified_claim: String,
+}
+
+fn default_email_claim() -> String {
+    "email".into()
+}
+
+fn default_email_verified_claim() -> String {
+    "email_verified".into()
+}
+
+impl OidcSettings {
+    /// A registration with the standard email claims.
+    pub fn new(issuer: String, client_id: String, client_secret: SecretString) -> Self {
+        Self {
+            issuer,
+            client_id,
+            client_secret,
+            email_claim: default_email_claim(),
+            email_verified_claim: default_email_verified_claim(),
+        }
+    }
 }
 
 /// Email settings.
@@ -293,6 +325,29 @@ pub struct SecuritySettings {
     pub secret_key: SecretString,
 }
 
+/// What affected owners are told to do and whom to contact after an incident.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IncidentSettings {
+    /// `GLASSBOX__INCIDENTS__PASSWORD_URL`: the provider's page for changing a mailbox password.
+    pub password_url: String,
+    /// `GLASSBOX__INCIDENTS__CONTACT`: where owners can ask questions (an address or a page).
+    pub contact: String,
+    /// `GLASSBOX__INCIDENTS__NOTICE_BATCH` (default 1000): notices queued per transaction, so a
+    /// large incident never holds the database for long.
+    pub notice_batch: i64,
+}
+
+impl Default for IncidentSettings {
+    fn default() -> Self {
+        Self {
+            password_url: "http://127.0.0.1:3000/account/password".into(),
+            contact: "security@localhost".into(),
+            notice_batch: 1000,
+        }
+    }
+}
+
 /// Access request defaults and limits.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -319,6 +374,7 @@ impl Default for Settings {
             session: SessionSettings::default(),
             auth: AuthSettings::default(),
             email: EmailSettings::default(),
+            incidents: IncidentSettings::default(),
             security: SecuritySettings::default(),
             requests: RequestSettings::default(),
             api: ApiSettings::default(),
@@ -486,7 +542,20 @@ impl Settings {
         if self.requests.pending_expiry_minutes < 1 {
             problems.push("GLASSBOX__REQUESTS__PENDING_EXPIRY_MINUTES must be at least 1".into());
         }
+        if !(1..=10_000).contains(&self.incidents.notice_batch) {
+            problems.push("GLASSBOX__INCIDENTS__NOTICE_BATCH must be between 1 and 10000".into());
+        }
+        if !(self.incidents.password_url.starts_with("https://")
+            || self.incidents.password_url.starts_with("http://"))
+        {
+            problems.push("GLASSBOX__INCIDENTS__PASSWORD_URL must be an http(s) address".into());
+        }
         if self.environment == Environment::Production {
+            if self.incidents.password_url == IncidentSettings::default().password_url
+                || self.incidents.contact == IncidentSettings::default().contact
+            {
+                problems.push("GLASSBOX__INCIDENTS__PASSWORD_URL and GLASSBOX__INCIDENTS__CONTACT must name your own password page and contact in production".into());
+            }
             if self.auth.demo_sign_in == Some(true) {
                 problems.push("GLASSBOX__AUTH__DEMO_SIGN_IN must be off in production".into());
             }
@@ -635,6 +704,11 @@ mod tests {
                 "GLASSBOX__SECURITY__SECRET_KEY",
                 "0123456789abcdef0123456789abcdef-prod",
             ),
+            (
+                "GLASSBOX__INCIDENTS__PASSWORD_URL",
+                "https://mail.example.org/settings/password",
+            ),
+            ("GLASSBOX__INCIDENTS__CONTACT", "security@example.org"),
         ])
         .unwrap();
         assert!(!s.demo_sign_in());

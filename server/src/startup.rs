@@ -225,6 +225,13 @@ impl Application {
             Duration::from_millis(self.state.settings.log.checkpoint_interval_ms.max(10)),
             tx.subscribe(),
         ));
+        let notices = tokio::spawn(jobs::incident_notices::run_until_stopped(
+            self.state.db.clone(),
+            self.state.clock.clone(),
+            self.state.settings.clone(),
+            Duration::from_secs(2),
+            tx.subscribe(),
+        ));
         tracing::info!(http.addr = %addr, "Glassbox is listening on http://{}", addr);
         axum::serve(
             self.listener,
@@ -239,6 +246,7 @@ impl Application {
         let _ = sweeper.await;
         let _ = writer.await;
         let _ = signer.await;
+        let _ = notices.await;
         self.state.db.close().await;
         tracing::info!("Glassbox stopped");
         Ok(())
@@ -303,6 +311,10 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
         .route("/auth/logout", post(logout))
         .route("/me/history/export.csv", get(crate::http::export::csv))
         .route("/me/history/export.json", get(crate::http::export::json))
+        .route(
+            "/admin/incidents/{id}/affected.csv",
+            get(crate::http::export::incident_affected_csv),
+        )
         .merge(crate::api::routes(state.clone()))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))

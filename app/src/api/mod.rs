@@ -1,6 +1,7 @@
 //! Server functions, grouped by resource. Each is a thin adapter: find out who is asking,
 //! call the [`port::Portal`] the server provides, and return a view or an [`AppError`].
 
+pub mod incidents;
 pub mod overview;
 #[cfg(feature = "ssr")]
 pub mod port;

@@ -3,8 +3,10 @@
 
 use crate::error::AppError;
 use crate::model::{
-    DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage, LogProofs, OwnerDecision, OwnerId,
-    OwnerOverview, RequestForm, RequestId, RequestView, StaffAct, StaffHome, StaffId,
+    DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage, IncidentAdminAct, IncidentAdminView,
+    IncidentForm, IncidentId, IncidentNotice, IncidentSummary, LogProofs, OwnerDecision, OwnerId,
+    OwnerIncidentAct, OwnerIncidentView, OwnerOverview, RequestForm, RequestId, RequestView,
+    StaffAct, StaffHome, StaffId,
 };
 use async_trait::async_trait;
 
@@ -65,4 +67,48 @@ pub trait Portal: Send + Sync + 'static {
         indexes: Vec<u64>,
         since: Option<u64>,
     ) -> Result<LogProofs, AppError>;
+
+    /// The confirmed incidents that touched the owner's mailboxes.
+    async fn owner_incident_notices(&self, owner: OwnerId)
+        -> Result<Vec<IncidentNotice>, AppError>;
+
+    /// One incident as it touched the owner (`NotFound` if it did not).
+    async fn owner_incident(
+        &self,
+        owner: OwnerId,
+        id: IncidentId,
+    ) -> Result<OwnerIncidentView, AppError>;
+
+    /// The owner ticks a step or acknowledges.
+    async fn owner_incident_act(
+        &self,
+        owner: OwnerId,
+        id: IncidentId,
+        act: OwnerIncidentAct,
+    ) -> Result<OwnerIncidentView, AppError>;
+
+    /// Every incident (security admins).
+    async fn admin_incidents(&self, staff: StaffId) -> Result<Vec<IncidentSummary>, AppError>;
+
+    /// Declares an incident (security admins).
+    async fn declare_incident(
+        &self,
+        staff: StaffId,
+        form: IncidentForm,
+    ) -> Result<IncidentId, AppError>;
+
+    /// One incident as its admins follow it.
+    async fn admin_incident(
+        &self,
+        staff: StaffId,
+        id: IncidentId,
+    ) -> Result<IncidentAdminView, AppError>;
+
+    /// Confirms, follows up on or closes an incident.
+    async fn admin_incident_act(
+        &self,
+        staff: StaffId,
+        id: IncidentId,
+        act: IncidentAdminAct,
+    ) -> Result<IncidentAdminView, AppError>;
 }

@@ -3,18 +3,24 @@
 //! about the database; the server maps its rows into these types.
 
 mod ids;
+mod incidents;
 pub mod log_check;
 mod views;
 mod vocabulary;
 
 pub use ids::{EventSeq, IncidentId, MailboxId, OwnerId, RequestId, StaffId};
+pub use incidents::{
+    AffectedCounts, IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentNotice,
+    IncidentSummary, NoticeCounts, OwnerIncidentAct, OwnerIncidentView,
+};
 pub use views::{
     parse_day, DemoIdentity, EventView, HistoryCursor, HistoryFilter, HistoryPage, LogProofs,
     OwnerDecision, OwnerOverview, RequestForm, RequestView, StaffAct, StaffHome, StaffRequestView,
     Viewer,
 };
 pub use vocabulary::{
-    AccessRequestStatus, Decision, JustificationCode, ParseVocabularyError, Scope, StaffRole,
+    AccessRequestStatus, Decision, Exposure, GuidanceStep, IncidentCause, IncidentStatus,
+    JustificationCode, ParseVocabularyError, Scope, StaffRole,
 };
 
 /// A per-request Content-Security-Policy nonce, put into request extensions by the server so

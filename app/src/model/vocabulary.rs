@@ -194,12 +194,111 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// What an incident started from.
+    IncidentCause, "cause" {
+        /// A staff member's sign-in was stolen or misused.
+        StaffCredential = "staff_credential",
+        /// A service token (the mail system's key to the API) leaked.
+        ServiceToken = "service_token",
+        /// Anything else (a defect, a misconfiguration).
+        Other = "other",
+    }
+);
+
+impl IncidentCause {
+    /// The cause in plain words.
+    pub fn plain_words(self) -> &'static str {
+        match self {
+            Self::StaffCredential => "A support staff member's sign-in was misused",
+            Self::ServiceToken => "A key our mail system uses to reach mailboxes leaked",
+            Self::Other => "A fault in our systems",
+        }
+    }
+}
+
+vocabulary!(
+    /// Where an incident is in its life: `draft → confirmed → closed`.
+    IncidentStatus, "incident status" {
+        /// Declared; nothing done or sent yet.
+        Draft = "draft",
+        /// Confirmed by a second security admin: measures taken, owners told.
+        Confirmed = "confirmed",
+        /// Over.
+        Closed = "closed",
+    }
+);
+
+vocabulary!(
+    /// How much of a mailbox an incident exposed.
+    Exposure, "exposure" {
+        /// Only metadata: folder names, senders, subjects, dates.
+        Metadata = "metadata",
+        /// Message text or attachments were read.
+        Content = "content",
+    }
+);
+
+impl Exposure {
+    /// What was exposed, in plain words.
+    pub fn plain_words(self) -> &'static str {
+        match self {
+            Self::Metadata => "Details about your messages were seen: senders, recipients, subject lines, dates and folder names. The text of your messages and your attachments were not opened.",
+            Self::Content => "Some of your messages were opened: their text or attachments were read, as well as details such as senders, subject lines and dates.",
+        }
+    }
+}
+
+vocabulary!(
+    /// One thing an owner should do after an incident; they tick each off.
+    GuidanceStep, "step" {
+        /// Change the mailbox password.
+        ChangePassword = "change_password",
+        /// Turn on two-factor authentication.
+        TurnOnTwoFactor = "turn_on_two_factor",
+        /// Check forwarding rules.
+        CheckForwarding = "check_forwarding",
+        /// Check recovery email and phone.
+        CheckRecovery = "check_recovery",
+        /// Sign out every other session.
+        SignOutSessions = "sign_out_sessions",
+        /// Be wary of messages quoting real subjects.
+        ExpectPhishing = "expect_phishing",
+    }
+);
+
+impl GuidanceStep {
+    /// The step in plain words.
+    pub fn plain_words(self) -> &'static str {
+        match self {
+            Self::ChangePassword => "Change your mailbox password. We ask because someone who should not have had it may have seen your mail.",
+            Self::TurnOnTwoFactor => "Turn on two-factor authentication, so a password alone is not enough to get in.",
+            Self::CheckForwarding => "Check your forwarding rules and filters: remove any you did not set up.",
+            Self::CheckRecovery => "Check your recovery email address and phone number: they should be yours.",
+            Self::SignOutSessions => "Sign out of every other session and device, then sign in again where you need to.",
+            Self::ExpectPhishing => "Expect fake messages that quote real subjects from your mailbox. Do not follow links asking for your password.",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_machine_name_parses_back_to_its_value() {
+        for s in IncidentCause::ALL {
+            assert_eq!(s.as_str().parse::<IncidentCause>(), Ok(*s));
+        }
+        for s in IncidentStatus::ALL {
+            assert_eq!(s.as_str().parse::<IncidentStatus>(), Ok(*s));
+        }
+        for s in Exposure::ALL {
+            assert_eq!(s.as_str().parse::<Exposure>(), Ok(*s));
+        }
+        for s in GuidanceStep::ALL {
+            assert_eq!(s.as_str().parse::<GuidanceStep>(), Ok(*s));
+        }
         for s in Scope::ALL {
             assert_eq!(s.as_str().parse::<Scope>(), Ok(*s));
         }

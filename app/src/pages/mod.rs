@@ -1,6 +1,8 @@
 //! One module per route.
 
+pub mod admin_incidents;
 pub mod history;
+pub mod incident;
 pub mod landing;
 pub mod not_found;
 pub mod overview;

@@ -14,6 +14,7 @@ pub fn OverviewPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| load_overview());
     view! {
         <Title text="Your mailbox — Glassbox"/>
+        <crate::pages::incident::IncidentBanner/>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {

@@ -10,6 +10,7 @@ use crate::db::staff;
 use crate::http::error::HttpError;
 use crate::http::security::staff_network_allowed;
 use crate::services::error::ServiceError;
+use crate::services::second_factor::{self, CodeCheck};
 use crate::services::sign_in;
 use crate::startup::AppState;
 use app::model::StaffId;
@@ -385,34 +386,46 @@ pub async fn totp_submit(
         .insert(TOTP_KEY, &pending)
         .await
         .map_err(session_failed)?;
-    let stored = staff::totp_secret(&state.db, pending.staff_id)
-        .await
-        .map_err(|e| HttpError::unexpected("load totp", e))?;
-    let (secret, enrolling) = match (stored, &pending.enrol_secret) {
-        (Some(s), _) => (s, false),
-        (None, Some(s)) => (s.clone(), true),
-        (None, None) => return totp_page(&state, &session, None, StatusCode::OK).await,
-    };
     let now = state.clock.now();
-    if !totp::verify(&secret, form.code.trim(), now) {
-        tracing::warn!(staff.id = %pending.staff_id, attempt = pending.attempts, "wrong TOTP code");
-        return totp_page(
-            &state,
-            &session,
-            Some("That code is not right. Check the time on your phone and try the current code."),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
-    }
-    if enrolling
-        && !staff::enrol_totp(&state.db, pending.staff_id, &secret)
-            .await
-            .map_err(|e| HttpError::unexpected("enrol totp", e))?
+    let enrolling = match second_factor::check_code(
+        &state.db,
+        &state.settings,
+        pending.staff_id,
+        pending.enrol_secret.as_deref(),
+        form.code.trim(),
+        now,
+    )
+    .await
+    .map_err(|e| HttpError::unexpected("check totp", e))?
     {
-        return Ok(refused(
-            "Your second factor changed meanwhile. Please sign in again.",
-        ));
-    }
+        CodeCheck::Accepted { enrolled } => enrolled,
+        CodeCheck::NotEnrolled => return totp_page(&state, &session, None, StatusCode::OK).await,
+        CodeCheck::Wrong => {
+            tracing::warn!(staff.id = %pending.staff_id, attempt = pending.attempts, "wrong TOTP code");
+            return totp_page(
+                &state,
+                &session,
+                Some("That code is not right. Check the time on your phone and try the current code."),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+        CodeCheck::Replayed => {
+            tracing::warn!(staff.id = %pending.staff_id, attempt = pending.attempts, "a TOTP code was used a second time");
+            return totp_page(
+                &state,
+                &session,
+                Some("That code was already used. Wait for your app to show the next one and enter that."),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+        CodeCheck::EnrolmentChanged => {
+            return Ok(refused(
+                "Your second factor changed meanwhile. Please sign in again.",
+            ))
+        }
+    };
     session
         .remove::<TotpPending>(TOTP_KEY)
         .await

@@ -201,10 +201,14 @@ impl OidcProvider {
                 &Nonce::new(pending.nonce.clone()),
             )
             .map_err(|e| CallbackError::Invalid(anyhow::anyhow!("ID token rejected: {e}")))?;
+        // The signature, issuer, audience, expiry and nonce are verified above; the email
+        // claims are read from the same verified payload under their configured names.
+        let raw = raw_claims(&id_token.to_string()).map_err(CallbackError::Invalid)?;
+        let (email, email_verified) = email_claims(&raw, &self.settings);
         Ok(VerifiedIdentity {
             subject: claims.subject().as_str().to_string(),
-            email: claims.email().map(|e| e.as_str().to_string()),
-            email_verified: claims.email_verified().unwrap_or(false),
+            email,
+            email_verified,
             name: claims
                 .name()
                 .and_then(|n| n.get(None))
@@ -227,6 +231,42 @@ impl OidcProvider {
         request = request.set_client_id(ClientId::new(self.settings.client_id.clone()));
         Some(request.http_get_url().to_string())
     }
+}
+
+/// The payload of a JWT, as JSON. Only for a token whose signature was already verified.
+fn raw_claims(jwt: &str) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
+    use base64::Engine as _;
+    let payload = jwt
+        .split('.')
+        .nth(1)
+        .ok_or_else(|| anyhow::anyhow!("the ID token is not a JWT"))?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .context("the ID token payload is not base64url")?;
+    serde_json::from_slice(&bytes).context("the ID token payload is not a JSON object")
+}
+
+/// The email address and whether the provider verified it, under the configured claim names.
+fn email_claims(
+    raw: &serde_json::Map<String, serde_json::Value>,
+    settings: &OidcSettings,
+) -> (Option<String>, bool) {
+    let email = raw
+        .get(&settings.email_claim)
+        .and_then(|v| v.as_str())
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty());
+    let verified = if settings.email_verified_claim.is_empty() {
+        email.is_some()
+    } else {
+        match raw.get(&settings.email_verified_claim) {
+            Some(serde_json::Value::Bool(b)) => *b,
+            // Some providers (Amazon Cognito) send the flag as a string.
+            Some(serde_json::Value::String(s)) => s == "true",
+            _ => false,
+        }
+    };
+    (email, verified)
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -267,6 +307,53 @@ mod tests {
             assert_eq!(safe_return_to(Some(evil), "/me"), "/me", "{evil}");
         }
         assert_eq!(safe_return_to(None, "/me"), "/me");
+    }
+
+    fn settings(email_claim: &str, verified_claim: &str) -> OidcSettings {
+        OidcSettings {
+            email_claim: email_claim.into(),
+            email_verified_claim: verified_claim.into(),
+            ..OidcSettings::new("http://idp".into(), "c".into(), "s".to_string().into())
+        }
+    }
+
+    fn payload(json: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+        json.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn the_email_comes_from_the_configured_claim_and_is_verified_only_when_the_provider_says_so() {
+        let raw = payload(serde_json::json!({
+            "email": "private@example.net", "email_verified": true,
+            "upn": "alice@example.org", "mailbox_verified": "true"
+        }));
+        assert_eq!(
+            email_claims(&raw, &settings("email", "email_verified")),
+            (Some("private@example.net".into()), true)
+        );
+        assert_eq!(
+            email_claims(&raw, &settings("upn", "mailbox_verified")),
+            (Some("alice@example.org".into()), true),
+            "a flag sent as a string counts"
+        );
+        assert_eq!(
+            email_claims(&raw, &settings("upn", "missing")),
+            (Some("alice@example.org".into()), false),
+            "no flag, not verified"
+        );
+        assert_eq!(
+            email_claims(&raw, &settings("upn", "")),
+            (Some("alice@example.org".into()), true),
+            "a directory claim trusted by configuration"
+        );
+        assert_eq!(email_claims(&raw, &settings("nothing", "")), (None, false));
+    }
+
+    #[test]
+    fn a_jwt_payload_is_read_as_json() {
+        let jwt = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4IiwidXBuIjoiYUBiLmMifQ.sig";
+        assert_eq!(raw_claims(jwt).unwrap()["upn"], "a@b.c");
+        assert!(raw_claims("not-a-jwt").is_err());
     }
 
     #[test]

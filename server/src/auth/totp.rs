@@ -25,14 +25,95 @@ fn totp(secret: &[u8], account: &str) -> Result<TOTP, totp_rs::TotpUrlError> {
     )
 }
 
-/// Whether `code` is valid at `now` (one 30-second step of clock drift either way).
-pub fn verify(secret: &[u8], code: &str, now: OffsetDateTime) -> bool {
+/// The 30-second time step `code` belongs to, if it is valid at `now` (one step of clock
+/// drift either way). A code must be used once only: the caller keeps the last step used.
+pub fn verify(secret: &[u8], code: &str, now: OffsetDateTime) -> Option<u64> {
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
+        return None;
     }
-    match totp(secret, "staff") {
-        Ok(t) => t.check(code, now.unix_timestamp().max(0) as u64),
-        Err(_) => false,
+    let t = totp(secret, "staff").ok()?;
+    let step = now.unix_timestamp().max(0) as u64 / STEP_SECONDS;
+    [step.saturating_sub(1), step, step + 1]
+        .into_iter()
+        .find(|s| constant_time_eq(t.generate(s * STEP_SECONDS).as_bytes(), code.as_bytes()))
+}
+
+const STEP_SECONDS: u64 = 30;
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Seals TOTP secrets for storage (XChaCha20-Poly1305 under a key derived from
+/// `security.secret_key`, bound to the staff member so a sealed secret cannot be moved to
+/// another row). A copy of the database alone does not reveal anyone's second factor.
+pub struct SecretSealer {
+    cipher: chacha20poly1305::XChaCha20Poly1305,
+}
+
+/// The first byte of a sealed secret; an unsealed (legacy) secret is exactly 20 bytes.
+const SEALED_V1: u8 = 1;
+const LEGACY_LEN: usize = 20;
+
+impl SecretSealer {
+    /// A sealer keyed by the deployment's secret key.
+    pub fn new(secret_key: &[u8]) -> anyhow::Result<Self> {
+        use chacha20poly1305::KeyInit as _;
+        use hmac::Mac as _;
+        let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(secret_key)
+            .map_err(|e| anyhow::anyhow!("cannot key the TOTP sealer: {e}"))?;
+        mac.update(b"glassbox/totp-secret-sealing/v1");
+        let key = mac.finalize().into_bytes();
+        Ok(Self {
+            cipher: chacha20poly1305::XChaCha20Poly1305::new(&key),
+        })
+    }
+
+    /// `secret` sealed for `owner` (the staff id's bytes).
+    pub fn seal(&self, owner: &[u8], secret: &[u8]) -> anyhow::Result<Vec<u8>> {
+        use chacha20poly1305::aead::{Aead as _, Payload};
+        let mut nonce = [0u8; 24];
+        rand::thread_rng().fill_bytes(&mut nonce);
+        let sealed = self
+            .cipher
+            .encrypt(
+                (&nonce).into(),
+                Payload {
+                    msg: secret,
+                    aad: owner,
+                },
+            )
+            .map_err(|_| anyhow::anyhow!("could not seal a TOTP secret"))?;
+        Ok([&[SEALED_V1][..], &nonce, &sealed].concat())
+    }
+
+    /// The secret in `stored`, and whether it was stored unsealed (and should be sealed now).
+    pub fn open(&self, owner: &[u8], stored: &[u8]) -> anyhow::Result<(Vec<u8>, bool)> {
+        use chacha20poly1305::aead::{Aead as _, Payload};
+        if stored.len() == LEGACY_LEN {
+            return Ok((stored.to_vec(), true));
+        }
+        match stored.split_first() {
+            Some((&SEALED_V1, rest)) if rest.len() > 24 => {
+                let (nonce, sealed) = rest.split_at(24);
+                let secret = self
+                    .cipher
+                    .decrypt(
+                        nonce.into(),
+                        Payload {
+                            msg: sealed,
+                            aad: owner,
+                        },
+                    )
+                    .map_err(|_| {
+                        anyhow::anyhow!(
+                            "a stored TOTP secret does not open: security.secret_key changed, or the row was altered"
+                        )
+                    })?;
+                Ok((secret, false))
+            }
+            _ => anyhow::bail!("a stored TOTP secret has an unknown format"),
+        }
     }
 }
 
@@ -90,18 +171,57 @@ mod tests {
         let secret = new_secret();
         let now = datetime!(2026-11-29 12:00 UTC);
         let code = code_at(&secret, now).unwrap();
-        assert!(verify(&secret, &code, now));
-        assert!(
+        let step = verify(&secret, &code, now).expect("the current code");
+        assert_eq!(step, now.unix_timestamp() as u64 / 30);
+        assert_eq!(
             verify(&secret, &code, now + time::Duration::seconds(30)),
-            "one step of drift"
+            Some(step),
+            "one step of drift, and the same step: a replay is recognisable"
         );
-        assert!(
-            !verify(&secret, &code, now + time::Duration::minutes(5)),
+        assert_eq!(
+            verify(&secret, &code, now + time::Duration::minutes(5)),
+            None,
             "an old code expires"
         );
-        assert!(!verify(&secret, "000000", now) || code == "000000");
-        assert!(!verify(&secret, "12345", now));
-        assert!(!verify(&secret, "abcdef", now));
+        assert!(verify(&secret, "000000", now).is_none() || code == "000000");
+        assert_eq!(verify(&secret, "12345", now), None);
+        assert_eq!(verify(&secret, "abcdef", now), None);
+    }
+
+    #[test]
+    fn a_sealed_secret_opens_only_for_its_owner_under_the_same_key() {
+        let sealer = SecretSealer::new(b"a deployment key").unwrap();
+        let secret = new_secret();
+        let sealed = sealer.seal(b"staff-1", &secret).unwrap();
+        assert!(
+            !sealed.windows(secret.len()).any(|w| w == secret.as_slice()),
+            "the secret is not stored in the clear"
+        );
+        assert_eq!(
+            sealer.open(b"staff-1", &sealed).unwrap(),
+            (secret.clone(), false)
+        );
+        assert!(
+            sealer.open(b"staff-2", &sealed).is_err(),
+            "moved to another row"
+        );
+        assert!(SecretSealer::new(b"another key")
+            .unwrap()
+            .open(b"staff-1", &sealed)
+            .is_err());
+        let mut altered = sealed.clone();
+        *altered.last_mut().unwrap() ^= 1;
+        assert!(sealer.open(b"staff-1", &altered).is_err());
+    }
+
+    #[test]
+    fn a_secret_stored_before_sealing_still_opens_and_asks_to_be_sealed() {
+        let sealer = SecretSealer::new(b"k").unwrap();
+        assert_eq!(
+            sealer.open(b"s", &[9u8; 20]).unwrap(),
+            (vec![9u8; 20], true)
+        );
+        assert!(sealer.open(b"s", &[7u8; 5]).is_err());
     }
 
     #[test]

@@ -175,6 +175,30 @@ pub async fn enrol_totp(db: &Db, id: StaffId, secret: &[u8]) -> sqlx::Result<boo
         .map(|r| r.rows_affected() == 1))
 }
 
+/// Records that the TOTP code of time step `step` was used, only if no code of that step
+/// or a later one was used before: `false` means the code is a replay.
+pub async fn use_totp_step(db: &Db, id: StaffId, step: i64) -> sqlx::Result<bool> {
+    on_pool!(db, pool => sqlx::query(
+        "UPDATE staff SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+    )
+        .bind(step)
+        .bind(id.0)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected() == 1))
+}
+
+/// Replaces a stored TOTP secret that is still `old` (sealing one stored before sealing).
+pub async fn reseal_totp(db: &Db, id: StaffId, old: &[u8], sealed: &[u8]) -> sqlx::Result<bool> {
+    on_pool!(db, pool => sqlx::query("UPDATE staff SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3")
+        .bind(sealed)
+        .bind(id.0)
+        .bind(old)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected() == 1))
+}
+
 /// Disables a staff member (their sessions end at their next request).
 pub async fn disable(db: &Db, email: &str, now: OffsetDateTime) -> sqlx::Result<bool> {
     on_pool!(db, pool => sqlx::query("UPDATE staff SET disabled_at = $1 WHERE email = $2 AND disabled_at IS NULL")

@@ -3,4 +3,5 @@
 
 pub mod access_request;
 pub mod clock;
+pub mod incident;
 pub mod pseudonym;

@@ -81,3 +81,44 @@ pub async fn json(
 ) -> Result<Response, HttpError> {
     export(state, viewer, query, Format::Json).await
 }
+
+/// `GET /admin/incidents/{id}/affected.csv`: the affected mailboxes of an incident
+/// (security admins only).
+pub async fn incident_affected_csv(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Option<Viewer>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, HttpError> {
+    let staff = match viewer {
+        Some(Viewer::Staff { staff_id, .. }) => staff_id,
+        Some(_) => {
+            return Err(HttpError::Forbidden(
+                "Only security admins can export this.",
+            ))
+        }
+        None => return Err(HttpError::Unauthorized),
+    };
+    let id = id.parse().map_err(|_| HttpError::NotFound)?;
+    let body = crate::services::incidents::affected_csv(&state.db, staff, id)
+        .await
+        .map_err(|e| match e {
+            ServiceError::NotFound(_) => HttpError::NotFound,
+            ServiceError::Forbidden => {
+                HttpError::Forbidden("Only security admins can export this.")
+            }
+            ServiceError::Conflict(m) | ServiceError::Invalid(m) => HttpError::BadRequest(m),
+            other => HttpError::unexpected("export incident", other),
+        })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"incident-{id}-affected.csv\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response())
+}

@@ -2,6 +2,7 @@
 
 pub mod checkpoints;
 pub mod expiry;
+pub mod incident_notices;
 pub mod session_cleanup;
 
 use std::future::Future;

@@ -19,6 +19,48 @@ use secrecy::ExposeSecret;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+/// The support agent whose stolen sign-in is the demo's incident.
+const INCIDENT_AGENT: StaffId = StaffId(Uuid::from_u128(
+    0x9a55_b0c5_0000_4000_8000_0000_0000_0000 | 1006,
+));
+
+/// The demo's incident, through the real flow: Morgan declares it, Inês confirms it (which
+/// disables Jordan and records the affected mailboxes), and the notices are queued.
+async fn seed_incident(
+    db: &Db,
+    clock: &Clock,
+    settings: &Settings,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    use crate::services::incidents;
+    use app::model::{IncidentAdminAct, IncidentForm};
+    let rfc3339 = |t: OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    };
+    let form = IncidentForm {
+        title: "A support agent's sign-in was stolen".into(),
+        description: "Someone who stole the password and second factor of one of our support agents used them to open mailboxes. We found it in our access log and stopped it.".into(),
+        cause: "staff_credential".into(),
+        staff: Some("jordan.blake@staff.example.org".into()),
+        token: None,
+        window_start: rfc3339(now - Duration::days(41)),
+        window_end: rfc3339(now - Duration::days(38)),
+    };
+    let morgan = StaffId(demo_id(1004));
+    let ines = StaffId(demo_id(1005));
+    let id = incidents::declare(db, clock, morgan, &form)
+        .await
+        .map_err(|e| anyhow::anyhow!("declare the demo incident: {e}"))?;
+    incidents::act(db, clock, ines, id, &IncidentAdminAct::Confirm)
+        .await
+        .map_err(|e| anyhow::anyhow!("confirm the demo incident: {e}"))?;
+    incidents::queue_notices(db, clock, settings)
+        .await
+        .map_err(|e| anyhow::anyhow!("queue the demo incident's notices: {e}"))?;
+    Ok(())
+}
+
 /// The address whose presence means the demo data is already there.
 pub const MARKER_MAILBOX: &str = "alice@example.org";
 
@@ -350,10 +392,17 @@ pub async fn seed(db: &Db, clock: &Clock, settings: &Settings) -> anyhow::Result
             email: "ines.duarte@staff.example.org",
             role: StaffRole::SecurityAdmin,
         },
+        DemoStaff {
+            id: INCIDENT_AGENT,
+            name: "Jordan Blake",
+            email: "jordan.blake@staff.example.org",
+            role: StaffRole::Support,
+        },
     ];
+    // The everyday agents (Jordan only appears in the demo's incident).
     let agents: Vec<StaffId> = team
         .iter()
-        .filter(|s| s.role == StaffRole::Support)
+        .filter(|s| s.role == StaffRole::Support && s.id != INCIDENT_AGENT)
         .map(|s| s.id)
         .collect();
 
@@ -435,6 +484,19 @@ pub async fn seed(db: &Db, clock: &Clock, settings: &Settings) -> anyhow::Result
         now - Duration::minutes(10),
         now,
     );
+    // The demo's incident: Jordan Blake's sign-in was stolen and used 40 days ago on two
+    // mailboxes, under grants their owners had approved for real tickets.
+    for (person, days) in [(&people[0], 40), (&people[1], 39)] {
+        plan.request(
+            &mut rng,
+            &mut n,
+            person.mailboxes[0].0,
+            INCIDENT_AGENT,
+            Status::Ended,
+            now - Duration::days(days),
+            now,
+        );
+    }
     // The mail system's own checks, with no staff member behind them.
     for person in &people {
         for _ in 0..rng.gen_range(3..8) {
@@ -500,5 +562,6 @@ pub async fn seed(db: &Db, clock: &Clock, settings: &Settings) -> anyhow::Result
         events = plan.events.len(),
         "demo data written"
     );
+    seed_incident(db, clock, settings, now).await?;
     Ok(SeedOutcome::Created)
 }

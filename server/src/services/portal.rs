@@ -3,6 +3,7 @@
 //! from the URL.
 
 use super::history::{self, event_view};
+use super::incidents;
 use super::requests::{self, Submitter};
 use super::unexpected;
 use crate::config::Settings;
@@ -17,6 +18,10 @@ use app::model::{
     AccessRequestStatus, Decision, DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage,
     OwnerDecision, OwnerId, OwnerOverview, RequestForm, RequestId, RequestView, StaffAct,
     StaffHome, StaffId, StaffRequestView, StaffRole,
+};
+use app::model::{
+    IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentId, IncidentNotice, IncidentSummary,
+    OwnerIncidentAct, OwnerIncidentView,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -300,5 +305,88 @@ impl Portal for PortalService {
             });
         }
         Ok(identities)
+    }
+
+    async fn owner_incident_notices(
+        &self,
+        owner: OwnerId,
+    ) -> Result<Vec<IncidentNotice>, AppError> {
+        incidents::owner_notices(&self.db, owner)
+            .await
+            .map_err(|e| e.into_app_error("owner incident notices"))
+    }
+
+    #[tracing::instrument(skip_all, fields(owner.id = %owner, incident.id = %id))]
+    async fn owner_incident(
+        &self,
+        owner: OwnerId,
+        id: IncidentId,
+    ) -> Result<OwnerIncidentView, AppError> {
+        incidents::owner_view(&self.db, &self.settings, owner, id)
+            .await
+            .map_err(|e| e.into_app_error("owner incident"))
+    }
+
+    #[tracing::instrument(skip_all, fields(owner.id = %owner, incident.id = %id))]
+    async fn owner_incident_act(
+        &self,
+        owner: OwnerId,
+        id: IncidentId,
+        act: OwnerIncidentAct,
+    ) -> Result<OwnerIncidentView, AppError> {
+        incidents::owner_act(&self.db, &self.clock, owner, id, act)
+            .await
+            .map_err(|e| e.into_app_error("owner incident act"))?;
+        self.owner_incident(owner, id).await
+    }
+
+    async fn admin_incidents(&self, staff: StaffId) -> Result<Vec<IncidentSummary>, AppError> {
+        incidents::list(&self.db, staff)
+            .await
+            .map_err(|e| e.into_app_error("list incidents"))
+    }
+
+    #[tracing::instrument(skip_all, fields(staff.id = %staff))]
+    async fn declare_incident(
+        &self,
+        staff: StaffId,
+        form: IncidentForm,
+    ) -> Result<IncidentId, AppError> {
+        incidents::declare(&self.db, &self.clock, staff, &form)
+            .await
+            .map_err(|e| e.into_app_error("declare incident"))
+    }
+
+    async fn admin_incident(
+        &self,
+        staff: StaffId,
+        id: IncidentId,
+    ) -> Result<IncidentAdminView, AppError> {
+        incidents::admin_view(&self.db, staff, id)
+            .await
+            .map_err(|e| e.into_app_error("incident"))
+    }
+
+    #[tracing::instrument(skip_all, fields(staff.id = %staff, incident.id = %id))]
+    async fn admin_incident_act(
+        &self,
+        staff: StaffId,
+        id: IncidentId,
+        act: IncidentAdminAct,
+    ) -> Result<IncidentAdminView, AppError> {
+        incidents::act(&self.db, &self.clock, staff, id, &act)
+            .await
+            .map_err(|e| e.into_app_error("incident act"))?;
+        if act == IncidentAdminAct::Confirm {
+            // Start queueing at once rather than at the job's next tick.
+            let (db, clock, settings) =
+                (self.db.clone(), self.clock.clone(), self.settings.clone());
+            tokio::spawn(async move {
+                if let Err(e) = incidents::queue_notices(&db, &clock, &settings).await {
+                    tracing::warn!(error = %e, "queueing incident notices failed; the job will retry");
+                }
+            });
+        }
+        self.admin_incident(staff, id).await
     }
 }

@@ -79,11 +79,11 @@ pub fn with_oidc(issuer: String) -> Box<dyn FnOnce(&mut Settings) + Send> {
             .port();
         s.http.bind = format!("127.0.0.1:{port}").parse().expect("address");
         s.public_url = format!("http://127.0.0.1:{port}");
-        s.auth.oidc = Some(glassbox::config::OidcSettings {
+        s.auth.oidc = Some(glassbox::config::OidcSettings::new(
             issuer,
-            client_id: "glassbox-test".into(),
-            client_secret: SecretString::from("glassbox-test-secret"),
-        });
+            "glassbox-test".into(),
+            SecretString::from("glassbox-test-secret"),
+        ));
     })
 }
 

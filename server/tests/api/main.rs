@@ -8,6 +8,7 @@ mod consent;
 mod cross_account;
 mod health;
 mod history;
+mod incidents;
 mod log;
 mod log_faults;
 mod oidc;

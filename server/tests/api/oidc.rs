@@ -258,6 +258,7 @@ with_provider!(
             !page.contains("Key:"),
             "the secret is shown only at enrolment"
         );
+        app.clock.advance(time::Duration::seconds(30));
         let code = totp::code_at(&secret, app.clock.now()).unwrap();
         assert_eq!(
             app.post_form("/staff/totp", &[("code", &code)])
@@ -458,3 +459,222 @@ async fn staff_outside_the_allowed_networks_are_refused_even_with_a_session() {
     assert_eq!(app.get_page("/me").await.0, 200);
     app.finish().await;
 }
+
+/// A new person at the test provider, with a mailbox address of their own; returns their
+/// login (password `pw`) and subject.
+async fn new_person_at_the_provider(extra_claims: serde_json::Value) -> (String, String) {
+    let login = format!("p{}", uuid::Uuid::new_v4().simple());
+    let sub = format!("sub-{login}");
+    let res = reqwest::Client::new()
+        .put(format!("http://127.0.0.1:9400/_test/users/{login}"))
+        .json(&serde_json::json!({
+            "password": "pw", "sub": sub, "email": format!("{login}@example.net"),
+            "email_verified": true, "name": "Pat", "extra_claims": extra_claims
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 204);
+    (login, sub)
+}
+
+/// Makes the test provider spoil every ID token it issues to `sub` in the way `mode` names
+/// (re-signed with its own key, so only that claim is wrong), or stop doing so.
+async fn spoil_id_tokens(sub: &str, mode: Option<&str>) {
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:9400/_test/tamper/{sub}");
+    let res = match mode {
+        Some(mode) => client.put(&url).json(&serde_json::json!({ "mode": mode })),
+        None => client.delete(&url),
+    }
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(res.status().as_u16(), 204);
+}
+
+/// Signs in once with a spoilt ID token (refused, nobody signed in), then once with a good
+/// one (accepted): the refusal was the spoilt claim's doing, nothing else's.
+async fn a_spoilt_id_token_is_refused(app: &TestApp, mode: &str) {
+    let (login, sub) = new_person_at_the_provider(serde_json::json!({})).await;
+    spoil_id_tokens(&sub, Some(mode)).await;
+    let res = app.oidc_sign_in(&login, "pw").await;
+    assert_eq!(res.status().as_u16(), 400, "{mode}");
+    assert!(res.text().await.unwrap().contains("could not be verified"));
+    assert_eq!(app.get_page("/me").await.0, 401, "{mode}: nobody signed in");
+
+    spoil_id_tokens(&sub, None).await;
+    let res = app.oidc_sign_in(&login, "pw").await;
+    assert_eq!(
+        res.status().as_u16(),
+        303,
+        "{mode}: the same person, a good token"
+    );
+    assert_eq!(app.get_page("/me").await.0, 200);
+}
+
+with_provider!(
+    an_id_token_with_the_wrong_nonce_is_refused,
+    Backend::Sqlite,
+    |app| {
+        a_spoilt_id_token_is_refused(&app, "wrong_nonce").await;
+    }
+);
+
+with_provider!(
+    an_id_token_for_another_client_is_refused,
+    Backend::Sqlite,
+    |app| {
+        a_spoilt_id_token_is_refused(&app, "wrong_audience").await;
+    }
+);
+
+with_provider!(an_expired_id_token_is_refused, Backend::Sqlite, |app| {
+    a_spoilt_id_token_is_refused(&app, "expired").await;
+});
+
+with_provider!(
+    an_id_token_from_another_issuer_is_refused,
+    Backend::Sqlite,
+    |app| {
+        a_spoilt_id_token_is_refused(&app, "wrong_issuer").await;
+    }
+);
+
+with_provider!(
+    an_id_token_signed_with_a_strangers_key_is_refused,
+    Backend::Sqlite,
+    |app| {
+        a_spoilt_id_token_is_refused(&app, "bad_signature").await;
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mailbox_can_come_from_a_claim_other_than_email() {
+    let Some(issuer) = oidc_issuer().await else {
+        return;
+    };
+    let oidc = with_oidc(issuer);
+    let mut app = spawn_app_with(
+        Backend::Sqlite,
+        Options {
+            seed: true,
+            configure: Box::new(move |s| {
+                oidc(s);
+                let provider = s.auth.oidc.as_mut().unwrap();
+                provider.email_claim = "mailbox".into();
+                provider.email_verified_claim = "".into();
+            }),
+        },
+    )
+    .await
+    .unwrap();
+    let mailbox = format!("{}@example.org", uuid::Uuid::new_v4().simple());
+    let (login, _) = new_person_at_the_provider(serde_json::json!({ "mailbox": mailbox })).await;
+    assert_eq!(app.oidc_sign_in(&login, "pw").await.status().as_u16(), 303);
+    let (_, page) = app.get_page("/me").await;
+    assert!(page.contains(&mailbox), "bound to the configured claim");
+    assert!(
+        !page.contains(&format!("{login}@example.net")),
+        "not to the email claim"
+    );
+
+    // Someone without that claim (in another browser) gets a clear refusal, not someone
+    // else's mailbox.
+    app.client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let (other, _) = new_person_at_the_provider(serde_json::json!({})).await;
+    let res = app.oidc_sign_in(&other, "pw").await;
+    assert_eq!(res.status().as_u16(), 400);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("did not share your email address"));
+    app.finish().await;
+}
+
+/// Signs `login` in through the provider at the staff door and returns the TOTP page.
+async fn staff_reach_the_second_factor(app: &TestApp, login: &str, password: &str) -> String {
+    let callback = app.through_provider("/staff/login", login, password).await;
+    app.client.get(&callback).send().await.unwrap();
+    app.get_page("/staff/totp").await.1
+}
+
+with_provider!(
+    a_totp_code_works_once_and_the_secret_is_stored_sealed,
+    Backend::Sqlite,
+    |app| {
+        let page = staff_reach_the_second_factor(&app, "sam", "sam-pw").await;
+        let secret = enrolment_key(&page);
+        let code = totp::code_at(&secret, app.clock.now()).unwrap();
+        let ok = app.post_form("/staff/totp", &[("code", &code)]).await;
+        assert_eq!(ok.status().as_u16(), 303);
+
+        let sam = glassbox::db::staff::find_staff_by_email(&app.db, "sam.rivera@staff.example.org")
+            .await
+            .unwrap()
+            .unwrap();
+        let stored = glassbox::db::staff::totp_secret(&app.db, sam.id)
+            .await
+            .unwrap()
+            .expect("enrolled");
+        assert!(
+            !stored.windows(secret.len()).any(|w| w == secret.as_slice()),
+            "a copy of the database does not reveal the second factor"
+        );
+
+        // Someone who watched the code being typed signs in at the provider and replays it.
+        app.post_form("/auth/logout", &[]).await;
+        staff_reach_the_second_factor(&app, "sam", "sam-pw").await;
+        let replay = app.post_form("/staff/totp", &[("code", &code)]).await;
+        assert_eq!(replay.status().as_u16(), 400);
+        assert!(replay.text().await.unwrap().contains("already used"));
+        assert_eq!(app.get_page("/staff").await.0, 401);
+
+        // The next code (thirty seconds on) works.
+        app.clock.advance(time::Duration::seconds(30));
+        let next = totp::code_at(&secret, app.clock.now()).unwrap();
+        let ok = app.post_form("/staff/totp", &[("code", &next)]).await;
+        assert_eq!(ok.status().as_u16(), 303);
+        assert_eq!(app.get_page("/staff").await.0, 200);
+    }
+);
+
+with_provider!(
+    a_staff_session_ends_eight_hours_after_sign_in_however_busy,
+    Backend::Sqlite,
+    |app| {
+        let page = staff_reach_the_second_factor(&app, "morgan", "morgan-pw").await;
+        let code = totp::code_at(&enrolment_key(&page), app.clock.now()).unwrap();
+        let signed_in = app.post_form("/staff/totp", &[("code", &code)]).await;
+        assert_eq!(signed_in.status().as_u16(), 303);
+        let cookie = signed_in
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            cookie.contains("Max-Age=900"),
+            "fifteen idle minutes end a staff session: {cookie}"
+        );
+        app.clock
+            .advance(time::Duration::hours(7) + time::Duration::minutes(59));
+        assert_eq!(
+            app.get_page("/staff").await.0,
+            200,
+            "still inside eight hours"
+        );
+        app.clock.advance(time::Duration::minutes(2));
+        assert_eq!(app.get_page("/staff").await.0, 401, "past eight hours");
+        assert_eq!(
+            app.get_page("/staff").await.0,
+            401,
+            "the session is gone, not just refused once"
+        );
+    }
+);

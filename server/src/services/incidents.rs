@@ -1,0 +1,531 @@
+//! Incidents: a security admin declares one and sees the affected set computed from the log;
+//! a second security admin confirms it, which disables the culprit, revokes what it held and
+//! records the affected set, all in one transaction; notices are then queued through the
+//! outbox in batches; affected owners read what happened to *their* mailbox and tick off
+//! what to do.
+
+use super::error::ServiceError;
+use super::history::event_view;
+use crate::config::Settings;
+use crate::db::events::{self, EventFilter, Keyset};
+use crate::db::incidents::{self, IncidentRecord, NewIncident, OutboxMessage, Recipient};
+use crate::db::{service_tokens, staff, Db};
+use crate::domain::clock::Clock;
+use crate::domain::incident::{self as rules, ConfirmRefusal};
+use app::model::{
+    Decision, Exposure, GuidanceStep, IncidentAdminAct, IncidentAdminView, IncidentCause,
+    IncidentForm, IncidentId, IncidentNotice, IncidentStatus, IncidentSummary, OwnerId,
+    OwnerIncidentAct, OwnerIncidentView, StaffId, StaffRole,
+};
+
+/// The most accesses an owner's incident page lists.
+const MAX_ACCESSES_SHOWN: i64 = 500;
+
+async fn security_admin(db: &Db, who: StaffId) -> Result<staff::StaffRow, ServiceError> {
+    let member = staff::get_staff(db, who)
+        .await?
+        .ok_or(ServiceError::Forbidden)?;
+    if member.role != StaffRole::SecurityAdmin || member.disabled_at.is_some() {
+        return Err(ServiceError::Forbidden);
+    }
+    Ok(member)
+}
+
+/// Declares an incident (a draft: nothing is done or sent until a second admin confirms).
+pub async fn declare(
+    db: &Db,
+    clock: &Clock,
+    admin: StaffId,
+    form: &IncidentForm,
+) -> Result<IncidentId, ServiceError> {
+    security_admin(db, admin).await?;
+    let now = clock.now();
+    let d = rules::declare(form, now).map_err(|e| ServiceError::Invalid(e.0))?;
+    let cause_staff = match &d.staff {
+        Some(who) => {
+            let found = if who.contains('@') {
+                staff::find_staff_by_email(db, who).await?
+            } else {
+                staff::find_staff_by_handle(db, who).await?
+            };
+            Some(
+                found
+                    .ok_or_else(|| {
+                        ServiceError::Invalid(format!(
+                            "No staff member is known as `{who}`. Use their work email or handle."
+                        ))
+                    })?
+                    .id,
+            )
+        }
+        None => None,
+    };
+    let cause_token = match &d.token {
+        Some(name) => Some(
+            service_tokens::list(db)
+                .await?
+                .into_iter()
+                .find(|t| t.name.eq_ignore_ascii_case(name))
+                .ok_or_else(|| {
+                    ServiceError::Invalid(format!(
+                        "No service token is called `{name}` (see `glassbox service-token list`)."
+                    ))
+                })?
+                .id,
+        ),
+        None => None,
+    };
+    let id = IncidentId::new();
+    let incident = NewIncident {
+        id,
+        title: d.title,
+        description: d.description,
+        cause: d.cause,
+        cause_staff,
+        cause_token,
+        window_start: crate::db::ts(d.window_start),
+        window_end: crate::db::ts(d.window_end),
+        declared_by: admin,
+    };
+    let mut tx = db.begin().await?;
+    // Inside the write transaction, so two identical declarations at once make one incident.
+    if let Some(existing) = incidents::find_same_in(&mut tx, &incident).await? {
+        return Err(ServiceError::Conflict(format!(
+            "This incident is already declared (same cause and window): /admin/incidents/{existing}"
+        )));
+    }
+    incidents::insert(&mut tx, &incident, crate::db::ts(now)).await?;
+    tx.commit().await?;
+    tracing::warn!(incident.id = %id, staff.id = %admin, cause = d.cause.as_str(), "incident declared");
+    Ok(id)
+}
+
+async fn get(db: &Db, id: IncidentId) -> Result<IncidentRecord, ServiceError> {
+    incidents::get(db, id)
+        .await?
+        .ok_or(ServiceError::NotFound("incident"))
+}
+
+/// Every incident, newest first (security admins only).
+pub async fn list(db: &Db, admin: StaffId) -> Result<Vec<IncidentSummary>, ServiceError> {
+    security_admin(db, admin).await?;
+    Ok(incidents::list(db, 200)
+        .await?
+        .into_iter()
+        .map(|(i, affected)| IncidentSummary {
+            id: i.id,
+            title: i.title,
+            status: i.status,
+            cause: i.cause,
+            created_at: i.created_at,
+            affected_mailboxes: affected,
+        })
+        .collect())
+}
+
+/// One incident as its admins follow it: for a draft, the affected set computed from the
+/// log now; once confirmed, the set as recorded, with notices and acknowledgements.
+pub async fn admin_view(
+    db: &Db,
+    admin: StaffId,
+    id: IncidentId,
+) -> Result<IncidentAdminView, ServiceError> {
+    let me = security_admin(db, admin).await?;
+    let i = get(db, id).await?;
+    let affected = if i.status == IncidentStatus::Draft {
+        incidents::preview_affected(db, i.cause_staff, i.window_start, i.window_end).await?
+    } else {
+        incidents::recorded_affected(db, id).await?
+    };
+    let rounds = incidents::rounds(db, id).await?;
+    Ok(IncidentAdminView {
+        id,
+        can_confirm: rules::may_confirm(me.id, me.role, i.declared_by, i.status).is_ok(),
+        title: i.title,
+        description: i.description,
+        cause: i.cause,
+        cause_subject: i.cause_staff_name.or(i.cause_token_name),
+        window_start: i.window_start,
+        window_end: i.window_end,
+        status: i.status,
+        declared_by: i.declared_by_name,
+        confirmed_by: i.confirmed_by_name,
+        confirmed_at: i.confirmed_at,
+        affected,
+        notices: incidents::notice_counts(db, id).await?,
+        acknowledged: incidents::acknowledgements_by_day(db, id)
+            .await?
+            .iter()
+            .map(|(_, n)| n)
+            .sum(),
+        acknowledged_by_day: incidents::acknowledgements_by_day(db, id).await?,
+        follow_ups: rounds.into_iter().filter_map(|(_, m)| m).collect(),
+    })
+}
+
+/// Confirms, follows up on or closes an incident.
+pub async fn act(
+    db: &Db,
+    clock: &Clock,
+    admin: StaffId,
+    id: IncidentId,
+    act: &IncidentAdminAct,
+) -> Result<(), ServiceError> {
+    let me = security_admin(db, admin).await?;
+    let i = get(db, id).await?;
+    let now = crate::db::ts(clock.now());
+    match act {
+        IncidentAdminAct::Confirm => {
+            rules::may_confirm(me.id, me.role, i.declared_by, i.status)
+                .map_err(refusal_to_error)?;
+            let mut tx = db.begin().await?;
+            if !incidents::confirm(&mut tx, id, me.id, now).await? {
+                // Someone confirmed between our read and this update.
+                return Err(ServiceError::Conflict(
+                    "This incident was confirmed meanwhile.".into(),
+                ));
+            }
+            if let Some(culprit) = i.cause_staff {
+                if i.cause == IncidentCause::StaffCredential {
+                    incidents::disable_staff(&mut tx, culprit, now).await?;
+                    incidents::revoke_everything_of(
+                        &mut tx,
+                        culprit,
+                        "Withdrawn by the security team during an incident",
+                        now,
+                    )
+                    .await?;
+                }
+            }
+            if let Some(token) = i.cause_token {
+                incidents::revoke_token(&mut tx, token, now).await?;
+            }
+            let affected = incidents::record_affected(
+                &mut tx,
+                id,
+                i.cause_staff,
+                i.window_start,
+                i.window_end,
+            )
+            .await?;
+            incidents::add_round(&mut tx, id, 1, None, me.id, now).await?;
+            tx.commit().await?;
+            tracing::warn!(incident.id = %id, staff.id = %me.id, affected, "incident confirmed: measures taken, notices queued");
+        }
+        IncidentAdminAct::FollowUp { message } => {
+            if i.status != IncidentStatus::Confirmed {
+                return Err(ServiceError::Conflict(
+                    "Follow-up notices go out for confirmed incidents only.".into(),
+                ));
+            }
+            let message = rules::clean_text(message, rules::MAX_TEXT, "the follow-up")
+                .map_err(|e| ServiceError::Invalid(e.0))?;
+            let next = incidents::rounds(db, id).await?.len() as i64 + 1;
+            let mut tx = db.begin().await?;
+            if !incidents::add_round(&mut tx, id, next, Some(&message), me.id, now).await? {
+                return Err(ServiceError::Conflict(
+                    "Another follow-up was sent at the same moment; reload and check before sending again.".into(),
+                ));
+            }
+            tx.commit().await?;
+            tracing::info!(incident.id = %id, round = next, "incident follow-up queued");
+        }
+        IncidentAdminAct::Close => {
+            if !incidents::close(db, id, now).await? {
+                return Err(ServiceError::Conflict(
+                    "Only a confirmed incident can be closed.".into(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn refusal_to_error(r: ConfirmRefusal) -> ServiceError {
+    match r {
+        ConfirmRefusal::NotAdmin => ServiceError::Forbidden,
+        other => ServiceError::Conflict(other.to_string()),
+    }
+}
+
+/// Queues the notices still owed, `settings.incidents.notice_batch` per transaction, until
+/// none are left. Returns how many were queued. Safe to run anywhere, any number of times:
+/// each notice has an idempotency key, and a batch and its bookkeeping commit together.
+pub async fn queue_notices(
+    db: &Db,
+    clock: &Clock,
+    settings: &Settings,
+) -> Result<u64, ServiceError> {
+    let mut queued = 0u64;
+    while let Some((id, round)) = incidents::next_to_notify(db).await? {
+        let i = get(db, id).await?;
+        let follow_up = if round > 1 {
+            incidents::rounds(db, id)
+                .await?
+                .into_iter()
+                .find(|(r, _)| *r == round)
+                .and_then(|(_, m)| m)
+        } else {
+            None
+        };
+        let mut after = None;
+        loop {
+            let mut tx = db.begin().await?;
+            let batch =
+                incidents::recipients(&mut tx, id, round, after, settings.incidents.notice_batch)
+                    .await?;
+            let Some(last) = batch.last().map(|r| r.mailbox_id) else {
+                drop(tx);
+                incidents::round_queued(db, id, round, crate::db::ts(clock.now())).await?;
+                break;
+            };
+            let messages: Vec<OutboxMessage> = batch
+                .iter()
+                .map(|r| notice(settings, &i, r, round, follow_up.as_deref()))
+                .collect();
+            incidents::enqueue(&mut tx, &messages, crate::db::ts(clock.now())).await?;
+            incidents::mark_notified(&mut tx, id, round, after, last).await?;
+            tx.commit().await?;
+            after = Some(last);
+            queued += messages.len() as u64;
+        }
+    }
+    Ok(queued)
+}
+
+/// The notice to one affected owner: the elements of GDPR Art. 34 — what happened, a
+/// contact point, likely consequences, measures taken, advice.
+fn notice(
+    settings: &Settings,
+    i: &IncidentRecord,
+    r: &Recipient,
+    round: i64,
+    follow_up: Option<&str>,
+) -> OutboxMessage {
+    let exposure: Exposure = r.exposure.parse().unwrap_or(Exposure::Content);
+    let link = format!(
+        "{}/me/incidents/{}",
+        settings.public_url.trim_end_matches('/'),
+        i.id
+    );
+    let when = |t: time::OffsetDateTime| {
+        t.format(time::macros::format_description!(
+            "[day] [month repr:long] [year], [hour]:[minute] UTC"
+        ))
+        .unwrap_or_default()
+    };
+    let subject = match follow_up {
+        Some(_) => format!("Update on a security incident that affected {}", r.address),
+        None => format!("A security incident affected your mailbox {}", r.address),
+    };
+    let measures = rules::measures(i.cause);
+    let steps: Vec<&str> = rules::guidance().iter().map(|s| s.plain_words()).collect();
+    let mut text = format!("Hello {},\n\n", r.owner_name);
+    if let Some(m) = follow_up {
+        text += &format!("An update from our security team:\n\n{m}\n\n");
+    }
+    text += &format!(
+        "What happened: {}\n{}\nBetween {} and {}, your mailbox {} was accessed {} time(s) as part of this incident.\n\n\
+         What was exposed: {}\n\nWhat this may mean for you: {}\n\nWhat we have done:\n{}\n\n\
+         What you should do:\n{}\nChange your password here: {}\n\n\
+         See exactly which accesses were involved, and tick off each step: {}\n\n\
+         Questions: {}\n",
+        i.title,
+        i.description,
+        when(i.window_start),
+        when(i.window_end),
+        r.address,
+        r.event_count,
+        exposure.plain_words(),
+        rules::consequences(exposure),
+        measures.iter().map(|m| format!("- {m}")).collect::<Vec<_>>().join("\n"),
+        steps.iter().map(|s| format!("- {s}")).collect::<Vec<_>>().join("\n"),
+        settings.incidents.password_url,
+        link,
+        settings.incidents.contact,
+    );
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let list = |items: &[&str]| {
+        items
+            .iter()
+            .map(|s| format!("<li>{}</li>", esc(s)))
+            .collect::<String>()
+    };
+    let measures_ref: Vec<&str> = measures.iter().map(String::as_str).collect();
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{subject}</title></head>\
+         <body style=\"font-family:sans-serif;line-height:1.5;max-width:40em\"><p>Hello {name},</p>{update}\
+         <h1 style=\"font-size:1.3em\">{title}</h1><p>{description}</p>\
+         <p>Between {start} and {end}, your mailbox <strong>{address}</strong> was accessed {count} time(s) as part of this incident.</p>\
+         <h2 style=\"font-size:1.1em\">What was exposed</h2><p>{exposed}</p>\
+         <h2 style=\"font-size:1.1em\">What this may mean for you</h2><p>{consequences}</p>\
+         <h2 style=\"font-size:1.1em\">What we have done</h2><ul>{measures}</ul>\
+         <h2 style=\"font-size:1.1em\">What you should do</h2><ul>{steps}</ul>\
+         <p><a href=\"{password}\">Change your password</a></p>\
+         <p><a href=\"{link}\">See exactly which accesses were involved, and tick off each step</a></p>\
+         <p>Questions: {contact}</p></body></html>",
+        subject = esc(&subject),
+        name = esc(&r.owner_name),
+        update = follow_up
+            .map(|m| format!("<p><strong>An update from our security team:</strong> {}</p>", esc(m)))
+            .unwrap_or_default(),
+        title = esc(&i.title),
+        description = esc(&i.description),
+        start = when(i.window_start),
+        end = when(i.window_end),
+        address = esc(&r.address),
+        count = r.event_count,
+        exposed = esc(exposure.plain_words()),
+        consequences = esc(rules::consequences(exposure)),
+        measures = list(&measures_ref),
+        steps = list(&steps),
+        password = esc(&settings.incidents.password_url),
+        link = esc(&link),
+        contact = esc(&settings.incidents.contact),
+    );
+    OutboxMessage {
+        idempotency_key: format!(
+            "{}{}:{}",
+            incidents::notice_key_prefix(i.id),
+            r.mailbox_id.simple(),
+            round
+        ),
+        recipient: r.owner_email.clone(),
+        subject,
+        body_text: text,
+        body_html: html,
+    }
+}
+
+/// The confirmed incidents that touched the owner (for the banner).
+pub async fn owner_notices(db: &Db, owner: OwnerId) -> Result<Vec<IncidentNotice>, ServiceError> {
+    Ok(incidents::list_for_owner(db, owner)
+        .await?
+        .into_iter()
+        .map(|(id, title, acknowledged)| IncidentNotice {
+            id,
+            title,
+            acknowledged,
+        })
+        .collect())
+}
+
+/// One incident as it touched the owner; `NotFound` if it did not (or is still a draft).
+pub async fn owner_view(
+    db: &Db,
+    settings: &Settings,
+    owner: OwnerId,
+    id: IncidentId,
+) -> Result<OwnerIncidentView, ServiceError> {
+    let touched = incidents::for_owner(db, id, owner)
+        .await?
+        .ok_or(ServiceError::NotFound("incident"))?;
+    let i = get(db, id).await?;
+    let pseudonym = match i.cause_staff {
+        Some(s) => staff::get_staff(db, s).await?.map(|m| m.pseudonym),
+        None => None,
+    };
+    let filter = EventFilter {
+        agent_pseudonym: pseudonym,
+        decision: Some(Decision::Allowed),
+        since: Some(i.window_start),
+        until: Some(i.window_end + time::Duration::seconds(1)),
+        ..EventFilter::default()
+    };
+    let (accesses, _) =
+        events::page_for_owner(db, owner, &filter, Keyset::Newest, MAX_ACCESSES_SHOWN).await?;
+    let done = incidents::steps_done(db, id, owner).await?;
+    Ok(OwnerIncidentView {
+        id,
+        title: i.title,
+        description: i.description,
+        cause: i.cause,
+        window_start: i.window_start,
+        window_end: i.window_end,
+        exposure: touched.exposure,
+        accesses: accesses.into_iter().map(event_view).collect(),
+        measures: rules::measures(i.cause),
+        password_url: settings.incidents.password_url.clone(),
+        contact: settings.incidents.contact.clone(),
+        steps: rules::guidance()
+            .iter()
+            .map(|s| (*s, done.contains(s)))
+            .collect(),
+        acknowledged_at: touched.acknowledged_at,
+        follow_ups: incidents::rounds(db, id)
+            .await?
+            .into_iter()
+            .filter_map(|(_, m)| m)
+            .collect(),
+    })
+}
+
+/// The owner ticks a step or acknowledges the notice.
+pub async fn owner_act(
+    db: &Db,
+    clock: &Clock,
+    owner: OwnerId,
+    id: IncidentId,
+    act: OwnerIncidentAct,
+) -> Result<(), ServiceError> {
+    incidents::for_owner(db, id, owner)
+        .await?
+        .ok_or(ServiceError::NotFound("incident"))?;
+    let now = crate::db::ts(clock.now());
+    match act {
+        OwnerIncidentAct::Tick { step, done } => {
+            incidents::set_step(db, id, owner, step, done, now).await?;
+        }
+        OwnerIncidentAct::Acknowledge => {
+            if incidents::acknowledge(db, id, owner, now).await? > 0 {
+                tracing::info!(incident.id = %id, owner.id = %owner, "incident notice acknowledged");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every step, for forms.
+pub fn steps() -> &'static [GuidanceStep] {
+    rules::guidance()
+}
+
+/// The affected mailboxes of a confirmed incident as CSV (security admins only), read in
+/// keyset pages so even a million rows never need one long query.
+pub async fn affected_csv(db: &Db, admin: StaffId, id: IncidentId) -> Result<String, ServiceError> {
+    security_admin(db, admin).await?;
+    let i = get(db, id).await?;
+    if i.status == IncidentStatus::Draft {
+        return Err(ServiceError::Conflict(
+            "The affected set is recorded when the incident is confirmed.".into(),
+        ));
+    }
+    use super::history::csv_field;
+    let mut out = String::from("mailbox,exposure,accesses,notices_queued,acknowledged_at\r\n");
+    let mut after = String::new();
+    loop {
+        let page = incidents::affected_page(db, id, &after, 5000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.address.clone();
+        for r in &page {
+            out += &format!(
+                "{},{},{},{},{}\r\n",
+                csv_field(&r.address),
+                r.exposure,
+                r.event_count,
+                r.notified_round,
+                r.acknowledged_at
+                    .and_then(|t| t
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .ok())
+                    .unwrap_or_default()
+            );
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,317 @@
+//! Incidents end to end: the affected set computed from the log (window edges, metadata vs
+//! content), four eyes, what confirmation does at once, notices queued exactly once, and
+//! the owner's page — only for owners the incident touched.
+
+use crate::helpers::TestApp;
+use crate::on_both_databases;
+use app::api::incidents::{
+    AcknowledgeIncident, ConfirmIncident, DeclareIncident, FollowUpIncident, LoadAdminIncident,
+    LoadAdminIncidents, LoadIncidentNotices, LoadOwnerIncident, TickIncidentStep,
+};
+use app::api::requests::ApproveRequest;
+use glassbox::db::on_pool_for_tests;
+use time::{Duration, OffsetDateTime};
+
+/// What the scene below set up.
+struct Scene {
+    window: (OffsetDateTime, OffsetDateTime),
+    request_id: String,
+}
+
+fn minute_text(t: OffsetDateTime) -> String {
+    t.format(time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second]"
+    ))
+    .unwrap()
+}
+
+/// A support agent ("nick") whose sign-in was stolen: Alice, Emeka and Chen each approved
+/// him; in the window he read Alice's messages at its very first second and listed Emeka's
+/// folders at its very last; Chen's mailbox he touched one second before and one second
+/// after the window only.
+async fn a_stolen_support_sign_in(app: &TestApp) -> Scene {
+    glassbox::services::staff::add(
+        &app.db,
+        &app.clock,
+        &app.settings,
+        "nick@staff.example.org",
+        app::model::StaffRole::Support,
+        Some("Nick"),
+    )
+    .await
+    .unwrap();
+    let token = app.service_token().await;
+    let mut request_id = String::new();
+    for (mailbox, owner) in [
+        ("alice@example.org", "Alice Martin"),
+        ("emeka.obi@example.org", "Emeka Obi"),
+        ("chen.wei@example.org", "Chen Wei"),
+    ] {
+        let req = app
+            .create_request(
+                &token,
+                serde_json::json!({"mailbox": mailbox, "agent": "nick", "duration_minutes": 480}),
+            )
+            .await;
+        let id = req["id"].as_str().unwrap().to_string();
+        app.sign_in_as(owner).await;
+        let (status, body) = app
+            .server_fn::<ApproveRequest>(&[("id", &id), ("confirm", "yes")])
+            .await;
+        assert_eq!(status, 200, "{body}");
+        if mailbox == "alice@example.org" {
+            request_id = id;
+        }
+    }
+    let start = app.clock.now() + Duration::minutes(10);
+    let end = start + Duration::minutes(10);
+    let at = |t: OffsetDateTime| {
+        let now = app.clock.now();
+        app.clock.advance(t - now);
+    };
+    at(start - Duration::seconds(1));
+    assert_eq!(
+        app.check(&token, "chen.wei@example.org", "nick", "content")
+            .await["decision"],
+        "allow"
+    );
+    at(start);
+    assert_eq!(
+        app.check(&token, "alice@example.org", "nick", "content")
+            .await["decision"],
+        "allow"
+    );
+    app.check(&token, "alice@example.org", "nick", "metadata")
+        .await;
+    at(end);
+    assert_eq!(
+        app.check(&token, "emeka.obi@example.org", "nick", "metadata")
+            .await["decision"],
+        "allow"
+    );
+    at(end + Duration::seconds(1));
+    app.check(&token, "chen.wei@example.org", "nick", "metadata")
+        .await;
+    app.clock.advance(Duration::minutes(5));
+    Scene {
+        window: (start, end),
+        request_id,
+    }
+}
+
+async fn declare(app: &TestApp, scene: &Scene) -> String {
+    app.sign_in_as("Morgan Lee").await;
+    let (status, id) = app
+        .server_fn::<DeclareIncident>(&[
+            ("title", "Stolen support sign-in"),
+            (
+                "description",
+                "Someone used a support agent's sign-in to open mailboxes.",
+            ),
+            ("cause", "staff_credential"),
+            ("staff_member", "nick"),
+            ("token", ""),
+            ("window_start", &minute_text(scene.window.0)),
+            ("window_end", &minute_text(scene.window.1)),
+        ])
+        .await;
+    assert_eq!(status, 200, "{id}");
+    id.as_str().unwrap().to_string()
+}
+
+async fn notices_queued(app: &TestApp, id: &str) -> i64 {
+    on_pool_for_tests(
+        &app.db,
+        &format!("SELECT COUNT(*) FROM outbox WHERE idempotency_key LIKE 'incident:{id}:%'"),
+    )
+    .await
+}
+
+on_both_databases!(async fn the_affected_set_counts_the_window_edges_and_tells_content_from_metadata(app) {
+    let scene = a_stolen_support_sign_in(app).await;
+    let id = declare(app, &scene).await;
+    let (status, view) = app.server_fn::<LoadAdminIncident>(&[("id", &id)]).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["status"], "draft");
+    assert_eq!(view["affected"]["content"], 1, "Alice: her messages were read at the first second");
+    assert_eq!(view["affected"]["metadata"], 1, "Emeka: folders listed at the last second");
+    assert_eq!(view["affected"]["events"], 3, "Chen's accesses fell just outside");
+    assert_eq!(view["can_confirm"], false, "the declarer cannot confirm");
+    assert_eq!(notices_queued(app, &id).await, 0, "declaring sends nothing");
+
+    // Declaring the same incident again (a double submit, a second admin) makes nothing new.
+    let before = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM incidents").await;
+    app.sign_in_as("Inês Duarte").await;
+    let (status, body) = app
+        .server_fn::<DeclareIncident>(&[
+            ("title", "Same thing"),
+            ("description", "Declared twice."),
+            ("cause", "staff_credential"),
+            ("staff_member", "nick@staff.example.org"),
+            ("token", ""),
+            ("window_start", &minute_text(scene.window.0)),
+            ("window_end", &minute_text(scene.window.1)),
+        ])
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.to_string().contains(&id));
+    assert_eq!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM incidents").await, before);
+});
+
+on_both_databases!(async fn confirming_takes_a_second_admin_and_acts_at_once_and_only_once(app) {
+    let scene = a_stolen_support_sign_in(app).await;
+    let id = declare(app, &scene).await;
+    let token = app.service_token().await;
+
+    // Four eyes: the declarer cannot confirm, nor can a support agent.
+    let (status, body) = app.server_fn::<ConfirmIncident>(&[("id", &id), ("confirm", "yes")]).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.to_string().contains("second security admin"));
+    app.sign_in_as("Sam Rivera").await;
+    let (status, _) = app.server_fn::<ConfirmIncident>(&[("id", &id), ("confirm", "yes")]).await;
+    assert_eq!(status, 403);
+    assert_eq!(app.check(&token, "alice@example.org", "nick", "content").await["decision"], "allow", "nothing happened yet");
+
+    app.sign_in_as("Inês Duarte").await;
+    let (status, view) = app.server_fn::<ConfirmIncident>(&[("id", &id), ("confirm", "yes")]).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["status"], "confirmed");
+    assert_eq!(view["affected"]["content"], 1);
+    assert_eq!(view["affected"]["metadata"], 1);
+
+    // At once: the account is disabled and its grants revoked.
+    let answer = app.check(&token, "alice@example.org", "nick", "content").await;
+    assert_eq!(answer["decision"], "deny");
+    let (_, request) = app.api_get(&token, &format!("/api/v1/access-requests/{}", scene.request_id)).await;
+    assert_eq!(request["status"], "revoked");
+
+    // Notices: one per affected owner, however often the queue runs or confirm is pressed.
+    glassbox::services::incidents::queue_notices(&app.db, &app.clock, &app.settings).await.unwrap();
+    glassbox::services::incidents::queue_notices(&app.db, &app.clock, &app.settings).await.unwrap();
+    assert_eq!(notices_queued(app, &id).await, 2);
+    let (status, _) = app.server_fn::<ConfirmIncident>(&[("id", &id), ("confirm", "yes")]).await;
+    assert_eq!(status, 409, "confirming twice is refused");
+    glassbox::services::incidents::queue_notices(&app.db, &app.clock, &app.settings).await.unwrap();
+    assert_eq!(notices_queued(app, &id).await, 2, "and sends nothing twice");
+
+    // A follow-up goes to the same two owners, once.
+    let (status, body) = app.server_fn::<FollowUpIncident>(&[("id", &id), ("message", "We found no further misuse.")]).await;
+    assert_eq!(status, 200, "{body}");
+    glassbox::services::incidents::queue_notices(&app.db, &app.clock, &app.settings).await.unwrap();
+    glassbox::services::incidents::queue_notices(&app.db, &app.clock, &app.settings).await.unwrap();
+    assert_eq!(notices_queued(app, &id).await, 4);
+    let (_, view) = app.server_fn::<LoadAdminIncident>(&[("id", &id)]).await;
+    assert_eq!(view["notices"]["queued"], 4);
+    assert_eq!(view["notices"]["waiting"], 0);
+
+    // The CSV lists exactly the affected mailboxes.
+    let csv = app.client.get(app.url(&format!("/admin/incidents/{id}/affected.csv"))).send().await.unwrap();
+    assert_eq!(csv.status().as_u16(), 200);
+    let csv = csv.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.contains("alice@example.org,content,2,"));
+    assert!(csv.contains("emeka.obi@example.org,metadata,1,"));
+    assert!(!csv.contains("chen.wei"));
+});
+
+on_both_databases!(async fn an_affected_owner_reads_what_happened_to_them_and_ticks_off_the_steps(app) {
+    let scene = a_stolen_support_sign_in(app).await;
+    let id = declare(app, &scene).await;
+    app.sign_in_as("Alice Martin").await;
+    let (status, _) = app.server_fn::<LoadOwnerIncident>(&[("id", &id)]).await;
+    assert_eq!(status, 404, "a draft is not shown to owners");
+    app.sign_in_as("Inês Duarte").await;
+    let (status, _) = app.server_fn::<ConfirmIncident>(&[("id", &id), ("confirm", "yes")]).await;
+    assert_eq!(status, 200);
+
+    app.sign_in_as("Alice Martin").await;
+    let ours = |notices: serde_json::Value| {
+        notices.as_array().unwrap().iter().find(|n| n["id"] == id.as_str()).cloned()
+    };
+    let (_, notices) = app.server_fn::<LoadIncidentNotices>(&[]).await;
+    assert_eq!(ours(notices).expect("a banner for this incident")["acknowledged"], false);
+    let (status, page) = app.server_fn::<LoadOwnerIncident>(&[("id", &id)]).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["exposure"], "content");
+    let accesses = page["accesses"].as_array().unwrap();
+    assert_eq!(accesses.len(), 2, "exactly her two accesses in the window: {page}");
+    assert!(accesses.iter().all(|a| a["mailbox"] == "alice@example.org"));
+
+    let (status, page) = app.server_fn::<TickIncidentStep>(&[("id", &id), ("step", "change_password"), ("done", "yes")]).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["steps"][0], serde_json::json!(["change_password", true]));
+    let (status, _) = app.server_fn::<TickIncidentStep>(&[("id", &id), ("step", "everything"), ("done", "yes")]).await;
+    assert_eq!(status, 400, "an unknown step changes nothing");
+    let (_, page) = app.server_fn::<AcknowledgeIncident>(&[("id", &id)]).await;
+    assert!(page["acknowledged_at"].is_string());
+    let (_, notices) = app.server_fn::<LoadIncidentNotices>(&[]).await;
+    assert_eq!(ours(notices).unwrap()["acknowledged"], true);
+
+    // The banner and the page render for her.
+    let (status, html) = app.get_page(&format!("/me/incidents/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("What you should do") && html.contains("Change your password"));
+
+    // Chen was not touched in the window: nothing to see, nothing to tick.
+    app.sign_in_as("Chen Wei").await;
+    let (status, _) = app.server_fn::<LoadOwnerIncident>(&[("id", &id)]).await;
+    assert_eq!(status, 404);
+    let (status, _) = app.server_fn::<AcknowledgeIncident>(&[("id", &id)]).await;
+    assert_eq!(status, 404);
+    let (_, notices) = app.server_fn::<LoadIncidentNotices>(&[]).await;
+    assert_eq!(notices.as_array().unwrap().len(), 0);
+
+    // Owners and support agents never see the admin side.
+    let (status, _) = app.server_fn::<LoadAdminIncidents>(&[]).await;
+    assert_eq!(status, 403);
+    let csv = app.client.get(app.url(&format!("/admin/incidents/{id}/affected.csv"))).send().await.unwrap();
+    assert_eq!(csv.status().as_u16(), 403);
+    app.sign_in_as("Sam Rivera").await;
+    let (status, _) = app.server_fn::<LoadAdminIncident>(&[("id", &id)]).await;
+    assert_eq!(status, 403);
+});
+
+on_both_databases!(async fn a_declaration_with_bad_input_is_refused_and_records_nothing(app) {
+    app.sign_in_as("Morgan Lee").await;
+    let before = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM incidents").await;
+    for (field, value) in [("title", ""), ("cause", "aliens"), ("staff_member", "nobody-at-all"), ("window_start", "yesterday")] {
+        let mut form = vec![
+            ("title", "T"), ("description", "D"), ("cause", "staff_credential"), ("staff_member", "sam.rivera"),
+            ("token", ""), ("window_start", "2026-01-01T00:00"), ("window_end", "2026-01-02T00:00"),
+        ];
+        for f in form.iter_mut() {
+            if f.0 == field {
+                f.1 = value;
+            }
+        }
+        let (status, body) = app.server_fn::<DeclareIncident>(&form).await;
+        assert_eq!(status, 400, "{field}: {body}");
+    }
+    assert_eq!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM incidents").await, before);
+});
+
+on_both_databases!(async fn the_demo_holds_a_confirmed_incident_that_alice_is_told_about(app) {
+    app.sign_in_as("Morgan Lee").await;
+    let (status, list) = app.server_fn::<LoadAdminIncidents>(&[]).await;
+    assert_eq!(status, 200, "{list}");
+    let incident = &list[0];
+    assert_eq!(incident["status"], "confirmed");
+    assert_eq!(incident["affected_mailboxes"], 2, "Alice's and Bilal's");
+    let id = incident["id"].as_str().unwrap();
+    assert_eq!(notices_queued(app, id).await, 2);
+
+    app.sign_in_as("Alice Martin").await;
+    let (_, notices) = app.server_fn::<LoadIncidentNotices>(&[]).await;
+    assert_eq!(notices[0]["title"], "A support agent's sign-in was stolen");
+    let (status, page) = app.server_fn::<LoadOwnerIncident>(&[("id", id)]).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(!page["accesses"].as_array().unwrap().is_empty(), "her accesses in the window, from the log");
+    let (_, html) = app.get_page("/me").await;
+    assert!(html.contains("A security incident affected your mailbox"), "the banner");
+
+    let jordan = glassbox::db::staff::find_staff_by_email(&app.db, "jordan.blake@staff.example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(jordan.disabled_at.is_some(), "the stolen account is disabled");
+});
