@@ -280,6 +280,12 @@ struct RealApp {
 async fn start_real_app(db_connections: u32, group_commit: bool) -> anyhow::Result<RealApp> {
     let dir = tempfile::tempdir().context("temp dir")?;
     let mut settings = Settings::default();
+    if let Some(wait) = std::env::var("BENCH_BATCH_WAIT_MICROS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        settings.log.batch_max_wait_micros = wait;
+    }
     if !group_commit {
         settings.log.batch_max_events = 1;
         settings.log.batch_max_wait_micros = 0;
