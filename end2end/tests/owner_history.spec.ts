@@ -2,9 +2,9 @@ import { expect, test } from '@playwright/test';
 import { hydrated, signInAs, watchErrors } from './helpers';
 
 const logEntries = (page: import('@playwright/test').Page) =>
-  page.getByRole('table', { name: /Accesses to your mailbox/ }).locator('td[data-label="Log entry"]');
+  page.getByRole('table', { name: /Accesses to your mailbox/ }).locator('td[data-label="Log entry"] .log-index');
 
-const seq = (text: string) => Number(text.replace('#', ''));
+const seq = (text: string) => Number(/index (\d+)/.exec(text)?.[1]);
 
 test('a newcomer opens the demo, signs in as an owner and pages through their history without a reload', async ({ page }) => {
   const errors = watchErrors(page);
@@ -31,16 +31,36 @@ test('a newcomer opens the demo, signs in as an owner and pages through their hi
 
   await page.getByRole('link', { name: 'Older accesses' }).click();
   await expect(page).toHaveURL(/\/me\/history\?before=\d+$/);
-  await expect(logEntries(page).first()).not.toHaveText(`#${firstPage[0]}`);
+  await expect(logEntries(page).first()).not.toHaveText(`in the log at index ${firstPage[0]}`);
   const secondPage = (await logEntries(page).allTextContents()).map(seq);
   expect(secondPage.length).toBeGreaterThan(0);
   expect(Math.max(...secondPage)).toBeLessThan(Math.min(...firstPage));
 
   await page.getByRole('link', { name: 'Newer accesses' }).click();
   await expect(page).toHaveURL(/after=\d+/);
-  await expect(logEntries(page).first()).toHaveText(`#${firstPage[0]}`);
+  await expect(logEntries(page).first()).toHaveText(`in the log at index ${firstPage[0]}`);
 
   expect(await page.evaluate(() => (window as unknown as { glassboxMark?: string }).glassboxMark)).toBe('same document');
+  expect(errors).toEqual([]);
+});
+
+test('the browser verifies every access on the page against the signed log, and on the next visit that the log only grew', async ({ page }) => {
+  const errors = watchErrors(page);
+  await signInAs(page, 'Alice Martin');
+  await page.goto('/me/history');
+  await hydrated(page);
+  const banner = page.locator('.log-banner');
+  await expect(banner).toHaveAttribute('data-log-check', 'verified', { timeout: 15000 });
+  await expect(banner).toContainText('every access on this page is in the tamper-evident log');
+  const proofs = page.locator('td[data-label="Log entry"] .log-proof');
+  await expect(proofs).toHaveCount(25);
+  for (const text of await proofs.allTextContents()) expect(text).toContain('verified in your browser');
+  expect(await page.evaluate(() => window.localStorage.getItem('glassbox.log.checkpoint'))).toContain('\u2014 ');
+
+  await page.reload();
+  await hydrated(page);
+  await expect(banner).toHaveAttribute('data-log-check', 'verified', { timeout: 15000 });
+  await expect(banner).toContainText('since your last visit the log only grew');
   expect(errors).toEqual([]);
 });
 

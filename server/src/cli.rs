@@ -35,6 +35,9 @@ pub enum Command {
     /// See and retry outgoing email.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Verify the access log (exit code 0: verified, 1: verification failed, 2: could not check).
+    #[command(subcommand)]
+    Verify(VerifyCommand),
 }
 
 /// `glassbox outbox …`.
@@ -52,6 +55,51 @@ pub enum OutboxCommand {
     Retry {
         /// The email's id, as `glassbox outbox failed` shows it.
         id: uuid::Uuid,
+    },
+}
+
+/// `glassbox verify …`.
+#[derive(Debug, Subcommand)]
+pub enum VerifyCommand {
+    /// Check that an event is in the log's latest signed checkpoint.
+    Inclusion {
+        /// The Glassbox instance, e.g. `https://glassbox.example.org`.
+        #[arg(long)]
+        url: String,
+        /// The event's log index (the `log_index` of its check, or shown in the history).
+        #[arg(long)]
+        index: u64,
+        /// The log's verifier key (`<name>+<id>+<key>`); without it the log's own is used.
+        #[arg(long)]
+        key: Option<String>,
+        /// The event's canonical entry (base64), to check the log holds exactly this event.
+        #[arg(long, conflicts_with = "leaf_hash")]
+        entry: Option<String>,
+        /// Or the event's leaf hash (base64).
+        #[arg(long)]
+        leaf_hash: Option<String>,
+    },
+    /// Check that a newer checkpoint extends an older one (the log only grew).
+    Consistency {
+        /// A file with the older signed checkpoint (as served by `/log/checkpoint`).
+        #[arg(long)]
+        old: std::path::PathBuf,
+        /// A file with the newer one; without it the log's current checkpoint is fetched.
+        #[arg(long)]
+        new: Option<std::path::PathBuf>,
+        /// The Glassbox instance (needed to fetch a proof or the current checkpoint).
+        #[arg(long)]
+        url: Option<String>,
+        /// The log's verifier key; without it the log's own is used.
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Check every event in the configured database against the latest signed checkpoint
+    /// and name the first index that does not match.
+    Database {
+        /// The log's verifier key; without it the key stored in the database is used.
+        #[arg(long)]
+        key: Option<String>,
     },
 }
 

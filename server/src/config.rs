@@ -42,6 +42,59 @@ pub struct Settings {
     pub api: ApiSettings,
     /// Staff console settings.
     pub staff: StaffSettings,
+    /// Verifiable access log settings.
+    pub log: LogSettings,
+}
+
+/// Verifiable access log settings.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `GLASSBOX__LOG__ORIGIN` (default: the host of `PUBLIC_URL` followed by `/log`): the
+    /// log's name, the first line of every checkpoint and the name of its verifier key. Read
+    /// once, when the signing key is made; later changes are ignored (a log keeps its name).
+    pub origin: Option<String>,
+    /// `GLASSBOX__LOG__BATCH_MAX_EVENTS` (default 1000): the most events committed in one
+    /// group commit. 1 turns group commit off (one transaction per check).
+    pub batch_max_events: usize,
+    /// `GLASSBOX__LOG__BATCH_MAX_WAIT_MICROS` (default 1000): how long the log writer waits
+    /// for more events after the first of a batch before it commits.
+    pub batch_max_wait_micros: u64,
+    /// `GLASSBOX__LOG__CHECKPOINT_INTERVAL_MS` (default 1000): how often a new checkpoint is
+    /// signed while the log grows.
+    pub checkpoint_interval_ms: u64,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            origin: None,
+            batch_max_events: 1000,
+            batch_max_wait_micros: 1000,
+            checkpoint_interval_ms: 1000,
+        }
+    }
+}
+
+impl LogSettings {
+    /// The log's name: `origin` when set, else `<host of public_url>/log`.
+    pub fn origin_for(&self, public_url: &str) -> String {
+        if let Some(o) = self
+            .origin
+            .as_deref()
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+        {
+            return o.to_string();
+        }
+        let host = public_url
+            .split_once("://")
+            .map_or(public_url, |(_, rest)| rest)
+            .split('/')
+            .next()
+            .unwrap_or("glassbox");
+        format!("{host}/log")
+    }
 }
 
 /// Staff console settings.
@@ -362,6 +415,7 @@ impl Default for Settings {
             requests: RequestSettings::default(),
             api: ApiSettings::default(),
             staff: StaffSettings::default(),
+            log: LogSettings::default(),
         }
     }
 }

@@ -13,3 +13,4 @@ pub mod jobs;
 pub mod services;
 pub mod startup;
 pub mod telemetry;
+pub mod verify;

@@ -1,19 +1,31 @@
 //! The `glassbox` binary: parse the command line, load the configuration, run.
 
 use clap::Parser;
-use glassbox::cli::{Cli, Command, OutboxCommand, ServiceTokenCommand, StaffCommand};
+use glassbox::cli::{
+    Cli, Command, OutboxCommand, ServiceTokenCommand, StaffCommand, VerifyCommand,
+};
 use glassbox::config::Settings;
 use glassbox::db::Db;
 use glassbox::domain::clock::Clock;
 use glassbox::services::demo;
 use glassbox::startup::Application;
 use glassbox::telemetry;
+use glassbox::verify::{self as verifier, Verdict};
 use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     telemetry::init();
     let cli = Cli::parse();
+    if let Some(Command::Verify(cmd)) = cli.command {
+        return match verify(cmd).await {
+            Ok(verdict) => verdict.report(),
+            Err(e) => {
+                eprintln!("glassbox verify: could not check: {e:#}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -23,9 +35,83 @@ async fn main() -> ExitCode {
     }
 }
 
+fn unreachable_verify() -> anyhow::Result<()> {
+    anyhow::bail!("`verify` is handled before the configuration is loaded")
+}
+
+async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
+    match cmd {
+        VerifyCommand::Inclusion {
+            url,
+            index,
+            key,
+            entry,
+            leaf_hash,
+        } => {
+            verifier::inclusion(
+                &url,
+                key.as_deref(),
+                index,
+                entry.as_deref(),
+                leaf_hash.as_deref(),
+            )
+            .await
+        }
+        VerifyCommand::Consistency { old, new, url, key } => {
+            let read = |p: &std::path::Path| {
+                std::fs::read_to_string(p)
+                    .map_err(|e| anyhow::anyhow!("could not read {}: {e}", p.display()))
+            };
+            let old_note = read(&old)?;
+            let client = reqwest::Client::new();
+            let base = url.as_deref().map(|u| u.trim_end_matches('/').to_string());
+            let new_note = match (&new, &base) {
+                (Some(p), _) => read(p)?,
+                (None, Some(u)) => {
+                    client
+                        .get(format!("{u}/log/checkpoint"))
+                        .send()
+                        .await?
+                        .error_for_status()?
+                        .text()
+                        .await?
+                }
+                (None, None) => {
+                    anyhow::bail!("give --new FILE or --url to fetch the current checkpoint")
+                }
+            };
+            let key = match (&key, &base) {
+                (Some(k), _) => glassbox_log::VerifierKey::parse(k)?,
+                (None, Some(u)) => verifier::key(&client, u, None).await?,
+                (None, None) => anyhow::bail!("give --key (or --url to use the log's own key)"),
+            };
+            verifier::consistency(base.as_deref(), &key, &old_note, &new_note).await
+        }
+        VerifyCommand::Database { key } => {
+            let settings = Settings::load()?;
+            let db = Db::connect(&settings.database_url(), 2).await?;
+            let key = match key {
+                Some(k) => glassbox_log::VerifierKey::parse(&k)?,
+                None => {
+                    let (name, secret) =
+                        glassbox::db::log::signing_key(&db).await?.ok_or_else(|| {
+                            anyhow::anyhow!("this database has no log key; give --key")
+                        })?;
+                    let secret: [u8; 32] = secret.try_into().map_err(|_| {
+                        anyhow::anyhow!("the stored log key is damaged; give --key")
+                    })?;
+                    glassbox_log::CheckpointSigner::new(&name, &secret)?.verifier_key()
+                }
+            };
+            verifier::database(&db, &key).await
+        }
+    }
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load()?;
     match cli.command.unwrap_or(Command::Serve) {
+        Command::Verify(_) => unreachable_verify(),
         Command::Config => {
             print!("{}", settings.to_masked_toml());
             Ok(())

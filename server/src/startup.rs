@@ -13,7 +13,9 @@ use crate::domain::clock::Clock;
 use crate::email::Mailer;
 use crate::http::{health, security};
 use crate::jobs;
+use crate::services::log;
 use crate::services::portal::PortalService;
+use crate::services::sequencer::{self, LogWriter, Sequencer};
 use anyhow::Context as _;
 use app::api::port::Portal;
 use app::{shell, App};
@@ -22,6 +24,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
+use glassbox_log::CheckpointSigner;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::net::SocketAddr;
@@ -64,6 +67,10 @@ pub struct AppState {
     pub staff_oidc: Option<Arc<OidcProvider>>,
     /// Sends outbox rows (only the sender job calls it).
     pub mailer: Mailer,
+    /// The log writer: checks are decided and recorded through it (group commit).
+    pub log: LogWriter,
+    /// Signs the log's checkpoints.
+    pub log_signer: Arc<CheckpointSigner>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -78,6 +85,7 @@ pub struct Application {
     router: Router,
     state: AppState,
     sessions: SessionBackend,
+    sequencer: Sequencer,
 }
 
 impl Application {
@@ -132,6 +140,19 @@ impl Application {
             )?)),
             None => owner_oidc.clone(),
         };
+        // The log: its key (made on first start), events written without the writer entered,
+        // and a checkpoint of the tree as it is, before anything is served.
+        let origin = settings.log.origin_for(&settings.public_url);
+        let log_signer = Arc::new(log::signing_key(&db, &clock, &origin).await?);
+        let (log_writer, mut sequencer) =
+            sequencer::channel(db.clone(), clock.clone(), &settings.log);
+        sequencer
+            .enter_backlog()
+            .await
+            .context("could not enter earlier events into the access log")?;
+        log::sign_checkpoint(&db, &clock, &log_signer)
+            .await
+            .context("could not sign the access log's checkpoint")?;
         let sign_in_limiter = Arc::new(RateLimiter::with_rate(
             f64::from(settings.auth.sign_in_per_minute) / 60.0,
             10,
@@ -148,6 +169,8 @@ impl Application {
             owner_oidc,
             staff_oidc,
             sign_in_limiter,
+            log: log_writer,
+            log_signer,
         };
         let router = router(state.clone(), sessions.clone());
         Ok(Self {
@@ -155,6 +178,7 @@ impl Application {
             router,
             state,
             sessions,
+            sequencer,
         })
     }
 
@@ -198,6 +222,15 @@ impl Application {
             Duration::from_secs(self.state.settings.requests.sweep_interval_seconds.max(1)),
             tx.subscribe(),
         ));
+        let addr = self.addr();
+        let writer = tokio::spawn(self.sequencer.run_until_stopped(tx.subscribe()));
+        let signer = tokio::spawn(jobs::checkpoints::run_until_stopped(
+            self.state.db.clone(),
+            self.state.clock.clone(),
+            self.state.log_signer.clone(),
+            Duration::from_millis(self.state.settings.log.checkpoint_interval_ms.max(10)),
+            tx.subscribe(),
+        ));
         let incident_notices = tokio::spawn(jobs::incident_notices::run_until_stopped(
             self.state.db.clone(),
             self.state.clock.clone(),
@@ -221,7 +254,7 @@ impl Application {
                 tx.subscribe(),
             ))
         });
-        tracing::info!(http.addr = %self.addr(), "Glassbox is listening on http://{}", self.addr());
+        tracing::info!(http.addr = %addr, "Glassbox is listening on http://{}", addr);
         axum::serve(
             self.listener,
             self.router
@@ -233,6 +266,8 @@ impl Application {
         let _ = tx.send(true);
         let _ = cleanup.await;
         let _ = sweeper.await;
+        let _ = writer.await;
+        let _ = signer.await;
         let _ = notices.await;
         let _ = incident_notices.await;
         if let Some(sender) = sender {
@@ -273,6 +308,10 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/log/checkpoint", get(crate::http::log::checkpoint))
+        .route("/log/key", get(crate::http::log::key))
+        .route("/log/proof/inclusion", get(crate::http::log::inclusion))
+        .route("/log/proof/consistency", get(crate::http::log::consistency))
         .route("/pkg/glassbox.css", get(stylesheet))
         .route("/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))

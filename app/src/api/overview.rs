@@ -1,7 +1,7 @@
 //! Server functions for the owner's pages.
 
 use crate::error::AppError;
-use crate::model::{HistoryCursor, HistoryFilter, HistoryPage, OwnerOverview};
+use crate::model::{HistoryCursor, HistoryFilter, HistoryPage, LogProofs, OwnerOverview};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -37,6 +37,31 @@ pub async fn load_history(
                     super::ssr::portal()?
                         .owner_history(owner_id, cursor, filter)
                         .await
+                }
+                Some(Viewer::Staff { .. }) => Err(AppError::Forbidden),
+                None => Err(AppError::Unauthorized),
+            }
+        }
+        .await,
+    )
+}
+
+/// What the owner's browser needs to verify the log itself: key, latest checkpoint,
+/// inclusion proofs for the events on the page and a consistency proof from the
+/// checkpoint it saw last. At most 100 indexes.
+#[server(endpoint = "load_log_proofs", input = Json)]
+pub async fn load_log_proofs(indexes: Vec<u64>, since: Option<u64>) -> Result<LogProofs, AppError> {
+    super::ssr::with_status(
+        async move {
+            use crate::model::Viewer;
+            if indexes.len() > 100 {
+                return Err(AppError::Invalid(
+                    "Ask for at most 100 proofs at once.".into(),
+                ));
+            }
+            match super::ssr::viewer().await? {
+                Some(Viewer::Owner { .. }) => {
+                    super::ssr::portal()?.log_proofs(indexes, since).await
                 }
                 Some(Viewer::Staff { .. }) => Err(AppError::Forbidden),
                 None => Err(AppError::Unauthorized),

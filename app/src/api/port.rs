@@ -4,9 +4,9 @@
 use crate::error::AppError;
 use crate::model::{
     AccessNotices, DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage, IncidentAdminAct,
-    IncidentAdminView, IncidentForm, IncidentId, IncidentNotice, IncidentSummary, OwnerDecision,
-    OwnerId, OwnerIncidentAct, OwnerIncidentView, OwnerOverview, RequestForm, RequestId,
-    RequestView, StaffAct, StaffHome, StaffId,
+    IncidentAdminView, IncidentForm, IncidentId, IncidentNotice, IncidentSummary, LogProofs,
+    OwnerDecision, OwnerId, OwnerIncidentAct, OwnerIncidentView, OwnerOverview, RequestForm,
+    RequestId, RequestView, StaffAct, StaffHome, StaffId,
 };
 use async_trait::async_trait;
 
@@ -69,6 +69,14 @@ pub trait Portal: Send + Sync + 'static {
 
     /// The identities offered by the demo sign-in page; `NotFound` when it is switched off.
     async fn demo_identities(&self) -> Result<Vec<DemoIdentity>, AppError>;
+
+    /// The log's key, latest checkpoint, inclusion proofs of `indexes` and a consistency
+    /// proof from size `since` (public data: hashes only).
+    async fn log_proofs(
+        &self,
+        indexes: Vec<u64>,
+        since: Option<u64>,
+    ) -> Result<LogProofs, AppError>;
 
     /// The confirmed incidents that touched the owner's mailboxes.
     async fn owner_incident_notices(&self, owner: OwnerId)

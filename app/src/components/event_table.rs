@@ -1,6 +1,7 @@
 //! A table of access events, readable on a phone (each row becomes a card on narrow screens).
 
 use super::format::{date_time, iso};
+use super::log_verification::LogCell;
 use crate::model::{Decision, EventView};
 use leptos::prelude::*;
 
@@ -56,7 +57,7 @@ fn EventRow(event: EventView) -> impl IntoView {
                 <span class=result_class>{result_label}</span>
                 <span class="reason">{event.reason}</span>
             </td>
-            <td data-label="Log entry">{format!("#{}", event.seq)}</td>
+            <td data-label="Log entry"><LogCell index=event.log_index/></td>
         </tr>
     }
 }

@@ -4,5 +4,6 @@ pub mod action_result;
 pub mod error_view;
 pub mod event_table;
 pub mod format;
+pub mod log_verification;
 pub mod request_card;
 pub mod status_badge;

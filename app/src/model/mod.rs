@@ -4,6 +4,7 @@
 
 mod ids;
 mod incidents;
+pub mod log_check;
 mod views;
 mod vocabulary;
 
@@ -14,8 +15,8 @@ pub use incidents::{
 };
 pub use views::{
     parse_day, DemoIdentity, EventView, FailedEmailView, HistoryCursor, HistoryFilter, HistoryPage,
-    OwnerDecision, OwnerOverview, RequestForm, RequestView, StaffAct, StaffHome, StaffRequestView,
-    Viewer,
+    LogProofs, OwnerDecision, OwnerOverview, RequestForm, RequestView, StaffAct, StaffHome,
+    StaffRequestView, Viewer,
 };
 pub use vocabulary::{
     AccessNotices, AccessRequestStatus, Decision, Exposure, GuidanceStep, IncidentCause,

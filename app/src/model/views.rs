@@ -112,6 +112,28 @@ pub struct EventView {
     pub decision: Decision,
     /// Why it was allowed or denied, in plain words.
     pub reason: String,
+    /// Its index in the verifiable log, once it is there.
+    #[serde(default)]
+    pub log_index: Option<u64>,
+    /// Its canonical log entry (base64): the bytes whose hash is the log's leaf, so the
+    /// browser can check the log holds exactly this event.
+    #[serde(default)]
+    pub log_entry: Option<String>,
+}
+
+/// What the browser needs to verify the events on a page itself: the log's verifier key,
+/// its latest signed checkpoint, an inclusion proof for each event the checkpoint covers,
+/// and a consistency proof from the checkpoint the browser saw last.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogProofs {
+    /// The note verifier key (`<name>+<id>+<key>`).
+    pub key: String,
+    /// The latest signed checkpoint (a signed note).
+    pub checkpoint: String,
+    /// Inclusion proofs at the checkpoint's size.
+    pub inclusion: Vec<glassbox_log::InclusionProof>,
+    /// From the size the browser asked about to the checkpoint's size.
+    pub consistency: Option<glassbox_log::ConsistencyProof>,
 }
 
 /// An opaque position in an owner's history, used for keyset pagination: the page after

@@ -6,6 +6,7 @@
 use crate::api::overview::load_history;
 use crate::components::error_view::ErrorView;
 use crate::components::event_table::EventTable;
+use crate::components::log_verification::{verify_in_browser, LogBanner, LogChecks};
 use crate::error::AppError;
 use crate::model::{Decision, HistoryCursor, HistoryFilter, Scope};
 use leptos::prelude::*;
@@ -45,6 +46,14 @@ pub fn HistoryPage() -> impl IntoView {
             Err(message) => Err(AppError::Invalid(message)),
         }
     });
+    // After hydration the browser verifies each page of events against the log itself.
+    let checks = LogChecks::provide();
+    Effect::new(move |_| {
+        if let Some(Ok((p, _))) = page.get() {
+            checks.0.set(None);
+            leptos::task::spawn_local(verify_in_browser(p.events, checks));
+        }
+    });
     view! {
         <Title text="Access history — Glassbox"/>
         <h1>"Access history"</h1>
@@ -68,6 +77,7 @@ pub fn HistoryPage() -> impl IntoView {
                                 " · "
                                 <a href=with_filter("/me/history/export.json", &fq, "") download="">"JSON"</a>
                             </p>
+                            <LogBanner/>
                             <EventTable events=p.events caption="Accesses to your mailbox, newest first"/>
                             <nav class="pager" aria-label="Pages of your access history">
                                 {(!at_newest).then(|| view! {

@@ -91,7 +91,7 @@ pub struct CheckJson {
     #[serde(with = "time::serde::rfc3339::option")]
     grant_ends_at: Option<OffsetDateTime>,
     event_id: uuid::Uuid,
-    log_index: Option<i64>,
+    log_index: Option<u64>,
 }
 
 fn request_json(r: RequestRecord, now: OffsetDateTime) -> RequestJson {
@@ -204,7 +204,7 @@ pub async fn check(
         resource: b.resource,
         source_network: b.source_network,
     };
-    let outcome = check::check(&state.db, &state.clock, &input)
+    let outcome = check::check(&state.log, &input)
         .await
         .map_err(|e| ApiError::from_service(e, "access check"))?;
     Ok(Json(CheckJson {
@@ -216,9 +216,8 @@ pub async fn check(
         grant_id: outcome.grant_id,
         grant_ends_at: outcome.grant_ends_at,
         event_id: outcome.event_id,
-        // The position in the verifiable Merkle log; null until the event is integrated
-        // into it (the log writer is not part of this release).
-        log_index: None,
+        // The position in the verifiable Merkle log (the event is in it before we answer).
+        log_index: Some(outcome.log_index),
     }))
 }
 

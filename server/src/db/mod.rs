@@ -11,6 +11,7 @@
 pub mod action_tokens;
 pub mod events;
 pub mod incidents;
+pub mod log;
 pub mod notices;
 pub mod outbox;
 pub mod owners;

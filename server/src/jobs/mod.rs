@@ -1,5 +1,6 @@
 //! Background work that runs beside the HTTP server and stops with it.
 
+pub mod checkpoints;
 pub mod expiry;
 pub mod incident_notices;
 pub mod notices;

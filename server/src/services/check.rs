@@ -1,15 +1,14 @@
 //! The access check: before every access the mail system asks whether this agent may do
-//! this to this mailbox now. The answer and its access event are written in one
-//! transaction, and the answer is given only after that commits: an "allow" without a
-//! durable record never leaves Glassbox.
+//! this to this mailbox now. The log writer ([`super::sequencer`]) decides and records the
+//! event in one transaction (a group commit shared with other checks), and the answer is
+//! given only after that commits: an "allow" without a durable, logged record never leaves
+//! Glassbox.
 
 use super::error::ServiceError;
-use crate::db::events::{self, NewEventRow};
-use crate::db::requests;
-use crate::db::{owners, staff, Db};
+use super::sequencer::{LogWriter, PendingCheck};
+use crate::db::requests::GrantRow;
 use crate::domain::access_request::{grant_allows, parse_mailbox};
-use crate::domain::clock::Clock;
-use app::model::{Decision, EventSeq, MailboxId, RequestId, Scope};
+use app::model::{Decision, RequestId, Scope};
 use time::OffsetDateTime;
 
 /// A check as the mail system asks it (already decoded from JSON).
@@ -42,8 +41,8 @@ pub struct CheckOutcome {
     pub grant_ends_at: Option<OffsetDateTime>,
     /// The recorded event.
     pub event_id: uuid::Uuid,
-    /// Its position in the log.
-    pub log_index: EventSeq,
+    /// Its position in the verifiable log.
+    pub log_index: u64,
 }
 
 fn token_ok(s: &str, max: usize) -> bool {
@@ -52,11 +51,7 @@ fn token_ok(s: &str, max: usize) -> bool {
 
 /// Decides and records one access check.
 #[tracing::instrument(skip_all)]
-pub async fn check(
-    db: &Db,
-    clock: &Clock,
-    input: &CheckInput,
-) -> Result<CheckOutcome, ServiceError> {
+pub async fn check(log: &LogWriter, input: &CheckInput) -> Result<CheckOutcome, ServiceError> {
     let mailbox =
         parse_mailbox(&input.mailbox).map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let scope: Scope = input
@@ -89,67 +84,63 @@ pub async fn check(
             "`source_network` must be at most 64 printable characters without spaces".into(),
         ));
     }
-    let mailbox = owners::find_mailbox(db, &mailbox)
-        .await?
-        .ok_or(ServiceError::NotFound("mailbox"))?;
-    let agent = staff::find_staff_by_handle(db, &input.agent.trim().to_ascii_lowercase())
-        .await?
-        .ok_or(ServiceError::NotFound("agent"))?;
+    // The mailbox and the agent are looked up by the log writer, once per batch, inside
+    // the batch's transaction: a disabled account or a revoked grant is seen as it stands
+    // when the event commits.
+    let decided = log
+        .check(PendingCheck {
+            mailbox,
+            agent: input.agent.trim().to_ascii_lowercase(),
+            scope,
+            action: input.action.clone(),
+            resource: input.resource.clone(),
+            source_network: input.source_network.clone(),
+        })
+        .await?;
+    Ok(CheckOutcome {
+        decision: decided.decision,
+        reason: decided.reason.to_string(),
+        grant_id: decided.grant.as_ref().map(|g| g.id),
+        grant_ends_at: decided.grant.and_then(|g| g.grant_ends_at),
+        event_id: decided.event_id,
+        log_index: decided.log_index,
+    })
+}
 
-    let mut tx = db.begin().await?;
-    // Read the time inside the transaction: on SQLite the write lock is already held, so
-    // no revocation can commit between this instant and our event.
-    let now = crate::db::ts(clock.now());
-    let (decision, reason, grant) = if agent.disabled_at.is_some() {
-        (
+/// The decision for one check from the agent's live grants on the mailbox at `now`. The
+/// log writer calls it inside the transaction that records the event, so the grants it
+/// sees are those in force when the event commits.
+pub fn decide(
+    agent_disabled: bool,
+    grants: &[GrantRow],
+    scope: Scope,
+    now: OffsetDateTime,
+) -> (Decision, &'static str, Option<GrantRow>) {
+    if agent_disabled {
+        return (
             Decision::Denied,
             "Refused: the staff account is disabled",
             None,
+        );
+    }
+    match grants.iter().find(|g| {
+        grant_allows(
+            g.status,
+            &g.scopes,
+            g.grant_starts_at,
+            g.grant_ends_at,
+            scope,
+            now,
         )
-    } else {
-        let grants = requests::live_grants(&mut tx, MailboxId(mailbox.id), agent.id, now).await?;
-        match grants.iter().find(|g| {
-            grant_allows(
-                g.status,
-                &g.scopes,
-                g.grant_starts_at,
-                g.grant_ends_at,
-                scope,
-                now,
-            )
-        }) {
-            Some(g) => (
-                Decision::Allowed,
-                "Allowed: you approved this access",
-                Some(g.clone()),
-            ),
-            None if !grants.is_empty() => {
-                (Decision::Denied, "Refused: outside what you approved", None)
-            }
-            None => (Decision::Denied, "Refused: no approved request", None),
+    }) {
+        Some(g) => (
+            Decision::Allowed,
+            "Allowed: you approved this access",
+            Some(g.clone()),
+        ),
+        None if !grants.is_empty() => {
+            (Decision::Denied, "Refused: outside what you approved", None)
         }
-    };
-    let event = NewEventRow {
-        id: uuid::Uuid::now_v7(),
-        occurred_at: now,
-        mailbox_id: MailboxId(mailbox.id),
-        agent_id: Some(agent.id),
-        request_id: grant.as_ref().map(|g| g.id),
-        scope,
-        action: input.action.clone(),
-        resource: input.resource.clone(),
-        decision,
-        reason: reason.to_string(),
-        source_network: input.source_network.clone(),
-    };
-    let seq = events::append(&mut tx, &event).await?;
-    tx.commit().await?;
-    Ok(CheckOutcome {
-        decision,
-        reason: reason.to_string(),
-        grant_id: grant.as_ref().map(|g| g.id),
-        grant_ends_at: grant.and_then(|g| g.grant_ends_at),
-        event_id: event.id,
-        log_index: seq,
-    })
+        None => (Decision::Denied, "Refused: no approved request", None),
+    }
 }

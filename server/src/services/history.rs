@@ -52,6 +52,8 @@ pub fn event_view(e: EventRecord) -> EventView {
         action: e.action,
         decision: e.decision,
         reason: e.reason,
+        log_index: None,
+        log_entry: None,
     }
 }
 
@@ -90,8 +92,22 @@ pub async fn page(
         },
         Keyset::After(_) => newest_on_page.filter(|_| more).map(HistoryCursor::After),
     };
+    let seqs: Vec<i64> = rows.iter().map(|e| e.seq.0).collect();
+    let mut entries = super::log::entries_for_owner(db, owner, &seqs).await?;
+    let events = rows
+        .into_iter()
+        .map(|e| {
+            let logged = entries.remove(&e.seq.0);
+            let mut view = event_view(e);
+            if let Some((index, entry)) = logged {
+                view.log_index = Some(index);
+                view.log_entry = Some(entry);
+            }
+            view
+        })
+        .collect();
     Ok(HistoryPage {
-        events: rows.into_iter().map(event_view).collect(),
+        events,
         older,
         newer,
         total: events::count_matching(db, owner, &f).await?,

@@ -308,6 +308,16 @@ impl Portal for PortalService {
             .map_err(|e| e.into_app_error("save access notice choice"))
     }
 
+    async fn log_proofs(
+        &self,
+        indexes: Vec<u64>,
+        since: Option<u64>,
+    ) -> Result<app::model::LogProofs, AppError> {
+        super::log::proofs_for_page(&self.db, &indexes, since)
+            .await
+            .map_err(|e| e.into_app_error("load log proofs"))
+    }
+
     async fn demo_identities(&self) -> Result<Vec<DemoIdentity>, AppError> {
         if !self.settings.demo_sign_in() {
             return Err(AppError::NotFound);

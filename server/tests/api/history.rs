@@ -2,7 +2,8 @@ use crate::helpers::TestApp;
 use crate::on_both_databases;
 
 fn seqs(html: &str) -> Vec<i64> {
-    let re = regex_lite::Regex::new(r#"<td data-label="Log entry">#(\d+)</td>"#).unwrap();
+    let re = regex_lite::Regex::new(r#"<span class="log-index">in the log at index (\d+)</span>"#)
+        .unwrap();
     re.captures_iter(html)
         .map(|c| c[1].parse().unwrap())
         .collect()

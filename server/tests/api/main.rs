@@ -11,6 +11,8 @@ mod email_faults;
 mod health;
 mod history;
 mod incidents;
+mod log;
+mod log_faults;
 mod oidc;
 mod pages;
 mod races;

@@ -1,0 +1,364 @@
+//! The owner's own check of the access log, run in the browser (WASM) with the same code as
+//! `glassbox verify` (`glassbox-log`): each event on the page must be exactly the entry whose
+//! hash the log holds at its index, included in a checkpoint signed by the log's key; and
+//! the log must only have grown since the checkpoint this browser saw on its last visit.
+//! Pure: the page supplies what it remembered and stores what [`PageCheck::remember`] says.
+
+use super::{EventView, LogProofs};
+use glassbox_log::{unb64, Checkpoint, LogEntry, VerifierKey};
+use std::collections::BTreeMap;
+use time::format_description::well_known::Rfc3339;
+
+/// What this browser kept from its last visit.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Remembered {
+    /// The verifier key it trusted.
+    pub key: Option<String>,
+    /// The last checkpoint note it verified.
+    pub checkpoint: Option<String>,
+}
+
+/// How the log changed since the last visit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HistoryCheck {
+    /// Nothing remembered yet: this checkpoint is now the reference.
+    FirstVisit,
+    /// The log grew (or stayed) and is consistent with what was seen before.
+    OnlyGrew {
+        /// The size seen last time.
+        from: u64,
+        /// The size now.
+        to: u64,
+    },
+    /// The log is not an extension of what this browser saw: history was rewritten.
+    Rewritten(String),
+}
+
+/// The result of checking one page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageCheck {
+    /// The checkpoint checked against (`Err`: the checkpoint or key did not verify).
+    pub checkpoint: Result<Checkpoint, String>,
+    /// Per log index: verified, or why not.
+    pub rows: BTreeMap<u64, Result<(), String>>,
+    /// Since the last visit.
+    pub history: HistoryCheck,
+}
+
+impl PageCheck {
+    /// What to remember for the next visit (only a checkpoint that verified and did not
+    /// contradict the last one replaces it).
+    pub fn remember(&self, proofs: &LogProofs) -> Option<Remembered> {
+        match (&self.checkpoint, &self.history) {
+            (Ok(_), HistoryCheck::FirstVisit | HistoryCheck::OnlyGrew { .. }) => Some(Remembered {
+                key: Some(proofs.key.trim().to_string()),
+                checkpoint: Some(proofs.checkpoint.clone()),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Whether everything verified.
+    pub fn all_good(&self) -> bool {
+        self.checkpoint.is_ok()
+            && !matches!(self.history, HistoryCheck::Rewritten(_))
+            && self.rows.values().all(Result::is_ok)
+    }
+}
+
+/// The size of the remembered checkpoint, to ask for a consistency proof from it.
+pub fn remembered_size(remembered: &Remembered) -> Option<u64> {
+    let key = VerifierKey::parse(remembered.key.as_deref()?).ok()?;
+    Some(key.open(remembered.checkpoint.as_deref()?).ok()?.size)
+}
+
+fn check_row(
+    event: &EventView,
+    index: u64,
+    proofs: &LogProofs,
+    cp: &Checkpoint,
+) -> Result<(), String> {
+    let bytes = event
+        .log_entry
+        .as_deref()
+        .and_then(|e| unb64(e).ok())
+        .ok_or("the log entry is missing")?;
+    let entry = LogEntry::decode(&bytes).map_err(|e| e.to_string())?;
+    let shown_time = event.occurred_at.format(&Rfc3339).unwrap_or_default();
+    if entry.scope != event.scope.as_str()
+        || entry.action != event.action
+        || entry.decision != event.decision.as_str()
+        || entry.reason != event.reason
+        || entry.occurred_at != shown_time
+    {
+        return Err("the log entry is not the event shown".into());
+    }
+    let leaf = glassbox_log::leaf_hash(&bytes);
+    let proof = proofs
+        .inclusion
+        .iter()
+        .find(|p| p.index == index)
+        .ok_or("no proof yet: the next checkpoint will cover it")?;
+    if proof.size != cp.size || proof.leaf() != Some(leaf) {
+        return Err("the log holds another entry at this index".into());
+    }
+    proof.verify(&leaf, &cp.root).map_err(|e| e.to_string())
+}
+
+/// Checks the events of a page against the proofs the server sent and what this browser
+/// remembered.
+pub fn check_page(events: &[EventView], proofs: &LogProofs, remembered: &Remembered) -> PageCheck {
+    let key = match &remembered.key {
+        // A pinned key wins: a log cannot quietly switch keys.
+        Some(k) if k.trim() != proofs.key.trim() => {
+            Err("the log's signing key changed since your last visit".to_string())
+        }
+        _ => VerifierKey::parse(&proofs.key).map_err(|e| e.to_string()),
+    };
+    let checkpoint = key.and_then(|k| {
+        k.open(&proofs.checkpoint)
+            .map(|c| (k, c))
+            .map_err(|e| e.to_string())
+    });
+    let (key, cp) = match checkpoint {
+        Ok(kc) => kc,
+        Err(e) => {
+            return PageCheck {
+                checkpoint: Err(e.clone()),
+                rows: events
+                    .iter()
+                    .filter_map(|ev| ev.log_index.map(|i| (i, Err(e.clone()))))
+                    .collect(),
+                history: HistoryCheck::FirstVisit,
+            }
+        }
+    };
+    let rows = events
+        .iter()
+        .filter_map(|ev| {
+            let i = ev.log_index?;
+            let result = if i >= cp.size {
+                Err("not yet in a signed checkpoint; reload in a second".to_string())
+            } else {
+                check_row(ev, i, proofs, &cp)
+            };
+            Some((i, result))
+        })
+        .collect();
+    let history = match remembered.checkpoint.as_deref().map(|n| key.open(n)) {
+        None => HistoryCheck::FirstVisit,
+        Some(Err(_)) => HistoryCheck::FirstVisit,
+        Some(Ok(old)) if old.size > cp.size => HistoryCheck::Rewritten(format!(
+            "the log shrank from {} to {} events",
+            old.size, cp.size
+        )),
+        Some(Ok(old)) => {
+            let verified = if old.size == cp.size {
+                if old.root == cp.root {
+                    Ok(())
+                } else {
+                    Err("two different checkpoints of the same size".to_string())
+                }
+            } else {
+                match &proofs.consistency {
+                    Some(p) if p.from == old.size && p.to == cp.size => {
+                        p.verify(&old.root, &cp.root).map_err(|e| e.to_string())
+                    }
+                    _ => Err("no consistency proof from your last visit".to_string()),
+                }
+            };
+            match verified {
+                Ok(()) => HistoryCheck::OnlyGrew {
+                    from: old.size,
+                    to: cp.size,
+                },
+                Err(e) => HistoryCheck::Rewritten(e),
+            }
+        }
+    };
+    PageCheck {
+        checkpoint: Ok(cp),
+        rows,
+        history,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Decision, EventSeq, Scope};
+    use glassbox_log::merkle::reference;
+    use glassbox_log::proof::encode_all;
+    use glassbox_log::{b64, CheckpointSigner, ConsistencyProof, Hash, InclusionProof};
+    use time::macros::datetime;
+
+    fn event(i: u64) -> (EventView, Vec<u8>) {
+        let at = datetime!(2026-11-30 08:00:00 UTC) + time::Duration::minutes(i as i64);
+        let entry = LogEntry {
+            event_id: format!("00000000-0000-7000-8000-{i:012}"),
+            occurred_at: at.format(&Rfc3339).unwrap(),
+            mailbox_id: "00000000-0000-7000-8000-00000000000a".into(),
+            agent_id: None,
+            request_id: None,
+            scope: "content".into(),
+            action: "read_message".into(),
+            resource: format!("msg-{i}"),
+            decision: "allowed".into(),
+            reason: "Allowed: you approved this access".into(),
+            source_network: None,
+            salt: [i as u8; 16],
+        };
+        let bytes = entry.encode();
+        let view = EventView {
+            seq: EventSeq(i as i64 + 1),
+            occurred_at: at,
+            mailbox: "alice@example.org".into(),
+            agent_pseudonym: None,
+            agent_role: None,
+            scope: Scope::Content,
+            action: "read_message".into(),
+            decision: Decision::Allowed,
+            reason: "Allowed: you approved this access".into(),
+            log_index: Some(i),
+            log_entry: Some(b64(&bytes)),
+        };
+        (view, bytes)
+    }
+
+    struct Log {
+        signer: CheckpointSigner,
+        leaves: Vec<Hash>,
+        events: Vec<EventView>,
+    }
+
+    impl Log {
+        fn new(n: u64) -> Self {
+            let (events, leaves) = (0..n)
+                .map(|i| {
+                    let (v, b) = event(i);
+                    (v, glassbox_log::leaf_hash(&b))
+                })
+                .unzip();
+            Log {
+                signer: CheckpointSigner::new("glassbox.test/log", &[1; 32]).unwrap(),
+                leaves,
+                events,
+            }
+        }
+
+        fn proofs(&self, size: usize, since: Option<usize>) -> LogProofs {
+            let d = &self.leaves[..size];
+            LogProofs {
+                key: self.signer.verifier_key().to_string(),
+                checkpoint: self.signer.sign(size as u64, &glassbox_log::root_of(d)),
+                inclusion: (0..size)
+                    .map(|i| InclusionProof {
+                        index: i as u64,
+                        size: size as u64,
+                        leaf_hash: b64(&d[i]),
+                        hashes: encode_all(&reference::inclusion(i, d)),
+                    })
+                    .collect(),
+                consistency: since.map(|m| ConsistencyProof {
+                    from: m as u64,
+                    to: size as u64,
+                    hashes: encode_all(&reference::consistency(m, d)),
+                }),
+            }
+        }
+    }
+
+    #[test]
+    fn every_event_of_an_honest_log_verifies_and_the_checkpoint_is_remembered() {
+        let log = Log::new(9);
+        let proofs = log.proofs(9, None);
+        let check = check_page(&log.events, &proofs, &Remembered::default());
+        assert!(check.all_good(), "{check:?}");
+        assert_eq!(check.history, HistoryCheck::FirstVisit);
+        let remembered = check.remember(&proofs).unwrap();
+        assert_eq!(remembered_size(&remembered), Some(9));
+    }
+
+    #[test]
+    fn on_the_next_visit_a_grown_log_is_checked_for_consistency() {
+        let log = Log::new(12);
+        let first = log.proofs(5, None);
+        let remembered = check_page(&log.events[..5], &first, &Remembered::default())
+            .remember(&first)
+            .unwrap();
+        let later = log.proofs(12, Some(5));
+        let check = check_page(&log.events, &later, &remembered);
+        assert_eq!(check.history, HistoryCheck::OnlyGrew { from: 5, to: 12 });
+        assert!(check.all_good());
+    }
+
+    #[test]
+    fn a_rewritten_history_is_caught_on_the_next_visit() {
+        let log = Log::new(12);
+        let first = log.proofs(5, None);
+        let remembered = check_page(&log.events[..5], &first, &Remembered::default())
+            .remember(&first)
+            .unwrap();
+        let mut forked = Log::new(12);
+        forked.leaves[2] = glassbox_log::leaf_hash(b"rewritten");
+        let later = forked.proofs(12, Some(5));
+        let check = check_page(&log.events[5..], &later, &remembered);
+        assert!(
+            matches!(check.history, HistoryCheck::Rewritten(_)),
+            "{check:?}"
+        );
+        assert!(
+            check.remember(&later).is_none(),
+            "a bad checkpoint never replaces a good one"
+        );
+        // Same size, other root: a split view.
+        let same_size = forked.proofs(5, None);
+        let check = check_page(&[], &same_size, &remembered);
+        assert!(matches!(check.history, HistoryCheck::Rewritten(_)));
+    }
+
+    #[test]
+    fn a_log_rolled_back_to_an_older_copy_is_caught() {
+        let log = Log::new(12);
+        let later = log.proofs(12, None);
+        let remembered = check_page(&log.events, &later, &Remembered::default())
+            .remember(&later)
+            .unwrap();
+        let rolled_back = log.proofs(7, None);
+        let check = check_page(&log.events[..7], &rolled_back, &remembered);
+        assert!(matches!(&check.history, HistoryCheck::Rewritten(m) if m.contains("shrank")));
+        assert!(!check.all_good());
+    }
+
+    #[test]
+    fn an_event_that_differs_from_its_log_entry_fails() {
+        let log = Log::new(6);
+        let proofs = log.proofs(6, None);
+        let mut shown = log.events.clone();
+        shown[3].decision = Decision::Denied;
+        shown[4].log_entry = log.events[1].log_entry.clone();
+        let check = check_page(&shown, &proofs, &Remembered::default());
+        assert!(check.rows[&0].is_ok());
+        assert!(check.rows[&3].is_err());
+        assert!(check.rows[&4].is_err());
+        assert!(!check.all_good());
+    }
+
+    #[test]
+    fn a_checkpoint_signed_by_another_key_than_the_remembered_one_fails_everything() {
+        let log = Log::new(4);
+        let proofs = log.proofs(4, None);
+        let remembered = Remembered {
+            key: Some(
+                CheckpointSigner::new("glassbox.test/log", &[2; 32])
+                    .unwrap()
+                    .verifier_key()
+                    .to_string(),
+            ),
+            checkpoint: None,
+        };
+        let check = check_page(&log.events, &proofs, &remembered);
+        assert!(check.checkpoint.is_err());
+        assert!(check.rows.values().all(Result::is_err));
+    }
+}

@@ -1,0 +1,39 @@
+//! Glassbox's verifiable access log, the part every verifier shares: the server (which
+//! writes the log and answers proofs), the `glassbox verify` command line and the owner's
+//! browser (this crate compiles to WASM). No I/O, no randomness.
+//!
+//! - [`entry`]: the canonical encoding of one access event, the bytes of a leaf;
+//! - [`merkle`]: RFC 9162 hashing and the verification of inclusion and consistency proofs;
+//! - [`note`]: C2SP `tlog-checkpoint` bodies signed as C2SP `signed-note`s with Ed25519,
+//!   and the verifier key format `<name>+<hex key id>+<base64 of 0x01‖public key>`;
+//! - [`proof`]: the JSON shapes of the public proof endpoints;
+//! - [`audit`]: checking a whole copy of the log (rows of the database) against a signed
+//!   checkpoint, naming the first index that does not match.
+
+pub mod audit;
+pub mod entry;
+pub mod merkle;
+pub mod note;
+pub mod proof;
+
+pub use entry::{EntryError, LogEntry};
+pub use merkle::{leaf_hash, node_hash, root_of, Hash, ProofError, EMPTY_ROOT};
+pub use note::{Checkpoint, CheckpointSigner, NoteError, VerifierKey};
+pub use proof::{ConsistencyProof, InclusionProof};
+
+/// Standard base64 (with padding), as the C2SP formats and the proof endpoints use it.
+pub fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Decodes standard base64.
+pub fn unb64(s: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(s)
+}
+
+/// Decodes one base64 hash of exactly 32 bytes.
+pub fn hash_from_b64(s: &str) -> Option<Hash> {
+    unb64(s).ok()?.try_into().ok()
+}

@@ -1,0 +1,297 @@
+//! Checkpoints: a C2SP `tlog-checkpoint` body (origin line, tree size, base64 root hash)
+//! signed as a C2SP `signed-note` with Ed25519; the verifier key is
+//! `<name>+<hex key id>+<base64 of 0x01‖public key>`, with the key id the first four bytes
+//! of SHA-256(name ‖ "\n" ‖ 0x01 ‖ public key).
+
+use crate::{b64, hash_from_b64, unb64, Hash};
+use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+const ALG_ED25519: u8 = 0x01;
+/// The em dash that starts every signature line.
+const SIG_PREFIX: &str = "\u{2014} ";
+
+/// A signed tree head: which log, how many leaves, and the root hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The log's origin line (also the signing key's name).
+    pub origin: String,
+    /// How many leaves.
+    pub size: u64,
+    /// The RFC 9162 root hash of those leaves.
+    pub root: Hash,
+}
+
+/// A note or key that does not verify or parse.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NoteError {
+    /// The verifier key is not `<name>+<hex id>+<base64 key>`, or its id does not match.
+    #[error("the verifier key is malformed")]
+    BadKey,
+    /// Not a signed note.
+    #[error("the checkpoint is not a signed note")]
+    Malformed,
+    /// No signature by the expected key.
+    #[error("the checkpoint carries no signature by key {0}")]
+    NoSignature(String),
+    /// A signature by the expected key that does not verify.
+    #[error(
+        "the checkpoint's signature does not verify: it was altered or signed by someone else"
+    )]
+    BadSignature,
+    /// The body is not a checkpoint.
+    #[error("the checkpoint body is malformed")]
+    BadBody,
+    /// The checkpoint is from another log.
+    #[error("the checkpoint is for log {found}, not {expected}")]
+    WrongOrigin {
+        /// The verifier key's name.
+        expected: String,
+        /// The checkpoint's origin.
+        found: String,
+    },
+}
+
+impl Checkpoint {
+    /// The checkpoint body: three lines, each ending in a newline.
+    pub fn body(&self) -> String {
+        format!("{}\n{}\n{}\n", self.origin, self.size, b64(&self.root))
+    }
+
+    /// Parses a checkpoint body (extension lines after the third are allowed and ignored).
+    pub fn parse_body(text: &str) -> Result<Self, NoteError> {
+        let mut lines = text.split('\n');
+        let origin = lines
+            .next()
+            .filter(|o| !o.is_empty())
+            .ok_or(NoteError::BadBody)?;
+        let size = lines.next().ok_or(NoteError::BadBody)?;
+        if size.is_empty()
+            || (size.len() > 1 && size.starts_with('0'))
+            || !size.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(NoteError::BadBody);
+        }
+        let size = size.parse().map_err(|_| NoteError::BadBody)?;
+        let root = lines
+            .next()
+            .and_then(hash_from_b64)
+            .ok_or(NoteError::BadBody)?;
+        if !text.ends_with('\n') {
+            return Err(NoteError::BadBody);
+        }
+        Ok(Checkpoint {
+            origin: origin.to_string(),
+            size,
+            root,
+        })
+    }
+}
+
+fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
+    let mut h = Sha256::new();
+    h.update(name.as_bytes());
+    h.update(b"\n");
+    h.update([ALG_ED25519]);
+    h.update(public);
+    let d = h.finalize();
+    [d[0], d[1], d[2], d[3]]
+}
+
+fn name_ok(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c == '+')
+}
+
+/// A note verifier key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifierKey {
+    name: String,
+    id: [u8; 4],
+    key: VerifyingKey,
+}
+
+impl VerifierKey {
+    /// Parses `<name>+<hex key id>+<base64 of 0x01‖public key>`.
+    pub fn parse(s: &str) -> Result<Self, NoteError> {
+        let s = s.trim();
+        let (name, rest) = s.split_once('+').ok_or(NoteError::BadKey)?;
+        let (id_hex, key_b64) = rest.split_once('+').ok_or(NoteError::BadKey)?;
+        if !name_ok(name) || id_hex.len() != 8 {
+            return Err(NoteError::BadKey);
+        }
+        let id = u32::from_str_radix(id_hex, 16)
+            .map_err(|_| NoteError::BadKey)?
+            .to_be_bytes();
+        let raw = unb64(key_b64).map_err(|_| NoteError::BadKey)?;
+        let (alg, public) = raw.split_first().ok_or(NoteError::BadKey)?;
+        let public: [u8; 32] = public.try_into().map_err(|_| NoteError::BadKey)?;
+        if *alg != ALG_ED25519 || key_id(name, &public) != id {
+            return Err(NoteError::BadKey);
+        }
+        let key = VerifyingKey::from_bytes(&public).map_err(|_| NoteError::BadKey)?;
+        Ok(Self {
+            name: name.to_string(),
+            id,
+            key,
+        })
+    }
+
+    /// The key's name (the log's origin).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Verifies a signed checkpoint note and returns the checkpoint it vouches for.
+    pub fn open(&self, note: &str) -> Result<Checkpoint, NoteError> {
+        let (text, sigs) = note.rsplit_once("\n\n").ok_or(NoteError::Malformed)?;
+        let text = format!("{text}\n");
+        let sigs = sigs.strip_suffix('\n').ok_or(NoteError::Malformed)?;
+        let mut found = false;
+        for line in sigs.split('\n') {
+            let rest = line.strip_prefix(SIG_PREFIX).ok_or(NoteError::Malformed)?;
+            let (name, sig_b64) = rest.split_once(' ').ok_or(NoteError::Malformed)?;
+            if name != self.name {
+                continue;
+            }
+            let raw = unb64(sig_b64).map_err(|_| NoteError::Malformed)?;
+            if raw.len() < 4 || raw[..4] != self.id {
+                continue;
+            }
+            found = true;
+            let sig = Signature::from_slice(&raw[4..]).map_err(|_| NoteError::BadSignature)?;
+            self.key
+                .verify(text.as_bytes(), &sig)
+                .map_err(|_| NoteError::BadSignature)?;
+        }
+        if !found {
+            return Err(NoteError::NoSignature(self.to_string()));
+        }
+        let checkpoint = Checkpoint::parse_body(&text)?;
+        if checkpoint.origin != self.name {
+            return Err(NoteError::WrongOrigin {
+                expected: self.name.clone(),
+                found: checkpoint.origin,
+            });
+        }
+        Ok(checkpoint)
+    }
+}
+
+impl fmt::Display for VerifierKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut raw = vec![ALG_ED25519];
+        raw.extend_from_slice(self.key.as_bytes());
+        write!(
+            f,
+            "{}+{:08x}+{}",
+            self.name,
+            u32::from_be_bytes(self.id),
+            b64(&raw)
+        )
+    }
+}
+
+/// Signs checkpoints of one log.
+pub struct CheckpointSigner {
+    name: String,
+    key: SigningKey,
+}
+
+impl CheckpointSigner {
+    /// A signer for the log `name` (its origin line) with a 32-byte Ed25519 secret.
+    pub fn new(name: &str, secret: &[u8; 32]) -> Result<Self, NoteError> {
+        if !name_ok(name) {
+            return Err(NoteError::BadKey);
+        }
+        Ok(Self {
+            name: name.to_string(),
+            key: SigningKey::from_bytes(secret),
+        })
+    }
+
+    /// The log's name (origin line).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The verifier key anyone can check the checkpoints with.
+    pub fn verifier_key(&self) -> VerifierKey {
+        let key = self.key.verifying_key();
+        VerifierKey {
+            id: key_id(&self.name, key.as_bytes()),
+            name: self.name.clone(),
+            key,
+        }
+    }
+
+    /// The signed note of the checkpoint of `size` leaves with `root`.
+    pub fn sign(&self, size: u64, root: &Hash) -> String {
+        let body = Checkpoint {
+            origin: self.name.clone(),
+            size,
+            root: *root,
+        }
+        .body();
+        let sig = self.key.sign(body.as_bytes());
+        let mut raw = key_id(&self.name, self.key.verifying_key().as_bytes()).to_vec();
+        raw.extend_from_slice(&sig.to_bytes());
+        format!("{body}\n{SIG_PREFIX}{} {}\n", self.name, b64(&raw))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signer() -> CheckpointSigner {
+        CheckpointSigner::new("glassbox.example/log", &[42; 32]).unwrap()
+    }
+
+    #[test]
+    fn a_signed_checkpoint_opens_with_its_verifier_key() {
+        let s = signer();
+        let note = s.sign(7, &[1; 32]);
+        let key = VerifierKey::parse(&s.verifier_key().to_string()).unwrap();
+        assert_eq!(
+            key.open(&note),
+            Ok(Checkpoint {
+                origin: "glassbox.example/log".into(),
+                size: 7,
+                root: [1; 32]
+            })
+        );
+    }
+
+    #[test]
+    fn an_altered_size_or_root_is_refused() {
+        let s = signer();
+        let note = s.sign(7, &[1; 32]);
+        let key = s.verifier_key();
+        assert_eq!(
+            key.open(&note.replacen("\n7\n", "\n8\n", 1)),
+            Err(NoteError::BadSignature)
+        );
+        let other_root = note.replacen(&b64(&[1; 32]), &b64(&[2; 32]), 1);
+        assert_eq!(key.open(&other_root), Err(NoteError::BadSignature));
+    }
+
+    #[test]
+    fn a_checkpoint_signed_by_another_key_is_refused() {
+        let note = CheckpointSigner::new("glassbox.example/log", &[9; 32])
+            .unwrap()
+            .sign(7, &[1; 32]);
+        assert!(matches!(
+            signer().verifier_key().open(&note),
+            Err(NoteError::NoSignature(_))
+        ));
+    }
+
+    #[test]
+    fn a_key_with_a_wrong_id_is_refused() {
+        let good = signer().verifier_key().to_string();
+        let mut parts: Vec<&str> = good.split('+').collect();
+        parts[1] = "00000000";
+        assert_eq!(VerifierKey::parse(&parts.join("+")), Err(NoteError::BadKey));
+    }
+}

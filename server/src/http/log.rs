@@ -1,0 +1,94 @@
+//! The public log endpoints (no sign-in; hashes only, never event details):
+//! `GET /log/checkpoint`, `/log/key`, `/log/proof/inclusion?index=&size=`,
+//! `/log/proof/consistency?from=&to=`.
+
+use crate::api::error::ApiError;
+use crate::services::log;
+use crate::startup::AppState;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use glassbox_log::{ConsistencyProof, InclusionProof};
+use serde::Deserialize;
+
+const TEXT: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
+const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+
+/// `?index=&size=`.
+#[derive(Debug, Deserialize)]
+pub struct InclusionQuery {
+    index: u64,
+    size: u64,
+}
+
+/// `?from=&to=`.
+#[derive(Debug, Deserialize)]
+pub struct ConsistencyQuery {
+    from: u64,
+    to: u64,
+}
+
+fn query<T>(q: Result<Query<T>, QueryRejection>, expected: &str) -> Result<T, ApiError> {
+    q.map(|Query(q)| q).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("Give {expected} as whole numbers."),
+        )
+    })
+}
+
+/// `GET /log/checkpoint`: the latest signed checkpoint (C2SP tlog-checkpoint, signed note).
+pub async fn checkpoint(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let note = log::latest_note(&state.db)
+        .await
+        .map_err(|e| ApiError::from_service(e.into(), "log checkpoint"))?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no_checkpoint",
+                "No checkpoint has been signed yet; retry in a second.",
+            )
+        })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, TEXT),
+            (header::CACHE_CONTROL, NO_STORE),
+        ],
+        note,
+    ))
+}
+
+/// `GET /log/key`: the note verifier key of the checkpoints.
+pub async fn key(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, TEXT)],
+        format!("{}\n", state.log_signer.verifier_key()),
+    )
+}
+
+/// `GET /log/proof/inclusion?index=&size=`.
+pub async fn inclusion(
+    State(state): State<AppState>,
+    q: Result<Query<InclusionQuery>, QueryRejection>,
+) -> Result<Json<InclusionProof>, ApiError> {
+    let q = query(q, "`index` and `size`")?;
+    log::inclusion_proof(&state.db, q.index, q.size)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_service(e, "inclusion proof"))
+}
+
+/// `GET /log/proof/consistency?from=&to=`.
+pub async fn consistency(
+    State(state): State<AppState>,
+    q: Result<Query<ConsistencyQuery>, QueryRejection>,
+) -> Result<Json<ConsistencyProof>, ApiError> {
+    let q = query(q, "`from` and `to`")?;
+    log::consistency_proof(&state.db, q.from, q.to)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_service(e, "consistency proof"))
+}

@@ -1,0 +1,29 @@
+//! Signs a checkpoint of the log every interval while the tree grows (nothing when it did
+//! not). Safe with several instances: a checkpoint is a deterministic function of the tree
+//! and the key (Ed25519 signatures are deterministic), and a second copy of one size is
+//! ignored.
+
+use crate::db::Db;
+use crate::domain::clock::Clock;
+use crate::services::log;
+use glassbox_log::CheckpointSigner;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Runs until `shutdown` changes.
+pub async fn run_until_stopped(
+    db: Db,
+    clock: Clock,
+    signer: Arc<CheckpointSigner>,
+    every: Duration,
+    shutdown: watch::Receiver<bool>,
+) {
+    super::run_every("checkpoint signer", every, shutdown, || async {
+        log::sign_checkpoint(&db, &clock, &signer)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("{e:#}"))
+    })
+    .await
+}

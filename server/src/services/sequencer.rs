@@ -1,0 +1,453 @@
+//! The log writer: one task that decides checks and appends their events to the log with
+//! group commit. Checks queue here; the task takes up to `batch_max_events` of them (waiting
+//! at most `batch_max_wait_micros` after the first), and in ONE transaction it takes the
+//! sequencer role, reads the grants and decides each check, inserts the events with their
+//! log index, salt and leaf hash, and the new Merkle tree hashes, then commits. Only after
+//! the commit does any waiting check get its answer. Deciding inside the transaction keeps
+//! the guarantee of the one-transaction-per-check design: on SQLite the batch holds the
+//! write lock (`BEGIN IMMEDIATE`) and on PostgreSQL the grants are read `FOR SHARE`, so a
+//! revocation commits either before the batch reads the grant or after the batch's events.
+//!
+//! Events written without the writer (older releases, the demo seed) have no log index;
+//! every batch first enters such events into the log, oldest first.
+//!
+//! Several instances on one PostgreSQL database each run a writer; the transaction-scoped
+//! advisory lock makes them take turns, each batch reading the tree size under the lock,
+//! so the log has no gap, duplicate or fork, and a dead instance's lock is released with
+//! its connection.
+
+use super::check::decide;
+use super::error::ServiceError;
+use super::log::{entry_of, new_salt};
+use crate::config::LogSettings;
+use crate::db::events::NewEventRow;
+use crate::db::log::{self as store, EventEntryRow, LoggedEvent};
+use crate::db::requests::{self, GrantRow};
+use crate::db::{owners, staff};
+use crate::db::{ts, Db};
+use crate::domain::clock::Clock;
+use app::model::{Decision, MailboxId, Scope, StaffId};
+use glassbox_log::Hash;
+use std::collections::HashMap;
+use std::time::Duration;
+use tlog_tiles::{stored_hash_index, HashReader};
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// A check waiting for its decision and event (input already validated).
+#[derive(Clone, Debug)]
+pub struct PendingCheck {
+    /// The mailbox address (normalised).
+    pub mailbox: String,
+    /// The staff member's handle (normalised).
+    pub agent: String,
+    /// Scope asked for.
+    pub scope: Scope,
+    /// Action.
+    pub action: String,
+    /// Resource.
+    pub resource: String,
+    /// Source network.
+    pub source_network: Option<String>,
+}
+
+/// A decided check whose event is durable and in the log.
+#[derive(Clone, Debug)]
+pub struct Decided {
+    /// Allowed or denied.
+    pub decision: Decision,
+    /// Why.
+    pub reason: &'static str,
+    /// The grant that allowed it.
+    pub grant: Option<GrantRow>,
+    /// The event.
+    pub event_id: uuid::Uuid,
+    /// Its index in the log.
+    pub log_index: u64,
+}
+
+/// What a batch answers one check: decided and recorded, or naming something unknown
+/// (nothing recorded), or the batch failed (nothing recorded).
+type Reply = Result<Result<Decided, &'static str>, String>;
+
+struct Job {
+    check: PendingCheck,
+    reply: oneshot::Sender<Reply>,
+}
+
+/// The handle checks are sent through (cheap to clone).
+#[derive(Clone, Debug)]
+pub struct LogWriter {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job").field("check", &self.check).finish()
+    }
+}
+
+impl LogWriter {
+    /// Decides `check` and records its event; returns once the event is durable.
+    pub async fn check(&self, check: PendingCheck) -> Result<Decided, ServiceError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job { check, reply })
+            .await
+            .map_err(|_| anyhow::anyhow!("the log writer has stopped"))?;
+        match answer.await {
+            Ok(Ok(Ok(decided))) => Ok(decided),
+            Ok(Ok(Err(unknown))) => Err(ServiceError::NotFound(unknown)),
+            Ok(Err(cause)) => {
+                Err(anyhow::anyhow!("the access log could not be written: {cause}").into())
+            }
+            Err(_) => Err(anyhow::anyhow!("the log writer stopped before answering").into()),
+        }
+    }
+}
+
+/// The task behind a [`LogWriter`].
+pub struct Sequencer {
+    db: Db,
+    clock: Clock,
+    jobs: mpsc::Receiver<Job>,
+    max_events: usize,
+    max_wait: Duration,
+    /// The tree size this task last saw, when its frontier is current.
+    size: Option<u64>,
+    /// The stored hashes the next append reads: the roots of the complete subtrees on the
+    /// tree's right edge (at most one per level).
+    frontier: HashMap<u64, Hash>,
+}
+
+/// Makes a writer and its task; run the task with [`Sequencer::run_until_stopped`].
+pub fn channel(db: Db, clock: Clock, settings: &LogSettings) -> (LogWriter, Sequencer) {
+    let max_events = settings.batch_max_events.max(1);
+    let (tx, rx) = mpsc::channel(max_events.max(64) * 4);
+    (
+        LogWriter { jobs: tx },
+        Sequencer {
+            db,
+            clock,
+            jobs: rx,
+            max_events,
+            max_wait: Duration::from_micros(settings.batch_max_wait_micros),
+            size: None,
+            frontier: HashMap::new(),
+        },
+    )
+}
+
+/// The stored-hash indexes of the right-edge complete subtrees of a tree of `size` leaves.
+pub fn frontier_ids(size: u64) -> Vec<u64> {
+    (0..64u8)
+        .filter(|l| (size >> l) & 1 == 1)
+        .map(|l| stored_hash_index(l, (size >> l) - 1))
+        .collect()
+}
+
+struct MapReader<'a>(&'a HashMap<u64, Hash>);
+
+impl HashReader for MapReader<'_> {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<tlog_tiles::Hash>, tlog_tiles::Error> {
+        indexes
+            .iter()
+            .map(|i| self.0.get(i).map(|h| tlog_tiles::Hash(*h)))
+            .collect::<Option<Vec<_>>>()
+            .ok_or(tlog_tiles::Error::IndexesNotInTree)
+    }
+}
+
+/// The tree growing within one batch: from its right edge, each new leaf adds its stored
+/// hashes (public for the benchmarks).
+pub struct Growing {
+    size: u64,
+    hashes: HashMap<u64, Hash>,
+    new: Vec<(u64, Hash)>,
+}
+
+impl Growing {
+    /// A tree of `size` leaves known by its right edge (see [`frontier_ids`]).
+    pub fn new(size: u64, frontier: HashMap<u64, Hash>) -> Self {
+        Self {
+            size,
+            hashes: frontier,
+            new: Vec::new(),
+        }
+    }
+
+    /// The stored hashes added so far, by stored-hash index.
+    pub fn added(&self) -> &[(u64, Hash)] {
+        &self.new
+    }
+
+    /// Appends a leaf; returns its index.
+    pub fn push(&mut self, leaf: Hash) -> anyhow::Result<u64> {
+        let index = self.size;
+        let stored = tlog_tiles::stored_hashes_for_record_hash(
+            index,
+            tlog_tiles::Hash(leaf),
+            &MapReader(&self.hashes),
+        )
+        .map_err(|e| anyhow::anyhow!("the Merkle tree's right edge is missing: {e}"))?;
+        let start = stored_hash_index(0, index);
+        for (k, h) in stored.into_iter().enumerate() {
+            self.hashes.insert(start + k as u64, h.0);
+            self.new.push((start + k as u64, h.0));
+        }
+        self.size += 1;
+        Ok(index)
+    }
+}
+
+impl Sequencer {
+    /// Processes checks until `stop` turns true, then answers what is already queued.
+    pub async fn run_until_stopped(mut self, mut stop: watch::Receiver<bool>) {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let first = tokio::select! {
+                job = self.jobs.recv() => match job {
+                    Some(job) => job,
+                    None => break,
+                },
+                _ = tick.tick() => {
+                    // Events written without the writer are entered even when no check comes.
+                    if matches!(store::any_unlogged(&self.db).await, Ok(true)) {
+                        self.commit(Vec::new()).await;
+                    }
+                    continue;
+                }
+                _ = stop.changed() => break,
+            };
+            let batch = self.gather(first).await;
+            self.commit(batch).await;
+        }
+        self.jobs.close();
+        let mut rest = Vec::new();
+        while let Ok(job) = self.jobs.try_recv() {
+            rest.push(job);
+        }
+        if !rest.is_empty() {
+            self.commit(rest).await;
+        }
+    }
+
+    async fn gather(&mut self, first: Job) -> Vec<Job> {
+        let mut batch = vec![first];
+        let deadline = tokio::time::Instant::now() + self.max_wait;
+        while batch.len() < self.max_events {
+            match self.jobs.try_recv() {
+                Ok(job) => {
+                    batch.push(job);
+                    continue;
+                }
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+                Err(mpsc::error::TryRecvError::Empty) if self.max_wait.is_zero() => break,
+                Err(mpsc::error::TryRecvError::Empty) => {}
+            }
+            match tokio::time::timeout_at(deadline, self.jobs.recv()).await {
+                Ok(Some(job)) => batch.push(job),
+                _ => break,
+            }
+        }
+        batch
+    }
+
+    /// Enters events written without the writer into the log (at start, before serving).
+    pub async fn enter_backlog(&mut self) -> anyhow::Result<()> {
+        while store::any_unlogged(&self.db).await? {
+            self.write(&[]).await?;
+        }
+        Ok(())
+    }
+
+    async fn commit(&mut self, jobs: Vec<Job>) {
+        let checks: Vec<&PendingCheck> = jobs.iter().map(|j| &j.check).collect();
+        match self.write(&checks).await {
+            Ok(decided) => {
+                for (job, d) in jobs.into_iter().zip(decided) {
+                    let _ = job.reply.send(Ok(d));
+                }
+            }
+            Err(e) => {
+                let cause = format!("{e:#}");
+                for job in jobs {
+                    let _ = job.reply.send(Err(cause.clone()));
+                }
+            }
+        }
+    }
+
+    /// One group commit: decides `checks` and appends their events (after any backlog).
+    async fn write(
+        &mut self,
+        checks: &[&PendingCheck],
+    ) -> anyhow::Result<Vec<Result<Decided, &'static str>>> {
+        let result = self.write_inner(checks).await;
+        if result.is_err() {
+            // The transaction rolled back: read the tree afresh next time.
+            self.size = None;
+            self.frontier.clear();
+        }
+        result
+    }
+
+    async fn write_inner(
+        &mut self,
+        checks: &[&PendingCheck],
+    ) -> anyhow::Result<Vec<Result<Decided, &'static str>>> {
+        let mut tx = self.db.begin().await?;
+        store::take_sequencer_role(&mut tx).await?;
+        let size = store::size(&mut tx).await?;
+        if self.size != Some(size) {
+            // First batch, or another instance appended since: reload the right edge.
+            let ids = frontier_ids(size);
+            let hashes = store::read_hashes_tx(&mut tx, &ids).await?;
+            anyhow::ensure!(
+                ids.iter().all(|i| hashes.contains_key(i)),
+                "the stored Merkle tree lacks hashes of its right edge at size {size}"
+            );
+            self.frontier = hashes;
+        }
+        let mut tree = Growing {
+            size,
+            hashes: std::mem::take(&mut self.frontier),
+            new: Vec::new(),
+        };
+
+        for row in store::unlogged(&mut tx, self.max_events as i64).await? {
+            let salt = new_salt();
+            let leaf = entry_of(&row, salt).leaf_hash();
+            let index = tree.push(leaf)?;
+            store::enter(&mut tx, row.seq, index, &salt, &leaf).await?;
+        }
+
+        // Read the time inside the transaction: on SQLite the write lock is already held,
+        // so no revocation can commit between this instant and these events.
+        let now = ts(self.clock.now());
+        // Mailboxes, agents and grants are read once per batch, with the write lock held (on
+        // SQLite by this transaction; on PostgreSQL grants are read FOR SHARE).
+        let mut mailboxes: HashMap<&str, Option<MailboxId>> = HashMap::new();
+        let mut agents: HashMap<&str, Option<(StaffId, bool)>> = HashMap::new();
+        let mut grants: HashMap<(MailboxId, StaffId), Vec<GrantRow>> = HashMap::new();
+        let mut events = Vec::with_capacity(checks.len());
+        let mut outcomes = Vec::with_capacity(checks.len());
+        for c in checks {
+            if !mailboxes.contains_key(c.mailbox.as_str()) {
+                let found = owners::find_mailbox(&self.db, &c.mailbox).await?;
+                mailboxes.insert(&c.mailbox, found.map(|m| MailboxId(m.id)));
+            }
+            if !agents.contains_key(c.agent.as_str()) {
+                let found = staff::find_staff_by_handle(&self.db, &c.agent).await?;
+                agents.insert(&c.agent, found.map(|a| (a.id, a.disabled_at.is_some())));
+            }
+            let Some(mailbox_id) = mailboxes.get(c.mailbox.as_str()).copied().flatten() else {
+                outcomes.push(Err("mailbox"));
+                continue;
+            };
+            let Some((agent_id, disabled)) = agents.get(c.agent.as_str()).copied().flatten() else {
+                outcomes.push(Err("agent"));
+                continue;
+            };
+            let key = (mailbox_id, agent_id);
+            if !disabled && !grants.contains_key(&key) {
+                let live = requests::live_grants(&mut tx, mailbox_id, agent_id, now).await?;
+                grants.insert(key, live);
+            }
+            let live = grants.get(&key).map(Vec::as_slice).unwrap_or_default();
+            let (decision, reason, grant) = decide(disabled, live, c.scope, now);
+            let event = NewEventRow {
+                id: uuid::Uuid::now_v7(),
+                occurred_at: now,
+                mailbox_id,
+                agent_id: Some(agent_id),
+                request_id: grant.as_ref().map(|g| g.id),
+                scope: c.scope,
+                action: c.action.clone(),
+                resource: c.resource.clone(),
+                decision,
+                reason: reason.to_string(),
+                source_network: c.source_network.clone(),
+            };
+            outcomes.push(Ok((decision, reason, grant, events.len())));
+            events.push(event);
+        }
+        let mut logged = Vec::with_capacity(events.len());
+        for event in &events {
+            let salt = new_salt();
+            let leaf = entry_of(&EventEntryRow::from_new(event), salt).leaf_hash();
+            let index = tree.push(leaf)?;
+            logged.push(LoggedEvent {
+                event,
+                index,
+                salt,
+                leaf,
+            });
+        }
+        store::insert_logged(&mut tx, &logged).await?;
+        store::insert_hashes(&mut tx, &tree.new).await?;
+        tx.commit().await?;
+
+        let ids = frontier_ids(tree.size);
+        self.frontier = ids
+            .iter()
+            .filter_map(|i| tree.hashes.get(i).map(|h| (*i, *h)))
+            .collect();
+        self.size = Some(tree.size);
+        Ok(outcomes
+            .into_iter()
+            .map(|o| {
+                o.map(|(decision, reason, grant, event)| Decided {
+                    decision,
+                    reason,
+                    grant,
+                    event_id: logged[event].event.id,
+                    log_index: logged[event].index,
+                })
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_right_edge_is_one_complete_subtree_per_set_bit_of_the_size() {
+        assert!(frontier_ids(0).is_empty());
+        assert_eq!(frontier_ids(1), vec![stored_hash_index(0, 0)]);
+        assert_eq!(
+            frontier_ids(6),
+            vec![stored_hash_index(1, 2), stored_hash_index(2, 0)]
+        );
+    }
+
+    #[test]
+    fn a_tree_grown_from_its_right_edge_alone_has_the_root_of_all_its_leaves() {
+        let leaves: Vec<Hash> = (0..300u32)
+            .map(|i| glassbox_log::leaf_hash(&i.to_be_bytes()))
+            .collect();
+        let mut all: HashMap<u64, Hash> = HashMap::new();
+        let mut size = 0u64;
+        for chunk in leaves.chunks(37) {
+            // Each batch starts from the right edge only, as after a restart.
+            let edge = frontier_ids(size)
+                .into_iter()
+                .map(|i| (i, all[&i]))
+                .collect();
+            let mut tree = Growing {
+                size,
+                hashes: edge,
+                new: Vec::new(),
+            };
+            for l in chunk {
+                tree.push(*l).unwrap();
+            }
+            all.extend(tree.new);
+            size = tree.size;
+            let root = tlog_tiles::tree_hash(size, &MapReader(&all)).unwrap().0;
+            assert_eq!(root, glassbox_log::root_of(&leaves[..size as usize]));
+        }
+    }
+}

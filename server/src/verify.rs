@@ -1,0 +1,284 @@
+//! `glassbox verify`: an auditor's checks of a Glassbox log, with the same verification
+//! code the owner's browser runs (`glassbox-log`). Online checks talk only to the public
+//! `/log` endpoints; `verify database` reads a copy of the database.
+//!
+//! Exit codes: 0 verified, 1 verification failed (the log is not what it claims), 2 the
+//! check could not be made (network, bad arguments).
+
+use crate::db::Db;
+use anyhow::Context as _;
+use glassbox_log::{
+    hash_from_b64, Checkpoint, ConsistencyProof, InclusionProof, LogEntry, VerifierKey,
+};
+use std::process::ExitCode;
+
+/// The result of a check that could be made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Verified; what was verified.
+    Verified(String),
+    /// The log failed the check; why.
+    Failed(String),
+}
+
+impl Verdict {
+    /// Prints the verdict and gives the exit code.
+    pub fn report(&self) -> ExitCode {
+        match self {
+            Verdict::Verified(m) => {
+                println!("OK: {m}");
+                ExitCode::SUCCESS
+            }
+            Verdict::Failed(m) => {
+                println!("FAILED: {m}");
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn base(url: &str) -> &str {
+    url.trim_end_matches('/')
+}
+
+async fn get_text(client: &reqwest::Client, url: &str) -> anyhow::Result<String> {
+    let res = client
+        .get(url)
+        .send()
+        .await
+        .with_context(|| format!("could not reach {url}"))?;
+    let status = res.status();
+    let body = res
+        .text()
+        .await
+        .with_context(|| format!("could not read {url}"))?;
+    anyhow::ensure!(status.is_success(), "{url} answered {status}: {body}");
+    Ok(body)
+}
+
+/// The verifier key: the one given (pinned), or else the log's own (trust on first use).
+pub async fn key(
+    client: &reqwest::Client,
+    url: &str,
+    given: Option<&str>,
+) -> anyhow::Result<VerifierKey> {
+    let text = match given {
+        Some(k) => k.to_string(),
+        None => {
+            let k = get_text(client, &format!("{}/log/key", base(url))).await?;
+            eprintln!(
+                "note: using the key the log itself serves ({}); pass --key to pin it",
+                k.trim()
+            );
+            k
+        }
+    };
+    VerifierKey::parse(&text).context("the verifier key is malformed")
+}
+
+/// Verifies that the event at `index` is in the log's latest signed checkpoint; when
+/// `entry` (base64 canonical entry) or `leaf_hash` is given, also that it is that event.
+pub async fn inclusion(
+    url: &str,
+    key_text: Option<&str>,
+    index: u64,
+    entry: Option<&str>,
+    leaf_hash: Option<&str>,
+) -> anyhow::Result<Verdict> {
+    let client = reqwest::Client::new();
+    let key = key(&client, url, key_text).await?;
+    let note = get_text(&client, &format!("{}/log/checkpoint", base(url))).await?;
+    let checkpoint = match key.open(&note) {
+        Ok(c) => c,
+        Err(e) => {
+            return Ok(Verdict::Failed(format!(
+                "the checkpoint does not verify: {e}"
+            )))
+        }
+    };
+    if index >= checkpoint.size {
+        return Ok(Verdict::Failed(format!(
+            "index {index} is not in the latest checkpoint (size {}); retry in a second",
+            checkpoint.size
+        )));
+    }
+    let proof: InclusionProof = serde_json::from_str(
+        &get_text(
+            &client,
+            &format!(
+                "{}/log/proof/inclusion?index={index}&size={}",
+                base(url),
+                checkpoint.size
+            ),
+        )
+        .await?,
+    )
+    .context("the inclusion proof is not valid JSON")?;
+    if proof.index != index || proof.size != checkpoint.size {
+        return Ok(Verdict::Failed(
+            "the log answered a proof for another position".into(),
+        ));
+    }
+    let Some(served_leaf) = proof.leaf() else {
+        return Ok(Verdict::Failed("the proof's leaf hash is malformed".into()));
+    };
+    let expected_leaf = match (entry, leaf_hash) {
+        (Some(e), _) => {
+            let bytes = glassbox_log::unb64(e).context("--entry is not base64")?;
+            LogEntry::decode(&bytes).context("--entry is not a Glassbox log entry")?;
+            Some(glassbox_log::leaf_hash(&bytes))
+        }
+        (None, Some(h)) => {
+            Some(hash_from_b64(h).context("--leaf-hash is not a base64 SHA-256 hash")?)
+        }
+        (None, None) => None,
+    };
+    let leaf = expected_leaf.unwrap_or(served_leaf);
+    if leaf != served_leaf {
+        return Ok(Verdict::Failed(format!(
+            "the log holds another event at index {index} than the one given"
+        )));
+    }
+    Ok(match proof.verify(&leaf, &checkpoint.root) {
+        Ok(()) => Verdict::Verified(format!(
+            "index {index} is in {} at size {} (root {})",
+            checkpoint.origin,
+            checkpoint.size,
+            glassbox_log::b64(&checkpoint.root)
+        )),
+        Err(e) => Verdict::Failed(format!("inclusion of index {index}: {e}")),
+    })
+}
+
+/// Verifies that checkpoint note `new` extends checkpoint note `old` (both signed by the
+/// key); two different checkpoints of one size are a split view. `url` answers the
+/// consistency proof when the sizes differ.
+pub async fn consistency(
+    url: Option<&str>,
+    key: &VerifierKey,
+    old_note: &str,
+    new_note: &str,
+) -> anyhow::Result<Verdict> {
+    let old = match key.open(old_note) {
+        Ok(c) => c,
+        Err(e) => {
+            return Ok(Verdict::Failed(format!(
+                "the old checkpoint does not verify: {e}"
+            )))
+        }
+    };
+    let new = match key.open(new_note) {
+        Ok(c) => c,
+        Err(e) => {
+            return Ok(Verdict::Failed(format!(
+                "the new checkpoint does not verify: {e}"
+            )))
+        }
+    };
+    let (old, new) = if old.size <= new.size {
+        (old, new)
+    } else {
+        (new, old)
+    };
+    if old.size == new.size || old.size == 0 {
+        return Ok(consistency_verdict(
+            &old,
+            &new,
+            &ConsistencyProof {
+                from: old.size,
+                to: new.size,
+                hashes: vec![],
+            },
+        ));
+    }
+    let url = url.context("the sizes differ: give --url to fetch the consistency proof")?;
+    let client = reqwest::Client::new();
+    let proof: ConsistencyProof = serde_json::from_str(
+        &get_text(
+            &client,
+            &format!(
+                "{}/log/proof/consistency?from={}&to={}",
+                base(url),
+                old.size,
+                new.size
+            ),
+        )
+        .await?,
+    )
+    .context("the consistency proof is not valid JSON")?;
+    if proof.from != old.size || proof.to != new.size {
+        return Ok(Verdict::Failed(
+            "the log answered a proof for other sizes".into(),
+        ));
+    }
+    Ok(consistency_verdict(&old, &new, &proof))
+}
+
+fn consistency_verdict(old: &Checkpoint, new: &Checkpoint, proof: &ConsistencyProof) -> Verdict {
+    match proof.verify(&old.root, &new.root) {
+        Ok(()) => Verdict::Verified(format!(
+            "the log of size {} extends the log of size {}: nothing was changed or removed",
+            new.size, old.size
+        )),
+        Err(_) if old.size == new.size => Verdict::Failed(format!(
+            "two different checkpoints of size {}: the log shows different histories to different readers (split view)",
+            old.size
+        )),
+        Err(e) => Verdict::Failed(format!(
+            "the log of size {} does not extend the log of size {}: {e}",
+            new.size, old.size
+        )),
+    }
+}
+
+/// Checks every event in the database against the latest signed checkpoint, naming the
+/// first index that does not match.
+pub async fn database(db: &Db, key: &VerifierKey) -> anyhow::Result<Verdict> {
+    let mut tx = db.begin().await?;
+    let result = crate::services::log::audit(&mut tx, key).await?;
+    drop(tx);
+    Ok(match result {
+        Ok(c) => Verdict::Verified(format!(
+            "all {} events match the signed checkpoint of {}",
+            c.size, c.origin
+        )),
+        Err(finding) => Verdict::Failed(finding.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glassbox_log::CheckpointSigner;
+
+    #[tokio::test]
+    async fn two_different_checkpoints_of_one_size_are_a_split_view() {
+        let signer = CheckpointSigner::new("log.example/log", &[3; 32]).unwrap();
+        let key = signer.verifier_key();
+        let a = signer.sign(10, &[1; 32]);
+        let b = signer.sign(10, &[2; 32]);
+        let verdict = consistency(None, &key, &a, &b).await.unwrap();
+        assert!(matches!(verdict, Verdict::Failed(m) if m.contains("split view")));
+        assert!(matches!(
+            consistency(None, &key, &a, &a).await.unwrap(),
+            Verdict::Verified(_)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_checkpoint_not_signed_by_the_key_fails() {
+        let key = CheckpointSigner::new("log.example/log", &[3; 32])
+            .unwrap()
+            .verifier_key();
+        let forged = CheckpointSigner::new("log.example/log", &[4; 32])
+            .unwrap()
+            .sign(10, &[1; 32]);
+        let good = CheckpointSigner::new("log.example/log", &[3; 32])
+            .unwrap()
+            .sign(10, &[1; 32]);
+        assert!(matches!(
+            consistency(None, &key, &good, &forged).await.unwrap(),
+            Verdict::Failed(_)
+        ));
+    }
+}

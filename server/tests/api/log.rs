@@ -1,0 +1,379 @@
+//! The verifiable access log: every check's event is in a Merkle tree whose checkpoints are
+//! signed; anyone can verify inclusion and consistency with the public endpoints; direct
+//! changes to the stored events are detected and placed (T1); two checkpoints of one size
+//! are caught (T2).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failing test should stop at the first surprise
+
+use crate::helpers::TestApp;
+use crate::on_both_databases;
+use glassbox::db::log as store;
+use glassbox::db::{on_pool_for_tests, Backend};
+use glassbox::verify::{self, Verdict};
+use glassbox_log::{Checkpoint, ConsistencyProof, InclusionProof, VerifierKey};
+use rand::{Rng, SeedableRng};
+use std::time::Duration;
+
+async fn text(app: &TestApp, path: &str) -> (u16, String) {
+    let res = reqwest::get(app.url(path)).await.expect("request");
+    (res.status().as_u16(), res.text().await.expect("body"))
+}
+
+async fn key(app: &TestApp) -> VerifierKey {
+    let (status, body) = text(app, "/log/key").await;
+    assert_eq!(status, 200);
+    VerifierKey::parse(&body).expect("a well-formed verifier key")
+}
+
+/// Waits until the log has signed a checkpoint of at least `size` leaves.
+async fn checkpoint_of_at_least(
+    app: &TestApp,
+    key: &VerifierKey,
+    size: u64,
+) -> (Checkpoint, String) {
+    for _ in 0..100 {
+        let (status, note) = text(app, "/log/checkpoint").await;
+        if status == 200 {
+            let cp = key
+                .open(&note)
+                .expect("the served checkpoint verifies with the served key");
+            if cp.size >= size {
+                return (cp, note);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no checkpoint of size {size} within 10 s");
+}
+
+async fn allowing_grant(app: &TestApp, token: &str) {
+    let id = app.create_request(token, serde_json::json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.sign_in_as("Alice Martin").await;
+    let (status, _) = app
+        .server_fn::<app::api::requests::ApproveRequest>(&[("id", id.as_str()), ("confirm", "yes")])
+        .await;
+    assert_eq!(status, 200);
+}
+
+on_both_databases!(async fn every_check_answer_has_a_log_index_whose_inclusion_verifies(app) {
+    let token = app.service_token().await;
+    allowing_grant(app, &token).await;
+    let key = key(app).await;
+    let (first, first_note) = checkpoint_of_at_least(app, &key, 0).await;
+
+    let answers = futures_util::future::join_all((0..20).map(|i| {
+        let scope = if i % 2 == 0 { "metadata" } else { "settings" };
+        app.check(&token, "alice@example.org", "sam.rivera", scope)
+    }))
+    .await;
+    let mut indexes: Vec<u64> = answers.iter().map(|a| a["log_index"].as_u64().expect("log_index in the answer")).collect();
+    indexes.sort_unstable();
+    indexes.dedup();
+    assert_eq!(indexes.len(), 20, "every event has its own index");
+
+    let max = *indexes.last().unwrap();
+    let (cp, note) = checkpoint_of_at_least(app, &key, max + 1).await;
+    let rows = {
+        let mut tx = app.db.begin().await.unwrap();
+        store::all_logged(&mut tx).await.unwrap()
+    };
+    for a in &answers {
+        let index = a["log_index"].as_u64().unwrap();
+        let (status, body) = text(app, &format!("/log/proof/inclusion?index={index}&size={}", cp.size)).await;
+        assert_eq!(status, 200, "{body}");
+        let proof: InclusionProof = serde_json::from_str(&body).unwrap();
+        assert!(proof.hashes.len() <= 64);
+        // The leaf the log proves is the one stored with this very event.
+        let row = rows.iter().find(|r| r.id.to_string() == a["event_id"].as_str().unwrap()).expect("the event is stored");
+        assert_eq!(row.log_index, Some(index as i64));
+        assert_eq!(row.leaf_hash.as_deref(), Some(&proof.leaf().unwrap()[..]));
+        let entry = glassbox::services::log::logged_entry(row).unwrap();
+        assert_eq!(entry.leaf_hash(), proof.leaf().unwrap(), "the leaf is the hash of the event's entry");
+        assert_eq!(proof.verify(&proof.leaf().unwrap(), &cp.root), Ok(()));
+        let mut forged = proof.leaf().unwrap();
+        forged[0] ^= 1;
+        assert!(proof.verify(&forged, &cp.root).is_err(), "another leaf does not verify");
+    }
+
+    // The log only grew: the first checkpoint is a prefix of the later one.
+    let (status, body) = text(app, &format!("/log/proof/consistency?from={}&to={}", first.size, cp.size)).await;
+    assert_eq!(status, 200, "{body}");
+    let proof: ConsistencyProof = serde_json::from_str(&body).unwrap();
+    assert_eq!(proof.verify(&first.root, &cp.root), Ok(()));
+    assert!(matches!(
+        verify::consistency(Some(&app.address), &key, &first_note, &note).await.unwrap(),
+        Verdict::Verified(_)
+    ));
+    // And the CLI's inclusion check agrees, with the key pinned.
+    let verdict = verify::inclusion(&app.address, Some(&key.to_string()), indexes[3], None, None).await.unwrap();
+    assert!(matches!(verdict, Verdict::Verified(_)), "{verdict:?}");
+});
+
+on_both_databases!(async fn demo_events_written_before_the_log_existed_are_entered_into_it(app) {
+    let unlogged = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_events WHERE log_index IS NULL").await;
+    assert_eq!(unlogged, 0);
+    let events = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_events").await;
+    assert!(events > 0);
+    let key = key(app).await;
+    let (cp, _) = checkpoint_of_at_least(app, &key, events as u64).await;
+    assert_eq!(cp.size, events as u64);
+    assert!(matches!(verify::database(&app.db, &key).await.unwrap(), Verdict::Verified(_)));
+});
+
+on_both_databases!(async fn bad_proof_questions_get_a_clear_400_and_the_log_holds_only_hashes(app) {
+    let size = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_events").await;
+    for path in [
+        format!("/log/proof/inclusion?index={size}&size={size}"),
+        format!("/log/proof/inclusion?index=0&size={}", size + 1),
+        "/log/proof/inclusion?index=-1&size=3".to_string(),
+        "/log/proof/inclusion?index=zero&size=3".to_string(),
+        "/log/proof/consistency?from=5&to=3".to_string(),
+        format!("/log/proof/consistency?from=1&to={}", size + 5),
+        "/log/proof/consistency".to_string(),
+    ] {
+        let (status, body) = text(app, &path).await;
+        assert!(status == 400 || status == 422, "{path}: {status} {body}");
+        let json: serde_json::Value = serde_json::from_str(&body).expect("a JSON error");
+        assert!(json["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    let (_, body) = text(app, "/log/proof/inclusion?index=0&size=1").await;
+    assert!(!body.contains("alice"), "the public log shows hashes, never event details");
+});
+
+/// The SQL that undoes the append-only protection, as an attacker with database access would.
+fn drop_protection(backend: Backend) -> &'static [&'static str] {
+    match backend {
+        Backend::Sqlite => &[
+            "DROP TRIGGER access_events_no_update",
+            "DROP TRIGGER access_events_no_delete",
+        ],
+        Backend::Postgres => &["ALTER TABLE access_events DISABLE TRIGGER USER"],
+    }
+}
+
+on_both_databases!(async fn every_direct_change_to_the_stored_events_is_detected_at_its_first_index(app) {
+    // T1, scaled: random updates, deletions, reorderings and insertions, each in a
+    // transaction that is rolled back after the offline verifier has run.
+    let token = app.service_token().await;
+    allowing_grant(app, &token).await;
+    for _ in 0..4 {
+        futures_util::future::join_all((0..10).map(|_| app.check(&token, "alice@example.org", "sam.rivera", "content"))).await;
+    }
+    let key = key(app).await;
+    let total = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_events").await as u64;
+    let (cp, _) = checkpoint_of_at_least(app, &key, total).await;
+    let n = cp.size;
+    let rounds: usize = std::env::var("TAMPER_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(500);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let backend = app.db.backend();
+    let new_id = if backend == Backend::Sqlite { "randomblob(16)" } else { "gen_random_uuid()" };
+    let mut kinds = [0usize; 5];
+    for round in 0..rounds {
+        let i = rng.gen_range(0..n);
+        let kind = rng.gen_range(0..5);
+        kinds[kind] += 1;
+        let (sql, first_bad): (Vec<String>, u64) = match kind {
+            0 => {
+                let change = [
+                    "decision = CASE decision WHEN 'allowed' THEN 'denied' ELSE 'allowed' END",
+                    "resource = resource || 'x'",
+                    "reason = reason || '.'",
+                    "action = action || '_all'",
+                    "scope = CASE scope WHEN 'metadata' THEN 'content' ELSE 'metadata' END",
+                    "source_network = COALESCE(source_network, '') || '10.9.9.9'",
+                ][rng.gen_range(0..6)];
+                (vec![format!("UPDATE access_events SET {change} WHERE log_index = {i}")], i)
+            }
+            1 => (vec![format!("DELETE FROM access_events WHERE log_index = {i}")], i),
+            2 => {
+                let j = (i + 1 + rng.gen_range(0..n - 1)) % n;
+                let (a, b) = (i.min(j), i.max(j));
+                (
+                    vec![
+                        format!("UPDATE access_events SET log_index = -1 WHERE log_index = {a}"),
+                        format!("UPDATE access_events SET log_index = {a} WHERE log_index = {b}"),
+                        format!("UPDATE access_events SET log_index = {b} WHERE log_index = -1"),
+                    ],
+                    a,
+                )
+            }
+            3 => (
+                // A forged event slipped in at index i, later ones shifted up.
+                vec![
+                    format!("UPDATE access_events SET log_index = log_index + 1000000 WHERE log_index >= {i}"),
+                    format!("UPDATE access_events SET log_index = log_index - 999999 WHERE log_index >= 1000000"),
+                    format!(
+                        "INSERT INTO access_events (id, occurred_at, mailbox_id, agent_id, request_id, scope, action, resource, \
+                         decision, reason, source_network, log_index, leaf_salt, leaf_hash) \
+                         SELECT {new_id}, occurred_at, mailbox_id, agent_id, request_id, scope, action, 'forged', decision, \
+                         reason, source_network, {i}, leaf_salt, leaf_hash FROM access_events WHERE log_index = {}",
+                        i + 1
+                    ),
+                ],
+                i,
+            ),
+            _ => {
+                // Another event's salt: the same fields, another leaf.
+                let j = (i + 1 + rng.gen_range(0..n - 1)) % n;
+                (
+                    vec![format!(
+                        "UPDATE access_events SET leaf_salt = (SELECT leaf_salt FROM access_events WHERE log_index = {j}) WHERE log_index = {i}"
+                    )],
+                    i,
+                )
+            }
+        };
+        let mut tx = app.db.begin().await.unwrap();
+        for s in drop_protection(backend) {
+            store::execute_in_tx_for_tests(&mut tx, s).await.unwrap();
+        }
+        for s in &sql {
+            store::execute_in_tx_for_tests(&mut tx, s).await.unwrap_or_else(|e| panic!("round {round}: {s}: {e}"));
+        }
+        let finding = glassbox::services::log::audit(&mut tx, &key).await.unwrap();
+        drop(tx);
+        let finding = finding.expect_err(&format!("round {round}: {sql:?} went unnoticed"));
+        assert_eq!(finding.index, Some(first_bad), "round {round}: {sql:?}: {finding}");
+    }
+    assert!(kinds.iter().all(|k| *k > 0), "every kind of change was tried: {kinds:?}");
+    // Every change was rolled back: the log verifies again.
+    assert!(matches!(verify::database(&app.db, &key).await.unwrap(), Verdict::Verified(_)));
+});
+
+on_both_databases!(async fn a_rewritten_leaf_hash_is_caught_by_the_tree_and_the_signed_root(app) {
+    let key = key(app).await;
+    let total = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_events").await as u64;
+    checkpoint_of_at_least(app, &key, total).await;
+    let backend = app.db.backend();
+    // The attacker changes an event and recomputes the leaf hash stored with it.
+    let rows = {
+        let mut tx = app.db.begin().await.unwrap();
+        store::all_logged(&mut tx).await.unwrap()
+    };
+    let mut victim = rows[2].clone();
+    victim.resource = "rewritten".into();
+    let leaf = glassbox::services::log::logged_entry(&victim).unwrap().leaf_hash();
+    let hex: String = leaf.iter().map(|b| format!("{b:02x}")).collect();
+    let literal = if backend == Backend::Sqlite { format!("X'{hex}'") } else { format!("'\\x{hex}'::bytea") };
+    let mut tx = app.db.begin().await.unwrap();
+    for s in drop_protection(backend) {
+        store::execute_in_tx_for_tests(&mut tx, s).await.unwrap();
+    }
+    store::execute_in_tx_for_tests(&mut tx, &format!("UPDATE access_events SET resource = 'rewritten', leaf_hash = {literal} WHERE log_index = 2")).await.unwrap();
+    let finding = glassbox::services::log::audit(&mut tx, &key).await.unwrap().unwrap_err();
+    assert_eq!(finding.index, Some(2), "{finding}");
+});
+
+on_both_databases!(async fn two_different_checkpoints_of_one_size_are_caught(app) {
+    // T2: a log that shows one history to some readers and another to others, signed with
+    // its own key, is caught by comparing two checkpoints of the same size.
+    let key = key(app).await;
+    let (cp, note) = checkpoint_of_at_least(app, &key, 1).await;
+    let (name, secret) = store::signing_key(&app.db).await.unwrap().unwrap();
+    let signer = glassbox_log::CheckpointSigner::new(&name, &secret.try_into().unwrap()).unwrap();
+    for k in 0..10u8 {
+        let mut other_root = cp.root;
+        other_root[k as usize] ^= 0xff;
+        let other = signer.sign(cp.size, &other_root);
+        let verdict = verify::consistency(Some(&app.address), &key, &note, &other).await.unwrap();
+        assert!(matches!(&verdict, Verdict::Failed(m) if m.contains("split view")), "{verdict:?}");
+    }
+    // A checkpoint of another size with a forged root fails its consistency proof.
+    let forged = signer.sign(cp.size.saturating_sub(1).max(1), &[9; 32]);
+    if cp.size > 1 {
+        let verdict = verify::consistency(Some(&app.address), &key, &forged, &note).await.unwrap();
+        assert!(matches!(verdict, Verdict::Failed(_)), "{verdict:?}");
+    }
+});
+
+async fn post_json<F: leptos::server_fn::ServerFn>(
+    app: &TestApp,
+    body: serde_json::Value,
+) -> (u16, String) {
+    let res = app
+        .client
+        .post(app.url(F::PATH))
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    (res.status().as_u16(), res.text().await.expect("body"))
+}
+
+on_both_databases!(async fn the_owners_history_verifies_with_the_browsers_own_check(app) {
+    use app::api::overview::{LoadHistory, LoadLogProofs};
+    use app::model::log_check::{check_page, remembered_size, HistoryCheck, Remembered};
+    use app::model::{HistoryPage, LogProofs};
+
+    let (status, _) = post_json::<LoadLogProofs>(app, serde_json::json!({"indexes": [0], "since": null})).await;
+    assert_eq!(status, 401, "proofs are served to signed-in owners' pages");
+
+    app.sign_in_as("Alice Martin").await;
+    let key = key(app).await;
+    let total = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_events").await as u64;
+    checkpoint_of_at_least(app, &key, total).await;
+    let (status, body) = post_json::<LoadHistory>(app, serde_json::json!({"cursor": null, "filter": {}})).await;
+    assert_eq!(status, 200, "{body}");
+    let page: HistoryPage = serde_json::from_str(&body).unwrap();
+    assert!(page.events.iter().all(|e| e.log_index.is_some() && e.log_entry.is_some()));
+    let (_, html) = app.get_page("/me/history").await;
+    assert!(html.contains("in the log at index"), "each row says where its event is in the log");
+
+    // What the browser does (the same function, compiled to WASM there).
+    let indexes: Vec<u64> = page.events.iter().filter_map(|e| e.log_index).collect();
+    let (status, body) = post_json::<LoadLogProofs>(app, serde_json::json!({"indexes": indexes, "since": null})).await;
+    assert_eq!(status, 200, "{body}");
+    let proofs: LogProofs = serde_json::from_str(&body).unwrap();
+    let first = check_page(&page.events, &proofs, &Remembered::default());
+    assert!(first.all_good(), "{first:?}");
+    let remembered = first.remember(&proofs).unwrap();
+
+    // Next visit: more events, and the log is shown to have only grown.
+    let token = app.service_token().await;
+    app.check(&token, "alice@example.org", "sam.rivera", "content").await;
+    checkpoint_of_at_least(app, &key, total + 1).await;
+    let since = remembered_size(&remembered);
+    assert_eq!(since, Some(total));
+    let (_, body) = post_json::<LoadLogProofs>(app, serde_json::json!({"indexes": indexes, "since": since})).await;
+    let proofs: LogProofs = serde_json::from_str(&body).unwrap();
+    let second = check_page(&page.events, &proofs, &remembered);
+    assert_eq!(second.history, HistoryCheck::OnlyGrew { from: total, to: total + 1 });
+    assert!(second.all_good());
+
+    // A shown event that differs from the entry the log holds fails in the browser.
+    let mut altered = page.events.clone();
+    altered[0].reason = "Allowed: routine maintenance".into();
+    assert!(!check_page(&altered, &proofs, &remembered).all_good());
+});
+
+on_both_databases!(async fn glassbox_verify_says_its_result_in_its_exit_code(app) {
+    let key = key(app).await.to_string();
+    checkpoint_of_at_least(app, &VerifierKey::parse(&key).unwrap(), 1).await;
+    let run = |args: Vec<String>| async move {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_glassbox"))
+            .arg("verify")
+            .args(args)
+            .env("RUST_LOG", "error")
+            .output()
+            .await
+            .unwrap()
+    };
+    let ok = run(vec!["inclusion".into(), "--url".into(), app.address.clone(), "--index".into(), "0".into(), "--key".into(), key.clone()]).await;
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("OK: index 0 is in"));
+
+    let other_key = glassbox_log::CheckpointSigner::new(VerifierKey::parse(&key).unwrap().name(), &[7; 32]).unwrap().verifier_key().to_string();
+    let failed = run(vec!["inclusion".into(), "--url".into(), app.address.clone(), "--index".into(), "0".into(), "--key".into(), other_key]).await;
+    assert_eq!(failed.status.code(), Some(1), "a checkpoint not signed by the pinned key fails");
+    assert!(String::from_utf8_lossy(&failed.stdout).starts_with("FAILED:"));
+
+    let forged_leaf = glassbox_log::b64(&[0; 32]);
+    let other_event = run(vec!["inclusion".into(), "--url".into(), app.address.clone(), "--index".into(), "0".into(), "--key".into(), key.clone(), "--leaf-hash".into(), forged_leaf]).await;
+    assert_eq!(other_event.status.code(), Some(1), "another event than the one given fails");
+
+    let unreachable = run(vec!["inclusion".into(), "--url".into(), "http://127.0.0.1:9".into(), "--index".into(), "0".into(), "--key".into(), key]).await;
+    assert_eq!(unreachable.status.code(), Some(2), "a check that cannot be made is not a pass or a fail");
+});
