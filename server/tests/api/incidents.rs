@@ -315,3 +315,250 @@ on_both_databases!(async fn the_demo_holds_a_confirmed_incident_that_alice_is_to
         .unwrap();
     assert!(jordan.disabled_at.is_some(), "the stolen account is disabled");
 });
+
+/// A MailDev of the test's own (the real SMTP server, on free ports), so ten thousand
+/// messages neither slow down nor mix with other tests' mail. Stopped when dropped.
+struct OwnMaildev {
+    child: std::process::Child,
+    smtp: u16,
+    api: String,
+}
+
+impl Drop for OwnMaildev {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn own_maildev() -> Option<OwnMaildev> {
+    let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testinfra/node_modules/.bin/maildev");
+    if !bin.exists() {
+        if std::env::var("GLASSBOX_REQUIRE_SMTP").as_deref() == Ok("1") {
+            panic!("GLASSBOX_REQUIRE_SMTP=1 but MailDev is not installed (testinfra/services.sh install)");
+        }
+        eprintln!(
+            "SKIPPED: incident delivery test (install MailDev with testinfra/services.sh install)"
+        );
+        return None;
+    }
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port()
+    };
+    let (smtp, web) = (free(), free());
+    let child = std::process::Command::new(bin)
+        .args(["--ip", "127.0.0.1", "--smtp", &smtp.to_string()])
+        .args(["--web-ip", "127.0.0.1", "--web", &web.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start maildev");
+    let own = OwnMaildev {
+        child,
+        smtp,
+        api: format!("http://127.0.0.1:{web}"),
+    };
+    for _ in 0..200 {
+        if reqwest::get(format!("{}/api/healthz", own.api))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Some(own);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("MailDev did not start");
+}
+
+/// Ten thousand owners whose mailboxes one stolen sign-in read: declared and confirmed
+/// through the real services, the affected set computed from the log, every notice queued
+/// through the outbox and accepted by a real SMTP server — each owner exactly once.
+async fn ten_thousand_owners_each_get_their_notice(backend: glassbox::db::Backend) {
+    const OWNERS: usize = 10_000;
+    let Some(mail) = own_maildev().await else {
+        return;
+    };
+    let smtp = mail.smtp;
+    let Some(app) = crate::helpers::spawn_app_with(
+        backend,
+        crate::helpers::Options {
+            seed: false,
+            configure: Box::new(move |s| {
+                crate::helpers::smtp_to(s, "127.0.0.1", smtp);
+                s.email.batch_size = 128;
+                s.email.smtp.pool_size = 32;
+            }),
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let (now, staff) = (app.clock.now(), glassbox::services::staff::add);
+    let culprit = staff(
+        &app.db,
+        &app.clock,
+        &app.settings,
+        "stolen@staff.example.org",
+        app::model::StaffRole::Support,
+        Some("Stolen"),
+    )
+    .await
+    .unwrap();
+    let declarer = staff(
+        &app.db,
+        &app.clock,
+        &app.settings,
+        "first@staff.example.org",
+        app::model::StaffRole::SecurityAdmin,
+        Some("First"),
+    )
+    .await
+    .unwrap();
+    let confirmer = staff(
+        &app.db,
+        &app.clock,
+        &app.settings,
+        "second@staff.example.org",
+        app::model::StaffRole::SecurityAdmin,
+        Some("Second"),
+    )
+    .await
+    .unwrap();
+
+    // The owners, and the log of what the stolen sign-in read an hour ago.
+    let mut tx = app.db.begin().await.unwrap();
+    let mut events = Vec::with_capacity(OWNERS);
+    for i in 0..OWNERS {
+        let owner = app::model::OwnerId::new();
+        let mailbox = app::model::MailboxId::new();
+        let address = format!("owner{i}@bulk.example.org");
+        glassbox::db::owners::insert_owner(&mut tx, owner, &format!("Owner {i}"), &address, now)
+            .await
+            .unwrap();
+        glassbox::db::owners::insert_mailbox(&mut tx, mailbox, owner, &address, now)
+            .await
+            .unwrap();
+        events.push(glassbox::db::events::NewEventRow {
+            id: uuid::Uuid::now_v7(),
+            occurred_at: now - Duration::hours(1),
+            mailbox_id: mailbox,
+            agent_id: Some(culprit),
+            request_id: None,
+            scope: if i % 16 == 0 {
+                app::model::Scope::Content
+            } else {
+                app::model::Scope::Metadata
+            },
+            action: "read_message".into(),
+            resource: format!("message:{i}"),
+            decision: app::model::Decision::Allowed,
+            reason: "Allowed: you approved this access".into(),
+            source_network: None,
+        });
+    }
+    glassbox::db::events::append_batch(&mut tx, &events)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let form = app::model::IncidentForm {
+        title: "A support agent's sign-in was stolen".into(),
+        description: "Someone used it to open mailboxes.".into(),
+        cause: "staff_credential".into(),
+        staff: Some("stolen@staff.example.org".into()),
+        token: None,
+        window_start: minute_text(now - Duration::hours(2)),
+        window_end: minute_text(now),
+    };
+    let id = glassbox::services::incidents::declare(&app.db, &app.clock, declarer, &form)
+        .await
+        .unwrap();
+    glassbox::services::incidents::act(
+        &app.db,
+        &app.clock,
+        confirmer,
+        id,
+        &app::model::IncidentAdminAct::Confirm,
+    )
+    .await
+    .unwrap();
+    let queued = glassbox::services::incidents::queue_notices(&app.db, &app.clock, &app.settings)
+        .await
+        .unwrap();
+    // (The job may have queued some first; between them, every owner once.)
+    assert!(queued as usize <= OWNERS);
+    assert_eq!(notices_queued(&app, &id.to_string()).await, OWNERS as i64);
+
+    // The sender delivers them all to the SMTP server.
+    let sent = |app: &TestApp| {
+        let id = id.to_string();
+        let db = app.db.clone();
+        async move {
+            on_pool_for_tests(&db, &format!("SELECT COUNT(*) FROM outbox WHERE idempotency_key LIKE 'incident:{id}:%' AND status = 'sent'")).await
+        }
+    };
+    let started = std::time::Instant::now();
+    while sent(&app).await < OWNERS as i64 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(600),
+            "only {} of {OWNERS} sent after 10 minutes",
+            sent(&app).await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    let view = glassbox::services::incidents::admin_view(&app.db, confirmer, id)
+        .await
+        .unwrap();
+    assert_eq!(view.notices.sent, OWNERS as i64);
+    assert_eq!(view.notices.failed, 0);
+    assert_eq!(view.affected.mailboxes(), OWNERS as i64);
+    assert_eq!(view.affected.content, (OWNERS as i64 + 15) / 16);
+
+    // MailDev holds exactly one notice per owner.
+    let all: Vec<serde_json::Value> = reqwest::get(format!("{}/api/email", mail.api))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let recipients: std::collections::HashSet<String> = all
+        .iter()
+        .flat_map(|m| m["to"].as_array().cloned().unwrap_or_default())
+        .filter_map(|t| t["address"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(all.len(), OWNERS, "one message per owner, no duplicates");
+    assert_eq!(recipients.len(), OWNERS);
+    assert!(
+        recipients.contains("owner0@bulk.example.org")
+            && recipients.contains(&format!("owner{}@bulk.example.org", OWNERS - 1))
+    );
+    // Each carries what GDPR Art. 34 asks for.
+    let text = all[0]["text"].as_str().unwrap_or_default();
+    for part in [
+        "What happened",
+        "What was exposed",
+        "What this may mean for you",
+        "What we have done",
+        "What you should do",
+        "Change your password",
+        "Questions:",
+    ] {
+        assert!(text.contains(part), "{part} missing from:\n{text}");
+    }
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_affected_owners_each_get_their_notice_on_sqlite() {
+    ten_thousand_owners_each_get_their_notice(glassbox::db::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_affected_owners_each_get_their_notice_on_postgres() {
+    ten_thousand_owners_each_get_their_notice(glassbox::db::Backend::Postgres).await;
+}
