@@ -609,3 +609,41 @@ async fn email_goes_over_starttls_with_authentication_and_never_in_clear_text() 
         got[0]["auth"]
     );
 }
+
+on_both_databases_with!(sending_to(next_port(), true), async fn a_connection_dropped_mid_data_is_retried_and_delivered_once(app) {
+    let sink = FaultSink::start_on(chosen_port(app)).await;
+    sink.fault("data", "DROP", 1).await;
+    let token = app.service_token().await;
+    let people = app.new_people().await;
+    app.request_for(&token, &people, "Dropped").await;
+
+    wait_until("the first attempt failed", || async {
+        rows_to(app, &people.owner_email).await.first().is_some_and(|(s, a, _)| s == "queued" && *a == 1)
+    })
+    .await;
+    assert!(sink.message_ids().await.is_empty(), "nothing was kept from the dropped connection");
+    app.clock.advance(Duration::seconds(61));
+    wait_until("the retry was delivered", || async { rows_to(app, &people.owner_email).await[0].0 == "sent" }).await;
+    assert_eq!(sink.message_ids().await.len(), 1, "delivered exactly once");
+});
+
+on_both_databases_with!(sending_to(next_port(), true), async fn a_server_that_stalls_slows_delivery_but_loses_and_duplicates_nothing(app) {
+    let sink = FaultSink::start_on(chosen_port(app)).await;
+    sink.fault("data", "STALL:2", 1).await;
+    let token = app.service_token().await;
+    let people = app.new_people().await;
+    let started = std::time::Instant::now();
+    app.request_for(&token, &people, "Stalled").await;
+
+    wait_until("the stalled email was delivered", || async {
+        rows_to(app, &people.owner_email).await.first().is_some_and(|(s, _, _)| s == "sent")
+    })
+    .await;
+    assert!(started.elapsed() >= std::time::Duration::from_secs(2), "it waited for the stalled server");
+    assert_eq!(rows_to(app, &people.owner_email).await[0].1, 1, "one attempt: a slow server is not a failed one");
+    assert_eq!(sink.message_ids().await.len(), 1, "delivered exactly once");
+
+    // The sender is not wedged: the next email goes straight through.
+    app.request_for(&token, &people, "After the stall").await;
+    wait_until("the next email was delivered", || async { sink.message_ids().await.len() == 2 }).await;
+});
