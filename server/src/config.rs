@@ -365,7 +365,9 @@ pub struct SecuritySettings {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct IncidentSettings {
-    /// `GLASSBOX__INCIDENTS__PASSWORD_URL`: the provider's page for changing a mailbox password.
+    /// `GLASSBOX__INCIDENTS__PASSWORD_URL`: the provider's page for changing a mailbox
+    /// password, linked from incident notices. Empty (the local default): owners are told to
+    /// change it in their mail account's settings, without a link. Required in production.
     pub password_url: String,
     /// `GLASSBOX__INCIDENTS__CONTACT`: where owners can ask questions (an address or a page).
     pub contact: String,
@@ -377,7 +379,7 @@ pub struct IncidentSettings {
 impl Default for IncidentSettings {
     fn default() -> Self {
         Self {
-            password_url: "http://127.0.0.1:3000/account/password".into(),
+            password_url: String::new(),
             contact: "security@localhost".into(),
             notice_batch: 1000,
         }
@@ -608,13 +610,14 @@ impl Settings {
         if !(1..=10_000).contains(&self.incidents.notice_batch) {
             problems.push("GLASSBOX__INCIDENTS__NOTICE_BATCH must be between 1 and 10000".into());
         }
-        if !(self.incidents.password_url.starts_with("https://")
+        if !(self.incidents.password_url.is_empty()
+            || self.incidents.password_url.starts_with("https://")
             || self.incidents.password_url.starts_with("http://"))
         {
             problems.push("GLASSBOX__INCIDENTS__PASSWORD_URL must be an http(s) address".into());
         }
         if self.environment == Environment::Production {
-            if self.incidents.password_url == IncidentSettings::default().password_url
+            if self.incidents.password_url.is_empty()
                 || self.incidents.contact == IncidentSettings::default().contact
             {
                 problems.push("GLASSBOX__INCIDENTS__PASSWORD_URL and GLASSBOX__INCIDENTS__CONTACT must name your own password page and contact in production".into());

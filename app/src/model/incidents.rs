@@ -163,7 +163,7 @@ pub struct OwnerIncidentView {
     pub accesses: Vec<EventView>,
     /// What the provider has done.
     pub measures: Vec<String>,
-    /// Where to change the password.
+    /// Where to change the password (empty: in the mail account's settings, no link).
     pub password_url: String,
     /// Whom to contact.
     pub contact: String,

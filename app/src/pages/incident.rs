@@ -108,7 +108,14 @@ fn IncidentDetail(
         </section>
         <section aria-labelledby="todo-heading">
             <h2 id="todo-heading">"What you should do"</h2>
-            <p>{format!("{done} of {total} done. ")}<a href=incident.password_url rel="external">"Change your password"</a></p>
+            <p>
+                {format!("{done} of {total} done. ")}
+                {if incident.password_url.is_empty() {
+                    view! { "Change your password in your mail account's settings." }.into_any()
+                } else {
+                    view! { <a href=incident.password_url rel="external">"Change your password"</a> }.into_any()
+                }}
+            </p>
             <ol class="checklist">{steps}</ol>
             {acknowledged}
         </section>

@@ -325,6 +325,12 @@ fn notice(
     };
     let measures = rules::measures(i.cause);
     let steps: Vec<&str> = rules::guidance().iter().map(|s| s.plain_words()).collect();
+    let password_url = &settings.incidents.password_url;
+    let password_line = if password_url.is_empty() {
+        "Change your password in your mail account's settings.".to_string()
+    } else {
+        format!("Change your password here: {password_url}")
+    };
     let mut text = format!("Hello {},\n\n", r.owner_name);
     if let Some(m) = follow_up {
         text += &format!("An update from our security team:\n\n{m}\n\n");
@@ -332,7 +338,7 @@ fn notice(
     text += &format!(
         "What happened: {}\n{}\nBetween {} and {}, your mailbox {} was accessed {} time(s) as part of this incident.\n\n\
          What was exposed: {}\n\nWhat this may mean for you: {}\n\nWhat we have done:\n{}\n\n\
-         What you should do:\n{}\nChange your password here: {}\n\n\
+         What you should do:\n{}\n{}\n\n\
          See exactly which accesses were involved, and tick off each step: {}\n\n\
          Questions: {}\n",
         i.title,
@@ -345,7 +351,7 @@ fn notice(
         rules::consequences(exposure),
         measures.iter().map(|m| format!("- {m}")).collect::<Vec<_>>().join("\n"),
         steps.iter().map(|s| format!("- {s}")).collect::<Vec<_>>().join("\n"),
-        settings.incidents.password_url,
+        password_line,
         link,
         settings.incidents.contact,
     );
@@ -354,6 +360,11 @@ fn notice(
             .replace('<', "&lt;")
             .replace('>', "&gt;")
             .replace('"', "&quot;")
+    };
+    let password_html = if password_url.is_empty() {
+        "Change your password in your mail account&#39;s settings.".to_string()
+    } else {
+        format!("<a href=\"{}\">Change your password</a>", esc(password_url))
     };
     let list = |items: &[&str]| {
         items
@@ -371,7 +382,7 @@ fn notice(
          <h2 style=\"font-size:1.1em\">What this may mean for you</h2><p>{consequences}</p>\
          <h2 style=\"font-size:1.1em\">What we have done</h2><ul>{measures}</ul>\
          <h2 style=\"font-size:1.1em\">What you should do</h2><ul>{steps}</ul>\
-         <p><a href=\"{password}\">Change your password</a></p>\
+         <p>{password}</p>\
          <p><a href=\"{link}\">See exactly which accesses were involved, and tick off each step</a></p>\
          <p>Questions: {contact}</p></body></html>",
         subject = esc(&subject),
@@ -389,7 +400,7 @@ fn notice(
         consequences = esc(rules::consequences(exposure)),
         measures = list(&measures_ref),
         steps = list(&steps),
-        password = esc(&settings.incidents.password_url),
+        password = password_html,
         link = esc(&link),
         contact = esc(&settings.incidents.contact),
     );
