@@ -131,7 +131,7 @@ pub async fn shorten_grant(id: String, minutes: i64) -> Result<RequestView, AppE
 /// A support agent asks for access. Scope boxes arrive as separate fields so the form
 /// works without JavaScript.
 #[server(endpoint = "submit_access_request")]
-#[expect(clippy::too_many_arguments, reason = "one argument per form field")]
+#[allow(clippy::too_many_arguments, reason = "one argument per form field")]
 pub async fn submit_access_request(
     mailbox: String,
     scope_metadata: Option<String>,

@@ -196,6 +196,14 @@ pub struct CorruptRow {
     pub detail: String,
 }
 
+/// Runs a `SELECT COUNT(*)`-style query returning one integer (test support: the API tests
+/// inspect the database directly).
+#[doc(hidden)]
+pub async fn on_pool_for_tests(db: &Db, sql: &str) -> i64 {
+    let result = on_pool!(db, pool => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await);
+    result.unwrap_or_else(|e| panic!("test query failed: {sql}: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,12 +215,4 @@ mod tests {
         assert_eq!(ts(t), datetime!(2026-11-29 21:59:59 UTC));
         assert_eq!(ts(t).offset(), time::UtcOffset::UTC);
     }
-}
-
-/// Runs a `SELECT COUNT(*)`-style query returning one integer (test support: the API tests
-/// inspect the database directly).
-#[doc(hidden)]
-pub async fn on_pool_for_tests(db: &Db, sql: &str) -> i64 {
-    let result = on_pool!(db, pool => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await);
-    result.unwrap_or_else(|e| panic!("test query failed: {sql}: {e}"))
 }

@@ -328,7 +328,7 @@ on_both_databases_with!(sending_to(next_port(), false), async fn a_sender_killed
         if unsent(app, &recipient).await == 0 {
             break;
         }
-        app.clock.advance(Duration::seconds(app.settings.email.retry_max_seconds as i64 + 1));
+        app.clock.advance(Duration::seconds(app.settings.email.retry_max_seconds + 1));
     }
 
     let delivered = sink.message_ids().await;

@@ -1,6 +1,10 @@
 //! API tests: the real server on a random port against a real database. Every scenario
 //! runs on SQLite and on PostgreSQL (when `TEST_POSTGRES_URL` is set).
 
+// Test code fails loudly: an unwrap here is an assertion (scenario bodies are plain async
+// fns, so clippy's allow-unwrap-in-tests does not reach them).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod helpers;
 
 mod api_contract;
