@@ -8,24 +8,6 @@ use crate::model::{IncidentAdminView, IncidentNotice, IncidentSummary, OwnerInci
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-async fn owner() -> Result<crate::model::OwnerId, AppError> {
-    match super::ssr::viewer().await? {
-        Some(crate::model::Viewer::Owner { owner_id, .. }) => Ok(owner_id),
-        Some(_) => Err(AppError::Forbidden),
-        None => Err(AppError::Unauthorized),
-    }
-}
-
-#[cfg(feature = "ssr")]
-async fn staff() -> Result<crate::model::StaffId, AppError> {
-    match super::ssr::viewer().await? {
-        Some(crate::model::Viewer::Staff { staff_id, .. }) => Ok(staff_id),
-        Some(_) => Err(AppError::Forbidden),
-        None => Err(AppError::Unauthorized),
-    }
-}
-
-#[cfg(feature = "ssr")]
 fn parse_id(id: &str) -> Result<IncidentId, AppError> {
     id.parse().map_err(|_| AppError::NotFound)
 }
@@ -35,7 +17,7 @@ fn parse_id(id: &str) -> Result<IncidentId, AppError> {
 pub async fn load_incident_notices() -> Result<Vec<IncidentNotice>, AppError> {
     super::ssr::with_status(
         async move {
-            let owner = owner().await?;
+            let owner = super::ssr::owner().await?;
             super::ssr::portal()?.owner_incident_notices(owner).await
         }
         .await,
@@ -47,7 +29,7 @@ pub async fn load_incident_notices() -> Result<Vec<IncidentNotice>, AppError> {
 pub async fn load_owner_incident(id: String) -> Result<OwnerIncidentView, AppError> {
     super::ssr::with_status(
         async move {
-            let owner = owner().await?;
+            let owner = super::ssr::owner().await?;
             super::ssr::portal()?
                 .owner_incident(owner, parse_id(&id)?)
                 .await
@@ -65,7 +47,7 @@ pub async fn tick_incident_step(
 ) -> Result<OwnerIncidentView, AppError> {
     super::ssr::with_status(
         async move {
-            let owner = owner().await?;
+            let owner = super::ssr::owner().await?;
             let step = step
                 .parse()
                 .map_err(|e: crate::model::ParseVocabularyError| {
@@ -88,7 +70,7 @@ pub async fn tick_incident_step(
 pub async fn acknowledge_incident(id: String) -> Result<OwnerIncidentView, AppError> {
     super::ssr::with_status(
         async move {
-            let owner = owner().await?;
+            let owner = super::ssr::owner().await?;
             super::ssr::portal()?
                 .owner_incident_act(owner, parse_id(&id)?, OwnerIncidentAct::Acknowledge)
                 .await
@@ -102,7 +84,7 @@ pub async fn acknowledge_incident(id: String) -> Result<OwnerIncidentView, AppEr
 pub async fn load_admin_incidents() -> Result<Vec<IncidentSummary>, AppError> {
     super::ssr::with_status(
         async move {
-            let staff = staff().await?;
+            let staff = super::ssr::staff().await?;
             super::ssr::portal()?.admin_incidents(staff).await
         }
         .await,
@@ -123,7 +105,7 @@ pub async fn declare_incident(
 ) -> Result<String, AppError> {
     super::ssr::with_status(
         async move {
-            let staff = staff().await?;
+            let staff = super::ssr::staff().await?;
             let form = IncidentForm {
                 title,
                 description,
@@ -147,7 +129,7 @@ pub async fn declare_incident(
 pub async fn load_admin_incident(id: String) -> Result<IncidentAdminView, AppError> {
     super::ssr::with_status(
         async move {
-            let staff = staff().await?;
+            let staff = super::ssr::staff().await?;
             super::ssr::portal()?
                 .admin_incident(staff, parse_id(&id)?)
                 .await
@@ -164,7 +146,7 @@ pub async fn confirm_incident(
 ) -> Result<IncidentAdminView, AppError> {
     super::ssr::with_status(
         async move {
-            let staff = staff().await?;
+            let staff = super::ssr::staff().await?;
             if confirm.as_deref() != Some("yes") {
                 return Err(AppError::Invalid(
                     "Tick the box to confirm the measures and the notices.".into(),
@@ -186,7 +168,7 @@ pub async fn follow_up_incident(
 ) -> Result<IncidentAdminView, AppError> {
     super::ssr::with_status(
         async move {
-            let staff = staff().await?;
+            let staff = super::ssr::staff().await?;
             super::ssr::portal()?
                 .admin_incident_act(
                     staff,
@@ -204,7 +186,7 @@ pub async fn follow_up_incident(
 pub async fn close_incident(id: String) -> Result<IncidentAdminView, AppError> {
     super::ssr::with_status(
         async move {
-            let staff = staff().await?;
+            let staff = super::ssr::staff().await?;
             super::ssr::portal()?
                 .admin_incident_act(staff, parse_id(&id)?, IncidentAdminAct::Close)
                 .await

@@ -42,6 +42,24 @@ pub(crate) mod ssr {
         result
     }
 
+    /// The signed-in owner (`Forbidden` for staff, `Unauthorized` for nobody).
+    pub async fn owner() -> Result<crate::model::OwnerId, AppError> {
+        match viewer().await? {
+            Some(Viewer::Owner { owner_id, .. }) => Ok(owner_id),
+            Some(_) => Err(AppError::Forbidden),
+            None => Err(AppError::Unauthorized),
+        }
+    }
+
+    /// The signed-in staff member (`Forbidden` for owners, `Unauthorized` for nobody).
+    pub async fn staff() -> Result<crate::model::StaffId, AppError> {
+        match viewer().await? {
+            Some(Viewer::Staff { staff_id, .. }) => Ok(staff_id),
+            Some(_) => Err(AppError::Forbidden),
+            None => Err(AppError::Unauthorized),
+        }
+    }
+
     /// The signed-in viewer, put into request extensions by the server's session layer.
     pub async fn viewer() -> Result<Option<Viewer>, AppError> {
         let axum::Extension(viewer) = leptos_axum::extract::<axum::Extension<Option<Viewer>>>()

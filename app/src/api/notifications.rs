@@ -4,21 +4,12 @@ use crate::error::AppError;
 use crate::model::AccessNotices;
 use leptos::prelude::*;
 
-#[cfg(feature = "ssr")]
-async fn owner() -> Result<crate::model::OwnerId, AppError> {
-    match super::ssr::viewer().await? {
-        Some(crate::model::Viewer::Owner { owner_id, .. }) => Ok(owner_id),
-        Some(_) => Err(AppError::Forbidden),
-        None => Err(AppError::Unauthorized),
-    }
-}
-
 /// How the signed-in owner hears about accesses.
 #[server(endpoint = "load_access_notices")]
 pub async fn load_access_notices() -> Result<AccessNotices, AppError> {
     super::ssr::with_status(
         async move {
-            let owner = owner().await?;
+            let owner = super::ssr::owner().await?;
             super::ssr::portal()?.owner_access_notices(owner).await
         }
         .await,
@@ -30,7 +21,7 @@ pub async fn load_access_notices() -> Result<AccessNotices, AppError> {
 pub async fn save_access_notices(choice: String) -> Result<AccessNotices, AppError> {
     super::ssr::with_status(
         async move {
-            let owner = owner().await?;
+            let owner = super::ssr::owner().await?;
             let choice: AccessNotices = choice
                 .parse()
                 .map_err(|_| AppError::Invalid("Choose one of the options.".into()))?;

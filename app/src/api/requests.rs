@@ -9,24 +9,6 @@ use crate::model::{OwnerDecision, RequestForm, RequestId, StaffAct};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-async fn owner() -> Result<crate::model::OwnerId, AppError> {
-    match super::ssr::viewer().await? {
-        Some(crate::model::Viewer::Owner { owner_id, .. }) => Ok(owner_id),
-        Some(_) => Err(AppError::Forbidden),
-        None => Err(AppError::Unauthorized),
-    }
-}
-
-#[cfg(feature = "ssr")]
-async fn staff() -> Result<crate::model::StaffId, AppError> {
-    match super::ssr::viewer().await? {
-        Some(crate::model::Viewer::Staff { staff_id, .. }) => Ok(staff_id),
-        Some(_) => Err(AppError::Forbidden),
-        None => Err(AppError::Unauthorized),
-    }
-}
-
-#[cfg(feature = "ssr")]
 fn parse_id(id: &str) -> Result<RequestId, AppError> {
     id.parse().map_err(|_| AppError::NotFound)
 }
@@ -36,7 +18,7 @@ fn parse_id(id: &str) -> Result<RequestId, AppError> {
 pub async fn load_request(id: String) -> Result<RequestView, AppError> {
     super::ssr::with_status(
         async move {
-            let owner = owner().await?;
+            let owner = super::ssr::owner().await?;
             super::ssr::portal()?
                 .owner_request(owner, parse_id(&id)?)
                 .await
@@ -50,7 +32,7 @@ pub async fn load_request(id: String) -> Result<RequestView, AppError> {
 pub async fn load_requests() -> Result<Vec<RequestView>, AppError> {
     super::ssr::with_status(
         async move {
-            let owner = owner().await?;
+            let owner = super::ssr::owner().await?;
             super::ssr::portal()?.owner_requests(owner).await
         }
         .await,
@@ -62,7 +44,7 @@ pub async fn load_requests() -> Result<Vec<RequestView>, AppError> {
 pub async fn approve_request(id: String, confirm: Option<String>) -> Result<RequestView, AppError> {
     super::ssr::with_status(
         async move {
-            let owner = owner().await?;
+            let owner = super::ssr::owner().await?;
             if let Some(crate::model::Viewer::Owner {
                 step_up_needed: true,
                 ..
@@ -90,7 +72,7 @@ pub async fn approve_request(id: String, confirm: Option<String>) -> Result<Requ
 pub async fn deny_request(id: String, reason: Option<String>) -> Result<RequestView, AppError> {
     super::ssr::with_status(
         async move {
-            let owner = owner().await?;
+            let owner = super::ssr::owner().await?;
             let reason = reason.filter(|r| !r.trim().is_empty());
             super::ssr::portal()?
                 .owner_decide(owner, parse_id(&id)?, OwnerDecision::Deny { reason })
@@ -105,7 +87,7 @@ pub async fn deny_request(id: String, reason: Option<String>) -> Result<RequestV
 pub async fn revoke_grant(id: String) -> Result<RequestView, AppError> {
     super::ssr::with_status(
         async move {
-            let owner = owner().await?;
+            let owner = super::ssr::owner().await?;
             super::ssr::portal()?
                 .owner_decide(owner, parse_id(&id)?, OwnerDecision::Revoke)
                 .await
@@ -119,7 +101,7 @@ pub async fn revoke_grant(id: String) -> Result<RequestView, AppError> {
 pub async fn shorten_grant(id: String, minutes: i64) -> Result<RequestView, AppError> {
     super::ssr::with_status(
         async move {
-            let owner = owner().await?;
+            let owner = super::ssr::owner().await?;
             super::ssr::portal()?
                 .owner_decide(owner, parse_id(&id)?, OwnerDecision::Shorten { minutes })
                 .await
@@ -145,7 +127,7 @@ pub async fn submit_access_request(
 ) -> Result<RequestView, AppError> {
     super::ssr::with_status(
         async move {
-            let staff = staff().await?;
+            let staff = super::ssr::staff().await?;
             let scopes = [
                 (scope_metadata, "metadata"),
                 (scope_content, "content"),
@@ -174,7 +156,7 @@ pub async fn submit_access_request(
 pub async fn cancel_request(id: String) -> Result<RequestView, AppError> {
     super::ssr::with_status(
         async move {
-            let staff = staff().await?;
+            let staff = super::ssr::staff().await?;
             super::ssr::portal()?
                 .staff_act(staff, parse_id(&id)?, StaffAct::Cancel)
                 .await
@@ -188,7 +170,7 @@ pub async fn cancel_request(id: String) -> Result<RequestView, AppError> {
 pub async fn end_grant(id: String) -> Result<RequestView, AppError> {
     super::ssr::with_status(
         async move {
-            let staff = staff().await?;
+            let staff = super::ssr::staff().await?;
             super::ssr::portal()?
                 .staff_act(staff, parse_id(&id)?, StaffAct::End)
                 .await

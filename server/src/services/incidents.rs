@@ -139,6 +139,7 @@ pub async fn admin_view(
         incidents::recorded_affected(db, id).await?
     };
     let rounds = incidents::rounds(db, id).await?;
+    let acknowledged_by_day = incidents::acknowledgements_by_day(db, id).await?;
     Ok(IncidentAdminView {
         id,
         can_confirm: rules::may_confirm(me.id, me.role, i.declared_by, i.status).is_ok(),
@@ -154,12 +155,8 @@ pub async fn admin_view(
         confirmed_at: i.confirmed_at,
         affected,
         notices: incidents::notice_counts(db, id).await?,
-        acknowledged: incidents::acknowledgements_by_day(db, id)
-            .await?
-            .iter()
-            .map(|(_, n)| n)
-            .sum(),
-        acknowledged_by_day: incidents::acknowledgements_by_day(db, id).await?,
+        acknowledged: acknowledged_by_day.iter().map(|(_, n)| n).sum(),
+        acknowledged_by_day,
         follow_ups: rounds.into_iter().filter_map(|(_, m)| m).collect(),
     })
 }
