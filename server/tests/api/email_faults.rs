@@ -309,11 +309,17 @@ on_both_databases_with!(sending_to(next_port(), false), async fn a_sender_killed
         }
     });
     wait_until("the sink has accepted some", || async { sink.message_ids().await.len() >= 120 }).await;
+    // Hold every further send in the server's DATA phase, so that the kill surely lands in
+    // the middle of a claimed batch (not between two batches).
+    sink.fault("data", "STALL:3", -1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    wait_until("a batch is in flight", || async { on_sending(app).await > 0 }).await;
     sender.abort();
     let _ = sender.await;
     let stranded = on_sending(app).await;
     assert!(stranded > 0, "the kill left claimed rows behind");
 
+    sink.fault("none", "", 0).await;
     // Another sender (a new process: its own SMTP connections) takes over once the leases
     // run out.
     let mailer = Mailer::from_settings(&settings).unwrap();
