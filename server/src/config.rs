@@ -63,6 +63,12 @@ pub struct LogSettings {
     /// `GLASSBOX__LOG__CHECKPOINT_INTERVAL_MS` (default 1000): how often a new checkpoint is
     /// signed while the log grows.
     pub checkpoint_interval_ms: u64,
+    /// `GLASSBOX__LOG__PROOF_CACHE_MB` (default 64): memory for the Merkle tree hashes kept
+    /// in process for proofs and checkpoints (at most 100 bytes per hash, two hashes per
+    /// event: 64 MB holds the whole tree of about 330,000 events, and the upper levels, which
+    /// every proof reads, of a far larger one). 0 keeps none: every proof then reads the
+    /// database. Each instance holds its own.
+    pub proof_cache_mb: u64,
 }
 
 impl Default for LogSettings {
@@ -72,6 +78,7 @@ impl Default for LogSettings {
             batch_max_events: 1000,
             batch_max_wait_micros: 1000,
             checkpoint_interval_ms: 1000,
+            proof_cache_mb: 64,
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::jobs;
 use crate::services::log;
 use crate::services::portal::PortalService;
 use crate::services::sequencer::{self, LogWriter, Sequencer};
+use crate::services::tree_cache::{CacheCapacity, TreeCache};
 use anyhow::Context as _;
 use app::api::port::Portal;
 use app::{shell, App};
@@ -71,6 +72,9 @@ pub struct AppState {
     pub log: LogWriter,
     /// Signs the log's checkpoints.
     pub log_signer: Arc<CheckpointSigner>,
+    /// The log's stored Merkle hashes in memory: fed by the log writer after each commit,
+    /// read by the proof routes, the owners' page proofs and the checkpoint job.
+    pub tree: Arc<TreeCache>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -117,10 +121,15 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
+        let tree = Arc::new(TreeCache::new(
+            db.clone(),
+            CacheCapacity::from_megabytes(settings.log.proof_cache_mb),
+        ));
         let portal: Arc<dyn Portal> = Arc::new(PortalService::new(
             db.clone(),
             clock.clone(),
             settings.clone(),
+            tree.clone(),
         ));
         let api_limiter = Arc::new(RateLimiter::new(
             settings.api.rate_limit_per_second,
@@ -145,12 +154,12 @@ impl Application {
         let origin = settings.log.origin_for(&settings.public_url);
         let log_signer = Arc::new(log::signing_key(&db, &clock, &origin).await?);
         let (log_writer, mut sequencer) =
-            sequencer::channel(db.clone(), clock.clone(), &settings.log);
+            sequencer::channel(db.clone(), clock.clone(), &settings.log, tree.clone());
         sequencer
             .enter_backlog()
             .await
             .context("could not enter earlier events into the access log")?;
-        log::sign_checkpoint(&db, &clock, &log_signer)
+        log::sign_checkpoint(&*tree, &clock, &log_signer)
             .await
             .context("could not sign the access log's checkpoint")?;
         let sign_in_limiter = Arc::new(RateLimiter::with_rate(
@@ -171,6 +180,7 @@ impl Application {
             sign_in_limiter,
             log: log_writer,
             log_signer,
+            tree,
         };
         let router = router(state.clone(), sessions.clone());
         Ok(Self {
@@ -225,7 +235,7 @@ impl Application {
         let addr = self.addr();
         let writer = tokio::spawn(self.sequencer.run_until_stopped(tx.subscribe()));
         let signer = tokio::spawn(jobs::checkpoints::run_until_stopped(
-            self.state.db.clone(),
+            self.state.tree.clone(),
             self.state.clock.clone(),
             self.state.log_signer.clone(),
             Duration::from_millis(self.state.settings.log.checkpoint_interval_ms.max(10)),

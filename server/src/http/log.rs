@@ -75,7 +75,7 @@ pub async fn inclusion(
     q: Result<Query<InclusionQuery>, QueryRejection>,
 ) -> Result<Json<InclusionProof>, ApiError> {
     let q = query(q, "`index` and `size`")?;
-    log::inclusion_proof(&state.db, q.index, q.size)
+    log::inclusion_proof(&*state.tree, q.index, q.size)
         .await
         .map(Json)
         .map_err(|e| ApiError::from_service(e, "inclusion proof"))
@@ -87,7 +87,7 @@ pub async fn consistency(
     q: Result<Query<ConsistencyQuery>, QueryRejection>,
 ) -> Result<Json<ConsistencyProof>, ApiError> {
     let q = query(q, "`from` and `to`")?;
-    log::consistency_proof(&state.db, q.from, q.to)
+    log::consistency_proof(&*state.tree, q.from, q.to)
         .await
         .map(Json)
         .map_err(|e| ApiError::from_service(e, "consistency proof"))

@@ -3,24 +3,24 @@
 //! and the key (Ed25519 signatures are deterministic), and a second copy of one size is
 //! ignored.
 
-use crate::db::Db;
 use crate::domain::clock::Clock;
 use crate::services::log;
+use crate::services::tree_cache::TreeCache;
 use glassbox_log::CheckpointSigner;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Runs until `shutdown` changes.
+/// Runs until `shutdown` changes; reads the tree through the server's `tree` cache.
 pub async fn run_until_stopped(
-    db: Db,
+    tree: Arc<TreeCache>,
     clock: Clock,
     signer: Arc<CheckpointSigner>,
     every: Duration,
     shutdown: watch::Receiver<bool>,
 ) {
     super::run_every("checkpoint signer", every, shutdown, || async {
-        log::sign_checkpoint(&db, &clock, &signer)
+        log::sign_checkpoint(&*tree, &clock, &signer)
             .await
             .map(|_| ())
             .map_err(|e| format!("{e:#}"))

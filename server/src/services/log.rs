@@ -3,6 +3,9 @@
 //! grows, and anyone can ask for inclusion and consistency proofs. The tree is stored as
 //! Go sumdb / C2SP tlog-tiles "stored hashes" (`tlog_tiles` computes and proves over them);
 //! verification uses the `glassbox-log` crate, the same code the CLI and the browser run.
+//! Proofs read the stored hashes through a [`StoredTree`]: the server passes its
+//! [`TreeCache`](super::tree_cache::TreeCache), so a proof costs no query once the hashes are
+//! in memory.
 
 use super::error::ServiceError;
 use crate::db::log::{self as store, EventEntryRow};
@@ -77,9 +80,57 @@ impl HashReader for TreeReader {
     }
 }
 
+/// Where proofs read the stored Merkle tree from: the database itself (`Db`, one query per
+/// proof) or the in-process [`TreeCache`](super::tree_cache::TreeCache) over it, which the
+/// server uses. Both answer exactly the committed hashes, so proofs are equal.
+pub trait StoredTree: Send + Sync {
+    /// The database holding the tree.
+    fn db(&self) -> &Db;
+
+    /// The stored hashes with these indexes (those not stored are absent from the map).
+    fn read_hashes(
+        &self,
+        ids: &[u64],
+    ) -> impl std::future::Future<Output = anyhow::Result<HashMap<u64, Hash>>> + Send;
+
+    /// A log size known to be committed (the log only grows), 0 when none is known: a
+    /// proof request within it needs no size query.
+    fn committed_size(&self) -> u64 {
+        0
+    }
+
+    /// Notes a committed size read from the database.
+    fn saw_committed_size(&self, _size: u64) {}
+}
+
+impl StoredTree for Db {
+    fn db(&self) -> &Db {
+        self
+    }
+
+    async fn read_hashes(&self, ids: &[u64]) -> anyhow::Result<HashMap<u64, Hash>> {
+        store::read_hashes(self, ids).await
+    }
+}
+
+/// The log's current size when it is below `wanted` (`Ok(Err(size))`), else `Ok(Ok(()))`;
+/// asks the database only when `wanted` is beyond the size already known to be committed.
+async fn log_reaches(tree: &impl StoredTree, wanted: u64) -> sqlx::Result<Result<(), u64>> {
+    if wanted <= tree.committed_size() {
+        return Ok(Ok(()));
+    }
+    let current = store::current_size(tree.db()).await?;
+    tree.saw_committed_size(current);
+    Ok(if wanted > current {
+        Err(current)
+    } else {
+        Ok(())
+    })
+}
+
 /// Runs a `tlog_tiles` computation over the stored tree, plus `extra` stored hashes.
 async fn over_tree<T>(
-    db: &Db,
+    tree: &impl StoredTree,
     extra: &[u64],
     f: impl Fn(&TreeReader) -> Result<T, tlog_tiles::Error>,
 ) -> anyhow::Result<(T, HashMap<u64, Hash>)> {
@@ -92,7 +143,7 @@ async fn over_tree<T>(
         }
     };
     wanted.extend_from_slice(extra);
-    let map = store::read_hashes(db, &wanted).await?;
+    let map = tree.read_hashes(&wanted).await?;
     let reader = TreeReader::Fetched(map);
     let value = f(&reader).context("the stored Merkle tree is incomplete")?;
     let map = match reader {
@@ -103,8 +154,8 @@ async fn over_tree<T>(
 }
 
 /// The root hash of the first `size` leaves.
-pub async fn root(db: &Db, size: u64) -> anyhow::Result<Hash> {
-    Ok(over_tree(db, &[], |r| tlog_tiles::tree_hash(size, r))
+pub async fn root(tree: &impl StoredTree, size: u64) -> anyhow::Result<Hash> {
+    Ok(over_tree(tree, &[], |r| tlog_tiles::tree_hash(size, r))
         .await?
         .0
          .0)
@@ -112,12 +163,11 @@ pub async fn root(db: &Db, size: u64) -> anyhow::Result<Hash> {
 
 /// The inclusion proof of leaf `index` in the tree of `size` leaves.
 pub async fn inclusion_proof(
-    db: &Db,
+    tree: &impl StoredTree,
     index: u64,
     size: u64,
 ) -> Result<InclusionProof, ServiceError> {
-    let current = store::current_size(db).await?;
-    if size > current {
+    if let Err(current) = log_reaches(tree, size).await? {
         return Err(ServiceError::Invalid(format!(
             "`size` must be at most the log's size, {current}"
         )));
@@ -125,15 +175,21 @@ pub async fn inclusion_proof(
     if index >= size {
         return Err(ServiceError::Invalid("`index` must be below `size`".into()));
     }
-    Ok(prove_inclusion(db, index, size).await?)
+    Ok(prove_inclusion(tree, index, size).await?)
 }
 
 /// The inclusion proof of leaf `index` in the tree of `size` leaves, read from the stored
 /// tree without checking the positions against the log (the caller has).
-pub async fn prove_inclusion(db: &Db, index: u64, size: u64) -> anyhow::Result<InclusionProof> {
+pub async fn prove_inclusion(
+    tree: &impl StoredTree,
+    index: u64,
+    size: u64,
+) -> anyhow::Result<InclusionProof> {
     let leaf_id = tlog_tiles::stored_hash_index(0, index);
-    let (proof, map) =
-        over_tree(db, &[leaf_id], |r| tlog_tiles::prove_record(size, index, r)).await?;
+    let (proof, map) = over_tree(tree, &[leaf_id], |r| {
+        tlog_tiles::prove_record(size, index, r)
+    })
+    .await?;
     let leaf = map
         .get(&leaf_id)
         .ok_or_else(|| anyhow::anyhow!("leaf {index} is missing from the stored tree"))?;
@@ -147,12 +203,11 @@ pub async fn prove_inclusion(db: &Db, index: u64, size: u64) -> anyhow::Result<I
 
 /// The consistency proof between the trees of `from` and `to` leaves.
 pub async fn consistency_proof(
-    db: &Db,
+    tree: &impl StoredTree,
     from: u64,
     to: u64,
 ) -> Result<ConsistencyProof, ServiceError> {
-    let current = store::current_size(db).await?;
-    if to > current {
+    if let Err(current) = log_reaches(tree, to).await? {
         return Err(ServiceError::Invalid(format!(
             "`to` must be at most the log's size, {current}"
         )));
@@ -160,16 +215,20 @@ pub async fn consistency_proof(
     if from > to {
         return Err(ServiceError::Invalid("`from` must not exceed `to`".into()));
     }
-    Ok(prove_consistency(db, from, to).await?)
+    Ok(prove_consistency(tree, from, to).await?)
 }
 
 /// The consistency proof between the trees of `from` and `to` leaves, read from the stored
 /// tree without checking the sizes against the log (the caller has).
-pub async fn prove_consistency(db: &Db, from: u64, to: u64) -> anyhow::Result<ConsistencyProof> {
+pub async fn prove_consistency(
+    tree: &impl StoredTree,
+    from: u64,
+    to: u64,
+) -> anyhow::Result<ConsistencyProof> {
     let hashes = if from == 0 || from == to {
         Vec::new()
     } else {
-        over_tree(db, &[], |r| tlog_tiles::prove_tree(to, from, r))
+        over_tree(tree, &[], |r| tlog_tiles::prove_tree(to, from, r))
             .await?
             .0
             .iter()
@@ -212,17 +271,19 @@ fn new_secret() -> [u8; 32] {
 /// Signs a checkpoint of the current tree unless the latest one already has its size.
 /// Returns the size signed.
 pub async fn sign_checkpoint(
-    db: &Db,
+    tree: &impl StoredTree,
     clock: &Clock,
     signer: &CheckpointSigner,
 ) -> anyhow::Result<Option<u64>> {
+    let db = tree.db();
     let size = store::current_size(db).await?;
+    tree.saw_committed_size(size);
     if let Some(latest) = store::latest_checkpoint(db).await? {
         if latest.size as u64 >= size {
             return Ok(None);
         }
     }
-    let root = root(db, size).await?;
+    let root = root(tree, size).await?;
     let note = signer.sign(size, &root);
     store::insert_checkpoint(db, size, &root, &note, clock.now()).await?;
     Ok(Some(size))
@@ -289,10 +350,11 @@ pub async fn stored_verifier_key(db: &Db) -> anyhow::Result<Option<VerifierKey>>
 /// What an owner's browser needs to verify a page of events (see [`app::model::LogProofs`]):
 /// proofs at the latest signed checkpoint for the `indexes` it covers.
 pub async fn proofs_for_page(
-    db: &Db,
+    tree: &impl StoredTree,
     indexes: &[u64],
     since: Option<u64>,
 ) -> Result<app::model::LogProofs, ServiceError> {
+    let db = tree.db();
     let key = stored_verifier_key(db)
         .await?
         .ok_or_else(|| anyhow::anyhow!("the log has no signing key yet"))?;
@@ -302,10 +364,10 @@ pub async fn proofs_for_page(
     let size = latest.size as u64;
     let mut inclusion = Vec::new();
     for &i in indexes.iter().filter(|i| **i < size) {
-        inclusion.push(inclusion_proof(db, i, size).await?);
+        inclusion.push(inclusion_proof(tree, i, size).await?);
     }
     let consistency = match since.filter(|s| *s <= size) {
-        Some(from) => Some(consistency_proof(db, from, size).await?),
+        Some(from) => Some(consistency_proof(tree, from, size).await?),
         None => None,
     };
     Ok(app::model::LogProofs {

@@ -17,6 +17,7 @@ pub mod sequencer;
 pub mod sign_in;
 pub mod staff;
 pub mod tokens;
+pub mod tree_cache;
 
 use app::error::AppError;
 

@@ -5,6 +5,7 @@
 use super::history::{self, event_view};
 use super::incidents;
 use super::requests::{self, Submitter};
+use super::tree_cache::TreeCache;
 use super::unexpected;
 use crate::config::Settings;
 use crate::db::events::{self, EventFilter, Keyset};
@@ -37,15 +38,18 @@ pub struct PortalService {
     db: Db,
     clock: Clock,
     settings: Arc<Settings>,
+    /// The log's stored hashes, shared with the `/log/*` routes and the checkpoint job.
+    tree: Arc<TreeCache>,
 }
 
 impl PortalService {
-    /// A portal over `db`.
-    pub fn new(db: Db, clock: Clock, settings: Arc<Settings>) -> Self {
+    /// A portal over `db`, reading the log's tree through `tree`.
+    pub fn new(db: Db, clock: Clock, settings: Arc<Settings>, tree: Arc<TreeCache>) -> Self {
         Self {
             db,
             clock,
             settings,
+            tree,
         }
     }
 }
@@ -313,7 +317,7 @@ impl Portal for PortalService {
         indexes: Vec<u64>,
         since: Option<u64>,
     ) -> Result<app::model::LogProofs, AppError> {
-        super::log::proofs_for_page(&self.db, &indexes, since)
+        super::log::proofs_for_page(&*self.tree, &indexes, since)
             .await
             .map_err(|e| e.into_app_error("load log proofs"))
     }

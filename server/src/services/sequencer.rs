@@ -19,6 +19,7 @@
 use super::check::decide;
 use super::error::ServiceError;
 use super::log::{entry_of, new_salt};
+use super::tree_cache::TreeCache;
 use crate::config::LogSettings;
 use crate::db::events::NewEventRow;
 use crate::db::log::{self as store, EventEntryRow, LoggedEvent};
@@ -29,6 +30,7 @@ use crate::domain::clock::Clock;
 use app::model::{Decision, MailboxId, Scope, StaffId};
 use glassbox_log::Hash;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 use tlog_tiles::{stored_hash_index, HashReader};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -117,10 +119,18 @@ pub struct Sequencer {
     /// The stored hashes the next append reads: the roots of the complete subtrees on the
     /// tree's right edge (at most one per level).
     frontier: HashMap<u64, Hash>,
+    /// Receives each batch's new hashes once the batch has committed.
+    tree_cache: Arc<TreeCache>,
 }
 
-/// Makes a writer and its task; run the task with [`Sequencer::run_until_stopped`].
-pub fn channel(db: Db, clock: Clock, settings: &LogSettings) -> (LogWriter, Sequencer) {
+/// Makes a writer and its task; run the task with [`Sequencer::run_until_stopped`]. The
+/// task hands every committed batch's hashes to `tree_cache`.
+pub fn channel(
+    db: Db,
+    clock: Clock,
+    settings: &LogSettings,
+    tree_cache: Arc<TreeCache>,
+) -> (LogWriter, Sequencer) {
     let max_events = settings.batch_max_events.max(1);
     let (tx, rx) = mpsc::channel(max_events.max(64) * 4);
     (
@@ -133,6 +143,7 @@ pub fn channel(db: Db, clock: Clock, settings: &LogSettings) -> (LogWriter, Sequ
             max_wait: Duration::from_micros(settings.batch_max_wait_micros),
             size: None,
             frontier: HashMap::new(),
+            tree_cache,
         },
     )
 }
@@ -387,6 +398,8 @@ impl Sequencer {
         store::insert_logged(&mut tx, &logged).await?;
         store::insert_hashes(&mut tx, &tree.new).await?;
         tx.commit().await?;
+        // Only now, committed, may the new hashes enter the proof cache.
+        self.tree_cache.remember_committed(tree.size, &tree.new);
 
         let ids = frontier_ids(tree.size);
         self.frontier = ids

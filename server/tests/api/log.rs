@@ -377,3 +377,50 @@ on_both_databases!(async fn glassbox_verify_says_its_result_in_its_exit_code(app
     let unreachable = run(vec!["inclusion".into(), "--url".into(), "http://127.0.0.1:9".into(), "--index".into(), "0".into(), "--key".into(), key]).await;
     assert_eq!(unreachable.status.code(), Some(2), "a check that cannot be made is not a pass or a fail");
 });
+
+on_both_databases!(async fn proofs_served_from_memory_equal_proofs_read_from_the_database_after_many_appends(app) {
+    // Arrange: a few hundred events appended by the log writer in many batches; it hands
+    // each batch's hashes to the proof cache after the commit.
+    let token = app.service_token().await;
+    allowing_grant(app, &token).await;
+    for _ in 0..8 {
+        futures_util::future::join_all((0..25).map(|_| app.check(&token, "alice@example.org", "sam.rivera", "content"))).await;
+    }
+    let key = key(app).await;
+    let total = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_events").await as u64;
+    let (cp, _) = checkpoint_of_at_least(app, &key, total).await;
+    let size = cp.size;
+    assert!(size >= 200, "the log holds the appended events: {size}");
+
+    // Act and assert: every inclusion proof and a spread of consistency proofs the server
+    // serves equal the ones computed from the stored tree in the database.
+    for index in 0..size {
+        let (status, body) = text(app, &format!("/log/proof/inclusion?index={index}&size={size}")).await;
+        assert_eq!(status, 200, "{body}");
+        let served: InclusionProof = serde_json::from_str(&body).unwrap();
+        let from_db = glassbox::services::log::prove_inclusion(&app.db, index, size).await.unwrap();
+        assert_eq!(served.hashes, from_db.hashes, "inclusion of {index} in {size}");
+        assert_eq!(served.leaf_hash, from_db.leaf_hash);
+        assert_eq!(served.verify(&served.leaf().unwrap(), &cp.root), Ok(()));
+    }
+    for from in (1..size).step_by(7) {
+        let (status, body) = text(app, &format!("/log/proof/consistency?from={from}&to={size}")).await;
+        assert_eq!(status, 200, "{body}");
+        let served: ConsistencyProof = serde_json::from_str(&body).unwrap();
+        let from_db = glassbox::services::log::prove_consistency(&app.db, from, size).await.unwrap();
+        assert_eq!(served.hashes, from_db.hashes, "consistency {from} → {size}");
+    }
+
+    // A size beyond the log is still refused, with the log's size in the message.
+    let current = on_pool_for_tests(&app.db, "SELECT MAX(log_index) + 1 FROM access_events").await as u64;
+    for path in [
+        format!("/log/proof/inclusion?index=0&size={}", current + 1),
+        format!("/log/proof/consistency?from=1&to={}", current + 1),
+    ] {
+        let (status, body) = text(app, &path).await;
+        assert_eq!(status, 422, "{path}: {body}");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let message = json["error"]["message"].as_str().unwrap();
+        assert!(message.contains(&format!("the log's size, {current}")), "{message}");
+    }
+});
