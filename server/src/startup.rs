@@ -16,6 +16,7 @@ use crate::jobs;
 use crate::services::log;
 use crate::services::portal::PortalService;
 use crate::services::sequencer::{self, LogWriter, Sequencer};
+use crate::services::tokens::KnownTokens;
 use crate::services::tree_cache::{CacheCapacity, TreeCache};
 use anyhow::Context as _;
 use app::api::port::Portal;
@@ -72,6 +73,8 @@ pub struct AppState {
     pub log: LogWriter,
     /// Signs the log's checkpoints.
     pub log_signer: Arc<CheckpointSigner>,
+    /// Service tokens seen live, by hash (the access check's authentication).
+    pub tokens: Arc<KnownTokens>,
     /// The log's stored Merkle hashes in memory: fed by the log writer after each commit,
     /// read by the proof routes, the owners' page proofs and the checkpoint job.
     pub tree: Arc<TreeCache>,
@@ -181,6 +184,7 @@ impl Application {
             log: log_writer,
             log_signer,
             tree,
+            tokens: Arc::new(KnownTokens::new()),
         };
         let router = router(state.clone(), sessions.clone());
         Ok(Self {

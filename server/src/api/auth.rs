@@ -4,7 +4,7 @@ use super::error::ApiError;
 use crate::services::tokens;
 use crate::startup::AppState;
 use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
@@ -67,30 +67,76 @@ impl<K: std::hash::Hash + Eq> RateLimiter<K> {
     }
 }
 
-/// Rejects requests without a live service token (401) or over their rate (429).
-pub async fn require_service_token(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let presented = req
-        .headers()
+/// The bearer token of a request, if it sent one.
+fn presented(req: &Request) -> Option<String> {
+    req.headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
-        .map(str::to_string);
-    let Some(presented) = presented else {
-        return unauthorized("Send `Authorization: Bearer <service token>`; create one with `glassbox service-token create NAME`.");
+        .map(str::to_string)
+}
+
+const SEND_A_TOKEN: &str = "Send `Authorization: Bearer <service token>`; create one with `glassbox service-token create NAME`.";
+
+/// Rejects requests without a live service token (401) or over their rate (429). Reads
+/// the token's liveness per request.
+pub async fn require_service_token(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Some(presented) = presented(&req) else {
+        return unauthorized(SEND_A_TOKEN);
     };
-    let caller = match tokens::authenticate(&state.db, &state.settings, &presented).await {
-        Ok(Some(row)) => ServiceCaller {
-            token_id: row.id,
-            name: row.name,
-        },
+    let found = tokens::authenticate(&state.db, &state.settings, &presented)
+        .await
+        .map(|row| {
+            row.map(|r| ServiceCaller {
+                token_id: r.id,
+                name: r.name,
+            })
+        });
+    admit(&state, found, req, next).await
+}
+
+/// For the access check only: identifies the service token from memory when it was seen
+/// live before (no query per check), else from the database. Revocation stays exact because
+/// the log writer re-reads the token's liveness in the batch that records the check (the
+/// handler answers 401 when it finds it revoked). Unknown tokens get 401 here, as on every
+/// other route.
+pub async fn identify_service_token(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Some(presented) = presented(&req) else {
+        return unauthorized(SEND_A_TOKEN);
+    };
+    let found = state
+        .tokens
+        .identify(&state.db, &state.settings, &presented)
+        .await
+        .map(|known| {
+            known.map(|k| ServiceCaller {
+                token_id: k.id,
+                name: k.name,
+            })
+        });
+    admit(&state, found, req, next).await
+}
+
+async fn admit(
+    state: &AppState,
+    found: Result<Option<ServiceCaller>, crate::services::error::ServiceError>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let caller = match found {
+        Ok(Some(caller)) => caller,
         Ok(None) => {
             tracing::warn!("API call with an unknown or revoked service token");
-            return unauthorized("This service token is unknown or revoked.");
+            return unauthorized(super::error::UNKNOWN_OR_REVOKED);
         }
         Err(e) => return ApiError::from_service(e, "authenticate service token").into_response(),
     };
@@ -103,12 +149,7 @@ pub async fn require_service_token(
 }
 
 fn unauthorized(message: &'static str) -> Response {
-    let mut res = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message).into_response();
-    res.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        header::HeaderValue::from_static("Bearer"),
-    );
-    res
+    ApiError::unauthorized(message).into_response()
 }
 
 #[cfg(test)]

@@ -2,10 +2,13 @@
 //! status. Unexpected causes are logged once, here, and never sent.
 
 use crate::services::error::ServiceError;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
+
+/// What a caller with an unknown or revoked service token is told.
+pub const UNKNOWN_OR_REVOKED: &str = "This service token is unknown or revoked.";
 
 /// An API error.
 #[derive(Debug)]
@@ -30,6 +33,11 @@ impl ApiError {
     /// 400: the input is wrong; `message` says how.
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
+    }
+
+    /// 401: no live credential; `message` says what to send.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
     }
 
     /// 429 with a `Retry-After`.
@@ -57,6 +65,7 @@ impl ApiError {
                 "forbidden",
                 "That is not allowed for this agent or request.",
             ),
+            ServiceError::Unauthorized => Self::unauthorized(UNKNOWN_OR_REVOKED),
             ServiceError::Conflict(m) => Self::new(StatusCode::CONFLICT, "already_decided", m),
             ServiceError::Invalid(m) => Self::invalid(m),
             ServiceError::Unexpected(err) => {
@@ -79,6 +88,11 @@ impl IntoResponse for ApiError {
             Json(json!({"error": {"code": self.code, "message": self.message}})),
         )
             .into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 9110: a 401 names the scheme the caller should use.
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         if let Some(secs) = self.retry_after {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 res.headers_mut().insert("retry-after", v);

@@ -19,12 +19,19 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/api/v1/access-requests/{id}/cancel",
             post(v1::cancel_request),
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_service_token,
+        ));
+    // The check identifies its token from memory; the log writer checks it is live.
+    let check = Router::new()
         .route("/api/v1/access/check", post(v1::check))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
-            auth::require_service_token,
+            auth::identify_service_token,
         ));
     Router::new()
         .route("/api/v1/openapi.json", get(v1::openapi))
         .merge(authed)
+        .merge(check)
 }

@@ -5,6 +5,7 @@ use super::error::ApiError;
 use crate::db::requests::RequestRecord;
 use crate::domain::access_request::{effective_status, AccessRequestInput};
 use crate::services::check::{self, CheckInput};
+use crate::services::error::ServiceError;
 use crate::services::requests::{self, Submitter};
 use crate::startup::AppState;
 use app::model::{Decision, RequestId};
@@ -193,6 +194,7 @@ pub async fn cancel_request(
 /// durable before the answer is sent; a denial is recorded too.
 pub async fn check(
     State(state): State<AppState>,
+    Extension(caller): Extension<ServiceCaller>,
     payload: Result<Json<CheckBody>, JsonRejection>,
 ) -> Result<Json<CheckJson>, ApiError> {
     let b = body(payload)?;
@@ -204,9 +206,19 @@ pub async fn check(
         resource: b.resource,
         source_network: b.source_network,
     };
-    let outcome = check::check(&state.log, &input)
-        .await
-        .map_err(|e| ApiError::from_service(e, "access check"))?;
+    let outcome = match check::check(&state.log, caller.token_id, &input).await {
+        Ok(outcome) => outcome,
+        Err(ServiceError::Unauthorized) => {
+            // Revoked since it was identified: refused, nothing recorded.
+            tracing::warn!(token.name = %caller.name, "access check with a revoked service token");
+            state.tokens.forget(caller.token_id);
+            return Err(ApiError::from_service(
+                ServiceError::Unauthorized,
+                "access check",
+            ));
+        }
+        Err(e) => return Err(ApiError::from_service(e, "access check")),
+    };
     Ok(Json(CheckJson {
         decision: match outcome.decision {
             Decision::Allowed => "allow",

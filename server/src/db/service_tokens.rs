@@ -50,14 +50,47 @@ pub async fn find_live_by_hash(
     .await)
 }
 
+/// Whether the token with this id is live, within the log writer's batch transaction. On
+/// PostgreSQL the row is read `FOR SHARE`: a revocation waits until the batch has
+/// committed, and a batch waits for a revocation in progress and then sees it (the same
+/// guarantee as the grants). On SQLite the batch already holds the write lock.
+pub async fn is_live(tx: &mut Tx, id: Uuid) -> sqlx::Result<bool> {
+    let revoked: Option<Option<OffsetDateTime>> = match tx {
+        Tx::Sqlite(t) => {
+            sqlx::query_scalar("SELECT revoked_at FROM service_tokens WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut **t)
+                .await?
+        }
+        Tx::Postgres(t) => {
+            sqlx::query_scalar("SELECT revoked_at FROM service_tokens WHERE id = $1 FOR SHARE")
+                .bind(id)
+                .fetch_optional(&mut **t)
+                .await?
+        }
+    };
+    Ok(matches!(revoked, Some(None)))
+}
+
+const REVOKE: &str =
+    "UPDATE service_tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL";
+
 /// Revokes the token named `name`; returns whether one was live.
 pub async fn revoke(db: &Db, name: &str, now: OffsetDateTime) -> sqlx::Result<bool> {
-    on_pool!(db, pool => sqlx::query(
-        "UPDATE service_tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL",
-    )
+    on_pool!(db, pool => sqlx::query(REVOKE)
     .bind(ts(now))
     .bind(name)
     .execute(pool)
+    .await
+    .map(|r| r.rows_affected() == 1))
+}
+
+/// As [`revoke`], within the caller's transaction.
+pub async fn revoke_in(tx: &mut Tx, name: &str, now: OffsetDateTime) -> sqlx::Result<bool> {
+    on_tx!(tx, conn => sqlx::query(REVOKE)
+    .bind(ts(now))
+    .bind(name)
+    .execute(conn)
     .await
     .map(|r| r.rows_affected() == 1))
 }

@@ -60,7 +60,7 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
 
 fn problem(e: ServiceError, context: &'static str) -> Response {
     let (status, message) = match e {
-        ServiceError::NotFound(_) | ServiceError::Forbidden => {
+        ServiceError::NotFound(_) | ServiceError::Forbidden | ServiceError::Unauthorized => {
             (StatusCode::NOT_FOUND, "There is nothing here.".to_string())
         }
         ServiceError::Conflict(m) => (StatusCode::GONE, m),

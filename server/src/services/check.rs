@@ -51,7 +51,14 @@ fn token_ok(s: &str, max: usize) -> bool {
 
 /// Decides and records one access check.
 #[tracing::instrument(skip_all)]
-pub async fn check(log: &LogWriter, input: &CheckInput) -> Result<CheckOutcome, ServiceError> {
+/// `token` is the service token that asked; the log writer checks it is still live in the
+/// transaction that records the event (`ServiceError::Unauthorized` when it is not, and
+/// nothing is recorded).
+pub async fn check(
+    log: &LogWriter,
+    token: uuid::Uuid,
+    input: &CheckInput,
+) -> Result<CheckOutcome, ServiceError> {
     let mailbox =
         parse_mailbox(&input.mailbox).map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let scope: Scope = input
@@ -89,6 +96,7 @@ pub async fn check(log: &LogWriter, input: &CheckInput) -> Result<CheckOutcome, 
     // when the event commits.
     let decided = log
         .check(PendingCheck {
+            token,
             mailbox,
             agent: input.agent.trim().to_ascii_lowercase(),
             scope,

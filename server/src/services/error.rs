@@ -12,6 +12,9 @@ pub enum ServiceError {
     /// The caller may not do this.
     #[error("not allowed")]
     Forbidden,
+    /// The caller's credential (a service token) is unknown or revoked.
+    #[error("unknown or revoked credential")]
+    Unauthorized,
     /// The state moved on (already decided, expired, …); the message says how.
     #[error("{0}")]
     Conflict(String),
@@ -35,6 +38,7 @@ impl ServiceError {
         match self {
             ServiceError::NotFound(_) => AppError::NotFound,
             ServiceError::Forbidden => AppError::Forbidden,
+            ServiceError::Unauthorized => AppError::Unauthorized,
             ServiceError::Conflict(m) => AppError::Conflict(m),
             ServiceError::Invalid(m) => AppError::Invalid(m),
             ServiceError::Unexpected(e) => super::unexpected(context, e),

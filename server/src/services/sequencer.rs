@@ -1,12 +1,14 @@
 //! The log writer: one task that decides checks and appends their events to the log with
 //! group commit. Checks queue here; the task takes up to `batch_max_events` of them (waiting
 //! at most `batch_max_wait_micros` after the first), and in ONE transaction it takes the
-//! sequencer role, reads the grants and decides each check, inserts the events with their
-//! log index, salt and leaf hash, and the new Merkle tree hashes, then commits. Only after
-//! the commit does any waiting check get its answer. Deciding inside the transaction keeps
-//! the guarantee of the one-transaction-per-check design: on SQLite the batch holds the
-//! write lock (`BEGIN IMMEDIATE`) and on PostgreSQL the grants are read `FOR SHARE`, so a
-//! revocation commits either before the batch reads the grant or after the batch's events.
+//! sequencer role, checks that each asking service token is still live (once per token per
+//! batch; the API identifies tokens from memory), reads the grants and decides each check,
+//! inserts the events with their log index, salt and leaf hash, and the new Merkle tree
+//! hashes, then commits. Only after the commit does any waiting check get its answer.
+//! Deciding inside the transaction keeps the guarantee of the one-transaction-per-check
+//! design: on SQLite the batch holds the write lock (`BEGIN IMMEDIATE`) and on PostgreSQL
+//! tokens and grants are read `FOR SHARE`, so a revocation (of a grant or of a token)
+//! commits either before the batch reads it or after the batch's events.
 //!
 //! Events written without the writer (older releases, the demo seed) have no log index;
 //! every batch first enters such events into the log, oldest first.
@@ -24,7 +26,7 @@ use crate::config::LogSettings;
 use crate::db::events::NewEventRow;
 use crate::db::log::{self as store, EventEntryRow, LoggedEvent};
 use crate::db::requests::{self, GrantRow};
-use crate::db::{owners, staff};
+use crate::db::{owners, service_tokens, staff};
 use crate::db::{ts, Db};
 use crate::domain::clock::Clock;
 use app::model::{Decision, MailboxId, Scope, StaffId};
@@ -38,6 +40,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 /// A check waiting for its decision and event (input already validated).
 #[derive(Clone, Debug)]
 pub struct PendingCheck {
+    /// The service token that asked: it must still be live when the event commits.
+    pub token: uuid::Uuid,
     /// The mailbox address (normalised).
     pub mailbox: String,
     /// The staff member's handle (normalised).
@@ -67,9 +71,18 @@ pub struct Decided {
     pub log_index: u64,
 }
 
-/// What a batch answers one check: decided and recorded, or naming something unknown
-/// (nothing recorded), or the batch failed (nothing recorded).
-type Reply = Result<Result<Decided, &'static str>, String>;
+/// Why a batch recorded nothing for a check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NotRecorded {
+    /// The mailbox or the agent (named) does not exist.
+    Unknown(&'static str),
+    /// The service token that asked was revoked before the batch read it.
+    TokenRevoked,
+}
+
+/// What a batch answers one check: decided and recorded, or not recorded and why, or the
+/// batch failed (nothing recorded).
+type Reply = Result<Result<Decided, NotRecorded>, String>;
 
 struct Job {
     check: PendingCheck,
@@ -98,7 +111,8 @@ impl LogWriter {
             .map_err(|_| anyhow::anyhow!("the log writer has stopped"))?;
         match answer.await {
             Ok(Ok(Ok(decided))) => Ok(decided),
-            Ok(Ok(Err(unknown))) => Err(ServiceError::NotFound(unknown)),
+            Ok(Ok(Err(NotRecorded::Unknown(what)))) => Err(ServiceError::NotFound(what)),
+            Ok(Ok(Err(NotRecorded::TokenRevoked))) => Err(ServiceError::Unauthorized),
             Ok(Err(cause)) => {
                 Err(anyhow::anyhow!("the access log could not be written: {cause}").into())
             }
@@ -293,7 +307,7 @@ impl Sequencer {
     async fn write(
         &mut self,
         checks: &[&PendingCheck],
-    ) -> anyhow::Result<Vec<Result<Decided, &'static str>>> {
+    ) -> anyhow::Result<Vec<Result<Decided, NotRecorded>>> {
         let result = self.write_inner(checks).await;
         if result.is_err() {
             // The transaction rolled back: read the tree afresh next time.
@@ -306,7 +320,7 @@ impl Sequencer {
     async fn write_inner(
         &mut self,
         checks: &[&PendingCheck],
-    ) -> anyhow::Result<Vec<Result<Decided, &'static str>>> {
+    ) -> anyhow::Result<Vec<Result<Decided, NotRecorded>>> {
         let mut tx = self.db.begin().await?;
         store::take_sequencer_role(&mut tx).await?;
         let size = store::size(&mut tx).await?;
@@ -336,14 +350,28 @@ impl Sequencer {
         // Read the time inside the transaction: on SQLite the write lock is already held,
         // so no revocation can commit between this instant and these events.
         let now = ts(self.clock.now());
-        // Mailboxes, agents and grants are read once per batch, with the write lock held (on
-        // SQLite by this transaction; on PostgreSQL grants are read FOR SHARE).
+        // Tokens, mailboxes, agents and grants are read once per batch, with the write lock
+        // held (on SQLite by this transaction; on PostgreSQL tokens and grants are read FOR
+        // SHARE): a revocation commits before the batch reads it or after its events.
+        let mut tokens: HashMap<uuid::Uuid, bool> = HashMap::new();
         let mut mailboxes: HashMap<&str, Option<MailboxId>> = HashMap::new();
         let mut agents: HashMap<&str, Option<(StaffId, bool)>> = HashMap::new();
         let mut grants: HashMap<(MailboxId, StaffId), Vec<GrantRow>> = HashMap::new();
         let mut events = Vec::with_capacity(checks.len());
         let mut outcomes = Vec::with_capacity(checks.len());
         for c in checks {
+            let live = match tokens.get(&c.token) {
+                Some(live) => *live,
+                None => {
+                    let live = service_tokens::is_live(&mut tx, c.token).await?;
+                    tokens.insert(c.token, live);
+                    live
+                }
+            };
+            if !live {
+                outcomes.push(Err(NotRecorded::TokenRevoked));
+                continue;
+            }
             if !mailboxes.contains_key(c.mailbox.as_str()) {
                 let found = owners::find_mailbox(&self.db, &c.mailbox).await?;
                 mailboxes.insert(&c.mailbox, found.map(|m| MailboxId(m.id)));
@@ -353,11 +381,11 @@ impl Sequencer {
                 agents.insert(&c.agent, found.map(|a| (a.id, a.disabled_at.is_some())));
             }
             let Some(mailbox_id) = mailboxes.get(c.mailbox.as_str()).copied().flatten() else {
-                outcomes.push(Err("mailbox"));
+                outcomes.push(Err(NotRecorded::Unknown("mailbox")));
                 continue;
             };
             let Some((agent_id, disabled)) = agents.get(c.agent.as_str()).copied().flatten() else {
-                outcomes.push(Err("agent"));
+                outcomes.push(Err(NotRecorded::Unknown("agent")));
                 continue;
             };
             let key = (mailbox_id, agent_id);

@@ -12,6 +12,8 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use secrecy::ExposeSecret;
 use sha2::Sha256;
+use std::collections::HashMap;
+use std::sync::RwLock;
 
 /// Every token starts with this, so a leaked one is easy to recognise and scan for.
 pub const TOKEN_PREFIX: &str = "gbx_";
@@ -86,6 +88,82 @@ pub async fn authenticate(
         return Ok(None);
     }
     Ok(service_tokens::find_live_by_hash(db, &hash(settings, presented)).await?)
+}
+
+/// A service token identified by its hash: who is calling. Says nothing about whether the
+/// token is still live.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownToken {
+    /// Token id.
+    pub id: uuid::Uuid,
+    /// Token name.
+    pub name: String,
+}
+
+/// How many token hashes [`KnownTokens`] keeps; beyond it, tokens are looked up per request.
+const KNOWN_TOKENS_LIMIT: usize = 4096;
+
+/// The map from a token's hash to its id and name, for the access check, which must not
+/// pay a query per request (B3). The mapping never changes once a token exists, so it can
+/// be kept; **liveness is not kept here**: the log writer re-reads it inside each batch's
+/// transaction (see `services::sequencer`), so a revocation is exact on every instance.
+/// Only tokens found live in the database enter the map; an unknown token never does.
+#[derive(Debug, Default)]
+pub struct KnownTokens {
+    by_hash: RwLock<HashMap<Vec<u8>, KnownToken>>,
+}
+
+impl KnownTokens {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Who presents `presented`: from memory when it was seen live before, else from the
+    /// database (a live token is then kept). `None` for an unknown or revoked token. A
+    /// token answered from memory may have been revoked since: the caller must have its
+    /// liveness checked where the action commits.
+    pub async fn identify(
+        &self,
+        db: &Db,
+        settings: &Settings,
+        presented: &str,
+    ) -> Result<Option<KnownToken>, ServiceError> {
+        if !presented.starts_with(TOKEN_PREFIX) || presented.len() > 128 {
+            return Ok(None);
+        }
+        let hash = hash(settings, presented);
+        if let Some(known) = self.read().get(&hash) {
+            return Ok(Some(known.clone()));
+        }
+        let Some(row) = service_tokens::find_live_by_hash(db, &hash).await? else {
+            return Ok(None);
+        };
+        let known = KnownToken {
+            id: row.id,
+            name: row.name,
+        };
+        let mut map = self.write();
+        if map.len() < KNOWN_TOKENS_LIMIT {
+            map.insert(hash, known.clone());
+        }
+        Ok(Some(known))
+    }
+
+    /// Drops a token found revoked, so its next requests are refused before reaching the
+    /// log writer.
+    pub fn forget(&self, id: uuid::Uuid) {
+        self.write().retain(|_, t| t.id != id);
+    }
+
+    // A poisoned lock still holds a consistent map (each change is one map operation).
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Vec<u8>, KnownToken>> {
+        self.by_hash.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Vec<u8>, KnownToken>> {
+        self.by_hash.write().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 #[cfg(test)]

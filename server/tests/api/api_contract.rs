@@ -173,3 +173,39 @@ async fn a_token_over_its_rate_gets_429_with_retry_after() {
     assert_eq!(statuses[3], (429, true));
     app.finish().await;
 }
+
+on_both_databases!(async fn a_revoked_tokens_very_next_check_is_refused_and_records_nothing(app) {
+    // Arrange: the token has been used, so the server knows it without asking the database.
+    let token = app.service_token().await;
+    let first = app.check(&token, "alice@example.org", "sam.rivera", "metadata").await;
+    assert!(first["log_index"].is_u64());
+    let events_before = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_events").await;
+
+    // Act: revoked as the CLI does, straight in the database.
+    let names = glassbox::db::service_tokens::list(&app.db).await.unwrap();
+    assert!(glassbox::db::service_tokens::revoke(&app.db, &names[0].name, app.clock.now()).await.unwrap());
+    let body = serde_json::json!({"mailbox": "alice@example.org", "agent": "sam.rivera", "scope": "metadata", "action": "list_folders", "resource": "folder:inbox"});
+    let (status, json) = app.api_post(&token, "/api/v1/access/check", &body).await;
+
+    // Assert: refused with the same words as an unknown token, and no event was written.
+    assert_eq!(status, 401, "{json}");
+    assert_eq!(json["error"]["code"], "unauthorized");
+    assert_eq!(json["error"]["message"], "This service token is unknown or revoked.");
+    let (again, _) = app.api_post(&token, "/api/v1/access/check", &body).await;
+    assert_eq!(again, 401, "and every check after it");
+    let events_after = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_events").await;
+    assert_eq!(events_after, events_before, "a refused token's check is not recorded");
+});
+
+on_both_databases!(async fn an_unknown_token_is_refused_every_time_with_the_same_message(app) {
+    let known = app.service_token().await;
+    let body = serde_json::json!({"mailbox": "alice@example.org", "agent": "sam.rivera", "scope": "metadata", "action": "list_folders", "resource": "folder:inbox"});
+    assert_eq!(app.api_post(&known, "/api/v1/access/check", &body).await.0, 200);
+    // A well-formed token nobody created, asked twice: never taken for a known one.
+    let unknown = format!("gbx_{}", "A".repeat(43));
+    for _ in 0..2 {
+        let (status, json) = app.api_post(&unknown, "/api/v1/access/check", &body).await;
+        assert_eq!(status, 401, "{json}");
+        assert_eq!(json["error"]["message"], "This service token is unknown or revoked.");
+    }
+});

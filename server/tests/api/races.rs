@@ -52,3 +52,59 @@ on_both_databases!(async fn no_check_is_allowed_once_a_revocation_has_answered(a
         assert_eq!(allowed_with_grant, recorded_allowed, "no allow without its durable event");
     }
 });
+
+on_both_databases!(async fn a_token_revocation_racing_with_checks_never_lets_an_allow_commit_after_it(app) {
+    let token = app.service_token().await;
+    let id = app.create_request(&token, serde_json::json!({})).await["id"].as_str().unwrap().to_string();
+    app.sign_in_as("Alice Martin").await;
+    assert_eq!(app.server_fn::<ApproveRequest>(&[("id", &id), ("confirm", "yes")]).await.0, 200);
+    // The server now knows the token: checks are identified without a query.
+    assert_eq!(app.check(&token, "alice@example.org", "sam.rivera", "metadata").await["decision"], "allow");
+    let name = glassbox::db::service_tokens::list(&app.db).await.unwrap()[0].name.clone();
+    let body = serde_json::json!({"mailbox": "alice@example.org", "agent": "sam.rivera", "scope": "metadata", "action": "list_folders", "resource": "folder:inbox"});
+
+    // Eight callers check in a loop while the token is revoked. The revocation also reads
+    // the log's size in its own transaction: every event committed before it has a smaller
+    // index, every event after it a larger one.
+    let caller = || async {
+        let mut answers = Vec::new();
+        for _ in 0..200 {
+            let answer = app.api_post(&token, "/api/v1/access/check", &body).await;
+            let refused = answer.0 == 401;
+            answers.push(answer);
+            if refused {
+                break;
+            }
+        }
+        answers
+    };
+    let callers = futures_util::future::join_all((0..8).map(|_| caller()));
+    let revoke = async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let mut tx = app.db.begin().await.unwrap();
+        assert!(glassbox::db::service_tokens::revoke_in(&mut tx, &name, app.clock.now()).await.unwrap());
+        let size = glassbox::db::log::size(&mut tx).await.unwrap();
+        tx.commit().await.unwrap();
+        size
+    };
+    let (answers, size_at_revocation) = tokio::join!(callers, revoke);
+
+    let (mut allowed, mut refused) = (0, 0);
+    for (status, json) in answers.iter().flatten() {
+        match status {
+            200 => {
+                allowed += 1;
+                let index = json["log_index"].as_u64().unwrap();
+                assert!(index < size_at_revocation, "an allow at {index} committed after the revocation (log size then {size_at_revocation})");
+            }
+            401 => {
+                refused += 1;
+                assert_eq!(json["error"]["message"], "This service token is unknown or revoked.");
+            }
+            other => panic!("unexpected answer {other}: {json}"),
+        }
+    }
+    assert!(allowed > 0 && refused == 8, "the race happened: {allowed} allowed, {refused} refused");
+    // The very next check after the revocation answered is refused.
+    assert_eq!(app.api_post(&token, "/api/v1/access/check", &body).await.0, 401);
+});
