@@ -9,7 +9,9 @@
 //! - B8: inclusion and consistency proofs at n = 10⁶ leaves, read from the SQLite tree store
 //!   (`services::log::prove_inclusion` / `prove_consistency`), against 2⌈log₂n⌉ hashes
 //!   (target ≤ 10×); proof sizes must be exactly ⌈log₂n⌉ × 32 bytes (inclusion, away from
-//!   the right edge).
+//!   the right edge). Four arms: the database alone (one query per proof), a cold cache
+//!   (empty, first proof), a warm cache holding the whole tree (as the log writer leaves it),
+//!   and a warm cache at the default `log.proof_cache_mb`; plus the cache's resident memory.
 //!
 //! Run: `cargo bench -p server --bench log` (env `BENCH_B7_LEAVES`, `BENCH_B8_LEAVES`,
 //! `BENCH_PROOFS`, `BENCH_REPEATS`).
@@ -18,8 +20,9 @@ use anyhow::Context as _;
 use glassbox::config::Settings;
 use glassbox::db::{Db, Tx};
 use glassbox::domain::clock::Clock;
-use glassbox::services::log as service;
+use glassbox::services::log::{self as service, StoredTree};
 use glassbox::services::sequencer::Growing;
+use glassbox::services::tree_cache::{CacheCapacity, TreeCache};
 use glassbox::startup::Application;
 use glassbox_log::{leaf_hash, CheckpointSigner, Hash, VerifierKey};
 use rand::{Rng, SeedableRng};
@@ -204,6 +207,49 @@ async fn b7_wall_time() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Resident memory of this process, in bytes (Linux).
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+/// One B8 arm: `proofs` inclusion and consistency proofs at size `n` through `tree` (a fresh
+/// one per proof when `fresh` is given: the cold case), each verified. Returns the median
+/// seconds of each kind.
+async fn b8_arm<T: StoredTree>(
+    n: u64,
+    proofs: u64,
+    root: &Hash,
+    tree: &T,
+    fresh: Option<&dyn Fn() -> T>,
+) -> anyhow::Result<(f64, f64)> {
+    let log2 = (n as f64).log2().ceil() as usize;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(8);
+    let (mut inc, mut con) = (Vec::new(), Vec::new());
+    for _ in 0..proofs {
+        let index = rng.gen_range(0..n / 2);
+        let cold = fresh.map(|f| f());
+        let t = Instant::now();
+        let p = service::prove_inclusion(cold.as_ref().unwrap_or(tree), index, n).await?;
+        inc.push(t.elapsed().as_secs_f64());
+        anyhow::ensure!(
+            p.hashes.len() == log2,
+            "inclusion proof of {} hashes, not {log2}",
+            p.hashes.len()
+        );
+        p.verify(&p.leaf().context("leaf")?, root)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let from = rng.gen_range(1..n);
+        let cold = fresh.map(|f| f());
+        let t = Instant::now();
+        let c = service::prove_consistency(cold.as_ref().unwrap_or(tree), from, n).await?;
+        con.push(t.elapsed().as_secs_f64());
+        anyhow::ensure!(c.hashes.len() <= 2 * log2, "consistency proof too long");
+    }
+    Ok((median(&mut inc), median(&mut con)))
+}
+
 async fn b8(r3: f64) -> anyhow::Result<()> {
     let n = env_u64("BENCH_B8_LEAVES", 1_000_000);
     let proofs = env_u64("BENCH_PROOFS", 300);
@@ -219,45 +265,84 @@ async fn b8(r3: f64) -> anyhow::Result<()> {
     let mut tx: Tx = db.begin().await?;
     glassbox::db::log::insert_hashes(&mut tx, tree.added()).await?;
     tx.commit().await?;
+    let stored = tree.added().len();
     println!(
-        "B8 set-up: {n} leaves, {} stored hashes written to SQLite in {:.1} s",
-        tree.added().len(),
+        "B8 set-up: {n} leaves, {stored} stored hashes written to SQLite in {:.1} s",
         start.elapsed().as_secs_f64()
     );
     let root = service::root(&db, n).await?;
     let log2 = (n as f64).log2().ceil() as usize;
     let budget = 2.0 * log2 as f64 * r3;
-    let mut rng = rand::rngs::StdRng::seed_from_u64(8);
-    let (mut inc, mut con) = (Vec::new(), Vec::new());
-    let mut max_len = 0;
-    for _ in 0..proofs {
-        let index = rng.gen_range(0..n / 2);
-        let t = Instant::now();
-        let p = service::prove_inclusion(&db, index, n).await?;
-        inc.push(t.elapsed().as_secs_f64());
-        max_len = max_len.max(p.hashes.len());
-        anyhow::ensure!(
-            p.hashes.len() == log2,
-            "inclusion proof of {} hashes, not {log2}",
-            p.hashes.len()
+    let report = |arm: &str, (mi, mc): (f64, f64)| {
+        println!(
+            "B8 {arm} at n = {n}: inclusion median {:.1} µs = {:.1} × (2⌈log₂n⌉ × R3 = {:.1} µs); \
+             consistency median {:.1} µs = {:.1} ×; target ≤ 10",
+            mi * 1e6,
+            mi / budget,
+            budget * 1e6,
+            mc * 1e6,
+            mc / budget,
+        )
+    };
+
+    // The database alone: one query per proof (what the server did before the cache).
+    report(
+        "database, no cache",
+        b8_arm(n, proofs, &root, &db, None).await?,
+    );
+
+    // Cold: an empty cache per proof (its first proof reads every hash from the database).
+    let whole = CacheCapacity::hashes(stored);
+    let small = CacheCapacity::hashes(1 << 10);
+    report(
+        "cold (empty cache, first proof)",
+        b8_arm(
+            n,
+            proofs,
+            &root,
+            &TreeCache::new(db.clone(), small),
+            Some(&|| TreeCache::new(db.clone(), small)),
+        )
+        .await?,
+    );
+
+    // Warm: the cache as the log writer leaves it, holding the whole tree.
+    let before = resident_bytes();
+    let warm = TreeCache::new(db.clone(), whole);
+    warm.remember_committed(n, tree.added());
+    let after = resident_bytes();
+    report(
+        "warm (whole tree in the cache)",
+        b8_arm(n, proofs, &root, &warm, None).await?,
+    );
+    let stats = warm.stats();
+    if let (Some(b), Some(a)) = (before, after) {
+        let per_hash = a.saturating_sub(b) as f64 / stats.held as f64;
+        println!(
+            "B8 cache memory: {} hashes held, resident memory +{:.1} MB = {per_hash:.0} bytes per hash, \
+             {:.0} MB per million leaves; {} hashes read from the database while warm",
+            stats.held,
+            a.saturating_sub(b) as f64 / 1048576.0,
+            per_hash * stored as f64 / n as f64 * 1e6 / 1048576.0,
+            stats.read_from_database
         );
-        p.verify(&p.leaf().context("leaf")?, &root)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let from = rng.gen_range(1..n);
-        let t = Instant::now();
-        let c = service::prove_consistency(&db, from, n).await?;
-        con.push(t.elapsed().as_secs_f64());
-        anyhow::ensure!(c.hashes.len() <= 2 * log2, "consistency proof too long");
     }
-    let (mi, mc) = (median(&mut inc), median(&mut con));
+    drop(warm);
+
+    // Warm at the default budget: the upper levels and the newest leaves are held; proofs of
+    // older leaves read their few leaf-level hashes from the database.
+    let default_mb = Settings::default().log.proof_cache_mb;
+    let default = TreeCache::new(db.clone(), CacheCapacity::from_megabytes(default_mb));
+    default.remember_committed(n, tree.added());
+    report(
+        &format!(
+            "warm at the default {default_mb} MB (holds {} of {stored} hashes)",
+            default.capacity().min(stored)
+        ),
+        b8_arm(n, proofs, &root, &default, None).await?,
+    );
     println!(
-        "B8 at n = {n}: inclusion median {:.0} µs = {:.1} × (2⌈log₂n⌉ × R3 = {:.1} µs); consistency median {:.0} µs = {:.1} ×; \
-         target ≤ 10; inclusion proofs are exactly {log2} × 32 = {} bytes",
-        mi * 1e6,
-        mi / budget,
-        budget * 1e6,
-        mc * 1e6,
-        mc / budget,
+        "B8 inclusion proofs are exactly {log2} × 32 = {} bytes",
         log2 * 32
     );
     Ok(())

@@ -64,10 +64,12 @@ pub struct LogSettings {
     /// signed while the log grows.
     pub checkpoint_interval_ms: u64,
     /// `GLASSBOX__LOG__PROOF_CACHE_MB` (default 64): memory for the Merkle tree hashes kept
-    /// in process for proofs and checkpoints (at most 100 bytes per hash, two hashes per
-    /// event: 64 MB holds the whole tree of about 330,000 events, and the upper levels, which
-    /// every proof reads, of a far larger one). 0 keeps none: every proof then reads the
-    /// database. Each instance holds its own.
+    /// in process for proofs and checkpoints (at most 112 bytes per hash, about 91 measured;
+    /// two hashes per event: 64 MB holds the whole tree of about 300,000 events, and of a
+    /// larger log the upper levels, which every proof reads, and the newest leaves). A proof
+    /// whose hashes are all held costs no query. 0 keeps none: every proof then reads the
+    /// database. Each instance holds its own; raise it to about 220 MB per million events to
+    /// serve every proof from memory.
     pub proof_cache_mb: u64,
 }
 
