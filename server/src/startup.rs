@@ -49,8 +49,9 @@ const FAVICON: &str = include_str!("../../style/favicon.svg");
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    /// Leptos' options (bundle name, site root).
-    pub leptos_options: LeptosOptions,
+    /// Leptos' options (bundle name, site root). Behind an `Arc`: axum clones the state for
+    /// every middleware layer of every request, and `LeptosOptions` owns several strings.
+    pub leptos_options: Arc<LeptosOptions>,
     /// The database.
     pub db: Db,
     /// The configuration.
@@ -82,7 +83,7 @@ pub struct AppState {
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
+        (*state.leptos_options).clone()
     }
 }
 
@@ -172,7 +173,7 @@ impl Application {
         let mailer = Mailer::from_settings(&settings.email)?;
         let state = AppState {
             mailer,
-            leptos_options,
+            leptos_options: Arc::new(leptos_options),
             db,
             settings,
             clock,
@@ -307,7 +308,7 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
     let routes = route_list();
     let portal = state.portal.clone();
     let context = move || provide_context(portal.clone());
-    let leptos_options = state.leptos_options.clone();
+    let leptos_options = (*state.leptos_options).clone();
 
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name("glassbox_session")
