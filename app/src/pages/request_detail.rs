@@ -6,7 +6,7 @@ use crate::components::action_result::ActionResult;
 use crate::components::error_view::ErrorView;
 use crate::components::format::{date_time, duration_minutes, sentence_list};
 use crate::components::request_card::RequestCard;
-use crate::model::{AccessRequestStatus, RequestView};
+use crate::model::{AccessRequestStatus, RequestStep, RequestView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -108,8 +108,42 @@ fn Decision(
         .into_any(),
         _ => view! { <p class="empty">"This request is closed; there is nothing left to decide."</p> }.into_any(),
     };
+    let steps = request.steps.clone();
     view! {
         <RequestCard request=request/>
         {controls}
+        <Steps steps/>
     }
+}
+
+/// The request's life, step by step, each with its place in the verifiable log.
+#[component]
+fn Steps(steps: Vec<RequestStep>) -> impl IntoView {
+    if steps.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <section class="steps" aria-labelledby="steps-heading">
+            <h2 id="steps-heading">"What happened, step by step"</h2>
+            <p class="hint">"Each step is recorded in Glassbox's tamper-evident log, like every access to your mailbox."</p>
+            <ol class="step-list">
+                {steps
+                    .into_iter()
+                    .map(|s| {
+                        let place = match s.log_index {
+                            Some(i) => view! { <span class="log-index">{format!("in the log at index {i}")}</span> }.into_any(),
+                            None => view! { <span class="log-pending">"Not yet in the log"</span> }.into_any(),
+                        };
+                        view! {
+                            <li>
+                                <time datetime=s.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()>{date_time(s.at)}</time>
+                                " — "{s.change.label()}" by "{s.by.label()}" · "{place}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+        </section>
+    }
+    .into_any()
 }

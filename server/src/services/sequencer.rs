@@ -8,8 +8,11 @@
 //! write lock (`BEGIN IMMEDIATE`) and on PostgreSQL the grants are read `FOR SHARE`, so a
 //! revocation commits either before the batch reads the grant or after the batch's events.
 //!
-//! Events written without the writer (older releases, the demo seed) have no log index;
-//! every batch first enters such events into the log, oldest first.
+//! Request lifecycle changes (requested, approved, denied, cancelled, expired, revoked,
+//! ended, shortened) are written in the same transaction as the change itself, without a
+//! log index; so are events written without the writer (older releases). Every batch first
+//! enters such rows into the log, oldest first, and when no check comes the task looks for
+//! them five times a second.
 //!
 //! Several instances on one PostgreSQL database each run a writer; the transaction-scoped
 //! advisory lock makes them take turns, each batch reading the tree size under the lock,
@@ -18,8 +21,9 @@
 
 use super::check::decide;
 use super::error::ServiceError;
-use super::log::{entry_of, new_salt};
+use super::log::{change_entry_of, entry_of, new_salt};
 use crate::config::LogSettings;
+use crate::db::changes;
 use crate::db::events::NewEventRow;
 use crate::db::log::{self as store, EventEntryRow, LoggedEvent};
 use crate::db::requests::{self, GrantRow};
@@ -202,7 +206,8 @@ impl Growing {
 impl Sequencer {
     /// Processes checks until `stop` turns true, then answers what is already queued.
     pub async fn run_until_stopped(mut self, mut stop: watch::Receiver<bool>) {
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        // Request changes and events written without the writer wait at most this long.
+        let mut tick = tokio::time::interval(Duration::from_millis(200));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let first = tokio::select! {
@@ -229,6 +234,10 @@ impl Sequencer {
         }
         if !rest.is_empty() {
             self.commit(rest).await;
+        }
+        // Request changes made just before the stop are not left for the next start.
+        if let Err(e) = self.enter_backlog().await {
+            tracing::warn!(error = %format!("{e:#}"), "request changes are left for the next start to enter into the log");
         }
     }
 
@@ -320,6 +329,14 @@ impl Sequencer {
             let leaf = entry_of(&row, salt).leaf_hash();
             let index = tree.push(leaf)?;
             store::enter(&mut tx, row.seq, index, &salt, &leaf).await?;
+        }
+        // Request changes (approve, deny, revoke, expire, …) are written with the change
+        // itself and entered here, in the order they were made.
+        for row in changes::unlogged(&mut tx, self.max_events as i64).await? {
+            let salt = new_salt();
+            let leaf = change_entry_of(&row, salt).leaf_hash();
+            let index = tree.push(leaf)?;
+            changes::enter(&mut tx, row.seq, index, &salt, &leaf).await?;
         }
 
         // Read the time inside the transaction: on SQLite the write lock is already held,
