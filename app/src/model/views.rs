@@ -106,6 +106,8 @@ pub struct RequestStep {
     pub at: OffsetDateTime,
     /// Where it is in the log (none for the moment between the step and its entry).
     pub log_index: Option<u64>,
+    /// Its canonical log entry (base64), for the owner's browser to verify.
+    pub log_entry: Option<String>,
 }
 
 /// One access event, as its owner sees it.

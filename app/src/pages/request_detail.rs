@@ -5,6 +5,7 @@ use crate::api::requests::{load_request, ApproveRequest, DenyRequest, RevokeGran
 use crate::components::action_result::ActionResult;
 use crate::components::error_view::ErrorView;
 use crate::components::format::{date_time, duration_minutes, sentence_list};
+use crate::components::log_verification::{verify_in_browser, LogBanner, LogCell, LogChecks};
 use crate::components::request_card::RequestCard;
 use crate::model::{AccessRequestStatus, RequestStep, RequestView};
 use leptos::prelude::*;
@@ -32,6 +33,14 @@ pub fn RequestDetailPage() -> impl IntoView {
         },
         |(id, ..)| load_request(id),
     );
+    // After hydration the browser verifies each step against the log itself.
+    let checks = LogChecks::provide();
+    Effect::new(move |_| {
+        if let Some(Ok(r)) = request.get() {
+            checks.0.set(None);
+            leptos::task::spawn_local(verify_in_browser(r.steps, checks));
+        }
+    });
     view! {
         <Title text="Access request — Glassbox"/>
         <h1>"Access request"</h1>
@@ -126,18 +135,15 @@ fn Steps(steps: Vec<RequestStep>) -> impl IntoView {
         <section class="steps" aria-labelledby="steps-heading">
             <h2 id="steps-heading">"What happened, step by step"</h2>
             <p class="hint">"Each step is recorded in Glassbox's tamper-evident log, like every access to your mailbox."</p>
+            <LogBanner covers="every step on this page"/>
             <ol class="step-list">
                 {steps
                     .into_iter()
                     .map(|s| {
-                        let place = match s.log_index {
-                            Some(i) => view! { <span class="log-index">{format!("in the log at index {i}")}</span> }.into_any(),
-                            None => view! { <span class="log-pending">"Not yet in the log"</span> }.into_any(),
-                        };
                         view! {
                             <li>
                                 <time datetime=s.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()>{date_time(s.at)}</time>
-                                " — "{s.change.label()}" by "{s.by.label()}" · "{place}
+                                " — "{s.change.label()}" by "{s.by.label()}" · "<LogCell index=s.log_index/>
                             </li>
                         }
                     })

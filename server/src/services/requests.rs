@@ -209,6 +209,7 @@ pub async fn steps_for_owner(
                 by: c.actor.parse().map_err(anyhow::Error::from)?,
                 at: c.occurred_at,
                 log_index: c.log_index.map(|i| i as u64),
+                log_entry: super::log::logged_change(&c).map(|e| glassbox_log::b64(&e.encode())),
             })
         })
         .collect()

@@ -202,6 +202,21 @@ on_both_databases!(async fn every_step_in_a_requests_life_enters_the_log_and_ver
         assert!(page.contains(&format!("in the log at index {}", row.log_index.unwrap())), "step {} shown with its index", row.change);
     }
     assert!(page.contains("Approval withdrawn"));
+    // What the owner's browser does with the page's steps (the same code, in WASM there).
+    let (status, body) = app.server_fn::<app::api::requests::LoadRequest>(&[("id", kept.as_str())]).await;
+    assert_eq!(status, 200, "{body}");
+    let view: app::model::RequestView = serde_json::from_value(body).unwrap();
+    assert_eq!(view.steps.len(), 4);
+    let indexes: Vec<u64> = view.steps.iter().filter_map(|s| s.log_index).collect();
+    let (status, body) = post_json::<app::api::overview::LoadLogProofs>(app, serde_json::json!({"indexes": indexes, "since": null})).await;
+    assert_eq!(status, 200, "{body}");
+    let proofs: app::model::LogProofs = serde_json::from_str(&body).unwrap();
+    let remembered = app::model::log_check::Remembered::default();
+    let check = app::model::log_check::check_page(&view.steps, &proofs, &remembered);
+    assert!(check.all_good(), "{check:?}");
+    let mut altered = view.steps.clone();
+    altered[1].by = app::model::ChangeActor::Staff;
+    assert!(!app::model::log_check::check_page(&altered, &proofs, &remembered).all_good(), "a step shown differently from its entry fails");
     app.sign_in_as("Bilal Haddad").await;
     let (status, page) = app.get_page(&format!("/me/requests/{kept}")).await;
     assert!(status == 404 || !page.contains("step by step"), "another owner sees nothing of it");
