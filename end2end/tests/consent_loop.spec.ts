@@ -73,6 +73,19 @@ test('an agent asks, the owner approves, access is allowed, the owner sees it, r
   expect((await check(owner, 'content')).decision).toBe('deny');
   await expect(agentCard.getByText('Revoked')).toBeVisible({ timeout: 15_000 });
 
+  // Each step of the request is in the verifiable log, listed on its page.
+  await expect(async () => {
+    await owner.reload();
+    const steps = owner.getByRole('region', { name: 'What happened, step by step' }).getByRole('listitem');
+    await expect(steps).toHaveCount(3);
+    await expect(steps.nth(0)).toContainText(/Asked for access by the staff member · in the log at index \d+/);
+    await expect(steps.nth(1)).toContainText(/Approved by you · in the log at index \d+/);
+    await expect(steps.nth(2)).toContainText(/Approval withdrawn by you · in the log at index \d+/);
+    // And the browser checked each step against the signed log itself.
+    await expect(owner.locator('[data-log-check="verified"]')).toBeVisible({ timeout: 3_000 });
+    await expect(steps.filter({ hasText: '✓ verified in your browser' })).toHaveCount(3);
+  }).toPass({ timeout: 15_000 });
+
   expect(agentErrors).toEqual([]);
   expect(ownerErrors).toEqual([]);
   await agentContext.close();

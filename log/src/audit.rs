@@ -61,30 +61,30 @@ pub fn audit(
             return Err(at(i, "two events claim this index"));
         }
         if i > expected {
-            return Err(at(expected, "the event at this index is missing"));
+            return Err(at(expected, "the entry at this index is missing"));
         }
         if row.stored_leaf != Some(row.leaf) {
             return Err(at(
                 i,
-                "the event does not match the leaf hash recorded with it",
+                "the entry does not match the leaf hash recorded with it",
             ));
         }
         if tree_leaf(i) != Some(row.leaf) {
             return Err(at(
                 i,
-                "the event is not the one the tree holds at this index",
+                "the entry is not the one the tree holds at this index",
             ));
         }
         leaves.push(row.leaf);
         expected += 1;
     }
     if expected < checkpoint.size {
-        return Err(at(expected, "the event at this index is missing"));
+        return Err(at(expected, "the entry at this index is missing"));
     }
     if root_of(&leaves) != checkpoint.root {
         return Err(Finding {
             index: None,
-            problem: "the events and the stored tree agree, but not with the signed checkpoint: both were rewritten".into(),
+            problem: "the entries and the stored tree agree, but not with the signed checkpoint: both were rewritten".into(),
         });
     }
     Ok(())

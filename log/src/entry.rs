@@ -1,13 +1,23 @@
-//! The canonical encoding of one access event: the exact bytes hashed into a leaf.
+//! The canonical encodings of the log's entries: the exact bytes hashed into a leaf. The
+//! log holds two kinds of entry, told apart by their leading tag:
 //!
-//! Layout (version 1): the tag `glassbox-access-event/v1` and a NUL byte, then each field
-//! in a fixed order. A text field is its UTF-8 length as a 4-byte big-endian number then its
-//! bytes; an optional text field is a 0 byte (absent) or a 1 byte and the text; the salt is
-//! 16 raw bytes at the end. The random salt makes a leaf impossible to guess from the
-//! (guessable) fields of an event, so the public log reveals nothing about anyone's events.
+//! - an access event ([`LogEntry`], tag `glassbox-access-event/v1`): one `check` and its
+//!   decision;
+//! - a request change ([`ChangeEntry`], tag `glassbox-request-change/v1`): a step in an
+//!   access request's life (requested, approved, denied, cancelled, expired, revoked,
+//!   ended, shortened) and who took it.
+//!
+//! Layout (version 1): the tag and a NUL byte, then each field in a fixed order. A text
+//! field is its UTF-8 length as a 4-byte big-endian number then its bytes; an optional text
+//! field is a 0 byte (absent) or a 1 byte and the text; the salt is 16 raw bytes at the end.
+//! The random salt makes a leaf impossible to guess from the (guessable) fields of an
+//! entry, so the public log reveals nothing about anyone's mailbox.
 
-/// The version tag every encoding starts with.
+/// The version tag every access event's encoding starts with.
 pub const TAG: &[u8] = b"glassbox-access-event/v1\0";
+
+/// The version tag every request change's encoding starts with.
+pub const CHANGE_TAG: &[u8] = b"glassbox-request-change/v1\0";
 
 /// Bytes of random salt in each entry.
 pub const SALT_LEN: usize = 16;
@@ -47,7 +57,7 @@ pub struct LogEntry {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EntryError {
     /// Wrong tag (another version or not an entry at all).
-    #[error("not a Glassbox access event (unknown tag)")]
+    #[error("not a Glassbox log entry (unknown tag)")]
     Tag,
     /// Ends in the middle of a field.
     #[error("the entry ends too early")]
@@ -68,17 +78,6 @@ impl LogEntry {
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(256);
         out.extend_from_slice(TAG);
-        let text = |out: &mut Vec<u8>, s: &str| {
-            out.extend_from_slice(&(s.len() as u32).to_be_bytes());
-            out.extend_from_slice(s.as_bytes());
-        };
-        let opt = |out: &mut Vec<u8>, s: &Option<String>| match s {
-            None => out.push(0),
-            Some(s) => {
-                out.push(1);
-                text(out, s);
-            }
-        };
         text(&mut out, &self.event_id);
         text(&mut out, &self.occurred_at);
         text(&mut out, &self.mailbox_id);
@@ -113,20 +112,148 @@ impl LogEntry {
             decision: r.text()?,
             reason: r.text()?,
             source_network: r.opt()?,
-            salt: r
-                .take(SALT_LEN)?
-                .try_into()
-                .map_err(|_| EntryError::Truncated)?,
+            salt: r.salt()?,
         };
-        if !r.0.is_empty() {
-            return Err(EntryError::Trailing);
-        }
+        r.end()?;
         Ok(entry)
     }
 
     /// The leaf hash of this entry.
     pub fn leaf_hash(&self) -> crate::Hash {
         crate::leaf_hash(&self.encode())
+    }
+}
+
+/// One step in an access request's life, as it is hashed into the log. Texts as in
+/// [`LogEntry`]; times as RFC 3339 UTC whole seconds; `change` and `by` are stable codes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeEntry {
+    /// The change's own id.
+    pub change_id: String,
+    /// When it happened.
+    pub occurred_at: String,
+    /// The request it changed.
+    pub request_id: String,
+    /// The mailbox the request is for.
+    pub mailbox_id: String,
+    /// The staff member who asked.
+    pub agent_id: String,
+    /// What happened: `requested`, `approved`, `denied`, `cancelled`, `expired`, `revoked`,
+    /// `ended` or `shortened`.
+    pub change: String,
+    /// Who did it: `owner`, `staff`, `system` (time ran out) or `security` (an incident).
+    pub by: String,
+    /// The scopes asked for, comma separated.
+    pub scopes: String,
+    /// When the grant ends, once there is one.
+    pub grant_ends_at: Option<String>,
+    /// The reason given, if any.
+    pub reason: Option<String>,
+    /// Random bytes chosen when the change was written.
+    pub salt: [u8; SALT_LEN],
+}
+
+impl ChangeEntry {
+    /// The canonical bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(256);
+        out.extend_from_slice(CHANGE_TAG);
+        text(&mut out, &self.change_id);
+        text(&mut out, &self.occurred_at);
+        text(&mut out, &self.request_id);
+        text(&mut out, &self.mailbox_id);
+        text(&mut out, &self.agent_id);
+        text(&mut out, &self.change);
+        text(&mut out, &self.by);
+        text(&mut out, &self.scopes);
+        opt(&mut out, &self.grant_ends_at);
+        opt(&mut out, &self.reason);
+        out.extend_from_slice(&self.salt);
+        out
+    }
+
+    /// Decodes canonical bytes; anything else is an error.
+    pub fn decode(bytes: &[u8]) -> Result<Self, EntryError> {
+        let mut r = Reader(bytes);
+        if r.take(CHANGE_TAG.len()).map_err(|_| EntryError::Tag)? != CHANGE_TAG {
+            return Err(EntryError::Tag);
+        }
+        let entry = ChangeEntry {
+            change_id: r.text()?,
+            occurred_at: r.text()?,
+            request_id: r.text()?,
+            mailbox_id: r.text()?,
+            agent_id: r.text()?,
+            change: r.text()?,
+            by: r.text()?,
+            scopes: r.text()?,
+            grant_ends_at: r.opt()?,
+            reason: r.opt()?,
+            salt: r.salt()?,
+        };
+        r.end()?;
+        Ok(entry)
+    }
+
+    /// The leaf hash of this entry.
+    pub fn leaf_hash(&self) -> crate::Hash {
+        crate::leaf_hash(&self.encode())
+    }
+}
+
+/// Any entry of the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// An access event.
+    Access(LogEntry),
+    /// A request change.
+    Change(ChangeEntry),
+}
+
+impl Entry {
+    /// Decodes either kind by its tag; anything else is an error.
+    pub fn decode(bytes: &[u8]) -> Result<Self, EntryError> {
+        if bytes.starts_with(CHANGE_TAG) {
+            ChangeEntry::decode(bytes).map(Entry::Change)
+        } else {
+            LogEntry::decode(bytes).map(Entry::Access)
+        }
+    }
+
+    /// The canonical bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        match self {
+            Entry::Access(e) => e.encode(),
+            Entry::Change(e) => e.encode(),
+        }
+    }
+
+    /// The leaf hash.
+    pub fn leaf_hash(&self) -> crate::Hash {
+        crate::leaf_hash(&self.encode())
+    }
+
+    /// The mailbox the entry is about.
+    pub fn mailbox_id(&self) -> &str {
+        match self {
+            Entry::Access(e) => &e.mailbox_id,
+            Entry::Change(e) => &e.mailbox_id,
+        }
+    }
+}
+
+fn text(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_be_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn opt(out: &mut Vec<u8>, s: &Option<String>) {
+    match s {
+        None => out.push(0),
+        Some(s) => {
+            out.push(1);
+            text(out, s);
+        }
     }
 }
 
@@ -156,6 +283,20 @@ impl<'a> Reader<'a> {
             0 => Ok(None),
             1 => self.text().map(Some),
             _ => Err(EntryError::Marker),
+        }
+    }
+
+    fn salt(&mut self) -> Result<[u8; SALT_LEN], EntryError> {
+        self.take(SALT_LEN)?
+            .try_into()
+            .map_err(|_| EntryError::Truncated)
+    }
+
+    fn end(&self) -> Result<(), EntryError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(EntryError::Trailing)
         }
     }
 }
@@ -217,6 +358,49 @@ mod tests {
         assert_eq!(LogEntry::decode(b"hello"), Err(EntryError::Tag));
     }
 
+    fn change() -> ChangeEntry {
+        ChangeEntry {
+            change_id: "0193a1b2-0000-7000-8000-000000000002".into(),
+            occurred_at: "2026-11-30T08:16:00Z".into(),
+            request_id: "0193a1b2-0000-7000-8000-0000000000cc".into(),
+            mailbox_id: "0193a1b2-0000-7000-8000-0000000000aa".into(),
+            agent_id: "0193a1b2-0000-7000-8000-0000000000bb".into(),
+            change: "revoked".into(),
+            by: "owner".into(),
+            scopes: "metadata,content".into(),
+            grant_ends_at: Some("2026-11-30T10:00:00Z".into()),
+            reason: None,
+            salt: [9; SALT_LEN],
+        }
+    }
+
+    #[test]
+    fn a_change_decodes_to_itself_and_any_entry_is_told_apart_by_its_tag() {
+        let c = change();
+        assert_eq!(ChangeEntry::decode(&c.encode()), Ok(c.clone()));
+        assert_eq!(Entry::decode(&c.encode()), Ok(Entry::Change(c.clone())));
+        assert_eq!(
+            Entry::decode(&sample().encode()),
+            Ok(Entry::Access(sample()))
+        );
+        assert_eq!(Entry::Change(c.clone()).leaf_hash(), c.leaf_hash());
+        assert_eq!(LogEntry::decode(&c.encode()), Err(EntryError::Tag));
+        assert_eq!(
+            ChangeEntry::decode(&sample().encode()),
+            Err(EntryError::Tag)
+        );
+    }
+
+    #[test]
+    fn a_change_and_an_access_never_share_a_leaf() {
+        // The tags differ, so no access event's bytes can be read as a change or back.
+        assert_ne!(&TAG[..TAG.len() - 1], &CHANGE_TAG[..TAG.len() - 1]);
+        let c = change();
+        let mut other = c.clone();
+        other.by = "system".into();
+        assert_ne!(c.leaf_hash(), other.leaf_hash());
+    }
+
     fn opt_text() -> impl Strategy<Value = Option<String>> {
         proptest::option::of(".{0,40}")
     }
@@ -237,6 +421,29 @@ mod tests {
                 decision: texts[3].clone(), reason: texts[4].clone(), source_network: net, salt,
             };
             prop_assert_eq!(LogEntry::decode(&e.encode()), Ok(e));
+        }
+
+        #[test]
+        fn decode_of_encode_is_the_identity_for_changes(
+            texts in proptest::collection::vec(".{0,40}", 8),
+            ends in opt_text(), reason in opt_text(),
+            salt in proptest::array::uniform16(any::<u8>()),
+        ) {
+            let c = ChangeEntry {
+                change_id: texts[0].clone(), occurred_at: texts[1].clone(), request_id: texts[2].clone(),
+                mailbox_id: texts[3].clone(), agent_id: texts[4].clone(), change: texts[5].clone(),
+                by: texts[6].clone(), scopes: texts[7].clone(), grant_ends_at: ends, reason, salt,
+            };
+            prop_assert_eq!(Entry::decode(&c.encode()), Ok(Entry::Change(c)));
+        }
+
+        #[test]
+        fn any_decode_never_panics_and_accepts_only_canonical_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let mut input = CHANGE_TAG.to_vec();
+            input.extend_from_slice(&bytes);
+            if let Ok(e) = Entry::decode(&input) {
+                prop_assert_eq!(e.encode(), input);
+            }
         }
 
         #[test]

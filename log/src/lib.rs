@@ -2,7 +2,8 @@
 //! writes the log and answers proofs), the `glassbox verify` command line and the owner's
 //! browser (this crate compiles to WASM). No I/O, no randomness.
 //!
-//! - [`entry`]: the canonical encoding of one access event, the bytes of a leaf;
+//! - [`entry`]: the canonical encodings of the log's entries (access events and request
+//!   changes), the bytes of a leaf;
 //! - [`merkle`]: RFC 9162 hashing and the verification of inclusion and consistency proofs;
 //! - [`note`]: C2SP `tlog-checkpoint` bodies signed as C2SP `signed-note`s with Ed25519,
 //!   and the verifier key format `<name>+<hex key id>+<base64 of 0x01‖public key>`;
@@ -16,7 +17,7 @@ pub mod merkle;
 pub mod note;
 pub mod proof;
 
-pub use entry::{EntryError, LogEntry};
+pub use entry::{ChangeEntry, Entry, EntryError, LogEntry};
 pub use merkle::{leaf_hash, node_hash, root_of, Hash, ProofError, EMPTY_ROOT};
 pub use note::{Checkpoint, CheckpointSigner, NoteError, VerifierKey};
 pub use proof::{ConsistencyProof, InclusionProof};

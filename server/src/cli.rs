@@ -61,7 +61,8 @@ pub enum OutboxCommand {
 /// `glassbox verify …`.
 #[derive(Debug, Subcommand)]
 pub enum VerifyCommand {
-    /// Check that an event is in the log's latest signed checkpoint.
+    /// Check that an entry (an access event or a request change) is in the log's latest
+    /// signed checkpoint.
     Inclusion {
         /// The Glassbox instance, e.g. `https://glassbox.example.org`.
         #[arg(long)]
@@ -94,7 +95,8 @@ pub enum VerifyCommand {
         #[arg(long)]
         key: Option<String>,
     },
-    /// Check every event in the configured database against the latest signed checkpoint
+    /// Check every log entry (access events and request changes) in the configured database
+    /// against the latest signed checkpoint
     /// and name the first index that does not match.
     Database {
         /// The log's verifier key; without it the key stored in the database is used.

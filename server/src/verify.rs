@@ -8,7 +8,7 @@
 use crate::db::Db;
 use anyhow::Context as _;
 use glassbox_log::{
-    hash_from_b64, Checkpoint, ConsistencyProof, InclusionProof, LogEntry, VerifierKey,
+    hash_from_b64, Checkpoint, ConsistencyProof, Entry, InclusionProof, VerifierKey,
 };
 use std::process::ExitCode;
 
@@ -125,7 +125,7 @@ pub async fn inclusion(
     let expected_leaf = match (entry, leaf_hash) {
         (Some(e), _) => {
             let bytes = glassbox_log::unb64(e).context("--entry is not base64")?;
-            LogEntry::decode(&bytes).context("--entry is not a Glassbox log entry")?;
+            Entry::decode(&bytes).context("--entry is not a Glassbox log entry")?;
             Some(glassbox_log::leaf_hash(&bytes))
         }
         (None, Some(h)) => {
@@ -136,7 +136,7 @@ pub async fn inclusion(
     let leaf = expected_leaf.unwrap_or(served_leaf);
     if leaf != served_leaf {
         return Ok(Verdict::Failed(format!(
-            "the log holds another event at index {index} than the one given"
+            "the log holds another entry at index {index} than the one given"
         )));
     }
     Ok(match proof.verify(&leaf, &checkpoint.root) {
@@ -239,7 +239,7 @@ pub async fn database(db: &Db, key: &VerifierKey) -> anyhow::Result<Verdict> {
     drop(tx);
     Ok(match result {
         Ok(c) => Verdict::Verified(format!(
-            "all {} events match the signed checkpoint of {}",
+            "all {} log entries (access events and request changes) match the signed checkpoint of {}",
             c.size, c.origin
         )),
         Err(finding) => Verdict::Failed(finding.to_string()),

@@ -5,7 +5,7 @@
 //! result on each row and in a banner. Without JavaScript the rows say where each event is
 //! in the log, and `glassbox verify` does the same check.
 
-use crate::model::log_check::{HistoryCheck, PageCheck, Remembered};
+use crate::model::log_check::{HistoryCheck, LogRow, PageCheck, Remembered};
 use leptos::prelude::*;
 
 /// The page's check, shared with every row (none until the browser has checked).
@@ -57,13 +57,14 @@ pub fn save_remembered(r: &Remembered) {
     let _ = (r, KEY_ITEM, CHECKPOINT_ITEM);
 }
 
-/// Verifies `events` in the browser and publishes the result through `checks`.
-pub async fn verify_in_browser(events: Vec<crate::model::EventView>, checks: LogChecks) {
+/// Verifies `events` (access events, or a request's steps) in the browser and publishes
+/// the result through `checks`.
+pub async fn verify_in_browser<R: LogRow>(events: Vec<R>, checks: LogChecks) {
     use crate::model::log_check::{check_page, remembered_size};
     let remembered = load_remembered();
     let indexes: Vec<u64> = events
         .iter()
-        .filter_map(|e| e.log_index)
+        .filter_map(|e| e.log_index())
         .take(100)
         .collect();
     let result =
@@ -113,9 +114,11 @@ pub fn LogCell(index: Option<u64>) -> impl IntoView {
     .into_any()
 }
 
-/// The page's verdict.
+/// The page's verdict; `covers` names what the page lists.
 #[component]
-pub fn LogBanner() -> impl IntoView {
+pub fn LogBanner(
+    #[prop(default = "every access on this page")] covers: &'static str,
+) -> impl IntoView {
     let checks = use_context::<LogChecks>();
     move || {
         let Some(checks) = checks else {
@@ -130,9 +133,9 @@ pub fn LogBanner() -> impl IntoView {
             .into_any(),
             Some(c) => {
                 let (class, state, headline) = if c.all_good() {
-                    ("notice notice-success log-banner", "verified", "Verified in your browser: every access on this page is in the tamper-evident log.")
+                    ("notice notice-success log-banner", "verified", format!("Verified in your browser: {covers} is in the tamper-evident log."))
                 } else {
-                    ("notice notice-error log-banner", "failed", "Warning: the log did not verify. Your access history may have been altered; contact the provider's security team.")
+                    ("notice notice-error log-banner", "failed", "Warning: the log did not verify. Your access history may have been altered; contact the provider's security team.".to_string())
                 };
                 let detail = match (&c.checkpoint, &c.history) {
                     (Err(e), _) => format!("The signed checkpoint did not verify: {e}."),

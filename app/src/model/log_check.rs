@@ -4,8 +4,8 @@
 //! the log must only have grown since the checkpoint this browser saw on its last visit.
 //! Pure: the page supplies what it remembered and stores what [`PageCheck::remember`] says.
 
-use super::{EventView, LogProofs};
-use glassbox_log::{unb64, Checkpoint, LogEntry, VerifierKey};
+use super::{EventView, LogProofs, RequestStep};
+use glassbox_log::{unb64, Checkpoint, Entry, VerifierKey};
 use std::collections::BTreeMap;
 use time::format_description::well_known::Rfc3339;
 
@@ -72,26 +72,70 @@ pub fn remembered_size(remembered: &Remembered) -> Option<u64> {
     Some(key.open(remembered.checkpoint.as_deref()?).ok()?.size)
 }
 
+/// Something a page shows that claims a place in the log: an access event of the history,
+/// or a step of a request.
+pub trait LogRow {
+    /// Where it claims to be in the log.
+    fn log_index(&self) -> Option<u64>;
+    /// Its canonical entry (base64), as the server says the log holds it.
+    fn log_entry(&self) -> Option<&str>;
+    /// Whether `entry` says what the page shows.
+    fn shows(&self, entry: &Entry) -> bool;
+}
+
+impl LogRow for EventView {
+    fn log_index(&self) -> Option<u64> {
+        self.log_index
+    }
+
+    fn log_entry(&self) -> Option<&str> {
+        self.log_entry.as_deref()
+    }
+
+    fn shows(&self, entry: &Entry) -> bool {
+        let Entry::Access(entry) = entry else {
+            return false;
+        };
+        entry.scope == self.scope.as_str()
+            && entry.action == self.action
+            && entry.decision == self.decision.as_str()
+            && entry.reason == self.reason
+            && entry.occurred_at == self.occurred_at.format(&Rfc3339).unwrap_or_default()
+    }
+}
+
+impl LogRow for RequestStep {
+    fn log_index(&self) -> Option<u64> {
+        self.log_index
+    }
+
+    fn log_entry(&self) -> Option<&str> {
+        self.log_entry.as_deref()
+    }
+
+    fn shows(&self, entry: &Entry) -> bool {
+        let Entry::Change(entry) = entry else {
+            return false;
+        };
+        entry.change == self.change.as_str()
+            && entry.by == self.by.as_str()
+            && entry.occurred_at == self.at.format(&Rfc3339).unwrap_or_default()
+    }
+}
+
 fn check_row(
-    event: &EventView,
+    row: &impl LogRow,
     index: u64,
     proofs: &LogProofs,
     cp: &Checkpoint,
 ) -> Result<(), String> {
-    let bytes = event
-        .log_entry
-        .as_deref()
+    let bytes = row
+        .log_entry()
         .and_then(|e| unb64(e).ok())
         .ok_or("the log entry is missing")?;
-    let entry = LogEntry::decode(&bytes).map_err(|e| e.to_string())?;
-    let shown_time = event.occurred_at.format(&Rfc3339).unwrap_or_default();
-    if entry.scope != event.scope.as_str()
-        || entry.action != event.action
-        || entry.decision != event.decision.as_str()
-        || entry.reason != event.reason
-        || entry.occurred_at != shown_time
-    {
-        return Err("the log entry is not the event shown".into());
+    let entry = Entry::decode(&bytes).map_err(|e| e.to_string())?;
+    if !row.shows(&entry) {
+        return Err("the log entry is not what this page shows".into());
     }
     let leaf = glassbox_log::leaf_hash(&bytes);
     let proof = proofs
@@ -105,9 +149,13 @@ fn check_row(
     proof.verify(&leaf, &cp.root).map_err(|e| e.to_string())
 }
 
-/// Checks the events of a page against the proofs the server sent and what this browser
-/// remembered.
-pub fn check_page(events: &[EventView], proofs: &LogProofs, remembered: &Remembered) -> PageCheck {
+/// Checks the events (or request steps) of a page against the proofs the server sent and
+/// what this browser remembered.
+pub fn check_page(
+    events: &[impl LogRow],
+    proofs: &LogProofs,
+    remembered: &Remembered,
+) -> PageCheck {
     let key = match &remembered.key {
         // A pinned key wins: a log cannot quietly switch keys.
         Some(k) if k.trim() != proofs.key.trim() => {
@@ -127,7 +175,7 @@ pub fn check_page(events: &[EventView], proofs: &LogProofs, remembered: &Remembe
                 checkpoint: Err(e.clone()),
                 rows: events
                     .iter()
-                    .filter_map(|ev| ev.log_index.map(|i| (i, Err(e.clone()))))
+                    .filter_map(|ev| ev.log_index().map(|i| (i, Err(e.clone()))))
                     .collect(),
                 history: HistoryCheck::FirstVisit,
             }
@@ -136,7 +184,7 @@ pub fn check_page(events: &[EventView], proofs: &LogProofs, remembered: &Remembe
     let rows = events
         .iter()
         .filter_map(|ev| {
-            let i = ev.log_index?;
+            let i = ev.log_index()?;
             let result = if i >= cp.size {
                 Err("not yet in a signed checkpoint; reload in a second".to_string())
             } else {
@@ -189,7 +237,9 @@ mod tests {
     use crate::model::{Decision, EventSeq, Scope};
     use glassbox_log::merkle::reference;
     use glassbox_log::proof::encode_all;
-    use glassbox_log::{b64, CheckpointSigner, ConsistencyProof, Hash, InclusionProof};
+    use glassbox_log::{
+        b64, ChangeEntry, CheckpointSigner, ConsistencyProof, Hash, InclusionProof, LogEntry,
+    };
     use time::macros::datetime;
 
     fn event(i: u64) -> (EventView, Vec<u8>) {
@@ -313,7 +363,7 @@ mod tests {
         );
         // Same size, other root: a split view.
         let same_size = forked.proofs(5, None);
-        let check = check_page(&[], &same_size, &remembered);
+        let check = check_page(&[] as &[EventView], &same_size, &remembered);
         assert!(matches!(check.history, HistoryCheck::Rewritten(_)));
     }
 
@@ -360,5 +410,47 @@ mod tests {
         let check = check_page(&log.events, &proofs, &remembered);
         assert!(check.checkpoint.is_err());
         assert!(check.rows.values().all(Result::is_err));
+    }
+
+    #[test]
+    fn a_request_step_verifies_only_as_the_change_it_shows() {
+        use crate::model::{ChangeActor, RequestChangeKind};
+        let at = datetime!(2026-11-30 09:00:00 UTC);
+        let change = ChangeEntry {
+            change_id: "00000000-0000-7000-8000-000000000c01".into(),
+            occurred_at: at.format(&Rfc3339).unwrap(),
+            request_id: "00000000-0000-7000-8000-000000000r01".into(),
+            mailbox_id: "00000000-0000-7000-8000-00000000000a".into(),
+            agent_id: "00000000-0000-7000-8000-00000000000b".into(),
+            change: "revoked".into(),
+            by: "owner".into(),
+            scopes: "content".into(),
+            grant_ends_at: None,
+            reason: None,
+            salt: [5; 16],
+        };
+        // A log of two access events and the change at index 2.
+        let mut log = Log::new(2);
+        log.leaves.push(change.leaf_hash());
+        let proofs = log.proofs(3, None);
+        let step = RequestStep {
+            change: RequestChangeKind::Revoked,
+            by: ChangeActor::Owner,
+            at,
+            log_index: Some(2),
+            log_entry: Some(b64(&change.encode())),
+        };
+        let check = check_page(std::slice::from_ref(&step), &proofs, &Remembered::default());
+        assert_eq!(check.rows[&2], Ok(()));
+        // Shown as another change, or by someone else, it fails.
+        let mut claimed = step.clone();
+        claimed.by = ChangeActor::Glassbox;
+        let check = check_page(&[claimed], &proofs, &Remembered::default());
+        assert!(check.rows[&2].is_err());
+        // An access event's entry is never a step.
+        let mut swapped = step;
+        swapped.log_entry = log.events[0].log_entry.clone();
+        let check = check_page(&[swapped], &proofs, &Remembered::default());
+        assert!(check.rows[&2].is_err());
     }
 }

@@ -15,12 +15,13 @@ pub use incidents::{
 };
 pub use views::{
     parse_day, DemoIdentity, EventView, FailedEmailView, HistoryCursor, HistoryFilter, HistoryPage,
-    LogProofs, OwnerDecision, OwnerOverview, RequestForm, RequestView, StaffAct, StaffHome,
-    StaffRequestView, Viewer,
+    LogProofs, OwnerDecision, OwnerOverview, RequestForm, RequestStep, RequestView, StaffAct,
+    StaffHome, StaffRequestView, Viewer,
 };
 pub use vocabulary::{
-    AccessNotices, AccessRequestStatus, Decision, Exposure, GuidanceStep, IncidentCause,
-    IncidentStatus, JustificationCode, ParseVocabularyError, Scope, StaffRole,
+    AccessNotices, AccessRequestStatus, ChangeActor, Decision, Exposure, GuidanceStep,
+    IncidentCause, IncidentStatus, JustificationCode, ParseVocabularyError, RequestChangeKind,
+    Scope, StaffRole,
 };
 
 /// A per-request Content-Security-Policy nonce, put into request extensions by the server so

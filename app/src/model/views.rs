@@ -1,8 +1,8 @@
 //! View types: what a page shows, already scoped to the person looking at it.
 
 use super::{
-    AccessRequestStatus, Decision, EventSeq, JustificationCode, OwnerId, RequestId, Scope, StaffId,
-    StaffRole,
+    AccessRequestStatus, ChangeActor, Decision, EventSeq, JustificationCode, OwnerId,
+    RequestChangeKind, RequestId, Scope, StaffId, StaffRole,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -88,6 +88,26 @@ pub struct RequestView {
     pub decision_reason: Option<String>,
     /// For a live grant: whole minutes left (rounded up).
     pub minutes_left: Option<i64>,
+    /// Each step in the request's life, oldest first, with its place in the verifiable log
+    /// (filled on the request's own page; empty in lists).
+    #[serde(default)]
+    pub steps: Vec<RequestStep>,
+}
+
+/// One step in a request's life, as the verifiable log records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestStep {
+    /// What happened.
+    pub change: RequestChangeKind,
+    /// Who did it.
+    pub by: ChangeActor,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Where it is in the log (none for the moment between the step and its entry).
+    pub log_index: Option<u64>,
+    /// Its canonical log entry (base64), for the owner's browser to verify.
+    pub log_entry: Option<String>,
 }
 
 /// One access event, as its owner sees it.

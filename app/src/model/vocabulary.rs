@@ -115,6 +115,85 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// A step in an access request's life, as the verifiable log records it.
+    RequestChangeKind, "request change" {
+        /// A staff member asked.
+        Requested = "requested",
+        /// The owner said yes.
+        Approved = "approved",
+        /// The owner said no.
+        Denied = "denied",
+        /// The staff member withdrew the request (or an incident did).
+        Cancelled = "cancelled",
+        /// Nobody decided in time.
+        Expired = "expired",
+        /// The approval was withdrawn.
+        Revoked = "revoked",
+        /// The grant ran out or was ended early.
+        Ended = "ended",
+        /// The owner made the grant end sooner.
+        Shortened = "shortened",
+    }
+);
+
+impl RequestChangeKind {
+    /// The change that moves a request from `from` (none: it is new) to `to`.
+    pub fn of(from: Option<AccessRequestStatus>, to: AccessRequestStatus) -> Self {
+        use AccessRequestStatus as S;
+        match (from, to) {
+            (None, _) | (_, S::Pending) => Self::Requested,
+            (Some(S::Approved), S::Approved) => Self::Shortened,
+            (_, S::Approved) => Self::Approved,
+            (_, S::Denied) => Self::Denied,
+            (_, S::Cancelled) => Self::Cancelled,
+            (_, S::Expired) => Self::Expired,
+            (_, S::Revoked) => Self::Revoked,
+            (_, S::Ended) => Self::Ended,
+        }
+    }
+
+    /// The change in a few plain words, for the owner.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Requested => "Asked for access",
+            Self::Approved => "Approved",
+            Self::Denied => "Denied",
+            Self::Cancelled => "Withdrawn",
+            Self::Expired => "Expired without a decision",
+            Self::Revoked => "Approval withdrawn",
+            Self::Ended => "Access ended",
+            Self::Shortened => "Access shortened",
+        }
+    }
+}
+
+vocabulary!(
+    /// Who took a step in a request's life.
+    ChangeActor, "actor" {
+        /// The mailbox owner.
+        Owner = "owner",
+        /// The staff member who asked (or the mail system for them).
+        Staff = "staff",
+        /// Glassbox itself, when time ran out.
+        Glassbox = "system",
+        /// A security admin, confirming an incident.
+        Security = "security",
+    }
+);
+
+impl ChangeActor {
+    /// Who, in plain words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Owner => "you",
+            Self::Staff => "the staff member",
+            Self::Glassbox => "Glassbox, when time ran out",
+            Self::Security => "the security team",
+        }
+    }
+}
+
 impl AccessRequestStatus {
     /// The status in a few plain words.
     pub fn label(self) -> &'static str {
@@ -386,5 +465,25 @@ mod tests {
         assert!(Scope::Attachments.exposes_content());
         assert!(!Scope::Metadata.exposes_content());
         assert!(!Scope::Settings.exposes_content());
+    }
+
+    #[test]
+    fn each_status_move_is_named_as_the_change_the_log_records() {
+        use AccessRequestStatus as S;
+        use RequestChangeKind as K;
+        assert_eq!(K::of(None, S::Pending), K::Requested);
+        assert_eq!(K::of(Some(S::Pending), S::Approved), K::Approved);
+        assert_eq!(K::of(Some(S::Approved), S::Approved), K::Shortened);
+        assert_eq!(K::of(Some(S::Pending), S::Denied), K::Denied);
+        assert_eq!(K::of(Some(S::Pending), S::Cancelled), K::Cancelled);
+        assert_eq!(K::of(Some(S::Pending), S::Expired), K::Expired);
+        assert_eq!(K::of(Some(S::Approved), S::Revoked), K::Revoked);
+        assert_eq!(K::of(Some(S::Approved), S::Ended), K::Ended);
+        for k in RequestChangeKind::ALL {
+            assert_eq!(k.as_str().parse::<RequestChangeKind>(), Ok(*k));
+        }
+        for a in ChangeActor::ALL {
+            assert_eq!(a.as_str().parse::<ChangeActor>(), Ok(*a));
+        }
     }
 }

@@ -5,8 +5,9 @@ use crate::api::requests::{load_request, ApproveRequest, DenyRequest, RevokeGran
 use crate::components::action_result::ActionResult;
 use crate::components::error_view::ErrorView;
 use crate::components::format::{date_time, duration_minutes, sentence_list};
+use crate::components::log_verification::{verify_in_browser, LogBanner, LogCell, LogChecks};
 use crate::components::request_card::RequestCard;
-use crate::model::{AccessRequestStatus, RequestView};
+use crate::model::{AccessRequestStatus, RequestStep, RequestView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -32,6 +33,14 @@ pub fn RequestDetailPage() -> impl IntoView {
         },
         |(id, ..)| load_request(id),
     );
+    // After hydration the browser verifies each step against the log itself.
+    let checks = LogChecks::provide();
+    Effect::new(move |_| {
+        if let Some(Ok(r)) = request.get() {
+            checks.0.set(None);
+            leptos::task::spawn_local(verify_in_browser(r.steps, checks));
+        }
+    });
     view! {
         <Title text="Access request — Glassbox"/>
         <h1>"Access request"</h1>
@@ -108,8 +117,39 @@ fn Decision(
         .into_any(),
         _ => view! { <p class="empty">"This request is closed; there is nothing left to decide."</p> }.into_any(),
     };
+    let steps = request.steps.clone();
     view! {
         <RequestCard request=request/>
         {controls}
+        <Steps steps/>
     }
+}
+
+/// The request's life, step by step, each with its place in the verifiable log.
+#[component]
+fn Steps(steps: Vec<RequestStep>) -> impl IntoView {
+    if steps.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <section class="steps" aria-labelledby="steps-heading">
+            <h2 id="steps-heading">"What happened, step by step"</h2>
+            <p class="hint">"Each step is recorded in Glassbox's tamper-evident log, like every access to your mailbox."</p>
+            <LogBanner covers="every step on this page"/>
+            <ol class="step-list">
+                {steps
+                    .into_iter()
+                    .map(|s| {
+                        view! {
+                            <li>
+                                <time datetime=s.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()>{date_time(s.at)}</time>
+                                " — "{s.change.label()}" by "{s.by.label()}" · "<LogCell index=s.log_index/>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+        </section>
+    }
+    .into_any()
 }

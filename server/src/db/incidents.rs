@@ -3,8 +3,8 @@
 
 use super::{on_pool, on_tx, ts, CorruptRow, Db, Tx};
 use app::model::{
-    AffectedCounts, Exposure, GuidanceStep, IncidentCause, IncidentId, IncidentStatus,
-    NoticeCounts, OwnerId, StaffId,
+    AccessRequestStatus, AffectedCounts, Exposure, GuidanceStep, IncidentCause, IncidentId,
+    IncidentStatus, NoticeCounts, OwnerId, RequestId, StaffId,
 };
 use sqlx::FromRow;
 use time::OffsetDateTime;
@@ -317,35 +317,33 @@ pub async fn disable_staff(tx: &mut Tx, staff: StaffId, now: OffsetDateTime) -> 
 }
 
 /// Ends every grant of a staff member (`approved → revoked`) and withdraws their pending
-/// requests (`pending → cancelled`). Returns how many grants were revoked.
+/// requests (`pending → cancelled`). Returns the requests changed, each with the status it
+/// moved to.
 pub async fn revoke_everything_of(
     tx: &mut Tx,
     staff: StaffId,
     reason: &str,
     now: OffsetDateTime,
-) -> sqlx::Result<u64> {
-    on_tx!(tx, conn => {
-        let revoked = sqlx::query(
-            "UPDATE access_requests SET status = 'revoked', decision_reason = $1, closed_at = $2 \
-             WHERE agent_id = $3 AND status = 'approved'",
+) -> sqlx::Result<Vec<(RequestId, AccessRequestStatus)>> {
+    let mut changed = Vec::new();
+    for (from, to) in [
+        (AccessRequestStatus::Approved, AccessRequestStatus::Revoked),
+        (AccessRequestStatus::Pending, AccessRequestStatus::Cancelled),
+    ] {
+        let ids: Vec<(Uuid,)> = on_tx!(tx, conn => sqlx::query_as(
+            "UPDATE access_requests SET status = $1, decision_reason = $2, closed_at = $3 \
+             WHERE agent_id = $4 AND status = $5 RETURNING id",
         )
+        .bind(to.as_str())
         .bind(reason)
         .bind(ts(now))
         .bind(staff.0)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        sqlx::query(
-            "UPDATE access_requests SET status = 'cancelled', decision_reason = $1, closed_at = $2 \
-             WHERE agent_id = $3 AND status = 'pending'",
-        )
-        .bind(reason)
-        .bind(ts(now))
-        .bind(staff.0)
-        .execute(&mut *conn)
-        .await?;
-        Ok(revoked)
-    })
+        .bind(from.as_str())
+        .fetch_all(conn)
+        .await)?;
+        changed.extend(ids.into_iter().map(|(id,)| (RequestId(id), to)));
+    }
+    Ok(changed)
 }
 
 /// Revokes a service token inside a transaction.

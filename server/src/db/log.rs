@@ -140,15 +140,19 @@ pub async fn take_sequencer_role(tx: &mut Tx) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// How many events the log holds (within the caller's transaction).
+/// The log's size: its entries are access events and request changes, numbered together.
+const SIZE: &str = "SELECT MAX(m) + 1 FROM (SELECT MAX(log_index) AS m FROM access_events \
+     UNION ALL SELECT MAX(log_index) AS m FROM request_changes) AS sizes";
+
+/// How many entries the log holds (within the caller's transaction).
 pub async fn size(tx: &mut Tx) -> sqlx::Result<u64> {
-    let n: Option<i64> = on_tx!(tx, conn => sqlx::query_scalar("SELECT MAX(log_index) + 1 FROM access_events").fetch_one(conn).await)?;
+    let n: Option<i64> = on_tx!(tx, conn => sqlx::query_scalar(SIZE).fetch_one(conn).await)?;
     Ok(n.unwrap_or(0).max(0) as u64)
 }
 
-/// How many events the log holds now.
+/// How many entries the log holds now.
 pub async fn current_size(db: &Db) -> sqlx::Result<u64> {
-    let n: Option<i64> = on_pool!(db, pool => sqlx::query_scalar("SELECT MAX(log_index) + 1 FROM access_events").fetch_one(pool).await)?;
+    let n: Option<i64> = on_pool!(db, pool => sqlx::query_scalar(SIZE).fetch_one(pool).await)?;
     Ok(n.unwrap_or(0).max(0) as u64)
 }
 
@@ -195,10 +199,11 @@ pub async fn unlogged(tx: &mut Tx, limit: i64) -> sqlx::Result<Vec<EventEntryRow
     on_tx!(tx, conn => sqlx::query_as::<_, EventEntryRow>(&sql).bind(limit).fetch_all(conn).await)
 }
 
-/// Whether any event waits to be entered into the log.
+/// Whether any event or request change waits to be entered into the log.
 pub async fn any_unlogged(db: &Db) -> sqlx::Result<bool> {
     on_pool!(db, pool => sqlx::query_scalar::<_, bool>(
-        "SELECT EXISTS (SELECT 1 FROM access_events WHERE log_index IS NULL)"
+        "SELECT EXISTS (SELECT 1 FROM access_events WHERE log_index IS NULL) \
+         OR EXISTS (SELECT 1 FROM request_changes WHERE log_index IS NULL)"
     )
     .fetch_one(pool)
     .await)

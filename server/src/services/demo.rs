@@ -3,6 +3,7 @@
 //! transaction, once. Running it again changes nothing.
 
 use crate::config::Settings;
+use crate::db::changes::{self, NewChangeRow};
 use crate::db::events::{self, NewEventRow};
 use crate::db::requests::{self, NewRequestRow};
 use crate::db::{owners, staff, Db};
@@ -10,8 +11,8 @@ use crate::domain::clock::Clock;
 use crate::domain::pseudonym;
 use anyhow::Context as _;
 use app::model::{
-    AccessRequestStatus as Status, Decision, JustificationCode as Why, MailboxId, OwnerId,
-    RequestId, Scope, StaffId, StaffRole,
+    AccessRequestStatus as Status, ChangeActor as Actor, Decision, JustificationCode as Why,
+    MailboxId, OwnerId, RequestChangeKind as Kind, RequestId, Scope, StaffId, StaffRole,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -151,6 +152,7 @@ fn resource_for(rng: &mut StdRng, scope: Scope) -> String {
 struct Plan {
     requests: Vec<NewRequestRow>,
     events: Vec<NewEventRow>,
+    changes: Vec<NewChangeRow>,
 }
 
 impl Plan {
@@ -319,8 +321,52 @@ impl Plan {
                 None,
             );
         }
+        self.changes.extend(steps_of(&row, *n));
         self.requests.push(row);
     }
+}
+
+/// The steps a demo request went through, as the log records them (ids derived from the
+/// request's number, so the demo stays the same from one run to the next).
+fn steps_of(r: &NewRequestRow, n: u128) -> Vec<NewChangeRow> {
+    let step = |k: u128, at: OffsetDateTime, change, actor, reason: Option<String>| NewChangeRow {
+        id: demo_id(0x2_0000 + n * 4 + k),
+        occurred_at: at,
+        request_id: r.id,
+        mailbox_id: r.mailbox_id,
+        agent_id: r.agent_id,
+        change,
+        actor,
+        scopes: requests::encode_scopes(&r.scopes),
+        grant_ends_at: (change != Kind::Requested)
+            .then_some(r.grant_ends_at)
+            .flatten(),
+        reason,
+    };
+    let mut steps = vec![step(0, r.created_at, Kind::Requested, Actor::Staff, None)];
+    let closed = r.closed_at.unwrap_or(r.created_at);
+    match r.status {
+        Status::Pending => {}
+        Status::Approved | Status::Ended | Status::Revoked => {
+            let approved = r.decided_at.unwrap_or(r.created_at);
+            steps.push(step(1, approved, Kind::Approved, Actor::Owner, None));
+            match r.status {
+                Status::Revoked => steps.push(step(2, closed, Kind::Revoked, Actor::Owner, None)),
+                Status::Ended => steps.push(step(2, closed, Kind::Ended, Actor::Glassbox, None)),
+                _ => {}
+            }
+        }
+        Status::Denied => steps.push(step(
+            1,
+            closed,
+            Kind::Denied,
+            Actor::Owner,
+            r.decision_reason.clone(),
+        )),
+        Status::Expired => steps.push(step(1, closed, Kind::Expired, Actor::Glassbox, None)),
+        Status::Cancelled => steps.push(step(1, closed, Kind::Cancelled, Actor::Staff, None)),
+    }
+    steps
 }
 
 /// Writes the demo data set unless it is already there.
@@ -409,6 +455,7 @@ pub async fn seed(db: &Db, clock: &Clock, settings: &Settings) -> anyhow::Result
     let mut plan = Plan {
         requests: Vec::new(),
         events: Vec::new(),
+        changes: Vec::new(),
     };
     let mut n = 0u128;
     let past = [
@@ -554,6 +601,11 @@ pub async fn seed(db: &Db, clock: &Clock, settings: &Settings) -> anyhow::Result
     events::append_batch(&mut tx, &plan.events)
         .await
         .context("insert demo events")?;
+    // The requests' steps, in the order they happened, for the log writer to enter.
+    plan.changes.sort_by_key(|c| c.occurred_at);
+    changes::insert(&mut tx, &plan.changes)
+        .await
+        .context("insert demo request changes")?;
     // The demo's history is old news: its owners are not emailed about past accesses.
     crate::db::notices::mark_all_first_access_noticed(&mut tx, now)
         .await

@@ -6,6 +6,7 @@
 
 use super::error::ServiceError;
 use super::history::event_view;
+use super::requests;
 use crate::config::Settings;
 use crate::db::events::{self, EventFilter, Keyset};
 use crate::db::incidents::{self, IncidentRecord, NewIncident, Recipient};
@@ -14,9 +15,9 @@ use crate::db::{service_tokens, staff, Db};
 use crate::domain::clock::Clock;
 use crate::domain::incident::{self as rules, ConfirmRefusal};
 use app::model::{
-    Decision, Exposure, GuidanceStep, IncidentAdminAct, IncidentAdminView, IncidentCause,
-    IncidentForm, IncidentId, IncidentNotice, IncidentStatus, IncidentSummary, OwnerId,
-    OwnerIncidentAct, OwnerIncidentView, StaffId, StaffRole,
+    AccessRequestStatus, ChangeActor, Decision, Exposure, GuidanceStep, IncidentAdminAct,
+    IncidentAdminView, IncidentCause, IncidentForm, IncidentId, IncidentNotice, IncidentStatus,
+    IncidentSummary, OwnerId, OwnerIncidentAct, OwnerIncidentView, StaffId, StaffRole,
 };
 
 /// The most accesses an owner's incident page lists.
@@ -186,13 +187,27 @@ pub async fn act(
             if let Some(culprit) = i.cause_staff {
                 if i.cause == IncidentCause::StaffCredential {
                     incidents::disable_staff(&mut tx, culprit, now).await?;
-                    incidents::revoke_everything_of(
+                    let changed = incidents::revoke_everything_of(
                         &mut tx,
                         culprit,
                         "Withdrawn by the security team during an incident",
                         now,
                     )
                     .await?;
+                    for (request, to) in changed {
+                        let from = match to {
+                            AccessRequestStatus::Revoked => AccessRequestStatus::Approved,
+                            _ => AccessRequestStatus::Pending,
+                        };
+                        requests::log_change(
+                            &mut tx,
+                            request,
+                            Some(from),
+                            ChangeActor::Security,
+                            now,
+                        )
+                        .await?;
+                    }
                 }
             }
             if let Some(token) = i.cause_token {

@@ -8,6 +8,7 @@
 //! in memory.
 
 use super::error::ServiceError;
+use crate::db::changes::{self, ChangeEntryRow};
 use crate::db::log::{self as store, EventEntryRow};
 use crate::db::{ts, Db, Tx};
 use crate::domain::clock::Clock;
@@ -16,7 +17,8 @@ use glassbox_log::audit::{AuditRow, Finding};
 use glassbox_log::entry::SALT_LEN;
 use glassbox_log::proof::encode_all;
 use glassbox_log::{
-    Checkpoint, CheckpointSigner, ConsistencyProof, Hash, InclusionProof, LogEntry, VerifierKey,
+    ChangeEntry, Checkpoint, CheckpointSigner, ConsistencyProof, Hash, InclusionProof, LogEntry,
+    VerifierKey,
 };
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -25,10 +27,9 @@ use tlog_tiles::HashReader;
 
 /// The canonical entry of a stored event with `salt`.
 pub fn entry_of(row: &EventEntryRow, salt: [u8; SALT_LEN]) -> LogEntry {
-    let at = ts(row.occurred_at);
     LogEntry {
         event_id: row.id.hyphenated().to_string(),
-        occurred_at: at.format(&Rfc3339).unwrap_or_else(|_| at.to_string()),
+        occurred_at: rfc3339(row.occurred_at),
         mailbox_id: row.mailbox_id.hyphenated().to_string(),
         agent_id: row.agent_id.map(|a| a.hyphenated().to_string()),
         request_id: row.request_id.map(|r| r.hyphenated().to_string()),
@@ -40,6 +41,35 @@ pub fn entry_of(row: &EventEntryRow, salt: [u8; SALT_LEN]) -> LogEntry {
         source_network: row.source_network.clone(),
         salt,
     }
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    let at = ts(t);
+    at.format(&Rfc3339).unwrap_or_else(|_| at.to_string())
+}
+
+/// The canonical entry of a stored request change with `salt`.
+pub fn change_entry_of(row: &ChangeEntryRow, salt: [u8; SALT_LEN]) -> ChangeEntry {
+    ChangeEntry {
+        change_id: row.id.hyphenated().to_string(),
+        occurred_at: rfc3339(row.occurred_at),
+        request_id: row.request_id.hyphenated().to_string(),
+        mailbox_id: row.mailbox_id.hyphenated().to_string(),
+        agent_id: row.agent_id.hyphenated().to_string(),
+        change: row.change.clone(),
+        by: row.actor.clone(),
+        scopes: row.scopes.clone(),
+        grant_ends_at: row.grant_ends_at.map(rfc3339),
+        reason: row.reason.clone(),
+        salt,
+    }
+}
+
+/// The entry a logged change committed to (`None` for a change not in the log yet or with
+/// a damaged salt).
+pub fn logged_change(row: &ChangeEntryRow) -> Option<ChangeEntry> {
+    let salt: [u8; SALT_LEN] = row.leaf_salt.clone()?.try_into().ok()?;
+    Some(change_entry_of(row, salt))
 }
 
 /// The entry a logged row committed to (`None` for a row not in the log yet or with a
@@ -294,7 +324,8 @@ pub async fn latest_note(db: &Db) -> anyhow::Result<Option<String>> {
     Ok(store::latest_checkpoint(db).await?.map(|c| c.note))
 }
 
-/// Checks every stored event against the latest signed checkpoint (whose signature must
+/// Checks every stored entry (access events and request changes) against the latest signed
+/// checkpoint (whose signature must
 /// verify with `key`), inside the caller's transaction: recomputes each leaf from the
 /// event's columns and salt, compares it with the leaf stored with it and with the tree's,
 /// and the root with the signed one. Returns the checkpoint checked, or the first finding.
@@ -314,16 +345,25 @@ pub async fn audit(tx: &mut Tx, key: &VerifierKey) -> anyhow::Result<Result<Chec
             }))
         }
     };
-    let rows = store::all_logged(tx).await?;
+    let events = store::all_logged(tx).await?;
+    let changes = changes::all_logged(tx).await?;
     let tree = store::all_hashes(tx).await?;
-    let audit_rows: Vec<AuditRow> = rows
+    let stored = |h: &Option<Vec<u8>>| h.clone().and_then(|h| h.try_into().ok());
+    let mut audit_rows: Vec<AuditRow> = events
         .iter()
         .map(|r| AuditRow {
             index: r.log_index.map(|i| i as u64),
             leaf: logged_entry(r).map(|e| e.leaf_hash()).unwrap_or([0; 32]),
-            stored_leaf: r.leaf_hash.clone().and_then(|h| h.try_into().ok()),
+            stored_leaf: stored(&r.leaf_hash),
         })
+        .chain(changes.iter().map(|r| AuditRow {
+            index: r.log_index.map(|i| i as u64),
+            leaf: logged_change(r).map(|e| e.leaf_hash()).unwrap_or([0; 32]),
+            stored_leaf: stored(&r.leaf_hash),
+        }))
         .collect();
+    // The two tables are one log: check their entries together, in index order.
+    audit_rows.sort_by_key(|r| r.index);
     Ok(glassbox_log::audit::audit(
         &audit_rows,
         |i| tree.get(&tlog_tiles::stored_hash_index(0, i)).copied(),

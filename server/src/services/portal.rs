@@ -79,6 +79,7 @@ pub fn request_view(r: RequestRecord, now: time::OffsetDateTime) -> RequestView 
             }
             _ => None,
         },
+        steps: Vec::new(),
     }
 }
 
@@ -205,7 +206,13 @@ impl Portal for PortalService {
         let r = requests::get_for_owner(&self.db, owner, id)
             .await
             .map_err(|e| e.into_app_error("load owner request"))?;
-        Ok(request_view(r, self.clock.now()))
+        let steps = requests::steps_for_owner(&self.db, owner, id)
+            .await
+            .map_err(|e| e.into_app_error("load the steps of an owner's request"))?;
+        Ok(RequestView {
+            steps,
+            ..request_view(r, self.clock.now())
+        })
     }
 
     async fn owner_requests(&self, owner: OwnerId) -> Result<Vec<RequestView>, AppError> {

@@ -6,15 +6,19 @@
 use super::error::ServiceError;
 use super::{action_links, notifications};
 use crate::config::Settings;
-use crate::db::action_tokens;
+use crate::db::changes::{self, NewChangeRow};
 use crate::db::requests::{self, NewRequestRow, RequestRecord};
+use crate::db::{action_tokens, Tx};
 use crate::db::{owners, staff, Db};
 use crate::domain::access_request::{
     self, AccessRequestInput, Action, Actor, GrantLimits, NewAccessRequest, TransitionError,
 };
 use crate::domain::clock::Clock;
-use app::model::{AccessRequestStatus, MailboxId, OwnerId, RequestId, StaffId, StaffRole};
-use time::Duration;
+use app::model::{
+    AccessRequestStatus, ChangeActor, MailboxId, OwnerId, RequestChangeKind, RequestId, StaffId,
+    StaffRole,
+};
+use time::{Duration, OffsetDateTime};
 
 /// Who submits a request.
 #[derive(Clone, Copy, Debug)]
@@ -86,9 +90,7 @@ pub async fn submit(
     };
     let mut tx = db.begin().await?;
     requests::insert_request(&mut tx, &row).await?;
-    let record = requests::get_in(&mut tx, row.id)
-        .await?
-        .ok_or(ServiceError::NotFound("request"))?;
+    let record = log_change(&mut tx, row.id, None, ChangeActor::Staff, now).await?;
     notifications::request_submitted(&mut tx, settings, &record, now).await?;
     tx.commit().await?;
     tracing::info!(request.id = %row.id, agent.id = %agent.id, "access request submitted");
@@ -160,9 +162,12 @@ pub async fn decide_with(
             .unwrap_or(facts.status);
         return Err(ServiceError::Conflict(already(status)));
     }
-    let record = requests::get_in(&mut tx, id)
-        .await?
-        .ok_or(ServiceError::NotFound("request"))?;
+    let by = match actor {
+        Actor::Owner(_) => ChangeActor::Owner,
+        Actor::Staff(_) => ChangeActor::Staff,
+        Actor::System => ChangeActor::Glassbox,
+    };
+    let record = log_change(&mut tx, id, Some(change.from), by, now).await?;
     notifications::request_changed(&mut tx, settings, &record, &change, now).await?;
     tx.commit().await?;
     tracing::info!(request.from = %change.from, request.to = %change.to, "access request decided");
@@ -187,6 +192,27 @@ pub async fn get(db: &Db, id: RequestId) -> Result<RequestRecord, ServiceError> 
     requests::get(db, id)
         .await?
         .ok_or(ServiceError::NotFound("request"))
+}
+
+/// The steps of one of the owner's requests, oldest first, with their places in the log.
+pub async fn steps_for_owner(
+    db: &Db,
+    owner: OwnerId,
+    id: RequestId,
+) -> Result<Vec<app::model::RequestStep>, ServiceError> {
+    changes::for_owners_request(db, owner, id)
+        .await?
+        .into_iter()
+        .map(|c| {
+            Ok(app::model::RequestStep {
+                change: c.change.parse().map_err(anyhow::Error::from)?,
+                by: c.actor.parse().map_err(anyhow::Error::from)?,
+                at: c.occurred_at,
+                log_index: c.log_index.map(|i| i as u64),
+                log_entry: super::log::logged_change(&c).map(|e| glassbox_log::b64(&e.encode())),
+            })
+        })
+        .collect()
 }
 
 /// Cancels a pending request on behalf of the agent who made it (the API acts for agents).
@@ -223,17 +249,23 @@ pub async fn sweep(
     let mut tx = db.begin().await?;
     let expired = requests::expire_due_in(&mut tx, now).await?;
     for id in &expired {
-        let record = requests::get_in(&mut tx, *id)
+        // It expired at its deadline, which may be before this sweep.
+        let at = requests::get_in(&mut tx, *id)
             .await?
-            .ok_or(ServiceError::NotFound("request"))?;
+            .map_or(now, |r| r.expires_at.min(now));
+        let from = Some(AccessRequestStatus::Pending);
+        let record = log_change(&mut tx, *id, from, ChangeActor::Glassbox, at).await?;
         let change = swept(AccessRequestStatus::Pending, AccessRequestStatus::Expired);
         notifications::request_changed(&mut tx, settings, &record, &change, now).await?;
     }
     let ended = requests::end_due_in(&mut tx, now).await?;
     for id in &ended {
-        let record = requests::get_in(&mut tx, *id)
+        let at = requests::get_in(&mut tx, *id)
             .await?
-            .ok_or(ServiceError::NotFound("request"))?;
+            .and_then(|r| r.grant_ends_at)
+            .map_or(now, |end| end.min(now));
+        let from = Some(AccessRequestStatus::Approved);
+        let record = log_change(&mut tx, *id, from, ChangeActor::Glassbox, at).await?;
         let change = swept(AccessRequestStatus::Approved, AccessRequestStatus::Ended);
         notifications::request_changed(&mut tx, settings, &record, &change, now).await?;
     }
@@ -247,6 +279,46 @@ pub async fn sweep(
         );
     }
     Ok((expired, ended))
+}
+
+/// Writes down, in the caller's transaction, the step that just moved request `id` from
+/// `from` (none: it was just made) to the status it has now, for the verifiable log; the
+/// log writer enters it into the log once the transaction commits. Returns the request as
+/// it is now.
+pub(crate) async fn log_change(
+    tx: &mut Tx,
+    id: RequestId,
+    from: Option<AccessRequestStatus>,
+    by: ChangeActor,
+    at: OffsetDateTime,
+) -> Result<RequestRecord, ServiceError> {
+    let record = requests::get_in(tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("request"))?;
+    let change = RequestChangeKind::of(from, record.status);
+    let reason = match change {
+        RequestChangeKind::Denied | RequestChangeKind::Cancelled | RequestChangeKind::Revoked => {
+            record.decision_reason.clone()
+        }
+        _ => None,
+    };
+    changes::insert(
+        tx,
+        &[NewChangeRow {
+            id: uuid::Uuid::now_v7(),
+            occurred_at: at,
+            request_id: id,
+            mailbox_id: record.mailbox_id,
+            agent_id: record.agent_id,
+            change,
+            actor: by,
+            scopes: requests::encode_scopes(&record.scopes),
+            grant_ends_at: record.grant_ends_at,
+            reason,
+        }],
+    )
+    .await?;
+    Ok(record)
 }
 
 /// The change a sweep made (time decided it; nothing else is set by the caller).

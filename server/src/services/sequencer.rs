@@ -10,8 +10,11 @@
 //! tokens and grants are read `FOR SHARE`, so a revocation (of a grant or of a token)
 //! commits either before the batch reads it or after the batch's events.
 //!
-//! Events written without the writer (older releases, the demo seed) have no log index;
-//! every batch first enters such events into the log, oldest first.
+//! Request lifecycle changes (requested, approved, denied, cancelled, expired, revoked,
+//! ended, shortened) are written in the same transaction as the change itself, without a
+//! log index; so are events written without the writer (older releases). Every batch first
+//! enters such rows into the log, oldest first, and when no check comes the task looks for
+//! them five times a second.
 //!
 //! Several instances on one PostgreSQL database each run a writer; the transaction-scoped
 //! advisory lock makes them take turns, each batch reading the tree size under the lock,
@@ -20,9 +23,10 @@
 
 use super::check::decide;
 use super::error::ServiceError;
-use super::log::{entry_of, new_salt};
+use super::log::{change_entry_of, entry_of, new_salt};
 use super::tree_cache::TreeCache;
 use crate::config::LogSettings;
+use crate::db::changes;
 use crate::db::events::NewEventRow;
 use crate::db::log::{self as store, EventEntryRow, LoggedEvent};
 use crate::db::requests::{self, GrantRow};
@@ -135,6 +139,23 @@ pub struct Sequencer {
     frontier: HashMap<u64, Hash>,
     /// Receives each batch's new hashes once the batch has committed.
     tree_cache: Arc<TreeCache>,
+    /// When the last batch looked for rows waiting to enter the log.
+    backlog_checked: std::time::Instant,
+}
+
+/// How often, at most, a batch with checks also looks for rows waiting to enter the log.
+const BACKLOG_EVERY: Duration = Duration::from_millis(10);
+
+/// The rows `query` finds, if `look`; none otherwise (the query is not run).
+async fn backlog<T>(
+    query: impl std::future::Future<Output = sqlx::Result<Vec<T>>>,
+    look: bool,
+) -> sqlx::Result<Vec<T>> {
+    if look {
+        query.await
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 /// Makes a writer and its task; run the task with [`Sequencer::run_until_stopped`]. The
@@ -158,6 +179,7 @@ pub fn channel(
             size: None,
             frontier: HashMap::new(),
             tree_cache,
+            backlog_checked: std::time::Instant::now(),
         },
     )
 }
@@ -227,7 +249,8 @@ impl Growing {
 impl Sequencer {
     /// Processes checks until `stop` turns true, then answers what is already queued.
     pub async fn run_until_stopped(mut self, mut stop: watch::Receiver<bool>) {
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        // Request changes and events written without the writer wait at most this long.
+        let mut tick = tokio::time::interval(Duration::from_millis(200));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let first = tokio::select! {
@@ -254,6 +277,10 @@ impl Sequencer {
         }
         if !rest.is_empty() {
             self.commit(rest).await;
+        }
+        // Request changes made just before the stop are not left for the next start.
+        if let Err(e) = self.enter_backlog().await {
+            tracing::warn!(error = %format!("{e:#}"), "request changes are left for the next start to enter into the log");
         }
     }
 
@@ -340,11 +367,25 @@ impl Sequencer {
             new: Vec::new(),
         };
 
-        for row in store::unlogged(&mut tx, self.max_events as i64).await? {
+        // Under load the backlog is looked for at most every BACKLOG_EVERY (two indexed
+        // queries that almost always find nothing); always when there are no checks.
+        let look = checks.is_empty() || self.backlog_checked.elapsed() >= BACKLOG_EVERY;
+        if look {
+            self.backlog_checked = std::time::Instant::now();
+        }
+        for row in backlog(store::unlogged(&mut tx, self.max_events as i64), look).await? {
             let salt = new_salt();
             let leaf = entry_of(&row, salt).leaf_hash();
             let index = tree.push(leaf)?;
             store::enter(&mut tx, row.seq, index, &salt, &leaf).await?;
+        }
+        // Request changes (approve, deny, revoke, expire, …) are written with the change
+        // itself and entered here, in the order they were made.
+        for row in backlog(changes::unlogged(&mut tx, self.max_events as i64), look).await? {
+            let salt = new_salt();
+            let leaf = change_entry_of(&row, salt).leaf_hash();
+            let index = tree.push(leaf)?;
+            changes::enter(&mut tx, row.seq, index, &salt, &leaf).await?;
         }
 
         // Read the time inside the transaction: on SQLite the write lock is already held,

@@ -184,6 +184,11 @@ on_both_databases!(async fn confirming_takes_a_second_admin_and_acts_at_once_and
     assert_eq!(answer["decision"], "deny");
     let (_, request) = app.api_get(&token, &format!("/api/v1/access-requests/{}", scene.request_id)).await;
     assert_eq!(request["status"], "revoked");
+    // The revocation is a step in the request's life, written for the log as the security
+    // team's.
+    let steps = glassbox::db::changes::for_request(&app.db, app::model::RequestId(scene.request_id.parse().unwrap())).await.unwrap();
+    let last = steps.last().unwrap();
+    assert_eq!((last.change.as_str(), last.actor.as_str()), ("revoked", "security"));
 
     // Notices: one per affected owner, however often the queue runs or confirm is pressed.
     glassbox::services::incidents::queue_notices(&app.db, &app.clock, &app.settings).await.unwrap();

@@ -19,12 +19,17 @@ use std::time::Duration;
 /// Checks the whole stored log: indexes 0..n each once, every event matches the latest
 /// signed checkpoint, and every signed checkpoint is consistent with the latest.
 async fn assert_log_is_whole(db: &Db) {
-    let count = on_pool_for_tests(db, "SELECT COUNT(*) FROM access_events").await;
-    let distinct =
-        on_pool_for_tests(db, "SELECT COUNT(DISTINCT log_index) FROM access_events").await;
+    // The log's entries are the access events and the request changes, numbered together.
+    const ENTRIES: &str = "(SELECT log_index FROM access_events UNION ALL SELECT log_index FROM request_changes) AS entries";
+    let count = on_pool_for_tests(db, &format!("SELECT COUNT(*) FROM {ENTRIES}")).await;
+    let distinct = on_pool_for_tests(
+        db,
+        &format!("SELECT COUNT(DISTINCT log_index) FROM {ENTRIES}"),
+    )
+    .await;
     let size = on_pool_for_tests(
         db,
-        "SELECT COALESCE(MAX(log_index) + 1, 0) FROM access_events",
+        &format!("SELECT COALESCE(MAX(log_index) + 1, 0) FROM {ENTRIES}"),
     )
     .await;
     assert_eq!(
