@@ -205,7 +205,8 @@ impl HashReader for MapReader<'_> {
 }
 
 /// The tree growing within one batch: from its right edge, each new leaf adds its stored
-/// hashes (public for the benchmarks).
+/// hashes (public for the benchmarks). Only the right edge is kept for the next leaf; every
+/// hash made is in [`Growing::added`].
 pub struct Growing {
     size: u64,
     hashes: HashMap<u64, Hash>,
@@ -237,8 +238,18 @@ impl Growing {
         )
         .map_err(|e| anyhow::anyhow!("the Merkle tree's right edge is missing: {e}"))?;
         let start = stored_hash_index(0, index);
+        // Leaf `index` merges with the complete subtrees of its trailing one bits: those
+        // leave the right edge, and of the hashes just made only the top one joins it. So
+        // the map stays as small as the right edge (≤ 64 hashes) however long the batch.
+        for level in 0..index.trailing_ones() {
+            self.hashes
+                .remove(&stored_hash_index(level as u8, (index >> level) - 1));
+        }
+        let top = stored.len().saturating_sub(1);
         for (k, h) in stored.into_iter().enumerate() {
-            self.hashes.insert(start + k as u64, h.0);
+            if k == top {
+                self.hashes.insert(start + k as u64, h.0);
+            }
             self.new.push((start + k as u64, h.0));
         }
         self.size += 1;
@@ -525,6 +536,12 @@ mod tests {
             };
             for l in chunk {
                 tree.push(*l).unwrap();
+                // It keeps exactly the right edge, nothing more.
+                let mut kept: Vec<u64> = tree.hashes.keys().copied().collect();
+                kept.sort_unstable();
+                let mut edge = frontier_ids(tree.size);
+                edge.sort_unstable();
+                assert_eq!(kept, edge);
             }
             all.extend(tree.new);
             size = tree.size;
