@@ -249,23 +249,15 @@ pub async fn sweep(
     let mut tx = db.begin().await?;
     let expired = requests::expire_due_in(&mut tx, now).await?;
     for id in &expired {
-        // It expired at its deadline, which may be before this sweep.
-        let at = requests::get_in(&mut tx, *id)
-            .await?
-            .map_or(now, |r| r.expires_at.min(now));
         let from = Some(AccessRequestStatus::Pending);
-        let record = log_change(&mut tx, *id, from, ChangeActor::Glassbox, at).await?;
+        let record = log_change(&mut tx, *id, from, ChangeActor::Glassbox, now).await?;
         let change = swept(AccessRequestStatus::Pending, AccessRequestStatus::Expired);
         notifications::request_changed(&mut tx, settings, &record, &change, now).await?;
     }
     let ended = requests::end_due_in(&mut tx, now).await?;
     for id in &ended {
-        let at = requests::get_in(&mut tx, *id)
-            .await?
-            .and_then(|r| r.grant_ends_at)
-            .map_or(now, |end| end.min(now));
         let from = Some(AccessRequestStatus::Approved);
-        let record = log_change(&mut tx, *id, from, ChangeActor::Glassbox, at).await?;
+        let record = log_change(&mut tx, *id, from, ChangeActor::Glassbox, now).await?;
         let change = swept(AccessRequestStatus::Approved, AccessRequestStatus::Ended);
         notifications::request_changed(&mut tx, settings, &record, &change, now).await?;
     }
@@ -283,8 +275,8 @@ pub async fn sweep(
 
 /// Writes down, in the caller's transaction, the step that just moved request `id` from
 /// `from` (none: it was just made) to the status it has now, for the verifiable log; the
-/// log writer enters it into the log once the transaction commits. Returns the request as
-/// it is now.
+/// log writer enters it into the log once the transaction commits. `at` is now; a step time
+/// decided is dated at its deadline. Returns the request as it is now.
 pub(crate) async fn log_change(
     tx: &mut Tx,
     id: RequestId,
@@ -296,6 +288,14 @@ pub(crate) async fn log_change(
         .await?
         .ok_or(ServiceError::NotFound("request"))?;
     let change = RequestChangeKind::of(from, record.status);
+    // What time decided happened at its deadline, which may be before the sweep saw it.
+    let at = match (by, change) {
+        (ChangeActor::Glassbox, RequestChangeKind::Expired) => record.expires_at.min(at),
+        (ChangeActor::Glassbox, RequestChangeKind::Ended) => {
+            record.grant_ends_at.map_or(at, |end| end.min(at))
+        }
+        _ => at,
+    };
     let reason = match change {
         RequestChangeKind::Denied | RequestChangeKind::Cancelled | RequestChangeKind::Revoked => {
             record.decision_reason.clone()
