@@ -4,6 +4,7 @@
 //!
 //! - [`entry`]: the canonical encodings of the log's entries (access events and request
 //!   changes), the bytes of a leaf;
+//! - [`frontier`]: growing the tree by appends from its right edge (the log writer's);
 //! - [`merkle`]: RFC 9162 hashing and the verification of inclusion and consistency proofs;
 //! - [`note`]: C2SP `tlog-checkpoint` bodies signed as C2SP `signed-note`s with Ed25519,
 //!   and the verifier key format `<name>+<hex key id>+<base64 of 0x01‖public key>`;
@@ -13,6 +14,7 @@
 
 pub mod audit;
 pub mod entry;
+pub mod frontier;
 pub mod merkle;
 pub mod note;
 pub mod proof;

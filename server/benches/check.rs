@@ -300,7 +300,7 @@ async fn start_real_app(db_connections: u32, group_commit: bool) -> anyhow::Resu
     let clock = Clock::System;
     let db = Db::connect(&settings.database_url(), db_connections).await?;
     db.migrate().await?;
-    glassbox::services::demo::seed(&db, &clock, &settings).await?;
+    glassbox::demo::seed(&db, &clock, &settings).await?;
     let app = Application::build_with_db(settings.clone(), clock.clone(), db.clone()).await?;
     let port = app.port();
     tokio::spawn(async move {

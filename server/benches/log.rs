@@ -2,7 +2,7 @@
 //! ratio to R3 (SHA-256 over 64-byte inputs, measured in the same run).
 //!
 //! - B7: integrating 100 000 new leaves into the tree (the log writer's own code,
-//!   `services::sequencer::Growing`, from the tree's right edge) plus computing the root
+//!   `glassbox_log::frontier::Growing`, from the tree's right edge) plus computing the root
 //!   and signing the checkpoint, against the time of 200 000 SHA-256 hashes (target ≤ 3×);
 //!   and the wall time from a check's answer to the first signed checkpoint that covers it,
 //!   on the real application (target ≤ batch interval + 100 ms).
@@ -21,8 +21,8 @@ use glassbox::config::Settings;
 use glassbox::db::{Db, Tx};
 use glassbox::domain::clock::Clock;
 use glassbox::services::log::{self as service, StoredTree};
-use glassbox::services::sequencer::Growing;
-use glassbox::services::tree_cache::{CacheCapacity, TreeCache};
+use glassbox_log::frontier::Growing;
+use glassbox::transparency::tree_cache::{CacheCapacity, TreeCache};
 use glassbox::startup::Application;
 use glassbox_log::{leaf_hash, CheckpointSigner, Hash, VerifierKey};
 use rand::{Rng, SeedableRng};
@@ -112,7 +112,7 @@ async fn b7(r3: f64) -> anyhow::Result<()> {
             tree.push(l)?;
         }
         let all: HashMap<u64, Hash> = tree.added().iter().copied().collect();
-        for id in glassbox::services::sequencer::frontier_ids(base) {
+        for id in glassbox_log::frontier::frontier_ids(base) {
             edge.insert(id, all[&id]);
         }
     }
@@ -152,7 +152,7 @@ async fn b7_wall_time() -> anyhow::Result<()> {
     let clock = Clock::System;
     let db = Db::connect(&settings.database_url(), 10).await?;
     db.migrate().await?;
-    glassbox::services::demo::seed(&db, &clock, &settings).await?;
+    glassbox::demo::seed(&db, &clock, &settings).await?;
     let app = Application::build_with_db(settings.clone(), clock.clone(), db.clone()).await?;
     let port = app.port();
     tokio::spawn(app.run_until(std::future::pending()));
@@ -263,7 +263,7 @@ async fn b8(r3: f64) -> anyhow::Result<()> {
         tree.push(l)?;
     }
     let mut tx: Tx = db.begin().await?;
-    glassbox::db::log::insert_hashes(&mut tx, tree.added()).await?;
+    glassbox::db::tree::insert_hashes(&mut tx, tree.added()).await?;
     tx.commit().await?;
     let stored = tree.added().len();
     println!(

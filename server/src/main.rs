@@ -7,7 +7,7 @@ use glassbox::cli::{
 use glassbox::config::Settings;
 use glassbox::db::Db;
 use glassbox::domain::clock::Clock;
-use glassbox::services::demo;
+use glassbox::demo;
 use glassbox::startup::Application;
 use glassbox::telemetry;
 use glassbox::verify::{self as verifier, Verdict};
@@ -94,7 +94,7 @@ async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
                 Some(k) => glassbox_log::VerifierKey::parse(&k)?,
                 None => {
                     let (name, secret) =
-                        glassbox::db::log::signing_key(&db).await?.ok_or_else(|| {
+                        glassbox::db::tree::signing_key(&db).await?.ok_or_else(|| {
                             anyhow::anyhow!("this database has no log key; give --key")
                         })?;
                     let secret: [u8; 32] = secret.try_into().map_err(|_| {

@@ -2,9 +2,7 @@
 //! router, background jobs. Tests call [`Application::build`] with port 0 and their own
 //! database, exactly as `main` does.
 
-use crate::api::auth::RateLimiter;
 use crate::auth::flow;
-use crate::auth::oidc::OidcProvider;
 use crate::auth::routes::{demo_sign_in, load_viewer, logout};
 use crate::auth::store::SessionBackend;
 use crate::config::Settings;
@@ -13,20 +11,21 @@ use crate::domain::clock::Clock;
 use crate::email::Mailer;
 use crate::http::{health, security};
 use crate::jobs;
-use crate::services::log;
-use crate::services::portal::PortalService;
-use crate::services::sequencer::{self, LogWriter, Sequencer};
+use crate::oidc::OidcProvider;
+use crate::portal::PortalService;
+use crate::rate_limit::RateLimiter;
 use crate::services::tokens::KnownTokens;
-use crate::services::tree_cache::{CacheCapacity, TreeCache};
+use crate::state::{AppState, Shared};
+use crate::transparency::checkpoints;
+use crate::transparency::tree_cache::{CacheCapacity, TreeCache};
+use crate::transparency::writer::{self, LogWriterTask};
 use anyhow::Context as _;
 use app::api::port::Portal;
 use app::{shell, App};
-use axum::extract::FromRef;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
-use glassbox_log::CheckpointSigner;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::net::SocketAddr;
@@ -46,67 +45,13 @@ const STYLESHEET: &str = include_str!("../../style/glassbox.css");
 /// The icon browsers show in tabs.
 const FAVICON: &str = include_str!("../../style/favicon.svg");
 
-/// What every handler can reach: [`Shared`] behind one `Arc`. axum clones the state for
-/// every middleware layer of every request; cloning the fields one by one (a dozen reference
-/// counts, the mailer's owned strings) cost ~6 % of B3's CPU in the profile.
-#[derive(Clone)]
-pub struct AppState(Arc<Shared>);
-
-impl std::ops::Deref for AppState {
-    type Target = Shared;
-
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
-
-/// The contents of [`AppState`].
-pub struct Shared {
-    /// Leptos' options (bundle name, site root). Behind an `Arc`: axum clones the state for
-    /// every middleware layer of every request, and `LeptosOptions` owns several strings.
-    pub leptos_options: Arc<LeptosOptions>,
-    /// The database.
-    pub db: Db,
-    /// The configuration.
-    pub settings: Arc<Settings>,
-    /// The clock.
-    pub clock: Clock,
-    /// The UI's port into the domain.
-    pub portal: Arc<dyn Portal>,
-    /// Per-service-token rate limits of the API.
-    pub api_limiter: Arc<RateLimiter>,
-    /// Per-client-address rate limits of the sign-in routes.
-    pub sign_in_limiter: Arc<RateLimiter<std::net::IpAddr>>,
-    /// The owners' OpenID Connect provider, when configured.
-    pub owner_oidc: Option<Arc<OidcProvider>>,
-    /// The staff OpenID Connect provider (the owners' one unless configured apart).
-    pub staff_oidc: Option<Arc<OidcProvider>>,
-    /// Sends outbox rows (only the sender job calls it).
-    pub mailer: Mailer,
-    /// The log writer: checks are decided and recorded through it (group commit).
-    pub log: LogWriter,
-    /// Signs the log's checkpoints.
-    pub log_signer: Arc<CheckpointSigner>,
-    /// Service tokens seen live, by hash (the access check's authentication).
-    pub tokens: Arc<KnownTokens>,
-    /// The log's stored Merkle hashes in memory: fed by the log writer after each commit,
-    /// read by the proof routes, the owners' page proofs and the checkpoint job.
-    pub tree: Arc<TreeCache>,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        (*state.leptos_options).clone()
-    }
-}
-
 /// A built, bound, not yet running application.
 pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
     sessions: SessionBackend,
-    sequencer: Sequencer,
+    log_writer: LogWriterTask,
 }
 
 impl Application {
@@ -169,14 +114,14 @@ impl Application {
         // The log: its key (made on first start), events written without the writer entered,
         // and a checkpoint of the tree as it is, before anything is served.
         let origin = settings.log.origin_for(&settings.public_url);
-        let log_signer = Arc::new(log::signing_key(&db, &clock, &origin).await?);
-        let (log_writer, mut sequencer) =
-            sequencer::channel(db.clone(), clock.clone(), &settings.log, tree.clone());
-        sequencer
+        let log_signer = Arc::new(checkpoints::signing_key(&db, &clock, &origin).await?);
+        let (log, mut log_writer) =
+            writer::log_writer(db.clone(), clock.clone(), &settings.log, tree.clone());
+        log_writer
             .enter_backlog()
             .await
             .context("could not enter earlier events into the access log")?;
-        log::sign_checkpoint(&*tree, &clock, &log_signer)
+        checkpoints::sign_checkpoint(&*tree, &clock, &log_signer)
             .await
             .context("could not sign the access log's checkpoint")?;
         let sign_in_limiter = Arc::new(RateLimiter::with_rate(
@@ -184,7 +129,7 @@ impl Application {
             10,
         ));
         let mailer = Mailer::from_settings(&settings.email)?;
-        let state = AppState(Arc::new(Shared {
+        let state = AppState::new(Shared {
             mailer,
             leptos_options: Arc::new(leptos_options),
             db,
@@ -195,18 +140,18 @@ impl Application {
             owner_oidc,
             staff_oidc,
             sign_in_limiter,
-            log: log_writer,
+            log,
             log_signer,
             tree,
             tokens: Arc::new(KnownTokens::new()),
-        }));
+        });
         let router = router(state.clone(), sessions.clone());
         Ok(Self {
             listener,
             router,
             state,
             sessions,
-            sequencer,
+            log_writer,
         })
     }
 
@@ -251,7 +196,7 @@ impl Application {
             tx.subscribe(),
         ));
         let addr = self.addr();
-        let writer = tokio::spawn(self.sequencer.run_until_stopped(tx.subscribe()));
+        let writer = tokio::spawn(self.log_writer.run_until_stopped(tx.subscribe()));
         let signer = tokio::spawn(jobs::checkpoints::run_until_stopped(
             self.state.tree.clone(),
             self.state.clock.clone(),
@@ -336,10 +281,10 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/log/checkpoint", get(crate::http::log::checkpoint))
-        .route("/log/key", get(crate::http::log::key))
-        .route("/log/proof/inclusion", get(crate::http::log::inclusion))
-        .route("/log/proof/consistency", get(crate::http::log::consistency))
+        .route("/log/checkpoint", get(crate::http::public_log::checkpoint))
+        .route("/log/key", get(crate::http::public_log::key))
+        .route("/log/proof/inclusion", get(crate::http::public_log::inclusion))
+        .route("/log/proof/consistency", get(crate::http::public_log::consistency))
         .route("/pkg/glassbox.css", get(stylesheet))
         .route("/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))

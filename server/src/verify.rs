@@ -235,7 +235,7 @@ fn consistency_verdict(old: &Checkpoint, new: &Checkpoint, proof: &ConsistencyPr
 /// first index that does not match.
 pub async fn database(db: &Db, key: &VerifierKey) -> anyhow::Result<Verdict> {
     let mut tx = db.begin().await?;
-    let result = crate::services::log::audit(&mut tx, key).await?;
+    let result = crate::transparency::checkpoints::audit(&mut tx, key).await?;
     drop(tx);
     Ok(match result {
         Ok(c) => Verdict::Verified(format!(

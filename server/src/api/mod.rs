@@ -6,7 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod v1;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::routing::{get, post};
 use axum::Router;
 

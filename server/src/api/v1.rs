@@ -7,7 +7,7 @@ use crate::domain::access_request::{effective_status, AccessRequestInput};
 use crate::services::check::{self, CheckInput};
 use crate::services::error::ServiceError;
 use crate::services::requests::{self, Submitter};
-use crate::startup::AppState;
+use crate::state::AppState;
 use app::model::{Decision, RequestId};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Extension, Path, State};

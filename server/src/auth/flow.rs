@@ -4,15 +4,15 @@
 //! step has passed; its id is renewed at that moment.
 
 use super::identity::{SessionIdentity, SignInMethod, Subject, SESSION_KEY};
-use super::oidc::{safe_return_to, CallbackError, PendingLogin};
-use super::totp;
+use crate::oidc::{safe_return_to, CallbackError, PendingLogin};
+use crate::services::totp;
 use crate::db::staff;
 use crate::http::error::HttpError;
 use crate::http::security::staff_network_allowed;
 use crate::services::error::ServiceError;
 use crate::services::second_factor::{self, CodeCheck};
 use crate::services::sign_in;
-use crate::startup::AppState;
+use crate::state::AppState;
 use app::model::StaffId;
 use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::StatusCode;

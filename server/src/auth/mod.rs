@@ -3,7 +3,5 @@
 
 pub mod flow;
 pub mod identity;
-pub mod oidc;
 pub mod routes;
 pub mod store;
-pub mod totp;

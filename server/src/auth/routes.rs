@@ -6,7 +6,7 @@ use super::identity::{
 };
 use crate::http::error::HttpError;
 use crate::http::security::staff_network_allowed;
-use crate::startup::AppState;
+use crate::state::AppState;
 use app::model::Viewer;
 use axum::extract::{Form, Request, State};
 use axum::middleware::Next;

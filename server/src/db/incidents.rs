@@ -3,8 +3,8 @@
 
 use super::{on_pool, on_tx, ts, CorruptRow, Db, Tx};
 use app::model::{
-    AccessRequestStatus, AffectedCounts, Exposure, GuidanceStep, IncidentCause, IncidentId,
-    IncidentStatus, NoticeCounts, OwnerId, RequestId, StaffId,
+    AffectedCounts, Exposure, GuidanceStep, IncidentCause, IncidentId,
+    IncidentStatus, NoticeCounts, OwnerId, StaffId,
 };
 use sqlx::FromRow;
 use time::OffsetDateTime;
@@ -304,56 +304,6 @@ pub async fn record_affected(
         }
         q.bind(id.0).execute(conn).await.map(|r| r.rows_affected())
     })
-}
-
-/// Disables a staff member inside a transaction (their sessions end at their next request).
-pub async fn disable_staff(tx: &mut Tx, staff: StaffId, now: OffsetDateTime) -> sqlx::Result<bool> {
-    on_tx!(tx, conn => sqlx::query("UPDATE staff SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL")
-        .bind(ts(now))
-        .bind(staff.0)
-        .execute(conn)
-        .await
-        .map(|r| r.rows_affected() == 1))
-}
-
-/// Ends every grant of a staff member (`approved → revoked`) and withdraws their pending
-/// requests (`pending → cancelled`). Returns the requests changed, each with the status it
-/// moved to.
-pub async fn revoke_everything_of(
-    tx: &mut Tx,
-    staff: StaffId,
-    reason: &str,
-    now: OffsetDateTime,
-) -> sqlx::Result<Vec<(RequestId, AccessRequestStatus)>> {
-    let mut changed = Vec::new();
-    for (from, to) in [
-        (AccessRequestStatus::Approved, AccessRequestStatus::Revoked),
-        (AccessRequestStatus::Pending, AccessRequestStatus::Cancelled),
-    ] {
-        let ids: Vec<(Uuid,)> = on_tx!(tx, conn => sqlx::query_as(
-            "UPDATE access_requests SET status = $1, decision_reason = $2, closed_at = $3 \
-             WHERE agent_id = $4 AND status = $5 RETURNING id",
-        )
-        .bind(to.as_str())
-        .bind(reason)
-        .bind(ts(now))
-        .bind(staff.0)
-        .bind(from.as_str())
-        .fetch_all(conn)
-        .await)?;
-        changed.extend(ids.into_iter().map(|(id,)| (RequestId(id), to)));
-    }
-    Ok(changed)
-}
-
-/// Revokes a service token inside a transaction.
-pub async fn revoke_token(tx: &mut Tx, token: Uuid, now: OffsetDateTime) -> sqlx::Result<bool> {
-    on_tx!(tx, conn => sqlx::query("UPDATE service_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-        .bind(ts(now))
-        .bind(token)
-        .execute(conn)
-        .await
-        .map(|r| r.rows_affected() == 1))
 }
 
 /// Starts notice round `round` (1 is the first notice; later ones are follow-ups), only if

@@ -12,13 +12,13 @@ pub mod action_tokens;
 pub mod changes;
 pub mod events;
 pub mod incidents;
-pub mod log;
 pub mod notices;
 pub mod outbox;
 pub mod owners;
 pub mod requests;
 pub mod service_tokens;
 pub mod staff;
+pub mod tree;
 
 use anyhow::Context as _;
 use secrecy::{ExposeSecret, SecretString};
@@ -57,6 +57,84 @@ macro_rules! on_tx {
     };
 }
 pub(crate) use on_tx;
+
+/// Runs `$body` with `$c` bound to the executor of a [`Conn`] (anything `Into<Conn>`: a
+/// `&Db` or a `&mut Tx`). The body is compiled once per backend and kind.
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $crate::db::Conn::from_any($conn) {
+            $crate::db::Conn::SqlitePool($c) => $body,
+            $crate::db::Conn::PgPool($c) => $body,
+            $crate::db::Conn::SqliteTx($c) => $body,
+            $crate::db::Conn::PgTx($c) => $body,
+        }
+    };
+}
+pub(crate) use on_conn;
+
+/// Where a store function runs: on the pool (each statement on its own connection, seeing
+/// what is committed) or inside a transaction (seeing and locking what the transaction
+/// decides on). Store functions that read take `impl Into<Conn>`, so reading inside the
+/// deciding transaction is the same call as reading outside it: pass `&mut tx` instead of
+/// `&db`.
+#[derive(Debug)]
+pub enum Conn<'c> {
+    /// The SQLite pool.
+    SqlitePool(&'c SqlitePool),
+    /// The PostgreSQL pool.
+    PgPool(&'c PgPool),
+    /// A SQLite transaction's connection.
+    SqliteTx(&'c mut sqlx::SqliteConnection),
+    /// A PostgreSQL transaction's connection.
+    PgTx(&'c mut sqlx::PgConnection),
+}
+
+impl<'c> From<&'c Db> for Conn<'c> {
+    fn from(db: &'c Db) -> Self {
+        match db {
+            Db::Sqlite(p) => Conn::SqlitePool(p),
+            Db::Postgres(p) => Conn::PgPool(p),
+        }
+    }
+}
+
+impl<'c> From<&'c mut Tx> for Conn<'c> {
+    fn from(tx: &'c mut Tx) -> Self {
+        match tx {
+            Tx::Sqlite(t) => Conn::SqliteTx(&mut **t),
+            Tx::Postgres(t) => Conn::PgTx(&mut **t),
+        }
+    }
+}
+
+impl<'c> Conn<'c> {
+    /// Anything that is a connection (the macros' entry).
+    pub fn from_any(c: impl Into<Conn<'c>>) -> Self {
+        c.into()
+    }
+}
+
+impl Conn<'_> {
+    /// The same connection for one more statement.
+    pub fn reborrow(&mut self) -> Conn<'_> {
+        match self {
+            Conn::SqlitePool(p) => Conn::SqlitePool(p),
+            Conn::PgPool(p) => Conn::PgPool(p),
+            Conn::SqliteTx(c) => Conn::SqliteTx(&mut **c),
+            Conn::PgTx(c) => Conn::PgTx(&mut **c),
+        }
+    }
+
+    /// The locking clause that makes a concurrent change of the rows read wait for this
+    /// transaction: `FOR SHARE` in a PostgreSQL transaction; nothing on SQLite (a
+    /// transaction there holds the write lock from `BEGIN IMMEDIATE`) or on a pool.
+    pub fn share_lock(&self) -> &'static str {
+        match self {
+            Conn::PgTx(_) => " FOR SHARE",
+            _ => "",
+        }
+    }
+}
 
 /// An open transaction on either backend. Every write goes through one, so a use case
 /// commits all of its changes or none.

@@ -1,6 +1,6 @@
 //! Owners and their mailboxes.
 
-use super::{on_pool, on_tx, ts, Db, Tx};
+use super::{Conn, Tx, on_conn, on_tx, ts};
 use app::model::{MailboxId, OwnerId};
 use sqlx::FromRow;
 use time::OffsetDateTime;
@@ -71,8 +71,8 @@ pub async fn insert_mailbox(
 }
 
 /// One owner.
-pub async fn get_owner(db: &Db, id: OwnerId) -> sqlx::Result<Option<OwnerRow>> {
-    on_pool!(db, pool => sqlx::query_as::<_, OwnerRow>(
+pub async fn get_owner(conn: impl Into<Conn<'_>>, id: OwnerId) -> sqlx::Result<Option<OwnerRow>> {
+    on_conn!(conn, pool => sqlx::query_as::<_, OwnerRow>(
         "SELECT id, oidc_subject, display_name, email FROM owners WHERE id = $1",
     )
     .bind(id.0)
@@ -81,18 +81,21 @@ pub async fn get_owner(db: &Db, id: OwnerId) -> sqlx::Result<Option<OwnerRow>> {
 }
 
 /// The owner of a mailbox address, if it is known.
-pub async fn find_mailbox(db: &Db, address: &str) -> sqlx::Result<Option<MailboxRow>> {
-    on_pool!(db, pool => sqlx::query_as::<_, MailboxRow>(
-        "SELECT id, owner_id, address FROM mailboxes WHERE address = $1",
-    )
+pub async fn find_mailbox(conn: impl Into<Conn<'_>>, address: &str) -> sqlx::Result<Option<MailboxRow>> {
+    let conn = conn.into();
+    let sql = format!(
+        "SELECT id, owner_id, address FROM mailboxes WHERE address = $1{}",
+        conn.share_lock()
+    );
+    on_conn!(conn, pool => sqlx::query_as::<_, MailboxRow>(&sql)
     .bind(address)
     .fetch_optional(pool)
     .await)
 }
 
 /// An owner's mailboxes, by address.
-pub async fn mailboxes_of(db: &Db, owner: OwnerId) -> sqlx::Result<Vec<MailboxRow>> {
-    on_pool!(db, pool => sqlx::query_as::<_, MailboxRow>(
+pub async fn mailboxes_of(conn: impl Into<Conn<'_>>, owner: OwnerId) -> sqlx::Result<Vec<MailboxRow>> {
+    on_conn!(conn, pool => sqlx::query_as::<_, MailboxRow>(
         "SELECT id, owner_id, address FROM mailboxes WHERE owner_id = $1 ORDER BY address",
     )
     .bind(owner.0)
@@ -101,8 +104,8 @@ pub async fn mailboxes_of(db: &Db, owner: OwnerId) -> sqlx::Result<Vec<MailboxRo
 }
 
 /// The first `limit` owners by name (for the demo sign-in page).
-pub async fn list_owners(db: &Db, limit: i64) -> sqlx::Result<Vec<OwnerRow>> {
-    on_pool!(db, pool => sqlx::query_as::<_, OwnerRow>(
+pub async fn list_owners(conn: impl Into<Conn<'_>>, limit: i64) -> sqlx::Result<Vec<OwnerRow>> {
+    on_conn!(conn, pool => sqlx::query_as::<_, OwnerRow>(
         "SELECT id, oidc_subject, display_name, email FROM owners ORDER BY display_name, id LIMIT $1",
     )
     .bind(limit)
@@ -111,8 +114,8 @@ pub async fn list_owners(db: &Db, limit: i64) -> sqlx::Result<Vec<OwnerRow>> {
 }
 
 /// The owner linked to an OpenID Connect subject.
-pub async fn find_by_subject(db: &Db, subject: &str) -> sqlx::Result<Option<OwnerRow>> {
-    on_pool!(db, pool => sqlx::query_as::<_, OwnerRow>(
+pub async fn find_by_subject(conn: impl Into<Conn<'_>>, subject: &str) -> sqlx::Result<Option<OwnerRow>> {
+    on_conn!(conn, pool => sqlx::query_as::<_, OwnerRow>(
         "SELECT id, oidc_subject, display_name, email FROM owners WHERE oidc_subject = $1",
     )
     .bind(subject)

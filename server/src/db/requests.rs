@@ -1,7 +1,8 @@
 //! Access requests (and grants: an approved request inside its window).
 
-use super::{on_pool, on_tx, ts, CorruptRow, Db, Tx};
+use super::{Conn, CorruptRow, Tx, on_conn, on_tx, ts};
 use crate::domain::access_request::{Change, RequestFacts};
+use crate::domain::check::Grant;
 use app::model::{
     AccessRequestStatus, JustificationCode, MailboxId, OwnerId, RequestId, Scope, StaffId,
     StaffRole,
@@ -208,13 +209,12 @@ pub async fn insert_request(tx: &mut Tx, r: &NewRequestRow) -> sqlx::Result<()> 
 }
 
 /// The owner's requests that still wait for a decision at `now`, oldest first.
-pub async fn pending_for_owner(
-    db: &Db,
+pub async fn pending_for_owner(conn: impl Into<Conn<'_>>,
     owner: OwnerId,
     now: OffsetDateTime,
 ) -> anyhow::Result<Vec<RequestRecord>> {
     let sql = format!("{SELECT} WHERE m.owner_id = $1 AND r.status = $2 AND r.expires_at > $3 ORDER BY r.created_at, r.id");
-    let rows = on_pool!(db, pool => sqlx::query_as::<_, RequestDbRow>(&sql)
+    let rows = on_conn!(conn, pool => sqlx::query_as::<_, RequestDbRow>(&sql)
         .bind(owner.0)
         .bind(AccessRequestStatus::Pending.as_str())
         .bind(ts(now))
@@ -224,8 +224,7 @@ pub async fn pending_for_owner(
 }
 
 /// The owner's grants that allow access at `now`, ending soonest first.
-pub async fn active_grants_for_owner(
-    db: &Db,
+pub async fn active_grants_for_owner(conn: impl Into<Conn<'_>>,
     owner: OwnerId,
     now: OffsetDateTime,
 ) -> anyhow::Result<Vec<RequestRecord>> {
@@ -233,7 +232,7 @@ pub async fn active_grants_for_owner(
         "{SELECT} WHERE m.owner_id = $1 AND r.status = $2 AND r.grant_starts_at <= $3 AND r.grant_ends_at > $3 \
          ORDER BY r.grant_ends_at, r.id"
     );
-    let rows = on_pool!(db, pool => sqlx::query_as::<_, RequestDbRow>(&sql)
+    let rows = on_conn!(conn, pool => sqlx::query_as::<_, RequestDbRow>(&sql)
         .bind(owner.0)
         .bind(AccessRequestStatus::Approved.as_str())
         .bind(ts(now))
@@ -243,8 +242,7 @@ pub async fn active_grants_for_owner(
 }
 
 /// The newest `limit` requests made by one agent, or by everyone when `agent` is `None`.
-pub async fn list_recent(
-    db: &Db,
+pub async fn list_recent(conn: impl Into<Conn<'_>>,
     agent: Option<StaffId>,
     limit: i64,
 ) -> anyhow::Result<Vec<RequestRecord>> {
@@ -253,26 +251,25 @@ pub async fn list_recent(
             let sql = format!(
                 "{SELECT} WHERE r.agent_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2"
             );
-            on_pool!(db, pool => sqlx::query_as::<_, RequestDbRow>(&sql).bind(agent.0).bind(limit).fetch_all(pool).await)?
+            on_conn!(conn, pool => sqlx::query_as::<_, RequestDbRow>(&sql).bind(agent.0).bind(limit).fetch_all(pool).await)?
         }
         None => {
             let sql = format!("{SELECT} ORDER BY r.created_at DESC, r.id DESC LIMIT $1");
-            on_pool!(db, pool => sqlx::query_as::<_, RequestDbRow>(&sql).bind(limit).fetch_all(pool).await)?
+            on_conn!(conn, pool => sqlx::query_as::<_, RequestDbRow>(&sql).bind(limit).fetch_all(pool).await)?
         }
     };
     records(rows)
 }
 
 /// How many requests are in each status, for one agent or everyone.
-pub async fn count_by_status(
-    db: &Db,
+pub async fn count_by_status(conn: impl Into<Conn<'_>>,
     agent: Option<StaffId>,
 ) -> anyhow::Result<Vec<(AccessRequestStatus, i64)>> {
     let rows: Vec<(String, i64)> = match agent {
-        Some(agent) => on_pool!(db, pool => sqlx::query_as(
+        Some(agent) => on_conn!(conn, pool => sqlx::query_as(
             "SELECT status, COUNT(*) FROM access_requests WHERE agent_id = $1 GROUP BY status",
         ).bind(agent.0).fetch_all(pool).await)?,
-        None => on_pool!(db, pool => sqlx::query_as(
+        None => on_conn!(conn, pool => sqlx::query_as(
             "SELECT status, COUNT(*) FROM access_requests GROUP BY status",
         ).fetch_all(pool).await)?,
     };
@@ -285,32 +282,30 @@ pub async fn count_by_status(
 }
 
 /// One request by id (staff and API views: not scoped to an owner).
-pub async fn get(db: &Db, id: RequestId) -> anyhow::Result<Option<RequestRecord>> {
+pub async fn get(conn: impl Into<Conn<'_>>, id: RequestId) -> anyhow::Result<Option<RequestRecord>> {
     let sql = format!("{SELECT} WHERE r.id = $1");
-    let row = on_pool!(db, pool => sqlx::query_as::<_, RequestDbRow>(&sql).bind(id.0).fetch_optional(pool).await)?;
+    let row = on_conn!(conn, pool => sqlx::query_as::<_, RequestDbRow>(&sql).bind(id.0).fetch_optional(pool).await)?;
     Ok(row.map(RequestRecord::try_from).transpose()?)
 }
 
 /// One request by id, only if it is about one of `owner`'s mailboxes.
-pub async fn get_for_owner(
-    db: &Db,
+pub async fn get_for_owner(conn: impl Into<Conn<'_>>,
     owner: OwnerId,
     id: RequestId,
 ) -> anyhow::Result<Option<RequestRecord>> {
     let sql = format!("{SELECT} WHERE r.id = $1 AND m.owner_id = $2");
-    let row = on_pool!(db, pool => sqlx::query_as::<_, RequestDbRow>(&sql).bind(id.0).bind(owner.0).fetch_optional(pool).await)?;
+    let row = on_conn!(conn, pool => sqlx::query_as::<_, RequestDbRow>(&sql).bind(id.0).bind(owner.0).fetch_optional(pool).await)?;
     Ok(row.map(RequestRecord::try_from).transpose()?)
 }
 
 /// The newest `limit` requests about the owner's mailboxes, in any state.
-pub async fn list_for_owner(
-    db: &Db,
+pub async fn list_for_owner(conn: impl Into<Conn<'_>>,
     owner: OwnerId,
     limit: i64,
 ) -> anyhow::Result<Vec<RequestRecord>> {
     let sql =
         format!("{SELECT} WHERE m.owner_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2");
-    let rows = on_pool!(db, pool => sqlx::query_as::<_, RequestDbRow>(&sql).bind(owner.0).bind(limit).fetch_all(pool).await)?;
+    let rows = on_conn!(conn, pool => sqlx::query_as::<_, RequestDbRow>(&sql).bind(owner.0).bind(limit).fetch_all(pool).await)?;
     records(rows)
 }
 
@@ -370,21 +365,6 @@ pub async fn apply_change(tx: &mut Tx, id: RequestId, change: &Change) -> sqlx::
     Ok(done == 1)
 }
 
-/// A grant candidate for an access check.
-#[derive(Clone, Debug)]
-pub struct GrantRow {
-    /// The request.
-    pub id: RequestId,
-    /// Its status.
-    pub status: AccessRequestStatus,
-    /// Granted scopes.
-    pub scopes: Vec<Scope>,
-    /// Window start.
-    pub grant_starts_at: Option<OffsetDateTime>,
-    /// Window end.
-    pub grant_ends_at: Option<OffsetDateTime>,
-}
-
 #[derive(FromRow)]
 struct GrantDbRow {
     id: Uuid,
@@ -394,83 +374,92 @@ struct GrantDbRow {
     grant_ends_at: Option<OffsetDateTime>,
 }
 
-/// The approved grants of `agent` on `mailbox` whose window contains `now`, read inside the
-/// check's transaction. On PostgreSQL the rows are locked `FOR SHARE`, so a revocation
-/// commits only after every check that already saw the grant has committed its event; on
-/// SQLite the check's `BEGIN IMMEDIATE` gives the same order.
+/// The approved grants of `agent` on `mailbox` whose window contains `now`. Inside a
+/// PostgreSQL transaction the rows are locked `FOR SHARE`, so a revocation commits only
+/// after every check that already saw the grant has committed its event; a SQLite
+/// transaction (`BEGIN IMMEDIATE`) gives the same order.
 pub async fn live_grants(
-    tx: &mut Tx,
+    conn: impl Into<Conn<'_>>,
     mailbox: MailboxId,
     agent: StaffId,
     now: OffsetDateTime,
-) -> anyhow::Result<Vec<GrantRow>> {
-    const BASE: &str = "SELECT id, status, scopes, grant_starts_at, grant_ends_at FROM access_requests \
+) -> anyhow::Result<Vec<Grant>> {
+    let conn = conn.into();
+    let sql = format!(
+        "SELECT id, status, scopes, grant_starts_at, grant_ends_at FROM access_requests \
          WHERE mailbox_id = $1 AND agent_id = $2 AND status = $3 AND grant_starts_at <= $4 AND grant_ends_at > $4 \
-         ORDER BY grant_ends_at DESC";
-    let rows: Vec<GrantDbRow> = match tx {
-        Tx::Sqlite(t) => {
-            sqlx::query_as(BASE)
-                .bind(mailbox.0)
-                .bind(agent.0)
-                .bind(AccessRequestStatus::Approved.as_str())
-                .bind(ts(now))
-                .fetch_all(&mut **t)
-                .await?
-        }
-        Tx::Postgres(t) => {
-            sqlx::query_as(&format!("{BASE} FOR SHARE"))
-                .bind(mailbox.0)
-                .bind(agent.0)
-                .bind(AccessRequestStatus::Approved.as_str())
-                .bind(ts(now))
-                .fetch_all(&mut **t)
-                .await?
-        }
-    };
+         ORDER BY grant_ends_at DESC{}",
+        conn.share_lock()
+    );
+    let rows: Vec<GrantDbRow> = on_conn!(conn, c => sqlx::query_as(&sql)
+        .bind(mailbox.0)
+        .bind(agent.0)
+        .bind(AccessRequestStatus::Approved.as_str())
+        .bind(ts(now))
+        .fetch_all(c)
+        .await)?;
     rows.into_iter()
         .map(|r| {
-            Ok(GrantRow {
+            Ok(Grant {
                 id: RequestId(r.id),
                 status: r.status.parse().map_err(corrupt)?,
                 scopes: decode_scopes(&r.scopes)?,
-                grant_starts_at: r.grant_starts_at,
-                grant_ends_at: r.grant_ends_at,
+                starts_at: r.grant_starts_at,
+                ends_at: r.grant_ends_at,
             })
         })
         .collect()
 }
 
-/// One request by id, read inside the caller's transaction (so it shows the transaction's
-/// own changes: notices are rendered from it before the commit).
-pub async fn get_in(tx: &mut Tx, id: RequestId) -> anyhow::Result<Option<RequestRecord>> {
-    let sql = format!("{SELECT} WHERE r.id = $1");
-    let row = on_tx!(tx, conn => sqlx::query_as::<_, RequestDbRow>(&sql).bind(id.0).fetch_optional(conn).await)?;
-    Ok(row.map(RequestRecord::try_from).transpose()?)
-}
-
-/// As [`expire_due`], inside the caller's transaction, returning the requests it expired
-/// (their notices are queued in the same transaction).
-pub async fn expire_due_in(tx: &mut Tx, now: OffsetDateTime) -> sqlx::Result<Vec<RequestId>> {
-    let rows: Vec<(Uuid,)> = on_tx!(tx, conn => sqlx::query_as(
-        "UPDATE access_requests SET status = $1, closed_at = expires_at WHERE status = $2 AND expires_at <= $3 RETURNING id",
+/// The pending requests whose time ran out at `now`, oldest deadline first, at most
+/// `limit` (candidates: the sweeper applies the state machine's `Expire` to each).
+pub async fn due_for_expiry(
+    conn: impl Into<Conn<'_>>,
+    now: OffsetDateTime,
+    limit: i64,
+) -> sqlx::Result<Vec<RequestId>> {
+    let rows: Vec<(Uuid,)> = on_conn!(conn, c => sqlx::query_as(
+        "SELECT id FROM access_requests WHERE status = $1 AND expires_at <= $2 ORDER BY expires_at, id LIMIT $3",
     )
-    .bind(AccessRequestStatus::Expired.as_str())
     .bind(AccessRequestStatus::Pending.as_str())
     .bind(ts(now))
-    .fetch_all(conn)
+    .bind(limit)
+    .fetch_all(c)
     .await)?;
     Ok(rows.into_iter().map(|(id,)| RequestId(id)).collect())
 }
 
-/// As [`end_due`], inside the caller's transaction, returning the grants it ended.
-pub async fn end_due_in(tx: &mut Tx, now: OffsetDateTime) -> sqlx::Result<Vec<RequestId>> {
-    let rows: Vec<(Uuid,)> = on_tx!(tx, conn => sqlx::query_as(
-        "UPDATE access_requests SET status = $1, closed_at = grant_ends_at WHERE status = $2 AND grant_ends_at <= $3 RETURNING id",
+/// The grants whose window closed at `now`, oldest end first, at most `limit` (candidates:
+/// the sweeper applies the state machine's `EndAtTime` to each).
+pub async fn due_to_end(
+    conn: impl Into<Conn<'_>>,
+    now: OffsetDateTime,
+    limit: i64,
+) -> sqlx::Result<Vec<RequestId>> {
+    let rows: Vec<(Uuid,)> = on_conn!(conn, c => sqlx::query_as(
+        "SELECT id FROM access_requests WHERE status = $1 AND grant_ends_at <= $2 ORDER BY grant_ends_at, id LIMIT $3",
     )
-    .bind(AccessRequestStatus::Ended.as_str())
     .bind(AccessRequestStatus::Approved.as_str())
     .bind(ts(now))
-    .fetch_all(conn)
+    .bind(limit)
+    .fetch_all(c)
+    .await)?;
+    Ok(rows.into_iter().map(|(id,)| RequestId(id)).collect())
+}
+
+/// The requests of one staff member that are still open (approved grants and pending
+/// requests), oldest first: the candidates an incident withdraws.
+pub async fn open_of_agent(
+    conn: impl Into<Conn<'_>>,
+    agent: StaffId,
+) -> sqlx::Result<Vec<RequestId>> {
+    let rows: Vec<(Uuid,)> = on_conn!(conn, c => sqlx::query_as(
+        "SELECT id FROM access_requests WHERE agent_id = $1 AND status IN ($2, $3) ORDER BY created_at, id",
+    )
+    .bind(agent.0)
+    .bind(AccessRequestStatus::Approved.as_str())
+    .bind(AccessRequestStatus::Pending.as_str())
+    .fetch_all(c)
     .await)?;
     Ok(rows.into_iter().map(|(id,)| RequestId(id)).collect())
 }

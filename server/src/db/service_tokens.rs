@@ -1,7 +1,7 @@
 //! Service tokens: the mail system's credentials for the API. Only a keyed hash of each
 //! token is stored; the token itself is shown once, at creation.
 
-use super::{on_pool, on_tx, ts, Db, Tx};
+use super::{Conn, Tx, on_conn, on_tx, ts};
 use sqlx::FromRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -38,11 +38,10 @@ pub async fn insert(
 }
 
 /// The live (not revoked) token with this hash.
-pub async fn find_live_by_hash(
-    db: &Db,
+pub async fn find_live_by_hash(conn: impl Into<Conn<'_>>,
     token_hash: &[u8],
 ) -> sqlx::Result<Option<ServiceTokenRow>> {
-    on_pool!(db, pool => sqlx::query_as::<_, ServiceTokenRow>(
+    on_conn!(conn, pool => sqlx::query_as::<_, ServiceTokenRow>(
         "SELECT id, name, revoked_at FROM service_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
     )
     .bind(token_hash)
@@ -54,50 +53,44 @@ pub async fn find_live_by_hash(
 /// PostgreSQL the row is read `FOR SHARE`: a revocation waits until the batch has
 /// committed, and a batch waits for a revocation in progress and then sees it (the same
 /// guarantee as the grants). On SQLite the batch already holds the write lock.
-pub async fn is_live(tx: &mut Tx, id: Uuid) -> sqlx::Result<bool> {
-    let revoked: Option<Option<OffsetDateTime>> = match tx {
-        Tx::Sqlite(t) => {
-            sqlx::query_scalar("SELECT revoked_at FROM service_tokens WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut **t)
-                .await?
-        }
-        Tx::Postgres(t) => {
-            sqlx::query_scalar("SELECT revoked_at FROM service_tokens WHERE id = $1 FOR SHARE")
-                .bind(id)
-                .fetch_optional(&mut **t)
-                .await?
-        }
-    };
+pub async fn is_live(conn: impl Into<Conn<'_>>, id: Uuid) -> sqlx::Result<bool> {
+    let conn = conn.into();
+    let sql = format!(
+        "SELECT revoked_at FROM service_tokens WHERE id = $1{}",
+        conn.share_lock()
+    );
+    let revoked: Option<Option<OffsetDateTime>> =
+        on_conn!(conn, c => sqlx::query_scalar(&sql).bind(id).fetch_optional(c).await)?;
     Ok(matches!(revoked, Some(None)))
 }
 
-const REVOKE: &str =
-    "UPDATE service_tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL";
-
 /// Revokes the token named `name`; returns whether one was live.
-pub async fn revoke(db: &Db, name: &str, now: OffsetDateTime) -> sqlx::Result<bool> {
-    on_pool!(db, pool => sqlx::query(REVOKE)
+pub async fn revoke(conn: impl Into<Conn<'_>>, name: &str, now: OffsetDateTime) -> sqlx::Result<bool> {
+    on_conn!(conn, c => sqlx::query(
+        "UPDATE service_tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL",
+    )
     .bind(ts(now))
     .bind(name)
-    .execute(pool)
+    .execute(c)
     .await
     .map(|r| r.rows_affected() == 1))
 }
 
-/// As [`revoke`], within the caller's transaction.
-pub async fn revoke_in(tx: &mut Tx, name: &str, now: OffsetDateTime) -> sqlx::Result<bool> {
-    on_tx!(tx, conn => sqlx::query(REVOKE)
+/// Revokes the token with id `id`; returns whether it was live.
+pub async fn revoke_by_id(conn: impl Into<Conn<'_>>, id: Uuid, now: OffsetDateTime) -> sqlx::Result<bool> {
+    on_conn!(conn, c => sqlx::query(
+        "UPDATE service_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+    )
     .bind(ts(now))
-    .bind(name)
-    .execute(conn)
+    .bind(id)
+    .execute(c)
     .await
     .map(|r| r.rows_affected() == 1))
 }
 
 /// Every token, by name.
-pub async fn list(db: &Db) -> sqlx::Result<Vec<ServiceTokenRow>> {
-    on_pool!(db, pool => sqlx::query_as::<_, ServiceTokenRow>(
+pub async fn list(conn: impl Into<Conn<'_>>) -> sqlx::Result<Vec<ServiceTokenRow>> {
+    on_conn!(conn, pool => sqlx::query_as::<_, ServiceTokenRow>(
         "SELECT id, name, revoked_at FROM service_tokens ORDER BY name",
     )
     .fetch_all(pool)

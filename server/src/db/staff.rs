@@ -1,6 +1,6 @@
 //! Staff members.
 
-use super::{on_pool, on_tx, ts, CorruptRow, Db, Tx};
+use super::{Conn, CorruptRow, Tx, on_conn, on_tx, ts};
 use app::model::{StaffId, StaffRole};
 use sqlx::FromRow;
 use time::OffsetDateTime;
@@ -90,9 +90,11 @@ pub async fn insert_staff(
 }
 
 /// One staff member.
-pub async fn get_staff(db: &Db, id: StaffId) -> anyhow::Result<Option<StaffRow>> {
-    let row = on_pool!(db, pool => sqlx::query_as::<_, StaffDbRow>(
-        &format!("SELECT {COLUMNS} FROM staff WHERE id = $1"),
+pub async fn get_staff(conn: impl Into<Conn<'_>>, id: StaffId) -> anyhow::Result<Option<StaffRow>> {
+    let conn = conn.into();
+    let lock = conn.share_lock();
+    let row = on_conn!(conn, pool => sqlx::query_as::<_, StaffDbRow>(
+        &format!("SELECT {COLUMNS} FROM staff WHERE id = $1{lock}"),
     )
     .bind(id.0)
     .fetch_optional(pool)
@@ -101,8 +103,8 @@ pub async fn get_staff(db: &Db, id: StaffId) -> anyhow::Result<Option<StaffRow>>
 }
 
 /// One staff member by work address.
-pub async fn find_staff_by_email(db: &Db, email: &str) -> anyhow::Result<Option<StaffRow>> {
-    let row = on_pool!(db, pool => sqlx::query_as::<_, StaffDbRow>(
+pub async fn find_staff_by_email(conn: impl Into<Conn<'_>>, email: &str) -> anyhow::Result<Option<StaffRow>> {
+    let row = on_conn!(conn, pool => sqlx::query_as::<_, StaffDbRow>(
         &format!("SELECT {COLUMNS} FROM staff WHERE email = $1"),
     )
     .bind(email)
@@ -112,8 +114,8 @@ pub async fn find_staff_by_email(db: &Db, email: &str) -> anyhow::Result<Option<
 }
 
 /// Every staff member who is not disabled, by role then name.
-pub async fn list_active_staff(db: &Db) -> anyhow::Result<Vec<StaffRow>> {
-    let rows = on_pool!(db, pool => sqlx::query_as::<_, StaffDbRow>(
+pub async fn list_active_staff(conn: impl Into<Conn<'_>>) -> anyhow::Result<Vec<StaffRow>> {
+    let rows = on_conn!(conn, pool => sqlx::query_as::<_, StaffDbRow>(
         &format!("SELECT {COLUMNS} FROM staff WHERE disabled_at IS NULL ORDER BY role, display_name"),
     )
     .fetch_all(pool)
@@ -125,9 +127,11 @@ pub async fn list_active_staff(db: &Db) -> anyhow::Result<Vec<StaffRow>> {
 }
 
 /// One staff member by handle (how the mail system names agents).
-pub async fn find_staff_by_handle(db: &Db, handle: &str) -> anyhow::Result<Option<StaffRow>> {
-    let row = on_pool!(db, pool => sqlx::query_as::<_, StaffDbRow>(
-        &format!("SELECT {COLUMNS} FROM staff WHERE handle = $1"),
+pub async fn find_staff_by_handle(conn: impl Into<Conn<'_>>, handle: &str) -> anyhow::Result<Option<StaffRow>> {
+    let conn = conn.into();
+    let lock = conn.share_lock();
+    let row = on_conn!(conn, pool => sqlx::query_as::<_, StaffDbRow>(
+        &format!("SELECT {COLUMNS} FROM staff WHERE handle = $1{lock}"),
     )
     .bind(handle)
     .fetch_optional(pool)
@@ -136,8 +140,8 @@ pub async fn find_staff_by_handle(db: &Db, handle: &str) -> anyhow::Result<Optio
 }
 
 /// The staff member linked to an OpenID Connect subject.
-pub async fn find_staff_by_subject(db: &Db, subject: &str) -> anyhow::Result<Option<StaffRow>> {
-    let row = on_pool!(db, pool => sqlx::query_as::<_, StaffDbRow>(
+pub async fn find_staff_by_subject(conn: impl Into<Conn<'_>>, subject: &str) -> anyhow::Result<Option<StaffRow>> {
+    let row = on_conn!(conn, pool => sqlx::query_as::<_, StaffDbRow>(
         &format!("SELECT {COLUMNS} FROM staff WHERE oidc_subject = $1"),
     )
     .bind(subject)
@@ -147,8 +151,8 @@ pub async fn find_staff_by_subject(db: &Db, subject: &str) -> anyhow::Result<Opt
 }
 
 /// Links a staff member to an OpenID Connect subject if not linked yet.
-pub async fn link_staff_subject(db: &Db, id: StaffId, subject: &str) -> sqlx::Result<bool> {
-    on_pool!(db, pool => sqlx::query("UPDATE staff SET oidc_subject = $1 WHERE id = $2 AND oidc_subject IS NULL")
+pub async fn link_staff_subject(conn: impl Into<Conn<'_>>, id: StaffId, subject: &str) -> sqlx::Result<bool> {
+    on_conn!(conn, pool => sqlx::query("UPDATE staff SET oidc_subject = $1 WHERE id = $2 AND oidc_subject IS NULL")
         .bind(subject)
         .bind(id.0)
         .execute(pool)
@@ -157,8 +161,8 @@ pub async fn link_staff_subject(db: &Db, id: StaffId, subject: &str) -> sqlx::Re
 }
 
 /// The staff member's TOTP secret, once enrolled.
-pub async fn totp_secret(db: &Db, id: StaffId) -> sqlx::Result<Option<Vec<u8>>> {
-    on_pool!(db, pool => sqlx::query_scalar::<_, Option<Vec<u8>>>("SELECT totp_secret FROM staff WHERE id = $1")
+pub async fn totp_secret(conn: impl Into<Conn<'_>>, id: StaffId) -> sqlx::Result<Option<Vec<u8>>> {
+    on_conn!(conn, pool => sqlx::query_scalar::<_, Option<Vec<u8>>>("SELECT totp_secret FROM staff WHERE id = $1")
         .bind(id.0)
         .fetch_optional(pool)
         .await
@@ -166,8 +170,8 @@ pub async fn totp_secret(db: &Db, id: StaffId) -> sqlx::Result<Option<Vec<u8>>> 
 }
 
 /// Stores a TOTP secret at enrolment, only if none is stored yet.
-pub async fn enrol_totp(db: &Db, id: StaffId, secret: &[u8]) -> sqlx::Result<bool> {
-    on_pool!(db, pool => sqlx::query("UPDATE staff SET totp_secret = $1 WHERE id = $2 AND totp_secret IS NULL")
+pub async fn enrol_totp(conn: impl Into<Conn<'_>>, id: StaffId, secret: &[u8]) -> sqlx::Result<bool> {
+    on_conn!(conn, pool => sqlx::query("UPDATE staff SET totp_secret = $1 WHERE id = $2 AND totp_secret IS NULL")
         .bind(secret)
         .bind(id.0)
         .execute(pool)
@@ -177,8 +181,8 @@ pub async fn enrol_totp(db: &Db, id: StaffId, secret: &[u8]) -> sqlx::Result<boo
 
 /// Records that the TOTP code of time step `step` was used, only if no code of that step
 /// or a later one was used before: `false` means the code is a replay.
-pub async fn use_totp_step(db: &Db, id: StaffId, step: i64) -> sqlx::Result<bool> {
-    on_pool!(db, pool => sqlx::query(
+pub async fn use_totp_step(conn: impl Into<Conn<'_>>, id: StaffId, step: i64) -> sqlx::Result<bool> {
+    on_conn!(conn, pool => sqlx::query(
         "UPDATE staff SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
     )
         .bind(step)
@@ -189,8 +193,8 @@ pub async fn use_totp_step(db: &Db, id: StaffId, step: i64) -> sqlx::Result<bool
 }
 
 /// Replaces a stored TOTP secret that is still `old` (sealing one stored before sealing).
-pub async fn reseal_totp(db: &Db, id: StaffId, old: &[u8], sealed: &[u8]) -> sqlx::Result<bool> {
-    on_pool!(db, pool => sqlx::query("UPDATE staff SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3")
+pub async fn reseal_totp(conn: impl Into<Conn<'_>>, id: StaffId, old: &[u8], sealed: &[u8]) -> sqlx::Result<bool> {
+    on_conn!(conn, pool => sqlx::query("UPDATE staff SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3")
         .bind(sealed)
         .bind(id.0)
         .bind(old)
@@ -200,11 +204,22 @@ pub async fn reseal_totp(db: &Db, id: StaffId, old: &[u8], sealed: &[u8]) -> sql
 }
 
 /// Disables a staff member (their sessions end at their next request).
-pub async fn disable(db: &Db, email: &str, now: OffsetDateTime) -> sqlx::Result<bool> {
-    on_pool!(db, pool => sqlx::query("UPDATE staff SET disabled_at = $1 WHERE email = $2 AND disabled_at IS NULL")
+pub async fn disable(conn: impl Into<Conn<'_>>, email: &str, now: OffsetDateTime) -> sqlx::Result<bool> {
+    on_conn!(conn, pool => sqlx::query("UPDATE staff SET disabled_at = $1 WHERE email = $2 AND disabled_at IS NULL")
         .bind(ts(now))
         .bind(email)
         .execute(pool)
+        .await
+        .map(|r| r.rows_affected() == 1))
+}
+
+/// Disables the staff member with id `id` (an incident's measure); returns whether they
+/// were active.
+pub async fn disable_by_id(conn: impl Into<Conn<'_>>, id: StaffId, now: OffsetDateTime) -> sqlx::Result<bool> {
+    on_conn!(conn, c => sqlx::query("UPDATE staff SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL")
+        .bind(ts(now))
+        .bind(id.0)
+        .execute(c)
         .await
         .map(|r| r.rows_affected() == 1))
 }

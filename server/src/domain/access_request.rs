@@ -205,6 +205,9 @@ pub enum Actor {
     Staff(StaffId),
     /// Glassbox itself (expiry, end of grants).
     System,
+    /// A security admin acting on an incident (or any future measure of the security team):
+    /// may withdraw any open request or grant of the staff member concerned.
+    Security,
 }
 
 /// What someone wants to do to a request.
@@ -232,6 +235,12 @@ pub enum Action {
     Expire,
     /// Time ran out for a grant.
     EndAtTime,
+    /// The security team withdraws whatever is open: a grant is revoked, a pending request
+    /// cancelled, with the reason recorded.
+    Withdraw {
+        /// Why (shown to the owner).
+        reason: String,
+    },
 }
 
 /// A change to write: move from `from` to `to`, setting these fields.
@@ -381,6 +390,24 @@ pub fn transition(
             Ok(Change {
                 to: Status::Expired,
                 closed_at: Some(facts.expires_at),
+                ..base
+            })
+        }
+        Action::Withdraw { reason } => {
+            require(actor == Actor::Security)?;
+            let reason = reason.trim();
+            if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS || !clean_text(reason) {
+                return Err(TransitionError::BadReason);
+            }
+            let to = match current {
+                Status::Approved => Status::Revoked,
+                Status::Pending => Status::Cancelled,
+                other => return Err(TransitionError::AlreadyDecided(other)),
+            };
+            Ok(Change {
+                to,
+                decision_reason: Some(reason.to_string()),
+                closed_at: Some(now),
                 ..base
             })
         }
@@ -711,6 +738,49 @@ mod tests {
     }
 
     #[test]
+    fn the_security_team_withdraws_a_grant_as_a_revocation_with_its_reason() {
+        let at = T0 + Duration::minutes(10);
+        let withdraw = Action::Withdraw {
+            reason: "Withdrawn during an incident".into(),
+        };
+        let c = transition(&approved(), Actor::Security, &withdraw, at).unwrap();
+        assert_eq!((c.from, c.to), (Status::Approved, Status::Revoked));
+        assert_eq!(c.decision_reason.as_deref(), Some("Withdrawn during an incident"));
+        assert_eq!(c.closed_at, Some(at));
+    }
+
+    #[test]
+    fn the_security_team_withdraws_a_pending_request_as_a_cancellation() {
+        let withdraw = Action::Withdraw {
+            reason: "Withdrawn during an incident".into(),
+        };
+        let c = transition(&pending(), Actor::Security, &withdraw, T0).unwrap();
+        assert_eq!((c.from, c.to), (Status::Pending, Status::Cancelled));
+    }
+
+    #[test]
+    fn only_the_security_team_withdraws_and_never_a_closed_request() {
+        let withdraw = Action::Withdraw { reason: "x".into() };
+        for actor in [Actor::Owner(owner()), Actor::Staff(agent()), Actor::System] {
+            assert_eq!(
+                transition(&approved(), actor, &withdraw, T0),
+                Err(TransitionError::NotAllowed)
+            );
+        }
+        let mut ended = approved();
+        ended.status = Status::Ended;
+        assert_eq!(
+            transition(&ended, Actor::Security, &withdraw, T0),
+            Err(TransitionError::AlreadyDecided(Status::Ended))
+        );
+        let empty = Action::Withdraw { reason: "  ".into() };
+        assert_eq!(
+            transition(&approved(), Actor::Security, &empty, T0),
+            Err(TransitionError::BadReason)
+        );
+    }
+
+    #[test]
     fn the_agent_ends_a_grant_early() {
         let at = T0 + Duration::minutes(10);
         let c = transition(&approved(), Actor::Staff(agent()), &Action::End, at).unwrap();
@@ -815,7 +885,7 @@ mod tests {
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
-            (0u8..9).prop_map(Op::Act),
+            (0u8..10).prop_map(Op::Act),
             (0i64..200).prop_map(Op::Wait),
             (0u8..4).prop_map(Op::Check)
         ]
@@ -848,12 +918,13 @@ mod tests {
                             5 => (Actor::System, Action::Expire),
                             6 => (Actor::System, Action::EndAtTime),
                             7 => (Actor::Staff(agent()), Action::Approve),
+                            8 => (Actor::Security, Action::Withdraw { reason: "incident".into() }),
                             _ => (Actor::Owner(owner()), Action::Shorten { until: now + Duration::minutes(5) }),
                         };
                         if let Ok(change) = transition(&facts, actor, &action, now) {
                             match action {
                                 Action::Approve => approved_at = Some(now),
-                                Action::Revoke | Action::End => cut_at = Some(now),
+                                Action::Revoke | Action::End | Action::Withdraw { .. } => cut_at = Some(now),
                                 Action::Shorten { until } => cut_at = Some(cut_at.map_or(until, |c| c.min(until))),
                                 _ => {}
                             }

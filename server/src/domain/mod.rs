@@ -1,7 +1,8 @@
-//! Pure rules, no I/O: time, pseudonyms, and (in later modules) the access-request state
-//! machine.
+//! Pure rules, no I/O: the access-request state machine, the access check's decision,
+//! incidents, time, pseudonyms and the second factor's codes.
 
 pub mod access_request;
+pub mod check;
 pub mod clock;
 pub mod incident;
 pub mod pseudonym;

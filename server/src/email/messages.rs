@@ -7,7 +7,7 @@ use crate::db::notices::{AccessCount, DigestLine};
 use crate::db::outbox::NewOutboxMessage;
 use crate::db::requests::RequestRecord;
 use app::components::format::{date_time, duration_minutes, sentence_list};
-use app::model::Scope;
+use app::model::{ChangeActor, Scope};
 use time::OffsetDateTime;
 
 /// Which email this is. The names are stored in `outbox.kind` and sent as
@@ -427,19 +427,31 @@ pub fn grant_revoked(
     owner_name: &str,
     owner_email: &str,
     r: &RequestRecord,
+    by: ChangeActor,
     summary: &[AccessCount],
     page_url: String,
 ) -> Notice {
     let (list_heading, list, mut outro) = accessed(summary);
-    outro.push("If you did not revoke this access yourself, change your password and turn on two-factor sign-in now.".into());
+    let (subject, intro) = if by == ChangeActor::Security {
+        (
+            format!("The security team withdrew access to {}", r.mailbox),
+            "The security team withdrew this access while handling a security incident. It stopped at once.",
+        )
+    } else {
+        outro.push("If you did not revoke this access yourself, change your password and turn on two-factor sign-in now.".into());
+        (
+            format!("You revoked access to {}", r.mailbox),
+            "You revoked this access. It stopped at once.",
+        )
+    };
     Notice {
         kind: NoticeKind::GrantRevoked,
         recipient: owner_email.to_string(),
-        subject: format!("You revoked access to {}", r.mailbox),
+        subject,
         body: Body {
             greeting: greeting(owner_name),
             heading: format!("{} can no longer access {}", who(r), r.mailbox),
-            intro: vec!["You revoked this access. It stopped at once.".into()],
+            intro: vec![intro.into()],
             list_heading,
             list,
             action: Some(Link {

@@ -334,3 +334,14 @@ mod tests {
         assert!(matches!(err, SendError::Permanent(_)), "{err:?}");
     }
 }
+
+/// An address as logs may show it: `a***@example.org`.
+pub fn mask(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".into(),
+    }
+}

@@ -16,7 +16,7 @@ use crate::db::outbox;
 use crate::email::messages::escape;
 use crate::services::action_links;
 use crate::services::error::ServiceError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use app::components::format::{date_time, duration_minutes, sentence_list};
 use app::model::Viewer;
 use axum::extract::{Path, State};

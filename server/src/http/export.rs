@@ -4,7 +4,7 @@
 use crate::http::error::HttpError;
 use crate::services::error::ServiceError;
 use crate::services::history;
-use crate::startup::AppState;
+use crate::state::AppState;
 use app::model::{HistoryFilter, Viewer};
 use axum::extract::{Query, State};
 use axum::http::header;

@@ -1,6 +1,6 @@
 //! `/healthz` (the process answers) and `/readyz` (and can reach its database).
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;

@@ -4,5 +4,5 @@ pub mod email_links;
 pub mod error;
 pub mod export;
 pub mod health;
-pub mod log;
+pub mod public_log;
 pub mod security;

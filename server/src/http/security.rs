@@ -7,7 +7,7 @@
 //! headers"). A request that states neither is refused: every browser that can hold our
 //! cookie sends `Origin` on POST.
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use app::model::CspNonce;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};

@@ -4,8 +4,8 @@
 //! ignored.
 
 use crate::domain::clock::Clock;
-use crate::services::log;
-use crate::services::tree_cache::TreeCache;
+use crate::transparency::checkpoints;
+use crate::transparency::tree_cache::TreeCache;
 use glassbox_log::CheckpointSigner;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +20,7 @@ pub async fn run_until_stopped(
     shutdown: watch::Receiver<bool>,
 ) {
     super::run_every("checkpoint signer", every, shutdown, || async {
-        log::sign_checkpoint(&*tree, &clock, &signer)
+        checkpoints::sign_checkpoint(&*tree, &clock, &signer)
             .await
             .map(|_| ())
             .map_err(|e| format!("{e:#}"))

@@ -120,7 +120,7 @@ pub async fn dispatch_batch(
     let mut tx = db.begin().await?;
     let mut sent = Vec::new();
     for (m, result) in &results {
-        let to = mask(&m.recipient);
+        let to = crate::email::mask(&m.recipient);
         match result {
             Ok(()) => {
                 sent.push(m.id);
@@ -159,16 +159,6 @@ pub async fn dispatch_batch(
     Ok(outcome)
 }
 
-/// An address as logs may show it: `a***@example.org`.
-pub fn mask(address: &str) -> String {
-    match address.split_once('@') {
-        Some((local, domain)) => {
-            let first: String = local.chars().take(1).collect();
-            format!("{first}***@{domain}")
-        }
-        None => "***".into(),
-    }
-}
 
 /// Sends until `shutdown` changes: a full batch is followed at once by the next; an empty
 /// or failed round waits `poll_interval_ms`.
@@ -227,8 +217,8 @@ mod tests {
 
     #[test]
     fn logs_show_a_masked_address() {
-        assert_eq!(mask("alice@example.org"), "a***@example.org");
-        assert_eq!(mask("nonsense"), "***");
+        assert_eq!(crate::email::mask("alice@example.org"), "a***@example.org");
+        assert_eq!(crate::email::mask("nonsense"), "***");
     }
 
     #[tokio::test]

@@ -1,13 +1,13 @@
 //! The access check: before every access the mail system asks whether this agent may do
-//! this to this mailbox now. The log writer ([`super::sequencer`]) decides and records the
-//! event in one transaction (a group commit shared with other checks), and the answer is
+//! this to this mailbox now. This use case validates the question; the log writer
+//! ([`crate::transparency::writer`]) reads the facts, decides (the domain's
+//! [`crate::domain::check::decide`]) and records the event in one transaction (a group commit shared with other checks), and the answer is
 //! given only after that commits: an "allow" without a durable, logged record never leaves
 //! Glassbox.
 
 use super::error::ServiceError;
-use super::sequencer::{LogWriter, PendingCheck};
-use crate::db::requests::GrantRow;
-use crate::domain::access_request::{grant_allows, parse_mailbox};
+use crate::domain::access_request::parse_mailbox;
+use crate::transparency::writer::{CheckError, LogWriter, NotRecorded, PendingCheck};
 use app::model::{Decision, RequestId, Scope};
 use time::OffsetDateTime;
 
@@ -49,11 +49,10 @@ fn token_ok(s: &str, max: usize) -> bool {
     !s.is_empty() && s.len() <= max && s.chars().all(|c| c.is_ascii_graphic())
 }
 
-/// Decides and records one access check.
-#[tracing::instrument(skip_all)]
-/// `token` is the service token that asked; the log writer checks it is still live in the
+/// Decides and records one access check. `token` is the service token that asked; the log writer checks it is still live in the
 /// transaction that records the event (`ServiceError::Unauthorized` when it is not, and
 /// nothing is recorded).
+#[tracing::instrument(skip_all)]
 pub async fn check(
     log: &LogWriter,
     token: uuid::Uuid,
@@ -91,9 +90,8 @@ pub async fn check(
             "`source_network` must be at most 64 printable characters without spaces".into(),
         ));
     }
-    // The mailbox and the agent are looked up by the log writer, once per batch, inside
-    // the batch's transaction: a disabled account or a revoked grant is seen as it stands
-    // when the event commits.
+    // The token, the mailbox, the agent and the grants are read by the log writer inside
+    // the batch's transaction, with the lock that makes a concurrent change wait.
     let decided = log
         .check(PendingCheck {
             token,
@@ -104,51 +102,18 @@ pub async fn check(
             resource: input.resource.clone(),
             source_network: input.source_network.clone(),
         })
-        .await?;
+        .await
+        .map_err(|e| match e {
+            CheckError::NotRecorded(NotRecorded::Unknown(what)) => ServiceError::NotFound(what),
+            CheckError::NotRecorded(NotRecorded::TokenRevoked) => ServiceError::Unauthorized,
+            CheckError::Failed(cause) => ServiceError::Unexpected(cause),
+        })?;
     Ok(CheckOutcome {
         decision: decided.decision,
         reason: decided.reason.to_string(),
         grant_id: decided.grant.as_ref().map(|g| g.id),
-        grant_ends_at: decided.grant.and_then(|g| g.grant_ends_at),
+        grant_ends_at: decided.grant.and_then(|g| g.ends_at),
         event_id: decided.event_id,
         log_index: decided.log_index,
     })
-}
-
-/// The decision for one check from the agent's live grants on the mailbox at `now`. The
-/// log writer calls it inside the transaction that records the event, so the grants it
-/// sees are those in force when the event commits.
-pub fn decide(
-    agent_disabled: bool,
-    grants: &[GrantRow],
-    scope: Scope,
-    now: OffsetDateTime,
-) -> (Decision, &'static str, Option<GrantRow>) {
-    if agent_disabled {
-        return (
-            Decision::Denied,
-            "Refused: the staff account is disabled",
-            None,
-        );
-    }
-    match grants.iter().find(|g| {
-        grant_allows(
-            g.status,
-            &g.scopes,
-            g.grant_starts_at,
-            g.grant_ends_at,
-            scope,
-            now,
-        )
-    }) {
-        Some(g) => (
-            Decision::Allowed,
-            "Allowed: you approved this access",
-            Some(g.clone()),
-        ),
-        None if !grants.is_empty() => {
-            (Decision::Denied, "Refused: outside what you approved", None)
-        }
-        None => (Decision::Denied, "Refused: no approved request", None),
-    }
 }

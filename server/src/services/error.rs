@@ -45,3 +45,13 @@ impl ServiceError {
         }
     }
 }
+
+impl From<crate::transparency::proofs::ProofError> for ServiceError {
+    fn from(e: crate::transparency::proofs::ProofError) -> Self {
+        use crate::transparency::proofs::ProofError;
+        match e {
+            ProofError::OutOfRange(m) => ServiceError::Invalid(m),
+            ProofError::Unexpected(e) => ServiceError::Unexpected(e),
+        }
+    }
+}

@@ -93,7 +93,7 @@ pub async fn page(
         Keyset::After(_) => newest_on_page.filter(|_| more).map(HistoryCursor::After),
     };
     let seqs: Vec<i64> = rows.iter().map(|e| e.seq.0).collect();
-    let mut entries = super::log::entries_for_owner(db, owner, &seqs).await?;
+    let mut entries = crate::transparency::entries::entries_for_owner(db, owner, &seqs).await?;
     let events = rows
         .into_iter()
         .map(|e| {

@@ -6,8 +6,10 @@
 
 use super::error::ServiceError;
 use super::history::event_view;
-use super::requests;
+use super::transitions;
 use crate::config::Settings;
+use crate::db::requests as db_requests;
+use crate::domain::access_request::{Action, Actor};
 use crate::db::events::{self, EventFilter, Keyset};
 use crate::db::incidents::{self, IncidentRecord, NewIncident, Recipient};
 use crate::db::outbox::{self, NewOutboxMessage};
@@ -15,7 +17,7 @@ use crate::db::{service_tokens, staff, Db};
 use crate::domain::clock::Clock;
 use crate::domain::incident::{self as rules, ConfirmRefusal};
 use app::model::{
-    AccessRequestStatus, ChangeActor, Decision, Exposure, GuidanceStep, IncidentAdminAct,
+    Decision, Exposure, GuidanceStep, IncidentAdminAct,
     IncidentAdminView, IncidentCause, IncidentForm, IncidentId, IncidentNotice, IncidentStatus,
     IncidentSummary, OwnerId, OwnerIncidentAct, OwnerIncidentView, StaffId, StaffRole,
 };
@@ -166,6 +168,7 @@ pub async fn admin_view(
 pub async fn act(
     db: &Db,
     clock: &Clock,
+    settings: &Settings,
     admin: StaffId,
     id: IncidentId,
     act: &IncidentAdminAct,
@@ -186,32 +189,21 @@ pub async fn act(
             }
             if let Some(culprit) = i.cause_staff {
                 if i.cause == IncidentCause::StaffCredential {
-                    incidents::disable_staff(&mut tx, culprit, now).await?;
-                    let changed = incidents::revoke_everything_of(
-                        &mut tx,
-                        culprit,
-                        "Withdrawn by the security team during an incident",
-                        now,
-                    )
-                    .await?;
-                    for (request, to) in changed {
-                        let from = match to {
-                            AccessRequestStatus::Revoked => AccessRequestStatus::Approved,
-                            _ => AccessRequestStatus::Pending,
-                        };
-                        requests::log_change(
-                            &mut tx,
-                            request,
-                            Some(from),
-                            ChangeActor::Security,
-                            now,
-                        )
-                        .await?;
+                    staff::disable_by_id(&mut tx, culprit, now).await?;
+                    // Every open request and grant of the culprit is withdrawn through the
+                    // state machine, like any revoke: its step is logged, its links die and
+                    // the owner gets the email a revoke sends.
+                    let withdraw = Action::Withdraw {
+                        reason: "Withdrawn by the security team during an incident".into(),
+                    };
+                    for request in db_requests::open_of_agent(&mut tx, culprit).await? {
+                        transitions::apply(&mut tx, settings, request, Actor::Security, &withdraw, now)
+                            .await?;
                     }
                 }
             }
             if let Some(token) = i.cause_token {
-                incidents::revoke_token(&mut tx, token, now).await?;
+                service_tokens::revoke_by_id(&mut tx, token, now).await?;
             }
             let affected = incidents::record_affected(
                 &mut tx,

@@ -4,20 +4,18 @@
 
 pub mod action_links;
 pub mod check;
-pub mod demo;
 pub mod error;
 pub mod history;
 pub mod incidents;
-pub mod log;
+pub mod link_tokens;
 pub mod notifications;
-pub mod portal;
 pub mod requests;
 pub mod second_factor;
-pub mod sequencer;
 pub mod sign_in;
 pub mod staff;
 pub mod tokens;
-pub mod tree_cache;
+pub mod totp;
+pub mod transitions;
 
 use app::error::AppError;
 

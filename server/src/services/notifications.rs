@@ -8,7 +8,7 @@
 //! a grant ends and when they revoke one (with what was accessed); the agent on approval,
 //! denial and expiry.
 
-use super::action_links::{self, Purpose};
+use super::link_tokens::{self, Purpose};
 use super::error::ServiceError;
 use crate::config::Settings;
 use crate::db::notices::{self, AccessNotices};
@@ -19,7 +19,7 @@ use crate::domain::access_request::Change;
 use crate::domain::clock::Clock;
 use crate::email::messages::{self, Notice};
 use anyhow::Context as _;
-use app::model::{AccessRequestStatus as Status, OwnerId};
+use app::model::{AccessRequestStatus as Status, ChangeActor, OwnerId};
 use time::{Duration, OffsetDateTime};
 
 /// The right-hand side of Message-IDs: the host of `PUBLIC_URL`.
@@ -66,7 +66,7 @@ pub async fn request_submitted(
     let c = notices::contacts(tx, r.id)
         .await?
         .context("the request has no owner")?;
-    let token = action_links::issue(
+    let token = link_tokens::issue(
         tx,
         settings,
         Purpose::DecideRequest,
@@ -85,18 +85,15 @@ pub async fn request_submitted(
     queue(tx, settings, notice, r.id.to_string(), now).await
 }
 
-/// A transition: the email it causes, if any. Leaving `pending` also ends the request's
-/// links (tokens die with the request).
+/// A transition made by `by`: the email it causes, if any.
 pub async fn request_changed(
     tx: &mut Tx,
     settings: &Settings,
     r: &RequestRecord,
     change: &Change,
+    by: ChangeActor,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
-    if change.from == Status::Pending && change.to != Status::Pending {
-        crate::db::action_tokens::revoke_for_request(tx, r.id, now).await?;
-    }
     if change.from == change.to {
         return Ok(());
     }
@@ -115,7 +112,7 @@ pub async fn request_changed(
         Status::Expired => messages::request_expired(&c.agent_name, &c.agent_email, r, console),
         Status::Revoked => {
             let summary = notices::access_summary(tx, r.id).await?;
-            messages::grant_revoked(&c.owner_name, &c.owner_email, r, &summary, page)
+            messages::grant_revoked(&c.owner_name, &c.owner_email, r, by, &summary, page)
         }
         Status::Ended => {
             let summary = notices::access_summary(tx, r.id).await?;
@@ -171,7 +168,7 @@ pub async fn send_first_access_notices(
             continue; // another instance got there first
         }
         let (Some(r), Some(c)) = (
-            requests::get_in(&mut tx, id).await?,
+            requests::get(&mut tx, id).await?,
             notices::contacts(&mut tx, id).await?,
         ) else {
             continue;
@@ -213,13 +210,13 @@ pub async fn send_due_digests(
         }
         let lines = notices::accesses_between(&mut tx, owner, o.digest_sent_through, now).await?;
         if !lines.is_empty() {
-            let token = action_links::issue(
+            let token = link_tokens::issue(
                 &mut tx,
                 settings,
                 Purpose::UnsubscribeDigest,
                 owner,
                 None,
-                action_links::unsubscribe_expiry(now),
+                link_tokens::unsubscribe_expiry(now),
                 now,
             )
             .await?;

@@ -1,24 +1,19 @@
 //! Access-request use cases: submit, decide (approve, deny, cancel, revoke, end, shorten),
-//! read, and the sweeper that writes down what time already decided. Each decision is one
-//! transaction holding one conditional update: of two racing decisions one wins and the
-//! other is told the request was already decided.
+//! read, and the sweeper that writes down what time already decided. Every change of state
+//! goes through [`transitions::apply`] inside the use case's transaction: of two racing
+//! decisions one wins and the other is told the request was already decided.
 
 use super::error::ServiceError;
-use super::{action_links, notifications};
+use super::link_tokens::Purpose;
+use super::{notifications, transitions};
 use crate::config::Settings;
-use crate::db::changes::{self, NewChangeRow};
+use crate::db::changes;
 use crate::db::requests::{self, NewRequestRow, RequestRecord};
-use crate::db::{action_tokens, Tx};
-use crate::db::{owners, staff, Db};
-use crate::domain::access_request::{
-    self, AccessRequestInput, Action, Actor, GrantLimits, NewAccessRequest, TransitionError,
-};
+use crate::db::{action_tokens, owners, staff, Db};
+use crate::domain::access_request::{AccessRequestInput, Action, Actor, GrantLimits, NewAccessRequest};
 use crate::domain::clock::Clock;
-use app::model::{
-    AccessRequestStatus, ChangeActor, MailboxId, OwnerId, RequestChangeKind, RequestId, StaffId,
-    StaffRole,
-};
-use time::{Duration, OffsetDateTime};
+use app::model::{AccessRequestStatus, ChangeActor, MailboxId, OwnerId, RequestId, StaffId, StaffRole};
+use time::Duration;
 
 /// Who submits a request.
 #[derive(Clone, Copy, Debug)]
@@ -90,7 +85,7 @@ pub async fn submit(
     };
     let mut tx = db.begin().await?;
     requests::insert_request(&mut tx, &row).await?;
-    let record = log_change(&mut tx, row.id, None, ChangeActor::Staff, now).await?;
+    let record = transitions::record_step(&mut tx, row.id, None, ChangeActor::Staff, now).await?;
     notifications::request_submitted(&mut tx, settings, &record, now).await?;
     tx.commit().await?;
     tracing::info!(request.id = %row.id, agent.id = %agent.id, "access request submitted");
@@ -123,7 +118,7 @@ pub async fn decide_with(
     id: RequestId,
     actor: Actor,
     action: Action,
-    token: Option<(Vec<u8>, action_links::Purpose)>,
+    token: Option<(Vec<u8>, Purpose)>,
 ) -> Result<RequestRecord, ServiceError> {
     let now = crate::db::ts(clock.now());
     let mut tx = db.begin().await?;
@@ -134,57 +129,11 @@ pub async fn decide_with(
             ));
         }
     }
-    let facts = requests::facts(&mut tx, id)
-        .await?
-        .ok_or(ServiceError::NotFound("request"))?;
-    let visible = match actor {
-        Actor::Owner(o) => o == facts.owner_id,
-        Actor::Staff(s) => s == facts.agent_id,
-        Actor::System => true,
-    };
-    if !visible {
-        return Err(ServiceError::NotFound("request"));
-    }
-    let change = access_request::transition(&facts, actor, &action, now).map_err(|e| match e {
-        TransitionError::NotAllowed => ServiceError::Forbidden,
-        TransitionError::AlreadyDecided(status) => ServiceError::Conflict(already(status)),
-        TransitionError::BadShorten | TransitionError::BadReason => {
-            ServiceError::Invalid(e.to_string())
-        }
-    })?;
-    if !requests::apply_change(&mut tx, id, &change).await? {
-        // Someone else decided between our read and our write (PostgreSQL re-checks the
-        // condition on the newest row): report what it is now.
-        drop(tx);
-        let status = requests::get(db, id)
-            .await?
-            .map(|r| r.status)
-            .unwrap_or(facts.status);
-        return Err(ServiceError::Conflict(already(status)));
-    }
-    let by = match actor {
-        Actor::Owner(_) => ChangeActor::Owner,
-        Actor::Staff(_) => ChangeActor::Staff,
-        Actor::System => ChangeActor::Glassbox,
-    };
-    let record = log_change(&mut tx, id, Some(change.from), by, now).await?;
-    notifications::request_changed(&mut tx, settings, &record, &change, now).await?;
+    transitions::apply(&mut tx, settings, id, actor, &action, now).await?;
     tx.commit().await?;
-    tracing::info!(request.from = %change.from, request.to = %change.to, "access request decided");
     requests::get(db, id)
         .await?
         .ok_or(ServiceError::NotFound("request"))
-}
-
-fn already(status: AccessRequestStatus) -> String {
-    match status {
-        AccessRequestStatus::Pending => "This request is still waiting for a decision.".into(),
-        AccessRequestStatus::Approved => "This request was already approved.".into(),
-        s => format!(
-            "This request was already {}; nothing changed.",
-            s.label().to_lowercase()
-        ),
-    }
 }
 
 /// One request by id (the API: the mail system may read any request).
@@ -209,7 +158,7 @@ pub async fn steps_for_owner(
                 by: c.actor.parse().map_err(anyhow::Error::from)?,
                 at: c.occurred_at,
                 log_index: c.log_index.map(|i| i as u64),
-                log_entry: super::log::logged_change(&c).map(|e| glassbox_log::b64(&e.encode())),
+                log_entry: crate::transparency::entries::logged_change(&c).map(|e| glassbox_log::b64(&e.encode())),
             })
         })
         .collect()
@@ -237,32 +186,42 @@ pub async fn get_for_owner(
         .ok_or(ServiceError::NotFound("request"))
 }
 
-/// Writes down every expiry and grant end that time has already decided, and queues their
-/// emails (the agent's "expired", the owner's "ended" with what was accessed) in the same
-/// transaction.
+/// How many requests one sweep transaction handles at most.
+const SWEEP_BATCH: i64 = 500;
+
+/// Writes down every expiry and grant end that time has already decided, through the state
+/// machine like any other change, and queues their emails (the agent's "expired", the
+/// owner's "ended" with what was accessed) in the same transaction. The store only selects
+/// the candidates; a candidate another instance (or a person) changed first is skipped.
 pub async fn sweep(
     db: &Db,
     clock: &Clock,
     settings: &Settings,
 ) -> Result<(u64, u64), ServiceError> {
     let now = crate::db::ts(clock.now());
-    let mut tx = db.begin().await?;
-    let expired = requests::expire_due_in(&mut tx, now).await?;
-    for id in &expired {
-        let from = Some(AccessRequestStatus::Pending);
-        let record = log_change(&mut tx, *id, from, ChangeActor::Glassbox, now).await?;
-        let change = swept(AccessRequestStatus::Pending, AccessRequestStatus::Expired);
-        notifications::request_changed(&mut tx, settings, &record, &change, now).await?;
+    let mut counts = [0u64; 2];
+    for (k, action) in [Action::Expire, Action::EndAtTime].into_iter().enumerate() {
+        loop {
+            let mut tx = db.begin().await?;
+            let due = match action {
+                Action::Expire => requests::due_for_expiry(&mut tx, now, SWEEP_BATCH).await?,
+                _ => requests::due_to_end(&mut tx, now, SWEEP_BATCH).await?,
+            };
+            for id in &due {
+                match transitions::apply(&mut tx, settings, *id, Actor::System, &action, now).await {
+                    Ok(_) => counts[k] += 1,
+                    // Decided by someone else since it was selected: nothing to write down.
+                    Err(ServiceError::Conflict(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            tx.commit().await?;
+            if (due.len() as i64) < SWEEP_BATCH {
+                break;
+            }
+        }
     }
-    let ended = requests::end_due_in(&mut tx, now).await?;
-    for id in &ended {
-        let from = Some(AccessRequestStatus::Approved);
-        let record = log_change(&mut tx, *id, from, ChangeActor::Glassbox, now).await?;
-        let change = swept(AccessRequestStatus::Approved, AccessRequestStatus::Ended);
-        notifications::request_changed(&mut tx, settings, &record, &change, now).await?;
-    }
-    tx.commit().await?;
-    let (expired, ended) = (expired.len() as u64, ended.len() as u64);
+    let [expired, ended] = counts;
     if expired + ended > 0 {
         tracing::info!(
             requests.expired = expired,
@@ -271,65 +230,4 @@ pub async fn sweep(
         );
     }
     Ok((expired, ended))
-}
-
-/// Writes down, in the caller's transaction, the step that just moved request `id` from
-/// `from` (none: it was just made) to the status it has now, for the verifiable log; the
-/// log writer enters it into the log once the transaction commits. `at` is now; a step time
-/// decided is dated at its deadline. Returns the request as it is now.
-pub(crate) async fn log_change(
-    tx: &mut Tx,
-    id: RequestId,
-    from: Option<AccessRequestStatus>,
-    by: ChangeActor,
-    at: OffsetDateTime,
-) -> Result<RequestRecord, ServiceError> {
-    let record = requests::get_in(tx, id)
-        .await?
-        .ok_or(ServiceError::NotFound("request"))?;
-    let change = RequestChangeKind::of(from, record.status);
-    // What time decided happened at its deadline, which may be before the sweep saw it.
-    let at = match (by, change) {
-        (ChangeActor::Glassbox, RequestChangeKind::Expired) => record.expires_at.min(at),
-        (ChangeActor::Glassbox, RequestChangeKind::Ended) => {
-            record.grant_ends_at.map_or(at, |end| end.min(at))
-        }
-        _ => at,
-    };
-    let reason = match change {
-        RequestChangeKind::Denied | RequestChangeKind::Cancelled | RequestChangeKind::Revoked => {
-            record.decision_reason.clone()
-        }
-        _ => None,
-    };
-    changes::insert(
-        tx,
-        &[NewChangeRow {
-            id: uuid::Uuid::now_v7(),
-            occurred_at: at,
-            request_id: id,
-            mailbox_id: record.mailbox_id,
-            agent_id: record.agent_id,
-            change,
-            actor: by,
-            scopes: requests::encode_scopes(&record.scopes),
-            grant_ends_at: record.grant_ends_at,
-            reason,
-        }],
-    )
-    .await?;
-    Ok(record)
-}
-
-/// The change a sweep made (time decided it; nothing else is set by the caller).
-fn swept(from: AccessRequestStatus, to: AccessRequestStatus) -> access_request::Change {
-    access_request::Change {
-        from,
-        to,
-        decided_at: None,
-        decision_reason: None,
-        grant_starts_at: None,
-        grant_ends_at: None,
-        closed_at: None,
-    }
 }

@@ -2,7 +2,7 @@
 //! each code accepted once only (RFC 6238 section 5.2).
 
 use super::error::ServiceError;
-use crate::auth::totp::{self, SecretSealer};
+use crate::services::totp::{self, SecretSealer};
 use crate::config::Settings;
 use crate::db::{staff, Db};
 use app::model::StaffId;

@@ -4,7 +4,7 @@
 //! the first time.
 
 use super::error::ServiceError;
-use crate::auth::oidc::VerifiedIdentity;
+use crate::oidc::VerifiedIdentity;
 use crate::db::{owners, staff, Db};
 use crate::domain::access_request::parse_mailbox;
 use crate::domain::clock::Clock;

@@ -106,7 +106,7 @@ const KNOWN_TOKENS_LIMIT: usize = 4096;
 /// The map from a token's hash to its id and name, for the access check, which must not
 /// pay a query per request (B3). The mapping never changes once a token exists, so it can
 /// be kept; **liveness is not kept here**: the log writer re-reads it inside each batch's
-/// transaction (see `services::sequencer`), so a revocation is exact on every instance.
+/// transaction (see `transparency::writer`), so a revocation is exact on every instance.
 /// Only tokens found live in the database enter the map; an unknown token never does.
 #[derive(Debug, Default)]
 pub struct KnownTokens {

@@ -231,7 +231,7 @@ on_both_databases_with!(sending_to(next_port(), true), async fn a_permanent_refu
     let (status, page) = app.get_page("/staff").await;
     assert_eq!(status, 200);
     assert!(page.contains("Email delivery problems"));
-    let masked = glassbox::jobs::outbox::mask(&people.owner_email);
+    let masked = glassbox::email::mask(&people.owner_email);
     assert!(page.contains(&masked), "{masked} not on the console");
     assert!(!page.contains(&people.owner_email), "the address is masked");
     assert!(page.contains("No such user here"), "the server's reason is shown");

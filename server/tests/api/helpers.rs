@@ -4,7 +4,7 @@
 use glassbox::config::Settings;
 use glassbox::db::{Backend, Db};
 use glassbox::domain::clock::Clock;
-use glassbox::services::demo;
+use glassbox::demo;
 use glassbox::startup::Application;
 use reqwest::cookie::{CookieStore, Jar};
 use secrecy::SecretString;

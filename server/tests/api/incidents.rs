@@ -486,6 +486,7 @@ async fn ten_thousand_owners_each_get_their_notice(backend: glassbox::db::Backen
     glassbox::services::incidents::act(
         &app.db,
         &app.clock,
+        &app.settings,
         confirmer,
         id,
         &app::model::IncidentAdminAct::Confirm,
@@ -567,3 +568,53 @@ async fn ten_thousand_affected_owners_each_get_their_notice_on_sqlite() {
 async fn ten_thousand_affected_owners_each_get_their_notice_on_postgres() {
     ten_thousand_owners_each_get_their_notice(glassbox::db::Backend::Postgres).await;
 }
+
+on_both_databases!(async fn confirming_withdraws_through_the_same_path_as_a_revoke_links_die_and_owners_are_told(app) {
+    let scene = a_stolen_support_sign_in(app).await;
+    // Nick also has a request still waiting, whose email link Emeka has not used yet.
+    let token = app.service_token().await;
+    let pending = app
+        .create_request(&token, serde_json::json!({"mailbox": "emeka.obi@example.org", "agent": "nick"}))
+        .await;
+    let pending_id = pending["id"].as_str().unwrap().to_string();
+    let rows = glassbox::db::outbox::list(&app.db, None, 1000).await.unwrap();
+    let submitted = rows
+        .iter()
+        .filter(|r| r.kind == "request_submitted" && r.body_text.contains("emeka.obi@example.org"))
+        .last()
+        .expect("the owner was sent the new request");
+    let link = submitted
+        .body_text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.contains("/email/requests/"))
+        .expect("a link to decide")
+        .to_string();
+    let path = format!("/email/requests/{}", link.rsplit('/').next().unwrap());
+    assert_eq!(app.get(&path).await.status().as_u16(), 200, "the link works before the incident");
+
+    let id = declare(app, &scene).await;
+    app.sign_in_as("Inês Duarte").await;
+    let (status, view) = app.server_fn::<ConfirmIncident>(&[("id", &id), ("confirm", "yes")]).await;
+    assert_eq!(status, 200, "{view}");
+
+    // The pending request was cancelled through the state machine, and its link died with it.
+    let (_, request) = app.api_get(&token, &format!("/api/v1/access-requests/{pending_id}")).await;
+    assert_eq!(request["status"], "cancelled");
+    assert_eq!(app.get(&path).await.status().as_u16(), 410, "the link no longer works");
+    let steps = glassbox::db::changes::for_request(&app.db, app::model::RequestId(pending_id.parse().unwrap())).await.unwrap();
+    assert_eq!(
+        steps.iter().map(|s| (s.change.as_str(), s.actor.as_str())).collect::<Vec<_>>(),
+        [("requested", "staff"), ("cancelled", "security")]
+    );
+    // Each owner whose grant was withdrawn gets the email a revoke sends, saying who did it.
+    let rows = glassbox::db::outbox::list(&app.db, None, 1000).await.unwrap();
+    let revoked: Vec<_> = rows.iter().filter(|r| r.kind == "grant_revoked").collect();
+    let mut told: Vec<&str> = revoked.iter().map(|r| r.recipient.as_str()).collect();
+    told.sort_unstable();
+    assert_eq!(told.len(), 3, "one per grant of the culprit: {told:?}");
+    for r in &revoked {
+        assert!(r.subject.starts_with("The security team withdrew access to"), "{}", r.subject);
+        assert!(!r.body_text.contains("You revoked"), "{}", r.body_text);
+    }
+});

@@ -8,7 +8,7 @@
 use crate::helpers::TestApp;
 use crate::on_both_databases;
 use glassbox::db::changes;
-use glassbox::db::log as store;
+use glassbox::db::tree as store;
 use glassbox::db::{on_pool_for_tests, Backend};
 use glassbox::verify::{self, Verdict};
 use glassbox_log::{Checkpoint, ConsistencyProof, InclusionProof, VerifierKey};
@@ -99,7 +99,7 @@ on_both_databases!(async fn every_check_answer_has_a_log_index_whose_inclusion_v
         let row = rows.iter().find(|r| r.id.to_string() == a["event_id"].as_str().unwrap()).expect("the event is stored");
         assert_eq!(row.log_index, Some(index as i64));
         assert_eq!(row.leaf_hash.as_deref(), Some(&proof.leaf().unwrap()[..]));
-        let entry = glassbox::services::log::logged_entry(row).unwrap();
+        let entry = glassbox::transparency::entries::logged_entry(row).unwrap();
         assert_eq!(entry.leaf_hash(), proof.leaf().unwrap(), "the leaf is the hash of the event's entry");
         assert_eq!(proof.verify(&proof.leaf().unwrap(), &cp.root), Ok(()));
         let mut forged = proof.leaf().unwrap();
@@ -181,7 +181,7 @@ on_both_databases!(async fn every_step_in_a_requests_life_enters_the_log_and_ver
     let (cp, _) = checkpoint_of_at_least(app, &key, max + 1).await;
     for row in &all {
         let index = row.log_index.unwrap() as u64;
-        let entry = glassbox::services::log::logged_change(row).unwrap();
+        let entry = glassbox::transparency::entries::logged_change(row).unwrap();
         let decoded = glassbox_log::Entry::decode(&entry.encode()).unwrap();
         assert!(matches!(&decoded, glassbox_log::Entry::Change(c) if c.change == row.change && c.request_id == row.request_id.to_string()));
         let (status, body) = text(app, &format!("/log/proof/inclusion?index={index}&size={}", cp.size)).await;
@@ -419,7 +419,7 @@ on_both_databases!(async fn every_direct_change_to_the_stored_events_is_detected
         for s in &sql {
             store::execute_in_tx_for_tests(&mut tx, s).await.unwrap_or_else(|e| panic!("round {round}: {s}: {e}"));
         }
-        let finding = glassbox::services::log::audit(&mut tx, &key).await.unwrap();
+        let finding = glassbox::transparency::checkpoints::audit(&mut tx, &key).await.unwrap();
         drop(tx);
         let finding = finding.expect_err(&format!("round {round}: {sql:?} went unnoticed"));
         assert_eq!(finding.index, Some(first_bad), "round {round}: {sql:?}: {finding}");
@@ -442,7 +442,7 @@ on_both_databases!(async fn a_rewritten_leaf_hash_is_caught_by_the_tree_and_the_
     };
     let mut victim = rows[2].clone();
     victim.resource = "rewritten".into();
-    let leaf = glassbox::services::log::logged_entry(&victim).unwrap().leaf_hash();
+    let leaf = glassbox::transparency::entries::logged_entry(&victim).unwrap().leaf_hash();
     let hex: String = leaf.iter().map(|b| format!("{b:02x}")).collect();
     let literal = if backend == Backend::Sqlite { format!("X'{hex}'") } else { format!("'\\x{hex}'::bytea") };
     let mut tx = app.db.begin().await.unwrap();
@@ -451,7 +451,7 @@ on_both_databases!(async fn a_rewritten_leaf_hash_is_caught_by_the_tree_and_the_
     }
     let at = victim.log_index.unwrap();
     store::execute_in_tx_for_tests(&mut tx, &format!("UPDATE access_events SET resource = 'rewritten', leaf_hash = {literal} WHERE log_index = {at}")).await.unwrap();
-    let finding = glassbox::services::log::audit(&mut tx, &key).await.unwrap().unwrap_err();
+    let finding = glassbox::transparency::checkpoints::audit(&mut tx, &key).await.unwrap().unwrap_err();
     assert_eq!(finding.index, Some(at as u64), "{finding}");
 });
 
@@ -586,7 +586,7 @@ on_both_databases!(async fn proofs_served_from_memory_equal_proofs_read_from_the
         let (status, body) = text(app, &format!("/log/proof/inclusion?index={index}&size={size}")).await;
         assert_eq!(status, 200, "{body}");
         let served: InclusionProof = serde_json::from_str(&body).unwrap();
-        let from_db = glassbox::services::log::prove_inclusion(&app.db, index, size).await.unwrap();
+        let from_db = glassbox::transparency::proofs::prove_inclusion(&app.db, index, size).await.unwrap();
         assert_eq!(served.hashes, from_db.hashes, "inclusion of {index} in {size}");
         assert_eq!(served.leaf_hash, from_db.leaf_hash);
         assert_eq!(served.verify(&served.leaf().unwrap(), &cp.root), Ok(()));
@@ -595,7 +595,7 @@ on_both_databases!(async fn proofs_served_from_memory_equal_proofs_read_from_the
         let (status, body) = text(app, &format!("/log/proof/consistency?from={from}&to={size}")).await;
         assert_eq!(status, 200, "{body}");
         let served: ConsistencyProof = serde_json::from_str(&body).unwrap();
-        let from_db = glassbox::services::log::prove_consistency(&app.db, from, size).await.unwrap();
+        let from_db = glassbox::transparency::proofs::prove_consistency(&app.db, from, size).await.unwrap();
         assert_eq!(served.hashes, from_db.hashes, "consistency {from} → {size}");
     }
 

@@ -37,21 +37,21 @@ async fn assert_log_is_whole(db: &Db) {
         (count, count),
         "indexes 0..{count} each exactly once"
     );
-    let key = glassbox::services::log::stored_verifier_key(db)
+    let key = glassbox::transparency::checkpoints::stored_verifier_key(db)
         .await
         .unwrap()
         .unwrap();
     let clock = Clock::System;
     let signer = {
-        let (name, secret) = glassbox::db::log::signing_key(db).await.unwrap().unwrap();
+        let (name, secret) = glassbox::db::tree::signing_key(db).await.unwrap().unwrap();
         glassbox_log::CheckpointSigner::new(&name, &secret.try_into().unwrap()).unwrap()
     };
-    glassbox::services::log::sign_checkpoint(db, &clock, &signer)
+    glassbox::transparency::checkpoints::sign_checkpoint(db, &clock, &signer)
         .await
         .unwrap();
     let verdict = verify::database(db, &key).await.unwrap();
     assert!(matches!(verdict, Verdict::Verified(_)), "{verdict:?}");
-    let latest = glassbox::db::log::latest_checkpoint(db)
+    let latest = glassbox::db::tree::latest_checkpoint(db)
         .await
         .unwrap()
         .unwrap();
@@ -83,7 +83,7 @@ async fn assert_log_is_whole(db: &Db) {
             }
         };
         let old = key.open(&note).expect("every stored checkpoint verifies");
-        let proof = glassbox::services::log::consistency_proof(db, old.size, latest_cp.size)
+        let proof = glassbox::transparency::proofs::consistency_proof(db, old.size, latest_cp.size)
             .await
             .unwrap();
         assert_eq!(
@@ -161,7 +161,7 @@ async fn kill_9_under_load_loses_no_acknowledged_event_and_the_log_stays_consist
         .await
         .unwrap();
     db.migrate().await.unwrap();
-    glassbox::services::demo::seed(&db, &Clock::System, &settings)
+    glassbox::demo::seed(&db, &Clock::System, &settings)
         .await
         .unwrap();
     let token = glassbox::services::tokens::create(&db, &Clock::System, &settings, "crash-test")
@@ -223,7 +223,7 @@ async fn kill_9_under_load_loses_no_acknowledged_event_and_the_log_stays_consist
     drop(app);
     let rows = {
         let mut tx = db.begin().await.unwrap();
-        glassbox::db::log::all_logged(&mut tx).await.unwrap()
+        glassbox::db::tree::all_logged(&mut tx).await.unwrap()
     };
     let stored: HashMap<String, u64> = rows
         .iter()

@@ -3,7 +3,7 @@
 
 use crate::helpers::{location, oidc_issuer, spawn_app_with, with_oidc, Options, TestApp};
 use app::api::requests::ApproveRequest;
-use glassbox::auth::totp;
+use glassbox::services::totp;
 use glassbox::db::Backend;
 
 async fn app_with_provider(backend: Backend) -> Option<TestApp> {

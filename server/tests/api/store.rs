@@ -1,7 +1,7 @@
 use crate::helpers::{spawn_app_with, Options};
 use crate::on_both_databases;
 use glassbox::db::{on_pool_for_tests, Backend, Db};
-use glassbox::services::demo::{self, SeedOutcome};
+use glassbox::demo::{self, SeedOutcome};
 
 async fn count(db: &Db, table: &str) -> i64 {
     on_pool_for_tests(db, &format!("SELECT COUNT(*) FROM {table}")).await

@@ -2,11 +2,11 @@
 //! is scoped to the identity passed in, which the caller took from the session — never
 //! from the URL.
 
-use super::history::{self, event_view};
-use super::incidents;
-use super::requests::{self, Submitter};
-use super::tree_cache::TreeCache;
-use super::unexpected;
+use crate::services::history::{self, event_view};
+use crate::services::incidents;
+use crate::services::requests::{self, Submitter};
+use crate::transparency::tree_cache::TreeCache;
+use crate::services::unexpected;
 use crate::config::Settings;
 use crate::db::events::{self, EventFilter, Keyset};
 use crate::db::requests::{self as db_requests, RequestRecord};
@@ -173,7 +173,7 @@ impl Portal for PortalService {
                     .map(|m| app::model::FailedEmailView {
                         id: m.id.to_string(),
                         kind: m.kind,
-                        recipient: crate::jobs::outbox::mask(&m.recipient),
+                        recipient: crate::email::mask(&m.recipient),
                         failed_at: m.failed_at,
                         attempts: m.attempts,
                         reason: m.last_error.unwrap_or_default(),
@@ -304,7 +304,7 @@ impl Portal for PortalService {
         &self,
         owner: OwnerId,
     ) -> Result<app::model::AccessNotices, AppError> {
-        super::notifications::access_notices(&self.db, owner)
+        crate::services::notifications::access_notices(&self.db, owner)
             .await
             .map_err(|e| e.into_app_error("load access notice choice"))
     }
@@ -314,7 +314,7 @@ impl Portal for PortalService {
         owner: OwnerId,
         choice: app::model::AccessNotices,
     ) -> Result<app::model::AccessNotices, AppError> {
-        super::notifications::set_access_notices(&self.db, &self.clock, owner, choice)
+        crate::services::notifications::set_access_notices(&self.db, &self.clock, owner, choice)
             .await
             .map_err(|e| e.into_app_error("save access notice choice"))
     }
@@ -324,9 +324,9 @@ impl Portal for PortalService {
         indexes: Vec<u64>,
         since: Option<u64>,
     ) -> Result<app::model::LogProofs, AppError> {
-        super::log::proofs_for_page(&*self.tree, &indexes, since)
+        crate::transparency::checkpoints::proofs_for_page(&*self.tree, &indexes, since)
             .await
-            .map_err(|e| e.into_app_error("load log proofs"))
+            .map_err(|e| crate::services::error::ServiceError::from(e).into_app_error("load log proofs"))
     }
 
     async fn demo_identities(&self) -> Result<Vec<DemoIdentity>, AppError> {
@@ -437,7 +437,7 @@ impl Portal for PortalService {
         id: IncidentId,
         act: IncidentAdminAct,
     ) -> Result<IncidentAdminView, AppError> {
-        incidents::act(&self.db, &self.clock, staff, id, &act)
+        incidents::act(&self.db, &self.clock, &self.settings, staff, id, &act)
             .await
             .map_err(|e| e.into_app_error("incident act"))?;
         if act == IncidentAdminAct::Confirm {

@@ -5,10 +5,13 @@
 //! batch; the API identifies tokens from memory), reads the grants and decides each check,
 //! inserts the events with their log index, salt and leaf hash, and the new Merkle tree
 //! hashes, then commits. Only after the commit does any waiting check get its answer.
-//! Deciding inside the transaction keeps the guarantee of the one-transaction-per-check
-//! design: on SQLite the batch holds the write lock (`BEGIN IMMEDIATE`) and on PostgreSQL
-//! tokens and grants are read `FOR SHARE`, so a revocation (of a grant or of a token)
-//! commits either before the batch reads it or after the batch's events.
+//! Every fact a decision depends on (the token, the mailbox, the agent and whether they are
+//! disabled, the grants) is read inside that transaction: on SQLite the batch holds the
+//! write lock (`BEGIN IMMEDIATE`) and on PostgreSQL those rows are read `FOR SHARE`, so a
+//! revocation of a grant or a token, or a disable, commits either before the batch reads it
+//! or after the batch's events. The decision itself is the domain's
+//! ([`crate::domain::check::decide`]); the tree grows from its right edge
+//! ([`glassbox_log::frontier::Growing`]).
 //!
 //! Request lifecycle changes (requested, approved, denied, cancelled, expired, revoked,
 //! ended, shortened) are written in the same transaction as the change itself, without a
@@ -21,24 +24,22 @@
 //! so the log has no gap, duplicate or fork, and a dead instance's lock is released with
 //! its connection.
 
-use super::check::decide;
-use super::error::ServiceError;
-use super::log::{change_entry_of, entry_of, new_salt};
+use super::entries::{change_entry_of, entry_of, new_salt};
 use super::tree_cache::TreeCache;
 use crate::config::LogSettings;
 use crate::db::changes;
 use crate::db::events::NewEventRow;
-use crate::db::log::{self as store, EventEntryRow, LoggedEvent};
-use crate::db::requests::{self, GrantRow};
-use crate::db::{owners, service_tokens, staff};
+use crate::db::tree::{self as store, EventEntryRow, LoggedEvent};
+use crate::db::{owners, requests, service_tokens, staff};
 use crate::db::{ts, Db};
+use crate::domain::check::{decide, Grant};
 use crate::domain::clock::Clock;
 use app::model::{Decision, MailboxId, Scope, StaffId};
+use glassbox_log::frontier::{frontier_ids, Growing};
 use glassbox_log::Hash;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tlog_tiles::{stored_hash_index, HashReader};
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// A check waiting for its decision and event (input already validated).
@@ -68,7 +69,7 @@ pub struct Decided {
     /// Why.
     pub reason: &'static str,
     /// The grant that allowed it.
-    pub grant: Option<GrantRow>,
+    pub grant: Option<Grant>,
     /// The event.
     pub event_id: uuid::Uuid,
     /// Its index in the log.
@@ -77,7 +78,7 @@ pub struct Decided {
 
 /// Why a batch recorded nothing for a check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum NotRecorded {
+pub enum NotRecorded {
     /// The mailbox or the agent (named) does not exist.
     Unknown(&'static str),
     /// The service token that asked was revoked before the batch read it.
@@ -105,9 +106,20 @@ impl std::fmt::Debug for Job {
     }
 }
 
+/// Why a check has no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// Nothing was recorded, for this reason (the caller says so to the mail system).
+    #[error("the check was not recorded: {0:?}")]
+    NotRecorded(NotRecorded),
+    /// The log could not be written (nothing was recorded: the check fails closed).
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
 impl LogWriter {
     /// Decides `check` and records its event; returns once the event is durable.
-    pub async fn check(&self, check: PendingCheck) -> Result<Decided, ServiceError> {
+    pub async fn check(&self, check: PendingCheck) -> Result<Decided, CheckError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job { check, reply })
@@ -115,8 +127,7 @@ impl LogWriter {
             .map_err(|_| anyhow::anyhow!("the log writer has stopped"))?;
         match answer.await {
             Ok(Ok(Ok(decided))) => Ok(decided),
-            Ok(Ok(Err(NotRecorded::Unknown(what)))) => Err(ServiceError::NotFound(what)),
-            Ok(Ok(Err(NotRecorded::TokenRevoked))) => Err(ServiceError::Unauthorized),
+            Ok(Ok(Err(why))) => Err(CheckError::NotRecorded(why)),
             Ok(Err(cause)) => {
                 Err(anyhow::anyhow!("the access log could not be written: {cause}").into())
             }
@@ -126,7 +137,7 @@ impl LogWriter {
 }
 
 /// The task behind a [`LogWriter`].
-pub struct Sequencer {
+pub struct LogWriterTask {
     db: Db,
     clock: Clock,
     jobs: mpsc::Receiver<Job>,
@@ -158,19 +169,19 @@ async fn backlog<T>(
     }
 }
 
-/// Makes a writer and its task; run the task with [`Sequencer::run_until_stopped`]. The
-/// task hands every committed batch's hashes to `tree_cache`.
-pub fn channel(
+/// Makes a writer and its task; run the task with [`LogWriterTask::run_until_stopped`].
+/// The task hands every committed batch's hashes to `tree_cache`.
+pub fn log_writer(
     db: Db,
     clock: Clock,
     settings: &LogSettings,
     tree_cache: Arc<TreeCache>,
-) -> (LogWriter, Sequencer) {
+) -> (LogWriter, LogWriterTask) {
     let max_events = settings.batch_max_events.max(1);
     let (tx, rx) = mpsc::channel(max_events.max(64) * 4);
     (
         LogWriter { jobs: tx },
-        Sequencer {
+        LogWriterTask {
             db,
             clock,
             jobs: rx,
@@ -184,80 +195,7 @@ pub fn channel(
     )
 }
 
-/// The stored-hash indexes of the right-edge complete subtrees of a tree of `size` leaves.
-pub fn frontier_ids(size: u64) -> Vec<u64> {
-    (0..64u8)
-        .filter(|l| (size >> l) & 1 == 1)
-        .map(|l| stored_hash_index(l, (size >> l) - 1))
-        .collect()
-}
-
-struct MapReader<'a>(&'a HashMap<u64, Hash>);
-
-impl HashReader for MapReader<'_> {
-    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<tlog_tiles::Hash>, tlog_tiles::Error> {
-        indexes
-            .iter()
-            .map(|i| self.0.get(i).map(|h| tlog_tiles::Hash(*h)))
-            .collect::<Option<Vec<_>>>()
-            .ok_or(tlog_tiles::Error::IndexesNotInTree)
-    }
-}
-
-/// The tree growing within one batch: from its right edge, each new leaf adds its stored
-/// hashes (public for the benchmarks). Only the right edge is kept for the next leaf; every
-/// hash made is in [`Growing::added`].
-pub struct Growing {
-    size: u64,
-    hashes: HashMap<u64, Hash>,
-    new: Vec<(u64, Hash)>,
-}
-
-impl Growing {
-    /// A tree of `size` leaves known by its right edge (see [`frontier_ids`]).
-    pub fn new(size: u64, frontier: HashMap<u64, Hash>) -> Self {
-        Self {
-            size,
-            hashes: frontier,
-            new: Vec::new(),
-        }
-    }
-
-    /// The stored hashes added so far, by stored-hash index.
-    pub fn added(&self) -> &[(u64, Hash)] {
-        &self.new
-    }
-
-    /// Appends a leaf; returns its index.
-    pub fn push(&mut self, leaf: Hash) -> anyhow::Result<u64> {
-        let index = self.size;
-        let stored = tlog_tiles::stored_hashes_for_record_hash(
-            index,
-            tlog_tiles::Hash(leaf),
-            &MapReader(&self.hashes),
-        )
-        .map_err(|e| anyhow::anyhow!("the Merkle tree's right edge is missing: {e}"))?;
-        let start = stored_hash_index(0, index);
-        // Leaf `index` merges with the complete subtrees of its trailing one bits: those
-        // leave the right edge, and of the hashes just made only the top one joins it. So
-        // the map stays as small as the right edge (≤ 64 hashes) however long the batch.
-        for level in 0..index.trailing_ones() {
-            self.hashes
-                .remove(&stored_hash_index(level as u8, (index >> level) - 1));
-        }
-        let top = stored.len().saturating_sub(1);
-        for (k, h) in stored.into_iter().enumerate() {
-            if k == top {
-                self.hashes.insert(start + k as u64, h.0);
-            }
-            self.new.push((start + k as u64, h.0));
-        }
-        self.size += 1;
-        Ok(index)
-    }
-}
-
-impl Sequencer {
+impl LogWriterTask {
     /// Processes checks until `stop` turns true, then answers what is already queued.
     pub async fn run_until_stopped(mut self, mut stop: watch::Receiver<bool>) {
         // Request changes and events written without the writer wait at most this long.
@@ -360,23 +298,19 @@ impl Sequencer {
         checks: &[&PendingCheck],
     ) -> anyhow::Result<Vec<Result<Decided, NotRecorded>>> {
         let mut tx = self.db.begin().await?;
-        store::take_sequencer_role(&mut tx).await?;
+        store::take_writer_role(&mut tx).await?;
         let size = store::size(&mut tx).await?;
         if self.size != Some(size) {
             // First batch, or another instance appended since: reload the right edge.
             let ids = frontier_ids(size);
-            let hashes = store::read_hashes_tx(&mut tx, &ids).await?;
+            let hashes = store::read_hashes(&mut tx, &ids).await?;
             anyhow::ensure!(
                 ids.iter().all(|i| hashes.contains_key(i)),
                 "the stored Merkle tree lacks hashes of its right edge at size {size}"
             );
             self.frontier = hashes;
         }
-        let mut tree = Growing {
-            size,
-            hashes: std::mem::take(&mut self.frontier),
-            new: Vec::new(),
-        };
+        let mut tree = Growing::new(size, std::mem::take(&mut self.frontier));
 
         // Under load the backlog is looked for at most every BACKLOG_EVERY (two indexed
         // queries that almost always find nothing); always when there are no checks.
@@ -399,18 +333,17 @@ impl Sequencer {
             changes::enter(&mut tx, row.seq, index, &salt, &leaf).await?;
         }
 
-        // Read the time inside the transaction: on SQLite the write lock is already held,
-        // so no revocation can commit between this instant and these events.
-        let now = ts(self.clock.now());
-        // Tokens, mailboxes, agents and grants are read once per batch, with the write lock
-        // held (on SQLite by this transaction; on PostgreSQL tokens and grants are read FOR
-        // SHARE): a revocation commits before the batch reads it or after its events.
+        // Every fact a decision depends on is read here, inside the batch's transaction and
+        // with the lock that makes a concurrent change wait: on SQLite this transaction
+        // holds the write lock since `BEGIN IMMEDIATE`; on PostgreSQL the token, mailbox,
+        // agent and grant rows are read `FOR SHARE`. So a token revocation, a disable or a
+        // grant revocation commits either before the batch reads it (and the check is
+        // refused) or after the batch's events: a committed change is never followed by an
+        // `allow`. Each fact is read once per batch.
         let mut tokens: HashMap<uuid::Uuid, bool> = HashMap::new();
         let mut mailboxes: HashMap<&str, Option<MailboxId>> = HashMap::new();
         let mut agents: HashMap<&str, Option<(StaffId, bool)>> = HashMap::new();
-        let mut grants: HashMap<(MailboxId, StaffId), Vec<GrantRow>> = HashMap::new();
-        let mut events = Vec::with_capacity(checks.len());
-        let mut outcomes = Vec::with_capacity(checks.len());
+        let mut asked = Vec::with_capacity(checks.len());
         for c in checks {
             let live = match tokens.get(&c.token) {
                 Some(live) => *live,
@@ -421,24 +354,40 @@ impl Sequencer {
                 }
             };
             if !live {
-                outcomes.push(Err(NotRecorded::TokenRevoked));
+                asked.push(Err(NotRecorded::TokenRevoked));
                 continue;
             }
             if !mailboxes.contains_key(c.mailbox.as_str()) {
-                let found = owners::find_mailbox(&self.db, &c.mailbox).await?;
+                let found = owners::find_mailbox(&mut tx, &c.mailbox).await?;
                 mailboxes.insert(&c.mailbox, found.map(|m| MailboxId(m.id)));
             }
             if !agents.contains_key(c.agent.as_str()) {
-                let found = staff::find_staff_by_handle(&self.db, &c.agent).await?;
+                let found = staff::find_staff_by_handle(&mut tx, &c.agent).await?;
                 agents.insert(&c.agent, found.map(|a| (a.id, a.disabled_at.is_some())));
             }
             let Some(mailbox_id) = mailboxes.get(c.mailbox.as_str()).copied().flatten() else {
-                outcomes.push(Err(NotRecorded::Unknown("mailbox")));
+                asked.push(Err(NotRecorded::Unknown("mailbox")));
                 continue;
             };
             let Some((agent_id, disabled)) = agents.get(c.agent.as_str()).copied().flatten() else {
-                outcomes.push(Err(NotRecorded::Unknown("agent")));
+                asked.push(Err(NotRecorded::Unknown("agent")));
                 continue;
+            };
+            asked.push(Ok((c, mailbox_id, agent_id, disabled)));
+        }
+        // The time is read after the rows are locked: nothing read above can change before
+        // these events commit, so the events are dated while what they depend on holds.
+        let now = ts(self.clock.now());
+        let mut grants: HashMap<(MailboxId, StaffId), Vec<Grant>> = HashMap::new();
+        let mut events = Vec::with_capacity(checks.len());
+        let mut outcomes = Vec::with_capacity(checks.len());
+        for a in asked {
+            let (c, mailbox_id, agent_id, disabled) = match a {
+                Ok(found) => found,
+                Err(why) => {
+                    outcomes.push(Err(why));
+                    continue;
+                }
             };
             let key = (mailbox_id, agent_id);
             if !disabled && !grants.contains_key(&key) {
@@ -446,21 +395,21 @@ impl Sequencer {
                 grants.insert(key, live);
             }
             let live = grants.get(&key).map(Vec::as_slice).unwrap_or_default();
-            let (decision, reason, grant) = decide(disabled, live, c.scope, now);
+            let decided = decide(disabled, live, c.scope, now);
             let event = NewEventRow {
                 id: uuid::Uuid::now_v7(),
                 occurred_at: now,
                 mailbox_id,
                 agent_id: Some(agent_id),
-                request_id: grant.as_ref().map(|g| g.id),
+                request_id: decided.grant.as_ref().map(|g| g.id),
                 scope: c.scope,
                 action: c.action.clone(),
                 resource: c.resource.clone(),
-                decision,
-                reason: reason.to_string(),
+                decision: decided.decision,
+                reason: decided.reason.to_string(),
                 source_network: c.source_network.clone(),
             };
-            outcomes.push(Ok((decision, reason, grant, events.len())));
+            outcomes.push(Ok((decided.decision, decided.reason, decided.grant, events.len())));
             events.push(event);
         }
         let mut logged = Vec::with_capacity(events.len());
@@ -476,17 +425,12 @@ impl Sequencer {
             });
         }
         store::insert_logged(&mut tx, &logged).await?;
-        store::insert_hashes(&mut tx, &tree.new).await?;
+        store::insert_hashes(&mut tx, tree.added()).await?;
         tx.commit().await?;
         // Only now, committed, may the new hashes enter the proof cache.
-        self.tree_cache.remember_committed(tree.size, &tree.new);
-
-        let ids = frontier_ids(tree.size);
-        self.frontier = ids
-            .iter()
-            .filter_map(|i| tree.hashes.get(i).map(|h| (*i, *h)))
-            .collect();
-        self.size = Some(tree.size);
+        self.tree_cache.remember_committed(tree.size(), tree.added());
+        self.size = Some(tree.size());
+        self.frontier = tree.into_edge();
         Ok(outcomes
             .into_iter()
             .map(|o| {
@@ -499,54 +443,5 @@ impl Sequencer {
                 })
             })
             .collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_right_edge_is_one_complete_subtree_per_set_bit_of_the_size() {
-        assert!(frontier_ids(0).is_empty());
-        assert_eq!(frontier_ids(1), vec![stored_hash_index(0, 0)]);
-        assert_eq!(
-            frontier_ids(6),
-            vec![stored_hash_index(1, 2), stored_hash_index(2, 0)]
-        );
-    }
-
-    #[test]
-    fn a_tree_grown_from_its_right_edge_alone_has_the_root_of_all_its_leaves() {
-        let leaves: Vec<Hash> = (0..300u32)
-            .map(|i| glassbox_log::leaf_hash(&i.to_be_bytes()))
-            .collect();
-        let mut all: HashMap<u64, Hash> = HashMap::new();
-        let mut size = 0u64;
-        for chunk in leaves.chunks(37) {
-            // Each batch starts from the right edge only, as after a restart.
-            let edge = frontier_ids(size)
-                .into_iter()
-                .map(|i| (i, all[&i]))
-                .collect();
-            let mut tree = Growing {
-                size,
-                hashes: edge,
-                new: Vec::new(),
-            };
-            for l in chunk {
-                tree.push(*l).unwrap();
-                // It keeps exactly the right edge, nothing more.
-                let mut kept: Vec<u64> = tree.hashes.keys().copied().collect();
-                kept.sort_unstable();
-                let mut edge = frontier_ids(tree.size);
-                edge.sort_unstable();
-                assert_eq!(kept, edge);
-            }
-            all.extend(tree.new);
-            size = tree.size;
-            let root = tlog_tiles::tree_hash(size, &MapReader(&all)).unwrap().0;
-            assert_eq!(root, glassbox_log::root_of(&leaves[..size as usize]));
-        }
     }
 }

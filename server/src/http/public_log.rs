@@ -3,8 +3,8 @@
 //! `/log/proof/consistency?from=&to=`.
 
 use crate::api::error::ApiError;
-use crate::services::log;
-use crate::startup::AppState;
+use crate::transparency::{checkpoints, proofs};
+use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -42,7 +42,7 @@ fn query<T>(q: Result<Query<T>, QueryRejection>, expected: &str) -> Result<T, Ap
 
 /// `GET /log/checkpoint`: the latest signed checkpoint (C2SP tlog-checkpoint, signed note).
 pub async fn checkpoint(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    let note = log::latest_note(&state.db)
+    let note = checkpoints::latest_note(&state.db)
         .await
         .map_err(|e| ApiError::from_service(e.into(), "log checkpoint"))?
         .ok_or_else(|| {
@@ -75,10 +75,10 @@ pub async fn inclusion(
     q: Result<Query<InclusionQuery>, QueryRejection>,
 ) -> Result<Json<InclusionProof>, ApiError> {
     let q = query(q, "`index` and `size`")?;
-    log::inclusion_proof(&*state.tree, q.index, q.size)
+    proofs::inclusion_proof(&*state.tree, q.index, q.size)
         .await
         .map(Json)
-        .map_err(|e| ApiError::from_service(e, "inclusion proof"))
+        .map_err(|e| ApiError::from_service(e.into(), "inclusion proof"))
 }
 
 /// `GET /log/proof/consistency?from=&to=`.
@@ -87,8 +87,8 @@ pub async fn consistency(
     q: Result<Query<ConsistencyQuery>, QueryRejection>,
 ) -> Result<Json<ConsistencyProof>, ApiError> {
     let q = query(q, "`from` and `to`")?;
-    log::consistency_proof(&*state.tree, q.from, q.to)
+    proofs::consistency_proof(&*state.tree, q.from, q.to)
         .await
         .map(Json)
-        .map_err(|e| ApiError::from_service(e, "consistency proof"))
+        .map_err(|e| ApiError::from_service(e.into(), "consistency proof"))
 }

@@ -13,8 +13,8 @@
 //! touches the upper levels, while a leaf-level hash serves only the proofs of its two
 //! leaves. A miss reads exactly the missing hashes in one query and keeps them.
 
-use super::log::StoredTree;
-use crate::db::log as store;
+use super::proofs::StoredTree;
+use crate::db::tree as store;
 use crate::db::Db;
 use glassbox_log::Hash;
 use std::collections::{HashMap, VecDeque};
@@ -226,8 +226,8 @@ impl StoredTree for TreeCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::log;
-    use crate::services::sequencer::Growing;
+    use crate::transparency::proofs as log;
+    use glassbox_log::frontier::Growing;
     use secrecy::SecretString;
     use tlog_tiles::stored_hash_index;
 

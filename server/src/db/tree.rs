@@ -4,7 +4,7 @@
 //! update that enters a not-yet-logged event into the log (enforced by triggers).
 
 use super::events::NewEventRow;
-use super::{on_pool, on_tx, ts, CorruptRow, Db, Tx};
+use super::{Conn, CorruptRow, Tx, on_conn, on_tx, ts};
 use glassbox_log::Hash;
 use sqlx::FromRow;
 use std::collections::HashMap;
@@ -127,11 +127,11 @@ fn hash_of(bytes: Vec<u8>) -> Result<Hash, CorruptRow> {
     })
 }
 
-/// Takes the sequencer role for this transaction. On PostgreSQL, where several instances
+/// Takes the log writer role for this transaction. On PostgreSQL, where several instances
 /// may write, a transaction-scoped advisory lock: held until commit or rollback, released
 /// by the server if the instance dies. On SQLite `BEGIN IMMEDIATE` already holds the
 /// database's write lock.
-pub async fn take_sequencer_role(tx: &mut Tx) -> sqlx::Result<()> {
+pub async fn take_writer_role(tx: &mut Tx) -> sqlx::Result<()> {
     if let Tx::Postgres(t) = tx {
         sqlx::query("SELECT pg_advisory_xact_lock(7414051677)")
             .execute(&mut **t)
@@ -151,8 +151,8 @@ pub async fn size(tx: &mut Tx) -> sqlx::Result<u64> {
 }
 
 /// How many entries the log holds now.
-pub async fn current_size(db: &Db) -> sqlx::Result<u64> {
-    let n: Option<i64> = on_pool!(db, pool => sqlx::query_scalar(SIZE).fetch_one(pool).await)?;
+pub async fn current_size(conn: impl Into<Conn<'_>>) -> sqlx::Result<u64> {
+    let n: Option<i64> = on_conn!(conn, pool => sqlx::query_scalar(SIZE).fetch_one(pool).await)?;
     Ok(n.unwrap_or(0).max(0) as u64)
 }
 
@@ -200,8 +200,8 @@ pub async fn unlogged(tx: &mut Tx, limit: i64) -> sqlx::Result<Vec<EventEntryRow
 }
 
 /// Whether any event or request change waits to be entered into the log.
-pub async fn any_unlogged(db: &Db) -> sqlx::Result<bool> {
-    on_pool!(db, pool => sqlx::query_scalar::<_, bool>(
+pub async fn any_unlogged(conn: impl Into<Conn<'_>>) -> sqlx::Result<bool> {
+    on_conn!(conn, pool => sqlx::query_scalar::<_, bool>(
         "SELECT EXISTS (SELECT 1 FROM access_events WHERE log_index IS NULL) \
          OR EXISTS (SELECT 1 FROM request_changes WHERE log_index IS NULL)"
     )
@@ -266,14 +266,15 @@ fn into_map(rows: Vec<HashRow>) -> anyhow::Result<HashMap<u64, Hash>> {
 }
 
 /// The tree hashes with these stored-hash indexes (missing ones are absent from the map).
-pub async fn read_hashes(db: &Db, ids: &[u64]) -> anyhow::Result<HashMap<u64, Hash>> {
+pub async fn read_hashes(conn: impl Into<Conn<'_>>, ids: &[u64]) -> anyhow::Result<HashMap<u64, Hash>> {
+    let mut conn = conn.into();
     let mut rows = Vec::new();
     for chunk in ids.chunks(CHUNK_PARAMS) {
         let sql = format!(
             "SELECT id, hash FROM log_hashes WHERE id IN ({})",
             in_list(chunk.len())
         );
-        let part: Vec<HashRow> = on_pool!(db, pool => {
+        let part: Vec<HashRow> = on_conn!(conn.reborrow(), pool => {
             let mut q = sqlx::query_as::<_, HashRow>(&sql);
             for id in chunk {
                 q = q.bind(index_param(*id));
@@ -285,25 +286,6 @@ pub async fn read_hashes(db: &Db, ids: &[u64]) -> anyhow::Result<HashMap<u64, Ha
     into_map(rows)
 }
 
-/// As [`read_hashes`], within the caller's transaction.
-pub async fn read_hashes_tx(tx: &mut Tx, ids: &[u64]) -> anyhow::Result<HashMap<u64, Hash>> {
-    let mut rows = Vec::new();
-    for chunk in ids.chunks(CHUNK_PARAMS) {
-        let sql = format!(
-            "SELECT id, hash FROM log_hashes WHERE id IN ({})",
-            in_list(chunk.len())
-        );
-        let part: Vec<HashRow> = on_tx!(tx, conn => {
-            let mut q = sqlx::query_as::<_, HashRow>(&sql);
-            for id in chunk {
-                q = q.bind(index_param(*id));
-            }
-            q.fetch_all(conn).await
-        })?;
-        rows.extend(part);
-    }
-    into_map(rows)
-}
 
 /// Every stored tree hash (the offline auditor reads the whole tree).
 pub async fn all_hashes(tx: &mut Tx) -> anyhow::Result<HashMap<u64, Hash>> {
@@ -321,8 +303,7 @@ pub async fn all_logged(tx: &mut Tx) -> sqlx::Result<Vec<EventEntryRow>> {
 
 /// The log entries of some of an owner's events (by `seq`); others' events are never
 /// returned.
-pub async fn entries_for_owner(
-    db: &Db,
+pub async fn entries_for_owner(conn: impl Into<Conn<'_>>,
     owner: app::model::OwnerId,
     seqs: &[i64],
 ) -> sqlx::Result<Vec<EventEntryRow>> {
@@ -338,7 +319,7 @@ pub async fn entries_for_owner(
             .collect::<Vec<_>>()
             .join(",")
     );
-    on_pool!(db, pool => {
+    on_conn!(conn, pool => {
         let mut q = sqlx::query_as::<_, EventEntryRow>(&sql).bind(owner.0);
         for s in seqs {
             q = q.bind(*s);
@@ -359,33 +340,24 @@ pub struct CheckpointRow {
 }
 
 /// The checkpoint of the largest tree.
-pub async fn latest_checkpoint(db: &Db) -> sqlx::Result<Option<CheckpointRow>> {
-    on_pool!(db, pool => sqlx::query_as::<_, CheckpointRow>(
+pub async fn latest_checkpoint(conn: impl Into<Conn<'_>>) -> sqlx::Result<Option<CheckpointRow>> {
+    on_conn!(conn, pool => sqlx::query_as::<_, CheckpointRow>(
         "SELECT size, root, note FROM log_checkpoints ORDER BY size DESC LIMIT 1"
     )
     .fetch_optional(pool)
     .await)
 }
 
-/// As [`latest_checkpoint`], within the caller's transaction.
-pub async fn latest_checkpoint_tx(tx: &mut Tx) -> sqlx::Result<Option<CheckpointRow>> {
-    on_tx!(tx, conn => sqlx::query_as::<_, CheckpointRow>(
-        "SELECT size, root, note FROM log_checkpoints ORDER BY size DESC LIMIT 1"
-    )
-    .fetch_optional(conn)
-    .await)
-}
 
 /// Stores a signed checkpoint; a second one for the same size is ignored (several
 /// instances sign the same deterministic note).
-pub async fn insert_checkpoint(
-    db: &Db,
+pub async fn insert_checkpoint(conn: impl Into<Conn<'_>>,
     size: u64,
     root: &Hash,
     note: &str,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    on_pool!(db, pool => sqlx::query(
+    on_conn!(conn, pool => sqlx::query(
         "INSERT INTO log_checkpoints (size, root, note, signed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (size) DO NOTHING",
     )
     .bind(index_param(size))
@@ -399,20 +371,19 @@ pub async fn insert_checkpoint(
 }
 
 /// The signing key: its name and 32-byte secret.
-pub async fn signing_key(db: &Db) -> sqlx::Result<Option<(String, Vec<u8>)>> {
-    on_pool!(db, pool => sqlx::query_as::<_, (String, Vec<u8>)>("SELECT name, secret FROM log_signing_key WHERE id = 1")
+pub async fn signing_key(conn: impl Into<Conn<'_>>) -> sqlx::Result<Option<(String, Vec<u8>)>> {
+    on_conn!(conn, pool => sqlx::query_as::<_, (String, Vec<u8>)>("SELECT name, secret FROM log_signing_key WHERE id = 1")
         .fetch_optional(pool)
         .await)
 }
 
 /// Stores the signing key unless one exists (the first instance to start wins).
-pub async fn insert_signing_key_if_absent(
-    db: &Db,
+pub async fn insert_signing_key_if_absent(conn: impl Into<Conn<'_>>,
     name: &str,
     secret: &[u8],
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    on_pool!(db, pool => sqlx::query(
+    on_conn!(conn, pool => sqlx::query(
         "INSERT INTO log_signing_key (id, name, secret, created_at) VALUES (1, $1, $2, $3) ON CONFLICT (id) DO NOTHING",
     )
     .bind(name)

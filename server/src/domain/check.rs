@@ -1,0 +1,111 @@
+//! The access check's decision, pure: given what the deciding transaction read (whether the
+//! agent is disabled, the agent's live grants on the mailbox) and the time, allow or deny,
+//! and why in the words the owner reads. The log writer calls it inside the transaction
+//! that records the event.
+
+use super::access_request::grant_allows;
+use app::model::{AccessRequestStatus, Decision, RequestId, Scope};
+use time::OffsetDateTime;
+
+/// A grant as a check sees it: an approved request and its window.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    /// The request that was approved.
+    pub id: RequestId,
+    /// Its status as read (a grant is only ever read while `approved`, but the rule checks).
+    pub status: AccessRequestStatus,
+    /// What it allows.
+    pub scopes: Vec<Scope>,
+    /// When it started.
+    pub starts_at: Option<OffsetDateTime>,
+    /// When it ends.
+    pub ends_at: Option<OffsetDateTime>,
+}
+
+/// What a check decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckDecision {
+    /// Allowed or denied.
+    pub decision: Decision,
+    /// Why, in plain words (the owner reads the same words).
+    pub reason: &'static str,
+    /// The grant that allowed it.
+    pub grant: Option<Grant>,
+}
+
+/// Decides one check from the agent's state and live grants on the mailbox at `now`.
+pub fn decide(agent_disabled: bool, grants: &[Grant], scope: Scope, now: OffsetDateTime) -> CheckDecision {
+    let deny = |reason| CheckDecision {
+        decision: Decision::Denied,
+        reason,
+        grant: None,
+    };
+    if agent_disabled {
+        return deny("Refused: the staff account is disabled");
+    }
+    match grants
+        .iter()
+        .find(|g| grant_allows(g.status, &g.scopes, g.starts_at, g.ends_at, scope, now))
+    {
+        Some(g) => CheckDecision {
+            decision: Decision::Allowed,
+            reason: "Allowed: you approved this access",
+            grant: Some(g.clone()),
+        },
+        None if !grants.is_empty() => deny("Refused: outside what you approved"),
+        None => deny("Refused: no approved request"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-12-01 12:00 UTC);
+
+    fn grant(scopes: &[Scope]) -> Grant {
+        Grant {
+            id: RequestId(uuid::Uuid::from_u128(7)),
+            status: AccessRequestStatus::Approved,
+            scopes: scopes.to_vec(),
+            starts_at: Some(NOW - time::Duration::minutes(5)),
+            ends_at: Some(NOW + time::Duration::minutes(55)),
+        }
+    }
+
+    #[test]
+    fn a_live_grant_in_scope_allows_and_names_the_grant() {
+        let d = decide(false, &[grant(&[Scope::Metadata])], Scope::Metadata, NOW);
+        assert_eq!(d.decision, Decision::Allowed);
+        assert_eq!(d.grant.map(|g| g.id), Some(RequestId(uuid::Uuid::from_u128(7))));
+    }
+
+    #[test]
+    fn a_disabled_agent_is_refused_whatever_they_were_granted() {
+        let d = decide(true, &[grant(&[Scope::Metadata])], Scope::Metadata, NOW);
+        assert_eq!(d.decision, Decision::Denied);
+        assert_eq!(d.reason, "Refused: the staff account is disabled");
+        assert!(d.grant.is_none());
+    }
+
+    #[test]
+    fn a_grant_for_another_scope_is_outside_what_was_approved() {
+        let d = decide(false, &[grant(&[Scope::Metadata])], Scope::Content, NOW);
+        assert_eq!(d.decision, Decision::Denied);
+        assert_eq!(d.reason, "Refused: outside what you approved");
+    }
+
+    #[test]
+    fn no_grant_at_all_is_no_approved_request() {
+        let d = decide(false, &[], Scope::Metadata, NOW);
+        assert_eq!(d.reason, "Refused: no approved request");
+    }
+
+    #[test]
+    fn a_grant_past_its_end_allows_nothing() {
+        let mut g = grant(&[Scope::Metadata]);
+        g.ends_at = Some(NOW);
+        assert_eq!(decide(false, &[g], Scope::Metadata, NOW).decision, Decision::Denied);
+    }
+}

@@ -1,0 +1,92 @@
+//! The log's entries: the canonical encoding of each stored row (access events and request
+//! changes) as a leaf of the Merkle tree, with its salt. The same encoding the `glassbox-log`
+//! crate verifies in the CLI and the owner's browser.
+
+use crate::db::changes::ChangeEntryRow;
+use crate::db::tree::{self as store, EventEntryRow};
+use crate::db::{ts, Db};
+use glassbox_log::entry::SALT_LEN;
+use glassbox_log::{ChangeEntry, LogEntry};
+use std::collections::HashMap;
+use time::format_description::well_known::Rfc3339;
+
+/// The canonical entry of a stored event with `salt`.
+pub fn entry_of(row: &EventEntryRow, salt: [u8; SALT_LEN]) -> LogEntry {
+    LogEntry {
+        event_id: row.id.hyphenated().to_string(),
+        occurred_at: rfc3339(row.occurred_at),
+        mailbox_id: row.mailbox_id.hyphenated().to_string(),
+        agent_id: row.agent_id.map(|a| a.hyphenated().to_string()),
+        request_id: row.request_id.map(|r| r.hyphenated().to_string()),
+        scope: row.scope.clone(),
+        action: row.action.clone(),
+        resource: row.resource.clone(),
+        decision: row.decision.clone(),
+        reason: row.reason.clone(),
+        source_network: row.source_network.clone(),
+        salt,
+    }
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    let at = ts(t);
+    at.format(&Rfc3339).unwrap_or_else(|_| at.to_string())
+}
+
+/// The canonical entry of a stored request change with `salt`.
+pub fn change_entry_of(row: &ChangeEntryRow, salt: [u8; SALT_LEN]) -> ChangeEntry {
+    ChangeEntry {
+        change_id: row.id.hyphenated().to_string(),
+        occurred_at: rfc3339(row.occurred_at),
+        request_id: row.request_id.hyphenated().to_string(),
+        mailbox_id: row.mailbox_id.hyphenated().to_string(),
+        agent_id: row.agent_id.hyphenated().to_string(),
+        change: row.change.clone(),
+        by: row.actor.clone(),
+        scopes: row.scopes.clone(),
+        grant_ends_at: row.grant_ends_at.map(rfc3339),
+        reason: row.reason.clone(),
+        salt,
+    }
+}
+
+/// The entry a logged change committed to (`None` for a change not in the log yet or with
+/// a damaged salt).
+pub fn logged_change(row: &ChangeEntryRow) -> Option<ChangeEntry> {
+    let salt: [u8; SALT_LEN] = row.leaf_salt.clone()?.try_into().ok()?;
+    Some(change_entry_of(row, salt))
+}
+
+/// The entry a logged row committed to (`None` for a row not in the log yet or with a
+/// damaged salt).
+pub fn logged_entry(row: &EventEntryRow) -> Option<LogEntry> {
+    let salt: [u8; SALT_LEN] = row.leaf_salt.clone()?.try_into().ok()?;
+    Some(entry_of(row, salt))
+}
+
+/// A fresh random salt.
+pub fn new_salt() -> [u8; SALT_LEN] {
+    use rand::RngCore as _;
+    let mut salt = [0u8; SALT_LEN];
+    rand::rngs::OsRng.fill_bytes(&mut salt);
+    salt
+}
+
+/// The log index and canonical entry (base64) of each of the owner's events in `seqs`.
+pub async fn entries_for_owner(
+    db: &Db,
+    owner: app::model::OwnerId,
+    seqs: &[i64],
+) -> anyhow::Result<HashMap<i64, (u64, String)>> {
+    Ok(store::entries_for_owner(db, owner, seqs)
+        .await?
+        .iter()
+        .filter_map(|r| {
+            let entry = logged_entry(r)?;
+            Some((
+                r.seq,
+                (r.log_index? as u64, glassbox_log::b64(&entry.encode())),
+            ))
+        })
+        .collect())
+}
