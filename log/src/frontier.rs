@@ -137,10 +137,7 @@ mod tests {
     struct MapReader<'a>(&'a HashMap<u64, Hash>);
 
     impl tlog_tiles::HashReader for MapReader<'_> {
-        fn read_hashes(
-            &self,
-            indexes: &[u64],
-        ) -> Result<Vec<tlog_tiles::Hash>, tlog_tiles::Error> {
+        fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<tlog_tiles::Hash>, tlog_tiles::Error> {
             indexes
                 .iter()
                 .map(|i| self.0.get(i).map(|h| tlog_tiles::Hash(*h)))
@@ -156,7 +153,10 @@ mod tests {
         let mut size = 0u64;
         for chunk in leaves.chunks(37) {
             // Each batch starts from the right edge only, as after a restart.
-            let edge = frontier_ids(size).into_iter().map(|i| (i, all[&i])).collect();
+            let edge = frontier_ids(size)
+                .into_iter()
+                .map(|i| (i, all[&i]))
+                .collect();
             let mut tree = Growing::new(size, edge);
             for l in chunk {
                 tree.push(*l).unwrap();

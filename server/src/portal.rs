@@ -2,23 +2,23 @@
 //! is scoped to the identity passed in, which the caller took from the session — never
 //! from the URL.
 
-use crate::services::history::{self, event_view};
-use crate::services::incidents;
-use crate::services::requests::{self, Submitter};
-use crate::transparency::tree_cache::TreeCache;
-use crate::services::unexpected;
+//!
+//! It is a thin adapter: each method calls one use case in `services` and turns its error
+//! into the page-facing [`AppError`]; it runs no SQL of its own.
+
 use crate::config::Settings;
-use crate::db::events::{self, EventFilter, Keyset};
-use crate::db::requests::{self as db_requests, RequestRecord};
-use crate::db::{owners, staff, Db};
-use crate::domain::access_request::{effective_status, Action, Actor};
+use crate::db::Db;
+use crate::domain::access_request::{Action, Actor};
 use crate::domain::clock::Clock;
+use crate::services::requests::{self, Submitter};
+use crate::services::{console, history, incidents, overview, sign_in};
+use crate::transparency::tree_cache::TreeCache;
 use app::api::port::Portal;
 use app::error::AppError;
 use app::model::{
-    AccessRequestStatus, Decision, DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage,
+    DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage,
     OwnerDecision, OwnerId, OwnerOverview, RequestForm, RequestId, RequestView, StaffAct,
-    StaffHome, StaffId, StaffRequestView, StaffRole,
+    StaffHome, StaffId,
 };
 use app::model::{
     IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentId, IncidentNotice, IncidentSummary,
@@ -26,11 +26,6 @@ use app::model::{
 };
 use async_trait::async_trait;
 use std::sync::Arc;
-
-/// How many recent events the overview shows.
-const RECENT_EVENTS: i64 = 8;
-/// How many requests the staff console lists.
-const STAFF_REQUESTS: i64 = 50;
 
 /// The portal over the database.
 #[derive(Clone)]
@@ -54,81 +49,13 @@ impl PortalService {
     }
 }
 
-/// A request as the UI shows it, with its status as of `now` (a pending request past
-/// its expiry shows as expired even before the sweeper writes that down).
-pub fn request_view(r: RequestRecord, now: time::OffsetDateTime) -> RequestView {
-    let status = effective_status(r.status, r.expires_at, r.grant_ends_at, now);
-    RequestView {
-        id: r.id,
-        mailbox: r.mailbox,
-        agent_pseudonym: r.agent_pseudonym,
-        agent_role: r.agent_role,
-        scopes: r.scopes,
-        justification_code: r.justification_code,
-        justification_text: r.justification_text,
-        ticket: r.ticket,
-        duration_minutes: r.duration_minutes,
-        status,
-        created_at: r.created_at,
-        expires_at: r.expires_at,
-        grant_ends_at: r.grant_ends_at,
-        decision_reason: r.decision_reason,
-        minutes_left: match (status, r.grant_ends_at) {
-            (AccessRequestStatus::Approved, Some(end)) => {
-                Some(((end - now).whole_seconds() + 59) / 60)
-            }
-            _ => None,
-        },
-        steps: Vec::new(),
-    }
-}
-
 #[async_trait]
 impl Portal for PortalService {
     #[tracing::instrument(skip_all, fields(owner.id = %owner))]
     async fn owner_overview(&self, owner: OwnerId) -> Result<OwnerOverview, AppError> {
-        let now = self.clock.now();
-        let db = &self.db;
-        let person = owners::get_owner(db, owner)
+        overview::owner_overview(&self.db, &self.clock, owner)
             .await
-            .map_err(|e| unexpected("load owner", e))?;
-        let Some(person) = person else {
-            return Err(AppError::Unauthorized);
-        };
-        let mailboxes = owners::mailboxes_of(db, owner)
-            .await
-            .map_err(|e| unexpected("load mailboxes", e))?;
-        let pending = db_requests::pending_for_owner(db, owner, now)
-            .await
-            .map_err(|e| unexpected("load pending", e))?;
-        let grants = db_requests::active_grants_for_owner(db, owner, now)
-            .await
-            .map_err(|e| unexpected("load grants", e))?;
-        let (recent, _) = events::page_for_owner(
-            db,
-            owner,
-            &EventFilter::default(),
-            Keyset::Newest,
-            RECENT_EVENTS,
-        )
-        .await
-        .map_err(|e| unexpected("load recent events", e))?;
-        let since = now - time::Duration::days(30);
-        let accesses = events::count_for_owner(db, owner, Some(since), None)
-            .await
-            .map_err(|e| unexpected("count events", e))?;
-        let denied = events::count_for_owner(db, owner, Some(since), Some(Decision::Denied))
-            .await
-            .map_err(|e| unexpected("count denied events", e))?;
-        Ok(OwnerOverview {
-            display_name: person.display_name,
-            mailboxes: mailboxes.into_iter().map(|m| m.address).collect(),
-            pending: pending.into_iter().map(|r| request_view(r, now)).collect(),
-            active_grants: grants.into_iter().map(|r| request_view(r, now)).collect(),
-            recent: recent.into_iter().map(event_view).collect(),
-            accesses_last_30_days: accesses,
-            denied_last_30_days: denied,
-        })
+            .map_err(|e| e.into_app_error("load the owner's overview"))
     }
 
     #[tracing::instrument(skip_all, fields(owner.id = %owner))]
@@ -145,60 +72,9 @@ impl Portal for PortalService {
 
     #[tracing::instrument(skip_all, fields(staff.id = %staff_id))]
     async fn staff_home(&self, staff_id: StaffId) -> Result<StaffHome, AppError> {
-        let db = &self.db;
-        let member = staff::get_staff(db, staff_id)
+        console::staff_home(&self.db, &self.clock, staff_id)
             .await
-            .map_err(|e| unexpected("load staff", e))?;
-        let Some(member) = member.filter(|m| m.disabled_at.is_none()) else {
-            return Err(AppError::Unauthorized);
-        };
-        // Support agents see their own requests; security admins see everyone's.
-        let in_view = match member.role {
-            StaffRole::Support => Some(member.id),
-            StaffRole::SecurityAdmin => None,
-        };
-        let now = self.clock.now();
-        let list = db_requests::list_recent(db, in_view, STAFF_REQUESTS)
-            .await
-            .map_err(|e| unexpected("load staff requests", e))?;
-        let counts = db_requests::count_by_status(db, in_view)
-            .await
-            .map_err(|e| unexpected("count requests", e))?;
-        let failed_emails = match member.role {
-            StaffRole::SecurityAdmin => {
-                crate::db::outbox::list(db, Some(crate::db::outbox::OutboxStatus::Failed), 20)
-                    .await
-                    .map_err(|e| unexpected("list failed emails", e))?
-                    .into_iter()
-                    .map(|m| app::model::FailedEmailView {
-                        id: m.id.to_string(),
-                        kind: m.kind,
-                        recipient: crate::email::mask(&m.recipient),
-                        failed_at: m.failed_at,
-                        attempts: m.attempts,
-                        reason: m.last_error.unwrap_or_default(),
-                    })
-                    .collect()
-            }
-            StaffRole::Support => Vec::new(),
-        };
-        Ok(StaffHome {
-            display_name: member.display_name,
-            role: member.role,
-            pseudonym: member.pseudonym,
-            requests: list
-                .into_iter()
-                .map(|r| {
-                    let agent_name = r.agent_name.clone();
-                    StaffRequestView {
-                        request: request_view(r, now),
-                        agent_name,
-                    }
-                })
-                .collect(),
-            counts,
-            failed_emails,
-        })
+            .map_err(|e| e.into_app_error("load the staff console"))
     }
 
     #[tracing::instrument(skip_all, fields(owner.id = %owner, request.id = %id))]
@@ -211,16 +87,14 @@ impl Portal for PortalService {
             .map_err(|e| e.into_app_error("load the steps of an owner's request"))?;
         Ok(RequestView {
             steps,
-            ..request_view(r, self.clock.now())
+            ..requests::view(r, self.clock.now())
         })
     }
 
     async fn owner_requests(&self, owner: OwnerId) -> Result<Vec<RequestView>, AppError> {
-        let now = self.clock.now();
-        let list = db_requests::list_for_owner(&self.db, owner, 100)
+        overview::owner_requests(&self.db, &self.clock, owner)
             .await
-            .map_err(|e| unexpected("list owner requests", e))?;
-        Ok(list.into_iter().map(|r| request_view(r, now)).collect())
+            .map_err(|e| e.into_app_error("list the owner's requests"))
     }
 
     #[tracing::instrument(skip_all, fields(owner.id = %owner, request.id = %id))]
@@ -255,7 +129,7 @@ impl Portal for PortalService {
         )
         .await
         .map_err(|e| e.into_app_error("owner decision"))?;
-        Ok(request_view(r, self.clock.now()))
+        Ok(requests::view(r, self.clock.now()))
     }
 
     #[tracing::instrument(skip_all, fields(staff.id = %staff_id))]
@@ -273,7 +147,7 @@ impl Portal for PortalService {
         )
         .await
         .map_err(|e| e.into_app_error("submit request"))?;
-        Ok(request_view(r, self.clock.now()))
+        Ok(requests::view(r, self.clock.now()))
     }
 
     #[tracing::instrument(skip_all, fields(staff.id = %staff_id, request.id = %id))]
@@ -297,7 +171,7 @@ impl Portal for PortalService {
         )
         .await
         .map_err(|e| e.into_app_error("staff action"))?;
-        Ok(request_view(r, self.clock.now()))
+        Ok(requests::view(r, self.clock.now()))
     }
 
     async fn owner_access_notices(
@@ -333,41 +207,9 @@ impl Portal for PortalService {
         if !self.settings.demo_sign_in() {
             return Err(AppError::NotFound);
         }
-        let db = &self.db;
-        let people = owners::list_owners(db, 6)
+        sign_in::demo_identities(&self.db)
             .await
-            .map_err(|e| unexpected("list demo owners", e))?;
-        let mut identities = Vec::with_capacity(people.len() + 4);
-        for p in people {
-            let mailboxes = owners::mailboxes_of(db, OwnerId(p.id))
-                .await
-                .map_err(|e| unexpected("list demo mailboxes", e))?;
-            let addresses: Vec<String> = mailboxes.into_iter().map(|m| m.address).collect();
-            identities.push(DemoIdentity {
-                key: format!("owner:{}", p.id),
-                name: p.display_name,
-                role_label: "Mailbox owner".into(),
-                description: format!("Sees the access history of {}.", addresses.join(", ")),
-            });
-        }
-        for s in staff::list_active_staff(db)
-            .await
-            .map_err(|e| unexpected("list demo staff", e))?
-        {
-            let description = match s.role {
-                StaffRole::Support => {
-                    "Requests access to mailboxes and sees whether owners consented."
-                }
-                StaffRole::SecurityAdmin => "Sees every request and runs incidents.",
-            };
-            identities.push(DemoIdentity {
-                key: format!("staff:{}", s.id),
-                name: s.display_name,
-                role_label: s.role.label().into(),
-                description: description.into(),
-            });
-        }
-        Ok(identities)
+            .map_err(|e| e.into_app_error("list the demo identities"))
     }
 
     async fn owner_incident_notices(

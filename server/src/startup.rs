@@ -2,14 +2,13 @@
 //! router, background jobs. Tests call [`Application::build`] with port 0 and their own
 //! database, exactly as `main` does.
 
-use crate::auth::flow;
-use crate::auth::routes::{demo_sign_in, load_viewer, logout};
+use crate::auth::routes::load_viewer;
 use crate::auth::store::SessionBackend;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::clock::Clock;
 use crate::email::Mailer;
-use crate::http::{health, security};
+use crate::http::security;
 use crate::jobs;
 use crate::oidc::OidcProvider;
 use crate::portal::PortalService;
@@ -22,9 +21,7 @@ use crate::transparency::writer::{self, LogWriterTask};
 use anyhow::Context as _;
 use app::api::port::Portal;
 use app::{shell, App};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::http::StatusCode;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
@@ -39,11 +36,6 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-
-/// The stylesheet, compiled in so the server never serves a stale one.
-const STYLESHEET: &str = include_str!("../../style/glassbox.css");
-/// The icon browsers show in tabs.
-const FAVICON: &str = include_str!("../../style/favicon.svg");
 
 /// A built, bound, not yet running application.
 pub struct Application {
@@ -261,6 +253,10 @@ fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
+/// The whole router. Routes that need no cookie (health, the public log, assets, the
+/// bearer-token API, one-click unsubscribe) are mounted apart from the cookie session; only
+/// the cookie-session router carries the session, the viewer and the CSRF guard, so the
+/// guard needs no path exceptions and the API pays for none of those layers.
 fn router(state: AppState, sessions: SessionBackend) -> Router {
     let settings = state.settings.clone();
     let routes = route_list();
@@ -278,49 +274,19 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
             settings.session.owner_idle_minutes,
         )));
 
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/log/checkpoint", get(crate::http::public_log::checkpoint))
-        .route("/log/key", get(crate::http::public_log::key))
-        .route("/log/proof/inclusion", get(crate::http::public_log::inclusion))
-        .route("/log/proof/consistency", get(crate::http::public_log::consistency))
-        .route("/pkg/glassbox.css", get(stylesheet))
-        .route("/favicon.svg", get(favicon))
-        .route("/favicon.ico", get(favicon))
-        .merge(
-            Router::new()
-                .route("/auth/demo", post(demo_sign_in))
-                .route("/auth/login", get(flow::owner_login))
-                .route("/auth/callback", get(flow::callback))
-                .merge(
-                    Router::new()
-                        .route("/staff/login", get(flow::staff_login))
-                        .route("/staff/totp", get(flow::totp_form).post(flow::totp_submit))
-                        .route_layer(axum::middleware::from_fn_with_state(
-                            state.clone(),
-                            flow::staff_networks_only,
-                        )),
-                )
-                .route_layer(axum::middleware::from_fn_with_state(
-                    state.clone(),
-                    security::sign_in_rate_limit,
-                )),
-        )
-        .route("/auth/logout", post(logout))
-        .route("/me/history/export.csv", get(crate::http::export::csv))
-        .route("/me/history/export.json", get(crate::http::export::json))
-        .route(
-            "/admin/incidents/{id}/affected.csv",
-            get(crate::http::export::incident_affected_csv),
-        )
-        .merge(crate::api::routes(state.clone()))
-        .merge(crate::http::email_links::routes())
+    let with_cookies = Router::new()
+        .merge(crate::auth::routes(state.clone()))
+        .merge(crate::http::session_routes())
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), load_viewer))
         .layer(session_layer)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security::csrf_guard))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::csrf_guard));
+
+    Router::new()
+        .merge(crate::http::public_routes())
+        .merge(crate::api::routes(state.clone()))
+        .merge(with_cookies)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::security_headers))
         .layer(RequestBodyLimitLayer::new(settings.http.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(
@@ -338,38 +304,6 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
-}
-
-async fn stylesheet() -> impl IntoResponse {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/css; charset=utf-8"),
-            ),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=300"),
-            ),
-        ],
-        STYLESHEET,
-    )
-}
-
-async fn favicon() -> impl IntoResponse {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("image/svg+xml"),
-            ),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=86400"),
-            ),
-        ],
-        FAVICON,
-    )
 }
 
 async fn shutdown_signal() {

@@ -77,4 +77,3 @@ impl FromRef<AppState> for LeptosOptions {
         (*state.leptos_options).clone()
     }
 }
-

@@ -34,7 +34,12 @@ pub struct CheckDecision {
 }
 
 /// Decides one check from the agent's state and live grants on the mailbox at `now`.
-pub fn decide(agent_disabled: bool, grants: &[Grant], scope: Scope, now: OffsetDateTime) -> CheckDecision {
+pub fn decide(
+    agent_disabled: bool,
+    grants: &[Grant],
+    scope: Scope,
+    now: OffsetDateTime,
+) -> CheckDecision {
     let deny = |reason| CheckDecision {
         decision: Decision::Denied,
         reason,
@@ -78,7 +83,10 @@ mod tests {
     fn a_live_grant_in_scope_allows_and_names_the_grant() {
         let d = decide(false, &[grant(&[Scope::Metadata])], Scope::Metadata, NOW);
         assert_eq!(d.decision, Decision::Allowed);
-        assert_eq!(d.grant.map(|g| g.id), Some(RequestId(uuid::Uuid::from_u128(7))));
+        assert_eq!(
+            d.grant.map(|g| g.id),
+            Some(RequestId(uuid::Uuid::from_u128(7)))
+        );
     }
 
     #[test]
@@ -106,6 +114,9 @@ mod tests {
     fn a_grant_past_its_end_allows_nothing() {
         let mut g = grant(&[Scope::Metadata]);
         g.ends_at = Some(NOW);
-        assert_eq!(decide(false, &[g], Scope::Metadata, NOW).decision, Decision::Denied);
+        assert_eq!(
+            decide(false, &[g], Scope::Metadata, NOW).decision,
+            Decision::Denied
+        );
     }
 }

@@ -31,13 +31,17 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/email/requests/{token}", get(request_page))
         .route("/email/requests/{token}/deny", axum::routing::post(deny))
-        .route(
-            "/email/unsubscribe/{token}",
-            get(unsubscribe_page).post(unsubscribe),
-        )
+        .route("/email/unsubscribe/{token}", get(unsubscribe_page))
         .route("/dev/mailbox", get(dev_mailbox))
         .route("/dev/mailbox/{id}", get(dev_message))
         .route("/dev/mailbox/{id}/html", get(dev_message_html))
+}
+
+/// One-click unsubscribe (RFC 8058): mail programs POST it with no cookie and no `Origin`.
+/// The token in the path is its only authority, so there is nothing to forge, and it is
+/// mounted outside the cookie session (and its CSRF guard).
+pub fn one_click_routes() -> Router<AppState> {
+    Router::new().route("/email/unsubscribe/{token}", axum::routing::post(unsubscribe))
 }
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {

@@ -4,11 +4,13 @@
 
 pub mod action_links;
 pub mod check;
+pub mod console;
 pub mod error;
 pub mod history;
 pub mod incidents;
 pub mod link_tokens;
 pub mod notifications;
+pub mod overview;
 pub mod requests;
 pub mod second_factor;
 pub mod sign_in;

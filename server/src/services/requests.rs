@@ -10,9 +10,13 @@ use crate::config::Settings;
 use crate::db::changes;
 use crate::db::requests::{self, NewRequestRow, RequestRecord};
 use crate::db::{action_tokens, owners, staff, Db};
-use crate::domain::access_request::{AccessRequestInput, Action, Actor, GrantLimits, NewAccessRequest};
+use crate::domain::access_request::{
+    effective_status, AccessRequestInput, Action, Actor, GrantLimits, NewAccessRequest,
+};
 use crate::domain::clock::Clock;
-use app::model::{AccessRequestStatus, ChangeActor, MailboxId, OwnerId, RequestId, StaffId, StaffRole};
+use app::model::{
+    AccessRequestStatus, ChangeActor, MailboxId, OwnerId, RequestId, RequestView, StaffId, StaffRole,
+};
 use time::Duration;
 
 /// Who submits a request.
@@ -134,6 +138,35 @@ pub async fn decide_with(
     requests::get(db, id)
         .await?
         .ok_or(ServiceError::NotFound("request"))
+}
+
+/// A request as the UI shows it, with its status as of `now` (a pending request past
+/// its expiry shows as expired even before the sweeper writes that down).
+pub fn view(r: RequestRecord, now: time::OffsetDateTime) -> RequestView {
+    let status = effective_status(r.status, r.expires_at, r.grant_ends_at, now);
+    RequestView {
+        id: r.id,
+        mailbox: r.mailbox,
+        agent_pseudonym: r.agent_pseudonym,
+        agent_role: r.agent_role,
+        scopes: r.scopes,
+        justification_code: r.justification_code,
+        justification_text: r.justification_text,
+        ticket: r.ticket,
+        duration_minutes: r.duration_minutes,
+        status,
+        created_at: r.created_at,
+        expires_at: r.expires_at,
+        grant_ends_at: r.grant_ends_at,
+        decision_reason: r.decision_reason,
+        minutes_left: match (status, r.grant_ends_at) {
+            (AccessRequestStatus::Approved, Some(end)) => {
+                Some(((end - now).whole_seconds() + 59) / 60)
+            }
+            _ => None,
+        },
+        steps: Vec::new(),
+    }
 }
 
 /// One request by id (the API: the mail system may read any request).

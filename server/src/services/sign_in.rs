@@ -81,3 +81,35 @@ pub async fn staff_for(db: &Db, who: &VerifiedIdentity) -> Result<StaffId, Servi
     }
     Ok(member.id)
 }
+
+/// The identities the demo sign-in page offers: a few owners and every active staff member.
+pub async fn demo_identities(db: &Db) -> Result<Vec<app::model::DemoIdentity>, ServiceError> {
+    use anyhow::Context as _;
+    let people = owners::list_owners(db, 6).await.context("list the demo owners")?;
+    let mut identities = Vec::with_capacity(people.len() + 4);
+    for p in people {
+        let mailboxes = owners::mailboxes_of(db, OwnerId(p.id))
+            .await
+            .context("list the demo mailboxes")?;
+        let addresses: Vec<String> = mailboxes.into_iter().map(|m| m.address).collect();
+        identities.push(app::model::DemoIdentity {
+            key: format!("owner:{}", p.id),
+            name: p.display_name,
+            role_label: "Mailbox owner".into(),
+            description: format!("Sees the access history of {}.", addresses.join(", ")),
+        });
+    }
+    for s in staff::list_active_staff(db).await? {
+        let description = match s.role {
+            app::model::StaffRole::Support => "Requests access to mailboxes and sees whether owners consented.",
+            app::model::StaffRole::SecurityAdmin => "Sees every request and runs incidents.",
+        };
+        identities.push(app::model::DemoIdentity {
+            key: format!("staff:{}", s.id),
+            name: s.display_name,
+            role_label: s.role.label().into(),
+            description: description.into(),
+        });
+    }
+    Ok(identities)
+}

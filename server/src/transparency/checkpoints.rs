@@ -81,7 +81,7 @@ pub async fn audit(tx: &mut Tx, key: &VerifierKey) -> anyhow::Result<Result<Chec
             return Ok(Err(Finding {
                 index: None,
                 problem: format!("the latest stored checkpoint does not verify: {e}"),
-            }))
+            }));
         }
     };
     let events = store::all_logged(tx).await?;
@@ -156,4 +156,3 @@ pub async fn proofs_for_page(
         consistency,
     })
 }
-

@@ -146,7 +146,9 @@ pub async fn inclusion_proof(
         )));
     }
     if index >= size {
-        return Err(ProofError::OutOfRange("`index` must be below `size`".into()));
+        return Err(ProofError::OutOfRange(
+            "`index` must be below `size`".into(),
+        ));
     }
     Ok(prove_inclusion(tree, index, size).await?)
 }

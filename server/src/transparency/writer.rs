@@ -409,7 +409,12 @@ impl LogWriterTask {
                 reason: decided.reason.to_string(),
                 source_network: c.source_network.clone(),
             };
-            outcomes.push(Ok((decided.decision, decided.reason, decided.grant, events.len())));
+            outcomes.push(Ok((
+                decided.decision,
+                decided.reason,
+                decided.grant,
+                events.len(),
+            )));
             events.push(event);
         }
         let mut logged = Vec::with_capacity(events.len());
@@ -428,7 +433,8 @@ impl LogWriterTask {
         store::insert_hashes(&mut tx, tree.added()).await?;
         tx.commit().await?;
         // Only now, committed, may the new hashes enter the proof cache.
-        self.tree_cache.remember_committed(tree.size(), tree.added());
+        self.tree_cache
+            .remember_committed(tree.size(), tree.added());
         self.size = Some(tree.size());
         self.frontier = tree.into_edge();
         Ok(outcomes
