@@ -161,8 +161,10 @@ mod tests {
 
     #[test]
     fn a_lease_shorter_than_the_smtp_timeout_is_refused_by_name() {
-        let mut email = EmailSettings::default();
-        email.lease_seconds = 5;
+        let email = EmailSettings {
+            lease_seconds: 5,
+            ..EmailSettings::default()
+        };
         let problems = email.validate(Environment::Local);
         assert!(
             problems[0].contains("GLASSBOX__EMAIL__LEASE_SECONDS"),

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::PublicUrl;
+
 /// Verifiable access log settings.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -43,23 +45,17 @@ impl Default for LogSettings {
 }
 
 impl LogSettings {
-    /// The log's name: `origin` when set, else `<host of public_url>/log`.
-    pub fn origin_for(&self, public_url: &str) -> String {
-        if let Some(o) = self
+    /// The log's name: `origin` when set, else `<host[:port] of public_url>/log`.
+    pub fn origin_for(&self, public_url: &PublicUrl) -> String {
+        match self
             .origin
             .as_deref()
             .map(str::trim)
             .filter(|o| !o.is_empty())
         {
-            return o.to_string();
+            Some(o) => o.to_string(),
+            None => format!("{}/log", public_url.authority()),
         }
-        let host = public_url
-            .split_once("://")
-            .map_or(public_url, |(_, rest)| rest)
-            .split('/')
-            .next()
-            .unwrap_or("glassbox");
-        format!("{host}/log")
     }
 
     /// The problems in this section, each naming its key. The origin is the first line of

@@ -18,6 +18,7 @@ mod email;
 mod http;
 mod incidents;
 mod log;
+mod public_url;
 mod requests;
 mod security;
 mod session;
@@ -30,6 +31,7 @@ pub use email::{EmailBackend, EmailSettings, SmtpSettings, SmtpTls};
 pub use http::HttpSettings;
 pub use incidents::IncidentSettings;
 pub use log::LogSettings;
+pub use public_url::PublicUrl;
 pub use requests::RequestSettings;
 pub use security::SecuritySettings;
 pub use session::SessionSettings;
@@ -45,7 +47,7 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `GLASSBOX__PUBLIC_URL` (default `http://127.0.0.1:3000`): base of links in emails and of
     /// OIDC redirect URIs. Cookies are `Secure` when it is https.
-    pub public_url: String,
+    pub public_url: PublicUrl,
     /// HTTP listener settings.
     pub http: HttpSettings,
     /// Database settings.
@@ -86,7 +88,7 @@ impl Default for Settings {
         Self {
             environment: Environment::Local,
             data_dir: PathBuf::from("data"),
-            public_url: "http://127.0.0.1:3000".into(),
+            public_url: PublicUrl::default(),
             http: HttpSettings::default(),
             database: DatabaseSettings::default(),
             session: SessionSettings::default(),
@@ -152,7 +154,8 @@ impl Settings {
 
     /// Refuses settings that would be unsafe, naming each offending key. Each section checks
     /// its own keys; the rules that span sections (demo sign-in and the listener, the public
-    /// URL and secure cookies) are checked here.
+    /// URL and secure cookies) are checked here. (`GLASSBOX__PUBLIC_URL` itself is checked as
+    /// it is read: see [`PublicUrl::parse`].)
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut problems = Vec::new();
         let loopback = self.http.bind.ip().is_loopback();
@@ -160,12 +163,6 @@ impl Settings {
             problems.push(format!(
                 "GLASSBOX__AUTH__DEMO_SIGN_IN is on but GLASSBOX__HTTP__BIND ({}) is not a loopback address; demo sign-in is only for a local machine",
                 self.http.bind
-            ));
-        }
-        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
-            problems.push(format!(
-                "GLASSBOX__PUBLIC_URL ({}) must start with http:// or https://",
-                self.public_url
             ));
         }
         let environment = self.environment;
@@ -200,7 +197,7 @@ impl Settings {
     pub fn secure_cookies(&self) -> bool {
         self.session
             .secure_cookie
-            .unwrap_or_else(|| self.public_url.starts_with("https://"))
+            .unwrap_or_else(|| self.public_url.is_https())
     }
 
     /// The database URL, defaulting to a SQLite file in the data directory.
@@ -401,6 +398,14 @@ mod tests {
         assert_eq!(s.email.smtp.tls, SmtpTls::Implicit);
         assert_eq!(s.email.smtp.pool_size, 4);
         assert_eq!(s.email.max_per_second, 50);
+    }
+
+    #[test]
+    fn a_public_url_that_is_not_http_is_refused_at_start_up_by_name() {
+        let err = load(&[("GLASSBOX__PUBLIC_URL", "glassbox.example.org")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("GLASSBOX__PUBLIC_URL"), "{err}");
     }
 
     #[test]
