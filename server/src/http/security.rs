@@ -164,24 +164,44 @@ mod tests {
     }
 }
 
-/// The client's address: the first address in the configured trusted proxy header, else
-/// the TCP peer.
+/// The client's address. Without a trusted proxy header it is the connection's peer.
+/// With one (`GLASSBOX__STAFF__TRUSTED_PROXY_HEADER`, e.g. `x-forwarded-for`) it is the
+/// address the trusted proxy appended: the `hops`-th entry from the **right**
+/// (`GLASSBOX__STAFF__TRUSTED_PROXY_HOPS`, default 1, one proxy). Entries to its left were
+/// written by whoever connected to the proxy, so they are never believed. `None` when the
+/// header is configured but does not hold that many valid entries (the request did not come
+/// through the proxies as configured): callers refuse, or fall back to the peer where
+/// refusing would do harm.
 pub fn client_ip(
     headers: &HeaderMap,
     peer: Option<std::net::SocketAddr>,
-    trusted_header: Option<&str>,
+    proxy: Option<(&str, u8)>,
 ) -> Option<std::net::IpAddr> {
-    if let Some(name) = trusted_header {
-        let forwarded = headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok());
-        if forwarded.is_some() {
-            return forwarded;
-        }
+    let Some((name, hops)) = proxy else {
+        return peer.map(|p| p.ip());
+    };
+    // Several header lines count as one list, in order (RFC 9110 §5.3).
+    let entries: Vec<&str> = headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let from_right = usize::from(hops.max(1));
+    if entries.len() < from_right {
+        return None;
     }
-    peer.map(|p| p.ip())
+    entries[entries.len() - from_right].parse().ok()
+}
+
+/// The trusted proxy header and hop count, when one is configured.
+pub fn trusted_proxy(state: &AppState) -> Option<(&str, u8)> {
+    let staff = &state.settings.staff;
+    staff
+        .trusted_proxy_header
+        .as_deref()
+        .map(|h| (h, staff.trusted_proxy_hops))
 }
 
 /// Whether staff may work from where this request comes from (`staff.allowed_networks`).
@@ -194,7 +214,7 @@ pub fn staff_network_allowed(
     if staff.allowed_networks.is_empty() {
         return true;
     }
-    match client_ip(headers, peer, staff.trusted_proxy_header.as_deref()) {
+    match client_ip(headers, peer, trusted_proxy(state)) {
         Some(ip) if staff.allows(ip) => true,
         other => {
             tracing::warn!(client.ip = ?other, "refused staff access from outside the allowed networks");
@@ -207,26 +227,45 @@ pub fn staff_network_allowed(
 mod client_ip_tests {
     use super::*;
 
+    fn forwarded(values: &[&'static str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append("x-forwarded-for", HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    const PEER: Option<std::net::SocketAddr> =
+        Some(std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 5000));
+
     #[test]
     fn the_proxy_header_is_only_believed_when_configured() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            "x-forwarded-for",
-            HeaderValue::from_static("10.1.2.3, 192.0.2.1"),
-        );
-        let peer = Some("127.0.0.1:5000".parse().unwrap());
+        let h = forwarded(&["10.1.2.3, 192.0.2.1"]);
+        assert_eq!(client_ip(&h, PEER, None), Some("127.0.0.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn the_address_the_proxy_appended_is_believed_not_the_one_the_client_wrote() {
+        // The client wrote 10.1.2.3 (to pass a 10.0.0.0/8 allow-list); the proxy appended
+        // the address it saw, 203.0.113.7.
+        let h = forwarded(&["10.1.2.3, 203.0.113.7"]);
         assert_eq!(
-            client_ip(&h, peer, None),
-            Some("127.0.0.1".parse().unwrap())
+            client_ip(&h, PEER, Some(("x-forwarded-for", 1))),
+            Some("203.0.113.7".parse().unwrap())
         );
+        // Behind two proxies, the second from the right is the one the outer proxy saw.
+        let h = forwarded(&["10.1.2.3, 203.0.113.7", "198.51.100.2"]);
         assert_eq!(
-            client_ip(&h, peer, Some("x-forwarded-for")),
-            Some("10.1.2.3".parse().unwrap())
+            client_ip(&h, PEER, Some(("x-forwarded-for", 2))),
+            Some("203.0.113.7".parse().unwrap())
         );
-        assert_eq!(
-            client_ip(&HeaderMap::new(), peer, Some("x-forwarded-for")),
-            Some("127.0.0.1".parse().unwrap())
-        );
+    }
+
+    #[test]
+    fn too_few_or_malformed_forwarded_entries_give_no_address() {
+        assert_eq!(client_ip(&HeaderMap::new(), PEER, Some(("x-forwarded-for", 1))), None);
+        assert_eq!(client_ip(&forwarded(&["203.0.113.7"]), PEER, Some(("x-forwarded-for", 2))), None);
+        assert_eq!(client_ip(&forwarded(&["10.1.2.3, nonsense"]), PEER, Some(("x-forwarded-for", 1))), None);
     }
 }
 
@@ -243,11 +282,9 @@ pub async fn sign_in_rate_limit(
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0);
-    let ip = client_ip(
-        req.headers(),
-        peer,
-        state.settings.staff.trusted_proxy_header.as_deref(),
-    );
+    // A request whose forwarded address is missing or malformed is limited as its peer
+    // (the proxy): it never escapes the limit.
+    let ip = client_ip(req.headers(), peer, trusted_proxy(&state)).or(peer.map(|p| p.ip()));
     if let Some(ip) = ip {
         if let Err(wait) = state.sign_in_limiter.take(ip, std::time::Instant::now()) {
             tracing::warn!(client.ip = %ip, http.path = %req.uri().path(), "sign-in rate limit reached");

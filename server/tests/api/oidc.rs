@@ -454,6 +454,16 @@ async fn staff_outside_the_allowed_networks_are_refused_even_with_a_session() {
         .await
         .unwrap();
     assert_eq!(inside.status().as_u16(), 200);
+    // A client that writes an inside address before the one the proxy appended gets
+    // nowhere: only the right-most entry, the proxy's, is believed.
+    let forged = app
+        .client
+        .get(app.url("/staff"))
+        .header("x-forwarded-for", "10.1.2.3, 203.0.113.7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 401);
     // Owners are not affected by the staff network rule.
     app.sign_in_as("Alice Martin").await;
     assert_eq!(app.get_page("/me").await.0, 200);

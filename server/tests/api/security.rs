@@ -106,3 +106,45 @@ async fn sign_in_attempts_from_one_address_are_rate_limited() {
     assert_eq!(app.get_page("/").await.0, 200);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn forged_forwarded_addresses_do_not_escape_the_sign_in_limit() {
+    let app = crate::helpers::spawn_app_with(
+        glassbox::db::Backend::Sqlite,
+        crate::helpers::Options {
+            seed: false,
+            configure: Box::new(|s| {
+                s.auth.sign_in_per_minute = 6;
+                s.staff.trusted_proxy_header = Some("x-forwarded-for".into());
+            }),
+        },
+    )
+    .await
+    .unwrap();
+    // Each attempt writes a new address to the left of the one "the proxy" appended.
+    let mut limited = 0;
+    for i in 0..40 {
+        let res = app
+            .client
+            .get(app.url("/auth/callback"))
+            .header("x-forwarded-for", format!("198.51.100.{i}, 192.0.2.10"))
+            .send()
+            .await
+            .unwrap();
+        if res.status().as_u16() == 429 {
+            limited += 1;
+        }
+    }
+    assert!(limited >= 25, "the proxy-appended address is the key: {limited} of 40 limited");
+    app.finish().await;
+}
+
+#[test]
+fn the_licence_the_workspace_declares_is_in_the_repository() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("license = \"AGPL-3.0-or-later\""));
+    let licence = std::fs::read_to_string(root.join("LICENSE")).expect("a LICENSE file at the top");
+    assert!(licence.starts_with("GNU AFFERO GENERAL PUBLIC LICENSE\nVersion 3, 19 November 2007"));
+    assert!(licence.contains("or (at your option) any later version"));
+}
