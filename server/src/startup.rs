@@ -220,14 +220,9 @@ impl Application {
             ))
         });
         tracing::info!(http.addr = %addr, "Glassbox is listening on http://{}", addr);
-        axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop)
-        .await
-        .context("the HTTP server failed")?;
+        crate::http::server::serve(self.listener, self.router, &self.state.settings.http, stop)
+            .await
+            .context("the HTTP server failed")?;
         let _ = tx.send(true);
         let _ = cleanup.await;
         let _ = sweeper.await;

@@ -8,6 +8,7 @@ pub mod export;
 pub mod health;
 pub mod public_log;
 pub mod security;
+pub mod server;
 
 use crate::state::AppState;
 use axum::routing::get;
