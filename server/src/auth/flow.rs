@@ -7,6 +7,7 @@ use super::identity::{SessionIdentity, SignInMethod, Subject, SESSION_KEY};
 use crate::oidc::{safe_return_to, CallbackError, PendingLogin};
 use crate::services::totp;
 use crate::db::staff;
+use crate::email::messages::render::escape;
 use crate::http::error::HttpError;
 use crate::http::security::staff_network_allowed;
 use crate::services::error::ServiceError;
@@ -76,15 +77,6 @@ pub fn plain_page(status: StatusCode, title: &str, body: &str) -> Response {
         title = escape(title)
     );
     (status, Html(html)).into_response()
-}
-
-/// HTML-escapes text.
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 async fn start(

@@ -13,7 +13,7 @@
 
 use crate::config::Environment;
 use crate::db::outbox;
-use crate::email::messages::escape;
+use crate::email::messages::render::escape;
 use crate::services::action_links;
 use crate::services::error::ServiceError;
 use crate::state::AppState;
