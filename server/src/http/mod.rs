@@ -6,6 +6,7 @@ pub mod email_links;
 pub mod error;
 pub mod export;
 pub mod health;
+pub mod pages;
 pub mod public_log;
 pub mod security;
 pub mod server;
