@@ -1,4 +1,4 @@
-//! The HTTP server loop: hyper with a header read timeout and a bound on open connections,
+//! The HTTP server loop: hyper (HTTP/1.1) with a header read timeout and a bound on open connections,
 //! in place of `axum::serve`, which sets neither. A client that opens a connection and
 //! sends nothing, or half a request head, is closed after `header_read_timeout_seconds`
 //! (hyper starts that timer when a connection opens and again whenever it goes idle after
@@ -9,8 +9,8 @@
 use crate::config::HttpSettings;
 use axum::extract::connect_info::ConnectInfo;
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::net::SocketAddr;
@@ -27,12 +27,13 @@ pub async fn serve(
     settings: &HttpSettings,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let mut builder = Builder::new(TokioExecutor::new());
+    // HTTP/1.1 only: a version-sniffing (HTTP/1 or HTTP/2) connection waits for the client's
+    // first bytes before any timer runs, so a silent client would never be closed. HTTP/2
+    // belongs between clients and the TLS proxy in front of Glassbox.
+    let mut builder = http1::Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(Duration::from_secs(settings.header_read_timeout_seconds.max(1)));
-    builder.http2().timer(TokioTimer::new());
     let builder = Arc::new(builder);
     let slots = Arc::new(Semaphore::new(settings.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
@@ -62,9 +63,7 @@ pub async fn serve(
                 app.clone().oneshot(req.map(axum::body::Body::new))
             }),
         );
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(e) = connection.await {

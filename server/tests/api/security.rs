@@ -148,3 +148,52 @@ fn the_licence_the_workspace_declares_is_in_the_repository() {
     assert!(licence.starts_with("GNU AFFERO GENERAL PUBLIC LICENSE\nVersion 3, 19 November 2007"));
     assert!(licence.contains("or (at your option) any later version"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_and_half_sent_connections_are_closed_and_checks_keep_answering() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = crate::helpers::spawn_app_with(
+        glassbox::db::Backend::Sqlite,
+        crate::helpers::Options {
+            seed: true,
+            configure: Box::new(|s| s.http.header_read_timeout_seconds = 2),
+        },
+    )
+    .await
+    .unwrap();
+    let token = app.service_token().await;
+    let addr = app.address.trim_start_matches("http://").to_string();
+    // 500 connections: half send nothing, half send half a request head.
+    let mut held = Vec::new();
+    for i in 0..500 {
+        let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        if i % 2 == 1 {
+            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ").await.unwrap();
+        }
+        held.push(stream);
+    }
+    let opened = std::time::Instant::now();
+    // A well-behaved client is still answered promptly while they are held.
+    for _ in 0..5 {
+        let asked = std::time::Instant::now();
+        let answer = app.check(&token, "alice@example.org", "sam.rivera", "metadata").await;
+        assert_eq!(answer["decision"], "deny", "{answer}");
+        assert!(asked.elapsed() < std::time::Duration::from_secs(2), "check took {:?}", asked.elapsed());
+    }
+    // Every held connection is closed by the server within a few seconds.
+    let closed = futures_util::future::join_all(held.iter_mut().map(|s| async move {
+        let mut buf = [0u8; 512];
+        loop {
+            match tokio::time::timeout(std::time::Duration::from_secs(6), s.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => return true,
+                Ok(Ok(_)) => continue, // a 408 answer before the close
+                Err(_) => return false,
+            }
+        }
+    }))
+    .await;
+    let still_open = closed.iter().filter(|c| !**c).count();
+    assert_eq!(still_open, 0, "{still_open} of 500 connections were still open after {:?}", opened.elapsed());
+    assert!(opened.elapsed() < std::time::Duration::from_secs(8));
+    app.finish().await;
+}
