@@ -282,6 +282,7 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
         .merge(crate::http::public_routes())
         .merge(crate::api::routes(state.clone()))
         .merge(with_cookies)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::host_guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::security_headers))
         .layer(RequestBodyLimitLayer::new(settings.http.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(

@@ -63,6 +63,50 @@ pub async fn security_headers(
     res
 }
 
+/// Whether a request's `Host` names this Glassbox: the host and port of
+/// `GLASSBOX__PUBLIC_URL`, or, in local mode, a loopback name (`localhost`, `127.0.0.1`,
+/// `[::1]`) on any port. A page served under another name (DNS rebinding: an attacker's
+/// name pointing at 127.0.0.1) would give that site's scripts a same-origin view of
+/// Glassbox.
+pub fn host_allowed(host: Option<&str>, public: &crate::config::PublicUrl, local: bool) -> bool {
+    let Some(host) = host.map(str::trim).filter(|h| !h.is_empty()) else {
+        return false;
+    };
+    if host.eq_ignore_ascii_case(&public.authority()) {
+        return true;
+    }
+    if !local {
+        return false;
+    }
+    // Strip the port: `[::1]:3000` → `[::1]`, `localhost:3000` → `localhost`.
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if !name.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) && !name.ends_with(':') => name,
+        _ => host,
+    };
+    ["localhost", "127.0.0.1", "[::1]"]
+        .iter()
+        .any(|l| name.eq_ignore_ascii_case(l))
+}
+
+/// Answers 421 Misdirected Request to a request whose `Host` is not this Glassbox (see
+/// [`host_allowed`]). Health checks are exempt: load balancers probe by address and they
+/// reveal nothing.
+pub async fn host_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let probe = path == "/healthz" || path == "/readyz";
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok());
+    let local = state.settings.environment == crate::config::Environment::Local;
+    if probe || host_allowed(host, &state.settings.public_url, local) {
+        return next.run(req).await;
+    }
+    tracing::warn!(http.host = ?host.map(|h| h.escape_debug().to_string()), "refused a request for another host name");
+    (
+        StatusCode::MISDIRECTED_REQUEST,
+        axum::Json(serde_json::json!({"error": {"code": "wrong_host", "message": "This server does not answer to that name. Use the address Glassbox was configured with."}})),
+    )
+        .into_response()
+}
+
 /// Refuses cross-site state changes. Attached to the cookie-session router only: the
 /// bearer-token API and one-click unsubscribe are mounted outside it, so no path is
 /// excepted here.
@@ -220,6 +264,28 @@ pub fn staff_network_allowed(
             tracing::warn!(client.ip = ?other, "refused staff access from outside the allowed networks");
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod host_tests {
+    use super::*;
+    use crate::config::PublicUrl;
+
+    #[test]
+    fn only_the_public_name_or_in_local_mode_loopback_names_are_this_glassbox() {
+        let public = PublicUrl::parse("https://glassbox.example.org").unwrap();
+        assert!(host_allowed(Some("glassbox.example.org"), &public, false));
+        assert!(host_allowed(Some("GLASSBOX.example.org"), &public, false));
+        assert!(!host_allowed(Some("attacker.example"), &public, false));
+        assert!(!host_allowed(Some("localhost:3000"), &public, false));
+        assert!(!host_allowed(None, &public, true));
+        let local = PublicUrl::parse("http://127.0.0.1:3000").unwrap();
+        assert!(host_allowed(Some("127.0.0.1:3000"), &local, true));
+        assert!(host_allowed(Some("localhost:4123"), &local, true));
+        assert!(host_allowed(Some("[::1]:4123"), &local, true));
+        assert!(!host_allowed(Some("attacker.example:3000"), &local, true));
+        assert!(!host_allowed(Some("127.0.0.1.attacker.example"), &local, true));
     }
 }
 

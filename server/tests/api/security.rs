@@ -197,3 +197,28 @@ async fn silent_and_half_sent_connections_are_closed_and_checks_keep_answering()
     assert!(opened.elapsed() < std::time::Duration::from_secs(8));
     app.finish().await;
 }
+
+on_both_databases!(async fn a_request_for_another_host_name_is_refused_on_every_route(app) {
+    let choices = app.demo_choices().await;
+    let plain = reqwest::Client::new();
+    // DNS rebinding: the attacker's name resolves to 127.0.0.1, so the browser sends the
+    // attacker's Host (and, being same-origin to the attacker's page, a matching Origin).
+    let demo = plain
+        .post(app.url("/auth/demo"))
+        .header("host", "attacker.example")
+        .header("origin", "http://attacker.example")
+        .form(&[("identity", choices[0].1.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(demo.status().as_u16(), 421);
+    assert!(demo.headers().get("set-cookie").is_none(), "no session for another host");
+    for path in ["/dev/mailbox", "/", "/api/v1/openapi.json", "/log/checkpoint"] {
+        let res = plain.get(app.url(path)).header("host", "attacker.example:80").send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 421, "{path}");
+    }
+    // Under its own name everything answers; health probes answer to any name.
+    assert_eq!(plain.get(app.url("/dev/mailbox")).send().await.unwrap().status().as_u16(), 200);
+    let probe = plain.get(app.url("/healthz")).header("host", "10.0.0.7:8080").send().await.unwrap();
+    assert_eq!(probe.status().as_u16(), 200);
+});
