@@ -233,6 +233,7 @@ pub async fn callback(
             };
             session.cycle_id().await.map_err(session_failed)?;
             let identity = SessionIdentity {
+                last_seen_at: None,
                 subject: Subject::Owner(owner),
                 signed_in_at: state.clock.now(),
                 method: SignInMethod::Oidc,
@@ -439,6 +440,7 @@ pub async fn totp_submit(
         .map_err(session_failed)?;
     session.cycle_id().await.map_err(session_failed)?;
     let identity = SessionIdentity {
+        last_seen_at: None,
         subject: Subject::Staff(pending.staff_id),
         signed_in_at: now,
         method: SignInMethod::OidcAndTotp,

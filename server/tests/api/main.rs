@@ -21,5 +21,6 @@ mod oidc;
 mod pages;
 mod races;
 mod security;
+mod sessions;
 mod sign_in;
 mod store;
