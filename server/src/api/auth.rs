@@ -7,7 +7,6 @@ use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::time::Instant;
 
 /// The service token that authenticated a request.
 #[derive(Clone, Debug)]
@@ -91,7 +90,7 @@ async fn admit(
         }
         Err(e) => return ApiError::from_service(e, "authenticate service token").into_response(),
     };
-    if let Err(wait) = state.api_limiter.take(caller.token_id, Instant::now()) {
+    if let Err(wait) = state.api_limiter.take(caller.token_id) {
         tracing::warn!(token.name = %caller.name, "API rate limit reached");
         return ApiError::rate_limited(wait).into_response();
     }

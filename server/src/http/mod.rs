@@ -17,7 +17,7 @@ use axum::Router;
 
 /// Routes anyone may call without a cookie: health, the public log, assets, and one-click
 /// unsubscribe.
-pub fn public_routes() -> Router<AppState> {
+pub fn public_routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -28,12 +28,15 @@ pub fn public_routes() -> Router<AppState> {
         .route("/pkg/glassbox.css", get(assets::stylesheet))
         .route("/favicon.svg", get(assets::favicon))
         .route("/favicon.ico", get(assets::favicon))
-        .merge(email_links::one_click_routes())
+        .merge(email_links::one_click_routes().route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::email_link_rate_limit,
+        )))
 }
 
 /// Routes that act for whoever the session cookie says: exports and the pages email links
 /// open. Mounted inside the cookie session and its CSRF guard.
-pub fn session_routes() -> Router<AppState> {
+pub fn session_routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/me/history/export.csv", get(export::csv))
         .route("/me/history/export.json", get(export::json))
@@ -41,5 +44,8 @@ pub fn session_routes() -> Router<AppState> {
             "/admin/incidents/{id}/affected.csv",
             get(export::incident_affected_csv),
         )
-        .merge(email_links::routes())
+        .merge(email_links::routes().route_layer(axum::middleware::from_fn_with_state(
+            state,
+            security::email_link_rate_limit,
+        )))
 }

@@ -335,34 +335,54 @@ mod client_ip_tests {
     }
 }
 
+/// The 429 answer of a rate limit, with `Retry-After`.
+fn too_many(wait: u64, message: &'static str) -> Response {
+    let mut res = (
+        StatusCode::TOO_MANY_REQUESTS,
+        axum::Json(serde_json::json!({"error": {"code": "rate_limited", "message": message}})),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
+/// The key a per-address limit counts under: the client address (see [`client_ip`]), or
+/// the peer when the forwarded address is missing or malformed, so nothing escapes it.
+fn limit_key(state: &AppState, req: &Request) -> Option<std::net::IpAddr> {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    client_ip(req.headers(), peer, trusted_proxy(state)).or(peer.map(|p| p.ip()))
+}
+
 /// Limits how fast one client address may try to sign in (429 with `Retry-After`).
 pub async fn sign_in_rate_limit(
     State(state): State<AppState>,
     req: Request,
     next: Next,
 ) -> Response {
-    if state.settings.auth.sign_in_per_minute == 0 {
-        return next.run(req).await;
-    }
-    let peer = req
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0);
-    // A request whose forwarded address is missing or malformed is limited as its peer
-    // (the proxy): it never escapes the limit.
-    let ip = client_ip(req.headers(), peer, trusted_proxy(&state)).or(peer.map(|p| p.ip()));
-    if let Some(ip) = ip {
-        if let Err(wait) = state.sign_in_limiter.take(ip, std::time::Instant::now()) {
+    if let Some(ip) = limit_key(&state, &req) {
+        if let Err(wait) = state.sign_in_limiter.take(ip) {
             tracing::warn!(client.ip = %ip, http.path = %req.uri().path(), "sign-in rate limit reached");
-            let mut res = (
-                StatusCode::TOO_MANY_REQUESTS,
-                axum::Json(serde_json::json!({"error": {"code": "rate_limited", "message": "Too many sign-in attempts. Wait a minute and try again."}})),
-            )
-                .into_response();
-            if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            return res;
+            return too_many(wait, "Too many sign-in attempts. Wait a minute and try again.");
+        }
+    }
+    next.run(req).await
+}
+
+/// Limits how fast one client address may open email-link pages (429 with `Retry-After`).
+pub async fn email_link_rate_limit(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if let Some(ip) = limit_key(&state, &req) {
+        if let Err(wait) = state.email_link_limiter.take(ip) {
+            tracing::warn!(client.ip = %ip, "email link rate limit reached");
+            return too_many(wait, "Too many requests. Wait a minute and open the link again.");
         }
     }
     next.run(req).await

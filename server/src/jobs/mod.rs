@@ -5,6 +5,7 @@ pub mod expiry;
 pub mod incident_notices;
 pub mod notices;
 pub mod outbox;
+pub mod rate_limits;
 pub mod session_cleanup;
 
 use std::future::Future;

@@ -222,3 +222,23 @@ on_both_databases!(async fn a_request_for_another_host_name_is_refused_on_every_
     let probe = plain.get(app.url("/healthz")).header("host", "10.0.0.7:8080").send().await.unwrap();
     assert_eq!(probe.status().as_u16(), 200);
 });
+
+#[tokio::test]
+async fn guessing_email_link_tokens_is_rate_limited_per_address() {
+    let app = crate::helpers::spawn_app_with(
+        glassbox::db::Backend::Sqlite,
+        crate::helpers::Options {
+            seed: false,
+            configure: Box::new(|s| s.auth.email_link_per_minute = 10),
+        },
+    )
+    .await
+    .unwrap();
+    let mut statuses = Vec::new();
+    for i in 0..40 {
+        statuses.push(app.get(&format!("/email/requests/guess-{i}")).await.status().as_u16());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 410).count(), 20, "the burst is answered: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 20, "then refused: {statuses:?}");
+    app.finish().await;
+}
