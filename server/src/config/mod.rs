@@ -107,12 +107,19 @@ impl Default for Settings {
 /// Why the configuration could not be used. Each message names the exact key to change.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// A source could not be read or parsed.
+    /// A source could not be read or parsed. The cause is in the message and deliberately
+    /// not a `source()`: printed with its chain (`{:#}`), it would appear twice.
     #[error("could not read the configuration: {0}")]
-    Load(#[from] config::ConfigError),
+    Load(config::ConfigError),
     /// The values contradict the safety rules.
     #[error("the configuration is not safe to start with:\n  - {}", .0.join("\n  - "))]
     Invalid(Vec<String>),
+}
+
+impl From<config::ConfigError> for ConfigError {
+    fn from(e: config::ConfigError) -> Self {
+        Self::Load(e)
+    }
 }
 
 impl Settings {
