@@ -8,12 +8,13 @@
 //! cookie sends `Origin` on POST.
 
 use crate::config::PublicUrl;
+use crate::http::error::ErrorBody;
 use crate::state::AppState;
 use app::model::CspNonce;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use base64::Engine as _;
 use rand::RngCore;
 
@@ -74,11 +75,11 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         return next.run(req).await;
     }
     tracing::warn!(http.path = %req.uri().path(), "refused a cross-site or unlabelled state change (CSRF defence)");
-    (
-        StatusCode::FORBIDDEN,
-        axum::Json(serde_json::json!({"error": {"code": "cross_site_request", "message": "This request did not come from a Glassbox page. Go back to Glassbox and try again."}})),
+    ErrorBody::new(
+        "cross_site_request",
+        "This request did not come from a Glassbox page. Go back to Glassbox and try again.",
     )
-        .into_response()
+    .into_response_with(StatusCode::FORBIDDEN)
 }
 
 /// Whether the browser says the request comes from our own pages.
@@ -253,11 +254,11 @@ pub async fn sign_in_rate_limit(
     if let Some(ip) = ip {
         if let Err(wait) = state.sign_in_limiter.take(ip, std::time::Instant::now()) {
             tracing::warn!(client.ip = %ip, http.path = %req.uri().path(), "sign-in rate limit reached");
-            let mut res = (
-                StatusCode::TOO_MANY_REQUESTS,
-                axum::Json(serde_json::json!({"error": {"code": "rate_limited", "message": "Too many sign-in attempts. Wait a minute and try again."}})),
+            let mut res = ErrorBody::new(
+                "rate_limited",
+                "Too many sign-in attempts. Wait a minute and try again.",
             )
-                .into_response();
+            .into_response_with(StatusCode::TOO_MANY_REQUESTS);
             if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
             }
