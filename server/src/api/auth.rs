@@ -12,7 +12,7 @@ use std::time::Instant;
 /// The service token that authenticated a request.
 #[derive(Clone, Debug)]
 pub struct ServiceCaller {
-    /// Token id.
+    /// Which service token authenticated the call (`service_tokens.id`).
     pub token_id: uuid::Uuid,
     /// Token name.
     pub name: String,

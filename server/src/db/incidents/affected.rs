@@ -96,7 +96,7 @@ pub async fn record_affected(
 pub struct AffectedRow {
     /// Mailbox address.
     pub address: String,
-    /// Exposure.
+    /// `content` if any access read message text or attachments, else `metadata`.
     pub exposure: String,
     /// Accesses.
     pub event_count: i64,

@@ -1,7 +1,7 @@
 //! Incidents: their rows (declared as drafts, confirmed by a second staff member, closed).
-//! The affected set computed from the access log is in [`affected`], the notice rounds
-//! queued for affected owners in [`notices`], and what each owner sees and ticks in
-//! [`owners`].
+//! The affected set computed from the access log is in `affected.rs`, the notice rounds
+//! queued for affected owners in `notices.rs`, and what each owner sees and ticks in
+//! `owners.rs`.
 
 mod affected;
 mod notices;
@@ -32,13 +32,13 @@ fn corrupt(e: impl ToString) -> CorruptRow {
 /// A new incident, as declared.
 #[derive(Clone, Debug)]
 pub struct NewIncident {
-    /// Id.
+    /// Primary key: a UUID chosen by the writer, not by the database.
     pub id: IncidentId,
-    /// Title.
+    /// A short headline, shown to staff and in the affected owners' notices.
     pub title: String,
-    /// Description.
+    /// What happened, in plain words for the affected owners.
     pub description: String,
-    /// Cause.
+    /// What was abused; a staff credential or service token names which one.
     pub cause: IncidentCause,
     /// The staff member named as the cause.
     pub cause_staff: Option<StaffId>,
@@ -75,13 +75,13 @@ struct IncidentDbRow {
 /// An incident row with the names it refers to.
 #[derive(Clone, Debug)]
 pub struct IncidentRecord {
-    /// Id.
+    /// Primary key: a UUID chosen by the writer, not by the database.
     pub id: IncidentId,
-    /// Title.
+    /// A short headline, shown to staff and in the affected owners' notices.
     pub title: String,
-    /// Description.
+    /// What happened, in plain words for the affected owners.
     pub description: String,
-    /// Cause.
+    /// What was abused; a staff credential or service token names which one.
     pub cause: IncidentCause,
     /// The staff member named as the cause.
     pub cause_staff: Option<StaffId>,
@@ -91,11 +91,11 @@ pub struct IncidentRecord {
     pub cause_token: Option<Uuid>,
     /// Its name.
     pub cause_token_name: Option<String>,
-    /// Window start.
+    /// Start of the period the incident covers (inclusive): allowed accesses from then on are affected.
     pub window_start: OffsetDateTime,
-    /// Window end.
+    /// End of the period the incident covers (inclusive).
     pub window_end: OffsetDateTime,
-    /// Status.
+    /// Draft, confirmed or closed.
     pub status: IncidentStatus,
     /// Who declared it.
     pub declared_by: StaffId,
