@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 /// The service token that authenticated a request.
 #[derive(Clone, Debug)]
 pub struct ServiceCaller {
-    /// Token id.
+    /// Which service token authenticated the call (`service_tokens.id`).
     pub token_id: uuid::Uuid,
     /// Token name.
     pub name: String,

@@ -1,6 +1,7 @@
 //! Service API v1: JSON over HTTP for the mail system and support tooling, authenticated
-//! with a service token (`Authorization: Bearer gbx_…`). The contract is DESIGN.md's and
-//! the OpenAPI document at `/api/v1/openapi.json`.
+//! with a service token (`Authorization: Bearer gbx_…`). The contract is the OpenAPI
+//! document served at `/api/v1/openapi.json` (the README's "Service API" section shows it
+//! in use); errors have the shape of [`crate::http::error::ErrorBody`].
 
 pub mod auth;
 pub mod error;

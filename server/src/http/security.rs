@@ -8,12 +8,13 @@
 //! cookie sends `Origin` on POST.
 
 use crate::config::PublicUrl;
+use crate::http::error::ErrorBody;
 use crate::state::AppState;
 use app::model::CspNonce;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use base64::Engine as _;
 use rand::RngCore;
 
@@ -100,11 +101,11 @@ pub async fn host_guard(State(state): State<AppState>, req: Request, next: Next)
         return next.run(req).await;
     }
     tracing::warn!(http.host = ?host.map(|h| h.escape_debug().to_string()), "refused a request for another host name");
-    (
-        StatusCode::MISDIRECTED_REQUEST,
-        axum::Json(serde_json::json!({"error": {"code": "wrong_host", "message": "This server does not answer to that name. Use the address Glassbox was configured with."}})),
+    ErrorBody::new(
+        "wrong_host",
+        "This server does not answer to that name. Use the address Glassbox was configured with.",
     )
-        .into_response()
+    .into_response_with(StatusCode::MISDIRECTED_REQUEST)
 }
 
 /// Refuses cross-site state changes. Attached to the cookie-session router only: the
@@ -116,11 +117,11 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         return next.run(req).await;
     }
     tracing::warn!(http.path = %req.uri().path(), "refused a cross-site or unlabelled state change (CSRF defence)");
-    (
-        StatusCode::FORBIDDEN,
-        axum::Json(serde_json::json!({"error": {"code": "cross_site_request", "message": "This request did not come from a Glassbox page. Go back to Glassbox and try again."}})),
+    ErrorBody::new(
+        "cross_site_request",
+        "This request did not come from a Glassbox page. Go back to Glassbox and try again.",
     )
-        .into_response()
+    .into_response_with(StatusCode::FORBIDDEN)
 }
 
 /// Whether the browser says the request comes from our own pages.
@@ -337,11 +338,7 @@ mod client_ip_tests {
 
 /// The 429 answer of a rate limit, with `Retry-After`.
 fn too_many(wait: u64, message: &'static str) -> Response {
-    let mut res = (
-        StatusCode::TOO_MANY_REQUESTS,
-        axum::Json(serde_json::json!({"error": {"code": "rate_limited", "message": message}})),
-    )
-        .into_response();
+    let mut res = ErrorBody::new("rate_limited", message).into_response_with(StatusCode::TOO_MANY_REQUESTS);
     if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
         res.headers_mut().insert(header::RETRY_AFTER, v);
     }
