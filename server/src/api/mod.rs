@@ -1,10 +1,12 @@
 //! Service API v1: JSON over HTTP for the mail system and support tooling, authenticated
-//! with a service token (`Authorization: Bearer gbx_…`). The contract is the OpenAPI
+//! with a service token (`Authorization: Bearer gbx_…`), and the public log endpoints
+//! (`/log/*`, no token: anyone may audit the log). The contract is the OpenAPI
 //! document served at `/api/v1/openapi.json` (the README's "Service API" section shows it
 //! in use); errors have the shape of [`crate::http::error::ErrorBody`].
 
 pub mod auth;
 pub mod error;
+pub mod public_log;
 pub mod v1;
 
 use crate::state::AppState;
@@ -33,6 +35,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         ));
     Router::new()
         .route("/api/v1/openapi.json", get(v1::openapi))
+        // The public log: no token, anyone may audit it.
+        .route("/log/checkpoint", get(public_log::checkpoint))
+        .route("/log/key", get(public_log::key))
+        .route("/log/proof/inclusion", get(public_log::inclusion))
+        .route("/log/proof/consistency", get(public_log::consistency))
         .merge(authed)
         .merge(check)
 }

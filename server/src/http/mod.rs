@@ -1,4 +1,4 @@
-//! Plain axum routes and middleware: health, the public log, assets, exports, the pages
+//! Plain axum routes and middleware: health, assets, exports, the pages
 //! email links open, security headers, the CSRF defence, errors.
 
 pub mod assets;
@@ -7,7 +7,6 @@ pub mod error;
 pub mod export;
 pub mod health;
 pub mod pages;
-pub mod public_log;
 pub mod security;
 pub mod server;
 
@@ -15,16 +14,12 @@ use crate::state::AppState;
 use axum::routing::get;
 use axum::Router;
 
-/// Routes anyone may call without a cookie: health, the public log, assets, and one-click
+/// Routes anyone may call without a cookie: health, assets, and one-click
 /// unsubscribe.
 pub fn public_routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/log/checkpoint", get(public_log::checkpoint))
-        .route("/log/key", get(public_log::key))
-        .route("/log/proof/inclusion", get(public_log::inclusion))
-        .route("/log/proof/consistency", get(public_log::consistency))
         .route("/pkg/glassbox.css", get(assets::stylesheet))
         .route("/favicon.svg", get(assets::favicon))
         .route("/favicon.ico", get(assets::favicon))

@@ -108,6 +108,30 @@ pub async fn host_guard(State(state): State<AppState>, req: Request, next: Next)
     .into_response_with(StatusCode::MISDIRECTED_REQUEST)
 }
 
+/// Gives a server function's error the HTTP status it deserves. Leptos answers every
+/// failed server function with 500, and only a function that ran can say otherwise
+/// ([`app`]'s `with_status`); arguments that do not even decode never reach one. So a 500
+/// whose body is a user-safe error that is not `Internal` (the caller's mistake) gets that
+/// error's status (400 for bad arguments), and 500 stays for Glassbox's own failures.
+pub async fn server_fn_status(req: Request, next: Next) -> Response {
+    let server_fn = req.method() == Method::POST && req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if !server_fn || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        parts.status = StatusCode::INTERNAL_SERVER_ERROR;
+        return Response::from_parts(parts, axum::body::Body::empty());
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        if let Ok(status) = StatusCode::from_u16(error.status_code()) {
+            parts.status = status;
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 /// Refuses cross-site state changes. Attached to the cookie-session router only: the
 /// bearer-token API and one-click unsubscribe are mounted outside it, so no path is
 /// excepted here.

@@ -242,3 +242,38 @@ async fn guessing_email_link_tokens_is_rate_limited_per_address() {
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 20, "then refused: {statuses:?}");
     app.finish().await;
 }
+
+on_both_databases!(async fn malformed_server_function_arguments_are_a_400_never_a_500(app) {
+    let path = <app::api::overview::LoadLogProofs as leptos::server_fn::ServerFn>::PATH;
+    let plain = reqwest::Client::new();
+    for body in [
+        r#"{"indexes":[-1],"since":null}"#,
+        r#"{"indexes":[1.5],"since":null}"#,
+        r#"{"indexes":["1"],"since":null}"#,
+        r#"{"indexes":[18446744073709551616],"since":null}"#,
+        r#"{"since":null}"#,
+        "not json",
+    ] {
+        for signed_in in [false, true] {
+            let client = if signed_in { &app.client } else { &plain };
+            if signed_in {
+                app.sign_in_as("Alice Martin").await;
+            }
+            let res = client
+                .post(app.url(path))
+                .header("content-type", "application/json")
+                .header("origin", &app.address)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let text = res.text().await.unwrap();
+            assert_eq!(status, 400, "{body} (signed in: {signed_in}): {text}");
+            assert!(!text.contains("server-fn"), "a clear message, not an internal reference: {text}");
+        }
+    }
+    // A form server function missing an argument.
+    let (status, body) = app.server_fn::<app::api::requests::DenyRequest>(&[]).await;
+    assert_eq!(status, 400, "{body}");
+});
