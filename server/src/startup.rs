@@ -281,6 +281,7 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn(security::server_fn_status))
+        .layer(axum::middleware::from_fn(security::no_store))
         .layer(axum::middleware::from_fn_with_state(state.clone(), load_viewer))
         .layer(session_layer)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::csrf_guard));

@@ -25,14 +25,16 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_service_token,
-        ));
+        ))
+        .route_layer(axum::middleware::from_fn(crate::http::security::no_store));
     // The check identifies its token from memory; the log writer checks it is live.
     let check = Router::new()
         .route("/api/v1/access/check", post(v1::check))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             auth::identify_service_token,
-        ));
+        ))
+        .route_layer(axum::middleware::from_fn(crate::http::security::no_store));
     Router::new()
         .route("/api/v1/openapi.json", get(v1::openapi))
         // The public log: no token, anyone may audit it.

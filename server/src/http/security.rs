@@ -43,10 +43,10 @@ pub async fn security_headers(
         HeaderValue::from_static("nosniff"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    // An inner policy wins: email-link pages say `no-referrer` so their token never
+    // travels in a Referer.
+    h.entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("same-origin"));
     h.insert(
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
@@ -130,6 +130,21 @@ pub async fn server_fn_status(req: Request, next: Next) -> Response {
         }
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// Every answer of the cookie-session router is about the person signed in, or carries an
+/// email link's token: none may be kept by a browser cache or a proxy. `Cache-Control:
+/// no-store` unless the handler chose otherwise (the stylesheet and the browser bundle
+/// do, and are not personal).
+pub async fn no_store(req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/pkg/") {
+        return next.run(req).await;
+    }
+    let mut res = next.run(req).await;
+    res.headers_mut()
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    res
 }
 
 /// Refuses cross-site state changes. Attached to the cookie-session router only: the

@@ -277,3 +277,33 @@ on_both_databases!(async fn malformed_server_function_arguments_are_a_400_never_
     let (status, body) = app.server_fn::<app::api::requests::DenyRequest>(&[]).await;
     assert_eq!(status, 400, "{body}");
 });
+
+on_both_databases!(async fn personal_and_token_bearing_answers_are_never_cached_and_link_pages_send_no_referrer(app) {
+    let token = app.service_token().await;
+    app.sign_in_as("Alice Martin").await;
+    let page = app.get("/me").await;
+    assert_eq!(page.headers()["cache-control"], "no-store", "a signed-in page");
+    let res = app
+        .client
+        .post(app.url(<app::api::overview::LoadOverview as leptos::server_fn::ServerFn>::PATH))
+        .form(&[("", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["cache-control"], "no-store", "a server function's answer");
+    let check = app
+        .client
+        .post(app.url("/api/v1/access/check"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"mailbox": "alice@example.org", "agent": "sam.rivera", "scope": "metadata", "action": "list_folders", "resource": "folder:inbox"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(check.status().as_u16(), 200);
+    assert_eq!(check.headers()["cache-control"], "no-store", "an API answer");
+    let link = app.get("/email/requests/not-a-real-token").await;
+    assert_eq!(link.headers()["referrer-policy"], "no-referrer", "the link page's own policy wins");
+    assert_eq!(link.headers()["cache-control"], "no-store");
+    let css = app.get("/pkg/glassbox.css").await;
+    assert_ne!(css.headers()["cache-control"], "no-store", "the stylesheet is not personal");
+});
