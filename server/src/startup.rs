@@ -304,7 +304,7 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
                 .get("x-request-id")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("-");
-            tracing::info_span!("http", http.method = %req.method(), http.path = %req.uri().path(), request.id = %request_id)
+            tracing::info_span!("http", http.method = %req.method(), http.path = %crate::telemetry::loggable_path(req.uri().path()), request.id = %request_id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)

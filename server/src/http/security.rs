@@ -155,7 +155,7 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
     if safe || same_origin(req.headers(), &state.settings.public_url) {
         return next.run(req).await;
     }
-    tracing::warn!(http.path = %req.uri().path(), "refused a cross-site or unlabelled state change (CSRF defence)");
+    tracing::warn!(http.path = %crate::telemetry::loggable_path(req.uri().path()), "refused a cross-site or unlabelled state change (CSRF defence)");
     ErrorBody::new(
         "cross_site_request",
         "This request did not come from a Glassbox page. Go back to Glassbox and try again.",
@@ -402,7 +402,7 @@ pub async fn sign_in_rate_limit(
 ) -> Response {
     if let Some(ip) = limit_key(&state, &req) {
         if let Err(wait) = state.sign_in_limiter.take(ip) {
-            tracing::warn!(client.ip = %ip, http.path = %req.uri().path(), "sign-in rate limit reached");
+            tracing::warn!(client.ip = %ip, http.path = %crate::telemetry::loggable_path(req.uri().path()), "sign-in rate limit reached");
             return too_many(wait, "Too many sign-in attempts. Wait a minute and try again.");
         }
     }
