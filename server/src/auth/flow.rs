@@ -218,6 +218,12 @@ pub async fn callback(
                 "The sign-in could not be verified. Please sign in again.",
             ));
         }
+        Err(CallbackError::NotFresh) => {
+            tracing::warn!("refused a step-up: the ID token does not show a new sign-in (auth_time)");
+            return Ok(refused(
+                "Your provider did not ask you to sign in again, so approval stays locked. Sign in again; if this repeats, tell your provider's administrator that it must honour prompt=login.",
+            ));
+        }
     };
     match pending.purpose {
         Purpose::Owner => {

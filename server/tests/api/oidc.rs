@@ -692,3 +692,41 @@ with_provider!(
         );
     }
 );
+
+with_provider!(
+    a_step_up_whose_id_token_shows_no_new_sign_in_leaves_approval_locked,
+    Backend::Sqlite,
+    |app| {
+        let (login, sub) = new_person_at_the_provider(serde_json::json!({})).await;
+        assert_eq!(app.oidc_sign_in(&login, "pw").await.status().as_u16(), 303);
+        let token = app.service_token().await;
+        let mailbox = format!("{login}@example.net");
+        let id = app.create_request(&token, serde_json::json!({"mailbox": mailbox})).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.clock.advance(time::Duration::minutes(11));
+        let approve = [("id", id.as_str()), ("confirm", "yes")];
+        let (status, body) = app.server_fn::<ApproveRequest>(&approve).await;
+        assert_eq!(status, 401, "{body}");
+        let url = body["StepUpRequired"]["sign_in_url"].as_str().unwrap().to_string();
+        // A provider that ignores prompt=login answers with the old sign-in's time, or none.
+        for mode in ["stale_auth_time", "no_auth_time"] {
+            spoil_id_tokens(&sub, Some(mode)).await;
+            let start = app.client.get(app.url(&url)).send().await.unwrap();
+            let callback = app.through_provider(&location(&start).unwrap(), &login, "pw").await;
+            let back = app.client.get(&callback).send().await.unwrap();
+            assert_eq!(back.status().as_u16(), 400, "{mode}");
+            assert!(back.text().await.unwrap().contains("did not ask you to sign in again"), "{mode}");
+            let (status, body) = app.server_fn::<ApproveRequest>(&approve).await;
+            assert_eq!(status, 401, "{mode}: approval stays locked: {body}");
+        }
+        // A real new sign-in unlocks it.
+        spoil_id_tokens(&sub, None).await;
+        let start = app.client.get(app.url(&url)).send().await.unwrap();
+        let callback = app.through_provider(&location(&start).unwrap(), &login, "pw").await;
+        assert_eq!(app.client.get(&callback).send().await.unwrap().status().as_u16(), 303);
+        let (status, body) = app.server_fn::<ApproveRequest>(&approve).await;
+        assert_eq!(status, 200, "{body}");
+    }
+);
