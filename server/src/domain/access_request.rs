@@ -76,14 +76,9 @@ pub struct GrantLimits {
     pub max_minutes: i64,
 }
 
+/// Whether several-line person-written text meets the one text policy ([`super::text`]).
 fn clean_text(s: &str) -> bool {
-    !s.chars()
-        .any(|c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c))
-}
-
-/// Unicode bidirectional controls can make text read differently from what it is.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+    super::text::accept(s, super::text::Lines::Many).is_some()
 }
 
 /// Parses a mailbox address loosely but safely: one `@`, a dot in the domain, no spaces or

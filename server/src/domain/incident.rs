@@ -43,6 +43,11 @@ fn refuse(s: &str) -> Refusal {
 /// Text people will read: trimmed, not empty, not too long, no control characters other
 /// than line breaks.
 pub fn clean_text(s: &str, max: usize, what: &str) -> Result<String, Refusal> {
+    clean_lines(s, max, what, super::text::Lines::Many)
+}
+
+/// As [`clean_text`], for a field that is one line (`lines`) or may have several.
+pub fn clean_lines(s: &str, max: usize, what: &str, lines: super::text::Lines) -> Result<String, Refusal> {
     let s = s.trim().replace("\r\n", "\n");
     if s.is_empty() {
         return Err(Refusal(format!("Write {what}.")));
@@ -50,13 +55,11 @@ pub fn clean_text(s: &str, max: usize, what: &str) -> Result<String, Refusal> {
     if s.chars().count() > max {
         return Err(Refusal(format!("Keep {what} under {max} characters.")));
     }
-    if s.chars().any(|c| {
-        (c.is_control() && c != '\n')
-            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-    }) {
-        return Err(Refusal(format!(
-            "Remove the control characters from {what}."
-        )));
+    if super::text::accept(&s, lines).is_none() {
+        return Err(Refusal(match lines {
+            super::text::Lines::One => format!("Write {what} on one line, without control or invisible formatting characters."),
+            super::text::Lines::Many => format!("Remove the control or invisible formatting characters from {what}."),
+        }));
     }
     Ok(s)
 }
@@ -86,7 +89,7 @@ fn optional(s: &Option<String>) -> Option<String> {
 
 /// Checks a declaration made at `now`.
 pub fn declare(form: &IncidentForm, now: OffsetDateTime) -> Result<Declaration, Refusal> {
-    let title = clean_text(&form.title, MAX_TITLE, "a title")?;
+    let title = clean_lines(&form.title, MAX_TITLE, "a title", super::text::Lines::One)?;
     let description = clean_text(&form.description, MAX_TEXT, "what happened")?;
     let cause: IncidentCause = form
         .cause

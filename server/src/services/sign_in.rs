@@ -45,7 +45,14 @@ pub async fn owner_for(
         }
         None => {
             let owner = OwnerId::new();
-            let name = who.name.clone().unwrap_or_else(|| address.clone());
+            // The provider's name claim is shown in pages and emails: neutralised, never trusted.
+            let name = who
+                .name
+                .as_deref()
+                .map(crate::domain::text::neutralise)
+                .filter(|n| !n.is_empty())
+                .map(|n| n.chars().take(100).collect::<String>())
+                .unwrap_or_else(|| address.clone());
             owners::insert_owner(&mut tx, owner, &name, &address, now).await?;
             owners::insert_mailbox(&mut tx, MailboxId::new(), owner, &address, now).await?;
             owners::link_subject(&mut tx, owner, &who.subject).await?;

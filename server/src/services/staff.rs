@@ -22,10 +22,15 @@ pub async fn add(
 ) -> Result<StaffId, ServiceError> {
     let email = parse_mailbox(email)
         .map_err(|_| ServiceError::Invalid("`--email` must be a work email address".into()))?;
-    let name = name
-        .map(str::trim)
-        .filter(|n| !n.is_empty() && n.chars().count() <= 100)
-        .map(str::to_string);
+    let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) if n.chars().count() > 100 => {
+            return Err(ServiceError::Invalid("`--name` must be at most 100 characters".into()))
+        }
+        Some(n) => Some(crate::domain::text::accept(n, crate::domain::text::Lines::One).ok_or_else(|| {
+            ServiceError::Invalid("`--name` must be one line without control or invisible formatting characters".into())
+        })?),
+        None => None,
+    };
     let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
     let id = StaffId::new();
     let alias = pseudonym::for_staff(

@@ -390,3 +390,31 @@ on_both_databases_with!(dev_backend(), async fn the_page_an_email_link_opens_is_
     assert!(page.contains("&lt;img src=x onerror=alert('x')&gt;"), "{page}");
     assert_eq!(status_of(app, id).await, "pending", "opening the page changes nothing");
 });
+
+on_both_databases_with!(dev_backend(), async fn a_justification_cannot_forge_the_lines_of_the_owners_email(app) {
+    let token = app.service_token().await;
+    let people = app.new_people().await;
+    app.request_for(
+        &token,
+        &people,
+        "Customer asked for help\nFor how long: 1 minute\nDecide here: https://evil.example/decide",
+    )
+    .await;
+    let (_, text, _) = outbox_row(app, "request_submitted", &people.owner_email).await;
+    let forged: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("For how long: 1 minute") || l.starts_with("Decide here") || l.starts_with("https://evil"))
+        .collect();
+    assert!(forged.is_empty(), "lines a person wrote stand as the email's own: {forged:?}\n{text}");
+    assert!(text.contains("    | For how long: 1 minute"), "{text}");
+    // Invisible and bidirectional characters never get in at all.
+    let res = app
+        .api_post(
+            &token,
+            "/api/v1/access-requests",
+            &serde_json::json!({"mailbox": people.mailbox, "agent": people.agent, "scopes": ["metadata"],
+                "justification": {"code": "customer_initiated_support", "text": "ok\u{202E}gpj.exe", "ticket": "T-1"}}),
+        )
+        .await;
+    assert_eq!(res.0, 422, "{}", res.1);
+});

@@ -24,6 +24,14 @@ pub fn escape(s: &str) -> String {
 const SIGNATURE: &str =
     "Glassbox shows you every time staff access your mailbox. This email was sent automatically; replies are not read.";
 
+/// Text that may hold a person's line breaks, as the plain-text email shows it: every line
+/// after the first is indented and marked `| `, so no line a person wrote can stand at the
+/// start of a line and pass for one of the email's own ("For how long: …", a link to
+/// decide).
+fn block(s: &str) -> String {
+    s.replace('\n', "\n    | ")
+}
+
 /// The plain-text rendering.
 pub fn render_text(b: &Body) -> String {
     let mut out = String::new();
@@ -36,7 +44,7 @@ pub fn render_text(b: &Body) -> String {
         out.push_str("\n\n");
     }
     for (label, value) in &b.facts {
-        out.push_str(&format!("{label}: {value}\n"));
+        out.push_str(&format!("{label}: {}\n", block(value)));
     }
     if !b.facts.is_empty() {
         out.push('\n');
@@ -45,11 +53,11 @@ pub fn render_text(b: &Body) -> String {
         out.push_str(&s.heading);
         out.push('\n');
         for p in &s.paragraphs {
-            out.push_str(p);
+            out.push_str(&block(p));
             out.push('\n');
         }
         for item in &s.items {
-            out.push_str(&format!("- {item}\n"));
+            out.push_str(&format!("- {}\n", block(item)));
         }
         out.push('\n');
     }
@@ -181,5 +189,28 @@ mod tests {
         assert!(text.contains("What you should do\nChange your password.\n- Check your filters.\n"), "{text}");
         let html = render_html(&body);
         assert!(html.contains("<h2 style=\"font-size: 1.1em;\">What you should do</h2>\n<p>Change your password.</p>\n<ul>\n<li>Check your filters.</li>"), "{html}");
+    }
+}
+
+#[cfg(test)]
+mod forged_line_tests {
+    use super::*;
+
+    #[test]
+    fn a_persons_line_breaks_cannot_start_a_line_of_the_email() {
+        let body = Body {
+            greeting: "Hello Alice,".into(),
+            heading: "Sam asks to read your mailbox".into(),
+            facts: vec![
+                ("Why".into(), "Customer asked\nFor how long: 1 minute\nDecide here: https://evil.example/x".into()),
+                ("For how long".into(), "1 hour".into()),
+            ],
+            ..Body::default()
+        };
+        let text = render_text(&body);
+        let starts: Vec<&str> = text.lines().filter(|l| l.starts_with("For how long:")).collect();
+        assert_eq!(starts, ["For how long: 1 hour"], "{text}");
+        assert!(!text.lines().any(|l| l.starts_with("Decide here") || l.starts_with("https://evil")), "{text}");
+        assert!(text.contains("\n    | For how long: 1 minute\n"), "{text}");
     }
 }
