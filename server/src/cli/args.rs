@@ -36,6 +36,25 @@ pub enum Command {
     /// See and retry outgoing email.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Write a consistent copy of the (SQLite) database to FILE, while Glassbox runs.
+    Backup {
+        /// The new file (never overwritten).
+        file: std::path::PathBuf,
+    },
+    /// Put a backup back in place of the configured (SQLite) database; stop Glassbox first.
+    /// Refuses a copy that is damaged, whose log does not verify, or that rolls the log back
+    /// behind a checkpoint seen outside.
+    Restore {
+        /// The backup file.
+        file: std::path::PathBuf,
+        /// A file with the last signed checkpoint someone outside saw (a witness, an
+        /// owner's browser, `curl …/log/checkpoint`): the backup must contain it.
+        #[arg(long)]
+        seen: Option<std::path::PathBuf>,
+        /// Restore even if the backup rolls the log back (read the README first).
+        #[arg(long)]
+        accept_rollback: bool,
+    },
     /// Verify the access log (exit code 0: verified, 1: verification failed, 2: could not check).
     #[command(subcommand)]
     Verify(VerifyCommand),

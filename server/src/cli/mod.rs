@@ -67,5 +67,44 @@ async fn run_configured(command: Command) -> anyhow::Result<()> {
                 .await
         }
         Command::Demo { seed_only } => demo::run(settings, seed_only).await,
+        Command::Backup { file } => {
+            let db =
+                Db::connect(&settings.database_url(), settings.database.max_connections).await?;
+            let report = crate::services::backup::backup(&db, &file).await?;
+            println!(
+                "Backed up to {} (its log holds {} signed entries). Keep a copy of the latest /log/checkpoint with it.",
+                report.file.display(),
+                report.checkpoint_size
+            );
+            Ok(())
+        }
+        Command::Restore {
+            file,
+            seen,
+            accept_rollback,
+        } => {
+            let seen = match seen {
+                Some(p) => Some(std::fs::read_to_string(&p).map_err(|e| {
+                    anyhow::anyhow!("could not read {}: {e}", p.display())
+                })?),
+                None => None,
+            };
+            let report = crate::services::backup::restore(
+                &settings.database_url(),
+                &file,
+                seen.as_deref(),
+                accept_rollback,
+            )
+            .await?;
+            if !report.checked_against_seen {
+                eprintln!("Warning: without --seen, a rollback behind what others saw cannot be detected.");
+            }
+            println!(
+                "Restored {} (its log holds {} signed entries). `glassbox verify database` checks it.",
+                file.display(),
+                report.checkpoint_size
+            );
+            Ok(())
+        }
     }
 }

@@ -9,6 +9,7 @@
 //!   (see the triggers in `migrations/*/0001_initial.sql`).
 
 pub mod action_tokens;
+pub mod backup;
 pub mod changes;
 pub mod events;
 pub mod incidents;

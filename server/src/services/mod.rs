@@ -3,6 +3,7 @@
 //! person can quote.
 
 pub mod action_links;
+pub mod backup;
 pub mod check;
 pub mod console;
 pub mod error;

@@ -8,6 +8,7 @@
 mod helpers;
 
 mod api_contract;
+mod backup;
 mod consent;
 mod cross_account;
 mod email;
