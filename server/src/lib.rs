@@ -11,6 +11,7 @@ pub mod domain;
 pub mod email;
 pub mod http;
 pub mod jobs;
+pub mod metrics;
 pub mod oidc;
 pub mod portal;
 pub mod rate_limit;

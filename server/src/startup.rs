@@ -40,6 +40,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 /// A built, bound, not yet running application.
 pub struct Application {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     router: Router,
     state: AppState,
     sessions: SessionBackend,
@@ -69,6 +70,12 @@ impl Application {
                 )
             })?;
         let addr = listener.local_addr()?;
+        let metrics_listener = match settings.metrics.bind {
+            Some(bind) => Some(TcpListener::bind(bind).await.with_context(|| {
+                format!("could not listen on {bind} (GLASSBOX__METRICS__BIND)")
+            })?),
+            None => None,
+        };
         let leptos_options = LeptosOptions::builder()
             .output_name("glassbox")
             .site_root(settings.http.site_root.display().to_string())
@@ -140,6 +147,7 @@ impl Application {
         let router = router(state.clone(), sessions.clone());
         Ok(Self {
             listener,
+            metrics_listener,
             router,
             state,
             sessions,
@@ -152,6 +160,11 @@ impl Application {
         self.listener
             .local_addr()
             .unwrap_or_else(|_| self.state.settings.http.bind)
+    }
+
+    /// The metrics endpoint's address, when it is on.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// The bound port.
@@ -193,6 +206,18 @@ impl Application {
             tx.subscribe(),
         ));
         let addr = self.addr();
+        let metrics = match (self.metrics_listener, crate::metrics::handle()) {
+            (Some(listener), Some(handle)) => Some((
+                tokio::spawn(crate::metrics::serve(listener, handle, tx.subscribe())),
+                tokio::spawn(crate::metrics::run_gauges(
+                    self.state.db.clone(),
+                    self.state.clock.clone(),
+                    Duration::from_secs(5),
+                    tx.subscribe(),
+                )),
+            )),
+            _ => None,
+        };
         let writer = tokio::spawn(self.log_writer.run_until_stopped(tx.subscribe()));
         let signer = tokio::spawn(jobs::checkpoints::run_until_stopped(
             self.state.tree.clone(),
@@ -231,6 +256,10 @@ impl Application {
         let _ = tx.send(true);
         let _ = cleanup.await;
         let _ = limits.await;
+        if let Some((endpoint, gauges)) = metrics {
+            let _ = endpoint.await;
+            let _ = gauges.await;
+        }
         let _ = sweeper.await;
         let _ = writer.await;
         let _ = signer.await;
@@ -307,6 +336,7 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
             tracing::info_span!("http", http.method = %req.method(), http.path = %crate::telemetry::loggable_path(req.uri().path()), request.id = %request_id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
         .with_state(state)
 }
 

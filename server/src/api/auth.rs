@@ -92,6 +92,7 @@ async fn admit(
     };
     if let Err(wait) = state.api_limiter.take(caller.token_id) {
         tracing::warn!(token.name = %caller.name, "API rate limit reached");
+        crate::metrics::rate_limited("api");
         return ApiError::rate_limited(wait).into_response();
     }
     req.extensions_mut().insert(caller);

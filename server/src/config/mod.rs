@@ -18,6 +18,7 @@ mod email;
 mod http;
 mod incidents;
 mod log;
+mod metrics;
 mod public_url;
 mod requests;
 mod security;
@@ -31,6 +32,7 @@ pub use email::{EmailBackend, EmailSettings, SmtpSettings, SmtpTls};
 pub use http::HttpSettings;
 pub use incidents::IncidentSettings;
 pub use log::LogSettings;
+pub use metrics::MetricsSettings;
 pub use public_url::PublicUrl;
 pub use requests::RequestSettings;
 pub use security::SecuritySettings;
@@ -70,6 +72,8 @@ pub struct Settings {
     pub staff: StaffSettings,
     /// Verifiable access log settings.
     pub log: LogSettings,
+    /// The metrics endpoint (`GLASSBOX__METRICS__…`).
+    pub metrics: MetricsSettings,
 }
 
 /// Where Glassbox runs.
@@ -100,6 +104,7 @@ impl Default for Settings {
             api: ApiSettings::default(),
             staff: StaffSettings::default(),
             log: LogSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -183,6 +188,13 @@ impl Settings {
         problems.extend(self.security.validate(environment));
         problems.extend(self.staff.validate());
         problems.extend(self.log.validate());
+        if let Some(metrics) = self.metrics.bind {
+            if metrics == self.http.bind && metrics.port() != 0 {
+                problems.push(format!(
+                    "GLASSBOX__METRICS__BIND ({metrics}) must not be the public GLASSBOX__HTTP__BIND: metrics are for the operator only"
+                ));
+            }
+        }
         if environment == Environment::Production && !self.secure_cookies() {
             problems.push("session cookies must be Secure in production: use an https GLASSBOX__PUBLIC_URL and do not set GLASSBOX__SESSION__SECURE_COOKIE=false".into());
         }

@@ -12,6 +12,7 @@ pub mod action_tokens;
 pub mod backup;
 pub mod changes;
 pub mod events;
+pub mod gauges;
 pub mod incidents;
 pub mod notices;
 pub mod outbox;

@@ -403,6 +403,7 @@ pub async fn sign_in_rate_limit(
     if let Some(ip) = limit_key(&state, &req) {
         if let Err(wait) = state.sign_in_limiter.take(ip) {
             tracing::warn!(client.ip = %ip, http.path = %crate::telemetry::loggable_path(req.uri().path()), "sign-in rate limit reached");
+            crate::metrics::rate_limited("sign_in");
             return too_many(wait, "Too many sign-in attempts. Wait a minute and try again.");
         }
     }
@@ -418,6 +419,7 @@ pub async fn email_link_rate_limit(
     if let Some(ip) = limit_key(&state, &req) {
         if let Err(wait) = state.email_link_limiter.take(ip) {
             tracing::warn!(client.ip = %ip, "email link rate limit reached");
+            crate::metrics::rate_limited("email_link");
             return too_many(wait, "Too many requests. Wait a minute and open the link again.");
         }
     }

@@ -153,6 +153,8 @@ pub async fn dispatch_batch(
     outbox::mark_sent(&mut tx, &sent, now).await?;
     tx.commit().await?;
     outcome.sent = sent.len();
+    metrics::counter!("glassbox_email_sent_total").increment(outcome.sent as u64);
+    metrics::counter!("glassbox_email_failed_total").increment(outcome.failed as u64);
     if outcome.sent > 0 {
         tracing::info!(emails.sent = outcome.sent, "emails sent");
     }

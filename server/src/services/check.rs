@@ -92,6 +92,7 @@ pub async fn check(
     }
     // The token, the mailbox, the agent and the grants are read by the log writer inside
     // the batch's transaction, with the lock that makes a concurrent change wait.
+    let started = std::time::Instant::now();
     let decided = log
         .check(PendingCheck {
             token,
@@ -108,6 +109,12 @@ pub async fn check(
             CheckError::NotRecorded(NotRecorded::TokenRevoked) => ServiceError::Unauthorized,
             CheckError::Failed(cause) => ServiceError::Unexpected(cause),
         })?;
+    metrics::histogram!("glassbox_check_duration_seconds").record(started.elapsed().as_secs_f64());
+    let label = match decided.decision {
+        Decision::Allowed => "allow",
+        Decision::Denied => "deny",
+    };
+    metrics::counter!("glassbox_check_decisions_total", "decision" => label).increment(1);
     Ok(CheckOutcome {
         decision: decided.decision,
         reason: decided.reason.to_string(),

@@ -431,7 +431,11 @@ impl LogWriterTask {
         }
         store::insert_logged(&mut tx, &logged).await?;
         store::insert_hashes(&mut tx, tree.added()).await?;
+        let committing = std::time::Instant::now();
         tx.commit().await?;
+        metrics::histogram!("glassbox_log_commit_duration_seconds")
+            .record(committing.elapsed().as_secs_f64());
+        metrics::histogram!("glassbox_log_batch_size").record(events.len() as f64);
         // Only now, committed, may the new hashes enter the proof cache.
         self.tree_cache
             .remember_committed(tree.size(), tree.added());

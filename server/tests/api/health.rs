@@ -26,3 +26,43 @@ on_both_databases!(async fn every_response_carries_a_request_id(app) {
     let id = res.headers().get("x-request-id").expect("x-request-id").to_str().unwrap();
     assert_eq!(id.len(), 36, "a UUID: {id}");
 });
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_served_on_their_own_address_only() {
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let app = crate::helpers::spawn_app_with(
+        glassbox::db::Backend::Sqlite,
+        crate::helpers::Options {
+            seed: true,
+            configure: Box::new(move |s| s.metrics.bind = Some(format!("127.0.0.1:{metrics_port}").parse().unwrap())),
+        },
+    )
+    .await
+    .unwrap();
+    let token = app.service_token().await;
+    app.check(&token, "alice@example.org", "sam.rivera", "metadata").await;
+    assert_eq!(app.get("/metrics").await.status().as_u16(), 404, "never on the public port");
+    let mut body = String::new();
+    for _ in 0..50 {
+        body = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics")).await.unwrap().text().await.unwrap();
+        if body.contains("glassbox_sessions") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    for name in [
+        "glassbox_check_decisions_total{decision=\"deny\"}",
+        "glassbox_check_duration_seconds",
+        "glassbox_http_requests_total",
+        "route=\"/api/v1/access/check\"",
+        "glassbox_log_batch_size",
+        "glassbox_log_commit_duration_seconds",
+        "glassbox_outbox_messages",
+        "glassbox_sessions",
+        "glassbox_log_checkpoint_age_seconds",
+    ] {
+        assert!(body.contains(name), "{name} missing from:\n{body}");
+    }
+    assert!(!body.contains("alice@example.org"), "no personal data in labels");
+    app.finish().await;
+}

@@ -1,0 +1,54 @@
+//! What the metrics endpoint reports about the stored state: emails waiting, live sessions,
+//! the log's size and its newest checkpoint.
+
+use super::{on_pool, Db};
+use time::OffsetDateTime;
+
+/// The store's figures at one moment.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StoredFigures {
+    /// Outbox rows by status (`queued`, `sending`, `sent`, `failed`).
+    pub outbox: Vec<(String, i64)>,
+    /// When the oldest email still waiting became due.
+    pub oldest_due: Option<OffsetDateTime>,
+    /// Sessions that have not expired.
+    pub sessions: i64,
+    /// When the newest checkpoint was signed.
+    pub newest_checkpoint_at: Option<OffsetDateTime>,
+    /// The log's size in that checkpoint.
+    pub newest_checkpoint_size: i64,
+}
+
+/// Reads the figures (a few small indexed queries).
+pub async fn read(db: &Db, now: OffsetDateTime) -> sqlx::Result<StoredFigures> {
+    let outbox: Vec<(String, i64)> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status",
+    ).fetch_all(pool).await)?;
+    let oldest_due: Option<OffsetDateTime> = on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued'",
+    ).fetch_one(pool).await)?;
+    let sessions: i64 = match db {
+        Db::Sqlite(pool) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM tower_sessions WHERE expiry_date > $1")
+                .bind(now.unix_timestamp())
+                .fetch_one(pool)
+                .await?
+        }
+        Db::Postgres(pool) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM tower_sessions.session WHERE expiry_date > $1")
+                .bind(now)
+                .fetch_one(pool)
+                .await?
+        }
+    };
+    let newest: Option<(i64, OffsetDateTime)> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT size, signed_at FROM log_checkpoints ORDER BY size DESC LIMIT 1",
+    ).fetch_optional(pool).await)?;
+    Ok(StoredFigures {
+        outbox,
+        oldest_due,
+        sessions,
+        newest_checkpoint_at: newest.map(|(_, at)| at),
+        newest_checkpoint_size: newest.map_or(0, |(size, _)| size),
+    })
+}
