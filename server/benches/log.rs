@@ -20,7 +20,7 @@ use anyhow::Context as _;
 use glassbox::config::Settings;
 use glassbox::db::{Db, Tx};
 use glassbox::domain::clock::Clock;
-use glassbox::services::log::{self as service, StoredTree};
+use glassbox::transparency::proofs::{self as service, StoredTree};
 use glassbox_log::frontier::Growing;
 use glassbox::transparency::tree_cache::{CacheCapacity, TreeCache};
 use glassbox::startup::Application;

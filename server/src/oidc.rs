@@ -4,7 +4,7 @@
 //! Glassbox starts even while the provider is down) and re-discovered every few minutes,
 //! which also picks up rotated signing keys.
 
-use crate::config::OidcSettings;
+use crate::config::{OidcSettings, PublicUrl};
 use anyhow::Context as _;
 use openidconnect::core::{CoreAuthPrompt, CoreAuthenticationFlow, CoreClient};
 use openidconnect::{
@@ -90,12 +90,9 @@ pub enum CallbackError {
 
 impl OidcProvider {
     /// A provider for `settings`, redirecting back to `public_url + /auth/callback`.
-    pub fn new(settings: OidcSettings, public_url: &str) -> anyhow::Result<Self> {
-        let redirect = RedirectUrl::new(format!(
-            "{}/auth/callback",
-            public_url.trim_end_matches('/')
-        ))
-        .context("GLASSBOX__PUBLIC_URL does not make a valid redirect URI")?;
+    pub fn new(settings: OidcSettings, public_url: &PublicUrl) -> anyhow::Result<Self> {
+        let redirect = RedirectUrl::new(public_url.join("/auth/callback"))
+            .context("GLASSBOX__PUBLIC_URL does not make a valid redirect URI")?;
         IssuerUrl::new(settings.issuer.clone()).context("the OIDC issuer is not a valid URL")?;
         let http = reqwest::ClientBuilder::new()
             // Following redirects would open the client to SSRF.

@@ -86,7 +86,7 @@ pub async fn logout(
         .flush()
         .await
         .map_err(|e| HttpError::unexpected("end session", e))?;
-    let home = format!("{}/", state.settings.public_url.trim_end_matches('/'));
+    let home = state.settings.public_url.join("/");
     if let Some(identity) = identity.filter(|i| i.method != SignInMethod::Demo) {
         let provider = match identity.subject {
             Subject::Owner(_) => state.owner_oidc.clone(),

@@ -7,6 +7,7 @@
 //! headers"). A request that states neither is refused: every browser that can hold our
 //! cookie sends `Origin` on POST.
 
+use crate::config::PublicUrl;
 use crate::state::AppState;
 use app::model::CspNonce;
 use axum::extract::{Request, State};
@@ -79,7 +80,7 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
 }
 
 /// Whether the browser says the request comes from our own pages.
-pub fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
+pub fn same_origin(headers: &HeaderMap, public_url: &PublicUrl) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         // "none": typed into the address bar or a bookmark; never cross-site.
         return site == "same-origin" || site == "none";
@@ -87,19 +88,13 @@ pub fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let public_origin = origin_of(public_url);
+    let public_origin = public_url.origin();
     let host_origin = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .map(|host| [format!("http://{host}"), format!("https://{host}")]);
-    Some(origin) == public_origin.as_deref()
+    origin == public_origin
         || host_origin.is_some_and(|candidates| candidates.iter().any(|c| c == origin))
-}
-
-fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let host = rest.split('/').next()?;
-    Some(format!("{scheme}://{host}"))
 }
 
 #[cfg(test)]
@@ -114,13 +109,15 @@ mod tests {
         h
     }
 
-    const PUBLIC: &str = "https://glassbox.example.org/";
+    fn public() -> PublicUrl {
+        "https://glassbox.example.org/".parse().unwrap()
+    }
 
     #[test]
     fn a_same_origin_fetch_is_allowed() {
         assert!(same_origin(
             &headers(&[("sec-fetch-site", "same-origin")]),
-            PUBLIC
+            &public()
         ));
     }
 
@@ -130,10 +127,10 @@ mod tests {
             ("sec-fetch-site", "cross-site"),
             ("origin", "https://glassbox.example.org"),
         ]);
-        assert!(!same_origin(&h, PUBLIC));
+        assert!(!same_origin(&h, &public()));
         assert!(!same_origin(
             &headers(&[("sec-fetch-site", "same-site")]),
-            PUBLIC
+            &public()
         ));
     }
 
@@ -141,14 +138,14 @@ mod tests {
     fn an_origin_matching_the_public_url_or_the_host_is_allowed() {
         assert!(same_origin(
             &headers(&[("origin", "https://glassbox.example.org")]),
-            PUBLIC
+            &public()
         ));
         assert!(same_origin(
             &headers(&[
                 ("origin", "http://127.0.0.1:4321"),
                 ("host", "127.0.0.1:4321")
             ]),
-            PUBLIC
+            &public()
         ));
     }
 
@@ -156,14 +153,14 @@ mod tests {
     fn a_foreign_or_missing_origin_is_refused() {
         assert!(!same_origin(
             &headers(&[("origin", "https://evil.example")]),
-            PUBLIC
+            &public()
         ));
-        assert!(!same_origin(&headers(&[("origin", "null")]), PUBLIC));
+        assert!(!same_origin(&headers(&[("origin", "null")]), &public()));
         assert!(!same_origin(
             &headers(&[("host", "glassbox.example.org")]),
-            PUBLIC
+            &public()
         ));
-        assert!(!same_origin(&HeaderMap::new(), PUBLIC));
+        assert!(!same_origin(&HeaderMap::new(), &public()));
     }
 }
 

@@ -8,8 +8,8 @@
 //! a grant ends and when they revoke one (with what was accessed); the agent on approval,
 //! denial and expiry.
 
-use super::link_tokens::{self, Purpose};
 use super::error::ServiceError;
+use super::link_tokens::{self, Purpose};
 use crate::config::Settings;
 use crate::db::notices::{self, AccessNotices};
 use crate::db::outbox;
@@ -24,21 +24,11 @@ use time::{Duration, OffsetDateTime};
 
 /// The right-hand side of Message-IDs: the host of `PUBLIC_URL`.
 pub fn message_domain(settings: &Settings) -> String {
-    let rest = settings
-        .public_url
-        .split_once("://")
-        .map(|(_, r)| r)
-        .unwrap_or(&settings.public_url);
-    let host = rest.split(['/', ':', '?', '#']).next().unwrap_or_default();
-    if host.is_empty() {
-        "glassbox.invalid".into()
-    } else {
-        host.to_string()
-    }
+    settings.public_url.host().to_string()
 }
 
 fn url(settings: &Settings, path: &str) -> String {
-    format!("{}{path}", settings.public_url.trim_end_matches('/'))
+    settings.public_url.join(path)
 }
 
 async fn queue(
@@ -243,11 +233,11 @@ mod tests {
     #[test]
     fn message_ids_use_the_host_of_the_public_url() {
         let mut s = Settings {
-            public_url: "https://glassbox.example.org:8443/base".into(),
+            public_url: "https://glassbox.example.org:8443/base".parse().unwrap(),
             ..Settings::default()
         };
         assert_eq!(message_domain(&s), "glassbox.example.org");
-        s.public_url = "http://127.0.0.1:3000".into();
+        s.public_url = "http://127.0.0.1:3000".parse().unwrap();
         assert_eq!(message_domain(&s), "127.0.0.1");
     }
 }

@@ -78,7 +78,7 @@ pub fn with_oidc(issuer: String) -> Box<dyn FnOnce(&mut Settings) + Send> {
             .expect("free port")
             .port();
         s.http.bind = format!("127.0.0.1:{port}").parse().expect("address");
-        s.public_url = format!("http://127.0.0.1:{port}");
+        s.public_url = format!("http://127.0.0.1:{port}").parse().expect("public url");
         s.auth.oidc = Some(glassbox::config::OidcSettings::new(
             issuer,
             "glassbox-test".into(),

@@ -1,0 +1,62 @@
+//! `GLASSBOX__STAFF__…`: where staff may work from.
+
+use serde::{Deserialize, Serialize};
+
+/// Staff console settings.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StaffSettings {
+    /// `GLASSBOX__STAFF__ALLOWED_NETWORKS` (default: any): comma-separated CIDR blocks
+    /// (`10.0.0.0/8,fd00::/8`) from which staff may sign in and use the console. Enforced
+    /// on the server for every staff request.
+    pub allowed_networks: Vec<ipnet::IpNet>,
+    /// `GLASSBOX__STAFF__TRUSTED_PROXY_HEADER` (default: none): the header (e.g.
+    /// `x-forwarded-for`) whose first address is the client's, when Glassbox runs behind a
+    /// proxy that sets it. Never set it without such a proxy: clients could forge it.
+    pub trusted_proxy_header: Option<String>,
+}
+
+impl StaffSettings {
+    /// Whether staff may work from `ip`.
+    pub fn allows(&self, ip: std::net::IpAddr) -> bool {
+        self.allowed_networks.is_empty() || self.allowed_networks.iter().any(|n| n.contains(&ip))
+    }
+
+    /// The problems in this section, each naming its key. A proxy header that no request
+    /// can carry would silently never be read, and every staff member would appear to come
+    /// from the proxy.
+    pub fn validate(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Some(header) = &self.trusted_proxy_header {
+            if axum::http::HeaderName::from_bytes(header.as_bytes()).is_err() {
+                problems.push(format!(
+                    "GLASSBOX__STAFF__TRUSTED_PROXY_HEADER ({header}) is not a valid HTTP header name"
+                ));
+            }
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_proxy_header_that_is_not_a_header_name_is_refused_by_name() {
+        let staff = StaffSettings {
+            trusted_proxy_header: Some("x forwarded for".into()),
+            ..StaffSettings::default()
+        };
+        let problems = staff.validate();
+        assert!(
+            problems[0].contains("GLASSBOX__STAFF__TRUSTED_PROXY_HEADER"),
+            "{problems:?}"
+        );
+        let staff = StaffSettings {
+            trusted_proxy_header: Some("x-forwarded-for".into()),
+            ..StaffSettings::default()
+        };
+        assert!(staff.validate().is_empty());
+    }
+}
