@@ -149,6 +149,11 @@ function auth_password_verify(req, password)
   request:set_payload(body)
   local response = request:submit()
   local status = response:status()
+  if status == 404 then
+    -- Glassbox knows no such mailbox or staff handle: nothing to consent to.
+    req:log_info("glassbox: staff login refused: unknown mailbox or staff handle")
+    return refused(req, "Refused: unknown mailbox or staff handle")
+  end
   if status ~= 200 then
     req:log_warning("glassbox: consent call answered HTTP " .. tostring(status) .. "; login refused")
     return dovecot.auth.PASSDB_RESULT_INTERNAL_FAILURE, "Glassbox unavailable"

@@ -23,9 +23,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
             state.clone(),
             auth::require_service_token,
         ));
-    // The check identifies its token from memory; the log writer checks it is live.
+    // The check and the IMAP login identify their token from memory; the log writer
+    // checks it is live.
     let check = Router::new()
         .route("/api/v1/access/check", post(v1::check))
+        .route("/api/v1/imap/login", post(v1::imap_login))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             auth::identify_service_token,

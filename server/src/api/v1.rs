@@ -54,6 +54,17 @@ pub struct CheckBody {
     source_network: Option<String>,
 }
 
+/// `POST /api/v1/imap/login` body: what Dovecot's master passdb sends.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapLoginBody {
+    mailbox: String,
+    agent: String,
+    secret: String,
+    client_ip: String,
+    session: String,
+}
+
 /// A request as the API shows it.
 #[derive(Debug, Serialize)]
 pub struct RequestJson {
@@ -219,7 +230,41 @@ pub async fn check(
         }
         Err(e) => return Err(ApiError::from_service(e, "access check")),
     };
-    Ok(Json(CheckJson {
+    Ok(Json(check_json(outcome)))
+}
+
+/// `POST /api/v1/imap/login`: may this agent open an IMAP session on this mailbox with
+/// this per-grant credential now? Answered like a check (the login is an access event,
+/// durable before the answer; a refusal is recorded too).
+pub async fn imap_login(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ServiceCaller>,
+    payload: Result<Json<ImapLoginBody>, JsonRejection>,
+) -> Result<Json<CheckJson>, ApiError> {
+    let b = body(payload)?;
+    let input = crate::services::imap::LoginInput {
+        mailbox: b.mailbox,
+        agent: b.agent,
+        secret: b.secret,
+        client_ip: b.client_ip,
+        session: b.session,
+    };
+    let outcome =
+        match crate::services::imap::login(&state.log, &state.settings, caller.token_id, &input)
+            .await
+        {
+            Ok(outcome) => outcome,
+            Err(ServiceError::Unauthorized) => {
+                state.tokens.forget(caller.token_id);
+                return Err(ApiError::from_service(ServiceError::Unauthorized, "IMAP login"));
+            }
+            Err(e) => return Err(ApiError::from_service(e, "IMAP login")),
+        };
+    Ok(Json(check_json(outcome)))
+}
+
+fn check_json(outcome: check::CheckOutcome) -> CheckJson {
+    CheckJson {
         decision: match outcome.decision {
             Decision::Allowed => "allow",
             Decision::Denied => "deny",
@@ -230,7 +275,7 @@ pub async fn check(
         event_id: outcome.event_id,
         // The position in the verifiable Merkle log (the event is in it before we answer).
         log_index: Some(outcome.log_index),
-    }))
+    }
 }
 
 /// `GET /api/v1/openapi.json`.

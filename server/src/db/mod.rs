@@ -11,6 +11,7 @@
 pub mod action_tokens;
 pub mod changes;
 pub mod events;
+pub mod imap;
 pub mod incidents;
 pub mod notices;
 pub mod outbox;

@@ -9,6 +9,7 @@ mod helpers;
 
 mod api_contract;
 mod consent;
+mod dovecot;
 mod cross_account;
 mod email;
 mod email_faults;
