@@ -19,6 +19,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/api/v1/access-requests/{id}/cancel",
             post(v1::cancel_request),
         )
+        .route(
+            "/api/v1/imap/receipts",
+            post(v1::imap_receipts)
+                .layer(axum::extract::DefaultBodyLimit::max(v1::RECEIPT_BODY_LIMIT)),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_service_token,

@@ -263,6 +263,53 @@ pub async fn imap_login(
     Ok(Json(check_json(outcome)))
 }
 
+/// The largest command event accepted (Dovecot's are well under 2 KiB).
+pub const RECEIPT_BODY_LIMIT: usize = 64 * 1024;
+
+/// What a receipts post came to.
+#[derive(Debug, Default, Serialize)]
+pub struct ReceiptsJson {
+    recorded: u32,
+    nothing: u32,
+    ignored: u32,
+}
+
+/// `POST /api/v1/imap/receipts`: Dovecot's exported command events (one JSON object, or an
+/// array of them). Commands of sessions Glassbox allowed become receipts in the owner's
+/// history; the others are ignored and counted in the answer and the log.
+pub async fn imap_receipts(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ServiceCaller>,
+    body: axum::body::Bytes,
+) -> Result<Json<ReceiptsJson>, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("Send Dovecot's JSON event export: {e}"))
+    })?;
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        one => vec![one],
+    };
+    let mut answer = ReceiptsJson::default();
+    for item in items {
+        let Ok(event) = serde_json::from_value::<crate::services::imap::CommandEvent>(item) else {
+            answer.ignored += 1;
+            continue;
+        };
+        match crate::services::imap::ingest(&state.db, &state.clock, &event)
+            .await
+            .map_err(|e| ApiError::from_service(e, "IMAP receipt"))?
+        {
+            crate::services::imap::Ingested::Recorded => answer.recorded += 1,
+            crate::services::imap::Ingested::Nothing => answer.nothing += 1,
+            crate::services::imap::Ingested::Ignored => answer.ignored += 1,
+        }
+    }
+    if answer.ignored > 0 {
+        tracing::info!(token.name = %caller.name, imap.receipts.ignored = answer.ignored, "IMAP command events of sessions Glassbox did not allow were ignored");
+    }
+    Ok(Json(answer))
+}
+
 fn check_json(outcome: check::CheckOutcome) -> CheckJson {
     CheckJson {
         decision: match outcome.decision {

@@ -6,3 +6,4 @@ pub mod check;
 pub mod clock;
 pub mod incident;
 pub mod pseudonym;
+pub mod receipt;

@@ -232,3 +232,83 @@ pub async fn staff_request(
         },
     })
 }
+
+/// What one posted command event came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ingested {
+    /// It became a receipt in the owner's history (and enters the log).
+    Recorded,
+    /// A command that read nothing, or failed.
+    Nothing,
+    /// Not a session Glassbox allowed (or not an IMAP command event): ignored.
+    Ignored,
+}
+
+/// One exported Dovecot event, as much of it as receipts need.
+#[derive(Debug, serde::Deserialize)]
+pub struct CommandEvent {
+    #[serde(default)]
+    event: String,
+    #[serde(default)]
+    fields: CommandFields,
+}
+
+/// The fields of an `imap_command_finished` event.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct CommandFields {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    session: String,
+    #[serde(default)]
+    cmd_name: String,
+    #[serde(default)]
+    cmd_args: String,
+    #[serde(default)]
+    tagged_reply_state: String,
+}
+
+/// Turns one exported command event into a receipt when it belongs to a session Glassbox
+/// allowed (matched on Dovecot's session id, and its user must be that session's
+/// mailbox). Delivery is best effort and unordered: each event stands alone, dated when it
+/// arrives. The receipt is an access event written without the writer; the log writer
+/// enters it into the verifiable log within a fraction of a second.
+#[tracing::instrument(skip_all)]
+pub async fn ingest(db: &Db, clock: &Clock, event: &CommandEvent) -> Result<Ingested, ServiceError> {
+    if event.event != "imap_command_finished" || event.fields.session.is_empty() {
+        return Ok(Ingested::Ignored);
+    }
+    let f = &event.fields;
+    let Some(session) = store::find_session(db, &f.session).await? else {
+        return Ok(Ingested::Ignored);
+    };
+    let Some(mailbox) = crate::db::owners::find_mailbox(db, &f.user.trim().to_ascii_lowercase()).await? else {
+        return Ok(Ingested::Ignored);
+    };
+    if mailbox.id != session.mailbox_id {
+        return Ok(Ingested::Ignored);
+    }
+    let Some(receipt) = crate::domain::receipt::receipt_of(&f.cmd_name, &f.cmd_args, &f.tagged_reply_state) else {
+        return Ok(Ingested::Nothing);
+    };
+    let mut tx = db.begin().await?;
+    crate::db::events::append(
+        &mut tx,
+        &crate::db::events::NewEventRow {
+            id: uuid::Uuid::now_v7(),
+            occurred_at: crate::db::ts(clock.now()),
+            mailbox_id: app::model::MailboxId(session.mailbox_id),
+            agent_id: Some(StaffId(session.agent_id)),
+            request_id: Some(RequestId(session.request_id)),
+            scope: receipt.scope,
+            action: receipt.action.into(),
+            resource: receipt.resource,
+            decision: app::model::Decision::Allowed,
+            reason: receipt.words,
+            source_network: Some(session.client_ip),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ingested::Recorded)
+}

@@ -150,6 +150,23 @@ async fn logins(app: &TestApp, decision: &str) -> i64 {
     .await
 }
 
+/// The receipts recorded under request `id` once at least `n` are there and in the log
+/// (action, words), in the order they were made.
+async fn wait_for_receipts(app: &TestApp, id: &str, n: usize) -> Vec<(String, String)> {
+    let request: uuid::Uuid = id.parse().unwrap();
+    for _ in 0..100 {
+        let rows: Vec<(String, String)> = match &app.db {
+            glassbox::db::Db::Sqlite(p) => sqlx::query_as("SELECT action, reason FROM access_events WHERE request_id = $1 AND action LIKE 'imap_%' AND action <> 'imap_login' AND log_index IS NOT NULL ORDER BY seq").bind(request).fetch_all(p).await.unwrap(),
+            glassbox::db::Db::Postgres(p) => sqlx::query_as("SELECT action, reason FROM access_events WHERE request_id = $1 AND action LIKE 'imap_%' AND action <> 'imap_login' AND log_index IS NOT NULL ORDER BY seq").bind(request).fetch_all(p).await.unwrap(),
+        };
+        if rows.len() >= n {
+            return rows;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("fewer than {n} receipts arrived");
+}
+
 /// Sam asks for `scopes` on `mailbox`, its owner approves; returns the request id.
 async fn approved(app: &TestApp, token: &str, mailbox: &str, owner: &str, scopes: &[&str]) -> String {
     let id = app
@@ -205,6 +222,20 @@ on_both_databases!(async fn dovecot_lets_the_agent_in_with_the_grants_credential
     assert_eq!(read["exists"], 3);
     assert_eq!(read["fetched"], 3);
     assert_eq!(logins(app, "allowed").await, 1);
+    // What Sam read reaches Alice's history as receipts, and the verifiable log.
+    let receipts = wait_for_receipts(app, &id, 3).await;
+    assert_eq!(
+        receipts,
+        vec![
+            ("imap_open_folder".to_string(), "Opened Inbox".to_string()),
+            ("imap_read_headers".to_string(), "Read the headers of 2 messages".to_string()),
+            ("imap_read_bodies".to_string(), "Read 1 message (bodies)".to_string()),
+        ]
+    );
+    // The owner's own reading leaves no receipt.
+    assert_eq!(dovecot.client("read", "alice@example.org", "owner-password").await["ok"], true);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(wait_for_receipts(app, &id, 3).await.len(), 3);
 
     // Everything else is refused.
     let denied = logins(app, "denied").await;
@@ -265,4 +296,31 @@ on_both_databases!(async fn dovecot_with_the_auth_cache_on_refuses_every_staff_l
     assert!(dovecot.log().contains("auth_cache_size"), "the log says why");
     assert_eq!(logins(app, "allowed").await, 0, "Glassbox was never asked");
     assert_eq!(dovecot.client("login", "alice@example.org", "owner-password").await["ok"], true);
+});
+
+on_both_databases!(async fn receipts_of_sessions_glassbox_did_not_allow_are_ignored_and_bad_input_refused(app) {
+    let token = app.service_token().await;
+    let event = serde_json::json!({"event": "imap_command_finished", "fields": {
+        "user": "alice@example.org", "session": "never-allowed", "cmd_name": "FETCH",
+        "cmd_args": "1 (BODY[])", "tagged_reply_state": "OK"}});
+    let before = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_events").await;
+    let (status, body) = app.api_post(&token, "/api/v1/imap/receipts", &serde_json::json!([event, {"event": "other"}])).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ignored"], 2);
+    assert_eq!(body["recorded"], 0);
+    // Dovecot's exporter authenticates with HTTP Basic, the token as password.
+    let res = reqwest::Client::new().post(app.url("/api/v1/imap/receipts"))
+        .basic_auth("glassbox", Some(&token)).json(&event).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let res = reqwest::Client::new().post(app.url("/api/v1/imap/receipts"))
+        .basic_auth("glassbox", Some("gbx_wrong")).json(&event).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    // Not JSON: 400; too big: 413; nothing recorded either way.
+    let res = reqwest::Client::new().post(app.url("/api/v1/imap/receipts"))
+        .bearer_auth(&token).body("not json").send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    let res = reqwest::Client::new().post(app.url("/api/v1/imap/receipts"))
+        .bearer_auth(&token).header("content-type", "application/json").body(vec![b' '; 70 * 1024]).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 413);
+    assert_eq!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_events").await, before);
 });
