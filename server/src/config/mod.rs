@@ -14,6 +14,7 @@ use std::path::PathBuf;
 mod api;
 mod auth;
 mod database;
+mod dovecot;
 mod email;
 mod http;
 mod incidents;
@@ -27,6 +28,7 @@ mod staff;
 pub use api::ApiSettings;
 pub use auth::{AuthSettings, OidcSettings};
 pub use database::DatabaseSettings;
+pub use dovecot::DovecotSettings;
 pub use email::{EmailBackend, EmailSettings, SmtpSettings, SmtpTls};
 pub use http::HttpSettings;
 pub use incidents::IncidentSettings;
@@ -70,6 +72,8 @@ pub struct Settings {
     pub staff: StaffSettings,
     /// Verifiable access log settings.
     pub log: LogSettings,
+    /// The Dovecot integration (`GLASSBOX__DOVECOT__…`).
+    pub dovecot: DovecotSettings,
 }
 
 /// Where Glassbox runs.
@@ -100,6 +104,7 @@ impl Default for Settings {
             api: ApiSettings::default(),
             staff: StaffSettings::default(),
             log: LogSettings::default(),
+            dovecot: DovecotSettings::default(),
         }
     }
 }
@@ -176,6 +181,7 @@ impl Settings {
         problems.extend(self.security.validate(environment));
         problems.extend(self.staff.validate());
         problems.extend(self.log.validate());
+        problems.extend(self.dovecot.validate());
         if environment == Environment::Production && !self.secure_cookies() {
             problems.push("session cookies must be Secure in production: use an https GLASSBOX__PUBLIC_URL and do not set GLASSBOX__SESSION__SECURE_COOKIE=false".into());
         }

@@ -4,8 +4,8 @@
 //! installed, unless `GLASSBOX_REQUIRE_DOVECOT=1` (as in CI), where that is a failure.
 
 use crate::helpers::TestApp;
-use crate::on_both_databases;
-use app::api::requests::ApproveRequest;
+use crate::{on_both_databases, on_both_databases_with};
+use app::api::requests::{ApproveRequest, RevokeGrant};
 use app::api::staff::IssueImapCredential;
 use glassbox::db::on_pool_for_tests;
 use std::path::PathBuf;
@@ -41,8 +41,6 @@ pub struct Dovecot {
     env: Vec<(String, String)>,
     /// The IMAP port.
     pub imap_port: u16,
-    /// The doveadm HTTP port.
-    pub doveadm_port: u16,
 }
 
 impl Dovecot {
@@ -59,7 +57,11 @@ impl Dovecot {
             std::os::unix::fs::PermissionsExt::from_mode(0o755),
         )
         .expect("chmod");
-        let (imap_port, doveadm_port) = (free_port(), free_port());
+        let imap_port = free_port();
+        let doveadm_port = extra
+            .iter()
+            .find(|(k, _)| *k == "DOVECOT_DOVEADM_PORT")
+            .map_or_else(free_port, |(_, v)| v.parse().expect("port"));
         let mut env = vec![
             ("DOVECOT_DIR".to_string(), dir.path().display().to_string()),
             ("DOVECOT_IMAP_PORT".into(), imap_port.to_string()),
@@ -67,8 +69,8 @@ impl Dovecot {
             ("GLASSBOX_URL".into(), glassbox_url.to_string()),
             ("GLASSBOX_TOKEN".into(), token.to_string()),
         ];
-        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let d = Dovecot { dir, env, imap_port, doveadm_port };
+        env.extend(extra.iter().filter(|(k, _)| *k != "DOVECOT_DOVEADM_PORT").map(|(k, v)| (k.to_string(), v.to_string())));
+        let d = Dovecot { dir, env, imap_port };
         let out = d.script("start").await;
         assert!(out.status.success(), "dovecot did not start: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         Some(d)
@@ -323,4 +325,41 @@ on_both_databases!(async fn receipts_of_sessions_glassbox_did_not_allow_are_igno
         .bearer_auth(&token).header("content-type", "application/json").body(vec![b' '; 70 * 1024]).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 413);
     assert_eq!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_events").await, before);
+});
+
+/// Glassbox told where this test's Dovecot will take doveadm calls, before either starts.
+async fn with_doveadm() -> Option<crate::helpers::Options> {
+    let port = free_port();
+    Some(crate::helpers::Options {
+        seed: true,
+        configure: Box::new(move |s| {
+            s.dovecot.doveadm_url = Some(format!("http://127.0.0.1:{port}"));
+            s.dovecot.doveadm_api_key = Some("glassbox-test-doveadm-key".to_string().into());
+            s.dovecot.kick_poll_ms = 100;
+        }),
+    })
+}
+
+on_both_databases_with!(with_doveadm(), async fn dovecot_session_is_cut_when_the_owner_revokes(app) {
+    let port = app.settings.dovecot.doveadm_url.as_deref().unwrap().rsplit(':').next().unwrap().to_string();
+    let token = app.service_token().await;
+    let Some(dovecot) = Dovecot::start(&app.address, &token, &[("DOVECOT_DOVEADM_PORT", &port)]).await else { return };
+    let id = approved(app, &token, "alice@example.org", "Alice Martin", &["content"]).await;
+    let (login, secret) = credential(app, &id).await;
+    let mut held = dovecot.hold(&login, &secret, 20).await;
+
+    app.sign_in_as("Alice Martin").await;
+    let (status, body) = app.server_fn::<RevokeGrant>(&[("id", &id)]).await;
+    assert_eq!(status, 200, "{body}");
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(10), held.outcome()).await.expect("the client is told");
+    assert_eq!(outcome["disconnected"], true, "{outcome} {}", dovecot.log());
+    assert!(outcome["after"].as_f64().unwrap() < 5.0, "{outcome}");
+    // The kick is confirmed and the session marked cut; the credential opens nothing now.
+    for _ in 0..50 {
+        if on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM imap_kicks WHERE done_at IS NULL").await == 0 { break; }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM imap_sessions WHERE cut_at IS NOT NULL").await, 1);
+    let again = dovecot.client("login", &login, &secret).await;
+    assert_eq!(again["ok"], false, "{again}");
 });
