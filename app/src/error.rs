@@ -53,6 +53,11 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
                 AppError::Invalid("The form was incomplete. Reload the page and try again.".into())
             }
+            // Arguments that do not decode (a negative index, a fraction, a string for a
+            // number, broken JSON) are the caller's mistake, not ours.
+            ServerFnErrorErr::Deserialization(_) => AppError::Invalid(
+                "The request's arguments are not valid. Reload the page and try again.".into(),
+            ),
             _ => AppError::Internal {
                 reference: "server-fn".into(),
             },

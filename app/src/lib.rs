@@ -10,29 +10,22 @@ pub mod model;
 pub mod pages;
 
 use api::session::whoami;
+use components::page_shell::{Document, SiteFooter, SkipLink, ICON, STYLESHEET};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use model::Viewer;
 
-/// The HTML document around the app, rendered on the server.
+/// The HTML document around the app, rendered on the server (the same [`Document`] as the
+/// pages the server renders outside the app).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     provide_csp_nonce();
     view! {
-        <!DOCTYPE html>
-        <html lang="en">
-            <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <HydrationScripts options/>
-                <MetaTags/>
-            </head>
-            <body>
-                <App/>
-            </body>
-        </html>
+        <Document head=view! { <HydrationScripts options/><MetaTags/> }.into_any()>
+            <App/>
+        </Document>
     }
 }
 
@@ -57,13 +50,13 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| hydrated.set(true));
 
     view! {
-        <Link rel="stylesheet" href="/pkg/glassbox.css"/>
-        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
+        <Link rel="stylesheet" href=STYLESHEET/>
+        <Link rel="icon" href=ICON type_="image/svg+xml"/>
         <Meta name="description" content="Glassbox shows mailbox owners every staff access to their mailbox."/>
         <Title text="Glassbox"/>
         <Router>
             <div class="page" data-hydrated=move || hydrated.get().then_some("true")>
-                <a class="skip-link" href="#main">"Skip to content"</a>
+                <SkipLink/>
                 <SiteHeader/>
                 <main id="main" tabindex="-1">
                     <Routes fallback=pages::not_found::NotFoundPage>
@@ -81,10 +74,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/incidents/:id") view=pages::admin_incidents::AdminIncidentPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
-                <footer class="site-footer">
-                    <p>"Glassbox — account access transparency. Every access recorded; nothing without consent."</p>
-                    <p><a href="/staff/login" rel="external">"Staff sign-in"</a></p>
-                </footer>
+                <SiteFooter/>
             </div>
         </Router>
     }

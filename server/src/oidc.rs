@@ -54,6 +54,31 @@ pub struct PendingLogin {
     pub pkce_verifier: String,
     /// Where to go after signing in (a local path).
     pub return_to: String,
+    /// Whether this sign-in was a step-up: the provider was asked for a new sign-in, and
+    /// the ID token must prove one happened.
+    #[serde(default)]
+    pub fresh: bool,
+    /// When the sign-in started (Unix seconds, wall clock: the provider's `auth_time` is).
+    #[serde(default)]
+    pub started_at: i64,
+}
+
+/// How far the provider's clock may be behind ours when it says when the person signed in.
+const AUTH_TIME_SKEW_SECONDS: i64 = 60;
+
+/// Wall-clock now in Unix seconds (the provider's `auth_time` is wall-clock).
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Whether an ID token's `auth_time` proves a sign-in made after a step-up started at
+/// `started_at` (allowing [`AUTH_TIME_SKEW_SECONDS`]). A provider that ignored `prompt=login`
+/// and `max_age=0` answers with the old sign-in's time, or none at all (OIDC Core §3.1.2.1
+/// makes it required when `max_age` is asked): both fail.
+pub fn proves_fresh_sign_in(auth_time: Option<i64>, started_at: i64) -> bool {
+    auth_time.is_some_and(|t| t >= started_at - AUTH_TIME_SKEW_SECONDS)
 }
 
 /// The verified identity from an ID token.
@@ -86,6 +111,9 @@ pub enum CallbackError {
     /// The code exchange or the ID token failed validation.
     #[error("the sign-in could not be verified")]
     Invalid(#[source] anyhow::Error),
+    /// A step-up came back without proof of a new sign-in (`auth_time` old or missing).
+    #[error("the provider did not sign the person in again")]
+    NotFresh,
 }
 
 impl OidcProvider {
@@ -165,6 +193,8 @@ impl OidcProvider {
             nonce: nonce.secret().clone(),
             pkce_verifier: verifier.secret().clone(),
             return_to: return_to.to_string(),
+            fresh,
+            started_at: unix_now(),
         };
         Ok((url.to_string(), pending))
     }
@@ -198,6 +228,11 @@ impl OidcProvider {
                 &Nonce::new(pending.nonce.clone()),
             )
             .map_err(|e| CallbackError::Invalid(anyhow::anyhow!("ID token rejected: {e}")))?;
+        if pending.fresh
+            && !proves_fresh_sign_in(claims.auth_time().map(|t| t.timestamp()), pending.started_at)
+        {
+            return Err(CallbackError::NotFresh);
+        }
         // The signature, issuer, audience, expiry and nonce are verified above; the email
         // claims are read from the same verified payload under their configured names.
         let raw = raw_claims(&id_token.to_string()).map_err(CallbackError::Invalid)?;
@@ -358,5 +393,19 @@ mod tests {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}
+
+#[cfg(test)]
+mod fresh_tests {
+    use super::*;
+
+    #[test]
+    fn only_an_auth_time_after_the_step_up_started_proves_a_new_sign_in() {
+        let started = 1_800_000_000;
+        assert!(proves_fresh_sign_in(Some(started + 5), started));
+        assert!(proves_fresh_sign_in(Some(started - 30), started), "a little clock skew");
+        assert!(!proves_fresh_sign_in(Some(started - 3600), started), "the old sign-in");
+        assert!(!proves_fresh_sign_in(None, started), "no auth_time at all");
     }
 }

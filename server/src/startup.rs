@@ -85,7 +85,7 @@ impl Application {
             settings.clone(),
             tree.clone(),
         ));
-        let api_limiter = Arc::new(RateLimiter::new(
+        let api_limiter = Arc::new(RateLimiter::per_second(
             settings.api.rate_limit_per_second,
             settings.api.rate_limit_burst,
         ));
@@ -116,10 +116,9 @@ impl Application {
         checkpoints::sign_checkpoint(&*tree, &clock, &log_signer)
             .await
             .context("could not sign the access log's checkpoint")?;
-        let sign_in_limiter = Arc::new(RateLimiter::with_rate(
-            f64::from(settings.auth.sign_in_per_minute) / 60.0,
-            10,
-        ));
+        let sign_in_limiter = Arc::new(RateLimiter::per_minute(settings.auth.sign_in_per_minute, 10));
+        let email_link_limiter =
+            Arc::new(RateLimiter::per_minute(settings.auth.email_link_per_minute, 20));
         let mailer = Mailer::from_settings(&settings.email)?;
         let state = AppState::new(Shared {
             mailer,
@@ -132,6 +131,7 @@ impl Application {
             owner_oidc,
             staff_oidc,
             sign_in_limiter,
+            email_link_limiter,
             log,
             log_signer,
             tree,
@@ -187,6 +187,11 @@ impl Application {
             Duration::from_secs(self.state.settings.requests.sweep_interval_seconds.max(1)),
             tx.subscribe(),
         ));
+        let limits = tokio::spawn(jobs::rate_limits::run_until_stopped(
+            self.state.clone(),
+            Duration::from_secs(30),
+            tx.subscribe(),
+        ));
         let addr = self.addr();
         let writer = tokio::spawn(self.log_writer.run_until_stopped(tx.subscribe()));
         let signer = tokio::spawn(jobs::checkpoints::run_until_stopped(
@@ -226,16 +231,12 @@ impl Application {
             ))
         });
         tracing::info!(http.addr = %addr, "Glassbox is listening on http://{}", addr);
-        axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop)
-        .await
-        .context("the HTTP server failed")?;
+        crate::http::server::serve(self.listener, self.router, &self.state.settings.http, stop)
+            .await
+            .context("the HTTP server failed")?;
         let _ = tx.send(true);
         let _ = cleanup.await;
+        let _ = limits.await;
         let _ = sweeper.await;
         let _ = writer.await;
         let _ = signer.await;
@@ -283,17 +284,20 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
 
     let with_cookies = Router::new()
         .merge(crate::auth::routes(state.clone()))
-        .merge(crate::http::session_routes())
+        .merge(crate::http::session_routes(state.clone()))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(axum::middleware::from_fn(security::server_fn_status))
+        .layer(axum::middleware::from_fn(security::no_store))
         .layer(axum::middleware::from_fn_with_state(state.clone(), load_viewer))
         .layer(session_layer)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::csrf_guard));
 
     Router::new()
-        .merge(crate::http::public_routes())
+        .merge(crate::http::public_routes(&state))
         .merge(crate::api::routes(state.clone()))
         .merge(with_cookies)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::host_guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::security_headers))
         .layer(RequestBodyLimitLayer::new(settings.http.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(
@@ -307,7 +311,7 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
                 .get("x-request-id")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("-");
-            tracing::info_span!("http", http.method = %req.method(), http.path = %req.uri().path(), request.id = %request_id)
+            tracing::info_span!("http", http.method = %req.method(), http.path = %crate::telemetry::loggable_path(req.uri().path()), request.id = %request_id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)

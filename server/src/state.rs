@@ -52,9 +52,11 @@ pub struct Shared {
     /// The UI's port into the domain.
     pub portal: Arc<dyn Portal>,
     /// Per-service-token rate limits of the API.
-    pub api_limiter: Arc<RateLimiter>,
+    pub api_limiter: Arc<RateLimiter<uuid::Uuid>>,
     /// Per-client-address rate limits of the sign-in routes.
     pub sign_in_limiter: Arc<RateLimiter<std::net::IpAddr>>,
+    /// Per-client-address rate limits of the pages email links open.
+    pub email_link_limiter: Arc<RateLimiter<std::net::IpAddr>>,
     /// The owners' OpenID Connect provider, when configured.
     pub owner_oidc: Option<Arc<OidcProvider>>,
     /// The staff OpenID Connect provider (the owners' one unless configured apart).

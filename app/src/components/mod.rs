@@ -5,5 +5,6 @@ pub mod error_view;
 pub mod event_table;
 pub mod format;
 pub mod log_verification;
+pub mod page_shell;
 pub mod request_card;
 pub mod status_badge;

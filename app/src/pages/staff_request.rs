@@ -31,7 +31,7 @@ pub fn StaffRequestPage() -> impl IntoView {
                     Ok(d) => {
                         let id = d.item.request.id.to_string();
                         view! {
-                            <RequestCard request=d.item.request agent_name=d.item.agent_name>{()}</RequestCard>
+                            <RequestCard request=d.item.request agent_name=d.item.agent_name/>
                             <ImapAccess imap=d.imap id issue/>
                         }.into_any()
                     }

@@ -7,12 +7,11 @@ use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::time::Instant;
 
 /// The service token that authenticated a request.
 #[derive(Clone, Debug)]
 pub struct ServiceCaller {
-    /// Token id.
+    /// Which service token authenticated the call (`service_tokens.id`).
     pub token_id: uuid::Uuid,
     /// Token name.
     pub name: String,
@@ -101,7 +100,7 @@ async fn admit(
         }
         Err(e) => return ApiError::from_service(e, "authenticate service token").into_response(),
     };
-    if let Err(wait) = state.api_limiter.take(caller.token_id, Instant::now()) {
+    if let Err(wait) = state.api_limiter.take(caller.token_id) {
         tracing::warn!(token.name = %caller.name, "API rate limit reached");
         return ApiError::rate_limited(wait).into_response();
     }

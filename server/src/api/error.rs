@@ -1,11 +1,10 @@
 //! API errors: `{"error":{"code":"snake_case_code","message":"what to do"}}` with a 4xx/5xx
 //! status. Unexpected causes are logged once, here, and never sent.
 
+use crate::http::error::ErrorBody;
 use crate::services::error::ServiceError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
-use serde_json::json;
 
 /// What a caller with an unknown or revoked service token is told.
 pub const UNKNOWN_OR_REVOKED: &str = "This service token is unknown or revoked.";
@@ -30,7 +29,7 @@ impl ApiError {
         }
     }
 
-    /// 400: the input is wrong; `message` says how.
+    /// 422: the input is well-formed but not acceptable; `message` says what to change.
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
     }
@@ -69,7 +68,7 @@ impl ApiError {
             ServiceError::Conflict(m) => Self::new(StatusCode::CONFLICT, "already_decided", m),
             ServiceError::Invalid(m) => Self::invalid(m),
             ServiceError::Unexpected(err) => {
-                let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+                let reference = crate::telemetry::error_reference();
                 tracing::error!(error.reference = %reference, error.context = context, error = ?err, "unexpected failure in the API");
                 Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -83,11 +82,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut res = (
-            self.status,
-            Json(json!({"error": {"code": self.code, "message": self.message}})),
-        )
-            .into_response();
+        let mut res = ErrorBody::new(self.code, &self.message).into_response_with(self.status);
         if self.status == StatusCode::UNAUTHORIZED {
             // RFC 9110: a 401 names the scheme the caller should use.
             res.headers_mut()

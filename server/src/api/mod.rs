@@ -1,9 +1,12 @@
 //! Service API v1: JSON over HTTP for the mail system and support tooling, authenticated
-//! with a service token (`Authorization: Bearer gbx_…`). The contract is DESIGN.md's and
-//! the OpenAPI document at `/api/v1/openapi.json`.
+//! with a service token (`Authorization: Bearer gbx_…`), and the public log endpoints
+//! (`/log/*`, no token: anyone may audit the log). The contract is the OpenAPI
+//! document served at `/api/v1/openapi.json` (the README's "Service API" section shows it
+//! in use); errors have the shape of [`crate::http::error::ErrorBody`].
 
 pub mod auth;
 pub mod error;
+pub mod public_log;
 pub mod v1;
 
 use crate::state::AppState;
@@ -27,7 +30,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_service_token,
-        ));
+        ))
+        .route_layer(axum::middleware::from_fn(crate::http::security::no_store));
     // The check and the IMAP login identify their token from memory; the log writer
     // checks it is live.
     let check = Router::new()
@@ -36,9 +40,15 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             auth::identify_service_token,
-        ));
+        ))
+        .route_layer(axum::middleware::from_fn(crate::http::security::no_store));
     Router::new()
         .route("/api/v1/openapi.json", get(v1::openapi))
+        // The public log: no token, anyone may audit it.
+        .route("/log/checkpoint", get(public_log::checkpoint))
+        .route("/log/key", get(public_log::key))
+        .route("/log/proof/inclusion", get(public_log::inclusion))
+        .route("/log/proof/consistency", get(public_log::consistency))
         .merge(authed)
         .merge(check)
 }

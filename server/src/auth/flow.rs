@@ -16,7 +16,9 @@ use crate::state::AppState;
 use app::model::StaffId;
 use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use crate::http::pages::page;
+use axum::response::{IntoResponse, Redirect, Response};
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use tower_sessions::{Expiry, Session};
@@ -66,25 +68,15 @@ fn session_failed(e: impl std::fmt::Debug) -> HttpError {
     HttpError::unexpected("session store", e)
 }
 
-/// A small page in the site's style, for the sign-in steps that happen outside the app.
-pub fn plain_page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} — Glassbox</title><link rel=\"stylesheet\" href=\"/pkg/glassbox.css\"><link rel=\"icon\" href=\"/favicon.svg\"></head>\
-         <body><div class=\"page\"><header class=\"site-header\"><a class=\"brand\" href=\"/\">Glassbox</a></header>\
-         <main id=\"main\"><h1>{title}</h1>{body}</main></div></body></html>",
-        title = escape(title)
-    );
-    (status, Html(html)).into_response()
+/// A page of the sign-in steps that happen outside the app: `title` is also its heading.
+fn plain_page(status: StatusCode, title: &str, body: impl IntoView + 'static) -> Response {
+    let heading = title.to_string();
+    page(status, title, view! { <h1>{heading}</h1>{body} })
 }
 
-/// HTML-escapes text.
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+/// A page that only says something.
+fn message_page(status: StatusCode, title: &str, message: &'static str) -> Response {
+    plain_page(status, title, view! { <p>{message}</p> })
 }
 
 async fn start(
@@ -101,10 +93,10 @@ async fn start(
         if state.settings.demo_sign_in() {
             return Ok(Redirect::to("/auth/demo").into_response());
         }
-        return Ok(plain_page(
+        return Ok(message_page(
             StatusCode::NOT_FOUND,
             "Sign-in is not set up",
-            "<p>This Glassbox has no sign-in provider configured. Ask its operator.</p>",
+            "This Glassbox has no sign-in provider configured. Ask its operator.",
         ));
     };
     let default = if purpose == Purpose::Owner {
@@ -118,10 +110,10 @@ async fn start(
         Ok(x) => x,
         Err(e) => {
             tracing::error!(error = ?e, "could not start an OpenID Connect sign-in");
-            return Ok(plain_page(
+            return Ok(message_page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Sign-in is unavailable",
-                "<p>We could not reach the sign-in provider. Please try again in a minute.</p>",
+                "We could not reach the sign-in provider. Please try again in a minute.",
             ));
         }
     };
@@ -163,21 +155,22 @@ pub async fn staff_networks_only(
     if staff_network_allowed(&state, req.headers(), peer) {
         return next.run(req).await;
     }
-    plain_page(
+    message_page(
         StatusCode::FORBIDDEN,
         "Not from this network",
-        "<p>The staff console can only be used from the organisation's networks.</p>",
+        "The staff console can only be used from the organisation's networks.",
     )
 }
 
 fn refused(message: &str) -> Response {
+    let message = message.to_string();
     plain_page(
         StatusCode::BAD_REQUEST,
         "Sign-in did not work",
-        &format!(
-            "<p>{}</p><p><a class=\"button\" href=\"/\">Start again</a></p>",
-            escape(message)
-        ),
+        view! {
+            <p>{message}</p>
+            <p><a class="button" href="/">"Start again"</a></p>
+        },
     )
 }
 
@@ -225,6 +218,12 @@ pub async fn callback(
                 "The sign-in could not be verified. Please sign in again.",
             ));
         }
+        Err(CallbackError::NotFresh) => {
+            tracing::warn!("refused a step-up: the ID token does not show a new sign-in (auth_time)");
+            return Ok(refused(
+                "Your provider did not ask you to sign in again, so approval stays locked. Sign in again; if this repeats, tell your provider's administrator that it must honour prompt=login.",
+            ));
+        }
     };
     match pending.purpose {
         Purpose::Owner => {
@@ -240,6 +239,7 @@ pub async fn callback(
             };
             session.cycle_id().await.map_err(session_failed)?;
             let identity = SessionIdentity {
+                last_seen_at: None,
                 subject: Subject::Owner(owner),
                 signed_in_at: state.clock.now(),
                 method: SignInMethod::Oidc,
@@ -257,10 +257,10 @@ pub async fn callback(
                 Ok(s) => s,
                 Err(ServiceError::Forbidden) => {
                     tracing::warn!("refused a staff sign-in: unknown or disabled staff account");
-                    return Ok(plain_page(
+                    return Ok(message_page(
                         StatusCode::FORBIDDEN,
                         "No staff access",
-                        "<p>This account is not a Glassbox staff account, or it is disabled. Ask a security admin.</p>",
+                        "This account is not a Glassbox staff account, or it is disabled. Ask a security admin.",
                     ));
                 }
                 Err(e) => return Err(HttpError::unexpected("find staff", e)),
@@ -309,19 +309,24 @@ async fn totp_page(
         .await
         .map_err(|e| HttpError::unexpected("load staff", e))?
         .ok_or(HttpError::NotFound)?;
-    let error_html = error
-        .map(|e| {
-            format!(
-                "<p class=\"notice notice-error\" role=\"alert\">{}</p>",
-                escape(e)
-            )
-        })
-        .unwrap_or_default();
-    let form = "<form method=\"post\" action=\"/staff/totp\" class=\"decision-form\"><label for=\"code\">Six-digit code from your authenticator app</label>\
-        <input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9]{6}\" maxlength=\"6\" required autofocus>\
-        <button type=\"submit\" class=\"button button-primary\">Continue</button></form>";
+    let error = error.map(|e| {
+        let e = e.to_string();
+        view! { <p class="notice notice-error" role="alert">{e}</p> }
+    });
+    let form = view! {
+        <form method="post" action="/staff/totp" class="decision-form">
+            <label for="code">"Six-digit code from your authenticator app"</label>
+            <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus/>
+            <button type="submit" class="button button-primary">"Continue"</button>
+        </form>
+    };
     let body = if enrolled {
-        format!("<p class=\"lead\">Enter the code your authenticator app shows for Glassbox.</p>{error_html}{form}")
+        view! {
+            <p class="lead">"Enter the code your authenticator app shows for Glassbox."</p>
+            {error}
+            {form}
+        }
+        .into_any()
     } else {
         let secret = match &pending.enrol_secret {
             Some(s) => s.clone(),
@@ -337,15 +342,22 @@ async fn totp_page(
         };
         let enrolment = totp::enrolment(&secret, &member.email)
             .map_err(|e| HttpError::unexpected("build totp enrolment", e))?;
-        format!(
-            "<p class=\"lead\">Staff sign in with a second factor every time. Scan this code with an authenticator app \
-             (or type the key below), then enter the six-digit code it shows.</p>\
-             <figure class=\"qr\">{svg}<figcaption>Key: <code>{key}</code></figcaption></figure>{error_html}{form}",
-            svg = enrolment.qr_svg,
-            key = escape(&enrolment.base32),
-        )
+        view! {
+            <p class="lead">
+                "Staff sign in with a second factor every time. Scan this code with an authenticator app \
+                 (or type the key below), then enter the six-digit code it shows."
+            </p>
+            <figure class="qr">
+                // Glassbox's own SVG (a path of squares and a label), built from the secret.
+                <div inner_html=enrolment.qr_svg></div>
+                <figcaption>"Key: "<code>{enrolment.base32}</code></figcaption>
+            </figure>
+            {error}
+            {form}
+        }
+        .into_any()
     };
-    Ok(plain_page(status, "Second factor", &body))
+    Ok(plain_page(status, "Second factor", body))
 }
 
 /// `GET /staff/totp`.
@@ -379,7 +391,9 @@ pub async fn totp_submit(
         return Ok(plain_page(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many attempts",
-            "<p>Too many wrong codes. Wait a minute, then <a href=\"/staff/login\">sign in again</a>.</p>",
+            view! {
+                <p>"Too many wrong codes. Wait a minute, then "<a href="/staff/login">"sign in again"</a>"."</p>
+            },
         ));
     }
     session
@@ -432,6 +446,7 @@ pub async fn totp_submit(
         .map_err(session_failed)?;
     session.cycle_id().await.map_err(session_failed)?;
     let identity = SessionIdentity {
+        last_seen_at: None,
         subject: Subject::Staff(pending.staff_id),
         signed_in_at: now,
         method: SignInMethod::OidcAndTotp,

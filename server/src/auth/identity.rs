@@ -23,6 +23,10 @@ pub struct SessionIdentity {
     /// The provider's ID token, as the hint for signing out there too.
     #[serde(default)]
     pub id_token: Option<String>,
+    /// When the person last used the session (the idle limit runs from here). Absent in
+    /// sessions made before it existed: their sign-in time stands in.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_seen_at: Option<OffsetDateTime>,
 }
 
 impl SessionIdentity {
@@ -31,6 +35,17 @@ impl SessionIdentity {
     pub fn needs_step_up(&self, now: OffsetDateTime, minutes: i64) -> bool {
         self.method != SignInMethod::Demo
             && now - self.signed_in_at > time::Duration::minutes(minutes)
+    }
+
+    /// Whether the session has been idle longer than `idle` at `now`.
+    pub fn idle_too_long(&self, now: OffsetDateTime, idle: time::Duration) -> bool {
+        now - self.last_seen_at.unwrap_or(self.signed_in_at) > idle
+    }
+
+    /// Whether use at `now` should be written down: at most once per `step`, so a busy
+    /// session costs one write a minute, not one per request.
+    pub fn due_for_activity(&self, now: OffsetDateTime, step: time::Duration) -> bool {
+        now - self.last_seen_at.unwrap_or(self.signed_in_at) >= step
     }
 
     /// Whether a staff session has outlived its absolute limit.
@@ -129,6 +144,7 @@ mod tests {
 
     fn identity(method: SignInMethod, subject: Subject, at: OffsetDateTime) -> SessionIdentity {
         SessionIdentity {
+            last_seen_at: None,
             subject,
             signed_in_at: at,
             method,

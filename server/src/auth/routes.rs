@@ -51,6 +51,7 @@ pub async fn demo_sign_in(
         .await
         .map_err(|e| HttpError::unexpected("cycle session id", e))?;
     let identity = SessionIdentity {
+        last_seen_at: None,
         subject,
         signed_in_at: state.clock.now(),
         method: SignInMethod::Demo,
@@ -104,7 +105,27 @@ pub async fn logout(
     Ok(Redirect::to("/").into_response())
 }
 
+/// How often, at most, use of a session is written down (and its expiry in the store
+/// pushed back).
+const ACTIVITY_STEP: time::Duration = time::Duration::seconds(30);
+
+/// The idle limit of a session of `subject`: owners and staff each have their own.
+fn idle_limit(state: &AppState, subject: Subject) -> time::Duration {
+    let minutes = match subject {
+        Subject::Owner(_) => state.settings.session.owner_idle_minutes,
+        Subject::Staff(_) => state.settings.session.staff_idle_minutes,
+    };
+    time::Duration::minutes(minutes)
+}
+
 /// Puts `Option<Viewer>` into the request extensions. Static files skip the session.
+///
+/// Session lifetimes are decided here, by Glassbox's clock: a session idle longer than its
+/// person's limit (owners' or staff's) is ended; a session in use has its last use written
+/// down (at most every [`ACTIVITY_STEP`]), which also pushes back its expiry in the store.
+/// Whatever a handler changes in a session, it is saved with the expiry of the person it
+/// belongs to, never the layer's default (a sign-in step for an owner must not give a
+/// staff session an owner's lifetime).
 pub async fn load_viewer(
     State(state): State<AppState>,
     session: Session,
@@ -112,7 +133,7 @@ pub async fn load_viewer(
     next: Next,
 ) -> Response {
     let path = req.uri().path();
-    let viewer = if path.starts_with("/pkg/") || path.starts_with("/api/v1/") {
+    let viewer = if path.starts_with("/pkg/") {
         None
     } else {
         viewer_for(&state, &session).await
@@ -126,7 +147,13 @@ pub async fn load_viewer(
         other => other,
     };
     req.extensions_mut().insert::<Option<Viewer>>(viewer);
-    next.run(req).await
+    let res = next.run(req).await;
+    if session.is_modified() {
+        if let Ok(Some(identity)) = session.get::<SessionIdentity>(SESSION_KEY).await {
+            session.set_expiry(Some(Expiry::OnInactivity(idle_limit(&state, identity.subject))));
+        }
+    }
+    res
 }
 
 async fn viewer_for(state: &AppState, session: &Session) -> Option<Viewer> {
@@ -144,6 +171,21 @@ async fn viewer_for(state: &AppState, session: &Session) -> Option<Viewer> {
             tracing::warn!(error = %e, "could not end the session");
         }
         return None;
+    }
+    let idle = idle_limit(state, identity.subject);
+    if identity.idle_too_long(now, idle) {
+        tracing::info!(session.subject = ?identity.subject, "session ended after its idle limit");
+        if let Err(e) = session.flush().await {
+            tracing::warn!(error = %e, "could not end the session");
+        }
+        return None;
+    }
+    let mut identity = identity;
+    if identity.due_for_activity(now, ACTIVITY_STEP) {
+        identity.last_seen_at = Some(now);
+        if let Err(e) = session.insert(SESSION_KEY, &identity).await {
+            tracing::warn!(error = %e, "could not write down the session's use");
+        }
     }
     match identity::resolve(&state.db, identity.subject).await {
         Ok(Viewer::Owner {

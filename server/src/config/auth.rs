@@ -28,6 +28,11 @@ pub struct AuthSettings {
     /// callbacks, codes, demo sign-ins) one client address may make per minute, after a
     /// burst of 10; more get 429 with `Retry-After`. 0 switches the limit off.
     pub sign_in_per_minute: u32,
+    /// `GLASSBOX__AUTH__EMAIL_LINK_PER_MINUTE` (default 60): requests one client address may
+    /// make per minute to the pages email links open (`/email/…`), after a burst of 20;
+    /// more get 429. Guessing a link's token is hopeless anyway; this keeps it expensive.
+    /// 0 switches the limit off.
+    pub email_link_per_minute: u32,
 }
 
 impl Default for AuthSettings {
@@ -39,6 +44,7 @@ impl Default for AuthSettings {
             step_up_minutes: 10,
             totp_max_attempts: 5,
             sign_in_per_minute: 20,
+            email_link_per_minute: 60,
         }
     }
 }

@@ -17,6 +17,13 @@ pub struct HttpSettings {
     /// `GLASSBOX__HTTP__SITE_ROOT` (default `target/site`): where the built browser bundle
     /// (`pkg/glassbox.js`, `pkg/glassbox_bg.wasm`) is served from.
     pub site_root: PathBuf,
+    /// `GLASSBOX__HTTP__HEADER_READ_TIMEOUT_SECONDS` (default 5): a connection that has not
+    /// sent a whole request head this long after it opened, or after its last answer, is
+    /// closed (slow or silent clients cannot hold connections).
+    pub header_read_timeout_seconds: u64,
+    /// `GLASSBOX__HTTP__MAX_CONNECTIONS` (default 4096): open connections at most; further
+    /// clients wait in the listen queue until one closes.
+    pub max_connections: usize,
 }
 
 impl Default for HttpSettings {
@@ -26,6 +33,8 @@ impl Default for HttpSettings {
             request_timeout_seconds: 30,
             body_limit_bytes: 64 * 1024,
             site_root: PathBuf::from("target/site"),
+            header_read_timeout_seconds: 5,
+            max_connections: 4096,
         }
     }
 }
@@ -37,6 +46,12 @@ impl HttpSettings {
         let mut problems = Vec::new();
         if self.request_timeout_seconds < 1 {
             problems.push("GLASSBOX__HTTP__REQUEST_TIMEOUT_SECONDS must be at least 1".into());
+        }
+        if self.header_read_timeout_seconds < 1 {
+            problems.push("GLASSBOX__HTTP__HEADER_READ_TIMEOUT_SECONDS must be at least 1".into());
+        }
+        if self.max_connections < 1 {
+            problems.push("GLASSBOX__HTTP__MAX_CONNECTIONS must be at least 1".into());
         }
         problems
     }

@@ -50,17 +50,17 @@ pub struct Settings {
     /// `GLASSBOX__PUBLIC_URL` (default `http://127.0.0.1:3000`): base of links in emails and of
     /// OIDC redirect URIs. Cookies are `Secure` when it is https.
     pub public_url: PublicUrl,
-    /// HTTP listener settings.
+    /// The listener and request limits (`GLASSBOX__HTTP__…`).
     pub http: HttpSettings,
-    /// Database settings.
+    /// Which database and its pool (`GLASSBOX__DATABASE__…`).
     pub database: DatabaseSettings,
-    /// Session settings.
+    /// Session lifetimes and the cookie (`GLASSBOX__SESSION__…`).
     pub session: SessionSettings,
     /// Sign-in settings.
     pub auth: AuthSettings,
-    /// Email settings.
+    /// How email is sent and retried (`GLASSBOX__EMAIL__…`).
     pub email: EmailSettings,
-    /// Incidents (`GLASSBOX__INCIDENTS__…`).
+    /// What incident notices tell owners (`GLASSBOX__INCIDENTS__…`).
     pub incidents: IncidentSettings,
     /// Secrets.
     pub security: SecuritySettings,
@@ -68,7 +68,7 @@ pub struct Settings {
     pub requests: RequestSettings,
     /// Service API settings.
     pub api: ApiSettings,
-    /// Staff console settings.
+    /// Where staff may work from (`GLASSBOX__STAFF__…`).
     pub staff: StaffSettings,
     /// Verifiable access log settings.
     pub log: LogSettings,
@@ -112,12 +112,19 @@ impl Default for Settings {
 /// Why the configuration could not be used. Each message names the exact key to change.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// A source could not be read or parsed.
+    /// A source could not be read or parsed. The cause is in the message and deliberately
+    /// not a `source()`: printed with its chain (`{:#}`), it would appear twice.
     #[error("could not read the configuration: {0}")]
-    Load(#[from] config::ConfigError),
+    Load(config::ConfigError),
     /// The values contradict the safety rules.
     #[error("the configuration is not safe to start with:\n  - {}", .0.join("\n  - "))]
     Invalid(Vec<String>),
+}
+
+impl From<config::ConfigError> for ConfigError {
+    fn from(e: config::ConfigError) -> Self {
+        Self::Load(e)
+    }
 }
 
 impl Settings {

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Staff console settings.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StaffSettings {
     /// `GLASSBOX__STAFF__ALLOWED_NETWORKS` (default: any): comma-separated CIDR blocks
@@ -11,9 +11,23 @@ pub struct StaffSettings {
     /// on the server for every staff request.
     pub allowed_networks: Vec<ipnet::IpNet>,
     /// `GLASSBOX__STAFF__TRUSTED_PROXY_HEADER` (default: none): the header (e.g.
-    /// `x-forwarded-for`) whose first address is the client's, when Glassbox runs behind a
-    /// proxy that sets it. Never set it without such a proxy: clients could forge it.
+    /// `x-forwarded-for`) to which the proxy in front of Glassbox appends the address it
+    /// saw. Never set it unless Glassbox is only reachable through that proxy.
     pub trusted_proxy_header: Option<String>,
+    /// `GLASSBOX__STAFF__TRUSTED_PROXY_HOPS` (default 1): how many proxies append to that
+    /// header; the client is the entry this many places from the right. Entries further
+    /// left were written by the client and are never believed.
+    pub trusted_proxy_hops: u8,
+}
+
+impl Default for StaffSettings {
+    fn default() -> Self {
+        Self {
+            allowed_networks: Vec::new(),
+            trusted_proxy_header: None,
+            trusted_proxy_hops: 1,
+        }
+    }
 }
 
 impl StaffSettings {
@@ -27,6 +41,9 @@ impl StaffSettings {
     /// from the proxy.
     pub fn validate(&self) -> Vec<String> {
         let mut problems = Vec::new();
+        if self.trusted_proxy_hops == 0 {
+            problems.push("GLASSBOX__STAFF__TRUSTED_PROXY_HOPS must be at least 1 (the proxy in front of Glassbox)".into());
+        }
         if let Some(header) = &self.trusted_proxy_header {
             if axum::http::HeaderName::from_bytes(header.as_bytes()).is_err() {
                 problems.push(format!(

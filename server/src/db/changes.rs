@@ -14,7 +14,7 @@ use uuid::Uuid;
 /// A new change (not yet in the log).
 #[derive(Clone, Debug)]
 pub struct NewChangeRow {
-    /// Id.
+    /// Primary key: a UUID chosen by the writer, not by the database.
     pub id: Uuid,
     /// When it happened.
     pub occurred_at: OffsetDateTime,
@@ -41,25 +41,25 @@ pub struct NewChangeRow {
 pub struct ChangeEntryRow {
     /// Insertion order (not part of the log).
     pub seq: i64,
-    /// Id.
+    /// Primary key: a UUID chosen by the writer, not by the database.
     pub id: Uuid,
-    /// When.
+    /// When it happened (UTC, whole seconds, as every stored time).
     pub occurred_at: OffsetDateTime,
-    /// Request.
+    /// The request concerned (`access_requests.id`).
     pub request_id: Uuid,
-    /// Mailbox.
+    /// The mailbox concerned (`mailboxes.id`).
     pub mailbox_id: Uuid,
     /// Staff member who asked.
     pub agent_id: Uuid,
-    /// Change code.
+    /// The change's stable code (`requested`, `approved`, …), as in the log entry.
     pub change: String,
-    /// Actor code.
+    /// Who made the change, as a stable code (the owner, the staff member, or Glassbox itself).
     pub actor: String,
-    /// Scopes.
+    /// The request's scopes, encoded as the request stores them.
     pub scopes: String,
-    /// Grant end.
+    /// When the approved access window closes; revoking or shortening moves it earlier.
     pub grant_ends_at: Option<OffsetDateTime>,
-    /// Reason.
+    /// The reason given with the change (a denial's), if any.
     pub reason: Option<String>,
     /// Position in the log, once entered.
     pub log_index: Option<i64>,

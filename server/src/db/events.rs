@@ -10,9 +10,9 @@ use uuid::Uuid;
 /// A new event.
 #[derive(Clone, Debug)]
 pub struct NewEventRow {
-    /// Id.
+    /// Primary key: a UUID chosen by the writer, not by the database.
     pub id: Uuid,
-    /// When.
+    /// When it happened (UTC, whole seconds, as every stored time).
     pub occurred_at: OffsetDateTime,
     /// Which mailbox.
     pub mailbox_id: MailboxId,
@@ -20,7 +20,7 @@ pub struct NewEventRow {
     pub agent_id: Option<StaffId>,
     /// Under which request (grant), if any.
     pub request_id: Option<RequestId>,
-    /// Scope.
+    /// The part of the mailbox the access touched.
     pub scope: Scope,
     /// Action (`list_folders`, `read_message`, …).
     pub action: String,
@@ -53,23 +53,23 @@ struct EventDbRow {
 pub struct EventRecord {
     /// Log position.
     pub seq: EventSeq,
-    /// When.
+    /// When it happened (UTC, whole seconds, as every stored time).
     pub occurred_at: OffsetDateTime,
-    /// Mailbox address.
+    /// The mailbox's email address, for showing it.
     pub mailbox: String,
     /// Staff pseudonym.
     pub agent_pseudonym: Option<String>,
     /// Staff role.
     pub agent_role: Option<StaffRole>,
-    /// Scope.
+    /// The part of the mailbox the access touched.
     pub scope: Scope,
-    /// Action.
+    /// What the staff tool did (`list_folders`, `read_message`, …), as the mail system reported it.
     pub action: String,
     /// The opaque resource id.
     pub resource: String,
-    /// Decision.
+    /// Whether the check allowed or refused the access.
     pub decision: Decision,
-    /// Reason.
+    /// Why the check decided so, in words for the owner.
     pub reason: String,
 }
 

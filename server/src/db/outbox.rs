@@ -99,9 +99,9 @@ pub struct ClaimedMessage {
     pub idempotency_key: String,
     /// Which notification.
     pub kind: String,
-    /// Recipient.
+    /// The address the email goes to (logs show it masked, never whole).
     pub recipient: String,
-    /// Subject.
+    /// The rendered subject line.
     pub subject: String,
     /// Text body.
     pub body_text: String,
@@ -124,9 +124,9 @@ pub struct OutboxRow {
     pub message_id: String,
     /// Which notification.
     pub kind: String,
-    /// Recipient.
+    /// The address the email goes to (logs show it masked, never whole).
     pub recipient: String,
-    /// Subject.
+    /// The rendered subject line.
     pub subject: String,
     /// Text body.
     pub body_text: String,

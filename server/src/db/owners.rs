@@ -9,7 +9,7 @@ use uuid::Uuid;
 /// An owner row.
 #[derive(Clone, Debug, FromRow)]
 pub struct OwnerRow {
-    /// Id.
+    /// Primary key: a UUID chosen by the writer, not by the database.
     pub id: Uuid,
     /// The OIDC `sub`, once linked.
     pub oidc_subject: Option<String>,
@@ -22,11 +22,11 @@ pub struct OwnerRow {
 /// A mailbox row.
 #[derive(Clone, Debug, FromRow)]
 pub struct MailboxRow {
-    /// Id.
+    /// Primary key: a UUID chosen by the writer, not by the database.
     pub id: Uuid,
-    /// Owner.
+    /// Whose mailbox it is (`owners.id`).
     pub owner_id: Uuid,
-    /// Address.
+    /// The mailbox's email address: what the mail system and the API name it by.
     pub address: String,
 }
 

@@ -14,9 +14,9 @@ use uuid::Uuid;
 /// A new request as the store writes it (already validated by the domain).
 #[derive(Clone, Debug)]
 pub struct NewRequestRow {
-    /// Id.
+    /// Primary key: a UUID chosen by the writer, not by the database.
     pub id: RequestId,
-    /// Mailbox.
+    /// The mailbox concerned (`mailboxes.id`).
     pub mailbox_id: MailboxId,
     /// Who asks.
     pub agent_id: StaffId,
@@ -26,13 +26,13 @@ pub struct NewRequestRow {
     pub justification_code: JustificationCode,
     /// Why, in words.
     pub justification_text: String,
-    /// Ticket.
+    /// The support ticket the requester cited, if any.
     pub ticket: Option<String>,
     /// Grant length once approved.
     pub duration_minutes: i64,
     /// Initial status (always `pending` outside the demo seed).
     pub status: AccessRequestStatus,
-    /// Created.
+    /// When the request was submitted.
     pub created_at: OffsetDateTime,
     /// Pending until.
     pub expires_at: OffsetDateTime,
@@ -75,11 +75,11 @@ struct RequestDbRow {
 /// A request as read back, with the names needed to show it.
 #[derive(Clone, Debug)]
 pub struct RequestRecord {
-    /// Id.
+    /// Primary key: a UUID chosen by the writer, not by the database.
     pub id: RequestId,
-    /// Mailbox.
+    /// The mailbox concerned (`mailboxes.id`).
     pub mailbox_id: MailboxId,
-    /// Mailbox address.
+    /// The mailbox's email address, for showing it.
     pub mailbox: String,
     /// Who asked.
     pub agent_id: StaffId,
@@ -97,23 +97,23 @@ pub struct RequestRecord {
     pub justification_code: JustificationCode,
     /// Why, in words.
     pub justification_text: String,
-    /// Ticket.
+    /// The support ticket the requester cited, if any.
     pub ticket: Option<String>,
     /// Grant length.
     pub duration_minutes: i64,
-    /// Status.
+    /// Where the request is as last written; a deadline may have passed since (see `effective_status` in the domain).
     pub status: AccessRequestStatus,
-    /// Created.
+    /// When the request was submitted.
     pub created_at: OffsetDateTime,
     /// Pending until.
     pub expires_at: OffsetDateTime,
-    /// Decided.
+    /// When the owner approved or denied it (none while pending).
     pub decided_at: Option<OffsetDateTime>,
     /// Denial reason.
     pub decision_reason: Option<String>,
-    /// Grant start.
+    /// When the approved access window opens (none until approved).
     pub grant_starts_at: Option<OffsetDateTime>,
-    /// Grant end.
+    /// When the approved access window closes; revoking or shortening moves it earlier.
     pub grant_ends_at: Option<OffsetDateTime>,
 }
 
@@ -412,7 +412,8 @@ pub async fn live_grants(
 }
 
 /// The pending requests whose time ran out at `now`, oldest deadline first, at most
-/// `limit` (candidates: the sweeper applies the state machine's `Expire` to each).
+/// `limit` (candidates: the sweeper applies the state machine's
+/// [`Expire`](crate::domain::access_request::Action::Expire) to each).
 pub async fn due_for_expiry(
     conn: impl Into<Conn<'_>>,
     now: OffsetDateTime,
@@ -430,7 +431,8 @@ pub async fn due_for_expiry(
 }
 
 /// The grants whose window closed at `now`, oldest end first, at most `limit` (candidates:
-/// the sweeper applies the state machine's `EndAtTime` to each).
+/// the sweeper applies the state machine's
+/// [`EndAtTime`](crate::domain::access_request::Action::EndAtTime) to each).
 pub async fn due_to_end(
     conn: impl Into<Conn<'_>>,
     now: OffsetDateTime,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 /// A stored token, without its secret.
 #[derive(Clone, Debug, FromRow)]
 pub struct ServiceTokenRow {
-    /// Id.
+    /// Primary key: a UUID chosen by the writer, not by the database.
     pub id: Uuid,
     /// Its name (who uses it).
     pub name: String,

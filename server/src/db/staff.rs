@@ -20,7 +20,7 @@ struct StaffDbRow {
 /// A staff member.
 #[derive(Clone, Debug)]
 pub struct StaffRow {
-    /// Id.
+    /// Primary key: a UUID chosen by the writer, not by the database.
     pub id: StaffId,
     /// Work address.
     pub email: String,

@@ -19,27 +19,27 @@ const CHUNK_PARAMS: usize = 900;
 pub struct EventEntryRow {
     /// Insertion order (not part of the log).
     pub seq: i64,
-    /// Event id.
+    /// Primary key: a UUID chosen by the writer, not by the database.
     pub id: Uuid,
-    /// When.
+    /// When it happened (UTC, whole seconds, as every stored time).
     pub occurred_at: OffsetDateTime,
-    /// Mailbox.
+    /// The mailbox concerned (`mailboxes.id`).
     pub mailbox_id: Uuid,
     /// Staff member.
     pub agent_id: Option<Uuid>,
     /// Request (grant).
     pub request_id: Option<Uuid>,
-    /// Scope code.
+    /// The scope's stable code (`metadata`, `content`, `attachments`, `settings`).
     pub scope: String,
-    /// Action.
+    /// What the staff tool did (`list_folders`, `read_message`, …), as the mail system reported it.
     pub action: String,
-    /// Resource.
+    /// The opaque id of what was touched (`folder:inbox`, `message:…`), as reported.
     pub resource: String,
-    /// Decision code.
+    /// `allowed` or `denied`.
     pub decision: String,
-    /// Reason.
+    /// Why the check decided so, in words for the owner.
     pub reason: String,
-    /// Source network.
+    /// The network the staff tool called from, when the mail system reported it.
     pub source_network: Option<String>,
     /// Position in the log, once entered.
     pub log_index: Option<i64>,
@@ -331,9 +331,9 @@ pub async fn entries_for_owner(conn: impl Into<Conn<'_>>,
 /// A stored signed checkpoint.
 #[derive(Clone, Debug, FromRow)]
 pub struct CheckpointRow {
-    /// Tree size.
+    /// How many entries the tree held when this checkpoint was signed.
     pub size: i64,
-    /// Root hash.
+    /// The Merkle root of the first `size` entries.
     pub root: Vec<u8>,
     /// The signed note.
     pub note: String,

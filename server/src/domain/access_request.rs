@@ -35,7 +35,7 @@ pub struct NewAccessRequest {
     pub justification_code: JustificationCode,
     /// Why, in words.
     pub justification_text: String,
-    /// Ticket.
+    /// The support ticket the requester cited, if any.
     pub ticket: Option<String>,
     /// Grant length.
     pub duration_minutes: i64,

@@ -15,19 +15,19 @@ pub const MAX_TEXT: usize = 5000;
 /// be found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Declaration {
-    /// Title.
+    /// A short headline, shown to staff and in the affected owners' notices.
     pub title: String,
-    /// Description.
+    /// What happened, in plain words for the affected owners.
     pub description: String,
-    /// Cause.
+    /// What was abused; a staff credential or service token names which one.
     pub cause: IncidentCause,
     /// Staff email or handle, lower-cased (required for a staff credential, optional for other).
     pub staff: Option<String>,
     /// Token name (required for a service token).
     pub token: Option<String>,
-    /// Window start.
+    /// Start of the period the incident covers (inclusive): allowed accesses from then on are affected.
     pub window_start: OffsetDateTime,
-    /// Window end.
+    /// End of the period the incident covers (inclusive).
     pub window_end: OffsetDateTime,
 }
 

@@ -13,7 +13,7 @@
 
 use crate::config::Environment;
 use crate::db::outbox;
-use crate::email::messages::escape;
+use crate::http::pages;
 use crate::services::action_links;
 use crate::services::error::ServiceError;
 use crate::state::AppState;
@@ -22,6 +22,7 @@ use app::model::Viewer;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use leptos::prelude::*;
 use axum::routing::get;
 use axum::{Extension, Form, Router};
 use serde::Deserialize;
@@ -44,14 +45,10 @@ pub fn one_click_routes() -> Router<AppState> {
     Router::new().route("/email/unsubscribe/{token}", axum::routing::post(unsubscribe))
 }
 
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} — Glassbox</title><link rel=\"stylesheet\" href=\"/pkg/glassbox.css\"><link rel=\"icon\" href=\"/favicon.svg\"></head>\
-         <body><header class=\"site-header\"><a class=\"brand\" href=\"/\">Glassbox</a></header><main id=\"main\">{body}</main></body></html>",
-        escape(title)
-    );
-    let mut res = (status, axum::response::Html(html)).into_response();
+/// A page an email link opens. The token in its address must not travel further (no
+/// referrer, no caching, no indexing).
+fn page(status: StatusCode, title: &str, main: impl IntoView + 'static) -> Response {
+    let mut res = pages::page(status, title, main);
     let h = res.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(
@@ -77,10 +74,11 @@ fn problem(e: ServiceError, context: &'static str) -> Response {
     page(
         status,
         "This link",
-        &format!(
-            "<h1>This link cannot be used</h1><p role=\"alert\">{}</p><p><a class=\"button\" href=\"/me\">Go to your overview</a></p>",
-            escape(&message)
-        ),
+        view! {
+            <h1>"This link cannot be used"</h1>
+            <p role="alert">{message}</p>
+            <p><a class="button" href="/me">"Go to your overview"</a></p>
+        },
     )
 }
 
@@ -94,52 +92,56 @@ async fn request_page(
             Ok(l) => l,
             Err(e) => return problem(e, "open request link"),
         };
-    let r = &linked.request;
-    let what: Vec<&str> = r.scopes.iter().map(|s| s.plain_words()).collect();
     let signed_in_owner =
         matches!(&viewer, Some(Viewer::Owner { owner_id, .. }) if *owner_id == linked.owner);
+    let r = linked.request;
     let detail = format!("/me/requests/{}", r.id);
-    let approve_href = if signed_in_owner {
-        detail.clone()
+    let (approve_href, approve_label) = if signed_in_owner {
+        (detail, "Approve on your request page")
     } else {
-        format!("/auth/login?fresh=1&return_to={detail}")
+        (
+            format!("/auth/login?fresh=1&return_to={detail}"),
+            "Sign in to approve",
+        )
     };
-    let approve_label = if signed_in_owner {
-        "Approve on your request page"
-    } else {
-        "Sign in to approve"
-    };
-    let ticket = r
-        .ticket
-        .as_ref()
-        .map(|t| format!("<dt>Ticket</dt><dd>{}</dd>", escape(t)))
-        .unwrap_or_default();
-    let body = format!(
-        "<h1>Access request</h1>\
-         <article class=\"request-card\" aria-label=\"Request from {who}\"><header><h2>{who} <span class=\"role\">· {role}</span></h2></header>\
-         <dl><dt>Mailbox</dt><dd>{mailbox}</dd><dt>Wants to</dt><dd>{what}</dd>\
-         <dt>Why</dt><dd>{code}: “{text}”</dd>{ticket}<dt>For</dt><dd>{duration} from your approval</dd>\
-         <dt>Decide by</dt><dd>{expires}</dd></dl></article>\
-         <section class=\"decide\" aria-labelledby=\"decide-heading\"><h2 id=\"decide-heading\">Your decision</h2>\
-         <p>Nothing has changed yet: only the buttons below decide.</p>\
-         <div class=\"decision-form\"><p>Approving lets this person in, so it needs you to sign in first.</p>\
-         <a class=\"button button-primary\" href=\"{approve_href}\">{approve_label}</a></div>\
-         <form class=\"decision-form\" method=\"post\" action=\"/email/requests/{token}/deny\">\
-         <label for=\"deny-reason\">Reason (optional; the agent will see it)</label>\
-         <textarea id=\"deny-reason\" name=\"reason\" maxlength=\"1000\" rows=\"3\"></textarea>\
-         <button type=\"submit\" class=\"button button-danger\">Deny access</button></form></section>",
-        who = escape(&r.agent_pseudonym),
-        role = escape(r.agent_role.label()),
-        mailbox = escape(&r.mailbox),
-        what = escape(&sentence_list(&what)),
-        code = escape(r.justification_code.plain_words()),
-        text = escape(&r.justification_text),
-        duration = escape(&duration_minutes(r.duration_minutes)),
-        expires = escape(&date_time(r.expires_at)),
-        approve_href = escape(&approve_href),
-        token = escape(&token),
-    );
-    page(StatusCode::OK, "Access request", &body)
+    let what: Vec<&str> = r.scopes.iter().map(|s| s.plain_words()).collect();
+    let what = sentence_list(&what);
+    let who = r.agent_pseudonym;
+    let deny_action = format!("/email/requests/{token}/deny");
+    page(
+        StatusCode::OK,
+        "Access request",
+        view! {
+            <h1>"Access request"</h1>
+            <article class="request-card" aria-label=format!("Request from {who}")>
+                <header>
+                    <h2>{who.clone()}" "<span class="role">{format!("· {}", r.agent_role.label())}</span></h2>
+                </header>
+                <dl>
+                    <dt>"Mailbox"</dt><dd>{r.mailbox}</dd>
+                    <dt>"Wants to"</dt><dd>{what}</dd>
+                    <dt>"Why"</dt>
+                    <dd>{format!("{}: “{}”", r.justification_code.plain_words(), r.justification_text)}</dd>
+                    {r.ticket.map(|t| view! { <dt>"Ticket"</dt><dd>{t}</dd> })}
+                    <dt>"For"</dt><dd>{format!("{} from your approval", duration_minutes(r.duration_minutes))}</dd>
+                    <dt>"Decide by"</dt><dd>{date_time(r.expires_at)}</dd>
+                </dl>
+            </article>
+            <section class="decide" aria-labelledby="decide-heading">
+                <h2 id="decide-heading">"Your decision"</h2>
+                <p>"Nothing has changed yet: only the buttons below decide."</p>
+                <div class="decision-form">
+                    <p>"Approving lets this person in, so it needs you to sign in first."</p>
+                    <a class="button button-primary" href=approve_href>{approve_label}</a>
+                </div>
+                <form class="decision-form" method="post" action=deny_action>
+                    <label for="deny-reason">"Reason (optional; the agent will see it)"</label>
+                    <textarea id="deny-reason" name="reason" maxlength="1000" rows="3"></textarea>
+                    <button type="submit" class="button button-danger">"Deny access"</button>
+                </form>
+            </section>
+        },
+    )
 }
 
 /// The deny form.
@@ -159,11 +161,11 @@ async fn deny(
         Ok(r) => page(
             StatusCode::OK,
             "Request denied",
-            &format!(
-                "<h1>You denied this request</h1><p role=\"status\">Nobody gets access to {}. The agent has been told.</p>\
-                 <p><a class=\"button\" href=\"/me\">Go to your overview</a></p>",
-                escape(&r.mailbox)
-            ),
+            view! {
+                <h1>"You denied this request"</h1>
+                <p role="status">{format!("Nobody gets access to {}. The agent has been told.", r.mailbox)}</p>
+                <p><a class="button" href="/me">"Go to your overview"</a></p>
+            },
         ),
         Err(e) => problem(e, "deny by link"),
     }
@@ -175,15 +177,20 @@ async fn unsubscribe_page(State(state): State<AppState>, Path(token): Path<Strin
     {
         return problem(e, "open unsubscribe link");
     }
+    let action = format!("/email/unsubscribe/{token}");
     page(
         StatusCode::OK,
         "Stop access emails",
-        &format!(
-            "<h1>Stop the daily access summary?</h1><p>You will stop getting emails about staff accesses. \
-             Requests for access are still sent to you at once, and every access stays on your history page.</p>\
-             <form method=\"post\" action=\"/email/unsubscribe/{}\"><button type=\"submit\" class=\"button button-danger\">Stop access emails</button></form>",
-            escape(&token)
-        ),
+        view! {
+            <h1>"Stop the daily access summary?"</h1>
+            <p>
+                "You will stop getting emails about staff accesses. Requests for access are still \
+                 sent to you at once, and every access stays on your history page."
+            </p>
+            <form method="post" action=action>
+                <button type="submit" class="button button-danger">"Stop access emails"</button>
+            </form>
+        },
     )
 }
 
@@ -192,8 +199,13 @@ async fn unsubscribe(State(state): State<AppState>, Path(token): Path<String>) -
         Ok(()) => page(
             StatusCode::OK,
             "Access emails stopped",
-            "<h1>Access emails stopped</h1><p role=\"status\">You will no longer get emails about accesses. \
-             Requests for access are still sent to you at once.</p><p><a class=\"button\" href=\"/me\">Go to your overview</a></p>",
+            view! {
+                <h1>"Access emails stopped"</h1>
+                <p role="status">
+                    "You will no longer get emails about accesses. Requests for access are still sent to you at once."
+                </p>
+                <p><a class="button" href="/me">"Go to your overview"</a></p>
+            },
         ),
         Err(e) => problem(e, "unsubscribe by link"),
     }
@@ -206,7 +218,7 @@ fn dev_mailbox_on(state: &AppState) -> bool {
 }
 
 fn not_found() -> Response {
-    page(StatusCode::NOT_FOUND, "Not found", "<h1>Not found</h1>")
+    page(StatusCode::NOT_FOUND, "Not found", view! { <h1>"Not found"</h1> })
 }
 
 async fn dev_mailbox(State(state): State<AppState>) -> Response {
@@ -217,24 +229,35 @@ async fn dev_mailbox(State(state): State<AppState>) -> Response {
         Ok(rows) => rows,
         Err(e) => return problem(ServiceError::Unexpected(e.into()), "dev mailbox"),
     };
-    let mut items = String::new();
-    for m in &rows {
-        items.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td><a href=\"/dev/mailbox/{}\">{}</a></td><td>{}</td></tr>",
-            escape(&date_time(m.created_at)),
-            escape(&m.recipient),
-            m.id,
-            escape(&m.subject),
-            escape(&m.status)
-        ));
-    }
-    let body = format!(
-        "<h1>Development mailbox</h1><p>Every email Glassbox wrote, newest first. They never leave this machine \
-         (<code>GLASSBOX__EMAIL__BACKEND=dev</code>).</p>\
-         <table><thead><tr><th>Written</th><th>To</th><th>Subject</th><th>Status</th></tr></thead><tbody>{}</tbody></table>",
-        if items.is_empty() { "<tr><td colspan=\"4\">No email yet.</td></tr>".to_string() } else { items }
-    );
-    page(StatusCode::OK, "Development mailbox", &body)
+    let empty = rows.is_empty().then(|| view! { <tr><td colspan="4">"No email yet."</td></tr> });
+    let items = rows
+        .into_iter()
+        .map(|m| {
+            view! {
+                <tr>
+                    <td>{date_time(m.created_at)}</td>
+                    <td>{m.recipient}</td>
+                    <td><a href=format!("/dev/mailbox/{}", m.id)>{m.subject}</a></td>
+                    <td>{m.status}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    page(
+        StatusCode::OK,
+        "Development mailbox",
+        view! {
+            <h1>"Development mailbox"</h1>
+            <p>
+                "Every email Glassbox wrote, newest first. They never leave this machine ("
+                <code>"GLASSBOX__EMAIL__BACKEND=dev"</code>")."
+            </p>
+            <table>
+                <thead><tr><th>"Written"</th><th>"To"</th><th>"Subject"</th><th>"Status"</th></tr></thead>
+                <tbody>{empty}{items}</tbody>
+            </table>
+        },
+    )
 }
 
 async fn dev_row(state: &AppState, id: &str) -> Result<outbox::OutboxRow, Response> {
@@ -254,37 +277,41 @@ async fn dev_message(State(state): State<AppState>, Path(id): Path<String>) -> R
         Ok(m) => m,
         Err(res) => return res,
     };
-    // Links in the text become clickable, so the demo can follow them.
-    let text = escape(&m.body_text);
-    let linked = clickable_links(&text);
-    let body = format!(
-        "<h1>{}</h1><dl><dt>To</dt><dd>{}</dd><dt>Message-ID</dt><dd><code>{}</code></dd><dt>Kind</dt><dd>{}</dd>\
-         <dt>Written</dt><dd>{}</dd></dl><p><a href=\"/dev/mailbox/{}/html\">See the HTML version</a> · <a href=\"/dev/mailbox\">All messages</a></p>\
-         <pre class=\"email-text\">{}</pre>",
-        escape(&m.subject),
-        escape(&m.recipient),
-        escape(&m.message_id),
-        escape(&m.kind),
-        escape(&date_time(m.created_at)),
-        m.id,
-        linked
-    );
-    page(StatusCode::OK, &m.subject, &body)
+    let subject = m.subject.clone();
+    let html_href = format!("/dev/mailbox/{}/html", m.id);
+    page(
+        StatusCode::OK,
+        &m.subject,
+        view! {
+            <h1>{subject}</h1>
+            <dl>
+                <dt>"To"</dt><dd>{m.recipient}</dd>
+                <dt>"Message-ID"</dt><dd><code>{m.message_id}</code></dd>
+                <dt>"Kind"</dt><dd>{m.kind}</dd>
+                <dt>"Written"</dt><dd>{date_time(m.created_at)}</dd>
+            </dl>
+            <p><a href=html_href>"See the HTML version"</a>" · "<a href="/dev/mailbox">"All messages"</a></p>
+            <pre class="email-text">{clickable_links(&m.body_text)}</pre>
+        },
+    )
 }
 
-fn clickable_links(escaped: &str) -> String {
-    escaped
-        .split('\n')
+/// The text of an email, with each line that is only a link made clickable (so the demo
+/// can follow them).
+fn clickable_links(text: &str) -> impl IntoView {
+    text.split('\n')
         .map(|line| {
             let t = line.trim();
-            if (t.starts_with("http://") || t.starts_with("https://")) && !t.contains(' ') {
-                format!("<a href=\"{t}\">{t}</a>")
+            let link = (t.starts_with("http://") || t.starts_with("https://")) && !t.contains(' ');
+            let line = if link {
+                let (href, t) = (t.to_string(), t.to_string());
+                view! { <a href=href>{t}</a> }.into_any()
             } else {
-                line.to_string()
-            }
+                line.to_string().into_any()
+            };
+            view! { {line}"\n" }
         })
-        .collect::<Vec<_>>()
-        .join("\n")
+        .collect_view()
 }
 
 async fn dev_message_html(State(state): State<AppState>, Path(id): Path<String>) -> Response {

@@ -1,10 +1,40 @@
 //! [`HttpError`]: errors of plain axum routes, as responses. Internal causes are logged
 //! where they are turned into an error (once) and never sent to the client.
+//!
+//! [`ErrorBody`] is the one JSON shape of every error Glassbox answers outside the pages,
+//! from these routes, the middleware and the service API alike.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
+
+/// `{"error":{"code":"snake_case_code","message":"what to do"}}`: `code` is stable, for
+/// programs; `message` is for people and says what to do next.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+impl<'a> ErrorBody<'a> {
+    /// The body for this code and message.
+    pub fn new(code: &'a str, message: &'a str) -> Self {
+        Self {
+            error: ErrorDetail { code, message },
+        }
+    }
+
+    /// The response: this body as JSON with `status`.
+    pub fn into_response_with(self, status: StatusCode) -> Response {
+        (status, Json(self)).into_response()
+    }
+}
 
 /// An error a plain route returns.
 #[derive(Debug)]
@@ -27,7 +57,7 @@ pub enum HttpError {
 impl HttpError {
     /// Logs `err` with a fresh reference and returns the 500 that carries it.
     pub fn unexpected(context: &'static str, err: impl std::fmt::Debug) -> Self {
-        let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+        let reference = crate::telemetry::error_reference();
         tracing::error!(error.reference = %reference, error.context = context, error = ?err, "unexpected failure");
         HttpError::Internal { reference }
     }
@@ -50,10 +80,21 @@ impl HttpError {
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let (status, code, message) = self.parts();
-        (
-            status,
-            Json(json!({ "error": { "code": code, "message": message } })),
-        )
-            .into_response()
+        ErrorBody::new(code, &message).into_response_with(status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_body_nests_code_and_message_under_error() {
+        let body =
+            serde_json::to_value(ErrorBody::new("not_found", "There is nothing here.")).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"error": {"code": "not_found", "message": "There is nothing here."}})
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! Plain axum routes and middleware: health, the public log, assets, exports, the pages
+//! Plain axum routes and middleware: health, assets, exports, the pages
 //! email links open, security headers, the CSRF defence, errors.
 
 pub mod assets;
@@ -6,32 +6,32 @@ pub mod email_links;
 pub mod error;
 pub mod export;
 pub mod health;
-pub mod public_log;
+pub mod pages;
 pub mod security;
+pub mod server;
 
 use crate::state::AppState;
 use axum::routing::get;
 use axum::Router;
 
-/// Routes anyone may call without a cookie: health, the public log, assets, and one-click
+/// Routes anyone may call without a cookie: health, assets, and one-click
 /// unsubscribe.
-pub fn public_routes() -> Router<AppState> {
+pub fn public_routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/log/checkpoint", get(public_log::checkpoint))
-        .route("/log/key", get(public_log::key))
-        .route("/log/proof/inclusion", get(public_log::inclusion))
-        .route("/log/proof/consistency", get(public_log::consistency))
         .route("/pkg/glassbox.css", get(assets::stylesheet))
         .route("/favicon.svg", get(assets::favicon))
         .route("/favicon.ico", get(assets::favicon))
-        .merge(email_links::one_click_routes())
+        .merge(email_links::one_click_routes().route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::email_link_rate_limit,
+        )))
 }
 
 /// Routes that act for whoever the session cookie says: exports and the pages email links
 /// open. Mounted inside the cookie session and its CSRF guard.
-pub fn session_routes() -> Router<AppState> {
+pub fn session_routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/me/history/export.csv", get(export::csv))
         .route("/me/history/export.json", get(export::json))
@@ -39,5 +39,8 @@ pub fn session_routes() -> Router<AppState> {
             "/admin/incidents/{id}/affected.csv",
             get(export::incident_affected_csv),
         )
-        .merge(email_links::routes())
+        .merge(email_links::routes().route_layer(axum::middleware::from_fn_with_state(
+            state,
+            security::email_link_rate_limit,
+        )))
 }

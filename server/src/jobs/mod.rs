@@ -6,6 +6,7 @@ pub mod imap_kicks;
 pub mod incident_notices;
 pub mod notices;
 pub mod outbox;
+pub mod rate_limits;
 pub mod session_cleanup;
 
 use std::future::Future;

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 /// A check as the mail system asks it (already decoded from JSON).
 #[derive(Clone, Debug)]
 pub struct CheckInput {
-    /// Mailbox address.
+    /// The mailbox's email address, as the mail system names it.
     pub mailbox: String,
     /// Agent handle.
     pub agent: String,

@@ -46,6 +46,21 @@ impl ServiceError {
     }
 }
 
+/// `Conflict(message())` when `result` failed on a unique constraint (the thing already
+/// exists); any other failure stays unexpected. The database decides, so two concurrent
+/// inserts cannot both pass a check made first.
+pub fn conflict_on_unique<T>(
+    result: sqlx::Result<T>,
+    message: impl FnOnce() -> String,
+) -> Result<T, ServiceError> {
+    match result {
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            Err(ServiceError::Conflict(message()))
+        }
+        other => Ok(other?),
+    }
+}
+
 impl From<crate::transparency::proofs::ProofError> for ServiceError {
     fn from(e: crate::transparency::proofs::ProofError) -> Self {
         use crate::transparency::proofs::ProofError;
@@ -53,5 +68,30 @@ impl From<crate::transparency::proofs::ProofError> for ServiceError {
             ProofError::OutOfRange(m) => ServiceError::Invalid(m),
             ProofError::Unexpected(e) => ServiceError::Unexpected(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_unique_violation_is_a_conflict_and_other_failures_stay_unexpected() {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        sqlx::query("create table t (name text unique)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let insert = || sqlx::query("insert into t values ('a')").execute(&pool);
+        insert().await.unwrap();
+        let again = conflict_on_unique(insert().await, || "`a` exists".into());
+        assert!(matches!(again, Err(ServiceError::Conflict(m)) if m == "`a` exists"));
+        let other = conflict_on_unique(
+            sqlx::query("insert into missing values (1)")
+                .execute(&pool)
+                .await,
+            || "unused".into(),
+        );
+        assert!(matches!(other, Err(ServiceError::Unexpected(_))));
     }
 }

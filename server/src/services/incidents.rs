@@ -16,6 +16,10 @@ use crate::db::outbox::{self, NewOutboxMessage};
 use crate::db::{service_tokens, staff, Db};
 use crate::domain::clock::Clock;
 use crate::domain::incident::{self as rules, ConfirmRefusal};
+use crate::email::messages::incidents::{
+    incident_notice, AffectedMailbox, IncidentFacts, NoticeRound,
+};
+use crate::email::messages::Addressee;
 use app::model::{
     Decision, Exposure, GuidanceStep, IncidentAdminAct,
     IncidentAdminView, IncidentCause, IncidentForm, IncidentId, IncidentNotice, IncidentStatus,
@@ -266,7 +270,7 @@ pub async fn queue_notices(
     let mut queued = 0u64;
     while let Some((id, round)) = incidents::next_to_notify(db).await? {
         let i = get(db, id).await?;
-        let follow_up = if round > 1 {
+        let message = if round > 1 {
             incidents::rounds(db, id)
                 .await?
                 .into_iter()
@@ -275,6 +279,8 @@ pub async fn queue_notices(
         } else {
             None
         };
+        let notice_round = notice_round(id, round, message)?;
+        let facts = incident_facts(settings, &i);
         let mut after = None;
         loop {
             let mut tx = db.begin().await?;
@@ -288,10 +294,10 @@ pub async fn queue_notices(
             };
             let now = crate::db::ts(clock.now());
             let domain = super::notifications::message_domain(settings);
-            let messages: Vec<NewOutboxMessage> = batch
+            let messages = batch
                 .iter()
-                .map(|r| notice(settings, &domain, &i, r, round, follow_up.as_deref(), now))
-                .collect();
+                .map(|r| notice(settings, &domain, id, &facts, r, (round, &notice_round), now))
+                .collect::<Result<Vec<NewOutboxMessage>, ServiceError>>()?;
             outbox::enqueue_many(&mut tx, &messages).await?;
             incidents::mark_notified(&mut tx, id, round, after, last).await?;
             tx.commit().await?;
@@ -302,136 +308,71 @@ pub async fn queue_notices(
     Ok(queued)
 }
 
-/// The notice to one affected owner: the elements of GDPR Art. 34 — what happened, a
-/// contact point, likely consequences, measures taken, advice.
+/// What every notice of incident `i` says, whoever it goes to.
+fn incident_facts(settings: &Settings, i: &IncidentRecord) -> IncidentFacts {
+    let password_url = &settings.incidents.password_url;
+    IncidentFacts {
+        title: i.title.clone(),
+        description: i.description.clone(),
+        cause: i.cause,
+        window_start: i.window_start,
+        window_end: i.window_end,
+        password_url: (!password_url.is_empty()).then(|| password_url.clone()),
+        contact: settings.incidents.contact.clone(),
+    }
+}
+
+/// Which notice round `round` is: a later round without its message is a corrupt store,
+/// not a reason to send the first notice again.
+fn notice_round(
+    id: IncidentId,
+    round: i64,
+    message: Option<String>,
+) -> Result<NoticeRound, ServiceError> {
+    match (round, message) {
+        (1, _) => Ok(NoticeRound::First),
+        (_, Some(m)) => Ok(NoticeRound::FollowUp(m)),
+        (_, None) => Err(ServiceError::Unexpected(anyhow::anyhow!(
+            "incident {id}: notice round {round} has no follow-up message"
+        ))),
+    }
+}
+
+/// The notice to one affected owner, as an outbox row. A stored exposure that is not one
+/// Glassbox knows is an error naming it: guessing would tell the owner the wrong thing.
 fn notice(
     settings: &Settings,
     message_domain: &str,
-    i: &IncidentRecord,
+    id: IncidentId,
+    facts: &IncidentFacts,
     r: &Recipient,
-    round: i64,
-    follow_up: Option<&str>,
+    round: (i64, &NoticeRound),
     now: time::OffsetDateTime,
-) -> NewOutboxMessage {
-    let exposure: Exposure = r.exposure.parse().unwrap_or(Exposure::Content);
-    let link = format!(
-        "{}/me/incidents/{}",
-        settings.public_url.trim_end_matches('/'),
-        i.id
-    );
-    let when = |t: time::OffsetDateTime| {
-        t.format(time::macros::format_description!(
-            "[day] [month repr:long] [year], [hour]:[minute] UTC"
+) -> Result<NewOutboxMessage, ServiceError> {
+    let exposure: Exposure = r.exposure.parse().map_err(|e| {
+        ServiceError::Unexpected(anyhow::anyhow!(
+            "incident {id}: the affected mailbox {} has a corrupt stored exposure: {e}",
+            r.mailbox_id
         ))
-        .unwrap_or_default()
-    };
-    let subject = match follow_up {
-        Some(_) => format!("Update on a security incident that affected {}", r.address),
-        None => format!("A security incident affected your mailbox {}", r.address),
-    };
-    let measures = rules::measures(i.cause);
-    let steps: Vec<&str> = rules::guidance().iter().map(|s| s.plain_words()).collect();
-    let password_url = &settings.incidents.password_url;
-    let password_line = if password_url.is_empty() {
-        "Change your password in your mail account's settings.".to_string()
-    } else {
-        format!("Change your password here: {password_url}")
-    };
-    let mut text = format!("Hello {},\n\n", r.owner_name);
-    if let Some(m) = follow_up {
-        text += &format!("An update from our security team:\n\n{m}\n\n");
-    }
-    text += &format!(
-        "What happened: {}\n{}\nBetween {} and {}, your mailbox {} was accessed {} time(s) as part of this incident.\n\n\
-         What was exposed: {}\n\nWhat this may mean for you: {}\n\nWhat we have done:\n{}\n\n\
-         What you should do:\n{}\n{}\n\n\
-         See exactly which accesses were involved, and tick off each step: {}\n\n\
-         Questions: {}\n",
-        i.title,
-        i.description,
-        when(i.window_start),
-        when(i.window_end),
-        r.address,
-        r.event_count,
-        exposure.plain_words(),
-        rules::consequences(exposure),
-        measures.iter().map(|m| format!("- {m}")).collect::<Vec<_>>().join("\n"),
-        steps.iter().map(|s| format!("- {s}")).collect::<Vec<_>>().join("\n"),
-        password_line,
-        link,
-        settings.incidents.contact,
-    );
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
-    let password_html = if password_url.is_empty() {
-        "Change your password in your mail account&#39;s settings.".to_string()
-    } else {
-        format!("<a href=\"{}\">Change your password</a>", esc(password_url))
-    };
-    let list = |items: &[&str]| {
-        items
-            .iter()
-            .map(|s| format!("<li>{}</li>", esc(s)))
-            .collect::<String>()
-    };
-    let measures_ref: Vec<&str> = measures.iter().map(String::as_str).collect();
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{subject}</title></head>\
-         <body style=\"font-family:sans-serif;line-height:1.5;max-width:40em\"><p>Hello {name},</p>{update}\
-         <h1 style=\"font-size:1.3em\">{title}</h1><p>{description}</p>\
-         <p>Between {start} and {end}, your mailbox <strong>{address}</strong> was accessed {count} time(s) as part of this incident.</p>\
-         <h2 style=\"font-size:1.1em\">What was exposed</h2><p>{exposed}</p>\
-         <h2 style=\"font-size:1.1em\">What this may mean for you</h2><p>{consequences}</p>\
-         <h2 style=\"font-size:1.1em\">What we have done</h2><ul>{measures}</ul>\
-         <h2 style=\"font-size:1.1em\">What you should do</h2><ul>{steps}</ul>\
-         <p>{password}</p>\
-         <p><a href=\"{link}\">See exactly which accesses were involved, and tick off each step</a></p>\
-         <p>Questions: {contact}</p></body></html>",
-        subject = esc(&subject),
-        name = esc(&r.owner_name),
-        update = follow_up
-            .map(|m| format!("<p><strong>An update from our security team:</strong> {}</p>", esc(m)))
-            .unwrap_or_default(),
-        title = esc(&i.title),
-        description = esc(&i.description),
-        start = when(i.window_start),
-        end = when(i.window_end),
-        address = esc(&r.address),
-        count = r.event_count,
-        exposed = esc(exposure.plain_words()),
-        consequences = esc(rules::consequences(exposure)),
-        measures = list(&measures_ref),
-        steps = list(&steps),
-        password = password_html,
-        link = esc(&link),
-        contact = esc(&settings.incidents.contact),
-    );
-    let id = uuid::Uuid::now_v7();
-    NewOutboxMessage {
-        id,
-        idempotency_key: format!(
-            "{}{}:{}",
-            incidents::notice_key_prefix(i.id),
-            r.mailbox_id.simple(),
-            round
+    })?;
+    let mailbox = AffectedMailbox {
+        address: r.address.clone(),
+        exposure,
+        accesses: r.event_count,
+        page_url: format!(
+            "{}/me/incidents/{}",
+            settings.public_url.trim_end_matches('/'),
+            id
         ),
-        message_id: format!("<{}@{message_domain}>", id.simple()),
-        kind: if round > 1 {
-            "incident_follow_up".into()
-        } else {
-            "incident_notice".into()
-        },
-        recipient: r.owner_email.clone(),
-        subject,
-        body_text: text,
-        body_html: html,
-        list_unsubscribe: None,
-        created_at: now,
-    }
+    };
+    let owner = Addressee {
+        name: r.owner_name.clone(),
+        email: r.owner_email.clone(),
+    };
+    let (number, round) = round;
+    // Keyed under `incidents::notice_key_prefix`, which the admin page counts by.
+    let key = format!("{id}:{}:{number}", r.mailbox_id.simple());
+    Ok(incident_notice(&owner, facts, &mailbox, round).into_outbox(key, message_domain, now))
 }
 
 /// The confirmed incidents that touched the owner (for the banner).
@@ -560,4 +501,79 @@ pub async fn affected_csv(db: &Db, admin: StaffId, id: IncidentId) -> Result<Str
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recipient(exposure: &str) -> Recipient {
+        Recipient {
+            mailbox_id: uuid::Uuid::nil(),
+            address: "emeka.obi@example.org".into(),
+            owner_email: "emeka@home.example.org".into(),
+            owner_name: "Emeka Obi".into(),
+            exposure: exposure.into(),
+            event_count: 2,
+        }
+    }
+
+    fn facts() -> IncidentFacts {
+        IncidentFacts {
+            title: "Stolen sign-in".into(),
+            description: "Someone used a support sign-in.".into(),
+            cause: IncidentCause::StaffCredential,
+            window_start: time::OffsetDateTime::UNIX_EPOCH,
+            window_end: time::OffsetDateTime::UNIX_EPOCH,
+            password_url: None,
+            contact: "security@example.org".into(),
+        }
+    }
+
+    #[test]
+    fn a_corrupt_stored_exposure_fails_the_notice_and_names_the_value() {
+        let id = IncidentId(uuid::Uuid::nil());
+        let err = notice(
+            &Settings::default(),
+            "example.org",
+            id,
+            &facts(),
+            &recipient("everything"),
+            (1, &NoticeRound::First),
+            time::OffsetDateTime::UNIX_EPOCH,
+        )
+        .expect_err("no silent default");
+        let text = format!("{err:#}");
+        assert!(text.contains("`everything`"), "{text}");
+        assert!(text.contains(&id.to_string()), "{text}");
+    }
+
+    #[test]
+    fn a_known_exposure_becomes_an_incident_notice_keyed_by_the_incident() {
+        let id = IncidentId(uuid::Uuid::nil());
+        let row = notice(
+            &Settings::default(),
+            "example.org",
+            id,
+            &facts(),
+            &recipient("metadata"),
+            (2, &NoticeRound::FollowUp("More news.".into())),
+            time::OffsetDateTime::UNIX_EPOCH,
+        )
+        .expect("a notice");
+        assert_eq!(row.kind, "incident_follow_up");
+        assert_eq!(
+            row.idempotency_key,
+            format!("{}{}:2", incidents::notice_key_prefix(id), uuid::Uuid::nil().simple())
+        );
+        assert!(row.body_text.contains(Exposure::Metadata.plain_words()));
+    }
+
+    #[test]
+    fn a_later_round_without_its_message_is_an_error_not_a_repeat_of_the_first_notice() {
+        let id = IncidentId(uuid::Uuid::nil());
+        assert_eq!(notice_round(id, 1, None).ok(), Some(NoticeRound::First));
+        let err = notice_round(id, 3, None).expect_err("corrupt rounds are reported");
+        assert!(err.to_string().contains("round 3"), "{err}");
+    }
 }

@@ -26,7 +26,7 @@ use app::error::AppError;
 /// carrying a reference to that log line.
 pub fn unexpected(context: &'static str, err: impl Into<anyhow::Error>) -> AppError {
     let err = err.into();
-    let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+    let reference = crate::telemetry::error_reference();
     tracing::error!(error.reference = %reference, error.context = context, error = ?err, "unexpected failure");
     AppError::Internal { reference }
 }

@@ -17,9 +17,12 @@ use crate::db::requests::{self, RequestRecord};
 use crate::db::{Db, Tx};
 use crate::domain::access_request::Change;
 use crate::domain::clock::Clock;
-use crate::email::messages::{self, Notice};
+use crate::db::notices::{AccessCount, DigestLine};
+use crate::email::messages::access::{self, AccessLine, DigestEntry};
+use crate::email::messages::requests as request_emails;
+use crate::email::messages::{Addressee, Notice, RequestFacts};
 use anyhow::Context as _;
-use app::model::{AccessRequestStatus as Status, ChangeActor, OwnerId};
+use app::model::{AccessRequestStatus as Status, ChangeActor, OwnerId, Scope};
 use time::{Duration, OffsetDateTime};
 
 /// The right-hand side of Message-IDs: the host of `PUBLIC_URL`.
@@ -29,6 +32,61 @@ pub fn message_domain(settings: &Settings) -> String {
 
 fn url(settings: &Settings, path: &str) -> String {
     settings.public_url.join(path)
+}
+
+fn addressee(name: &str, email: &str) -> Addressee {
+    Addressee {
+        name: name.to_string(),
+        email: email.to_string(),
+    }
+}
+
+/// What a request's emails say about it.
+fn request_facts(r: &RequestRecord) -> RequestFacts {
+    RequestFacts {
+        mailbox: r.mailbox.clone(),
+        agent_pseudonym: r.agent_pseudonym.clone(),
+        agent_role: r.agent_role,
+        scopes: r.scopes.clone(),
+        justification_code: r.justification_code,
+        justification_text: r.justification_text.clone(),
+        ticket: r.ticket.clone(),
+        duration_minutes: r.duration_minutes,
+        expires_at: r.expires_at,
+        grant_ends_at: r.grant_ends_at,
+        decision_reason: r.decision_reason.clone(),
+    }
+}
+
+/// A scope in plain words. One recorded before a scope was retired still shows, by its
+/// stored name, rather than failing the email about it.
+fn scope_words(stored: &str) -> String {
+    stored
+        .parse::<Scope>()
+        .map(|s| s.plain_words().to_string())
+        .unwrap_or_else(|_| stored.to_string())
+}
+
+fn access_line(a: &AccessCount) -> AccessLine {
+    AccessLine {
+        action: a.action.replace('_', " "),
+        scope: scope_words(&a.scope),
+        count: a.count,
+        first_at: a.first_at,
+    }
+}
+
+fn access_lines(summary: &[AccessCount]) -> Vec<AccessLine> {
+    summary.iter().map(access_line).collect()
+}
+
+fn digest_entry(l: &DigestLine) -> DigestEntry {
+    DigestEntry {
+        mailbox: l.mailbox.clone(),
+        agent_pseudonym: l.agent_pseudonym.clone(),
+        scope: scope_words(&l.scope),
+        count: l.count,
+    }
 }
 
 async fn queue(
@@ -66,10 +124,9 @@ pub async fn request_submitted(
         now,
     )
     .await?;
-    let notice = messages::request_submitted(
-        &c.owner_name,
-        &c.owner_email,
-        r,
+    let notice = request_emails::request_submitted(
+        &addressee(&c.owner_name, &c.owner_email),
+        &request_facts(r),
         url(settings, &format!("/email/requests/{token}")),
     );
     queue(tx, settings, notice, r.id.to_string(), now).await
@@ -96,17 +153,22 @@ pub async fn request_changed(
         .context("the request has no owner")?;
     let console = url(settings, "/staff");
     let page = url(settings, &format!("/me/requests/{}", r.id));
+    let (agent, owner, facts) = (
+        addressee(&c.agent_name, &c.agent_email),
+        addressee(&c.owner_name, &c.owner_email),
+        request_facts(r),
+    );
     let notice = match change.to {
-        Status::Approved => messages::request_approved(&c.agent_name, &c.agent_email, r, console),
-        Status::Denied => messages::request_denied(&c.agent_name, &c.agent_email, r, console),
-        Status::Expired => messages::request_expired(&c.agent_name, &c.agent_email, r, console),
+        Status::Approved => request_emails::request_approved(&agent, &facts, console),
+        Status::Denied => request_emails::request_denied(&agent, &facts, console),
+        Status::Expired => request_emails::request_expired(&agent, &facts, console),
         Status::Revoked => {
-            let summary = notices::access_summary(tx, r.id).await?;
-            messages::grant_revoked(&c.owner_name, &c.owner_email, r, by, &summary, page)
+            let summary = access_lines(&notices::access_summary(tx, r.id).await?);
+            access::grant_revoked(&owner, &facts, by, &summary, page)
         }
         Status::Ended => {
-            let summary = notices::access_summary(tx, r.id).await?;
-            messages::grant_ended(&c.owner_name, &c.owner_email, r, &summary, page)
+            let summary = access_lines(&notices::access_summary(tx, r.id).await?);
+            access::grant_ended(&owner, &facts, &summary, page)
         }
         Status::Pending | Status::Cancelled => return Ok(()),
     };
@@ -168,7 +230,12 @@ pub async fn send_first_access_notices(
             (c.access_notices, summary.iter().min_by_key(|a| a.first_at))
         {
             let history = url(settings, &format!("/me/requests/{}", r.id));
-            let notice = messages::first_access(&c.owner_name, &c.owner_email, &r, first, history);
+            let notice = access::first_access(
+                &addressee(&c.owner_name, &c.owner_email),
+                &request_facts(&r),
+                &access_line(first),
+                history,
+            );
             queue(&mut tx, settings, notice, r.id.to_string(), now).await?;
         }
         tx.commit().await?;
@@ -210,10 +277,9 @@ pub async fn send_due_digests(
                 now,
             )
             .await?;
-            let notice = messages::access_digest(
-                &o.display_name,
-                &o.email,
-                &lines,
+            let notice = access::access_digest(
+                &addressee(&o.display_name, &o.email),
+                &lines.iter().map(digest_entry).collect::<Vec<_>>(),
                 url(settings, "/me/history"),
                 url(settings, &format!("/email/unsubscribe/{token}")),
             );

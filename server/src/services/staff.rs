@@ -2,7 +2,7 @@
 //! one of its sessions at once: each request re-checks the account, and a disabled one
 //! signs nobody in.
 
-use super::error::ServiceError;
+use super::error::{conflict_on_unique, ServiceError};
 use crate::config::Settings;
 use crate::db::{staff, Db};
 use crate::domain::access_request::parse_mailbox;
@@ -33,15 +33,10 @@ pub async fn add(
         &id.0,
     );
     let mut tx = db.begin().await?;
-    match staff::insert_staff(&mut tx, id, &email, &name, role, &alias, clock.now()).await {
-        Ok(()) => {}
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            return Err(ServiceError::Conflict(format!(
-                "a staff member with the address or handle of {email} already exists"
-            )));
-        }
-        Err(e) => return Err(e.into()),
-    }
+    conflict_on_unique(
+        staff::insert_staff(&mut tx, id, &email, &name, role, &alias, clock.now()).await,
+        || format!("a staff member with the address or handle of {email} already exists"),
+    )?;
     tx.commit().await?;
     tracing::info!(staff.id = %id, staff.role = %role, "staff member added");
     Ok(id)

@@ -2,7 +2,7 @@
 //! (HMAC-SHA256 under the installation's secret key), so a copy of the database does not
 //! let anyone call the API.
 
-use super::error::ServiceError;
+use super::error::{conflict_on_unique, ServiceError};
 use crate::config::Settings;
 use crate::db::service_tokens::{self, ServiceTokenRow};
 use crate::db::Db;
@@ -57,23 +57,17 @@ pub async fn create(
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     );
     let mut tx = db.begin().await?;
-    match service_tokens::insert(
-        &mut tx,
-        uuid::Uuid::now_v7(),
-        name,
-        &hash(settings, &token),
-        clock.now(),
-    )
-    .await
-    {
-        Ok(()) => {}
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            return Err(ServiceError::Conflict(format!(
-                "a token named `{name}` already exists; revoke it or choose another name"
-            )));
-        }
-        Err(e) => return Err(e.into()),
-    }
+    conflict_on_unique(
+        service_tokens::insert(
+            &mut tx,
+            uuid::Uuid::now_v7(),
+            name,
+            &hash(settings, &token),
+            clock.now(),
+        )
+        .await,
+        || format!("a token named `{name}` already exists; revoke it or choose another name"),
+    )?;
     tx.commit().await?;
     Ok(token)
 }

@@ -54,11 +54,11 @@ pub struct PendingCheck {
     pub agent: String,
     /// Scope asked for.
     pub scope: Scope,
-    /// Action.
+    /// What the staff tool did (`list_folders`, `read_message`, …), as the mail system reported it.
     pub action: String,
-    /// Resource.
+    /// The opaque id of what was touched (`folder:inbox`, `message:…`), as reported.
     pub resource: String,
-    /// Source network.
+    /// The network the staff tool called from, when the mail system reported it.
     pub source_network: Option<String>,
     /// Set when this is a staff IMAP login (Dovecot's master passdb): decided by
     /// [`crate::domain::check::decide_imap_login`] instead of the plain check, and an

@@ -366,3 +366,27 @@ on_both_databases_with!(dev_backend(), async fn a_grant_closed_before_its_first_
     assert!(kinds.contains(&"grant_revoked".to_string()), "{kinds:?}");
     assert!(!kinds.contains(&"first_access".to_string()), "{kinds:?}");
 });
+
+on_both_databases_with!(dev_backend(), async fn the_page_an_email_link_opens_is_the_sites_page_and_shows_hostile_text_as_text(app) {
+    // Arrange: a justification that tries to break out of an attribute and open a tag.
+    let token = app.service_token().await;
+    let people = app.new_people().await;
+    let hostile = "O'Brien said \"hi\" <img src=x onerror=alert('x')>";
+    let id = app.request_for(&token, &people, hostile).await;
+    let (_, text, _) = outbox_row(app, "request_submitted", &people.owner_email).await;
+    let link = path_of(&link_in(&text, "/email/requests/"));
+
+    // Act
+    let (status, page) = app.get_page(&link).await;
+
+    // Assert: the same shell as every page (skip link, main landmark, footer, stylesheet)…
+    assert_eq!(status, 200);
+    assert!(page.contains("<a href=\"#main\" class=\"skip-link\">Skip to content</a>"), "{page}");
+    assert!(page.contains("<main id=\"main\" tabindex=\"-1\">"), "{page}");
+    assert!(page.contains("<footer class=\"site-footer\">"), "{page}");
+    assert!(page.contains("href=\"/pkg/glassbox.css\""));
+    // …and the person's words are text, not markup.
+    assert!(!page.contains("<img"), "{page}");
+    assert!(page.contains("&lt;img src=x onerror=alert('x')&gt;"), "{page}");
+    assert_eq!(status_of(app, id).await, "pending", "opening the page changes nothing");
+});

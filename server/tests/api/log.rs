@@ -194,7 +194,9 @@ on_both_databases!(async fn every_step_in_a_requests_life_enters_the_log_and_ver
         assert!(matches!(verdict, Verdict::Verified(_)), "the CLI verifies the change at {index}: {verdict:?}");
     }
     // The owner's page for the request lists its steps with their places in the log; the
-    // same page is not found for another owner.
+    // same page is not found for another owner. (Three days have passed: Alice signs in
+    // again, her session having long reached its idle limit.)
+    app.sign_in_as("Alice Martin").await;
     let (status, page) = app.get_page(&format!("/me/requests/{kept}")).await;
     assert_eq!(status, 200);
     assert!(page.contains("What happened, step by step"), "{page}");

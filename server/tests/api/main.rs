@@ -22,5 +22,6 @@ mod oidc;
 mod pages;
 mod races;
 mod security;
+mod sessions;
 mod sign_in;
 mod store;

@@ -454,6 +454,16 @@ async fn staff_outside_the_allowed_networks_are_refused_even_with_a_session() {
         .await
         .unwrap();
     assert_eq!(inside.status().as_u16(), 200);
+    // A client that writes an inside address before the one the proxy appended gets
+    // nowhere: only the right-most entry, the proxy's, is believed.
+    let forged = app
+        .client
+        .get(app.url("/staff"))
+        .header("x-forwarded-for", "10.1.2.3, 203.0.113.7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 401);
     // Owners are not affected by the staff network rule.
     app.sign_in_as("Alice Martin").await;
     assert_eq!(app.get_page("/me").await.0, 200);
@@ -662,8 +672,12 @@ with_provider!(
             cookie.contains("Max-Age=900"),
             "fifteen idle minutes end a staff session: {cookie}"
         );
-        app.clock
-            .advance(time::Duration::hours(7) + time::Duration::minutes(59));
+        // Busy: used every ten minutes (within the fifteen-minute idle limit) for 7 h 59.
+        for _ in 0..47 {
+            app.clock.advance(time::Duration::minutes(10));
+            assert_eq!(app.get_page("/staff").await.0, 200, "in use");
+        }
+        app.clock.advance(time::Duration::minutes(9));
         assert_eq!(
             app.get_page("/staff").await.0,
             200,
@@ -676,5 +690,43 @@ with_provider!(
             401,
             "the session is gone, not just refused once"
         );
+    }
+);
+
+with_provider!(
+    a_step_up_whose_id_token_shows_no_new_sign_in_leaves_approval_locked,
+    Backend::Sqlite,
+    |app| {
+        let (login, sub) = new_person_at_the_provider(serde_json::json!({})).await;
+        assert_eq!(app.oidc_sign_in(&login, "pw").await.status().as_u16(), 303);
+        let token = app.service_token().await;
+        let mailbox = format!("{login}@example.net");
+        let id = app.create_request(&token, serde_json::json!({"mailbox": mailbox})).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.clock.advance(time::Duration::minutes(11));
+        let approve = [("id", id.as_str()), ("confirm", "yes")];
+        let (status, body) = app.server_fn::<ApproveRequest>(&approve).await;
+        assert_eq!(status, 401, "{body}");
+        let url = body["StepUpRequired"]["sign_in_url"].as_str().unwrap().to_string();
+        // A provider that ignores prompt=login answers with the old sign-in's time, or none.
+        for mode in ["stale_auth_time", "no_auth_time"] {
+            spoil_id_tokens(&sub, Some(mode)).await;
+            let start = app.client.get(app.url(&url)).send().await.unwrap();
+            let callback = app.through_provider(&location(&start).unwrap(), &login, "pw").await;
+            let back = app.client.get(&callback).send().await.unwrap();
+            assert_eq!(back.status().as_u16(), 400, "{mode}");
+            assert!(back.text().await.unwrap().contains("did not ask you to sign in again"), "{mode}");
+            let (status, body) = app.server_fn::<ApproveRequest>(&approve).await;
+            assert_eq!(status, 401, "{mode}: approval stays locked: {body}");
+        }
+        // A real new sign-in unlocks it.
+        spoil_id_tokens(&sub, None).await;
+        let start = app.client.get(app.url(&url)).send().await.unwrap();
+        let callback = app.through_provider(&location(&start).unwrap(), &login, "pw").await;
+        assert_eq!(app.client.get(&callback).send().await.unwrap().status().as_u16(), 303);
+        let (status, body) = app.server_fn::<ApproveRequest>(&approve).await;
+        assert_eq!(status, 200, "{body}");
     }
 );

@@ -1,4 +1,5 @@
-//! The `glassbox` command line.
+//! The `glassbox` command line: its commands and arguments (clap). What each one does is in
+//! the sibling modules.
 
 use clap::{Parser, Subcommand};
 

@@ -2,7 +2,7 @@
 //! `GET /log/checkpoint`, `/log/key`, `/log/proof/inclusion?index=&size=`,
 //! `/log/proof/consistency?from=&to=`.
 
-use crate::api::error::ApiError;
+use super::error::ApiError;
 use crate::transparency::{checkpoints, proofs};
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;

@@ -1,0 +1,78 @@
+//! `glassbox verify …`: checks the log from outside (over HTTP, with the log's published
+//! key or one given) or from the database. Runs before the configuration is loaded, except
+//! `verify database`, which needs it for the database URL.
+
+use super::VerifyCommand;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::verify::{self as verifier, Verdict};
+
+/// Runs one verification; `Err` means it could not check (not that the log failed).
+pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
+    match cmd {
+        VerifyCommand::Inclusion {
+            url,
+            index,
+            key,
+            entry,
+            leaf_hash,
+        } => {
+            verifier::inclusion(
+                &url,
+                key.as_deref(),
+                index,
+                entry.as_deref(),
+                leaf_hash.as_deref(),
+            )
+            .await
+        }
+        VerifyCommand::Consistency { old, new, url, key } => {
+            let read = |p: &std::path::Path| {
+                std::fs::read_to_string(p)
+                    .map_err(|e| anyhow::anyhow!("could not read {}: {e}", p.display()))
+            };
+            let old_note = read(&old)?;
+            let client = reqwest::Client::new();
+            let base = url.as_deref().map(|u| u.trim_end_matches('/').to_string());
+            let new_note = match (&new, &base) {
+                (Some(p), _) => read(p)?,
+                (None, Some(u)) => {
+                    client
+                        .get(format!("{u}/log/checkpoint"))
+                        .send()
+                        .await?
+                        .error_for_status()?
+                        .text()
+                        .await?
+                }
+                (None, None) => {
+                    anyhow::bail!("give --new FILE or --url to fetch the current checkpoint")
+                }
+            };
+            let key = match (&key, &base) {
+                (Some(k), _) => glassbox_log::VerifierKey::parse(k)?,
+                (None, Some(u)) => verifier::key(&client, u, None).await?,
+                (None, None) => anyhow::bail!("give --key (or --url to use the log's own key)"),
+            };
+            verifier::consistency(base.as_deref(), &key, &old_note, &new_note).await
+        }
+        VerifyCommand::Database { key } => {
+            let settings = Settings::load()?;
+            let db = Db::connect(&settings.database_url(), 2).await?;
+            let key = match key {
+                Some(k) => glassbox_log::VerifierKey::parse(&k)?,
+                None => {
+                    let (name, secret) =
+                        crate::db::tree::signing_key(&db).await?.ok_or_else(|| {
+                            anyhow::anyhow!("this database has no log key; give --key")
+                        })?;
+                    let secret: [u8; 32] = secret.try_into().map_err(|_| {
+                        anyhow::anyhow!("the stored log key is damaged; give --key")
+                    })?;
+                    glassbox_log::CheckpointSigner::new(&name, &secret)?.verifier_key()
+                }
+            };
+            verifier::database(&db, &key).await
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The emails of a request's life: the owner is asked, the agent hears the outcome.
+
+use super::{greeting, Addressee, Body, Link, Notice, NoticeKind, RequestFacts};
+use app::components::format::{date_time, duration_minutes};
+
+/// To the owner: someone asks for access. `decide_url` opens the request (the page's
+/// buttons decide; the link alone changes nothing).
+pub fn request_submitted(owner: &Addressee, r: &RequestFacts, decide_url: String) -> Notice {
+    let mut facts = vec![
+        ("Who".into(), r.who()),
+        ("What they could do".into(), r.scopes_in_words()),
+        ("Why".into(), r.why()),
+    ];
+    if let Some(t) = &r.ticket {
+        facts.push(("Ticket".into(), t.clone()));
+    }
+    facts.push((
+        "For how long".into(),
+        format!(
+            "{} from your approval",
+            duration_minutes(r.duration_minutes)
+        ),
+    ));
+    facts.push(("Decide by".into(), date_time(r.expires_at)));
+    Notice {
+        kind: NoticeKind::RequestSubmitted,
+        recipient: owner.email.clone(),
+        subject: format!("Access request for {}: please decide", r.mailbox),
+        body: Body {
+            greeting: greeting(&owner.name),
+            heading: format!("{} asks to access your mailbox {}", r.who(), r.mailbox),
+            intro: vec!["Nobody can access your mailbox until you approve. If you do nothing, the request expires and nobody gets access.".into()],
+            facts,
+            action: Some(Link {
+                label: "Review the request and decide".into(),
+                url: decide_url,
+            }),
+            outro: vec!["Opening the link changes nothing by itself: you decide on the page it opens. Approving asks you to sign in.".into()],
+            ..Body::default()
+        },
+        list_unsubscribe: None,
+    }
+}
+
+/// To the agent: the owner approved.
+pub fn request_approved(agent: &Addressee, r: &RequestFacts, console_url: String) -> Notice {
+    let ends = r.grant_ends_at.map(date_time).unwrap_or_default();
+    Notice {
+        kind: NoticeKind::RequestApproved,
+        recipient: agent.email.clone(),
+        subject: format!("Approved: your access request for {}", r.mailbox),
+        body: Body {
+            greeting: greeting(&agent.name),
+            heading: format!("The owner of {} approved your request", r.mailbox),
+            intro: vec![format!(
+                "You may now {} until {ends}. Every access is recorded and shown to the owner.",
+                r.scopes_in_words()
+            )],
+            facts: vec![
+                ("Access ends".into(), ends),
+                (
+                    "Ticket".into(),
+                    r.ticket.clone().unwrap_or_else(|| "none".into()),
+                ),
+            ],
+            action: Some(Link {
+                label: "Open the staff console".into(),
+                url: console_url,
+            }),
+            ..Body::default()
+        },
+        list_unsubscribe: None,
+    }
+}
+
+/// To the agent: the owner said no.
+pub fn request_denied(agent: &Addressee, r: &RequestFacts, console_url: String) -> Notice {
+    let reason = r
+        .decision_reason
+        .clone()
+        .unwrap_or_else(|| "The owner gave no reason.".into());
+    Notice {
+        kind: NoticeKind::RequestDenied,
+        recipient: agent.email.clone(),
+        subject: format!("Denied: your access request for {}", r.mailbox),
+        body: Body {
+            greeting: greeting(&agent.name),
+            heading: format!("The owner of {} denied your request", r.mailbox),
+            intro: vec!["You have no access to this mailbox. If you still need it, talk to the owner first, then ask again.".into()],
+            facts: vec![("Their reason".into(), reason)],
+            action: Some(Link { label: "Open the staff console".into(), url: console_url }),
+            ..Body::default()
+        },
+        list_unsubscribe: None,
+    }
+}
+
+/// To the agent: nobody decided in time.
+pub fn request_expired(agent: &Addressee, r: &RequestFacts, console_url: String) -> Notice {
+    Notice {
+        kind: NoticeKind::RequestExpired,
+        recipient: agent.email.clone(),
+        subject: format!("Expired: your access request for {}", r.mailbox),
+        body: Body {
+            greeting: greeting(&agent.name),
+            heading: format!("Your request for {} expired without a decision", r.mailbox),
+            intro: vec![format!("The owner did not decide by {}. You have no access; ask again if you still need it.", date_time(r.expires_at))],
+            action: Some(Link { label: "Open the staff console".into(), url: console_url }),
+            ..Body::default()
+        },
+        list_unsubscribe: None,
+    }
+}
