@@ -39,6 +39,9 @@ ensure_test_tools() {
     if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium
     else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
   fi
+  # The private Dovecot of the IMAP tests (testinfra/dovecot.sh); it installs the packages
+  # and keeps the system service stopped.
+  "$ROOT/testinfra/dovecot.sh" install
   for dir in testinfra end2end; do
     if [ ! -d "$ROOT/$dir/node_modules" ] || [ "$ROOT/$dir/package-lock.json" -nt "$ROOT/$dir/node_modules/.package-lock.json" ]; then
       say "Installing Node packages in $dir/ (once)"

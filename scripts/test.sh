@@ -4,6 +4,7 @@
 #   TEST_POSTGRES_URL=postgres://…   the PostgreSQL server for the PostgreSQL tests
 #                                    (default: postgres://postgres@127.0.0.1:5432/postgres if it answers)
 #   GLASSBOX_REQUIRE_POSTGRES=1      fail instead of skipping when PostgreSQL is not there (CI sets it)
+#   GLASSBOX_REQUIRE_DOVECOT=1       fail instead of skipping the IMAP tests without Dovecot (CI sets it)
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 ensure_build_tools
@@ -11,6 +12,18 @@ ensure_test_tools
 
 say "Starting the test services (OpenID Connect provider, SMTP server)"
 testinfra/services.sh start
+# The IMAP tests each run their own private Dovecot (testinfra/dovecot.sh, wired to that
+# test's Glassbox); this start/stop proves one starts here before the suite relies on it.
+say "Checking that a private Dovecot starts (IMAP tests)"
+dovecot_check=$(mktemp -d); chmod 755 "$dovecot_check"
+if DOVECOT_DIR="$dovecot_check" DOVECOT_IMAP_PORT=$(free_port) DOVECOT_DOVEADM_PORT=$(free_port) testinfra/dovecot.sh start >/dev/null; then
+  DOVECOT_DIR="$dovecot_check" testinfra/dovecot.sh stop; dovecot_note="Dovecot IMAP tests: RAN against private Dovecot instances"
+elif [ "${GLASSBOX_REQUIRE_DOVECOT:-}" = 1 ]; then
+  echo "GLASSBOX_REQUIRE_DOVECOT=1 but a private Dovecot does not start; see $dovecot_check/dovecot.log" >&2; exit 1
+else
+  dovecot_note="Dovecot IMAP tests: SKIPPED (Dovecot does not start here)"
+fi
+rm -rf "$dovecot_check"
 server_pid=""; data_dir=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
@@ -79,5 +92,6 @@ echo
 echo "Rust unit and API tests: $rust_passed passed"
 echo "Browser tests: $e2e_passed passed"
 echo "$postgres_note"
+echo "$dovecot_note"
 echo "OpenID Connect tests: RAN against the test provider at http://127.0.0.1:9400"
 echo "tests: $((rust_passed + e2e_passed)) passed, $((rust_failed + e2e_failed)) failed"

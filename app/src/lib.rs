@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/me/requests") view=pages::requests::RequestsPage ssr=SsrMode::Async/>
                         <Route path=path!("/me/requests/:id") view=pages::request_detail::RequestDetailPage ssr=SsrMode::Async/>
                         <Route path=path!("/staff") view=pages::staff::StaffConsolePage ssr=SsrMode::Async/>
+                        <Route path=path!("/staff/requests/:id") view=pages::staff_request::StaffRequestPage ssr=SsrMode::Async/>
                         <Route path=path!("/me/incidents/:id") view=pages::incident::OwnerIncidentPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/incidents") view=pages::admin_incidents::AdminIncidentsPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/incidents/:id") view=pages::admin_incidents::AdminIncidentPage ssr=SsrMode::Async/>

@@ -11,7 +11,7 @@ use crate::db::Db;
 use crate::domain::access_request::{Action, Actor};
 use crate::domain::clock::Clock;
 use crate::services::requests::{self, Submitter};
-use crate::services::{console, history, incidents, overview, sign_in};
+use crate::services::{console, history, imap, incidents, overview, sign_in};
 use crate::transparency::tree_cache::TreeCache;
 use app::api::port::Portal;
 use app::error::AppError;
@@ -172,6 +172,32 @@ impl Portal for PortalService {
         .await
         .map_err(|e| e.into_app_error("staff action"))?;
         Ok(requests::view(r, self.clock.now()))
+    }
+
+    #[tracing::instrument(skip_all, fields(staff.id = %staff_id, request.id = %id))]
+    async fn staff_request(
+        &self,
+        staff_id: StaffId,
+        id: RequestId,
+    ) -> Result<app::model::StaffRequestDetail, AppError> {
+        imap::staff_request(&self.db, &self.clock, staff_id, id)
+            .await
+            .map_err(|e| e.into_app_error("load a staff request"))
+    }
+
+    #[tracing::instrument(skip_all, fields(staff.id = %staff_id, request.id = %id))]
+    async fn issue_imap_credential(
+        &self,
+        staff_id: StaffId,
+        id: RequestId,
+    ) -> Result<app::model::ImapCredentialView, AppError> {
+        let issued = imap::issue_credential(&self.db, &self.clock, &self.settings, staff_id, id)
+            .await
+            .map_err(|e| e.into_app_error("issue an IMAP credential"))?;
+        Ok(app::model::ImapCredentialView {
+            login: issued.login,
+            secret: issued.secret,
+        })
     }
 
     async fn owner_access_notices(

@@ -240,6 +240,12 @@ impl Application {
             Duration::from_secs(self.state.settings.email.notice_interval_seconds.max(1)),
             tx.subscribe(),
         ));
+        let kicks = tokio::spawn(jobs::imap_kicks::run_until_stopped(
+            self.state.db.clone(),
+            self.state.clock.clone(),
+            self.state.settings.clone(),
+            tx.subscribe(),
+        ));
         let sender = self.state.settings.email.send.then(|| {
             tokio::spawn(jobs::outbox::run_until_stopped(
                 self.state.db.clone(),
@@ -265,6 +271,7 @@ impl Application {
         let _ = signer.await;
         let _ = notices.await;
         let _ = incident_notices.await;
+        let _ = kicks.await;
         if let Some(sender) = sender {
             let _ = sender.await;
         }

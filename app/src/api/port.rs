@@ -8,6 +8,7 @@ use crate::model::{
     OwnerDecision, OwnerId, OwnerIncidentAct, OwnerIncidentView, OwnerOverview, RequestForm,
     RequestId, RequestView, StaffAct, StaffHome, StaffId,
 };
+use crate::model::{ImapCredentialView, StaffRequestDetail};
 use async_trait::async_trait;
 
 /// Everything the pages ask of the server. Every method takes the identity it acts for;
@@ -56,6 +57,21 @@ pub trait Portal: Send + Sync + 'static {
         id: RequestId,
         act: StaffAct,
     ) -> Result<RequestView, AppError>;
+
+    /// One of the agent's own requests, with its IMAP access (`NotFound` for anyone else's).
+    async fn staff_request(
+        &self,
+        staff: StaffId,
+        id: RequestId,
+    ) -> Result<StaffRequestDetail, AppError>;
+
+    /// Makes the IMAP credential of the agent's live content grant (replacing any earlier
+    /// one); the secret is in the answer only.
+    async fn issue_imap_credential(
+        &self,
+        staff: StaffId,
+        id: RequestId,
+    ) -> Result<ImapCredentialView, AppError>;
 
     /// How the owner hears about accesses.
     async fn owner_access_notices(&self, owner: OwnerId) -> Result<AccessNotices, AppError>;

@@ -1,7 +1,7 @@
 //! Server functions for the staff console.
 
 use crate::error::AppError;
-use crate::model::StaffHome;
+use crate::model::{ImapCredentialView, RequestId, StaffHome, StaffRequestDetail};
 use leptos::prelude::*;
 
 /// The signed-in staff member's console home.
@@ -17,6 +17,36 @@ pub async fn load_staff_home() -> Result<StaffHome, AppError> {
                 Some(Viewer::Owner { .. }) => Err(AppError::Forbidden),
                 None => Err(AppError::Unauthorized),
             }
+        }
+        .await,
+    )
+}
+
+fn parse_id(id: &str) -> Result<RequestId, AppError> {
+    id.parse().map_err(|_| AppError::NotFound)
+}
+
+/// One of the signed-in agent's requests, with its IMAP access.
+#[server(endpoint = "load_staff_request")]
+pub async fn load_staff_request(id: String) -> Result<StaffRequestDetail, AppError> {
+    super::ssr::with_status(
+        async move {
+            let staff = super::ssr::staff().await?;
+            super::ssr::portal()?.staff_request(staff, parse_id(&id)?).await
+        }
+        .await,
+    )
+}
+
+/// Makes the IMAP credential for one of the agent's live content grants (shown once).
+#[server(endpoint = "issue_imap_credential")]
+pub async fn issue_imap_credential(id: String) -> Result<ImapCredentialView, AppError> {
+    super::ssr::with_status(
+        async move {
+            let staff = super::ssr::staff().await?;
+            super::ssr::portal()?
+                .issue_imap_credential(staff, parse_id(&id)?)
+                .await
         }
         .await,
     )

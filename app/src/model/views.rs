@@ -512,3 +512,56 @@ pub struct RequestForm {
     /// Grant length in minutes.
     pub duration_minutes: Option<i64>,
 }
+
+/// One request on its agent's page in the staff console (`/staff/requests/{id}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffRequestDetail {
+    /// The request.
+    pub item: StaffRequestView,
+    /// Its IMAP access (Dovecot).
+    pub imap: ImapAccessView,
+}
+
+/// The IMAP side of a grant as its agent sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImapAccessView {
+    /// The IMAP user name to log in with (`mailbox*agent`), when the agent has a handle.
+    pub login: Option<String>,
+    /// Whether a credential can be made now (a live grant including message content).
+    pub can_issue: bool,
+    /// When the live credential was made (its secret is never shown again).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub credential_issued_at: Option<OffsetDateTime>,
+    /// The IMAP sessions Glassbox allowed under this grant.
+    pub sessions: Vec<ImapSessionView>,
+}
+
+/// One IMAP session Glassbox allowed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImapSessionView {
+    /// When the login was allowed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    /// The client's address.
+    pub client_ip: String,
+    /// When Glassbox ended it (revoke, end, disable), if it did.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub cut_at: Option<OffsetDateTime>,
+}
+
+/// A just-made IMAP credential: shown once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImapCredentialView {
+    /// The IMAP user name.
+    pub login: String,
+    /// The secret (IMAP password), `gbg_…`.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for ImapCredentialView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImapCredentialView")
+            .field("login", &self.login)
+            .finish_non_exhaustive()
+    }
+}

@@ -11,3 +11,4 @@ pub mod request_detail;
 pub mod requests;
 pub mod sign_in;
 pub mod staff;
+pub mod staff_request;

@@ -18,13 +18,23 @@ pub struct ServiceCaller {
 }
 
 /// The bearer token of a request, if it sent one.
+/// HTTP Basic is accepted too, with the token as the password: Dovecot 2.3's event exporter
+/// can authenticate only with the user and password of its URL.
 fn presented(req: &Request) -> Option<String> {
-    req.headers()
+    use base64::Engine as _;
+    let value = req
+        .headers()
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .map(str::to_string)
+        .and_then(|v| v.to_str().ok())?;
+    if let Some(token) = value.strip_prefix("Bearer ") {
+        return Some(token.trim().to_string());
+    }
+    let basic = value.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(basic.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    text.split_once(':').map(|(_, token)| token.to_string())
 }
 
 const SEND_A_TOKEN: &str = "Send `Authorization: Bearer <service token>`; create one with `glassbox service-token create NAME`.";

@@ -22,14 +22,21 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/api/v1/access-requests/{id}/cancel",
             post(v1::cancel_request),
         )
+        .route(
+            "/api/v1/imap/receipts",
+            post(v1::imap_receipts)
+                .layer(axum::extract::DefaultBodyLimit::max(v1::RECEIPT_BODY_LIMIT)),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_service_token,
         ))
         .route_layer(axum::middleware::from_fn(crate::http::security::no_store));
-    // The check identifies its token from memory; the log writer checks it is live.
+    // The check and the IMAP login identify their token from memory; the log writer
+    // checks it is live.
     let check = Router::new()
         .route("/api/v1/access/check", post(v1::check))
+        .route("/api/v1/imap/login", post(v1::imap_login))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             auth::identify_service_token,

@@ -54,6 +54,17 @@ pub struct CheckBody {
     source_network: Option<String>,
 }
 
+/// `POST /api/v1/imap/login` body: what Dovecot's master passdb sends.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapLoginBody {
+    mailbox: String,
+    agent: String,
+    secret: String,
+    client_ip: String,
+    session: String,
+}
+
 /// A request as the API shows it.
 #[derive(Debug, Serialize)]
 pub struct RequestJson {
@@ -219,7 +230,88 @@ pub async fn check(
         }
         Err(e) => return Err(ApiError::from_service(e, "access check")),
     };
-    Ok(Json(CheckJson {
+    Ok(Json(check_json(outcome)))
+}
+
+/// `POST /api/v1/imap/login`: may this agent open an IMAP session on this mailbox with
+/// this per-grant credential now? Answered like a check (the login is an access event,
+/// durable before the answer; a refusal is recorded too).
+pub async fn imap_login(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ServiceCaller>,
+    payload: Result<Json<ImapLoginBody>, JsonRejection>,
+) -> Result<Json<CheckJson>, ApiError> {
+    let b = body(payload)?;
+    let input = crate::services::imap::LoginInput {
+        mailbox: b.mailbox,
+        agent: b.agent,
+        secret: b.secret,
+        client_ip: b.client_ip,
+        session: b.session,
+    };
+    let outcome =
+        match crate::services::imap::login(&state.log, &state.settings, caller.token_id, &input)
+            .await
+        {
+            Ok(outcome) => outcome,
+            Err(ServiceError::Unauthorized) => {
+                state.tokens.forget(caller.token_id);
+                return Err(ApiError::from_service(ServiceError::Unauthorized, "IMAP login"));
+            }
+            Err(e) => return Err(ApiError::from_service(e, "IMAP login")),
+        };
+    Ok(Json(check_json(outcome)))
+}
+
+/// The largest command event accepted (Dovecot's are well under 2 KiB).
+pub const RECEIPT_BODY_LIMIT: usize = 64 * 1024;
+
+/// What a receipts post came to.
+#[derive(Debug, Default, Serialize)]
+pub struct ReceiptsJson {
+    recorded: u32,
+    nothing: u32,
+    ignored: u32,
+}
+
+/// `POST /api/v1/imap/receipts`: Dovecot's exported command events (one JSON object, or an
+/// array of them). Commands of sessions Glassbox allowed become receipts in the owner's
+/// history; the others are ignored and counted in the answer and the log.
+pub async fn imap_receipts(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ServiceCaller>,
+    body: axum::body::Bytes,
+) -> Result<Json<ReceiptsJson>, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("Send Dovecot's JSON event export: {e}"))
+    })?;
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        one => vec![one],
+    };
+    let mut answer = ReceiptsJson::default();
+    for item in items {
+        let Ok(event) = serde_json::from_value::<crate::services::imap::CommandEvent>(item) else {
+            answer.ignored += 1;
+            continue;
+        };
+        match crate::services::imap::ingest(&state.db, &state.clock, &event)
+            .await
+            .map_err(|e| ApiError::from_service(e, "IMAP receipt"))?
+        {
+            crate::services::imap::Ingested::Recorded => answer.recorded += 1,
+            crate::services::imap::Ingested::Nothing => answer.nothing += 1,
+            crate::services::imap::Ingested::Ignored => answer.ignored += 1,
+        }
+    }
+    if answer.ignored > 0 {
+        tracing::info!(token.name = %caller.name, imap.receipts.ignored = answer.ignored, "IMAP command events of sessions Glassbox did not allow were ignored");
+    }
+    Ok(Json(answer))
+}
+
+fn check_json(outcome: check::CheckOutcome) -> CheckJson {
+    CheckJson {
         decision: match outcome.decision {
             Decision::Allowed => "allow",
             Decision::Denied => "deny",
@@ -230,7 +322,7 @@ pub async fn check(
         event_id: outcome.event_id,
         // The position in the verifiable Merkle log (the event is in it before we answer).
         log_index: Some(outcome.log_index),
-    }))
+    }
 }
 
 /// `GET /api/v1/openapi.json`.

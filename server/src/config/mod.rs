@@ -14,6 +14,7 @@ use std::path::PathBuf;
 mod api;
 mod auth;
 mod database;
+mod dovecot;
 mod email;
 mod http;
 mod incidents;
@@ -28,6 +29,7 @@ mod staff;
 pub use api::ApiSettings;
 pub use auth::{AuthSettings, OidcSettings};
 pub use database::DatabaseSettings;
+pub use dovecot::DovecotSettings;
 pub use email::{EmailBackend, EmailSettings, SmtpSettings, SmtpTls};
 pub use http::HttpSettings;
 pub use incidents::IncidentSettings;
@@ -74,6 +76,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// The metrics endpoint (`GLASSBOX__METRICS__…`).
     pub metrics: MetricsSettings,
+    /// The Dovecot integration (`GLASSBOX__DOVECOT__…`).
+    pub dovecot: DovecotSettings,
 }
 
 /// Where Glassbox runs.
@@ -105,6 +109,7 @@ impl Default for Settings {
             staff: StaffSettings::default(),
             log: LogSettings::default(),
             metrics: MetricsSettings::default(),
+            dovecot: DovecotSettings::default(),
         }
     }
 }
@@ -195,6 +200,7 @@ impl Settings {
                 ));
             }
         }
+        problems.extend(self.dovecot.validate());
         if environment == Environment::Production && !self.secure_cookies() {
             problems.push("session cookies must be Secure in production: use an https GLASSBOX__PUBLIC_URL and do not set GLASSBOX__SESSION__SECURE_COOKIE=false".into());
         }

@@ -13,6 +13,7 @@ pub mod backup;
 pub mod changes;
 pub mod events;
 pub mod gauges;
+pub mod imap;
 pub mod incidents;
 pub mod notices;
 pub mod outbox;

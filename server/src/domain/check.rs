@@ -62,6 +62,52 @@ pub fn decide(
     }
 }
 
+/// The per-grant IMAP credential a login presented, as the deciding transaction read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PresentedCredential {
+    /// The request (grant) it was made for.
+    pub request: RequestId,
+    /// Whether it was revoked (replaced by a newer one).
+    pub revoked: bool,
+}
+
+/// Decides a staff IMAP login (Dovecot's master passdb): an IMAP session reads message
+/// content, so it needs a live grant with the `content` scope, and the credential must be
+/// the live one made for exactly that grant (so for that mailbox, that agent and that
+/// window). `credential` is `None` when no credential has the presented secret's hash.
+/// The words for a missing or narrower grant are the check's own.
+pub fn decide_imap_login(
+    agent_disabled: bool,
+    grants: &[Grant],
+    credential: Option<PresentedCredential>,
+    now: OffsetDateTime,
+) -> CheckDecision {
+    let plain = decide(agent_disabled, grants, Scope::Content, now);
+    if plain.decision == Decision::Denied {
+        return plain;
+    }
+    let deny = |reason| CheckDecision {
+        decision: Decision::Denied,
+        reason,
+        grant: None,
+    };
+    match credential {
+        None => deny("Refused: wrong IMAP credential"),
+        Some(c) if c.revoked => deny("Refused: this IMAP credential was replaced"),
+        Some(c) => match grants.iter().find(|g| {
+            g.id == c.request
+                && grant_allows(g.status, &g.scopes, g.starts_at, g.ends_at, Scope::Content, now)
+        }) {
+            Some(g) => CheckDecision {
+                decision: Decision::Allowed,
+                reason: "Allowed: you approved this access",
+                grant: Some(g.clone()),
+            },
+            None => deny("Refused: this IMAP credential is for another access"),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +153,54 @@ mod tests {
     #[test]
     fn no_grant_at_all_is_no_approved_request() {
         let d = decide(false, &[], Scope::Metadata, NOW);
+        assert_eq!(d.reason, "Refused: no approved request");
+    }
+
+    fn credential(request: u128) -> Option<PresentedCredential> {
+        Some(PresentedCredential {
+            request: RequestId(uuid::Uuid::from_u128(request)),
+            revoked: false,
+        })
+    }
+
+    #[test]
+    fn an_imap_login_with_the_grants_credential_is_allowed() {
+        let d = decide_imap_login(false, &[grant(&[Scope::Content])], credential(7), NOW);
+        assert_eq!(d.decision, Decision::Allowed);
+    }
+
+    #[test]
+    fn an_imap_login_needs_the_content_scope() {
+        let d = decide_imap_login(false, &[grant(&[Scope::Metadata])], credential(7), NOW);
+        assert_eq!(d.reason, "Refused: outside what you approved");
+    }
+
+    #[test]
+    fn an_imap_login_with_an_unknown_secret_is_refused() {
+        let d = decide_imap_login(false, &[grant(&[Scope::Content])], None, NOW);
+        assert_eq!(d.reason, "Refused: wrong IMAP credential");
+    }
+
+    #[test]
+    fn another_grants_credential_opens_nothing() {
+        let d = decide_imap_login(false, &[grant(&[Scope::Content])], credential(8), NOW);
+        assert_eq!(d.reason, "Refused: this IMAP credential is for another access");
+        assert!(d.grant.is_none());
+    }
+
+    #[test]
+    fn a_replaced_credential_opens_nothing() {
+        let mut c = credential(7);
+        if let Some(c) = c.as_mut() {
+            c.revoked = true;
+        }
+        let d = decide_imap_login(false, &[grant(&[Scope::Content])], c, NOW);
+        assert_eq!(d.decision, Decision::Denied);
+    }
+
+    #[test]
+    fn no_grant_refuses_an_imap_login_whatever_the_credential() {
+        let d = decide_imap_login(false, &[], credential(7), NOW);
         assert_eq!(d.reason, "Refused: no approved request");
     }
 

@@ -7,3 +7,4 @@ pub mod clock;
 pub mod incident;
 pub mod pseudonym;
 pub mod text;
+pub mod receipt;

@@ -2,6 +2,7 @@
 
 pub mod checkpoints;
 pub mod expiry;
+pub mod imap_kicks;
 pub mod incident_notices;
 pub mod notices;
 pub mod outbox;

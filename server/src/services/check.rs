@@ -45,7 +45,7 @@ pub struct CheckOutcome {
     pub log_index: u64,
 }
 
-fn token_ok(s: &str, max: usize) -> bool {
+pub(crate) fn token_ok(s: &str, max: usize) -> bool {
     !s.is_empty() && s.len() <= max && s.chars().all(|c| c.is_ascii_graphic())
 }
 
@@ -92,9 +92,9 @@ pub async fn check(
     }
     // The token, the mailbox, the agent and the grants are read by the log writer inside
     // the batch's transaction, with the lock that makes a concurrent change wait.
-    let started = std::time::Instant::now();
-    let decided = log
-        .check(PendingCheck {
+    record(
+        log,
+        PendingCheck {
             token,
             mailbox,
             agent: input.agent.trim().to_ascii_lowercase(),
@@ -102,13 +102,23 @@ pub async fn check(
             action: input.action.clone(),
             resource: input.resource.clone(),
             source_network: input.source_network.clone(),
-        })
-        .await
-        .map_err(|e| match e {
-            CheckError::NotRecorded(NotRecorded::Unknown(what)) => ServiceError::NotFound(what),
-            CheckError::NotRecorded(NotRecorded::TokenRevoked) => ServiceError::Unauthorized,
-            CheckError::Failed(cause) => ServiceError::Unexpected(cause),
-        })?;
+            imap: None,
+        },
+    )
+    .await
+}
+
+/// Has the log writer decide and record `pending`, and says what it decided.
+pub(crate) async fn record(
+    log: &LogWriter,
+    pending: PendingCheck,
+) -> Result<CheckOutcome, ServiceError> {
+    let started = std::time::Instant::now();
+    let decided = log.check(pending).await.map_err(|e| match e {
+        CheckError::NotRecorded(NotRecorded::Unknown(what)) => ServiceError::NotFound(what),
+        CheckError::NotRecorded(NotRecorded::TokenRevoked) => ServiceError::Unauthorized,
+        CheckError::Failed(cause) => ServiceError::Unexpected(cause),
+    })?;
     metrics::histogram!("glassbox_check_duration_seconds").record(started.elapsed().as_secs_f64());
     let label = match decided.decision {
         Decision::Allowed => "allow",

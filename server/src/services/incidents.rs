@@ -194,6 +194,8 @@ pub async fn act(
             if let Some(culprit) = i.cause_staff {
                 if i.cause == IncidentCause::StaffCredential {
                     staff::disable_by_id(&mut tx, culprit, now).await?;
+                    // The culprit's open IMAP sessions end too.
+                    crate::db::imap::queue_kicks(&mut tx, None, Some(culprit), now).await?;
                     // Every open request and grant of the culprit is withdrawn through the
                     // state machine, like any revoke: its step is logged, its links die and
                     // the owner gets the email a revoke sends.

@@ -51,7 +51,14 @@ pub async fn add(
 pub async fn disable(db: &Db, clock: &Clock, email: &str) -> Result<(), ServiceError> {
     let email = parse_mailbox(email)
         .map_err(|_| ServiceError::Invalid("`--email` must be a work email address".into()))?;
-    if staff::disable(db, &email, clock.now()).await? {
+    let now = clock.now();
+    let mut tx = db.begin().await?;
+    if staff::disable(&mut tx, &email, now).await? {
+        // Their open IMAP sessions end too (queued with the disable, sent by jobs::imap_kicks).
+        if let Some(agent) = staff::find_staff_by_email(&mut tx, &email).await? {
+            crate::db::imap::queue_kicks(&mut tx, None, Some(agent.id), now).await?;
+        }
+        tx.commit().await?;
         tracing::warn!("staff member disabled");
         Ok(())
     } else {

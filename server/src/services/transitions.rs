@@ -12,7 +12,7 @@ use super::notifications;
 use crate::config::Settings;
 use crate::db::changes::{self, NewChangeRow};
 use crate::db::requests::{self, RequestRecord};
-use crate::db::{action_tokens, Tx};
+use crate::db::{action_tokens, imap, Tx};
 use crate::domain::access_request::{self, Action, Actor, Change, TransitionError};
 use app::model::{AccessRequestStatus, ChangeActor, RequestChangeKind, RequestId};
 use time::OffsetDateTime;
@@ -63,6 +63,14 @@ pub async fn apply(
             .await?
             .map_or(facts.status, |r| r.status);
         return Err(ServiceError::Conflict(already(status)));
+    }
+    // A grant that stops being live ends its open IMAP sessions: the kicks are queued here,
+    // with the change, and sent (and retried) by jobs::imap_kicks.
+    let grant_over = change.from == AccessRequestStatus::Approved
+        && (change.to != AccessRequestStatus::Approved
+            || change.grant_ends_at.is_some_and(|end| end <= now));
+    if grant_over {
+        imap::queue_kicks(&mut *tx, Some(id), None, now).await?;
     }
     if change.from == AccessRequestStatus::Pending && change.to != AccessRequestStatus::Pending {
         // A link to decide dies with the pending request.

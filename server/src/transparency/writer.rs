@@ -32,7 +32,8 @@ use crate::db::events::NewEventRow;
 use crate::db::tree::{self as store, EventEntryRow, LoggedEvent};
 use crate::db::{owners, requests, service_tokens, staff};
 use crate::db::{ts, Db};
-use crate::domain::check::{decide, Grant};
+use crate::db::imap::{self as imap_store, NewSessionRow};
+use crate::domain::check::{decide, decide_imap_login, Grant, PresentedCredential};
 use crate::domain::clock::Clock;
 use app::model::{Decision, MailboxId, Scope, StaffId};
 use glassbox_log::frontier::{frontier_ids, Growing};
@@ -59,6 +60,29 @@ pub struct PendingCheck {
     pub resource: String,
     /// The network the staff tool called from, when the mail system reported it.
     pub source_network: Option<String>,
+    /// Set when this is a staff IMAP login (Dovecot's master passdb): decided by
+    /// [`crate::domain::check::decide_imap_login`] instead of the plain check, and an
+    /// allowed login's session is written with its event.
+    pub imap: Option<ImapLogin>,
+}
+
+/// What an IMAP login adds to a check.
+#[derive(Clone)]
+pub struct ImapLogin {
+    /// The keyed hash of the presented secret (the secret itself never reaches the writer).
+    pub secret_hash: Vec<u8>,
+    /// Dovecot's session id.
+    pub session: String,
+    /// The client's address.
+    pub client_ip: String,
+}
+
+impl std::fmt::Debug for ImapLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImapLogin")
+            .field("session", &self.session)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A decided check whose event is durable and in the log.
@@ -395,7 +419,18 @@ impl LogWriterTask {
                 grants.insert(key, live);
             }
             let live = grants.get(&key).map(Vec::as_slice).unwrap_or_default();
-            let decided = decide(disabled, live, c.scope, now);
+            let decided = match &c.imap {
+                None => decide(disabled, live, c.scope, now),
+                Some(login) => {
+                    let credential = imap_store::find_credential(&mut tx, &login.secret_hash)
+                        .await?
+                        .map(|row| PresentedCredential {
+                            request: app::model::RequestId(row.request_id),
+                            revoked: row.revoked_at.is_some(),
+                        });
+                    decide_imap_login(disabled, live, credential, now)
+                }
+            };
             let event = NewEventRow {
                 id: uuid::Uuid::now_v7(),
                 occurred_at: now,
@@ -430,6 +465,31 @@ impl LogWriterTask {
             });
         }
         store::insert_logged(&mut tx, &logged).await?;
+        // An allowed IMAP login's session, so its command receipts can be matched to it and
+        // a revoke can end it: written with the event, or not at all.
+        for (c, outcome) in checks.iter().zip(&outcomes) {
+            let (Some(login), Ok((Decision::Allowed, _, Some(grant), index))) = (&c.imap, outcome)
+            else {
+                continue;
+            };
+            let Some((event, Some(agent_id))) = events.get(*index).map(|e| (e, e.agent_id)) else {
+                continue;
+            };
+            imap_store::insert_session(
+                &mut tx,
+                &NewSessionRow {
+                    id: uuid::Uuid::now_v7(),
+                    dovecot_session: login.session.clone(),
+                    request_id: grant.id,
+                    mailbox_id: event.mailbox_id,
+                    agent_id,
+                    client_ip: login.client_ip.clone(),
+                    login_event_id: event.id,
+                    created_at: now,
+                },
+            )
+            .await?;
+        }
         store::insert_hashes(&mut tx, tree.added()).await?;
         let committing = std::time::Instant::now();
         tx.commit().await?;

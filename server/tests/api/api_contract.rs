@@ -113,7 +113,7 @@ on_both_databases!(async fn the_openapi_document_describes_every_route_that_exis
     let doc: serde_json::Value = res.json().await.unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
-    for p in ["/api/v1/access-requests", "/api/v1/access-requests/{id}", "/api/v1/access-requests/{id}/cancel", "/api/v1/access/check"] {
+    for p in ["/api/v1/access-requests", "/api/v1/access-requests/{id}", "/api/v1/access-requests/{id}/cancel", "/api/v1/access/check", "/api/v1/imap/login", "/api/v1/imap/receipts"] {
         assert!(paths.contains_key(p), "{p} undocumented");
     }
     // Every documented operation is served (an unauthenticated call gets 401, not 404/405).

@@ -10,6 +10,7 @@ mod helpers;
 mod api_contract;
 mod backup;
 mod consent;
+mod dovecot;
 mod cross_account;
 mod email;
 mod email_faults;
