@@ -66,3 +66,22 @@ async fn metrics_are_served_on_their_own_address_only() {
     assert!(!body.contains("alice@example.org"), "no personal data in labels");
     app.finish().await;
 }
+
+#[test]
+fn the_systemd_unit_is_clean_for_systemd_analyze() {
+    let unit = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/glassbox.service")).unwrap();
+    for hardening in ["NoNewPrivileges=yes", "ProtectSystem=strict", "DynamicUser=yes", "StateDirectory=glassbox"] {
+        assert!(unit.contains(hardening), "{hardening}");
+    }
+    let Ok(status) = std::process::Command::new("systemd-analyze").arg("--version").output() else {
+        eprintln!("systemd-analyze is not installed: the unit's verification was SKIPPED");
+        return;
+    };
+    assert!(status.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("glassbox.service");
+    std::fs::write(&path, unit.replace("/usr/local/bin/glassbox", env!("CARGO_BIN_EXE_glassbox"))).unwrap();
+    let out = std::process::Command::new("systemd-analyze").arg("verify").arg(&path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.trim().is_empty(), "systemd-analyze verify: {stderr}");
+}
