@@ -8,6 +8,7 @@
 //! - `glassbox_outbox_messages{status}`, `glassbox_outbox_oldest_due_seconds`,
 //!   `glassbox_email_sent_total`, `glassbox_email_failed_total`
 //! - `glassbox_sessions`, `glassbox_rate_limited_total{limiter}`
+//! - `glassbox_dovecot_kicks_pending`, `glassbox_imap_receipts_total{outcome}`
 //!
 //! The recorder is process-wide (the `metrics` facade has one); every application in the
 //! process reports into it.
@@ -97,6 +98,7 @@ pub async fn run_gauges(db: Db, clock: Clock, every: Duration, stop: watch::Rece
         let waiting = figures.oldest_due.map_or(0.0, |due| (now - due).as_seconds_f64().max(0.0));
         metrics::gauge!("glassbox_outbox_oldest_due_seconds").set(waiting);
         metrics::gauge!("glassbox_sessions").set(figures.sessions as f64);
+        metrics::gauge!("glassbox_dovecot_kicks_pending").set(figures.kicks_pending as f64);
         metrics::gauge!("glassbox_log_size").set(figures.newest_checkpoint_size as f64);
         let age = figures
             .newest_checkpoint_at

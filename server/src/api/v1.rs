@@ -304,6 +304,8 @@ pub async fn imap_receipts(
             crate::services::imap::Ingested::Ignored => answer.ignored += 1,
         }
     }
+    metrics::counter!("glassbox_imap_receipts_total", "outcome" => "recorded").increment(u64::from(answer.recorded));
+    metrics::counter!("glassbox_imap_receipts_total", "outcome" => "ignored").increment(u64::from(answer.ignored));
     if answer.ignored > 0 {
         tracing::info!(token.name = %caller.name, imap.receipts.ignored = answer.ignored, "IMAP command events of sessions Glassbox did not allow were ignored");
     }

@@ -17,6 +17,8 @@ pub struct StoredFigures {
     pub newest_checkpoint_at: Option<OffsetDateTime>,
     /// The log's size in that checkpoint.
     pub newest_checkpoint_size: i64,
+    /// Dovecot kicks not yet confirmed.
+    pub kicks_pending: i64,
 }
 
 /// Reads the figures (a few small indexed queries).
@@ -44,7 +46,11 @@ pub async fn read(db: &Db, now: OffsetDateTime) -> sqlx::Result<StoredFigures> {
     let newest: Option<(i64, OffsetDateTime)> = on_pool!(db, pool => sqlx::query_as(
         "SELECT size, signed_at FROM log_checkpoints ORDER BY size DESC LIMIT 1",
     ).fetch_optional(pool).await)?;
+    let kicks_pending: i64 = on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM imap_kicks WHERE done_at IS NULL",
+    ).fetch_one(pool).await)?;
     Ok(StoredFigures {
+        kicks_pending,
         outbox,
         oldest_due,
         sessions,

@@ -60,6 +60,7 @@ async fn metrics_are_served_on_their_own_address_only() {
         "glassbox_outbox_messages",
         "glassbox_sessions",
         "glassbox_log_checkpoint_age_seconds",
+        "glassbox_dovecot_kicks_pending",
     ] {
         assert!(body.contains(name), "{name} missing from:\n{body}");
     }
