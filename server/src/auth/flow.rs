@@ -91,7 +91,12 @@ async fn start(
     };
     let Some(provider) = provider else {
         if state.settings.demo_sign_in() {
-            return Ok(Redirect::to("/auth/demo").into_response());
+            // The demo sign-in page carries the way back too.
+            let to = match q.return_to.as_deref().map(|p| safe_return_to(Some(p), "")) {
+                Some(p) if !p.is_empty() => format!("/auth/demo?return_to={}", url_path_param(&p)),
+                _ => "/auth/demo".to_string(),
+            };
+            return Ok(Redirect::to(&to).into_response());
         }
         return Ok(message_page(
             StatusCode::NOT_FOUND,
@@ -461,4 +466,16 @@ pub async fn totp_submit(
     ))));
     tracing::info!(staff.id = %pending.staff_id, enrolled = enrolling, "staff signed in with a second factor");
     Ok(Redirect::to("/staff").into_response())
+}
+
+/// `path` as a query parameter value (percent-encoded except the characters of plain paths).
+fn url_path_param(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
 }

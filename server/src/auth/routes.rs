@@ -19,6 +19,9 @@ use tower_sessions::{Expiry, Session};
 pub struct DemoSignInForm {
     /// `owner:<id>` or `staff:<id>`.
     pub identity: String,
+    /// Where to go afterwards (a local path on the person's side of Glassbox).
+    #[serde(default)]
+    pub return_to: Option<String>,
 }
 
 /// `POST /auth/demo`: signs in as a demo identity. Only when demo sign-in is enabled
@@ -61,16 +64,22 @@ pub async fn demo_sign_in(
         .insert(SESSION_KEY, &identity)
         .await
         .map_err(|e| HttpError::unexpected("store session", e))?;
+    let wanted = crate::oidc::safe_return_to(form.return_to.as_deref(), "");
     let target = match subject {
-        Subject::Owner(_) => "/me",
+        Subject::Owner(_) if wanted.starts_with("/me") || wanted.starts_with("/email/") => wanted,
+        Subject::Owner(_) => "/me".to_string(),
         Subject::Staff(_) => {
             let idle = time::Duration::minutes(state.settings.session.staff_idle_minutes);
             session.set_expiry(Some(Expiry::OnInactivity(idle)));
-            "/staff"
+            if wanted.starts_with("/staff") || wanted.starts_with("/admin") {
+                wanted
+            } else {
+                "/staff".to_string()
+            }
         }
     };
     tracing::info!(session.subject = ?subject, "signed in with the demo sign-in");
-    Ok(Redirect::to(target).into_response())
+    Ok(Redirect::to(&target).into_response())
 }
 
 /// `POST /auth/logout`: ends the session (deleted from the store) and, after a provider

@@ -99,3 +99,24 @@ async fn the_demo_sign_in_does_not_exist_when_switched_off() {
     assert!(app.session_cookie().is_none());
     app.finish().await;
 }
+
+on_both_databases!(async fn signing_in_from_a_request_page_comes_back_to_it(app) {
+    let token = app.service_token().await;
+    let id = app.create_request(&token, serde_json::json!({})).await["id"].as_str().unwrap().to_string();
+    let page = format!("/me/requests/{id}");
+    // Signed out, the request page offers a sign-in that returns to it.
+    let (status, html) = app.get_page(&page).await;
+    assert_eq!(status, 401);
+    assert!(html.contains(&format!("/auth/login?return_to={page}")), "{html}");
+    // Without a provider the sign-in is the demo's, which carries the way back…
+    let res = app.get(&format!("/auth/login?return_to={page}")).await;
+    assert_eq!(crate::helpers::location(&res).unwrap(), app.url(&format!("/auth/demo?return_to={page}")));
+    let (_, demo) = app.get_page(&format!("/auth/demo?return_to={page}")).await;
+    assert!(demo.contains(&format!("name=\"return_to\" value=\"{page}\"")), "{demo}");
+    // …and lands the owner on the request, never anywhere off the site.
+    let alice = app.demo_choices().await.into_iter().find(|(n, _)| n.contains("Alice")).unwrap().1;
+    let back = app.post_form("/auth/demo", &[("identity", &alice), ("return_to", &page)]).await;
+    assert_eq!(crate::helpers::location(&back).unwrap(), app.url(&page));
+    let away = app.post_form("/auth/demo", &[("identity", &alice), ("return_to", "//evil.example/x")]).await;
+    assert_eq!(crate::helpers::location(&away).unwrap(), app.url("/me"));
+});
