@@ -58,9 +58,14 @@ rm -f "$rust_log"
 [ "$rust_status" = 0 ] || { echo "Rust tests failed" >&2; exit "$rust_status"; }
 
 build_site
-say "Building the server for the browser tests"
-cargo build -p server --bin glassbox
+# The API tests already built the server binary (they run it as a command), with the same
+# features as the tests; a separate `cargo build -p server` would compile many crates again
+# with other features (minutes from cold). Build only if that binary is missing.
 bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/glassbox"
+if [ ! -x "$bin" ] || [ -n "$(find server/src app/src log/src -newer "$bin" -name '*.rs' -print -quit)" ]; then
+  say "Building the server for the browser tests"
+  cargo test -p server --no-run >/dev/null
+fi
 port=$(free_port); data_dir=$(mktemp -d)
 export GLASSBOX__HTTP__BIND="127.0.0.1:$port" GLASSBOX__PUBLIC_URL="http://127.0.0.1:$port" GLASSBOX__DATA_DIR="$data_dir"
 # Owners and staff can also sign in through the real test provider (testinfra/).
