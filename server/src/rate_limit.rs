@@ -18,9 +18,12 @@ use std::time::Duration;
 /// sharded map: roughly 64 bytes with the map's overhead, so 65,536 keys ≈ 4 MiB).
 pub const DEFAULT_MAX_KEYS: usize = 65_536;
 
+/// governor's keyed limiter, as this module uses it.
+type Keyed<K, C> = Governor<K, DefaultKeyedStateStore<K>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+
 /// A rate limit per key: `rate` requests per `period`, bursts up to `burst`.
 pub struct RateLimiter<K: Hash + Eq + Clone, C: Clock = DefaultClock> {
-    inner: Option<Governor<K, DefaultKeyedStateStore<K>, C, NoOpMiddleware<C::Instant>>>,
+    inner: Option<Keyed<K, C>>,
     clock: C,
     max_keys: usize,
     /// When the map was last pruned because it was full: a full map is pruned at most once

@@ -104,8 +104,8 @@ impl<'c> From<&'c Db> for Conn<'c> {
 impl<'c> From<&'c mut Tx> for Conn<'c> {
     fn from(tx: &'c mut Tx) -> Self {
         match tx {
-            Tx::Sqlite(t) => Conn::SqliteTx(&mut **t),
-            Tx::Postgres(t) => Conn::PgTx(&mut **t),
+            Tx::Sqlite(t) => Conn::SqliteTx(t),
+            Tx::Postgres(t) => Conn::PgTx(t),
         }
     }
 }
@@ -123,8 +123,8 @@ impl Conn<'_> {
         match self {
             Conn::SqlitePool(p) => Conn::SqlitePool(p),
             Conn::PgPool(p) => Conn::PgPool(p),
-            Conn::SqliteTx(c) => Conn::SqliteTx(&mut **c),
-            Conn::PgTx(c) => Conn::PgTx(&mut **c),
+            Conn::SqliteTx(c) => Conn::SqliteTx(c),
+            Conn::PgTx(c) => Conn::PgTx(c),
         }
     }
 

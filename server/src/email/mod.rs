@@ -276,6 +276,17 @@ fn smtp_transport(settings: &EmailSettings) -> anyhow::Result<AsyncSmtpTransport
     Ok(builder.build())
 }
 
+/// An address as logs may show it: `a***@example.org`.
+pub fn mask(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,16 +343,5 @@ mod tests {
         let (mailer, _) = Mailer::memory("Glassbox <glassbox@localhost>").unwrap();
         let err = mailer.send(&row("not an address", None)).await.unwrap_err();
         assert!(matches!(err, SendError::Permanent(_)), "{err:?}");
-    }
-}
-
-/// An address as logs may show it: `a***@example.org`.
-pub fn mask(address: &str) -> String {
-    match address.split_once('@') {
-        Some((local, domain)) => {
-            let first: String = local.chars().take(1).collect();
-            format!("{first}***@{domain}")
-        }
-        None => "***".into(),
     }
 }
