@@ -117,7 +117,12 @@ fn SiteNav(viewer: Option<Viewer>) -> impl IntoView {
         Some(Viewer::Staff { .. }) => {
             view! { <li><a href="/staff">"Staff console"</a></li> }.into_any()
         }
-        None => view! { <li><a href="/auth/login" rel="external">"Sign in"</a></li> }.into_any(),
+        None => {
+            // Signing in comes back to the page the person is on.
+            let location = leptos_router::hooks::use_location();
+            let href = move || crate::components::error_view::sign_in_href(&location.pathname.get());
+            view! { <li><a href=href rel="external">"Sign in"</a></li> }.into_any()
+        }
     };
     let account = viewer.map(|v| {
         view! {

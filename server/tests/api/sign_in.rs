@@ -120,3 +120,10 @@ on_both_databases!(async fn signing_in_from_a_request_page_comes_back_to_it(app)
     let away = app.post_form("/auth/demo", &[("identity", &alice), ("return_to", "//evil.example/x")]).await;
     assert_eq!(crate::helpers::location(&away).unwrap(), app.url("/me"));
 });
+
+on_both_databases!(async fn the_navigations_sign_in_comes_back_to_the_page_it_was_on(app) {
+    let (_, html) = app.get_page("/me/history").await;
+    assert!(html.contains("href=\"/auth/login?return_to=/me/history\""), "{html}");
+    let (_, landing) = app.get_page("/").await;
+    assert!(landing.contains("href=\"/auth/login\""), "the start page signs in to the overview");
+});
