@@ -1,7 +1,7 @@
 //! Server functions for the staff console.
 
 use crate::error::AppError;
-use crate::model::{ImapCredentialView, RequestId, StaffHome, StaffRequestDetail};
+use crate::model::{ImapCredentialView, StaffHome, StaffRequestDetail};
 use leptos::prelude::*;
 
 /// The signed-in staff member's console home.
@@ -22,7 +22,8 @@ pub async fn load_staff_home() -> Result<StaffHome, AppError> {
     )
 }
 
-fn parse_id(id: &str) -> Result<RequestId, AppError> {
+#[cfg(feature = "ssr")]
+fn parse_id(id: &str) -> Result<crate::model::RequestId, AppError> {
     id.parse().map_err(|_| AppError::NotFound)
 }
 
