@@ -4,19 +4,19 @@
 //! step has passed; its id is renewed at that moment.
 
 use super::identity::{SessionIdentity, SignInMethod, Subject, SESSION_KEY};
-use crate::oidc::{safe_return_to, CallbackError, PendingLogin};
-use crate::services::totp;
 use crate::db::staff;
 use crate::http::error::HttpError;
+use crate::http::pages::page;
 use crate::http::security::staff_network_allowed;
+use crate::oidc::{safe_return_to, CallbackError, PendingLogin};
 use crate::services::error::ServiceError;
 use crate::services::second_factor::{self, CodeCheck};
 use crate::services::sign_in;
+use crate::services::totp;
 use crate::state::AppState;
 use app::model::StaffId;
 use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::StatusCode;
-use crate::http::pages::page;
 use axum::response::{IntoResponse, Redirect, Response};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -93,7 +93,10 @@ async fn start(
         if state.settings.demo_sign_in() {
             // The demo sign-in page carries the way back too.
             let to = match q.return_to.as_deref().map(|p| safe_return_to(Some(p), "")) {
-                Some(p) if !p.is_empty() => format!("/auth/demo?return_to={}", url_path_param(&p)),
+                Some(p) if !p.is_empty() => format!(
+                    "/auth/demo?return_to={}",
+                    app::components::error_view::path_param(&p)
+                ),
                 _ => "/auth/demo".to_string(),
             };
             return Ok(Redirect::to(&to).into_response());
@@ -224,7 +227,9 @@ pub async fn callback(
             ));
         }
         Err(CallbackError::NotFresh) => {
-            tracing::warn!("refused a step-up: the ID token does not show a new sign-in (auth_time)");
+            tracing::warn!(
+                "refused a step-up: the ID token does not show a new sign-in (auth_time)"
+            );
             return Ok(refused(
                 "Your provider did not ask you to sign in again, so approval stays locked. Sign in again; if this repeats, tell your provider's administrator that it must honour prompt=login.",
             ));
@@ -466,16 +471,4 @@ pub async fn totp_submit(
     ))));
     tracing::info!(staff.id = %pending.staff_id, enrolled = enrolling, "staff signed in with a second factor");
     Ok(Redirect::to("/staff").into_response())
-}
-
-/// `path` as a query parameter value (percent-encoded except the characters of plain paths).
-fn url_path_param(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
-            other => out.push_str(&format!("%{other:02X}")),
-        }
-    }
-    out
 }
