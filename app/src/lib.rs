@@ -120,7 +120,8 @@ fn SiteNav(viewer: Option<Viewer>) -> impl IntoView {
         None => {
             // Signing in comes back to the page the person is on.
             let location = leptos_router::hooks::use_location();
-            let href = move || crate::components::error_view::sign_in_href(&location.pathname.get());
+            let href =
+                move || crate::components::error_view::sign_in_href(&location.pathname.get());
             view! { <li><a href=href rel="external">"Sign in"</a></li> }.into_any()
         }
     };

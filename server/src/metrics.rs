@@ -41,14 +41,21 @@ pub fn handle() -> Option<PrometheusHandle> {
 }
 
 /// Serves `/metrics` on `listener` until `stop` changes.
-pub async fn serve(listener: TcpListener, handle: PrometheusHandle, mut stop: watch::Receiver<bool>) {
+pub async fn serve(
+    listener: TcpListener,
+    handle: PrometheusHandle,
+    mut stop: watch::Receiver<bool>,
+) {
     let app = Router::new().route(
         "/metrics",
         get(move || {
             let handle = handle.clone();
             async move {
                 (
-                    [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4",
+                    )],
                     handle.render(),
                 )
                     .into_response()
@@ -58,7 +65,10 @@ pub async fn serve(listener: TcpListener, handle: PrometheusHandle, mut stop: wa
     let shutdown = async move {
         let _ = stop.changed().await;
     };
-    if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+    if let Err(e) = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
         tracing::error!(error = %e, "the metrics endpoint failed");
     }
 }
@@ -92,10 +102,16 @@ pub async fn run_gauges(db: Db, clock: Clock, every: Duration, stop: watch::Rece
         let now = clock.now();
         let figures = gauges::read(&db, now).await?;
         for status in ["queued", "sending", "sent", "failed"] {
-            let n = figures.outbox.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n);
+            let n = figures
+                .outbox
+                .iter()
+                .find(|(s, _)| s == status)
+                .map_or(0, |(_, n)| *n);
             metrics::gauge!("glassbox_outbox_messages", "status" => status).set(n as f64);
         }
-        let waiting = figures.oldest_due.map_or(0.0, |due| (now - due).as_seconds_f64().max(0.0));
+        let waiting = figures
+            .oldest_due
+            .map_or(0.0, |due| (now - due).as_seconds_f64().max(0.0));
         metrics::gauge!("glassbox_outbox_oldest_due_seconds").set(waiting);
         metrics::gauge!("glassbox_sessions").set(figures.sessions as f64);
         metrics::gauge!("glassbox_dovecot_kicks_pending").set(figures.kicks_pending as f64);

@@ -229,7 +229,10 @@ impl OidcProvider {
             )
             .map_err(|e| CallbackError::Invalid(anyhow::anyhow!("ID token rejected: {e}")))?;
         if pending.fresh
-            && !proves_fresh_sign_in(claims.auth_time().map(|t| t.timestamp()), pending.started_at)
+            && !proves_fresh_sign_in(
+                claims.auth_time().map(|t| t.timestamp()),
+                pending.started_at,
+            )
         {
             return Err(CallbackError::NotFresh);
         }
@@ -404,8 +407,14 @@ mod fresh_tests {
     fn only_an_auth_time_after_the_step_up_started_proves_a_new_sign_in() {
         let started = 1_800_000_000;
         assert!(proves_fresh_sign_in(Some(started + 5), started));
-        assert!(proves_fresh_sign_in(Some(started - 30), started), "a little clock skew");
-        assert!(!proves_fresh_sign_in(Some(started - 3600), started), "the old sign-in");
+        assert!(
+            proves_fresh_sign_in(Some(started - 30), started),
+            "a little clock skew"
+        );
+        assert!(
+            !proves_fresh_sign_in(Some(started - 3600), started),
+            "the old sign-in"
+        );
         assert!(!proves_fresh_sign_in(None, started), "no auth_time at all");
     }
 }

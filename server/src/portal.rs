@@ -16,9 +16,8 @@ use crate::transparency::tree_cache::TreeCache;
 use app::api::port::Portal;
 use app::error::AppError;
 use app::model::{
-    DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage,
-    OwnerDecision, OwnerId, OwnerOverview, RequestForm, RequestId, RequestView, StaffAct,
-    StaffHome, StaffId,
+    DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision, OwnerId, OwnerOverview,
+    RequestForm, RequestId, RequestView, StaffAct, StaffHome, StaffId,
 };
 use app::model::{
     IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentId, IncidentNotice, IncidentSummary,
@@ -226,7 +225,9 @@ impl Portal for PortalService {
     ) -> Result<app::model::LogProofs, AppError> {
         crate::transparency::checkpoints::proofs_for_page(&*self.tree, &indexes, since)
             .await
-            .map_err(|e| crate::services::error::ServiceError::from(e).into_app_error("load log proofs"))
+            .map_err(|e| {
+                crate::services::error::ServiceError::from(e).into_app_error("load log proofs")
+            })
     }
 
     async fn demo_identities(&self) -> Result<Vec<DemoIdentity>, AppError> {

@@ -7,8 +7,8 @@
 //! exist at any time.
 
 use governor::clock::{Clock, DefaultClock, QuantaClock, Reference as _};
-use governor::state::keyed::DefaultKeyedStateStore;
 use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter as Governor};
 use std::hash::Hash;
 use std::num::NonZeroU32;
@@ -48,13 +48,25 @@ impl<K: Hash + Eq + Clone> RateLimiter<K, QuantaClock> {
     /// `per_second` requests a second, bursts up to `burst`; `per_second == 0` switches
     /// limiting off.
     pub fn per_second(per_second: u32, burst: u32) -> Self {
-        Self::with_clock(per_second, Duration::from_secs(1), burst, DEFAULT_MAX_KEYS, QuantaClock::default())
+        Self::with_clock(
+            per_second,
+            Duration::from_secs(1),
+            burst,
+            DEFAULT_MAX_KEYS,
+            QuantaClock::default(),
+        )
     }
 
     /// `per_minute` requests a minute, bursts up to `burst`; `per_minute == 0` switches
     /// limiting off.
     pub fn per_minute(per_minute: u32, burst: u32) -> Self {
-        Self::with_clock(per_minute, Duration::from_secs(60), burst, DEFAULT_MAX_KEYS, QuantaClock::default())
+        Self::with_clock(
+            per_minute,
+            Duration::from_secs(60),
+            burst,
+            DEFAULT_MAX_KEYS,
+            QuantaClock::default(),
+        )
     }
 }
 
@@ -63,8 +75,13 @@ impl<K: Hash + Eq + Clone, C: Clock + Clone> RateLimiter<K, C> {
     /// on `clock` (tests pass a fake one).
     pub fn with_clock(count: u32, period: Duration, burst: u32, max_keys: usize, clock: C) -> Self {
         let inner = NonZeroU32::new(count).and_then(|n| {
-            let quota = Quota::with_period(period / n.get())?.allow_burst(NonZeroU32::new(burst.max(1))?);
-            Some(Governor::new(quota, DefaultKeyedStateStore::default(), clock.clone()))
+            let quota =
+                Quota::with_period(period / n.get())?.allow_burst(NonZeroU32::new(burst.max(1))?);
+            Some(Governor::new(
+                quota,
+                DefaultKeyedStateStore::default(),
+                clock.clone(),
+            ))
         });
         Self {
             inner,
@@ -83,9 +100,8 @@ impl<K: Hash + Eq + Clone, C: Clock + Clone> RateLimiter<K, C> {
         if limiter.len() >= self.max_keys {
             let now = self.clock.now();
             if let Ok(mut pruned_at) = self.pruned_at.try_lock() {
-                let due = pruned_at.is_none_or(|at| {
-                    Duration::from(now.duration_since(at)) >= PRUNE_AT_MOST_EVERY
-                });
+                let due = pruned_at
+                    .is_none_or(|at| Duration::from(now.duration_since(at)) >= PRUNE_AT_MOST_EVERY);
                 if due {
                     limiter.retain_recent();
                     *pruned_at = Some(now);
@@ -126,9 +142,17 @@ mod tests {
     use super::*;
     use governor::clock::FakeRelativeClock;
 
-    fn limiter(count: u32, period: Duration, burst: u32, max_keys: usize) -> (RateLimiter<u64, FakeRelativeClock>, FakeRelativeClock) {
+    fn limiter(
+        count: u32,
+        period: Duration,
+        burst: u32,
+        max_keys: usize,
+    ) -> (RateLimiter<u64, FakeRelativeClock>, FakeRelativeClock) {
         let clock = FakeRelativeClock::default();
-        (RateLimiter::with_clock(count, period, burst, max_keys, clock.clone()), clock)
+        (
+            RateLimiter::with_clock(count, period, burst, max_keys, clock.clone()),
+            clock,
+        )
     }
 
     #[test]
@@ -161,12 +185,19 @@ mod tests {
             if limiter.take(key).is_err() {
                 refused += 1;
             }
-            assert!(limiter.len() <= 50_000, "{} buckets after {key} keys", limiter.len());
+            assert!(
+                limiter.len() <= 50_000,
+                "{} buckets after {key} keys",
+                limiter.len()
+            );
             if key % 20_000 == 0 {
                 clock.advance(Duration::from_millis(10));
             }
         }
-        assert!(refused > 0, "a flood of new keys beyond the cap is refused, not admitted");
+        assert!(
+            refused > 0,
+            "a flood of new keys beyond the cap is refused, not admitted"
+        );
         // Once their buckets have refilled (10 × 3 s), they are all dropped.
         clock.advance(Duration::from_secs(31));
         limiter.retain_recent();

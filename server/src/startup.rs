@@ -123,9 +123,14 @@ impl Application {
         checkpoints::sign_checkpoint(&*tree, &clock, &log_signer)
             .await
             .context("could not sign the access log's checkpoint")?;
-        let sign_in_limiter = Arc::new(RateLimiter::per_minute(settings.auth.sign_in_per_minute, 10));
-        let email_link_limiter =
-            Arc::new(RateLimiter::per_minute(settings.auth.email_link_per_minute, 20));
+        let sign_in_limiter = Arc::new(RateLimiter::per_minute(
+            settings.auth.sign_in_per_minute,
+            10,
+        ));
+        let email_link_limiter = Arc::new(RateLimiter::per_minute(
+            settings.auth.email_link_per_minute,
+            20,
+        ));
         let mailer = Mailer::from_settings(&settings.email)?;
         let state = AppState::new(Shared {
             mailer,
@@ -164,7 +169,9 @@ impl Application {
 
     /// The metrics endpoint's address, when it is on.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
-        self.metrics_listener.as_ref().and_then(|l| l.local_addr().ok())
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     /// The bound port.
@@ -314,13 +321,24 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
     let with_cookies = Router::new()
         .merge(crate::auth::routes(state.clone()))
         .merge(crate::http::session_routes(state.clone()))
-        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos_options.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            shell(leptos_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         .layer(axum::middleware::from_fn(security::server_fn_status))
         .layer(axum::middleware::from_fn(security::no_store))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), load_viewer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            load_viewer,
+        ))
         .layer(session_layer)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security::csrf_guard));
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::csrf_guard,
+        ));
 
     Router::new()
         .merge(crate::http::public_routes(&state))

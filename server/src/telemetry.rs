@@ -145,15 +145,27 @@ mod tests {
         let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2, "one line per record: {text:?}");
-        assert!(lines[0].contains("access_denied\\nINFO glassbox: admin signed in\\r\\n"), "{text:?}");
+        assert!(
+            lines[0].contains("access_denied\\nINFO glassbox: admin signed in\\r\\n"),
+            "{text:?}"
+        );
         assert!(lines[1].contains("next record"));
     }
 
     #[test]
     fn email_link_tokens_never_reach_the_log() {
-        assert_eq!(loggable_path("/email/requests/abcDEF123"), "/email/requests/[token]");
-        assert_eq!(loggable_path("/email/requests/abcDEF123/deny"), "/email/requests/[token]/deny");
-        assert_eq!(loggable_path("/email/unsubscribe/xyz"), "/email/unsubscribe/[token]");
+        assert_eq!(
+            loggable_path("/email/requests/abcDEF123"),
+            "/email/requests/[token]"
+        );
+        assert_eq!(
+            loggable_path("/email/requests/abcDEF123/deny"),
+            "/email/requests/[token]/deny"
+        );
+        assert_eq!(
+            loggable_path("/email/unsubscribe/xyz"),
+            "/email/unsubscribe/[token]"
+        );
         assert_eq!(loggable_path("/me/history"), "/me/history");
         assert!(loggable_path(&"/a".repeat(300)).len() < 300);
     }

@@ -33,7 +33,9 @@ pub async fn load_staff_request(id: String) -> Result<StaffRequestDetail, AppErr
     super::ssr::with_status(
         async move {
             let staff = super::ssr::staff().await?;
-            super::ssr::portal()?.staff_request(staff, parse_id(&id)?).await
+            super::ssr::portal()?
+                .staff_request(staff, parse_id(&id)?)
+                .await
         }
         .await,
     )

@@ -75,9 +75,7 @@ pub fn StandalonePage(title: String, children: Children) -> impl IntoView {
 pub fn render_standalone(title: &str, main: impl IntoView + 'static) -> String {
     let title = title.to_string();
     let owner = Owner::new();
-    owner.with(move || {
-        view! { <StandalonePage title>{main}</StandalonePage> }.to_html()
-    })
+    owner.with(move || view! { <StandalonePage title>{main}</StandalonePage> }.to_html())
 }
 
 #[cfg(all(test, feature = "ssr"))]
@@ -92,10 +90,19 @@ mod tests {
         );
         assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
         assert!(html.contains("<html lang=\"en\">"));
-        assert!(html.contains("<title>O'Brien &lt;b&gt; — Glassbox</title>"), "{html}");
+        assert!(
+            html.contains("<title>O'Brien &lt;b&gt; — Glassbox</title>"),
+            "{html}"
+        );
         assert!(html.contains("href=\"/pkg/glassbox.css\""));
-        assert!(html.contains("<a href=\"#main\" class=\"skip-link\">Skip to content</a>"), "{html}");
-        assert!(html.contains("<main id=\"main\" tabindex=\"-1\"><h1>Hello</h1>"), "{html}");
+        assert!(
+            html.contains("<a href=\"#main\" class=\"skip-link\">Skip to content</a>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<main id=\"main\" tabindex=\"-1\"><h1>Hello</h1>"),
+            "{html}"
+        );
         assert!(html.contains("&lt;script&gt;"), "{html}");
         assert!(!html.contains("<script"), "no script at all: {html}");
         assert!(html.contains("<footer class=\"site-footer\">"));

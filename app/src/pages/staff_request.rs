@@ -43,11 +43,18 @@ pub fn StaffRequestPage() -> impl IntoView {
 }
 
 #[component]
-fn ImapAccess(imap: ImapAccessView, id: String, issue: ServerAction<IssueImapCredential>) -> impl IntoView {
+fn ImapAccess(
+    imap: ImapAccessView,
+    id: String,
+    issue: ServerAction<IssueImapCredential>,
+) -> impl IntoView {
     let login = imap.login.clone().unwrap_or_default();
-    let issued = imap
-        .credential_issued_at
-        .map(|t| format!("A credential was made {}; it is not shown again. Making a new one replaces it.", date_time(t)));
+    let issued = imap.credential_issued_at.map(|t| {
+        format!(
+            "A credential was made {}; it is not shown again. Making a new one replaces it.",
+            date_time(t)
+        )
+    });
     view! {
         <section aria-labelledby="imap-heading">
             <h2 id="imap-heading">"IMAP access"</h2>

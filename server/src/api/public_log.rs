@@ -3,8 +3,8 @@
 //! `/log/proof/consistency?from=&to=`.
 
 use super::error::ApiError;
-use crate::transparency::{checkpoints, proofs};
 use crate::state::AppState;
+use crate::transparency::{checkpoints, proofs};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};

@@ -256,7 +256,10 @@ pub async fn imap_login(
             Ok(outcome) => outcome,
             Err(ServiceError::Unauthorized) => {
                 state.tokens.forget(caller.token_id);
-                return Err(ApiError::from_service(ServiceError::Unauthorized, "IMAP login"));
+                return Err(ApiError::from_service(
+                    ServiceError::Unauthorized,
+                    "IMAP login",
+                ));
             }
             Err(e) => return Err(ApiError::from_service(e, "IMAP login")),
         };
@@ -283,7 +286,11 @@ pub async fn imap_receipts(
     body: axum::body::Bytes,
 ) -> Result<Json<ReceiptsJson>, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("Send Dovecot's JSON event export: {e}"))
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("Send Dovecot's JSON event export: {e}"),
+        )
     })?;
     let items = match value {
         serde_json::Value::Array(items) => items,
@@ -304,8 +311,10 @@ pub async fn imap_receipts(
             crate::services::imap::Ingested::Ignored => answer.ignored += 1,
         }
     }
-    metrics::counter!("glassbox_imap_receipts_total", "outcome" => "recorded").increment(u64::from(answer.recorded));
-    metrics::counter!("glassbox_imap_receipts_total", "outcome" => "ignored").increment(u64::from(answer.ignored));
+    metrics::counter!("glassbox_imap_receipts_total", "outcome" => "recorded")
+        .increment(u64::from(answer.recorded));
+    metrics::counter!("glassbox_imap_receipts_total", "outcome" => "ignored")
+        .increment(u64::from(answer.ignored));
     if answer.ignored > 0 {
         tracing::info!(token.name = %caller.name, imap.receipts.ignored = answer.ignored, "IMAP command events of sessions Glassbox did not allow were ignored");
     }

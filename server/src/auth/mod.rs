@@ -26,6 +26,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/auth/login", get(flow::owner_login))
         .route("/auth/callback", get(flow::callback))
         .merge(staff)
-        .route_layer(axum::middleware::from_fn_with_state(state, sign_in_rate_limit))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state,
+            sign_in_rate_limit,
+        ))
         .route("/auth/logout", post(routes::logout))
 }

@@ -159,7 +159,10 @@ pub async fn load_viewer(
     let res = next.run(req).await;
     if session.is_modified() {
         if let Ok(Some(identity)) = session.get::<SessionIdentity>(SESSION_KEY).await {
-            session.set_expiry(Some(Expiry::OnInactivity(idle_limit(&state, identity.subject))));
+            session.set_expiry(Some(Expiry::OnInactivity(idle_limit(
+                &state,
+                identity.subject,
+            ))));
         }
     }
     res

@@ -84,9 +84,10 @@ async fn run_configured(command: Command) -> anyhow::Result<()> {
             accept_rollback,
         } => {
             let seen = match seen {
-                Some(p) => Some(std::fs::read_to_string(&p).map_err(|e| {
-                    anyhow::anyhow!("could not read {}: {e}", p.display())
-                })?),
+                Some(p) => Some(
+                    std::fs::read_to_string(&p)
+                        .map_err(|e| anyhow::anyhow!("could not read {}: {e}", p.display()))?,
+                ),
                 None => None,
             };
             let report = crate::services::backup::restore(

@@ -41,14 +41,18 @@ impl DovecotSettings {
         let mut problems = Vec::new();
         if let Some(url) = &self.doveadm_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
-                problems.push("GLASSBOX__DOVECOT__DOVEADM_URL must be an http:// or https:// URL".into());
+                problems.push(
+                    "GLASSBOX__DOVECOT__DOVEADM_URL must be an http:// or https:// URL".into(),
+                );
             }
             if self.doveadm_api_key.is_none() {
                 problems.push("GLASSBOX__DOVECOT__DOVEADM_API_KEY must be set with GLASSBOX__DOVECOT__DOVEADM_URL".into());
             }
         }
         if self.kick_poll_ms == 0 || self.kick_timeout_ms == 0 {
-            problems.push("GLASSBOX__DOVECOT__KICK_POLL_MS and __KICK_TIMEOUT_MS must be at least 1".into());
+            problems.push(
+                "GLASSBOX__DOVECOT__KICK_POLL_MS and __KICK_TIMEOUT_MS must be at least 1".into(),
+            );
         }
         problems
     }

@@ -2,7 +2,7 @@
 //! the IMAP sessions Glassbox allowed, and the outbox of doveadm `kick` calls that end the
 //! sessions of a grant that ended (see `migrations/*/0008_imap.sql`).
 
-use super::{Conn, Tx, on_conn, on_tx, ts};
+use super::{on_conn, on_tx, ts, Conn, Tx};
 use app::model::{MailboxId, RequestId, StaffId};
 use sqlx::FromRow;
 use time::OffsetDateTime;
@@ -22,7 +22,11 @@ pub struct CredentialRow {
 }
 
 /// Revokes the request's live credentials (a new one replaces them).
-pub async fn revoke_credentials(tx: &mut Tx, request: RequestId, now: OffsetDateTime) -> sqlx::Result<u64> {
+pub async fn revoke_credentials(
+    tx: &mut Tx,
+    request: RequestId,
+    now: OffsetDateTime,
+) -> sqlx::Result<u64> {
     on_tx!(tx, c => sqlx::query(
         "UPDATE imap_credentials SET revoked_at = $1 WHERE request_id = $2 AND revoked_at IS NULL",
     )
@@ -55,7 +59,10 @@ pub async fn insert_credential(
 
 /// The credential with this hash (revoked or not). Inside the log writer's batch on
 /// PostgreSQL the row is read `FOR SHARE`, so a revocation waits for the batch.
-pub async fn find_credential(conn: impl Into<Conn<'_>>, secret_hash: &[u8]) -> sqlx::Result<Option<CredentialRow>> {
+pub async fn find_credential(
+    conn: impl Into<Conn<'_>>,
+    secret_hash: &[u8],
+) -> sqlx::Result<Option<CredentialRow>> {
     let conn = conn.into();
     let sql = format!(
         "SELECT id, request_id, created_at, revoked_at FROM imap_credentials WHERE secret_hash = $1{}",
@@ -65,7 +72,10 @@ pub async fn find_credential(conn: impl Into<Conn<'_>>, secret_hash: &[u8]) -> s
 }
 
 /// The request's live credential, if it has one.
-pub async fn live_credential(conn: impl Into<Conn<'_>>, request: RequestId) -> sqlx::Result<Option<CredentialRow>> {
+pub async fn live_credential(
+    conn: impl Into<Conn<'_>>,
+    request: RequestId,
+) -> sqlx::Result<Option<CredentialRow>> {
     on_conn!(conn, c => sqlx::query_as::<_, CredentialRow>(
         "SELECT id, request_id, created_at, revoked_at FROM imap_credentials \
          WHERE request_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC LIMIT 1",
@@ -143,7 +153,10 @@ const SESSION_COLUMNS: &str =
     "id, dovecot_session, request_id, mailbox_id, agent_id, client_ip, login_event_id, created_at, cut_at";
 
 /// The allowed session with Dovecot's id `session`, if any.
-pub async fn find_session(conn: impl Into<Conn<'_>>, session: &str) -> sqlx::Result<Option<SessionRow>> {
+pub async fn find_session(
+    conn: impl Into<Conn<'_>>,
+    session: &str,
+) -> sqlx::Result<Option<SessionRow>> {
     on_conn!(conn, c => sqlx::query_as::<_, SessionRow>(
         &format!("SELECT {SESSION_COLUMNS} FROM imap_sessions WHERE dovecot_session = $1"),
     )
@@ -153,7 +166,10 @@ pub async fn find_session(conn: impl Into<Conn<'_>>, session: &str) -> sqlx::Res
 }
 
 /// The sessions allowed under `request`, oldest first.
-pub async fn sessions_of_request(conn: impl Into<Conn<'_>>, request: RequestId) -> sqlx::Result<Vec<SessionRow>> {
+pub async fn sessions_of_request(
+    conn: impl Into<Conn<'_>>,
+    request: RequestId,
+) -> sqlx::Result<Vec<SessionRow>> {
     on_conn!(conn, c => sqlx::query_as::<_, SessionRow>(
         &format!("SELECT {SESSION_COLUMNS} FROM imap_sessions WHERE request_id = $1 ORDER BY created_at, id"),
     )
@@ -220,7 +236,11 @@ pub struct KickRow {
 }
 
 /// Kicks due at `now`, oldest first.
-pub async fn due_kicks(conn: impl Into<Conn<'_>>, now: OffsetDateTime, limit: i64) -> sqlx::Result<Vec<KickRow>> {
+pub async fn due_kicks(
+    conn: impl Into<Conn<'_>>,
+    now: OffsetDateTime,
+    limit: i64,
+) -> sqlx::Result<Vec<KickRow>> {
     on_conn!(conn, c => sqlx::query_as::<_, KickRow>(
         "SELECT id, request_id, mailbox, client_ip, attempts FROM imap_kicks \
          WHERE done_at IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
@@ -251,7 +271,12 @@ pub async fn kick_done(tx: &mut Tx, kick: &KickRow, now: OffsetDateTime) -> sqlx
 }
 
 /// The attempt failed: try again at `next`.
-pub async fn kick_failed(conn: impl Into<Conn<'_>>, id: Uuid, error: &str, next: OffsetDateTime) -> sqlx::Result<()> {
+pub async fn kick_failed(
+    conn: impl Into<Conn<'_>>,
+    id: Uuid,
+    error: &str,
+    next: OffsetDateTime,
+) -> sqlx::Result<()> {
     on_conn!(conn, c => sqlx::query(
         "UPDATE imap_kicks SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3 AND done_at IS NULL",
     )

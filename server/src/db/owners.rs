@@ -1,6 +1,6 @@
 //! Owners and their mailboxes.
 
-use super::{Conn, Tx, on_conn, on_tx, ts};
+use super::{on_conn, on_tx, ts, Conn, Tx};
 use app::model::{MailboxId, OwnerId};
 use sqlx::FromRow;
 use time::OffsetDateTime;
@@ -81,7 +81,10 @@ pub async fn get_owner(conn: impl Into<Conn<'_>>, id: OwnerId) -> sqlx::Result<O
 }
 
 /// The owner of a mailbox address, if it is known.
-pub async fn find_mailbox(conn: impl Into<Conn<'_>>, address: &str) -> sqlx::Result<Option<MailboxRow>> {
+pub async fn find_mailbox(
+    conn: impl Into<Conn<'_>>,
+    address: &str,
+) -> sqlx::Result<Option<MailboxRow>> {
     let conn = conn.into();
     let sql = format!(
         "SELECT id, owner_id, address FROM mailboxes WHERE address = $1{}",
@@ -94,7 +97,10 @@ pub async fn find_mailbox(conn: impl Into<Conn<'_>>, address: &str) -> sqlx::Res
 }
 
 /// An owner's mailboxes, by address.
-pub async fn mailboxes_of(conn: impl Into<Conn<'_>>, owner: OwnerId) -> sqlx::Result<Vec<MailboxRow>> {
+pub async fn mailboxes_of(
+    conn: impl Into<Conn<'_>>,
+    owner: OwnerId,
+) -> sqlx::Result<Vec<MailboxRow>> {
     on_conn!(conn, pool => sqlx::query_as::<_, MailboxRow>(
         "SELECT id, owner_id, address FROM mailboxes WHERE owner_id = $1 ORDER BY address",
     )
@@ -114,7 +120,10 @@ pub async fn list_owners(conn: impl Into<Conn<'_>>, limit: i64) -> sqlx::Result<
 }
 
 /// The owner linked to an OpenID Connect subject.
-pub async fn find_by_subject(conn: impl Into<Conn<'_>>, subject: &str) -> sqlx::Result<Option<OwnerRow>> {
+pub async fn find_by_subject(
+    conn: impl Into<Conn<'_>>,
+    subject: &str,
+) -> sqlx::Result<Option<OwnerRow>> {
     on_conn!(conn, pool => sqlx::query_as::<_, OwnerRow>(
         "SELECT id, oidc_subject, display_name, email FROM owners WHERE oidc_subject = $1",
     )

@@ -1,6 +1,6 @@
 //! Access requests (and grants: an approved request inside its window).
 
-use super::{Conn, CorruptRow, Tx, on_conn, on_tx, ts};
+use super::{on_conn, on_tx, ts, Conn, CorruptRow, Tx};
 use crate::domain::access_request::{Change, RequestFacts};
 use crate::domain::check::Grant;
 use app::model::{
@@ -209,7 +209,8 @@ pub async fn insert_request(tx: &mut Tx, r: &NewRequestRow) -> sqlx::Result<()> 
 }
 
 /// The owner's requests that still wait for a decision at `now`, oldest first.
-pub async fn pending_for_owner(conn: impl Into<Conn<'_>>,
+pub async fn pending_for_owner(
+    conn: impl Into<Conn<'_>>,
     owner: OwnerId,
     now: OffsetDateTime,
 ) -> anyhow::Result<Vec<RequestRecord>> {
@@ -224,7 +225,8 @@ pub async fn pending_for_owner(conn: impl Into<Conn<'_>>,
 }
 
 /// The owner's grants that allow access at `now`, ending soonest first.
-pub async fn active_grants_for_owner(conn: impl Into<Conn<'_>>,
+pub async fn active_grants_for_owner(
+    conn: impl Into<Conn<'_>>,
     owner: OwnerId,
     now: OffsetDateTime,
 ) -> anyhow::Result<Vec<RequestRecord>> {
@@ -242,7 +244,8 @@ pub async fn active_grants_for_owner(conn: impl Into<Conn<'_>>,
 }
 
 /// The newest `limit` requests made by one agent, or by everyone when `agent` is `None`.
-pub async fn list_recent(conn: impl Into<Conn<'_>>,
+pub async fn list_recent(
+    conn: impl Into<Conn<'_>>,
     agent: Option<StaffId>,
     limit: i64,
 ) -> anyhow::Result<Vec<RequestRecord>> {
@@ -262,7 +265,8 @@ pub async fn list_recent(conn: impl Into<Conn<'_>>,
 }
 
 /// How many requests are in each status, for one agent or everyone.
-pub async fn count_by_status(conn: impl Into<Conn<'_>>,
+pub async fn count_by_status(
+    conn: impl Into<Conn<'_>>,
     agent: Option<StaffId>,
 ) -> anyhow::Result<Vec<(AccessRequestStatus, i64)>> {
     let rows: Vec<(String, i64)> = match agent {
@@ -282,14 +286,18 @@ pub async fn count_by_status(conn: impl Into<Conn<'_>>,
 }
 
 /// One request by id (staff and API views: not scoped to an owner).
-pub async fn get(conn: impl Into<Conn<'_>>, id: RequestId) -> anyhow::Result<Option<RequestRecord>> {
+pub async fn get(
+    conn: impl Into<Conn<'_>>,
+    id: RequestId,
+) -> anyhow::Result<Option<RequestRecord>> {
     let sql = format!("{SELECT} WHERE r.id = $1");
     let row = on_conn!(conn, pool => sqlx::query_as::<_, RequestDbRow>(&sql).bind(id.0).fetch_optional(pool).await)?;
     Ok(row.map(RequestRecord::try_from).transpose()?)
 }
 
 /// One request by id, only if it is about one of `owner`'s mailboxes.
-pub async fn get_for_owner(conn: impl Into<Conn<'_>>,
+pub async fn get_for_owner(
+    conn: impl Into<Conn<'_>>,
     owner: OwnerId,
     id: RequestId,
 ) -> anyhow::Result<Option<RequestRecord>> {
@@ -299,7 +307,8 @@ pub async fn get_for_owner(conn: impl Into<Conn<'_>>,
 }
 
 /// The newest `limit` requests about the owner's mailboxes, in any state.
-pub async fn list_for_owner(conn: impl Into<Conn<'_>>,
+pub async fn list_for_owner(
+    conn: impl Into<Conn<'_>>,
     owner: OwnerId,
     limit: i64,
 ) -> anyhow::Result<Vec<RequestRecord>> {

@@ -1,7 +1,7 @@
 //! Service tokens: the mail system's credentials for the API. Only a keyed hash of each
 //! token is stored; the token itself is shown once, at creation.
 
-use super::{Conn, Tx, on_conn, on_tx, ts};
+use super::{on_conn, on_tx, ts, Conn, Tx};
 use sqlx::FromRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -38,7 +38,8 @@ pub async fn insert(
 }
 
 /// The live (not revoked) token with this hash.
-pub async fn find_live_by_hash(conn: impl Into<Conn<'_>>,
+pub async fn find_live_by_hash(
+    conn: impl Into<Conn<'_>>,
     token_hash: &[u8],
 ) -> sqlx::Result<Option<ServiceTokenRow>> {
     on_conn!(conn, pool => sqlx::query_as::<_, ServiceTokenRow>(
@@ -65,7 +66,11 @@ pub async fn is_live(conn: impl Into<Conn<'_>>, id: Uuid) -> sqlx::Result<bool> 
 }
 
 /// Revokes the token named `name`; returns whether one was live.
-pub async fn revoke(conn: impl Into<Conn<'_>>, name: &str, now: OffsetDateTime) -> sqlx::Result<bool> {
+pub async fn revoke(
+    conn: impl Into<Conn<'_>>,
+    name: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
     on_conn!(conn, c => sqlx::query(
         "UPDATE service_tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL",
     )
@@ -77,7 +82,11 @@ pub async fn revoke(conn: impl Into<Conn<'_>>, name: &str, now: OffsetDateTime) 
 }
 
 /// Revokes the token with id `id`; returns whether it was live.
-pub async fn revoke_by_id(conn: impl Into<Conn<'_>>, id: Uuid, now: OffsetDateTime) -> sqlx::Result<bool> {
+pub async fn revoke_by_id(
+    conn: impl Into<Conn<'_>>,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
     on_conn!(conn, c => sqlx::query(
         "UPDATE service_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
     )

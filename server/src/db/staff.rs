@@ -1,6 +1,6 @@
 //! Staff members.
 
-use super::{Conn, CorruptRow, Tx, on_conn, on_tx, ts};
+use super::{on_conn, on_tx, ts, Conn, CorruptRow, Tx};
 use app::model::{StaffId, StaffRole};
 use sqlx::FromRow;
 use time::OffsetDateTime;
@@ -103,7 +103,10 @@ pub async fn get_staff(conn: impl Into<Conn<'_>>, id: StaffId) -> anyhow::Result
 }
 
 /// One staff member by work address.
-pub async fn find_staff_by_email(conn: impl Into<Conn<'_>>, email: &str) -> anyhow::Result<Option<StaffRow>> {
+pub async fn find_staff_by_email(
+    conn: impl Into<Conn<'_>>,
+    email: &str,
+) -> anyhow::Result<Option<StaffRow>> {
     let row = on_conn!(conn, pool => sqlx::query_as::<_, StaffDbRow>(
         &format!("SELECT {COLUMNS} FROM staff WHERE email = $1"),
     )
@@ -127,7 +130,10 @@ pub async fn list_active_staff(conn: impl Into<Conn<'_>>) -> anyhow::Result<Vec<
 }
 
 /// One staff member by handle (how the mail system names agents).
-pub async fn find_staff_by_handle(conn: impl Into<Conn<'_>>, handle: &str) -> anyhow::Result<Option<StaffRow>> {
+pub async fn find_staff_by_handle(
+    conn: impl Into<Conn<'_>>,
+    handle: &str,
+) -> anyhow::Result<Option<StaffRow>> {
     let conn = conn.into();
     let lock = conn.share_lock();
     let row = on_conn!(conn, pool => sqlx::query_as::<_, StaffDbRow>(
@@ -140,7 +146,10 @@ pub async fn find_staff_by_handle(conn: impl Into<Conn<'_>>, handle: &str) -> an
 }
 
 /// The staff member linked to an OpenID Connect subject.
-pub async fn find_staff_by_subject(conn: impl Into<Conn<'_>>, subject: &str) -> anyhow::Result<Option<StaffRow>> {
+pub async fn find_staff_by_subject(
+    conn: impl Into<Conn<'_>>,
+    subject: &str,
+) -> anyhow::Result<Option<StaffRow>> {
     let row = on_conn!(conn, pool => sqlx::query_as::<_, StaffDbRow>(
         &format!("SELECT {COLUMNS} FROM staff WHERE oidc_subject = $1"),
     )
@@ -151,7 +160,11 @@ pub async fn find_staff_by_subject(conn: impl Into<Conn<'_>>, subject: &str) -> 
 }
 
 /// Links a staff member to an OpenID Connect subject if not linked yet.
-pub async fn link_staff_subject(conn: impl Into<Conn<'_>>, id: StaffId, subject: &str) -> sqlx::Result<bool> {
+pub async fn link_staff_subject(
+    conn: impl Into<Conn<'_>>,
+    id: StaffId,
+    subject: &str,
+) -> sqlx::Result<bool> {
     on_conn!(conn, pool => sqlx::query("UPDATE staff SET oidc_subject = $1 WHERE id = $2 AND oidc_subject IS NULL")
         .bind(subject)
         .bind(id.0)
@@ -170,7 +183,11 @@ pub async fn totp_secret(conn: impl Into<Conn<'_>>, id: StaffId) -> sqlx::Result
 }
 
 /// Stores a TOTP secret at enrolment, only if none is stored yet.
-pub async fn enrol_totp(conn: impl Into<Conn<'_>>, id: StaffId, secret: &[u8]) -> sqlx::Result<bool> {
+pub async fn enrol_totp(
+    conn: impl Into<Conn<'_>>,
+    id: StaffId,
+    secret: &[u8],
+) -> sqlx::Result<bool> {
     on_conn!(conn, pool => sqlx::query("UPDATE staff SET totp_secret = $1 WHERE id = $2 AND totp_secret IS NULL")
         .bind(secret)
         .bind(id.0)
@@ -181,7 +198,11 @@ pub async fn enrol_totp(conn: impl Into<Conn<'_>>, id: StaffId, secret: &[u8]) -
 
 /// Records that the TOTP code of time step `step` was used, only if no code of that step
 /// or a later one was used before: `false` means the code is a replay.
-pub async fn use_totp_step(conn: impl Into<Conn<'_>>, id: StaffId, step: i64) -> sqlx::Result<bool> {
+pub async fn use_totp_step(
+    conn: impl Into<Conn<'_>>,
+    id: StaffId,
+    step: i64,
+) -> sqlx::Result<bool> {
     on_conn!(conn, pool => sqlx::query(
         "UPDATE staff SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
     )
@@ -193,7 +214,12 @@ pub async fn use_totp_step(conn: impl Into<Conn<'_>>, id: StaffId, step: i64) ->
 }
 
 /// Replaces a stored TOTP secret that is still `old` (sealing one stored before sealing).
-pub async fn reseal_totp(conn: impl Into<Conn<'_>>, id: StaffId, old: &[u8], sealed: &[u8]) -> sqlx::Result<bool> {
+pub async fn reseal_totp(
+    conn: impl Into<Conn<'_>>,
+    id: StaffId,
+    old: &[u8],
+    sealed: &[u8],
+) -> sqlx::Result<bool> {
     on_conn!(conn, pool => sqlx::query("UPDATE staff SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3")
         .bind(sealed)
         .bind(id.0)
@@ -204,7 +230,11 @@ pub async fn reseal_totp(conn: impl Into<Conn<'_>>, id: StaffId, old: &[u8], sea
 }
 
 /// Disables a staff member (their sessions end at their next request).
-pub async fn disable(conn: impl Into<Conn<'_>>, email: &str, now: OffsetDateTime) -> sqlx::Result<bool> {
+pub async fn disable(
+    conn: impl Into<Conn<'_>>,
+    email: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
     on_conn!(conn, pool => sqlx::query("UPDATE staff SET disabled_at = $1 WHERE email = $2 AND disabled_at IS NULL")
         .bind(ts(now))
         .bind(email)
@@ -215,7 +245,11 @@ pub async fn disable(conn: impl Into<Conn<'_>>, email: &str, now: OffsetDateTime
 
 /// Disables the staff member with id `id` (an incident's measure); returns whether they
 /// were active.
-pub async fn disable_by_id(conn: impl Into<Conn<'_>>, id: StaffId, now: OffsetDateTime) -> sqlx::Result<bool> {
+pub async fn disable_by_id(
+    conn: impl Into<Conn<'_>>,
+    id: StaffId,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
     on_conn!(conn, c => sqlx::query("UPDATE staff SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL")
         .bind(ts(now))
         .bind(id.0)

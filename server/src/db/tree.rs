@@ -4,7 +4,7 @@
 //! update that enters a not-yet-logged event into the log (enforced by triggers).
 
 use super::events::NewEventRow;
-use super::{Conn, CorruptRow, Tx, on_conn, on_tx, ts};
+use super::{on_conn, on_tx, ts, Conn, CorruptRow, Tx};
 use glassbox_log::Hash;
 use sqlx::FromRow;
 use std::collections::HashMap;
@@ -266,7 +266,10 @@ fn into_map(rows: Vec<HashRow>) -> anyhow::Result<HashMap<u64, Hash>> {
 }
 
 /// The tree hashes with these stored-hash indexes (missing ones are absent from the map).
-pub async fn read_hashes(conn: impl Into<Conn<'_>>, ids: &[u64]) -> anyhow::Result<HashMap<u64, Hash>> {
+pub async fn read_hashes(
+    conn: impl Into<Conn<'_>>,
+    ids: &[u64],
+) -> anyhow::Result<HashMap<u64, Hash>> {
     let mut conn = conn.into();
     let mut rows = Vec::new();
     for chunk in ids.chunks(CHUNK_PARAMS) {
@@ -286,7 +289,6 @@ pub async fn read_hashes(conn: impl Into<Conn<'_>>, ids: &[u64]) -> anyhow::Resu
     into_map(rows)
 }
 
-
 /// Every stored tree hash (the offline auditor reads the whole tree).
 pub async fn all_hashes(tx: &mut Tx) -> anyhow::Result<HashMap<u64, Hash>> {
     let rows: Vec<HashRow> = on_tx!(tx, conn => sqlx::query_as::<_, HashRow>("SELECT id, hash FROM log_hashes").fetch_all(conn).await)?;
@@ -303,7 +305,8 @@ pub async fn all_logged(tx: &mut Tx) -> sqlx::Result<Vec<EventEntryRow>> {
 
 /// The log entries of some of an owner's events (by `seq`); others' events are never
 /// returned.
-pub async fn entries_for_owner(conn: impl Into<Conn<'_>>,
+pub async fn entries_for_owner(
+    conn: impl Into<Conn<'_>>,
     owner: app::model::OwnerId,
     seqs: &[i64],
 ) -> sqlx::Result<Vec<EventEntryRow>> {
@@ -348,10 +351,10 @@ pub async fn latest_checkpoint(conn: impl Into<Conn<'_>>) -> sqlx::Result<Option
     .await)
 }
 
-
 /// Stores a signed checkpoint; a second one for the same size is ignored (several
 /// instances sign the same deterministic note).
-pub async fn insert_checkpoint(conn: impl Into<Conn<'_>>,
+pub async fn insert_checkpoint(
+    conn: impl Into<Conn<'_>>,
     size: u64,
     root: &Hash,
     note: &str,
@@ -378,7 +381,8 @@ pub async fn signing_key(conn: impl Into<Conn<'_>>) -> sqlx::Result<Option<(Stri
 }
 
 /// Stores the signing key unless one exists (the first instance to start wins).
-pub async fn insert_signing_key_if_absent(conn: impl Into<Conn<'_>>,
+pub async fn insert_signing_key_if_absent(
+    conn: impl Into<Conn<'_>>,
     name: &str,
     secret: &[u8],
     now: OffsetDateTime,

@@ -391,7 +391,8 @@ pub fn transition(
         Action::Withdraw { reason } => {
             require(actor == Actor::Security)?;
             let reason = reason.trim();
-            if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS || !clean_text(reason) {
+            if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS || !clean_text(reason)
+            {
                 return Err(TransitionError::BadReason);
             }
             let to = match current {
@@ -740,7 +741,10 @@ mod tests {
         };
         let c = transition(&approved(), Actor::Security, &withdraw, at).unwrap();
         assert_eq!((c.from, c.to), (Status::Approved, Status::Revoked));
-        assert_eq!(c.decision_reason.as_deref(), Some("Withdrawn during an incident"));
+        assert_eq!(
+            c.decision_reason.as_deref(),
+            Some("Withdrawn during an incident")
+        );
         assert_eq!(c.closed_at, Some(at));
     }
 
@@ -768,7 +772,9 @@ mod tests {
             transition(&ended, Actor::Security, &withdraw, T0),
             Err(TransitionError::AlreadyDecided(Status::Ended))
         );
-        let empty = Action::Withdraw { reason: "  ".into() };
+        let empty = Action::Withdraw {
+            reason: "  ".into(),
+        };
         assert_eq!(
             transition(&approved(), Actor::Security, &empty, T0),
             Err(TransitionError::BadReason)

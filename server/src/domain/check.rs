@@ -96,7 +96,14 @@ pub fn decide_imap_login(
         Some(c) if c.revoked => deny("Refused: this IMAP credential was replaced"),
         Some(c) => match grants.iter().find(|g| {
             g.id == c.request
-                && grant_allows(g.status, &g.scopes, g.starts_at, g.ends_at, Scope::Content, now)
+                && grant_allows(
+                    g.status,
+                    &g.scopes,
+                    g.starts_at,
+                    g.ends_at,
+                    Scope::Content,
+                    now,
+                )
         }) {
             Some(g) => CheckDecision {
                 decision: Decision::Allowed,
@@ -184,7 +191,10 @@ mod tests {
     #[test]
     fn another_grants_credential_opens_nothing() {
         let d = decide_imap_login(false, &[grant(&[Scope::Content])], credential(8), NOW);
-        assert_eq!(d.reason, "Refused: this IMAP credential is for another access");
+        assert_eq!(
+            d.reason,
+            "Refused: this IMAP credential is for another access"
+        );
         assert!(d.grant.is_none());
     }
 

@@ -47,7 +47,12 @@ pub fn clean_text(s: &str, max: usize, what: &str) -> Result<String, Refusal> {
 }
 
 /// As [`clean_text`], for a field that is one line (`lines`) or may have several.
-pub fn clean_lines(s: &str, max: usize, what: &str, lines: super::text::Lines) -> Result<String, Refusal> {
+pub fn clean_lines(
+    s: &str,
+    max: usize,
+    what: &str,
+    lines: super::text::Lines,
+) -> Result<String, Refusal> {
     let s = s.trim().replace("\r\n", "\n");
     if s.is_empty() {
         return Err(Refusal(format!("Write {what}.")));
@@ -57,8 +62,12 @@ pub fn clean_lines(s: &str, max: usize, what: &str, lines: super::text::Lines) -
     }
     if super::text::accept(&s, lines).is_none() {
         return Err(Refusal(match lines {
-            super::text::Lines::One => format!("Write {what} on one line, without control or invisible formatting characters."),
-            super::text::Lines::Many => format!("Remove the control or invisible formatting characters from {what}."),
+            super::text::Lines::One => format!(
+                "Write {what} on one line, without control or invisible formatting characters."
+            ),
+            super::text::Lines::Many => {
+                format!("Remove the control or invisible formatting characters from {what}.")
+            }
         }));
     }
     Ok(s)

@@ -6,5 +6,5 @@ pub mod check;
 pub mod clock;
 pub mod incident;
 pub mod pseudonym;
-pub mod text;
 pub mod receipt;
+pub mod text;

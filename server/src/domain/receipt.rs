@@ -30,8 +30,16 @@ pub fn receipt_of(cmd_name: &str, cmd_args: &str, reply_state: &str) -> Option<R
     match name.as_str() {
         "SELECT" | "EXAMINE" => {
             let folder = args.split_whitespace().next()?.trim_matches('"');
-            let folder: String = folder.chars().filter(|c| !c.is_control()).take(128).collect();
-            let shown = if folder.eq_ignore_ascii_case("INBOX") { "Inbox".to_string() } else { folder.clone() };
+            let folder: String = folder
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(128)
+                .collect();
+            let shown = if folder.eq_ignore_ascii_case("INBOX") {
+                "Inbox".to_string()
+            } else {
+                folder.clone()
+            };
             Some(Receipt {
                 scope: Scope::Metadata,
                 action: "imap_open_folder",
@@ -41,7 +49,11 @@ pub fn receipt_of(cmd_name: &str, cmd_args: &str, reply_state: &str) -> Option<R
         }
         "FETCH" | "UID FETCH" => {
             let (set, items) = args.split_once(' ').unwrap_or((args, ""));
-            let set: String = set.chars().filter(|c| c.is_ascii_digit() || ":,*".contains(*c)).take(128).collect();
+            let set: String = set
+                .chars()
+                .filter(|c| c.is_ascii_digit() || ":,*".contains(*c))
+                .take(128)
+                .collect();
             if set.is_empty() {
                 return None;
             }
@@ -131,7 +143,9 @@ mod tests {
         let r = receipt_of("FETCH", "1:2 (BODY.PEEK[HEADER])", "OK").unwrap();
         assert_eq!(r.words, "Read the headers of 2 messages");
         assert_eq!(r.scope, Scope::Metadata);
-        assert!(!reads_bodies("(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)] RFC822.SIZE)"));
+        assert!(!reads_bodies(
+            "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)] RFC822.SIZE)"
+        ));
     }
 
     #[test]
@@ -141,7 +155,12 @@ mod tests {
         assert_eq!(r.scope, Scope::Content);
         assert!(reads_bodies("(RFC822)"));
         assert!(reads_bodies("(BODY.PEEK[])"));
-        assert_eq!(receipt_of("UID FETCH", "5,7:9 (BODY[])", "OK").unwrap().words, "Read 4 messages (bodies)");
+        assert_eq!(
+            receipt_of("UID FETCH", "5,7:9 (BODY[])", "OK")
+                .unwrap()
+                .words,
+            "Read 4 messages (bodies)"
+        );
     }
 
     #[test]
@@ -153,6 +172,9 @@ mod tests {
 
     #[test]
     fn an_open_ended_set_has_no_count() {
-        assert_eq!(receipt_of("FETCH", "1:* (FLAGS)", "OK").unwrap().words, "Read the headers of messages");
+        assert_eq!(
+            receipt_of("FETCH", "1:* (FLAGS)", "OK").unwrap().words,
+            "Read the headers of messages"
+        );
     }
 }

@@ -51,7 +51,11 @@ pub fn accept(s: &str, lines: Lines) -> Option<String> {
 pub fn neutralise(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        let c = if c == '\n' || c == '\r' || c == '\t' { ' ' } else { c };
+        let c = if c == '\n' || c == '\r' || c == '\t' {
+            ' '
+        } else {
+            c
+        };
         if !allowed(c, Lines::One) {
             continue;
         }
@@ -77,15 +81,24 @@ mod tests {
 
     #[test]
     fn bidi_invisible_and_separator_characters_are_refused_everywhere() {
-        for c in ['\u{061C}', '\u{200B}', '\u{200E}', '\u{202E}', '\u{2067}', '\u{FEFF}', '\u{2028}', '\u{2029}', '\u{0085}', '\u{0007}'] {
+        for c in [
+            '\u{061C}', '\u{200B}', '\u{200E}', '\u{202E}', '\u{2067}', '\u{FEFF}', '\u{2028}',
+            '\u{2029}', '\u{0085}', '\u{0007}',
+        ] {
             assert_eq!(accept(&format!("ok{c}ok"), Lines::Many), None, "{:?}", c);
         }
-        assert_eq!(accept("Grüße, 你好 — fine", Lines::One).as_deref(), Some("Grüße, 你好 — fine"));
+        assert_eq!(
+            accept("Grüße, 你好 — fine", Lines::One).as_deref(),
+            Some("Grüße, 你好 — fine")
+        );
     }
 
     #[test]
     fn a_providers_name_is_neutralised_not_refused() {
-        assert_eq!(neutralise("Mallory\r\nSubject: you won\u{202E}gpj.exe"), "Mallory Subject: you wongpj.exe");
+        assert_eq!(
+            neutralise("Mallory\r\nSubject: you won\u{202E}gpj.exe"),
+            "Mallory Subject: you wongpj.exe"
+        );
         assert_eq!(neutralise("  Pat  \t Lee "), "Pat Lee");
     }
 

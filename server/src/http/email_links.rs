@@ -22,9 +22,9 @@ use app::model::Viewer;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use leptos::prelude::*;
 use axum::routing::get;
 use axum::{Extension, Form, Router};
+use leptos::prelude::*;
 use serde::Deserialize;
 
 /// The routes of this module.
@@ -42,7 +42,10 @@ pub fn routes() -> Router<AppState> {
 /// The token in the path is its only authority, so there is nothing to forge, and it is
 /// mounted outside the cookie session (and its CSRF guard).
 pub fn one_click_routes() -> Router<AppState> {
-    Router::new().route("/email/unsubscribe/{token}", axum::routing::post(unsubscribe))
+    Router::new().route(
+        "/email/unsubscribe/{token}",
+        axum::routing::post(unsubscribe),
+    )
 }
 
 /// A page an email link opens. The token in its address must not travel further (no
@@ -157,7 +160,9 @@ async fn deny(
     Form(form): Form<DenyForm>,
 ) -> Response {
     let reason = form.reason.filter(|r| !r.trim().is_empty());
-    match action_links::deny_with_token(&state.db, &state.clock, &state.settings, &token, reason).await {
+    match action_links::deny_with_token(&state.db, &state.clock, &state.settings, &token, reason)
+        .await
+    {
         Ok(r) => page(
             StatusCode::OK,
             "Request denied",
@@ -195,7 +200,9 @@ async fn unsubscribe_page(State(state): State<AppState>, Path(token): Path<Strin
 }
 
 async fn unsubscribe(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    match action_links::unsubscribe_with_token(&state.db, &state.clock, &state.settings, &token).await {
+    match action_links::unsubscribe_with_token(&state.db, &state.clock, &state.settings, &token)
+        .await
+    {
         Ok(()) => page(
             StatusCode::OK,
             "Access emails stopped",
@@ -218,7 +225,11 @@ fn dev_mailbox_on(state: &AppState) -> bool {
 }
 
 fn not_found() -> Response {
-    page(StatusCode::NOT_FOUND, "Not found", view! { <h1>"Not found"</h1> })
+    page(
+        StatusCode::NOT_FOUND,
+        "Not found",
+        view! { <h1>"Not found"</h1> },
+    )
 }
 
 async fn dev_mailbox(State(state): State<AppState>) -> Response {
@@ -229,7 +240,9 @@ async fn dev_mailbox(State(state): State<AppState>) -> Response {
         Ok(rows) => rows,
         Err(e) => return problem(ServiceError::Unexpected(e.into()), "dev mailbox"),
     };
-    let empty = rows.is_empty().then(|| view! { <tr><td colspan="4">"No email yet."</td></tr> });
+    let empty = rows
+        .is_empty()
+        .then(|| view! { <tr><td colspan="4">"No email yet."</td></tr> });
     let items = rows
         .into_iter()
         .map(|m| {

@@ -23,10 +23,12 @@ pub fn public_routes(state: &AppState) -> Router<AppState> {
         .route("/pkg/glassbox.css", get(assets::stylesheet))
         .route("/favicon.svg", get(assets::favicon))
         .route("/favicon.ico", get(assets::favicon))
-        .merge(email_links::one_click_routes().route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            security::email_link_rate_limit,
-        )))
+        .merge(
+            email_links::one_click_routes().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                security::email_link_rate_limit,
+            )),
+        )
 }
 
 /// Routes that act for whoever the session cookie says: exports and the pages email links
@@ -39,8 +41,10 @@ pub fn session_routes(state: AppState) -> Router<AppState> {
             "/admin/incidents/{id}/affected.csv",
             get(export::incident_affected_csv),
         )
-        .merge(email_links::routes().route_layer(axum::middleware::from_fn_with_state(
-            state,
-            security::email_link_rate_limit,
-        )))
+        .merge(
+            email_links::routes().route_layer(axum::middleware::from_fn_with_state(
+                state,
+                security::email_link_rate_limit,
+            )),
+        )
 }

@@ -81,7 +81,13 @@ pub fn host_allowed(host: Option<&str>, public: &crate::config::PublicUrl, local
     }
     // Strip the port: `[::1]:3000` → `[::1]`, `localhost:3000` → `localhost`.
     let name = match host.rsplit_once(':') {
-        Some((name, port)) if !name.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) && !name.ends_with(':') => name,
+        Some((name, port))
+            if !name.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && !name.ends_with(':') =>
+        {
+            name
+        }
         _ => host,
     };
     ["localhost", "127.0.0.1", "[::1]"]
@@ -95,7 +101,10 @@ pub fn host_allowed(host: Option<&str>, public: &crate::config::PublicUrl, local
 pub async fn host_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let probe = path == "/healthz" || path == "/readyz";
-    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok());
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok());
     let local = state.settings.environment == crate::config::Environment::Local;
     if probe || host_allowed(host, &state.settings.public_url, local) {
         return next.run(req).await;
@@ -325,7 +334,11 @@ mod host_tests {
         assert!(host_allowed(Some("localhost:4123"), &local, true));
         assert!(host_allowed(Some("[::1]:4123"), &local, true));
         assert!(!host_allowed(Some("attacker.example:3000"), &local, true));
-        assert!(!host_allowed(Some("127.0.0.1.attacker.example"), &local, true));
+        assert!(!host_allowed(
+            Some("127.0.0.1.attacker.example"),
+            &local,
+            true
+        ));
     }
 }
 
@@ -341,13 +354,18 @@ mod client_ip_tests {
         h
     }
 
-    const PEER: Option<std::net::SocketAddr> =
-        Some(std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 5000));
+    const PEER: Option<std::net::SocketAddr> = Some(std::net::SocketAddr::new(
+        std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        5000,
+    ));
 
     #[test]
     fn the_proxy_header_is_only_believed_when_configured() {
         let h = forwarded(&["10.1.2.3, 192.0.2.1"]);
-        assert_eq!(client_ip(&h, PEER, None), Some("127.0.0.1".parse().unwrap()));
+        assert_eq!(
+            client_ip(&h, PEER, None),
+            Some("127.0.0.1".parse().unwrap())
+        );
     }
 
     #[test]
@@ -369,15 +387,33 @@ mod client_ip_tests {
 
     #[test]
     fn too_few_or_malformed_forwarded_entries_give_no_address() {
-        assert_eq!(client_ip(&HeaderMap::new(), PEER, Some(("x-forwarded-for", 1))), None);
-        assert_eq!(client_ip(&forwarded(&["203.0.113.7"]), PEER, Some(("x-forwarded-for", 2))), None);
-        assert_eq!(client_ip(&forwarded(&["10.1.2.3, nonsense"]), PEER, Some(("x-forwarded-for", 1))), None);
+        assert_eq!(
+            client_ip(&HeaderMap::new(), PEER, Some(("x-forwarded-for", 1))),
+            None
+        );
+        assert_eq!(
+            client_ip(
+                &forwarded(&["203.0.113.7"]),
+                PEER,
+                Some(("x-forwarded-for", 2))
+            ),
+            None
+        );
+        assert_eq!(
+            client_ip(
+                &forwarded(&["10.1.2.3, nonsense"]),
+                PEER,
+                Some(("x-forwarded-for", 1))
+            ),
+            None
+        );
     }
 }
 
 /// The 429 answer of a rate limit, with `Retry-After`.
 fn too_many(wait: u64, message: &'static str) -> Response {
-    let mut res = ErrorBody::new("rate_limited", message).into_response_with(StatusCode::TOO_MANY_REQUESTS);
+    let mut res =
+        ErrorBody::new("rate_limited", message).into_response_with(StatusCode::TOO_MANY_REQUESTS);
     if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
         res.headers_mut().insert(header::RETRY_AFTER, v);
     }
@@ -404,7 +440,10 @@ pub async fn sign_in_rate_limit(
         if let Err(wait) = state.sign_in_limiter.take(ip) {
             tracing::warn!(client.ip = %ip, http.path = %crate::telemetry::loggable_path(req.uri().path()), "sign-in rate limit reached");
             crate::metrics::rate_limited("sign_in");
-            return too_many(wait, "Too many sign-in attempts. Wait a minute and try again.");
+            return too_many(
+                wait,
+                "Too many sign-in attempts. Wait a minute and try again.",
+            );
         }
     }
     next.run(req).await
@@ -420,7 +459,10 @@ pub async fn email_link_rate_limit(
         if let Err(wait) = state.email_link_limiter.take(ip) {
             tracing::warn!(client.ip = %ip, "email link rate limit reached");
             crate::metrics::rate_limited("email_link");
-            return too_many(wait, "Too many requests. Wait a minute and open the link again.");
+            return too_many(
+                wait,
+                "Too many requests. Wait a minute and open the link again.",
+            );
         }
     }
     next.run(req).await

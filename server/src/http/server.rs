@@ -33,7 +33,9 @@ pub async fn serve(
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(settings.header_read_timeout_seconds.max(1)));
+        .header_read_timeout(Duration::from_secs(
+            settings.header_read_timeout_seconds.max(1),
+        ));
     let builder = Arc::new(builder);
     let slots = Arc::new(Semaphore::new(settings.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
@@ -57,12 +59,12 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let app = router.clone();
-        let service = TowerToHyperService::new(
-            tower::service_fn(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+        let service = TowerToHyperService::new(tower::service_fn(
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
                 req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
                 app.clone().oneshot(req.map(axum::body::Body::new))
-            }),
-        );
+            },
+        ));
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {

@@ -19,8 +19,16 @@ use tokio::sync::watch;
 const EX_NOUSER: i64 = 67;
 
 /// Runs until `shutdown` changes.
-pub async fn run_until_stopped(db: Db, clock: Clock, settings: Arc<Settings>, mut shutdown: watch::Receiver<bool>) {
-    let (Some(url), Some(key)) = (settings.dovecot.doveadm_url.clone(), settings.dovecot.doveadm_api_key.clone()) else {
+pub async fn run_until_stopped(
+    db: Db,
+    clock: Clock,
+    settings: Arc<Settings>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let (Some(url), Some(key)) = (
+        settings.dovecot.doveadm_url.clone(),
+        settings.dovecot.doveadm_api_key.clone(),
+    ) else {
         let _ = shutdown.changed().await;
         return;
     };
@@ -40,15 +48,26 @@ pub async fn run_until_stopped(db: Db, clock: Clock, settings: Arc<Settings>, mu
         base64::engine::general_purpose::STANDARD.encode(key.expose_secret())
     );
     let endpoint = format!("{}/doveadm/v1", url.trim_end_matches('/'));
-    super::run_every("IMAP kicks", Duration::from_millis(settings.dovecot.kick_poll_ms), shutdown, || {
-        let round = dispatch_due(&db, &clock, &client, &endpoint, &auth);
-        async move { round.await.map(|_| ()) }
-    })
+    super::run_every(
+        "IMAP kicks",
+        Duration::from_millis(settings.dovecot.kick_poll_ms),
+        shutdown,
+        || {
+            let round = dispatch_due(&db, &clock, &client, &endpoint, &auth);
+            async move { round.await.map(|_| ()) }
+        },
+    )
     .await
 }
 
 /// Sends every kick that is due; returns how many Dovecot confirmed.
-pub async fn dispatch_due(db: &Db, clock: &Clock, client: &reqwest::Client, endpoint: &str, auth: &str) -> anyhow::Result<usize> {
+pub async fn dispatch_due(
+    db: &Db,
+    clock: &Clock,
+    client: &reqwest::Client,
+    endpoint: &str,
+    auth: &str,
+) -> anyhow::Result<usize> {
     let mut confirmed = 0;
     for kick in imap::due_kicks(db, clock.now(), 20).await? {
         match send(client, endpoint, auth, &kick).await {
@@ -70,7 +89,12 @@ pub async fn dispatch_due(db: &Db, clock: &Clock, client: &reqwest::Client, endp
     Ok(confirmed)
 }
 
-async fn send(client: &reqwest::Client, endpoint: &str, auth: &str, kick: &KickRow) -> anyhow::Result<()> {
+async fn send(
+    client: &reqwest::Client,
+    endpoint: &str,
+    auth: &str,
+    kick: &KickRow,
+) -> anyhow::Result<()> {
     let tag = kick.id.simple().to_string();
     let body = serde_json::json!([["kick", {"mask": [kick.mailbox, kick.client_ip]}, tag]]);
     let res = client
@@ -86,7 +110,15 @@ async fn send(client: &reqwest::Client, endpoint: &str, auth: &str, kick: &KickR
     let first = answer.get(0).context("doveadm's answer is empty")?;
     match first.get(0).and_then(|v| v.as_str()) {
         Some("doveadmResponse") => Ok(()),
-        Some("error") if first.get(1).and_then(|e| e.get("exitCode")).and_then(|c| c.as_i64()) == Some(EX_NOUSER) => Ok(()),
+        Some("error")
+            if first
+                .get(1)
+                .and_then(|e| e.get("exitCode"))
+                .and_then(|c| c.as_i64())
+                == Some(EX_NOUSER) =>
+        {
+            Ok(())
+        }
         _ => anyhow::bail!("doveadm refused the kick: {first}"),
     }
 }

@@ -161,7 +161,6 @@ pub async fn dispatch_batch(
     Ok(outcome)
 }
 
-
 /// Sends until `shutdown` changes: a full batch is followed at once by the next; an empty
 /// or failed round waits `poll_interval_ms`.
 pub async fn run_until_stopped(

@@ -81,7 +81,9 @@ pub async fn restore(
     match verifier::database(&copy, &key).await? {
         Verdict::Verified(_) => {}
         Verdict::Failed(why) => {
-            return Err(RestoreRefused::Damaged(format!("the backup's log does not verify: {why}")).into())
+            return Err(
+                RestoreRefused::Damaged(format!("the backup's log does not verify: {why}")).into(),
+            )
         }
     }
     let checkpoint_size = tree::latest_checkpoint(&copy)
@@ -123,9 +125,9 @@ async fn contains_seen(
     note: &str,
     copy_size: u64,
 ) -> anyhow::Result<Result<(), String>> {
-    let seen = key
-        .open(note)
-        .map_err(|e| anyhow::anyhow!("the seen checkpoint does not verify with the log's key: {e}"))?;
+    let seen = key.open(note).map_err(|e| {
+        anyhow::anyhow!("the seen checkpoint does not verify with the log's key: {e}")
+    })?;
     if copy_size < seen.size {
         return Ok(Err(format!(
             "rollback: the backup's log has {copy_size} entries, but a checkpoint of {} entries was already seen outside; restoring it would show people a log that lost entries they may have been shown",
@@ -154,7 +156,11 @@ async fn stored_key(db: &Db) -> anyhow::Result<VerifierKey> {
 
 async fn open(file: &Path) -> anyhow::Result<Db> {
     anyhow::ensure!(file.exists(), "{} does not exist", file.display());
-    Db::connect(&SecretString::from(format!("sqlite://{}", file.display())), 2).await
+    Db::connect(
+        &SecretString::from(format!("sqlite://{}", file.display())),
+        2,
+    )
+    .await
 }
 
 fn sqlite_file(url: &SecretString) -> anyhow::Result<PathBuf> {
@@ -163,6 +169,8 @@ fn sqlite_file(url: &SecretString) -> anyhow::Result<PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
-        .context("restore puts back SQLite backups; on PostgreSQL use pg_restore into an empty database")?;
+        .context(
+            "restore puts back SQLite backups; on PostgreSQL use pg_restore into an empty database",
+        )?;
     Ok(PathBuf::from(rest.split('?').next().unwrap_or_default()))
 }

@@ -151,9 +151,10 @@ pub async fn login(
             "`agent` must be 1 to 128 printable characters without spaces".into(),
         ));
     }
-    let client_ip: std::net::IpAddr = input.client_ip.trim().parse().map_err(|_| {
-        ServiceError::Invalid("`client_ip` must be an IPv4 or IPv6 address".into())
-    })?;
+    let client_ip: std::net::IpAddr =
+        input.client_ip.trim().parse().map_err(|_| {
+            ServiceError::Invalid("`client_ip` must be an IPv4 or IPv6 address".into())
+        })?;
     if !token_ok(&input.session, 64) {
         return Err(ServiceError::Invalid(
             "`session` must be 1 to 64 printable characters without spaces (Dovecot's session id)"
@@ -161,7 +162,9 @@ pub async fn login(
         ));
     }
     if input.secret.len() > 256 {
-        return Err(ServiceError::Invalid("`secret` is at most 256 characters".into()));
+        return Err(ServiceError::Invalid(
+            "`secret` is at most 256 characters".into(),
+        ));
     }
     // A secret of the wrong shape matches no stored hash: the login is refused and recorded
     // like any wrong credential.
@@ -210,7 +213,10 @@ pub async fn staff_request(
         );
     let credential = store::live_credential(db, r.id).await?;
     let sessions = store::sessions_of_request(db, r.id).await?;
-    let login = r.agent_handle.as_ref().map(|h| format!("{}*{h}", r.mailbox));
+    let login = r
+        .agent_handle
+        .as_ref()
+        .map(|h| format!("{}*{h}", r.mailbox));
     let agent_name = r.agent_name.clone();
     Ok(StaffRequestDetail {
         item: StaffRequestView {
@@ -274,7 +280,11 @@ pub struct CommandFields {
 /// arrives. The receipt is an access event written without the writer; the log writer
 /// enters it into the verifiable log within a fraction of a second.
 #[tracing::instrument(skip_all)]
-pub async fn ingest(db: &Db, clock: &Clock, event: &CommandEvent) -> Result<Ingested, ServiceError> {
+pub async fn ingest(
+    db: &Db,
+    clock: &Clock,
+    event: &CommandEvent,
+) -> Result<Ingested, ServiceError> {
     if event.event != "imap_command_finished" || event.fields.session.is_empty() {
         return Ok(Ingested::Ignored);
     }
@@ -282,13 +292,17 @@ pub async fn ingest(db: &Db, clock: &Clock, event: &CommandEvent) -> Result<Inge
     let Some(session) = store::find_session(db, &f.session).await? else {
         return Ok(Ingested::Ignored);
     };
-    let Some(mailbox) = crate::db::owners::find_mailbox(db, &f.user.trim().to_ascii_lowercase()).await? else {
+    let Some(mailbox) =
+        crate::db::owners::find_mailbox(db, &f.user.trim().to_ascii_lowercase()).await?
+    else {
         return Ok(Ingested::Ignored);
     };
     if mailbox.id != session.mailbox_id {
         return Ok(Ingested::Ignored);
     }
-    let Some(receipt) = crate::domain::receipt::receipt_of(&f.cmd_name, &f.cmd_args, &f.tagged_reply_state) else {
+    let Some(receipt) =
+        crate::domain::receipt::receipt_of(&f.cmd_name, &f.cmd_args, &f.tagged_reply_state)
+    else {
         return Ok(Ingested::Nothing);
     };
     let mut tx = db.begin().await?;

@@ -8,12 +8,12 @@ use super::error::ServiceError;
 use super::history::event_view;
 use super::transitions;
 use crate::config::Settings;
-use crate::db::requests as db_requests;
-use crate::domain::access_request::{Action, Actor};
 use crate::db::events::{self, EventFilter, Keyset};
 use crate::db::incidents::{self, IncidentRecord, NewIncident, Recipient};
 use crate::db::outbox::{self, NewOutboxMessage};
+use crate::db::requests as db_requests;
 use crate::db::{service_tokens, staff, Db};
+use crate::domain::access_request::{Action, Actor};
 use crate::domain::clock::Clock;
 use crate::domain::incident::{self as rules, ConfirmRefusal};
 use crate::email::messages::incidents::{
@@ -21,9 +21,9 @@ use crate::email::messages::incidents::{
 };
 use crate::email::messages::Addressee;
 use app::model::{
-    Decision, Exposure, GuidanceStep, IncidentAdminAct,
-    IncidentAdminView, IncidentCause, IncidentForm, IncidentId, IncidentNotice, IncidentStatus,
-    IncidentSummary, OwnerId, OwnerIncidentAct, OwnerIncidentView, StaffId, StaffRole,
+    Decision, Exposure, GuidanceStep, IncidentAdminAct, IncidentAdminView, IncidentCause,
+    IncidentForm, IncidentId, IncidentNotice, IncidentStatus, IncidentSummary, OwnerId,
+    OwnerIncidentAct, OwnerIncidentView, StaffId, StaffRole,
 };
 
 /// The most accesses an owner's incident page lists.
@@ -203,8 +203,15 @@ pub async fn act(
                         reason: "Withdrawn by the security team during an incident".into(),
                     };
                     for request in db_requests::open_of_agent(&mut tx, culprit).await? {
-                        transitions::apply(&mut tx, settings, request, Actor::Security, &withdraw, now)
-                            .await?;
+                        transitions::apply(
+                            &mut tx,
+                            settings,
+                            request,
+                            Actor::Security,
+                            &withdraw,
+                            now,
+                        )
+                        .await?;
                     }
                 }
             }
@@ -296,7 +303,17 @@ pub async fn queue_notices(
             let domain = super::notifications::message_domain(settings);
             let messages = batch
                 .iter()
-                .map(|r| notice(settings, &domain, id, &facts, r, (round, &notice_round), now))
+                .map(|r| {
+                    notice(
+                        settings,
+                        &domain,
+                        id,
+                        &facts,
+                        r,
+                        (round, &notice_round),
+                        now,
+                    )
+                })
                 .collect::<Result<Vec<NewOutboxMessage>, ServiceError>>()?;
             outbox::enqueue_many(&mut tx, &messages).await?;
             incidents::mark_notified(&mut tx, id, round, after, last).await?;
@@ -564,7 +581,11 @@ mod tests {
         assert_eq!(row.kind, "incident_follow_up");
         assert_eq!(
             row.idempotency_key,
-            format!("{}{}:2", incidents::notice_key_prefix(id), uuid::Uuid::nil().simple())
+            format!(
+                "{}{}:2",
+                incidents::notice_key_prefix(id),
+                uuid::Uuid::nil().simple()
+            )
         );
         assert!(row.body_text.contains(Exposure::Metadata.plain_words()));
     }

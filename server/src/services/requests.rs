@@ -15,7 +15,8 @@ use crate::domain::access_request::{
 };
 use crate::domain::clock::Clock;
 use app::model::{
-    AccessRequestStatus, ChangeActor, MailboxId, OwnerId, RequestId, RequestView, StaffId, StaffRole,
+    AccessRequestStatus, ChangeActor, MailboxId, OwnerId, RequestId, RequestView, StaffId,
+    StaffRole,
 };
 use time::Duration;
 
@@ -191,7 +192,8 @@ pub async fn steps_for_owner(
                 by: c.actor.parse().map_err(anyhow::Error::from)?,
                 at: c.occurred_at,
                 log_index: c.log_index.map(|i| i as u64),
-                log_entry: crate::transparency::entries::logged_change(&c).map(|e| glassbox_log::b64(&e.encode())),
+                log_entry: crate::transparency::entries::logged_change(&c)
+                    .map(|e| glassbox_log::b64(&e.encode())),
             })
         })
         .collect()
@@ -241,7 +243,8 @@ pub async fn sweep(
                 _ => requests::due_to_end(&mut tx, now, SWEEP_BATCH).await?,
             };
             for id in &due {
-                match transitions::apply(&mut tx, settings, *id, Actor::System, &action, now).await {
+                match transitions::apply(&mut tx, settings, *id, Actor::System, &action, now).await
+                {
                     Ok(_) => counts[k] += 1,
                     // Decided by someone else since it was selected: nothing to write down.
                     Err(ServiceError::Conflict(_)) => {}

@@ -2,9 +2,9 @@
 //! each code accepted once only (RFC 6238 section 5.2).
 
 use super::error::ServiceError;
-use crate::services::totp::{self, SecretSealer};
 use crate::config::Settings;
 use crate::db::{staff, Db};
+use crate::services::totp::{self, SecretSealer};
 use app::model::StaffId;
 use secrecy::ExposeSecret as _;
 use time::OffsetDateTime;

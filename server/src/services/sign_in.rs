@@ -4,10 +4,10 @@
 //! the first time.
 
 use super::error::ServiceError;
-use crate::oidc::VerifiedIdentity;
 use crate::db::{owners, staff, Db};
 use crate::domain::access_request::parse_mailbox;
 use crate::domain::clock::Clock;
+use crate::oidc::VerifiedIdentity;
 use app::model::{MailboxId, OwnerId, StaffId};
 
 /// The owner this identity signs in as, creating the owner and binding the mailbox on a
@@ -92,7 +92,9 @@ pub async fn staff_for(db: &Db, who: &VerifiedIdentity) -> Result<StaffId, Servi
 /// The identities the demo sign-in page offers: a few owners and every active staff member.
 pub async fn demo_identities(db: &Db) -> Result<Vec<app::model::DemoIdentity>, ServiceError> {
     use anyhow::Context as _;
-    let people = owners::list_owners(db, 6).await.context("list the demo owners")?;
+    let people = owners::list_owners(db, 6)
+        .await
+        .context("list the demo owners")?;
     let mut identities = Vec::with_capacity(people.len() + 4);
     for p in people {
         let mailboxes = owners::mailboxes_of(db, OwnerId(p.id))
@@ -108,7 +110,9 @@ pub async fn demo_identities(db: &Db) -> Result<Vec<app::model::DemoIdentity>, S
     }
     for s in staff::list_active_staff(db).await? {
         let description = match s.role {
-            app::model::StaffRole::Support => "Requests access to mailboxes and sees whether owners consented.",
+            app::model::StaffRole::Support => {
+                "Requests access to mailboxes and sees whether owners consented."
+            }
             app::model::StaffRole::SecurityAdmin => "Sees every request and runs incidents.",
         };
         identities.push(app::model::DemoIdentity {

@@ -24,11 +24,18 @@ pub async fn add(
         .map_err(|_| ServiceError::Invalid("`--email` must be a work email address".into()))?;
     let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
         Some(n) if n.chars().count() > 100 => {
-            return Err(ServiceError::Invalid("`--name` must be at most 100 characters".into()))
+            return Err(ServiceError::Invalid(
+                "`--name` must be at most 100 characters".into(),
+            ))
         }
-        Some(n) => Some(crate::domain::text::accept(n, crate::domain::text::Lines::One).ok_or_else(|| {
-            ServiceError::Invalid("`--name` must be one line without control or invisible formatting characters".into())
-        })?),
+        Some(n) => Some(
+            crate::domain::text::accept(n, crate::domain::text::Lines::One).ok_or_else(|| {
+                ServiceError::Invalid(
+                    "`--name` must be one line without control or invisible formatting characters"
+                        .into(),
+                )
+            })?,
+        ),
         None => None,
     };
     let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());

@@ -69,10 +69,24 @@ impl Dovecot {
             ("GLASSBOX_URL".into(), glassbox_url.to_string()),
             ("GLASSBOX_TOKEN".into(), token.to_string()),
         ];
-        env.extend(extra.iter().filter(|(k, _)| *k != "DOVECOT_DOVEADM_PORT").map(|(k, v)| (k.to_string(), v.to_string())));
-        let d = Dovecot { dir, env, imap_port };
+        env.extend(
+            extra
+                .iter()
+                .filter(|(k, _)| *k != "DOVECOT_DOVEADM_PORT")
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        let d = Dovecot {
+            dir,
+            env,
+            imap_port,
+        };
         let out = d.script("start").await;
-        assert!(out.status.success(), "dovecot did not start: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "dovecot did not start: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         Some(d)
     }
 
@@ -95,7 +109,10 @@ impl Dovecot {
             .expect("run the IMAP client");
         let text = String::from_utf8_lossy(&out.stdout);
         serde_json::from_str(text.lines().last().unwrap_or("null")).unwrap_or_else(|_| {
-            panic!("IMAP client said {text} {}", String::from_utf8_lossy(&out.stderr))
+            panic!(
+                "IMAP client said {text} {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
         })
     }
 
@@ -103,7 +120,13 @@ impl Dovecot {
     pub async fn hold(&self, user: &str, password: &str, seconds: u32) -> Held {
         let mut child = tokio::process::Command::new("python3")
             .arg(repo().join("testinfra/imap_client.py"))
-            .args([&self.imap_port.to_string(), "hold", user, password, &seconds.to_string()])
+            .args([
+                &self.imap_port.to_string(),
+                "hold",
+                user,
+                password,
+                &seconds.to_string(),
+            ])
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)
             .spawn()
@@ -111,8 +134,14 @@ impl Dovecot {
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = tokio::io::BufReader::new(stdout).lines();
         let first = lines.next_line().await.expect("read").unwrap_or_default();
-        assert!(first.contains("\"ready\""), "the held session did not open: {first}");
-        Held { _child: child, lines }
+        assert!(
+            first.contains("\"ready\""),
+            "the held session did not open: {first}"
+        );
+        Held {
+            _child: child,
+            lines,
+        }
     }
 
     /// Dovecot's log so far.
@@ -139,7 +168,12 @@ pub struct Held {
 impl Held {
     /// What the client says next: `{"disconnected": true, "after": s}` when the server ended it.
     pub async fn outcome(&mut self) -> serde_json::Value {
-        let line = self.lines.next_line().await.expect("read").unwrap_or_default();
+        let line = self
+            .lines
+            .next_line()
+            .await
+            .expect("read")
+            .unwrap_or_default();
         serde_json::from_str(&line).unwrap_or(serde_json::Value::Null)
     }
 }
@@ -170,15 +204,26 @@ async fn wait_for_receipts(app: &TestApp, id: &str, n: usize) -> Vec<(String, St
 }
 
 /// Sam asks for `scopes` on `mailbox`, its owner approves; returns the request id.
-async fn approved(app: &TestApp, token: &str, mailbox: &str, owner: &str, scopes: &[&str]) -> String {
+async fn approved(
+    app: &TestApp,
+    token: &str,
+    mailbox: &str,
+    owner: &str,
+    scopes: &[&str],
+) -> String {
     let id = app
-        .create_request(token, serde_json::json!({"mailbox": mailbox, "scopes": scopes}))
+        .create_request(
+            token,
+            serde_json::json!({"mailbox": mailbox, "scopes": scopes}),
+        )
         .await["id"]
         .as_str()
         .unwrap()
         .to_string();
     app.sign_in_as(owner).await;
-    let (status, body) = app.server_fn::<ApproveRequest>(&[("id", &id), ("confirm", "yes")]).await;
+    let (status, body) = app
+        .server_fn::<ApproveRequest>(&[("id", &id), ("confirm", "yes")])
+        .await;
     assert_eq!(status, 200, "{body}");
     id
 }

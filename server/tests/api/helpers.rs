@@ -3,8 +3,8 @@
 
 use glassbox::config::Settings;
 use glassbox::db::{Backend, Db};
-use glassbox::domain::clock::Clock;
 use glassbox::demo;
+use glassbox::domain::clock::Clock;
 use glassbox::startup::Application;
 use reqwest::cookie::{CookieStore, Jar};
 use secrecy::SecretString;
@@ -78,7 +78,9 @@ pub fn with_oidc(issuer: String) -> Box<dyn FnOnce(&mut Settings) + Send> {
             .expect("free port")
             .port();
         s.http.bind = format!("127.0.0.1:{port}").parse().expect("address");
-        s.public_url = format!("http://127.0.0.1:{port}").parse().expect("public url");
+        s.public_url = format!("http://127.0.0.1:{port}")
+            .parse()
+            .expect("public url");
         s.auth.oidc = Some(glassbox::config::OidcSettings::new(
             issuer,
             "glassbox-test".into(),

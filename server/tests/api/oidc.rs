@@ -3,8 +3,8 @@
 
 use crate::helpers::{location, oidc_issuer, spawn_app_with, with_oidc, Options, TestApp};
 use app::api::requests::ApproveRequest;
-use glassbox::services::totp;
 use glassbox::db::Backend;
+use glassbox::services::totp;
 
 async fn app_with_provider(backend: Backend) -> Option<TestApp> {
     let issuer = oidc_issuer().await?;
@@ -701,7 +701,9 @@ with_provider!(
         assert_eq!(app.oidc_sign_in(&login, "pw").await.status().as_u16(), 303);
         let token = app.service_token().await;
         let mailbox = format!("{login}@example.net");
-        let id = app.create_request(&token, serde_json::json!({"mailbox": mailbox})).await["id"]
+        let id = app
+            .create_request(&token, serde_json::json!({"mailbox": mailbox}))
+            .await["id"]
             .as_str()
             .unwrap()
             .to_string();
@@ -709,23 +711,45 @@ with_provider!(
         let approve = [("id", id.as_str()), ("confirm", "yes")];
         let (status, body) = app.server_fn::<ApproveRequest>(&approve).await;
         assert_eq!(status, 401, "{body}");
-        let url = body["StepUpRequired"]["sign_in_url"].as_str().unwrap().to_string();
+        let url = body["StepUpRequired"]["sign_in_url"]
+            .as_str()
+            .unwrap()
+            .to_string();
         // A provider that ignores prompt=login answers with the old sign-in's time, or none.
         for mode in ["stale_auth_time", "no_auth_time"] {
             spoil_id_tokens(&sub, Some(mode)).await;
             let start = app.client.get(app.url(&url)).send().await.unwrap();
-            let callback = app.through_provider(&location(&start).unwrap(), &login, "pw").await;
+            let callback = app
+                .through_provider(&location(&start).unwrap(), &login, "pw")
+                .await;
             let back = app.client.get(&callback).send().await.unwrap();
             assert_eq!(back.status().as_u16(), 400, "{mode}");
-            assert!(back.text().await.unwrap().contains("did not ask you to sign in again"), "{mode}");
+            assert!(
+                back.text()
+                    .await
+                    .unwrap()
+                    .contains("did not ask you to sign in again"),
+                "{mode}"
+            );
             let (status, body) = app.server_fn::<ApproveRequest>(&approve).await;
             assert_eq!(status, 401, "{mode}: approval stays locked: {body}");
         }
         // A real new sign-in unlocks it.
         spoil_id_tokens(&sub, None).await;
         let start = app.client.get(app.url(&url)).send().await.unwrap();
-        let callback = app.through_provider(&location(&start).unwrap(), &login, "pw").await;
-        assert_eq!(app.client.get(&callback).send().await.unwrap().status().as_u16(), 303);
+        let callback = app
+            .through_provider(&location(&start).unwrap(), &login, "pw")
+            .await;
+        assert_eq!(
+            app.client
+                .get(&callback)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            303
+        );
         let (status, body) = app.server_fn::<ApproveRequest>(&approve).await;
         assert_eq!(status, 200, "{body}");
     }

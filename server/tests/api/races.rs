@@ -114,7 +114,11 @@ on_both_databases!(async fn a_token_revocation_racing_with_checks_never_lets_an_
 /// index or above committed after it.
 async fn disable_and_mark(app: &crate::helpers::TestApp, email: &str) -> u64 {
     let mut tx = app.db.begin().await.unwrap();
-    assert!(glassbox::db::staff::disable(&mut tx, email, app.clock.now()).await.unwrap());
+    assert!(
+        glassbox::db::staff::disable(&mut tx, email, app.clock.now())
+            .await
+            .unwrap()
+    );
     let size = glassbox::db::tree::size(&mut tx).await.unwrap();
     tx.commit().await.unwrap();
     size
@@ -159,13 +163,19 @@ fn assert_no_allow_after(answers: &[(u16, serde_json::Value)], mark: u64, refusa
         let index = json["log_index"].as_u64().unwrap();
         if json["decision"] == "allow" {
             allowed += 1;
-            assert!(index < mark, "an allow at log index {index} committed after the change (log size then {mark})");
+            assert!(
+                index < mark,
+                "an allow at log index {index} committed after the change (log size then {mark})"
+            );
         } else {
             refused += 1;
             assert_eq!(json["reason"], refusal, "{json}");
         }
     }
-    assert!(allowed > 0 && refused == 8, "the race happened: {allowed} allowed, {refused} refused");
+    assert!(
+        allowed > 0 && refused == 8,
+        "the race happened: {allowed} allowed, {refused} refused"
+    );
 }
 
 on_both_databases!(async fn a_disable_racing_with_checks_never_lets_an_allow_commit_after_it(app) {
@@ -223,14 +233,31 @@ async fn a_disable_waits_for_the_batch_that_read_the_agent_on_postgres() {
         return;
     };
     let token = app.service_token().await;
-    let id = app.create_request(&token, serde_json::json!({})).await["id"].as_str().unwrap().to_string();
+    let id = app.create_request(&token, serde_json::json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     app.sign_in_as("Alice Martin").await;
-    assert_eq!(app.server_fn::<ApproveRequest>(&[("id", &id), ("confirm", "yes")]).await.0, 200);
-    assert_eq!(app.check(&token, "alice@example.org", "sam.rivera", "metadata").await["decision"], "allow");
+    assert_eq!(
+        app.server_fn::<ApproveRequest>(&[("id", &id), ("confirm", "yes")])
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        app.check(&token, "alice@example.org", "sam.rivera", "metadata")
+            .await["decision"],
+        "allow"
+    );
 
-    let glassbox::db::Db::Postgres(pool) = &app.db else { unreachable!() };
+    let glassbox::db::Db::Postgres(pool) = &app.db else {
+        unreachable!()
+    };
     let mut holder = pool.begin().await.unwrap();
-    sqlx::query("LOCK TABLE access_events IN EXCLUSIVE MODE").execute(&mut *holder).await.unwrap();
+    sqlx::query("LOCK TABLE access_events IN EXCLUSIVE MODE")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
 
     let check = app.check(&token, "alice@example.org", "sam.rivera", "metadata");
     let scenario = async {
@@ -239,7 +266,9 @@ async fn a_disable_waits_for_the_batch_that_read_the_agent_on_postgres() {
         let db = app.db.clone();
         let now = app.clock.now();
         let disable = tokio::spawn(async move {
-            glassbox::db::staff::disable(&db, "sam.rivera@staff.example.org", now).await.unwrap()
+            glassbox::db::staff::disable(&db, "sam.rivera@staff.example.org", now)
+                .await
+                .unwrap()
         });
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         let finished_while_held = disable.is_finished();
@@ -254,6 +283,10 @@ async fn a_disable_waits_for_the_batch_that_read_the_agent_on_postgres() {
     );
     // (On a slow machine the batch may not have reached its read before the disable ran:
     // then it saw the disable and denied, which the assertion above accepts.)
-    assert_eq!(app.check(&token, "alice@example.org", "sam.rivera", "metadata").await["decision"], "deny");
+    assert_eq!(
+        app.check(&token, "alice@example.org", "sam.rivera", "metadata")
+            .await["decision"],
+        "deny"
+    );
     app.finish().await;
 }

@@ -135,7 +135,10 @@ async fn forged_forwarded_addresses_do_not_escape_the_sign_in_limit() {
             limited += 1;
         }
     }
-    assert!(limited >= 25, "the proxy-appended address is the key: {limited} of 40 limited");
+    assert!(
+        limited >= 25,
+        "the proxy-appended address is the key: {limited} of 40 limited"
+    );
     app.finish().await;
 }
 
@@ -168,7 +171,10 @@ async fn silent_and_half_sent_connections_are_closed_and_checks_keep_answering()
     for i in 0..500 {
         let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
         if i % 2 == 1 {
-            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ").await.unwrap();
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+                .await
+                .unwrap();
         }
         held.push(stream);
     }
@@ -176,9 +182,15 @@ async fn silent_and_half_sent_connections_are_closed_and_checks_keep_answering()
     // A well-behaved client is still answered promptly while they are held.
     for _ in 0..5 {
         let asked = std::time::Instant::now();
-        let answer = app.check(&token, "alice@example.org", "sam.rivera", "metadata").await;
+        let answer = app
+            .check(&token, "alice@example.org", "sam.rivera", "metadata")
+            .await;
         assert_eq!(answer["decision"], "deny", "{answer}");
-        assert!(asked.elapsed() < std::time::Duration::from_secs(2), "check took {:?}", asked.elapsed());
+        assert!(
+            asked.elapsed() < std::time::Duration::from_secs(2),
+            "check took {:?}",
+            asked.elapsed()
+        );
     }
     // Every held connection is closed by the server within a few seconds.
     let closed = futures_util::future::join_all(held.iter_mut().map(|s| async move {
@@ -193,7 +205,12 @@ async fn silent_and_half_sent_connections_are_closed_and_checks_keep_answering()
     }))
     .await;
     let still_open = closed.iter().filter(|c| !**c).count();
-    assert_eq!(still_open, 0, "{still_open} of 500 connections were still open after {:?}", opened.elapsed());
+    assert_eq!(
+        still_open,
+        0,
+        "{still_open} of 500 connections were still open after {:?}",
+        opened.elapsed()
+    );
     assert!(opened.elapsed() < std::time::Duration::from_secs(8));
     app.finish().await;
 }
@@ -236,10 +253,23 @@ async fn guessing_email_link_tokens_is_rate_limited_per_address() {
     .unwrap();
     let mut statuses = Vec::new();
     for i in 0..40 {
-        statuses.push(app.get(&format!("/email/requests/guess-{i}")).await.status().as_u16());
+        statuses.push(
+            app.get(&format!("/email/requests/guess-{i}"))
+                .await
+                .status()
+                .as_u16(),
+        );
     }
-    assert_eq!(statuses.iter().filter(|s| **s == 410).count(), 20, "the burst is answered: {statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 20, "then refused: {statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 410).count(),
+        20,
+        "the burst is answered: {statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        20,
+        "then refused: {statuses:?}"
+    );
     app.finish().await;
 }
 

@@ -65,12 +65,18 @@ pub fn incident_notice(
     let (kind, subject, intro) = match round {
         NoticeRound::First => (
             NoticeKind::IncidentNotice,
-            format!("A security incident affected your mailbox {}", mailbox.address),
+            format!(
+                "A security incident affected your mailbox {}",
+                mailbox.address
+            ),
             Vec::new(),
         ),
         NoticeRound::FollowUp(message) => (
             NoticeKind::IncidentFollowUp,
-            format!("Update on a security incident that affected {}", mailbox.address),
+            format!(
+                "Update on a security incident that affected {}",
+                mailbox.address
+            ),
             vec![format!("An update from our security team: {message}")],
         ),
     };
@@ -175,7 +181,10 @@ mod tests {
     fn the_notice_says_what_gdpr_article_34_asks_for() {
         let n = incident_notice(&owner(), &facts(), &mailbox(), &NoticeRound::First);
         assert_eq!(n.kind, NoticeKind::IncidentNotice);
-        assert_eq!(n.subject, "A security incident affected your mailbox emeka.obi@example.org");
+        assert_eq!(
+            n.subject,
+            "A security incident affected your mailbox emeka.obi@example.org"
+        );
         let text = render_text(&n.body);
         for part in [
             "What happened",
@@ -198,14 +207,19 @@ mod tests {
         assert_eq!(n.kind, NoticeKind::IncidentFollowUp);
         assert!(n.subject.starts_with("Update on a security incident"));
         let html = render_html(&n.body);
-        assert!(html.contains("An update from our security team: We found &lt;no&gt; further access."));
+        assert!(
+            html.contains("An update from our security team: We found &lt;no&gt; further access.")
+        );
     }
 
     #[test]
     fn everything_a_person_wrote_is_escaped_in_the_html_notice() {
         let n = incident_notice(&owner(), &facts(), &mailbox(), &NoticeRound::First);
         let html = render_html(&n.body);
-        assert!(html.contains("Hello Emeka O&#39;Brien,"), "the name's quote is escaped");
+        assert!(
+            html.contains("Hello Emeka O&#39;Brien,"),
+            "the name's quote is escaped"
+        );
         assert!(html.contains("Someone used &lt;Sam&gt;&#39;s sign-in."));
         assert!(!html.contains("<Sam>"));
     }

@@ -247,8 +247,14 @@ mod tests {
             body: Body::default(),
             list_unsubscribe: None,
         };
-        let row = notice.into_outbox(format!("{id}:mailbox:2"), "example.org", OffsetDateTime::UNIX_EPOCH);
-        assert!(row.idempotency_key.starts_with(&crate::db::incidents::notice_key_prefix(id)));
+        let row = notice.into_outbox(
+            format!("{id}:mailbox:2"),
+            "example.org",
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        assert!(row
+            .idempotency_key
+            .starts_with(&crate::db::incidents::notice_key_prefix(id)));
         assert_eq!(row.kind, "incident_follow_up");
     }
 }

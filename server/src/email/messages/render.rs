@@ -170,7 +170,10 @@ mod tests {
     fn the_escaper_escapes_single_quotes_too() {
         // A value in a single-quoted attribute must not be able to close it.
         assert_eq!(escape("O'Brien"), "O&#39;Brien");
-        assert_eq!(escape("<a href='x'>&\"</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
+        assert_eq!(
+            escape("<a href='x'>&\"</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
+        );
     }
 
     #[test]
@@ -186,7 +189,10 @@ mod tests {
             ..Body::default()
         };
         let text = render_text(&body);
-        assert!(text.contains("What you should do\nChange your password.\n- Check your filters.\n"), "{text}");
+        assert!(
+            text.contains("What you should do\nChange your password.\n- Check your filters.\n"),
+            "{text}"
+        );
         let html = render_html(&body);
         assert!(html.contains("<h2 style=\"font-size: 1.1em;\">What you should do</h2>\n<p>Change your password.</p>\n<ul>\n<li>Check your filters.</li>"), "{html}");
     }
@@ -202,15 +208,27 @@ mod forged_line_tests {
             greeting: "Hello Alice,".into(),
             heading: "Sam asks to read your mailbox".into(),
             facts: vec![
-                ("Why".into(), "Customer asked\nFor how long: 1 minute\nDecide here: https://evil.example/x".into()),
+                (
+                    "Why".into(),
+                    "Customer asked\nFor how long: 1 minute\nDecide here: https://evil.example/x"
+                        .into(),
+                ),
                 ("For how long".into(), "1 hour".into()),
             ],
             ..Body::default()
         };
         let text = render_text(&body);
-        let starts: Vec<&str> = text.lines().filter(|l| l.starts_with("For how long:")).collect();
+        let starts: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("For how long:"))
+            .collect();
         assert_eq!(starts, ["For how long: 1 hour"], "{text}");
-        assert!(!text.lines().any(|l| l.starts_with("Decide here") || l.starts_with("https://evil")), "{text}");
+        assert!(
+            !text
+                .lines()
+                .any(|l| l.starts_with("Decide here") || l.starts_with("https://evil")),
+            "{text}"
+        );
         assert!(text.contains("\n    | For how long: 1 minute\n"), "{text}");
     }
 }
