@@ -28,7 +28,24 @@ build_site() {
     "$target_dir/wasm32-unknown-unknown/wasm-release/app.wasm"
   # Leptos loads <output-name>.wasm (the name cargo-leptos gives it).
   mv -f "$target_dir/site/pkg/glassbox_bg.wasm" "$target_dir/site/pkg/glassbox.wasm"
+  ensure_api_reference "$target_dir/site/pkg"
   export GLASSBOX__HTTP__SITE_ROOT="$target_dir/site"
+}
+
+# The readable API page (/api/docs) draws the OpenAPI document with Redoc's standalone
+# bundle, taken from the npm registry once (npm checks the package's integrity).
+REDOC_VERSION=2.5.4
+ensure_api_reference() {
+  local out="$1/redoc.standalone.js" tmp
+  [ -s "$out" ] && return 0
+  say "Fetching Redoc $REDOC_VERSION for the API reference page (once)"
+  tmp=$(mktemp -d)
+  if (cd "$tmp" && npm pack --silent "redoc@$REDOC_VERSION" >/dev/null && tar xzf "redoc-$REDOC_VERSION.tgz" package/bundles/redoc.standalone.js); then
+    mv "$tmp/package/bundles/redoc.standalone.js" "$out"
+  else
+    echo "Could not fetch Redoc; /api/docs will link to the raw document instead" >&2
+  fi
+  rm -rf "$tmp"
 }
 
 # Installs what the tests need and is missing: Node packages and Debian's Chromium.
@@ -38,6 +55,12 @@ ensure_test_tools() {
     say "Installing Debian's Chromium for the browser tests (once)"
     if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium
     else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
+  fi
+  # libfaketime, for the clock-jump test (F10): the real server under a shifted wall clock.
+  if ! dpkg -s libfaketime >/dev/null 2>&1; then
+    say "Installing Debian's faketime for the clock-jump test (once)"
+    if [ "$(id -u)" = 0 ]; then apt-get install -y -qq faketime || { apt-get update -qq && apt-get install -y -qq faketime; }
+    else sudo apt-get install -y -qq faketime || { sudo apt-get update -qq && sudo apt-get install -y -qq faketime; }; fi
   fi
   # The private Dovecot of the IMAP tests (testinfra/dovecot.sh); it installs the packages
   # and keeps the system service stopped.
@@ -55,6 +78,18 @@ ensure_test_tools() {
     python3 -m pip install --quiet 'aiosmtpd==1.4.6' 2>/dev/null \
       || python3 -m pip install --quiet --user --break-system-packages 'aiosmtpd==1.4.6' || true
   fi
+}
+
+# Installs Schemathesis (the API contract fuzzer, from PyPI) once, in its own virtualenv
+# under the user's cache, and prints the path of its command.
+SCHEMATHESIS_VERSION=4.32.5
+ensure_schemathesis() {
+  local venv="${XDG_CACHE_HOME:-$HOME/.cache}/glassbox/schemathesis-$SCHEMATHESIS_VERSION"
+  if [ ! -x "$venv/bin/schemathesis" ]; then
+    say "Installing Schemathesis $SCHEMATHESIS_VERSION for the API contract test (once, about a minute)"
+    python3 -m venv "$venv" >&2 && "$venv/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION" >&2
+  fi
+  echo "$venv/bin/schemathesis"
 }
 
 # Waits until $1 answers 2xx, up to $2 seconds.

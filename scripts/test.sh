@@ -5,6 +5,7 @@
 #                                    (default: postgres://postgres@127.0.0.1:5432/postgres if it answers)
 #   GLASSBOX_REQUIRE_POSTGRES=1      fail instead of skipping when PostgreSQL is not there (CI sets it)
 #   GLASSBOX_REQUIRE_DOVECOT=1       fail instead of skipping the IMAP tests without Dovecot (CI sets it)
+#   GLASSBOX_REQUIRE_FAKETIME=1      fail instead of skipping the clock-jump test without libfaketime (CI sets it)
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 ensure_build_tools
@@ -93,9 +94,29 @@ if [ "$e2e_status" != 0 ]; then
   echo "Browser tests failed; server log:" >&2; tail -50 "$data_dir/server.log" >&2; exit "$e2e_status"
 fi
 
+# The API contract from the outside: Schemathesis generates requests from the served
+# OpenAPI document (valid ones must be accepted, invalid ones refused, every answer as
+# documented) against the same real server. A fixed seed keeps CI repeatable; run it with
+# another seed or more examples to search further (README, "Service API").
+schemathesis=$(ensure_schemathesis)
+say "API contract (Schemathesis against /api/v1/openapi.json)"
+st_log=$(mktemp)
+set +e
+(cd "$data_dir" && "$schemathesis" run "http://127.0.0.1:$port/api/v1/openapi.json" \
+  -H "Authorization: Bearer $token" --max-examples "${SCHEMATHESIS_EXAMPLES:-100}" --seed "${SCHEMATHESIS_SEED:-20261201}" \
+  --workers 2 --no-color) 2>&1 | tee "$st_log"
+st_status=${PIPESTATUS[0]}
+set -e
+st_cases=$( (grep -Eo '[0-9]+ generated' "$st_log" || true) | awk '{print $1}' | tail -1)
+rm -f "$st_log"
+if [ "$st_status" != 0 ]; then
+  echo "Schemathesis found requests the server and its OpenAPI document disagree on (above)" >&2; exit "$st_status"
+fi
+
 echo
 echo "Rust unit and API tests: $rust_passed passed"
 echo "Browser tests: $e2e_passed passed"
+echo "API contract (Schemathesis): ${st_cases:-0} generated requests, 0 failures"
 echo "$postgres_note"
 echo "$dovecot_note"
 echo "OpenID Connect tests: RAN against the test provider at http://127.0.0.1:9400"

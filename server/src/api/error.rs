@@ -9,18 +9,80 @@ use axum::response::{IntoResponse, Response};
 /// What a caller with an unknown or revoked service token is told.
 pub const UNKNOWN_OR_REVOKED: &str = "This service token is unknown or revoked.";
 
+/// The stable `error.code` values of the API (programs branch on them; never rename one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// No, an unknown or a revoked service token.
+    Unauthorized,
+    /// The body is not JSON of the documented shape.
+    InvalidJson,
+    /// A query parameter is missing or not a whole number.
+    InvalidQuery,
+    /// Well-formed but not acceptable; the message says what to change.
+    InvalidInput,
+    /// No such thing (also for ids that are not ids).
+    NotFound,
+    /// Not allowed for this agent or request.
+    Forbidden,
+    /// The request's state moved on.
+    AlreadyDecided,
+    /// Too many requests for this token.
+    RateLimited,
+    /// The log has no signed checkpoint yet.
+    NoCheckpoint,
+    /// A failure on Glassbox's side; nothing was changed.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code as sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::InvalidQuery => "invalid_query",
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::AlreadyDecided => "already_decided",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::NoCheckpoint => "no_checkpoint",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+/// The error body as the API document describes it (the response is written by
+/// [`ErrorBody`], from the same code).
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(as = Error)]
+#[allow(dead_code)]
+pub struct ErrorJson {
+    error: ErrorDetailJson,
+}
+
+/// `error` of [`ErrorJson`].
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorDetailJson {
+    code: ErrorCode,
+    /// For people: what happened and what to do.
+    message: String,
+}
+
 /// An API error.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: String,
     retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// An error with this status, code and message.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -31,12 +93,16 @@ impl ApiError {
 
     /// 422: the input is well-formed but not acceptable; `message` says what to change.
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidInput,
+            message,
+        )
     }
 
     /// 401: no live credential; `message` says what to send.
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message)
     }
 
     /// 429 with a `Retry-After`.
@@ -45,7 +111,7 @@ impl ApiError {
             retry_after: Some(retry_after),
             ..Self::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 "Too many requests for this token. Wait and retry.",
             )
         }
@@ -56,23 +122,26 @@ impl ApiError {
         match e {
             ServiceError::NotFound(what) => Self::new(
                 StatusCode::NOT_FOUND,
-                "not_found",
+                ErrorCode::NotFound,
                 format!("No such {what}."),
             ),
+            ServiceError::Unknown(m) => Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, m),
             ServiceError::Forbidden => Self::new(
                 StatusCode::FORBIDDEN,
-                "forbidden",
+                ErrorCode::Forbidden,
                 "That is not allowed for this agent or request.",
             ),
             ServiceError::Unauthorized => Self::unauthorized(UNKNOWN_OR_REVOKED),
-            ServiceError::Conflict(m) => Self::new(StatusCode::CONFLICT, "already_decided", m),
+            ServiceError::Conflict(m) => {
+                Self::new(StatusCode::CONFLICT, ErrorCode::AlreadyDecided, m)
+            }
             ServiceError::Invalid(m) => Self::invalid(m),
             ServiceError::Unexpected(err) => {
                 let reference = crate::telemetry::error_reference();
                 tracing::error!(error.reference = %reference, error.context = context, error = ?err, "unexpected failure in the API");
                 Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
+                    ErrorCode::Internal,
                     format!("Something went wrong on our side; nothing was changed. Retry; if it persists, quote reference {reference}."),
                 )
             }
@@ -80,9 +149,34 @@ impl ApiError {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn every_error_code_is_sent_as_the_document_names_it() {
+        for code in [
+            ErrorCode::Unauthorized,
+            ErrorCode::InvalidJson,
+            ErrorCode::InvalidQuery,
+            ErrorCode::InvalidInput,
+            ErrorCode::NotFound,
+            ErrorCode::Forbidden,
+            ErrorCode::AlreadyDecided,
+            ErrorCode::RateLimited,
+            ErrorCode::NoCheckpoint,
+            ErrorCode::Internal,
+        ] {
+            let json = serde_json::to_value(code).unwrap_or_default();
+            assert_eq!(json, code.as_str(), "{code:?}");
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut res = ErrorBody::new(self.code, &self.message).into_response_with(self.status);
+        let mut res =
+            ErrorBody::new(self.code.as_str(), &self.message).into_response_with(self.status);
         if self.status == StatusCode::UNAUTHORIZED {
             // RFC 9110: a 401 names the scheme the caller should use.
             res.headers_mut()

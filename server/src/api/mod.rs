@@ -5,28 +5,71 @@
 //! in use); errors have the shape of [`crate::http::error::ErrorBody`].
 
 pub mod auth;
+pub mod docs;
 pub mod error;
+pub mod openapi;
 pub mod public_log;
 pub mod v1;
 
 use crate::state::AppState;
-use axum::routing::{get, post};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
 use axum::Router;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The `/api/v1` routes.
+/// The `/api/v1` routes, and the OpenAPI document made from them.
 pub fn routes(state: AppState) -> Router<AppState> {
-    let authed = Router::new()
-        .route("/api/v1/access-requests", post(v1::create_request))
-        .route("/api/v1/access-requests/{id}", get(v1::get_request))
+    let (router, doc) = documented_routes(state.clone()).split_for_parts();
+    let doc = openapi::document(doc, &state.settings);
+    let json = match doc.to_pretty_json() {
+        Ok(json) => json,
+        // The document is built from types; serialising it cannot fail.
+        Err(e) => {
+            tracing::error!(error = %e, "the OpenAPI document did not serialise");
+            String::new()
+        }
+    };
+    let served = std::sync::Arc::new(json);
+    Router::new()
         .route(
-            "/api/v1/access-requests/{id}/cancel",
-            post(v1::cancel_request),
+            "/api/v1/openapi.json",
+            get(move || {
+                let served = served.clone();
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "application/json")],
+                        served.to_string(),
+                    )
+                        .into_response()
+                }
+            }),
         )
-        .route(
-            "/api/v1/imap/receipts",
-            post(v1::imap_receipts)
-                .layer(axum::extract::DefaultBodyLimit::max(v1::RECEIPT_BODY_LIMIT)),
-        )
+        .route("/api/docs", get(docs::page))
+        // The public log: no token, anyone may audit it.
+        .route("/log/checkpoint", get(public_log::checkpoint))
+        .route("/log/key", get(public_log::key))
+        .route("/log/proof/inclusion", get(public_log::inclusion))
+        .route("/log/proof/consistency", get(public_log::consistency))
+        .merge(router)
+}
+
+/// The API routes, each mounted where its `#[utoipa::path]` says, so the document and the
+/// router cannot disagree.
+pub fn documented_routes(state: AppState) -> OpenApiRouter<AppState> {
+    let (receipt_schemas, receipt_paths, receipts) = routes!(v1::imap_receipts);
+    let receipts = (
+        receipt_schemas,
+        receipt_paths,
+        receipts.layer(axum::extract::DefaultBodyLimit::max(v1::RECEIPT_BODY_LIMIT)),
+    );
+    let authed = OpenApiRouter::new()
+        .routes(routes!(v1::create_request))
+        .routes(routes!(v1::get_request))
+        .routes(routes!(v1::cancel_request))
+        .routes(receipts)
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_service_token,
@@ -34,21 +77,15 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route_layer(axum::middleware::from_fn(crate::http::security::no_store));
     // The check and the IMAP login identify their token from memory; the log writer
     // checks it is live.
-    let check = Router::new()
-        .route("/api/v1/access/check", post(v1::check))
-        .route("/api/v1/imap/login", post(v1::imap_login))
+    let check = OpenApiRouter::new()
+        .routes(routes!(v1::check))
+        .routes(routes!(v1::imap_login))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             auth::identify_service_token,
         ))
         .route_layer(axum::middleware::from_fn(crate::http::security::no_store));
-    Router::new()
-        .route("/api/v1/openapi.json", get(v1::openapi))
-        // The public log: no token, anyone may audit it.
-        .route("/log/checkpoint", get(public_log::checkpoint))
-        .route("/log/key", get(public_log::key))
-        .route("/log/proof/inclusion", get(public_log::inclusion))
-        .route("/log/proof/consistency", get(public_log::consistency))
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(authed)
         .merge(check)
 }

@@ -2,7 +2,7 @@
 //! `GET /log/checkpoint`, `/log/key`, `/log/proof/inclusion?index=&size=`,
 //! `/log/proof/consistency?from=&to=`.
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use crate::transparency::{checkpoints, proofs};
 use axum::extract::rejection::QueryRejection;
@@ -34,7 +34,7 @@ fn query<T>(q: Result<Query<T>, QueryRejection>, expected: &str) -> Result<T, Ap
     q.map(|Query(q)| q).map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "invalid_query",
+            ErrorCode::InvalidQuery,
             format!("Give {expected} as whole numbers."),
         )
     })
@@ -48,7 +48,7 @@ pub async fn checkpoint(State(state): State<AppState>) -> Result<impl IntoRespon
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "no_checkpoint",
+                ErrorCode::NoCheckpoint,
                 "No checkpoint has been signed yet; retry in a second.",
             )
         })?;

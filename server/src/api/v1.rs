@@ -1,14 +1,15 @@
 //! Handlers of Service API v1. Thin: decode, call a service, encode.
 
 use super::auth::ServiceCaller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode, ErrorJson};
+use super::openapi;
 use crate::db::requests::RequestRecord;
 use crate::domain::access_request::{effective_status, AccessRequestInput};
 use crate::services::check::{self, CheckInput};
 use crate::services::error::ServiceError;
 use crate::services::requests::{self, Submitter};
 use crate::state::AppState;
-use app::model::{Decision, RequestId};
+use app::model::{AccessRequestStatus, Decision, RequestId, Scope};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Extension, Path, State};
 use axum::http::{header, StatusCode};
@@ -16,25 +17,53 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-
-/// The OpenAPI 3.1 document of this API.
-pub const OPENAPI: &str = include_str!("openapi.json");
+use utoipa::ToSchema;
 
 /// `POST /api/v1/access-requests` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CreateAccessRequest)]
 pub struct CreateRequestBody {
+    #[schema(schema_with = openapi::mailbox)]
     mailbox: String,
+    /// The agent asking (a support agent's handle).
+    #[schema(min_length = 1, max_length = 128, example = "sam.rivera")]
     agent: String,
+    #[schema(schema_with = openapi::scopes)]
     scopes: Vec<String>,
+    #[schema(schema_with = openapi::justification)]
     justification: JustificationBody,
+    /// How long the grant lasts once approved (the installation's default when absent).
+    /// The maximum is this installation's longest grant.
+    #[serde(default, deserialize_with = "whole_number")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
     duration_minutes: Option<i64>,
 }
 
+/// A JSON number that is a whole number (`30`, or `30.0` as some encoders write it).
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Some(i) = n.as_i64() {
+        return Ok(Some(i));
+    }
+    match n.as_f64() {
+        // Beyond i64 is out of range either way: the limit check names the allowed range.
+        #[allow(clippy::cast_possible_truncation)]
+        Some(f) if f.fract() == 0.0 => Ok(Some(f.clamp(i64::MIN as f64, i64::MAX as f64) as i64)),
+        _ => Err(serde::de::Error::custom(
+            "`duration_minutes` must be a whole number of minutes",
+        )),
+    }
+}
+
 /// The justification part of a request.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Justification)]
 pub struct JustificationBody {
+    #[schema(value_type = app::model::JustificationCode)]
     code: String,
     text: String,
     #[serde(default)]
@@ -42,41 +71,58 @@ pub struct JustificationBody {
 }
 
 /// `POST /api/v1/access/check` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CheckRequest)]
 pub struct CheckBody {
+    #[schema(schema_with = openapi::mailbox)]
     mailbox: String,
+    /// The agent's handle; an unknown one is 404.
+    #[schema(min_length = 1, max_length = 128, example = "sam.rivera")]
     agent: String,
+    #[schema(value_type = Scope)]
     scope: String,
+    #[schema(schema_with = openapi::action)]
     action: String,
+    #[schema(schema_with = openapi::resource)]
     resource: String,
     #[serde(default)]
+    #[schema(schema_with = openapi::source_network)]
     source_network: Option<String>,
 }
 
 /// `POST /api/v1/imap/login` body: what Dovecot's master passdb sends.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ImapLoginRequest)]
 pub struct ImapLoginBody {
+    #[schema(schema_with = openapi::mailbox)]
     mailbox: String,
+    #[schema(schema_with = openapi::agent)]
     agent: String,
+    #[schema(schema_with = openapi::secret)]
     secret: String,
+    #[schema(schema_with = openapi::client_ip)]
     client_ip: String,
+    #[schema(schema_with = openapi::session)]
     session: String,
 }
 
 /// A request as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AccessRequest)]
 pub struct RequestJson {
     id: RequestId,
     mailbox: String,
+    /// The agent's handle (absent once the agent's account is gone).
     agent: Option<String>,
-    scopes: Vec<app::model::Scope>,
+    scopes: Vec<Scope>,
     justification: JustificationBody,
     duration_minutes: i64,
-    status: app::model::AccessRequestStatus,
+    status: AccessRequestStatus,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
+    /// When a pending request expires undecided.
     #[serde(with = "time::serde::rfc3339")]
     expires_at: OffsetDateTime,
     grant: Option<GrantJson>,
@@ -86,7 +132,8 @@ pub struct RequestJson {
 }
 
 /// The grant window of an approved request.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Grant)]
 pub struct GrantJson {
     #[serde(with = "time::serde::rfc3339")]
     starts_at: OffsetDateTime,
@@ -94,16 +141,31 @@ pub struct GrantJson {
     ends_at: OffsetDateTime,
 }
 
+/// A check's answer, as the mail system acts on it.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckDecision {
+    /// Go ahead.
+    Allow,
+    /// Refuse the access.
+    Deny,
+}
+
 /// The answer to a check.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CheckResponse)]
 pub struct CheckJson {
-    decision: &'static str,
+    decision: CheckDecision,
+    /// Why, in the words the owner reads.
     reason: String,
+    /// The grant that allowed it.
     grant_id: Option<RequestId>,
     #[serde(with = "time::serde::rfc3339::option")]
     grant_ends_at: Option<OffsetDateTime>,
+    /// The recorded access event.
     event_id: uuid::Uuid,
-    log_index: Option<u64>,
+    /// The event's index in the verifiable log (it is in the log before the answer).
+    log_index: u64,
 }
 
 fn request_json(r: RequestRecord, now: OffsetDateTime) -> RequestJson {
@@ -132,17 +194,44 @@ fn request_json(r: RequestRecord, now: OffsetDateTime) -> RequestJson {
 }
 
 fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    payload
-        .map(|Json(b)| b)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", e.body_text()))
+    payload.map(|Json(b)| b).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidJson,
+            e.body_text(),
+        )
+    })
 }
 
 fn request_id(raw: &str) -> Result<RequestId, ApiError> {
     // A malformed id cannot name anything: the same 404 as an unknown one.
-    raw.parse()
-        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such request."))
+    raw.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "No such request.",
+        )
+    })
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/access-requests",
+    tag = "access requests",
+    request_body = CreateRequestBody,
+    responses(
+        (status = 201, description = "Created: the owner is asked.", body = RequestJson,
+            headers(("location" = String, description = "The new request's URL"))),
+        (status = 400, description = "Not JSON of this shape (`invalid_json`).", body = ErrorJson),
+        (status = 401, description = "No live service token.", body = ErrorJson),
+        (status = 403, description = "The agent is disabled.", body = ErrorJson),
+        (status = 404, description = "No such mailbox or agent.", body = ErrorJson),
+        (status = 413, description = "The body is larger than the server accepts."),
+        (status = 422, description = "A value breaks a rule; the message says which (`invalid_input`).", body = ErrorJson),
+        (status = 429, description = "Too many requests for this token; see `Retry-After`.", body = ErrorJson),
+        (status = 500, description = "Failed on Glassbox's side; nothing was changed.", body = ErrorJson),
+    )
+)]
 /// `POST /api/v1/access-requests`: a support agent asks for access (made by the mail
 /// system's support tooling on the agent's behalf).
 pub async fn create_request(
@@ -177,6 +266,19 @@ pub async fn create_request(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/access-requests/{id}",
+    tag = "access requests",
+    params(("id" = String, Path, description = "The request's id (a UUID)")),
+    responses(
+        (status = 200, description = "The request.", body = RequestJson),
+        (status = 401, description = "No live service token.", body = ErrorJson),
+        (status = 404, description = "No such request.", body = ErrorJson),
+        (status = 429, description = "Too many requests for this token; see `Retry-After`.", body = ErrorJson),
+        (status = 500, description = "Failed on Glassbox's side.", body = ErrorJson),
+    )
+)]
 /// `GET /api/v1/access-requests/{id}`.
 pub async fn get_request(
     State(state): State<AppState>,
@@ -188,6 +290,20 @@ pub async fn get_request(
     Ok(Json(request_json(record, state.clock.now())))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/access-requests/{id}/cancel",
+    tag = "access requests",
+    params(("id" = String, Path, description = "The request's id (a UUID)")),
+    responses(
+        (status = 200, description = "Cancelled.", body = RequestJson),
+        (status = 401, description = "No live service token.", body = ErrorJson),
+        (status = 404, description = "No such request.", body = ErrorJson),
+        (status = 409, description = "Already decided (`already_decided`).", body = ErrorJson),
+        (status = 429, description = "Too many requests for this token; see `Retry-After`.", body = ErrorJson),
+        (status = 500, description = "Failed on Glassbox's side; nothing was changed.", body = ErrorJson),
+    )
+)]
 /// `POST /api/v1/access-requests/{id}/cancel`: withdraws a pending request on behalf of
 /// the agent who made it; 409 once it is decided.
 pub async fn cancel_request(
@@ -201,6 +317,22 @@ pub async fn cancel_request(
     Ok(Json(request_json(record, state.clock.now())))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/access/check",
+    tag = "checks",
+    request_body = CheckBody,
+    responses(
+        (status = 200, description = "Decided and recorded: act on `decision`.", body = CheckJson),
+        (status = 400, description = "Not JSON of this shape (`invalid_json`).", body = ErrorJson),
+        (status = 401, description = "No live service token.", body = ErrorJson),
+        (status = 404, description = "No such mailbox or agent (nothing is recorded).", body = ErrorJson),
+        (status = 413, description = "The body is larger than the server accepts."),
+        (status = 422, description = "A value breaks a rule; the message says which (`invalid_input`).", body = ErrorJson),
+        (status = 500, description = "Not recorded, so not allowed: refuse the access.", body = ErrorJson),
+        (status = 503, description = "Not recorded, so not allowed: refuse the access.", body = ErrorJson),
+    )
+)]
 /// `POST /api/v1/access/check`: may this agent do this to this mailbox now? The event is
 /// durable before the answer is sent; a denial is recorded too.
 pub async fn check(
@@ -233,6 +365,22 @@ pub async fn check(
     Ok(Json(check_json(outcome)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/imap/login",
+    tag = "dovecot",
+    request_body = ImapLoginBody,
+    responses(
+        (status = 200, description = "Decided and recorded: act on `decision`.", body = CheckJson),
+        (status = 400, description = "Not JSON of this shape (`invalid_json`).", body = ErrorJson),
+        (status = 401, description = "No live service token.", body = ErrorJson),
+        (status = 404, description = "No such mailbox or agent (nothing is recorded).", body = ErrorJson),
+        (status = 413, description = "The body is larger than the server accepts."),
+        (status = 422, description = "A value breaks a rule; the message says which (`invalid_input`).", body = ErrorJson),
+        (status = 500, description = "Not recorded, so not allowed: refuse the access.", body = ErrorJson),
+        (status = 503, description = "Not recorded, so not allowed: refuse the access.", body = ErrorJson),
+    )
+)]
 /// `POST /api/v1/imap/login`: may this agent open an IMAP session on this mailbox with
 /// this per-grant credential now? Answered like a check (the login is an access event,
 /// durable before the answer; a refusal is recorded too).
@@ -270,13 +418,43 @@ pub async fn imap_login(
 pub const RECEIPT_BODY_LIMIT: usize = 64 * 1024;
 
 /// What a receipts post came to.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[schema(as = ReceiptsResponse)]
 pub struct ReceiptsJson {
+    /// Commands that became receipts in an owner's history.
     recorded: u32,
+    /// Commands of allowed sessions that read nothing worth a receipt.
     nothing: u32,
+    /// Events of sessions Glassbox did not allow, or of another shape.
     ignored: u32,
 }
 
+/// The body of a receipts post, for the document: Dovecot's event export.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+#[schema(as = DovecotEvents)]
+#[allow(dead_code)]
+pub enum ReceiptsBody {
+    /// One event.
+    One(serde_json::Map<String, serde_json::Value>),
+    /// Several.
+    Many(Vec<serde_json::Value>),
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/imap/receipts",
+    tag = "dovecot",
+    request_body(content = ReceiptsBody, description = "Dovecot's exported `imap_command_finished` events: one object, or an array of them. Items of another shape are counted as ignored."),
+    responses(
+        (status = 200, description = "Ingested.", body = ReceiptsJson),
+        (status = 400, description = "Not a JSON object or array.", body = ErrorJson),
+        (status = 401, description = "No live service token.", body = ErrorJson),
+        (status = 413, description = "Larger than 64 KiB."),
+        (status = 429, description = "Too many requests for this token; see `Retry-After`.", body = ErrorJson),
+        (status = 500, description = "Failed on Glassbox's side.", body = ErrorJson),
+    )
+)]
 /// `POST /api/v1/imap/receipts`: Dovecot's exported command events (one JSON object, or an
 /// array of them). Commands of sessions Glassbox allowed become receipts in the owner's
 /// history; the others are ignored and counted in the answer and the log.
@@ -288,13 +466,20 @@ pub async fn imap_receipts(
     let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "invalid_json",
+            ErrorCode::InvalidJson,
             format!("Send Dovecot's JSON event export: {e}"),
         )
     })?;
     let items = match value {
         serde_json::Value::Array(items) => items,
-        one => vec![one],
+        one @ serde_json::Value::Object(_) => vec![one],
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidJson,
+                "Send Dovecot's JSON event export: an object, or an array of them.",
+            ))
+        }
     };
     let mut answer = ReceiptsJson::default();
     for item in items {
@@ -324,19 +509,14 @@ pub async fn imap_receipts(
 fn check_json(outcome: check::CheckOutcome) -> CheckJson {
     CheckJson {
         decision: match outcome.decision {
-            Decision::Allowed => "allow",
-            Decision::Denied => "deny",
+            Decision::Allowed => CheckDecision::Allow,
+            Decision::Denied => CheckDecision::Deny,
         },
         reason: outcome.reason,
         grant_id: outcome.grant_id,
         grant_ends_at: outcome.grant_ends_at,
         event_id: outcome.event_id,
         // The position in the verifiable Merkle log (the event is in it before we answer).
-        log_index: Some(outcome.log_index),
+        log_index: outcome.log_index,
     }
-}
-
-/// `GET /api/v1/openapi.json`.
-pub async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
 }

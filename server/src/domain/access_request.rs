@@ -12,7 +12,7 @@ use app::model::{AccessRequestStatus as Status, JustificationCode, OwnerId, Scop
 use time::{Duration, OffsetDateTime};
 
 /// Longest justification text, in bytes.
-pub const MAX_JUSTIFICATION_BYTES: usize = 4096;
+pub const MAX_JUSTIFICATION_CHARS: usize = 4096;
 /// Longest ticket reference.
 pub const MAX_TICKET_CHARS: usize = 64;
 /// Longest reason an owner may give for a denial.
@@ -57,7 +57,9 @@ pub enum ParseError {
     #[error("break-glass access cannot be requested here: it needs a second security admin")]
     BreakGlass,
     /// Missing or oversized text.
-    #[error("`justification.text` must say why, in 1 to 4096 bytes, without control characters")]
+    #[error(
+        "`justification.text` must say why, in 1 to 4096 characters, without control characters"
+    )]
     Text,
     /// Ticket rules.
     #[error("{0}")]
@@ -84,8 +86,11 @@ fn clean_text(s: &str) -> bool {
 /// Parses a mailbox address loosely but safely: one `@`, a dot in the domain, no spaces or
 /// control characters. Lower-cased.
 pub fn parse_mailbox(s: &str) -> Result<String, ParseError> {
+    // The length is counted as sent (surrounding white space included), like the API
+    // document's `maxLength`.
+    let sent = s.chars().count();
     let s = s.trim();
-    let ok = s.len() <= MAX_ADDRESS_CHARS
+    let ok = sent <= MAX_ADDRESS_CHARS
         && s.chars().all(|c| c.is_ascii_graphic())
         && matches!(s.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.contains('@') && !domain.starts_with('.') && !domain.ends_with('.'));
     if ok {
@@ -122,8 +127,12 @@ impl NewAccessRequest {
         if justification_code == JustificationCode::BreakGlassEmergency {
             return Err(ParseError::BreakGlass);
         }
+        // Counted as sent, like the API document's `maxLength`.
         let text = input.justification_text.trim();
-        if text.is_empty() || text.len() > MAX_JUSTIFICATION_BYTES || !clean_text(text) {
+        if text.is_empty()
+            || input.justification_text.chars().count() > MAX_JUSTIFICATION_CHARS
+            || !clean_text(&input.justification_text)
+        {
             return Err(ParseError::Text);
         }
         let ticket = match input.ticket.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
@@ -519,7 +528,7 @@ mod tests {
     #[test]
     fn oversized_or_hidden_text_is_refused() {
         let mut i = input();
-        i.justification_text = "x".repeat(MAX_JUSTIFICATION_BYTES + 1);
+        i.justification_text = "x".repeat(MAX_JUSTIFICATION_CHARS + 1);
         assert_eq!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Text));
         i.justification_text = "looks fine\u{202E}txt.exe".into();
         assert_eq!(NewAccessRequest::parse(&i, LIMITS), Err(ParseError::Text));

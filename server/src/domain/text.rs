@@ -42,8 +42,12 @@ fn allowed(c: char, lines: Lines) -> bool {
 /// The text as it is kept: trimmed, CR LF as LF. `None` when it holds a character the
 /// policy refuses (the caller says which field, and what to change).
 pub fn accept(s: &str, lines: Lines) -> Option<String> {
-    let s = s.trim().replace("\r\n", "\n");
-    s.chars().all(|c| allowed(c, lines)).then_some(s)
+    // Every character counts, the surrounding ones too: a lone CR, or a line break in a
+    // one-line field, is refused even where trimming would have hidden it.
+    let s = s.replace("\r\n", "\n");
+    s.chars()
+        .all(|c| allowed(c, lines))
+        .then(|| s.trim().to_string())
 }
 
 /// Text from elsewhere that must be shown anyway (a provider's `name` claim): every
@@ -77,6 +81,15 @@ mod tests {
         assert_eq!(accept("a\r\nb", Lines::Many).as_deref(), Some("a\nb"));
         assert_eq!(accept("a\nb", Lines::One), None);
         assert_eq!(accept("a\rb", Lines::Many), None, "a lone CR is refused");
+    }
+
+    #[test]
+    fn characters_at_the_edges_count_too() {
+        // Trimming must not hide what the policy refuses (the API document's patterns say so).
+        assert_eq!(accept("why\r", Lines::Many), None);
+        assert_eq!(accept("title\n", Lines::One), None);
+        assert_eq!(accept("\u{200E}why", Lines::Many), None);
+        assert_eq!(accept("  why \n", Lines::Many).as_deref(), Some("why"));
     }
 
     #[test]

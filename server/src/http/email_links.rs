@@ -68,7 +68,7 @@ fn problem(e: ServiceError, context: &'static str) -> Response {
             (StatusCode::NOT_FOUND, "There is nothing here.".to_string())
         }
         ServiceError::Conflict(m) => (StatusCode::GONE, m),
-        ServiceError::Invalid(m) => (StatusCode::BAD_REQUEST, m),
+        ServiceError::Invalid(m) | ServiceError::Unknown(m) => (StatusCode::BAD_REQUEST, m),
         ServiceError::Unexpected(e) => {
             let app_error = crate::services::unexpected(context, e);
             (StatusCode::INTERNAL_SERVER_ERROR, app_error.to_string())

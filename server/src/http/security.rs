@@ -35,8 +35,9 @@ pub async fn security_headers(
          img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'"
     );
+    // A page with its own, stricter-or-different policy keeps it (the API reference page).
     if let Ok(v) = HeaderValue::from_str(&csp) {
-        h.insert(header::CONTENT_SECURITY_POLICY, v);
+        h.entry(header::CONTENT_SECURITY_POLICY).or_insert(v);
     }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -9,6 +9,10 @@ pub enum ServiceError {
     /// Nothing with that id exists for this caller (also used to hide other people's things).
     #[error("not found: {0}")]
     NotFound(&'static str),
+    /// The input names a mailbox or person Glassbox does not know; the message says which.
+    /// A form shows it beside the field; the API answers 404.
+    #[error("{0}")]
+    Unknown(String),
     /// The caller may not do this.
     #[error("not allowed")]
     Forbidden,
@@ -40,7 +44,7 @@ impl ServiceError {
             ServiceError::Forbidden => AppError::Forbidden,
             ServiceError::Unauthorized => AppError::Unauthorized,
             ServiceError::Conflict(m) => AppError::Conflict(m),
-            ServiceError::Invalid(m) => AppError::Invalid(m),
+            ServiceError::Invalid(m) | ServiceError::Unknown(m) => AppError::Invalid(m),
             ServiceError::Unexpected(e) => super::unexpected(context, e),
         }
     }

@@ -145,16 +145,17 @@ pub async fn login(
 ) -> Result<CheckOutcome, ServiceError> {
     let mailbox =
         parse_mailbox(&input.mailbox).map_err(|e| ServiceError::Invalid(e.to_string()))?;
-    let agent = input.agent.trim().to_ascii_lowercase();
+    // Taken exactly as Dovecot sends it (the API document's patterns say so).
+    let agent = input.agent.to_ascii_lowercase();
     if !token_ok(&agent, 128) {
         return Err(ServiceError::Invalid(
             "`agent` must be 1 to 128 printable characters without spaces".into(),
         ));
     }
-    let client_ip: std::net::IpAddr =
-        input.client_ip.trim().parse().map_err(|_| {
-            ServiceError::Invalid("`client_ip` must be an IPv4 or IPv6 address".into())
-        })?;
+    let client_ip: std::net::IpAddr = input
+        .client_ip
+        .parse()
+        .map_err(|_| ServiceError::Invalid("`client_ip` must be an IPv4 or IPv6 address".into()))?;
     if !token_ok(&input.session, 64) {
         return Err(ServiceError::Invalid(
             "`session` must be 1 to 64 printable characters without spaces (Dovecot's session id)"

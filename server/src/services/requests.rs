@@ -53,7 +53,7 @@ pub async fn submit(
             staff::find_staff_by_handle(db, &handle.trim().to_ascii_lowercase()).await?
         }
     };
-    let agent = agent.ok_or(ServiceError::Invalid(
+    let agent = agent.ok_or(ServiceError::Unknown(
         "`agent` is not a known staff handle".into(),
     ))?;
     if agent.disabled_at.is_some() {
@@ -66,7 +66,7 @@ pub async fn submit(
     }
     let mailbox = owners::find_mailbox(db, &new.mailbox)
         .await?
-        .ok_or(ServiceError::Invalid(
+        .ok_or(ServiceError::Unknown(
             "`mailbox` is not a mailbox Glassbox knows".into(),
         ))?;
     let now = crate::db::ts(clock.now());

@@ -46,9 +46,12 @@ on_both_databases!(async fn bad_requests_get_a_clear_error_and_change_nothing(ap
         (serde_json::json!({"scopes": ["everything"]}), 422, "invalid_input", "scopes"),
         (serde_json::json!({"scopes": []}), 422, "invalid_input", "scopes"),
         (serde_json::json!({"duration_minutes": 481}), 422, "invalid_input", "480"),
-        (serde_json::json!({"mailbox": "nobody@example.org"}), 422, "invalid_input", "mailbox"),
+        (serde_json::json!({"mailbox": "nobody@example.org"}), 404, "not_found", "mailbox"),
         (serde_json::json!({"mailbox": "not an address"}), 422, "invalid_input", "mailbox"),
-        (serde_json::json!({"agent": "ghost"}), 422, "invalid_input", "agent"),
+        (serde_json::json!({"agent": "ghost"}), 404, "not_found", "agent"),
+        (serde_json::json!({"duration_minutes": 30.5}), 400, "invalid_json", "whole number"),
+        (serde_json::json!({"duration_minutes": 1e30}), 422, "invalid_input", "480"),
+        (serde_json::json!({"justification": {"code": "service_maintenance", "text": "why\r"}}), 422, "invalid_input", "justification.text"),
         (serde_json::json!({"agent": "morgan.lee"}), 422, "invalid_input", "support agents"),
         (serde_json::json!({"justification": {"code": "break_glass_emergency", "text": "now"}}), 422, "invalid_input", "break-glass"),
         (serde_json::json!({"surprise": true}), 400, "invalid_json", "surprise"),
@@ -107,15 +110,59 @@ on_both_databases!(async fn forged_or_unknown_request_ids_are_not_found(app) {
     }
 });
 
+on_both_databases!(async fn a_whole_number_written_with_a_fraction_is_a_whole_number(app) {
+    // JSON Schema's `integer` includes 30.0; some encoders write integers that way.
+    let token = app.service_token().await;
+    let created = app.create_request(&token, serde_json::json!({"duration_minutes": 30.0})).await;
+    assert_eq!(created["duration_minutes"], 30, "{created}");
+});
+
+on_both_databases!(async fn a_receipts_post_that_is_not_an_event_export_is_refused(app) {
+    let token = app.service_token().await;
+    for body in [serde_json::json!(5), serde_json::json!("SELECT"), serde_json::json!(null)] {
+        let (status, json) = app.api_post(&token, "/api/v1/imap/receipts", &body).await;
+        assert_eq!(status, 400, "{body}: {json}");
+        assert_eq!(json["error"]["code"], "invalid_json");
+    }
+    let (status, json) = app.api_post(&token, "/api/v1/imap/receipts", &serde_json::json!([5, {"event": "x"}])).await;
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["ignored"], 2, "items of another shape are counted, not refused");
+});
+
 on_both_databases!(async fn the_openapi_document_describes_every_route_that_exists(app) {
     let res = app.get("/api/v1/openapi.json").await;
     assert_eq!(res.status().as_u16(), 200);
     let doc: serde_json::Value = res.json().await.unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
-    let paths = doc["paths"].as_object().unwrap();
-    for p in ["/api/v1/access-requests", "/api/v1/access-requests/{id}", "/api/v1/access-requests/{id}/cancel", "/api/v1/access/check", "/api/v1/imap/login", "/api/v1/imap/receipts"] {
-        assert!(paths.contains_key(p), "{p} undocumented");
+    let schemas = &doc["components"]["schemas"];
+    // Every enum value and error code is the types' own.
+    let values = |name: &str| -> Vec<String> {
+        schemas[name]["enum"].as_array().unwrap_or_else(|| panic!("{name} has no enum")).iter().map(|v| v.as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(values("Scope"), app::model::Scope::ALL.iter().map(|s| s.as_str().to_string()).collect::<Vec<_>>());
+    assert_eq!(values("AccessRequestStatus"), app::model::AccessRequestStatus::ALL.iter().map(|s| s.as_str().to_string()).collect::<Vec<_>>());
+    assert_eq!(values("CheckDecision"), ["allow", "deny"]);
+    let codes = values("ErrorCode");
+    for code in ["unauthorized", "invalid_json", "invalid_input", "not_found", "forbidden", "already_decided", "rate_limited", "internal"] {
+        assert!(codes.iter().any(|c| c == code), "error code {code} undocumented");
     }
+    // Every limit the server enforces is stated (Schemathesis generates from these).
+    let check = &schemas["CheckRequest"]["properties"];
+    assert_eq!(check["resource"]["pattern"], "^[!-~]{1,256}$");
+    assert_eq!(check["action"]["pattern"], "^[a-z0-9_]{1,64}$");
+    assert_eq!(check["mailbox"]["maxLength"], 254);
+    assert_eq!(schemas["CheckRequest"]["additionalProperties"], false);
+    let create = &schemas["CreateAccessRequest"]["properties"];
+    assert_eq!(create["duration_minutes"]["minimum"], 1);
+    assert_eq!(create["duration_minutes"]["maximum"], 480, "the configured longest grant");
+    assert_eq!(create["scopes"]["minItems"], 1);
+    let justification = create["justification"]["oneOf"].as_array().unwrap();
+    assert_eq!(justification[0]["required"], serde_json::json!(["code", "text", "ticket"]), "a ticket when the owner asked for help");
+    assert!(!justification[1]["properties"]["code"]["enum"].as_array().unwrap().contains(&serde_json::json!("break_glass_emergency")));
+    let paths = doc["paths"].as_object().unwrap();
+    let mut documented: Vec<&str> = paths.keys().map(String::as_str).collect();
+    documented.sort();
+    assert_eq!(documented, ["/api/v1/access-requests", "/api/v1/access-requests/{id}", "/api/v1/access-requests/{id}/cancel", "/api/v1/access/check", "/api/v1/imap/login", "/api/v1/imap/receipts"]);
     // Every documented operation is served (an unauthenticated call gets 401, not 404/405).
     for (path, ops) in paths {
         for method in ops.as_object().unwrap().keys() {
@@ -208,4 +255,19 @@ on_both_databases!(async fn an_unknown_token_is_refused_every_time_with_the_same
         assert_eq!(status, 401, "{json}");
         assert_eq!(json["error"]["message"], "This service token is unknown or revoked.");
     }
+});
+
+on_both_databases!(async fn the_api_reference_page_reads_the_served_document_under_its_own_policy(app) {
+    let res = app.get("/api/docs").await;
+    assert_eq!(res.status().as_u16(), 200);
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("script-src 'self';"), "no inline or foreign script: {csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"spec-url="/api/v1/openapi.json""#));
+    assert!(html.contains(r#"<script src="/pkg/redoc.standalone.js"></script>"#), "served from this site, not a CDN");
+    assert!(html.contains(r#"<a href="/api/v1/openapi.json">"#), "readable without the script");
+    // Every other page keeps the site's policy.
+    let other = app.get("/log/checkpoint").await;
+    assert!(other.headers()["content-security-policy"].to_str().unwrap().contains("'wasm-unsafe-eval'"));
 });
