@@ -197,7 +197,7 @@ async fn b2_check(
         .scope
         .parse()
         .map_err(|_| StatusCode::UNPROCESSABLE_ENTITY)?;
-    let now = Clock::System.now();
+    let now = Clock::system().now();
     let same_subject = b.mailbox.trim().eq_ignore_ascii_case(&grant.mailbox)
         && b.agent.trim().eq_ignore_ascii_case(&grant.agent);
     let allowed = same_subject
@@ -249,7 +249,7 @@ async fn start_r0() -> anyhow::Result<u16> {
 }
 
 async fn start_b2() -> anyhow::Result<u16> {
-    let now = Clock::System.now();
+    let now = Clock::system().now();
     let grant = Arc::new(CachedGrant {
         id: RequestId::new(),
         mailbox: "alice@example.org".into(),
@@ -297,7 +297,7 @@ async fn start_real_app(db_connections: u32, group_commit: bool) -> anyhow::Resu
         dir.path().display()
     )));
     settings.api.rate_limit_per_second = 0;
-    let clock = Clock::System;
+    let clock = Clock::system();
     let db = Db::connect(&settings.database_url(), db_connections).await?;
     db.migrate().await?;
     glassbox::demo::seed(&db, &clock, &settings).await?;

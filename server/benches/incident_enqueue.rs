@@ -194,7 +194,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let mut settings = Settings::default();
     settings.incidents.notice_batch = batch as i64;
-    let clock = Clock::System;
+    let clock = Clock::system();
     eprintln!("B14: setting up {n} affected owners…");
     setup(pool, n).await?;
 

@@ -149,7 +149,7 @@ async fn b7_wall_time() -> anyhow::Result<()> {
         dir.path().display()
     )));
     settings.api.rate_limit_per_second = 0;
-    let clock = Clock::System;
+    let clock = Clock::system();
     let db = Db::connect(&settings.database_url(), 10).await?;
     db.migrate().await?;
     glassbox::demo::seed(&db, &clock, &settings).await?;

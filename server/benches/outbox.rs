@@ -197,7 +197,7 @@ async fn subject(
     )
     .await?;
     db.migrate().await?;
-    let clock = Clock::System;
+    let clock = Clock::system();
     let now = clock.now();
     let rows: Vec<_> = (0..fill).map(|i| notice(i, now)).collect();
     for chunk in rows.chunks(10_000) {

@@ -10,7 +10,7 @@ use crate::startup::Application;
 pub(super) async fn run(settings: Settings, seed_only: bool) -> anyhow::Result<()> {
     let db = Db::connect(&settings.database_url(), settings.database.max_connections).await?;
     db.migrate().await?;
-    match demo::seed(&db, &Clock::System, &settings).await? {
+    match demo::seed(&db, &Clock::system(), &settings).await? {
         demo::SeedOutcome::Created => println!("Demo data written."),
         demo::SeedOutcome::AlreadyPresent => {
             println!("Demo data already present; nothing changed.")
@@ -26,7 +26,7 @@ pub(super) async fn run(settings: Settings, seed_only: bool) -> anyhow::Result<(
     }
     let public = settings.public_url.clone();
     let dev_mail = settings.email.backend == EmailBackend::Dev;
-    let app = Application::build_with_db(settings, Clock::System, db).await?;
+    let app = Application::build_with_db(settings, Clock::system(), db).await?;
     println!("Open {public} and choose \"Try the demo\".");
     if dev_mail {
         println!(

@@ -61,7 +61,7 @@ async fn run_configured(command: Command) -> anyhow::Result<()> {
         Command::ServiceToken(cmd) => service_token::run(&settings, cmd).await,
         Command::Outbox(cmd) => outbox::run(&settings, cmd).await,
         Command::Serve => {
-            Application::build(settings, Clock::System)
+            Application::build(settings, Clock::system())
                 .await?
                 .run_until_stopped()
                 .await

@@ -30,7 +30,7 @@ pub(super) async fn run(settings: &Settings, cmd: OutboxCommand) -> anyhow::Resu
             }
         }
         OutboxCommand::Retry { id } => {
-            if outbox::requeue_failed(&db, id, Clock::System.now()).await? {
+            if outbox::requeue_failed(&db, id, Clock::system().now()).await? {
                 println!("Queued again; a running Glassbox sends it shortly.");
             } else {
                 anyhow::bail!("no failed email has the id {id}");

@@ -10,7 +10,7 @@ use crate::domain::clock::Clock;
 pub(super) async fn run(settings: &Settings, cmd: ServiceTokenCommand) -> anyhow::Result<()> {
     let db = Db::connect(&settings.database_url(), 2).await?;
     db.migrate().await?;
-    let clock = Clock::System;
+    let clock = Clock::system();
     match cmd {
         ServiceTokenCommand::Create { name } => {
             let token = crate::services::tokens::create(&db, &clock, settings, &name)

@@ -24,7 +24,7 @@ async fn checkpoint_now(db: &Db) -> String {
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    glassbox::transparency::checkpoints::sign_checkpoint(db, &Clock::System, &signer)
+    glassbox::transparency::checkpoints::sign_checkpoint(db, &Clock::system(), &signer)
         .await
         .unwrap();
     glassbox::db::tree::latest_checkpoint(db)

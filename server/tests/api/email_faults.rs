@@ -653,3 +653,54 @@ on_both_databases_with!(sending_to(next_port(), true), async fn a_server_that_st
     app.request_for(&token, &people, "After the stall").await;
     wait_until("the next email was delivered", || async { sink.message_ids().await.len() == 2 }).await;
 });
+
+/// An app whose own sender is held to `EMAIL__MAX_PER_SECOND` (F8 of the benchmark rules).
+async fn sending_at_most(port: u16, per_second: u32) -> Option<Options> {
+    let mut options = sending_to(port, true).await?;
+    let configure = options.configure;
+    options.configure = Box::new(move |s| {
+        configure(s);
+        s.email.max_per_second = per_second;
+        s.email.poll_interval_ms = 50;
+    });
+    Some(options)
+}
+
+/// The most timestamps (seconds) that fall in any window of `width` seconds.
+fn busiest_window(times: &mut [f64], width: f64) -> usize {
+    times.sort_by(f64::total_cmp);
+    let mut most = 0;
+    let mut start = 0;
+    for end in 0..times.len() {
+        while times[end] - times[start] >= width {
+            start += 1;
+        }
+        most = most.max(end - start + 1);
+    }
+    most
+}
+
+on_both_databases_with!(sending_at_most(next_port(), 50), async fn the_send_rate_never_exceeds_the_configured_limit_in_any_second(app) {
+    // F8: a provider's limit (SES-style, 50 messages/s) is never broken, over any 1 s window
+    // as the receiving server sees it, however much is queued at once.
+    let sink = FaultSink::start_on(chosen_port(app)).await;
+    let recipient = format!("paced-{}@faults.glassbox.test", uuid::Uuid::new_v4().simple());
+    let total = std::env::var("F8_MESSAGES").ok().and_then(|n| n.parse().ok()).unwrap_or(200);
+    enqueue(app, total, &recipient).await;
+    wait_until("everything was sent", || async { rows_to(app, &recipient).await.iter().all(|(s, ..)| s == "sent") }).await;
+    let all: Vec<serde_json::Value> = reqwest::get(sink.url("/messages")).await.unwrap().json().await.unwrap();
+    let mut times: Vec<f64> = all.iter().filter_map(|m| m["time"].as_f64()).collect();
+    assert_eq!(times.len(), total, "each message accepted once");
+    let busiest = busiest_window(&mut times, 1.0);
+    assert!(busiest <= 50, "{busiest} messages in one second");
+    // And the limit is a pace, not a stall: the whole queue goes out at close to 50/s.
+    let span = times[times.len() - 1] - times[0];
+    assert!(span >= (total as f64 - 51.0) / 50.0, "{total} messages in {span:.2} s");
+});
+
+#[test]
+fn the_busiest_window_counts_what_falls_within_one_width() {
+    assert_eq!(busiest_window(&mut [0.0, 0.5, 0.99, 1.0, 1.5], 1.0), 3);
+    assert_eq!(busiest_window(&mut [3.0, 1.0, 2.0], 1.0), 1);
+    assert_eq!(busiest_window(&mut [], 1.0), 0);
+}

@@ -41,7 +41,7 @@ async fn assert_log_is_whole(db: &Db) {
         .await
         .unwrap()
         .unwrap();
-    let clock = Clock::System;
+    let clock = Clock::system();
     let signer = {
         let (name, secret) = glassbox::db::tree::signing_key(db).await.unwrap().unwrap();
         glassbox_log::CheckpointSigner::new(&name, &secret.try_into().unwrap()).unwrap()
@@ -161,10 +161,10 @@ async fn kill_9_under_load_loses_no_acknowledged_event_and_the_log_stays_consist
         .await
         .unwrap();
     db.migrate().await.unwrap();
-    glassbox::demo::seed(&db, &Clock::System, &settings)
+    glassbox::demo::seed(&db, &Clock::system(), &settings)
         .await
         .unwrap();
-    let token = glassbox::services::tokens::create(&db, &Clock::System, &settings, "crash-test")
+    let token = glassbox::services::tokens::create(&db, &Clock::system(), &settings, "crash-test")
         .await
         .unwrap();
     db.close().await;
@@ -215,7 +215,7 @@ async fn kill_9_under_load_loses_no_acknowledged_event_and_the_log_stays_consist
             },
             ..settings
         },
-        Clock::System,
+        Clock::system(),
         db.clone(),
     )
     .await
@@ -248,7 +248,7 @@ async fn second_instance(
 ) {
     let settings = app.settings.clone();
     let db = Db::connect(&settings.database_url(), 5).await.unwrap();
-    let second = Application::build_with_db(settings, Clock::System, db)
+    let second = Application::build_with_db(settings, Clock::system(), db)
         .await
         .unwrap();
     let address = format!("http://127.0.0.1:{}", second.port());

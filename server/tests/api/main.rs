@@ -9,6 +9,7 @@ mod helpers;
 
 mod api_contract;
 mod backup;
+mod clock_faults;
 mod consent;
 mod cross_account;
 mod dovecot;
