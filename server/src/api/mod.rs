@@ -22,6 +22,13 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/api/v1/access-requests/{id}/cancel",
             post(v1::cancel_request),
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_service_token,
+        ))
+        .route_layer(axum::middleware::from_fn(crate::http::security::no_store));
+    // Receipts: bounded in size, and rate-limited apart from the rest of the API.
+    let receipts = Router::new()
         .route(
             "/api/v1/imap/receipts",
             post(v1::imap_receipts)
@@ -29,7 +36,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            auth::require_service_token,
+            auth::require_service_token_for_receipts,
         ))
         .route_layer(axum::middleware::from_fn(crate::http::security::no_store));
     // The check and the IMAP login identify their token from memory; the log writer
@@ -50,5 +57,6 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/log/proof/inclusion", get(public_log::inclusion))
         .route("/log/proof/consistency", get(public_log::consistency))
         .merge(authed)
+        .merge(receipts)
         .merge(check)
 }
