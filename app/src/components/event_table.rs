@@ -44,11 +44,18 @@ fn EventRow(event: EventView) -> impl IntoView {
         Decision::Allowed => ("decision decision-allowed", "Allowed"),
         Decision::Denied => ("decision decision-denied", "Denied"),
     };
+    // A receipt of a staff IMAP session: shown under its login event (the history puts it
+    // right below when the login is on the same page).
+    let session = event.in_session_of.map(|login| {
+        view! { <span class="in-session">{format!("In the IMAP session of log entry {login}: ")}</span> }
+    });
+    let row_class = if event.in_session_of.is_some() { "receipt" } else { "" };
     view! {
-        <tr>
+        <tr class=row_class>
             <td data-label="When"><time datetime=iso(event.occurred_at)>{date_time(event.occurred_at)}</time></td>
             <td data-label="Who">{who}</td>
             <td data-label="What">
+                {session}
                 <span class="action">{event.action.replace('_', " ")}</span>
                 <span class="scope">{format!(" — {}", event.scope.plain_words())}</span>
                 <span class="mailbox">{event.mailbox}</span>
