@@ -574,3 +574,114 @@ on_both_databases_with!(async {
     }
     assert!(limited, "the API limit still applies to other calls");
 });
+
+/// Waits until every queued kick is confirmed; panics after 5 s.
+async fn kicks_confirmed(app: &TestApp) {
+    for _ in 0..50 {
+        if on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM imap_kicks WHERE done_at IS NULL").await == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("a kick is still pending");
+}
+
+/// The doveadm port Glassbox was told about.
+fn doveadm_port(app: &TestApp) -> String {
+    app.settings.dovecot.doveadm_url.as_deref().unwrap().rsplit(':').next().unwrap().to_string()
+}
+
+/// The held client is disconnected within a few seconds, the kick is confirmed and the
+/// session marked cut, and the credential opens nothing any more.
+async fn assert_cut(app: &TestApp, dovecot: &Dovecot, held: &mut Held, login: &str, secret: &str) {
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(10), held.outcome()).await.expect("the client is told");
+    assert_eq!(outcome["disconnected"], true, "{outcome} {}", dovecot.log());
+    kicks_confirmed(app).await;
+    assert_eq!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM imap_sessions WHERE cut_at IS NOT NULL").await, 1);
+    let again = dovecot.client("login", login, secret).await;
+    assert_eq!(again["ok"], false, "{again}");
+}
+
+on_both_databases_with!(with_doveadm(), async fn dovecot_session_is_cut_when_the_sweeper_ends_the_grant(app) {
+    let token = app.service_token().await;
+    let Some(dovecot) = Dovecot::start(&app.address, &token, &[("DOVECOT_DOVEADM_PORT", &doveadm_port(app))]).await else { return };
+    let id = approved(app, &token, "alice@example.org", "Alice Martin", &["content"]).await;
+    let (login, secret) = credential(app, &id).await;
+    let mut held = dovecot.hold(&login, &secret, 20).await;
+
+    // Time runs out: the sweeper writes the end down.
+    app.clock.advance(time::Duration::hours(9));
+    glassbox::services::requests::sweep(&app.db, &app.clock, &app.settings).await.unwrap();
+
+    assert_cut(app, &dovecot, &mut held, &login, &secret).await;
+});
+
+on_both_databases_with!(with_doveadm(), async fn dovecot_session_is_cut_when_a_shortened_grant_runs_out(app) {
+    let token = app.service_token().await;
+    let Some(dovecot) = Dovecot::start(&app.address, &token, &[("DOVECOT_DOVEADM_PORT", &doveadm_port(app))]).await else { return };
+    let id = approved(app, &token, "alice@example.org", "Alice Martin", &["content"]).await;
+    let (login, secret) = credential(app, &id).await;
+    let mut held = dovecot.hold(&login, &secret, 20).await;
+
+    // Alice shortens the grant to a minute from now; then that minute passes.
+    app.sign_in_as("Alice Martin").await;
+    let (status, body) = app.server_fn::<app::api::requests::ShortenGrant>(&[("id", &id), ("minutes", "1")]).await;
+    assert_eq!(status, 200, "{body}");
+    app.clock.advance(time::Duration::minutes(2));
+    glassbox::services::requests::sweep(&app.db, &app.clock, &app.settings).await.unwrap();
+
+    assert_cut(app, &dovecot, &mut held, &login, &secret).await;
+});
+
+on_both_databases_with!(with_doveadm(), async fn dovecot_session_is_cut_when_the_agent_is_disabled(app) {
+    let token = app.service_token().await;
+    let Some(dovecot) = Dovecot::start(&app.address, &token, &[("DOVECOT_DOVEADM_PORT", &doveadm_port(app))]).await else { return };
+    let id = approved(app, &token, "alice@example.org", "Alice Martin", &["content"]).await;
+    let (login, secret) = credential(app, &id).await;
+    let mut held = dovecot.hold(&login, &secret, 20).await;
+
+    // What `glassbox staff disable --email …` runs.
+    glassbox::services::staff::disable(&app.db, &app.clock, "sam.rivera@staff.example.org").await.unwrap();
+
+    assert_cut(app, &dovecot, &mut held, &login, &secret).await;
+});
+
+on_both_databases_with!(with_doveadm(), async fn a_kick_is_retried_until_doveadm_answers(app) {
+    // Glassbox calls doveadm on a port where nothing listens yet; Dovecot's doveadm is on another.
+    let glassbox_side = doveadm_port(app);
+    let dovecot_side = free_port();
+    let token = app.service_token().await;
+    let Some(dovecot) = Dovecot::start(&app.address, &token, &[("DOVECOT_DOVEADM_PORT", &dovecot_side.to_string())]).await else { return };
+    let id = approved(app, &token, "alice@example.org", "Alice Martin", &["content"]).await;
+    let (login, secret) = credential(app, &id).await;
+    let mut held = dovecot.hold(&login, &secret, 30).await;
+    app.sign_in_as("Alice Martin").await;
+    let (status, body) = app.server_fn::<RevokeGrant>(&[("id", &id)]).await;
+    assert_eq!(status, 200, "{body}");
+
+    // doveadm down: the kick stays pending, with its failed attempt written down.
+    let mut failed = 0;
+    for _ in 0..50 {
+        failed = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM imap_kicks WHERE done_at IS NULL AND attempts > 0 AND last_error IS NOT NULL").await;
+        if failed > 0 { break; }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(failed, 1, "the kick failed once and waits");
+    assert_eq!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM imap_sessions WHERE cut_at IS NOT NULL").await, 0);
+
+    // doveadm comes up (a forwarder to Dovecot's port), and the retry's time comes.
+    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{glassbox_side}")).await.unwrap();
+    let forward = tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(("127.0.0.1", dovecot_side)).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    app.clock.advance(time::Duration::minutes(2));
+
+    assert_cut(app, &dovecot, &mut held, &login, &secret).await;
+    forward.abort();
+});
