@@ -8,3 +8,7 @@ CREATE TABLE imap_receipts (
     created_at  TEXT NOT NULL
 );
 CREATE INDEX imap_receipts_session ON imap_receipts(session_id);
+
+-- When the agent's client logged out by itself (its LOGOUT command event), so that a kick
+-- is neither sent for it nor claimed to have cut it.
+ALTER TABLE imap_sessions ADD COLUMN logged_out_at TEXT;

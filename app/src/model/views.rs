@@ -115,6 +115,9 @@ pub struct OwnerImapSessionView {
     /// When Glassbox ended the session (doveadm confirmed the kick), if it did.
     #[serde(with = "time::serde::rfc3339::option")]
     pub cut_at: Option<OffsetDateTime>,
+    /// When the agent's client logged out by itself, if Dovecot reported it.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub logged_out_at: Option<OffsetDateTime>,
 }
 
 /// One step in a request's life, as the verifiable log records it.

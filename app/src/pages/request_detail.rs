@@ -158,6 +158,7 @@ fn ImapSessions(sessions: Vec<OwnerImapSessionView>) -> impl IntoView {
                             <h3>{format!("Session from {started}")}</h3>
                             <p class="imap-summary">{s.summary}</p>
                             {s.cut_at.map(|t| view! { <p class="imap-cut">{format!("Session cut at {}", date_time(t))}</p> })}
+                            {s.logged_out_at.map(|t| view! { <p>{format!("Logged out at {}", date_time(t))}</p> })}
                             <ul class="receipt-list">
                                 <li>{format!("{started} — logged in · ")}<LogCell index=s.login.log_index/></li>
                                 {s.receipts

@@ -354,7 +354,10 @@ pub async fn by_seqs_for_owner(
     }
     let seqs = &seqs[..seqs.len().min(900)];
     let mut params = Vec::new();
-    let mut sql = format!("{SELECT}{}", scope_to(owner, &EventFilter::default(), &mut params));
+    let mut sql = format!(
+        "{SELECT}{}",
+        scope_to(owner, &EventFilter::default(), &mut params)
+    );
     let first = params.len() + 1;
     sql += &format!(
         " AND e.seq IN ({}) ORDER BY e.seq",

@@ -197,7 +197,7 @@ pub async fn queue_kicks(
     let rows: Vec<OpenRow> = on_tx!(tx, c => sqlx::query_as(
         "SELECT DISTINCT s.request_id, m.address, s.client_ip FROM imap_sessions s \
          JOIN mailboxes m ON m.id = s.mailbox_id \
-         WHERE s.cut_at IS NULL AND ($1 IS NULL OR s.request_id = $1) AND ($2 IS NULL OR s.agent_id = $2) \
+         WHERE s.cut_at IS NULL AND s.logged_out_at IS NULL AND ($1 IS NULL OR s.request_id = $1) AND ($2 IS NULL OR s.agent_id = $2) \
          AND ($1 IS NOT NULL OR $2 IS NOT NULL)",
     )
     .bind(request.map(|r| r.0))
@@ -260,7 +260,7 @@ pub async fn kick_done(tx: &mut Tx, kick: &KickRow, now: OffsetDateTime) -> sqlx
         .await
         .map(|_| ()))?;
     on_tx!(tx, c => sqlx::query(
-        "UPDATE imap_sessions SET cut_at = $1 WHERE request_id = $2 AND client_ip = $3 AND cut_at IS NULL",
+        "UPDATE imap_sessions SET cut_at = $1 WHERE request_id = $2 AND client_ip = $3 AND cut_at IS NULL AND logged_out_at IS NULL",
     )
     .bind(ts(now))
     .bind(kick.request_id)
@@ -293,6 +293,22 @@ pub async fn pending_kicks(conn: impl Into<Conn<'_>>) -> sqlx::Result<i64> {
     on_conn!(conn, c => sqlx::query_scalar("SELECT COUNT(*) FROM imap_kicks WHERE done_at IS NULL").fetch_one(c).await)
 }
 
+/// The agent's client logged out of `session` by itself (first report wins).
+pub async fn session_logged_out(
+    conn: impl Into<Conn<'_>>,
+    session: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    on_conn!(conn, c => sqlx::query(
+        "UPDATE imap_sessions SET logged_out_at = $1 WHERE id = $2 AND logged_out_at IS NULL AND cut_at IS NULL",
+    )
+    .bind(ts(now))
+    .bind(session)
+    .execute(c)
+    .await
+    .map(|_| ()))
+}
+
 /// Files the receipt event `event_id` under `session` (in the receipt's transaction).
 pub async fn insert_receipt(
     tx: &mut Tx,
@@ -321,6 +337,8 @@ pub struct OwnerSessionRow {
     pub created_at: OffsetDateTime,
     /// When Glassbox ended it (a kick doveadm confirmed), if it did.
     pub cut_at: Option<OffsetDateTime>,
+    /// When the client logged out by itself, if it reported so.
+    pub logged_out_at: Option<OffsetDateTime>,
     /// The login event's position.
     pub login_seq: i64,
 }
@@ -332,7 +350,7 @@ pub async fn sessions_for_owner(
     request: RequestId,
 ) -> sqlx::Result<Vec<OwnerSessionRow>> {
     on_conn!(conn, c => sqlx::query_as::<_, OwnerSessionRow>(
-        "SELECT s.id, s.created_at, s.cut_at, e.seq AS login_seq FROM imap_sessions s \
+        "SELECT s.id, s.created_at, s.cut_at, s.logged_out_at, e.seq AS login_seq FROM imap_sessions s \
          JOIN access_events e ON e.id = s.login_event_id \
          WHERE s.request_id = $1 AND s.mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $2) \
          ORDER BY s.created_at, s.id",

@@ -131,7 +131,10 @@ fn message_count(set: &str) -> Option<u64> {
 /// than the receipts show: a message fetched twice counts once, sequence numbers and UIDs
 /// (which may name the same messages) are not added up (the larger count is taken), and a
 /// set ending in `*` has no count. `receipts` are `(action, resource)` pairs as recorded.
-pub fn session_summary<'a>(who: &str, receipts: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+pub fn session_summary<'a>(
+    who: &str,
+    receipts: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> String {
     let mut folders: Vec<String> = Vec::new();
     // [sequence numbers, UIDs] × ranges.
     let mut bodies: [Vec<(u64, u64)>; 2] = [Vec::new(), Vec::new()];
@@ -179,7 +182,13 @@ pub fn session_summary<'a>(who: &str, receipts: impl IntoIterator<Item = (&'a st
         })
         .max()
         .unwrap_or(0);
-    let messages = |n: u64| if n == 1 { "1 message".to_string() } else { format!("{n} messages") };
+    let messages = |n: u64| {
+        if n == 1 {
+            "1 message".to_string()
+        } else {
+            format!("{n} messages")
+        }
+    };
     let mut parts = Vec::new();
     if !folders.is_empty() {
         parts.push(format!("opened {}", and_list(&folders)));

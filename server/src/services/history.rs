@@ -139,7 +139,12 @@ pub fn under_their_logins(events: Vec<EventView>) -> Vec<EventView> {
     for e in rest {
         let seq = e.seq;
         out.push(e);
-        out.extend(filed.iter().filter(|r| r.in_session_of == Some(seq)).cloned());
+        out.extend(
+            filed
+                .iter()
+                .filter(|r| r.in_session_of == Some(seq))
+                .cloned(),
+        );
     }
     out
 }
@@ -265,7 +270,13 @@ mod tests {
     #[test]
     fn receipts_come_right_under_their_login_when_it_is_on_the_page() {
         // Newest first: 9 and 7 are receipts of login 5; 8 belongs to a login on an older page.
-        let page = vec![event(9, Some(5)), event(8, Some(2)), event(7, Some(5)), event(6, None), event(5, None)];
+        let page = vec![
+            event(9, Some(5)),
+            event(8, Some(2)),
+            event(7, Some(5)),
+            event(6, None),
+            event(5, None),
+        ];
         let order: Vec<i64> = under_their_logins(page).iter().map(|e| e.seq.0).collect();
         assert_eq!(order, vec![8, 6, 5, 7, 9]);
     }

@@ -300,6 +300,11 @@ pub async fn ingest(
     if mailbox.id != session.mailbox_id {
         return Ok(Ingested::Ignored);
     }
+    if f.cmd_name.trim().eq_ignore_ascii_case("LOGOUT") {
+        // The session ended by itself: no kick for it, and it is not reported as cut.
+        store::session_logged_out(db, session.id, clock.now()).await?;
+        return Ok(Ingested::Nothing);
+    }
     let Some(receipt) =
         crate::domain::receipt::receipt_of(&f.cmd_name, &f.cmd_args, &f.tagged_reply_state)
     else {
@@ -383,7 +388,9 @@ pub async fn owner_sessions(
         receipts.sort_by_key(|(v, _)| v.seq);
         let summary = crate::domain::receipt::session_summary(
             who,
-            receipts.iter().map(|(v, r)| (v.action.as_str(), r.as_str())),
+            receipts
+                .iter()
+                .map(|(v, r)| (v.action.as_str(), r.as_str())),
         );
         out.push(app::model::OwnerImapSessionView {
             started_at: s.created_at,
@@ -397,6 +404,7 @@ pub async fn owner_sessions(
                 })
                 .collect(),
             cut_at: s.cut_at,
+            logged_out_at: s.logged_out_at,
         });
     }
     Ok(out)

@@ -414,7 +414,9 @@ on_both_databases_with!(with_doveadm(), async fn dovecot_session_is_cut_when_the
 /// Sam posts the plain credential form of request `id` (what a browser without JavaScript
 /// does); returns the answer's status, headers and page.
 async fn credential_form(app: &TestApp, id: &str) -> (u16, reqwest::header::HeaderMap, String) {
-    let res = app.post_form(&format!("/staff/requests/{id}/imap-credential"), &[]).await;
+    let res = app
+        .post_form(&format!("/staff/requests/{id}/imap-credential"), &[])
+        .await;
     let status = res.status().as_u16();
     let headers = res.headers().clone();
     (status, headers, res.text().await.unwrap())
@@ -429,10 +431,16 @@ fn secret_on(page: &str) -> Option<String> {
 
 /// Asks Glassbox, as Dovecot's passdb would, whether `secret` lets Sam into Alice's mailbox.
 async fn imap_login(app: &TestApp, token: &str, secret: &str) -> serde_json::Value {
-    let (status, body) = app.api_post(token, "/api/v1/imap/login", &serde_json::json!({
-        "mailbox": "alice@example.org", "agent": "sam.rivera", "secret": secret,
-        "client_ip": "127.0.0.1", "session": format!("s{}", uuid::Uuid::new_v4().simple()),
-    })).await;
+    let (status, body) = app
+        .api_post(
+            token,
+            "/api/v1/imap/login",
+            &serde_json::json!({
+                "mailbox": "alice@example.org", "agent": "sam.rivera", "secret": secret,
+                "client_ip": "127.0.0.1", "session": format!("s{}", uuid::Uuid::new_v4().simple()),
+            }),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     body
 }
@@ -498,14 +506,20 @@ on_both_databases!(async fn another_agent_or_the_owner_cannot_make_the_agents_cr
 /// The signed-in owner's newest history page, as their browser loads it.
 async fn owners_history(app: &TestApp) -> (u16, serde_json::Value) {
     use leptos::server_fn::ServerFn as _;
-    let res = app.client.post(app.url(app::api::overview::LoadHistory::PATH))
-        .json(&serde_json::json!({"cursor": null, "filter": {}})).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url(app::api::overview::LoadHistory::PATH))
+        .json(&serde_json::json!({"cursor": null, "filter": {}}))
+        .send()
+        .await
+        .unwrap();
     (res.status().as_u16(), res.json().await.unwrap_or_default())
 }
 
 /// Alice's request page for `id`, as her browser loads it.
 async fn owners_request(app: &TestApp, id: &str) -> (u16, serde_json::Value) {
-    app.server_fn::<app::api::requests::LoadRequest>(&[("id", id)]).await
+    app.server_fn::<app::api::requests::LoadRequest>(&[("id", id)])
+        .await
 }
 
 on_both_databases!(async fn the_owner_sees_what_the_agent_read_in_each_imap_session_and_nobody_else_does(app) {
@@ -549,6 +563,32 @@ on_both_databases!(async fn the_owner_sees_what_the_agent_read_in_each_imap_sess
     assert!(theirs["events"].as_array().unwrap().iter().all(|e| e["in_session_of"].is_null()), "{theirs}");
 });
 
+on_both_databases!(async fn a_session_that_logged_out_by_itself_is_never_reported_as_cut(app) {
+    // Arrange: Sam reads and logs out; Dovecot reports the LOGOUT.
+    let token = app.service_token().await;
+    let Some(dovecot) = Dovecot::start(&app.address, &token, &[]).await else { return };
+    let id = approved(app, &token, "alice@example.org", "Alice Martin", &["content"]).await;
+    let (login, secret) = credential(app, &id).await;
+    assert_eq!(dovecot.client("bodies", &login, &secret).await["ok"], true);
+    app.sign_in_as("Alice Martin").await;
+    let mut logged_out = serde_json::Value::Null;
+    for _ in 0..50 {
+        logged_out = owners_request(app, &id).await.1["imap_sessions"][0]["logged_out_at"].clone();
+        if logged_out.is_string() { break; }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(logged_out.is_string(), "the logout is reported");
+
+    // Act: Alice revokes afterwards.
+    let (status, body) = app.server_fn::<RevokeGrant>(&[("id", &id)]).await;
+    assert_eq!(status, 200, "{body}");
+
+    // Assert: nothing to kick, and the page does not say the session was cut.
+    assert_eq!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM imap_kicks").await, 0);
+    let (_, request) = owners_request(app, &id).await;
+    assert!(request["imap_sessions"][0]["cut_at"].is_null(), "{request}");
+});
+
 on_both_databases_with!(async {
     Some(crate::helpers::Options {
         seed: true,
@@ -578,7 +618,13 @@ on_both_databases_with!(async {
 /// Waits until every queued kick is confirmed; panics after 5 s.
 async fn kicks_confirmed(app: &TestApp) {
     for _ in 0..50 {
-        if on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM imap_kicks WHERE done_at IS NULL").await == 0 {
+        if on_pool_for_tests(
+            &app.db,
+            "SELECT COUNT(*) FROM imap_kicks WHERE done_at IS NULL",
+        )
+        .await
+            == 0
+        {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -588,16 +634,33 @@ async fn kicks_confirmed(app: &TestApp) {
 
 /// The doveadm port Glassbox was told about.
 fn doveadm_port(app: &TestApp) -> String {
-    app.settings.dovecot.doveadm_url.as_deref().unwrap().rsplit(':').next().unwrap().to_string()
+    app.settings
+        .dovecot
+        .doveadm_url
+        .as_deref()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 /// The held client is disconnected within a few seconds, the kick is confirmed and the
 /// session marked cut, and the credential opens nothing any more.
 async fn assert_cut(app: &TestApp, dovecot: &Dovecot, held: &mut Held, login: &str, secret: &str) {
-    let outcome = tokio::time::timeout(std::time::Duration::from_secs(10), held.outcome()).await.expect("the client is told");
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(10), held.outcome())
+        .await
+        .expect("the client is told");
     assert_eq!(outcome["disconnected"], true, "{outcome} {}", dovecot.log());
     kicks_confirmed(app).await;
-    assert_eq!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM imap_sessions WHERE cut_at IS NOT NULL").await, 1);
+    assert_eq!(
+        on_pool_for_tests(
+            &app.db,
+            "SELECT COUNT(*) FROM imap_sessions WHERE cut_at IS NOT NULL"
+        )
+        .await,
+        1
+    );
     let again = dovecot.client("login", login, secret).await;
     assert_eq!(again["ok"], false, "{again}");
 }
