@@ -11,6 +11,8 @@
 # has three messages. Staff log in as mailbox*agent (e.g. alice@example.org*sam.rivera)
 # with the gbg_ credential Glassbox shows them.
 #   DOVECOT_AUTH_CACHE=1   starts with auth_cache_size = 1M (the integration must refuse it)
+#   DOVECOT_STUB_CONSENT=1 benchmark reference only: the passdb answers "allow" without asking
+#                          Glassbox (never in integrations/dovecot/, only in this test copy)
 # usage: testinfra/dovecot.sh install|start|stop|status|restart
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -83,6 +85,14 @@ configure() {
   [ -n "$token" ] || token=gbx_unset
   (umask 077; printf '%s\n' "$token" >"$DIR/glassbox/token")
   cp "$ROOT/integrations/dovecot/glassbox-passdb.lua" "$DIR/glassbox/glassbox-passdb.lua"
+  if [ "${DOVECOT_STUB_CONSENT:-0}" = 1 ]; then
+    # Benchmark reference only (scripts/bench-dovecot.sh): the same script with the consent
+    # call replaced by a canned "allow", so the two arms differ by the call alone. The
+    # shipped script has no such switch.
+    sed -i 's#^  local response = request:submit()$#  local response = { status = function() return 200 end, payload = function() return [[{"decision":"allow","event_id":"stub"}]] end }#' \
+      "$DIR/glassbox/glassbox-passdb.lua"
+    grep -q '"event_id":"stub"' "$DIR/glassbox/glassbox-passdb.lua" || { echo "the consent call stub did not apply" >&2; exit 1; }
+  fi
   sed -e "s#^url = .*#url = $GLASSBOX_URL#" -e "s#/etc/dovecot/glassbox#$DIR/glassbox#g" \
       -e "s#^config = .*#config = $DIR/dovecot.conf#" -e "s#^timeout_msecs = .*#timeout_msecs = ${GLASSBOX_TIMEOUT_MSECS:-2000}#" \
       "$ROOT/integrations/dovecot/glassbox.settings" >"$DIR/glassbox/glassbox.settings"

@@ -4,6 +4,8 @@ per outcome.
   imap_client.py PORT login USER PASSWORD   -> {"ok": true} or {"ok": false, "error": "..."}
   imap_client.py PORT read USER PASSWORD    -> login, SELECT INBOX, FETCH 1:2 headers,
                                                FETCH 3 body, LOGOUT -> {"ok", "exists", "fetched"}
+  imap_client.py PORT bodies USER PASSWORD  -> login, SELECT INBOX, FETCH 1:3 bodies, LOGOUT
+                                               -> {"ok", "exists", "fetched"}
   imap_client.py PORT hold USER PASSWORD SECONDS
       -> login, SELECT INBOX, prints {"ready": true}, then NOOP every 0.2 s; prints
          {"disconnected": true, "after": seconds} when the server ends the session, or
@@ -33,6 +35,13 @@ def main():
         fetched += len([d for d in data if isinstance(d, tuple)])
         typ, data = c.fetch("3", "(BODY[TEXT])")
         fetched += len([d for d in data if isinstance(d, tuple)])
+        c.logout()
+        out(ok=True, exists=exists, fetched=fetched)
+    elif mode == "bodies":
+        typ, data = c.select("INBOX")
+        exists = int(data[0])
+        typ, data = c.fetch("1:3", "(BODY.PEEK[])")
+        fetched = len([d for d in data if isinstance(d, tuple)])
         c.logout()
         out(ok=True, exists=exists, fetched=fetched)
     elif mode == "hold":

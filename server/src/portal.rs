@@ -84,8 +84,12 @@ impl Portal for PortalService {
         let steps = requests::steps_for_owner(&self.db, owner, id)
             .await
             .map_err(|e| e.into_app_error("load the steps of an owner's request"))?;
+        let imap_sessions = imap::owner_sessions(&self.db, owner, id, &r.agent_pseudonym)
+            .await
+            .map_err(|e| e.into_app_error("load the IMAP sessions of an owner's request"))?;
         Ok(RequestView {
             steps,
+            imap_sessions,
             ..requests::view(r, self.clock.now())
         })
     }

@@ -96,6 +96,10 @@ impl Application {
             settings.api.rate_limit_per_second,
             settings.api.rate_limit_burst,
         ));
+        let receipts_limiter = Arc::new(RateLimiter::per_second(
+            settings.api.receipts_rate_limit_per_second,
+            settings.api.receipts_rate_limit_burst,
+        ));
         let owner_oidc = match &settings.auth.oidc {
             Some(o) => Some(Arc::new(OidcProvider::new(
                 o.clone(),
@@ -140,6 +144,7 @@ impl Application {
             clock,
             portal,
             api_limiter,
+            receipts_limiter,
             owner_oidc,
             staff_oidc,
             sign_in_limiter,

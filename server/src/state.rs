@@ -53,6 +53,8 @@ pub struct Shared {
     pub portal: Arc<dyn Portal>,
     /// Per-service-token rate limits of the API.
     pub api_limiter: Arc<RateLimiter<uuid::Uuid>>,
+    /// Per-service-token rate limits of the IMAP receipts, apart from the rest of the API.
+    pub receipts_limiter: Arc<RateLimiter<uuid::Uuid>>,
     /// Per-client-address rate limits of the sign-in routes.
     pub sign_in_limiter: Arc<RateLimiter<std::net::IpAddr>>,
     /// Per-client-address rate limits of the pages email links open.

@@ -25,7 +25,16 @@ pub fn EventTable(events: Vec<EventView>, caption: &'static str) -> impl IntoVie
                     </tr>
                 </thead>
                 <tbody>
-                    {events.into_iter().map(|e| view! { <EventRow event=e/> }).collect_view()}
+                    {
+                        let on_page: std::collections::HashSet<_> = events.iter().map(|e| e.seq).collect();
+                        events
+                            .into_iter()
+                            .map(|e| {
+                                let login_on_page = e.in_session_of.is_some_and(|l| on_page.contains(&l));
+                                view! { <EventRow event=e login_on_page/> }
+                            })
+                            .collect_view()
+                    }
                 </tbody>
             </table>
         </div>
@@ -34,7 +43,7 @@ pub fn EventTable(events: Vec<EventView>, caption: &'static str) -> impl IntoVie
 }
 
 #[component]
-fn EventRow(event: EventView) -> impl IntoView {
+fn EventRow(event: EventView, login_on_page: bool) -> impl IntoView {
     let who = match (&event.agent_pseudonym, event.agent_role) {
         (Some(p), Some(r)) => format!("{p} ({})", r.label()),
         (Some(p), None) => p.clone(),
@@ -44,11 +53,28 @@ fn EventRow(event: EventView) -> impl IntoView {
         Decision::Allowed => ("decision decision-allowed", "Allowed"),
         Decision::Denied => ("decision decision-denied", "Denied"),
     };
+    // A receipt of a staff IMAP session: shown under its login event (the history puts it
+    // right below when the login is on the same page). Its login's position is a history
+    // position, not the log index the rows show, so it is not printed.
+    let session = event.in_session_of.map(|_| {
+        let words = if login_on_page {
+            "In the IMAP session logged in above: "
+        } else {
+            "In an IMAP session logged in earlier (an older page): "
+        };
+        view! { <span class="in-session">{words}</span> }
+    });
+    let row_class = if event.in_session_of.is_some() {
+        "receipt"
+    } else {
+        ""
+    };
     view! {
-        <tr>
+        <tr class=row_class>
             <td data-label="When"><time datetime=iso(event.occurred_at)>{date_time(event.occurred_at)}</time></td>
             <td data-label="Who">{who}</td>
             <td data-label="What">
+                {session}
                 <span class="action">{event.action.replace('_', " ")}</span>
                 <span class="scope">{format!(" — {}", event.scope.plain_words())}</span>
                 <span class="mailbox">{event.mailbox}</span>

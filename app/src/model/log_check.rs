@@ -123,6 +123,39 @@ impl LogRow for RequestStep {
     }
 }
 
+/// A row of a page that shows both kinds (the request page: its steps, and the receipts
+/// of its IMAP sessions), so that one proof request verifies them all.
+#[derive(Clone, Debug)]
+pub enum PageRow {
+    /// A step of the request.
+    Step(RequestStep),
+    /// An access event (a login or a receipt).
+    Event(EventView),
+}
+
+impl LogRow for PageRow {
+    fn log_index(&self) -> Option<u64> {
+        match self {
+            PageRow::Step(s) => s.log_index(),
+            PageRow::Event(e) => e.log_index(),
+        }
+    }
+
+    fn log_entry(&self) -> Option<&str> {
+        match self {
+            PageRow::Step(s) => s.log_entry(),
+            PageRow::Event(e) => e.log_entry(),
+        }
+    }
+
+    fn shows(&self, entry: &Entry) -> bool {
+        match self {
+            PageRow::Step(s) => s.shows(entry),
+            PageRow::Event(e) => e.shows(entry),
+        }
+    }
+}
+
 fn check_row(
     row: &impl LogRow,
     index: u64,
@@ -271,6 +304,7 @@ mod tests {
             reason: "Allowed: you approved this access".into(),
             log_index: Some(i),
             log_entry: Some(b64(&bytes)),
+            in_session_of: None,
         };
         (view, bytes)
     }

@@ -18,7 +18,9 @@ pub use views::{
     LogProofs, OwnerDecision, OwnerOverview, RequestForm, RequestStep, RequestView, StaffAct,
     StaffHome, StaffRequestView, Viewer,
 };
-pub use views::{ImapAccessView, ImapCredentialView, ImapSessionView, StaffRequestDetail};
+pub use views::{
+    ImapAccessView, ImapCredentialView, ImapSessionView, OwnerImapSessionView, StaffRequestDetail,
+};
 pub use vocabulary::{
     AccessNotices, AccessRequestStatus, ChangeActor, Decision, Exposure, GuidanceStep,
     IncidentCause, IncidentStatus, JustificationCode, ParseVocabularyError, RequestChangeKind,

@@ -92,6 +92,32 @@ pub struct RequestView {
     /// (filled on the request's own page; empty in lists).
     #[serde(default)]
     pub steps: Vec<RequestStep>,
+    /// The staff IMAP sessions under this grant, with what their receipts show (filled on
+    /// the owner's request page; empty elsewhere).
+    #[serde(default)]
+    pub imap_sessions: Vec<OwnerImapSessionView>,
+}
+
+/// One staff IMAP session under a grant, as its owner sees it: what Dovecot reported the
+/// agent did, summed up in words, each receipt with its place in the verifiable log, and
+/// when Glassbox cut the session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerImapSessionView {
+    /// When the login was allowed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    /// The login event (its place in the log).
+    pub login: EventView,
+    /// What the receipts show, in one sentence ("… opened Inbox and read 3 messages (bodies).").
+    pub summary: String,
+    /// The receipts, oldest first.
+    pub receipts: Vec<EventView>,
+    /// When Glassbox ended the session (doveadm confirmed the kick), if it did.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub cut_at: Option<OffsetDateTime>,
+    /// When the agent's client logged out by itself, if Dovecot reported it.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub logged_out_at: Option<OffsetDateTime>,
 }
 
 /// One step in a request's life, as the verifiable log records it.
@@ -139,6 +165,10 @@ pub struct EventView {
     /// browser can check the log holds exactly this event.
     #[serde(default)]
     pub log_entry: Option<String>,
+    /// For a receipt of a staff IMAP session: the position of that session's login event,
+    /// so the history shows the receipt under it.
+    #[serde(default)]
+    pub in_session_of: Option<EventSeq>,
 }
 
 /// What the browser needs to verify the events on a page itself: the log's verifier key,

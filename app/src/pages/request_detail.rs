@@ -7,7 +7,8 @@ use crate::components::error_view::ErrorView;
 use crate::components::format::{date_time, duration_minutes, sentence_list};
 use crate::components::log_verification::{verify_in_browser, LogBanner, LogCell, LogChecks};
 use crate::components::request_card::RequestCard;
-use crate::model::{AccessRequestStatus, RequestStep, RequestView};
+use crate::model::log_check::PageRow;
+use crate::model::{AccessRequestStatus, OwnerImapSessionView, RequestStep, RequestView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -38,7 +39,18 @@ pub fn RequestDetailPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(r)) = request.get() {
             checks.0.set(None);
-            leptos::task::spawn_local(verify_in_browser(r.steps, checks));
+            // The steps, and the logins and receipts of the IMAP sessions, in one check.
+            let rows = r
+                .steps
+                .into_iter()
+                .map(PageRow::Step)
+                .chain(r.imap_sessions.into_iter().flat_map(|s| {
+                    std::iter::once(s.login)
+                        .chain(s.receipts)
+                        .map(PageRow::Event)
+                }))
+                .collect();
+            leptos::task::spawn_local(verify_in_browser(rows, checks));
         }
     });
     view! {
@@ -118,11 +130,51 @@ fn Decision(
         _ => view! { <p class="empty">"This request is closed; there is nothing left to decide."</p> }.into_any(),
     };
     let steps = request.steps.clone();
+    let sessions = request.imap_sessions.clone();
     view! {
         <RequestCard request=request/>
         {controls}
+        <ImapSessions sessions/>
         <Steps steps/>
     }
+}
+
+/// What staff did over IMAP under this grant, session by session, as Dovecot reported it.
+#[component]
+fn ImapSessions(sessions: Vec<OwnerImapSessionView>) -> impl IntoView {
+    if sessions.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <section class="imap-sessions" aria-labelledby="imap-sessions-heading">
+            <h2 id="imap-sessions-heading">"What staff read over IMAP"</h2>
+            <p class="hint">"Your mail server reports what was opened and read in each session; each report is recorded in the log."</p>
+            {sessions
+                .into_iter()
+                .map(|s| {
+                    let started = date_time(s.started_at);
+                    view! {
+                        <article class="imap-session" aria-label=format!("IMAP session from {started}")>
+                            <h3>{format!("Session from {started}")}</h3>
+                            <p class="imap-summary">{s.summary}</p>
+                            {s.cut_at.map(|t| view! { <p class="imap-cut">{format!("Session cut at {}", date_time(t))}</p> })}
+                            {s.logged_out_at.map(|t| view! { <p>{format!("Logged out at {}", date_time(t))}</p> })}
+                            <ul class="receipt-list">
+                                <li>{format!("{started} — logged in · ")}<LogCell index=s.login.log_index/></li>
+                                {s.receipts
+                                    .into_iter()
+                                    .map(|r| view! {
+                                        <li>{format!("{} — {} · ", date_time(r.occurred_at), r.reason)}<LogCell index=r.log_index/></li>
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        </article>
+                    }
+                })
+                .collect_view()}
+        </section>
+    }
+    .into_any()
 }
 
 /// The request's life, step by step, each with its place in the verifiable log.

@@ -1,8 +1,13 @@
 //! `/staff/requests/{id}`: one of the agent's own requests. For a live grant that includes
 //! message content the agent makes the IMAP credential here (shown once: only its hash is
 //! kept) and sees the IMAP sessions Glassbox allowed, and when a revoke ended them.
+//!
+//! The credential form is a plain form posting to the server's
+//! `/staff/requests/{id}/imap-credential`, which answers a page showing the secret once,
+//! with JavaScript on or off (a server function's form, without JavaScript, is answered by
+//! a redirect that would lose the secret).
 
-use crate::api::staff::{load_staff_request, IssueImapCredential};
+use crate::api::staff::load_staff_request;
 use crate::components::error_view::ErrorView;
 use crate::components::format::date_time;
 use crate::components::request_card::RequestCard;
@@ -16,11 +21,7 @@ use leptos_router::hooks::use_params_map;
 pub fn StaffRequestPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let issue = ServerAction::<IssueImapCredential>::new();
-    let detail = Resource::new(
-        move || (id(), issue.version().get()),
-        |(id, _)| load_staff_request(id),
-    );
+    let detail = Resource::new(id, load_staff_request);
     view! {
         <Title text="Access request — Glassbox staff console"/>
         <p><a href="/staff">"← Staff console"</a></p>
@@ -32,7 +33,7 @@ pub fn StaffRequestPage() -> impl IntoView {
                         let id = d.item.request.id.to_string();
                         view! {
                             <RequestCard request=d.item.request agent_name=d.item.agent_name/>
-                            <ImapAccess imap=d.imap id issue/>
+                            <ImapAccess imap=d.imap id/>
                         }.into_any()
                     }
                     Err(e) => view! { <ErrorView error=e/> }.into_any(),
@@ -43,11 +44,7 @@ pub fn StaffRequestPage() -> impl IntoView {
 }
 
 #[component]
-fn ImapAccess(
-    imap: ImapAccessView,
-    id: String,
-    issue: ServerAction<IssueImapCredential>,
-) -> impl IntoView {
+fn ImapAccess(imap: ImapAccessView, id: String) -> impl IntoView {
     let login = imap.login.clone().unwrap_or_default();
     let issued = imap.credential_issued_at.map(|t| {
         format!(
@@ -62,20 +59,9 @@ fn ImapAccess(
                 view! {
                     <p>"Log in with any IMAP client as " <code>{login}</code> " with the credential below as password. It works only for this mailbox, for you, while this grant lasts."</p>
                     {issued.map(|t| view! { <p>{t}</p> })}
-                    {move || issue.value().get().map(|r| match r {
-                        Ok(c) => view! {
-                            <div class="notice notice-success" role="status">
-                                <p>"Copy it now: it is shown only once."</p>
-                                <p>"User: " <code data-testid="imap-login">{c.login}</code></p>
-                                <p>"Password: " <code data-testid="imap-secret">{c.secret}</code></p>
-                            </div>
-                        }.into_any(),
-                        Err(e) => view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any(),
-                    })}
-                    <ActionForm action=issue attr:class="inline-form">
-                        <input type="hidden" name="id" value=id/>
+                    <form class="inline-form" method="post" action=format!("/staff/requests/{id}/imap-credential")>
                         <button type="submit" class="button button-primary">"Make IMAP credential"</button>
-                    </ActionForm>
+                    </form>
                 }.into_any()
             } else {
                 view! { <p class="empty">"IMAP access needs a live grant that includes message content."</p> }.into_any()

@@ -57,7 +57,29 @@ pub async fn require_service_token(
                 name: r.name,
             })
         });
-    admit(&state, found, req, next).await
+    admit(&state.api_limiter, found, req, next).await
+}
+
+/// As [`require_service_token`], for `POST /api/v1/imap/receipts`: counted against the
+/// receipts' own limit (`GLASSBOX__API__RECEIPTS_RATE_LIMIT_*`), not the API's. Dovecot's
+/// exporter posts one event per IMAP command and never resends one that was refused.
+pub async fn require_service_token_for_receipts(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Some(presented) = presented(&req) else {
+        return unauthorized(SEND_A_TOKEN);
+    };
+    let found = tokens::authenticate(&state.db, &state.settings, &presented)
+        .await
+        .map(|row| {
+            row.map(|r| ServiceCaller {
+                token_id: r.id,
+                name: r.name,
+            })
+        });
+    admit(&state.receipts_limiter, found, req, next).await
 }
 
 /// For the access check only: identifies the service token from memory when it was seen
@@ -83,11 +105,11 @@ pub async fn identify_service_token(
                 name: k.name,
             })
         });
-    admit(&state, found, req, next).await
+    admit(&state.api_limiter, found, req, next).await
 }
 
 async fn admit(
-    state: &AppState,
+    limiter: &crate::rate_limit::RateLimiter<uuid::Uuid>,
     found: Result<Option<ServiceCaller>, crate::services::error::ServiceError>,
     mut req: Request,
     next: Next,
@@ -100,7 +122,7 @@ async fn admit(
         }
         Err(e) => return ApiError::from_service(e, "authenticate service token").into_response(),
     };
-    if let Err(wait) = state.api_limiter.take(caller.token_id) {
+    if let Err(wait) = limiter.take(caller.token_id) {
         tracing::warn!(token.name = %caller.name, "API rate limit reached");
         crate::metrics::rate_limited("api");
         return ApiError::rate_limited(wait).into_response();

@@ -69,10 +69,17 @@ pub fn documented_routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(v1::create_request))
         .routes(routes!(v1::get_request))
         .routes(routes!(v1::cancel_request))
-        .routes(receipts)
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_service_token,
+        ))
+        .route_layer(axum::middleware::from_fn(crate::http::security::no_store));
+    // Receipts: bounded in size, and rate-limited apart from the rest of the API.
+    let receipts = OpenApiRouter::new()
+        .routes(receipts)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_service_token_for_receipts,
         ))
         .route_layer(axum::middleware::from_fn(crate::http::security::no_store));
     // The check and the IMAP login identify their token from memory; the log writer
@@ -87,5 +94,6 @@ pub fn documented_routes(state: AppState) -> OpenApiRouter<AppState> {
         .route_layer(axum::middleware::from_fn(crate::http::security::no_store));
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(authed)
+        .merge(receipts)
         .merge(check)
 }

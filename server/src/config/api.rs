@@ -12,6 +12,15 @@ pub struct ApiSettings {
     pub rate_limit_per_second: u32,
     /// `GLASSBOX__API__RATE_LIMIT_BURST` (default 400): how many requests a token may send at once.
     pub rate_limit_burst: u32,
+    /// `GLASSBOX__API__RECEIPTS_RATE_LIMIT_PER_SECOND` (default 5000): sustained posts per
+    /// second per service token to `POST /api/v1/imap/receipts`, counted apart from the rest
+    /// of the API, so that a busy Dovecot's receipts (which Dovecot does not resend) are not
+    /// refused because the same token also makes logins and checks; 0 switches it off. Each
+    /// post stays bounded in size.
+    pub receipts_rate_limit_per_second: u32,
+    /// `GLASSBOX__API__RECEIPTS_RATE_LIMIT_BURST` (default 10000): how many receipt posts a
+    /// token may send at once.
+    pub receipts_rate_limit_burst: u32,
 }
 
 impl Default for ApiSettings {
@@ -19,6 +28,8 @@ impl Default for ApiSettings {
         Self {
             rate_limit_per_second: 200,
             rate_limit_burst: 400,
+            receipts_rate_limit_per_second: 5000,
+            receipts_rate_limit_burst: 10_000,
         }
     }
 }

@@ -342,3 +342,34 @@ pub async fn agents_for_owner(db: &Db, owner: OwnerId) -> sqlx::Result<Vec<Strin
 pub async fn any(db: &Db) -> sqlx::Result<bool> {
     on_pool!(db, pool => sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM access_events)").fetch_one(pool).await)
 }
+
+/// The owner's events at positions `seqs` (at most 900), oldest first.
+pub async fn by_seqs_for_owner(
+    db: &Db,
+    owner: OwnerId,
+    seqs: &[i64],
+) -> anyhow::Result<Vec<EventRecord>> {
+    if seqs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let seqs = &seqs[..seqs.len().min(900)];
+    let mut params = Vec::new();
+    let mut sql = format!(
+        "{SELECT}{}",
+        scope_to(owner, &EventFilter::default(), &mut params)
+    );
+    let first = params.len() + 1;
+    sql += &format!(
+        " AND e.seq IN ({}) ORDER BY e.seq",
+        (first..first + seqs.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    params.extend(seqs.iter().map(|s| Param::Int(*s)));
+    let rows: Vec<EventDbRow> = on_pool!(db, pool => bind_all!(sqlx::query_as::<_, EventDbRow>(&sql), &params).fetch_all(pool).await)?;
+    Ok(rows
+        .into_iter()
+        .map(EventRecord::try_from)
+        .collect::<Result<Vec<_>, _>>()?)
+}

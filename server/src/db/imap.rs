@@ -197,7 +197,7 @@ pub async fn queue_kicks(
     let rows: Vec<OpenRow> = on_tx!(tx, c => sqlx::query_as(
         "SELECT DISTINCT s.request_id, m.address, s.client_ip FROM imap_sessions s \
          JOIN mailboxes m ON m.id = s.mailbox_id \
-         WHERE s.cut_at IS NULL AND ($1 IS NULL OR s.request_id = $1) AND ($2 IS NULL OR s.agent_id = $2) \
+         WHERE s.cut_at IS NULL AND s.logged_out_at IS NULL AND ($1 IS NULL OR s.request_id = $1) AND ($2 IS NULL OR s.agent_id = $2) \
          AND ($1 IS NOT NULL OR $2 IS NOT NULL)",
     )
     .bind(request.map(|r| r.0))
@@ -260,7 +260,7 @@ pub async fn kick_done(tx: &mut Tx, kick: &KickRow, now: OffsetDateTime) -> sqlx
         .await
         .map(|_| ()))?;
     on_tx!(tx, c => sqlx::query(
-        "UPDATE imap_sessions SET cut_at = $1 WHERE request_id = $2 AND client_ip = $3 AND cut_at IS NULL",
+        "UPDATE imap_sessions SET cut_at = $1 WHERE request_id = $2 AND client_ip = $3 AND cut_at IS NULL AND logged_out_at IS NULL",
     )
     .bind(ts(now))
     .bind(kick.request_id)
@@ -291,4 +291,122 @@ pub async fn kick_failed(
 /// Kicks not yet confirmed (tests and the console).
 pub async fn pending_kicks(conn: impl Into<Conn<'_>>) -> sqlx::Result<i64> {
     on_conn!(conn, c => sqlx::query_scalar("SELECT COUNT(*) FROM imap_kicks WHERE done_at IS NULL").fetch_one(c).await)
+}
+
+/// The agent's client logged out of `session` by itself (first report wins).
+pub async fn session_logged_out(
+    conn: impl Into<Conn<'_>>,
+    session: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    on_conn!(conn, c => sqlx::query(
+        "UPDATE imap_sessions SET logged_out_at = $1 WHERE id = $2 AND logged_out_at IS NULL AND cut_at IS NULL",
+    )
+    .bind(ts(now))
+    .bind(session)
+    .execute(c)
+    .await
+    .map(|_| ()))
+}
+
+/// Files the receipt event `event_id` under `session` (in the receipt's transaction).
+pub async fn insert_receipt(
+    tx: &mut Tx,
+    event_id: Uuid,
+    session: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO imap_receipts (event_id, session_id, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(event_id)
+    .bind(session)
+    .bind(ts(now))
+    .execute(c)
+    .await
+    .map(|_| ()))
+}
+
+/// A session of a request as its owner's page shows it: when, its login's log position,
+/// and when Glassbox cut it.
+#[derive(Clone, Debug, FromRow)]
+pub struct OwnerSessionRow {
+    /// Id.
+    pub id: Uuid,
+    /// When it was allowed.
+    pub created_at: OffsetDateTime,
+    /// When Glassbox ended it (a kick doveadm confirmed), if it did.
+    pub cut_at: Option<OffsetDateTime>,
+    /// When the client logged out by itself, if it reported so.
+    pub logged_out_at: Option<OffsetDateTime>,
+    /// The login event's position.
+    pub login_seq: i64,
+}
+
+/// The sessions allowed under `request` of one of `owner`'s mailboxes, oldest first.
+pub async fn sessions_for_owner(
+    conn: impl Into<Conn<'_>>,
+    owner: app::model::OwnerId,
+    request: RequestId,
+) -> sqlx::Result<Vec<OwnerSessionRow>> {
+    on_conn!(conn, c => sqlx::query_as::<_, OwnerSessionRow>(
+        "SELECT s.id, s.created_at, s.cut_at, s.logged_out_at, e.seq AS login_seq FROM imap_sessions s \
+         JOIN access_events e ON e.id = s.login_event_id \
+         WHERE s.request_id = $1 AND s.mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $2) \
+         ORDER BY s.created_at, s.id",
+    )
+    .bind(request.0)
+    .bind(owner.0)
+    .fetch_all(c)
+    .await)
+}
+
+/// For each of `owner`'s events in `seqs` that is a receipt, its session and the position
+/// of that session's login event: `(receipt seq, session id, login seq)`.
+pub async fn receipt_sessions(
+    conn: impl Into<Conn<'_>>,
+    owner: app::model::OwnerId,
+    seqs: &[i64],
+) -> sqlx::Result<Vec<(i64, Uuid, i64)>> {
+    if seqs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let seqs = &seqs[..seqs.len().min(900)];
+    let sql = format!(
+        "SELECT e.seq, r.session_id, l.seq FROM access_events e \
+         JOIN imap_receipts r ON r.event_id = e.id \
+         JOIN imap_sessions s ON s.id = r.session_id \
+         JOIN access_events l ON l.id = s.login_event_id \
+         WHERE e.mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $1) AND e.seq IN ({})",
+        (2..seqs.len() + 2)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    on_conn!(conn, c => {
+        let mut q = sqlx::query_as::<_, (i64, Uuid, i64)>(&sql).bind(owner.0);
+        for s in seqs {
+            q = q.bind(*s);
+        }
+        q.fetch_all(c).await
+    })
+}
+
+/// The seqs of the receipts filed under the sessions of `request` for one of `owner`'s
+/// mailboxes, oldest first.
+pub async fn receipt_seqs_of_request(
+    conn: impl Into<Conn<'_>>,
+    owner: app::model::OwnerId,
+    request: RequestId,
+) -> sqlx::Result<Vec<i64>> {
+    on_conn!(conn, c => sqlx::query_scalar(
+        "SELECT e.seq FROM access_events e JOIN imap_receipts r ON r.event_id = e.id \
+         JOIN imap_sessions s ON s.id = r.session_id \
+         WHERE s.request_id = $1 AND e.mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $2) \
+         ORDER BY e.seq LIMIT 2000",
+    )
+    .bind(request.0)
+    .bind(owner.0)
+    .fetch_all(c)
+    .await)
 }

@@ -126,9 +126,182 @@ fn message_count(set: &str) -> Option<u64> {
     Some(n)
 }
 
+/// What a session's receipts show, in one sentence about `who`: the folders opened, how
+/// many messages had their bodies read and how many only their headers listed. Never more
+/// than the receipts show: a message fetched twice counts once, sequence numbers and UIDs
+/// (which may name the same messages) are not added up (the larger count is taken), and a
+/// set ending in `*` has no count. `receipts` are `(action, resource)` pairs as recorded.
+pub fn session_summary<'a>(
+    who: &str,
+    receipts: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> String {
+    let mut folders: Vec<String> = Vec::new();
+    // [sequence numbers, UIDs] × ranges.
+    let mut bodies: [Vec<(u64, u64)>; 2] = [Vec::new(), Vec::new()];
+    let mut headers: [Vec<(u64, u64)>; 2] = [Vec::new(), Vec::new()];
+    let (mut bodies_open, mut headers_open) = (false, false);
+    for (action, resource) in receipts {
+        match action {
+            "imap_open_folder" => {
+                let folder = resource.strip_prefix("folder:").unwrap_or(resource);
+                let shown = if folder.eq_ignore_ascii_case("INBOX") {
+                    "Inbox".to_string()
+                } else {
+                    folder.to_string()
+                };
+                if !folders.contains(&shown) {
+                    folders.push(shown);
+                }
+            }
+            "imap_read_bodies" | "imap_read_headers" => {
+                let set = resource.strip_prefix("messages:").unwrap_or(resource);
+                let (kind, set) = match set.strip_prefix("uid:") {
+                    Some(rest) => (1, rest),
+                    None => (0, set),
+                };
+                let target = if action == "imap_read_bodies" {
+                    &mut bodies[kind]
+                } else {
+                    &mut headers[kind]
+                };
+                match ranges(set) {
+                    Some(r) => target.extend(r),
+                    None if action == "imap_read_bodies" => bodies_open = true,
+                    None => headers_open = true,
+                }
+            }
+            _ => {}
+        }
+    }
+    let body_count = (0..2).map(|k| covered(&bodies[k])).max().unwrap_or(0);
+    // Headers of messages whose bodies were not read (in the same numbering).
+    let header_count = (0..2)
+        .map(|k| {
+            let both: Vec<(u64, u64)> = headers[k].iter().chain(&bodies[k]).copied().collect();
+            covered(&both) - covered(&bodies[k])
+        })
+        .max()
+        .unwrap_or(0);
+    let messages = |n: u64| {
+        if n == 1 {
+            "1 message".to_string()
+        } else {
+            format!("{n} messages")
+        }
+    };
+    let mut parts = Vec::new();
+    if !folders.is_empty() {
+        parts.push(format!("opened {}", and_list(&folders)));
+    }
+    if body_count > 0 {
+        parts.push(format!("read {} (bodies)", messages(body_count)));
+    } else if bodies_open {
+        parts.push("read messages (bodies)".to_string());
+    }
+    if header_count > 0 {
+        parts.push(format!("listed the headers of {}", messages(header_count)));
+    } else if headers_open {
+        parts.push("listed message headers".to_string());
+    }
+    if parts.is_empty() {
+        return format!("{who} logged in; no folder opened or message read was reported.");
+    }
+    format!("{who} {}.", and_list(&parts))
+}
+
+/// "a", "a and b", "a, b and c".
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// The ranges of a sequence set (`1:3,7`); `None` with `*` or anything unreadable.
+fn ranges(set: &str) -> Option<Vec<(u64, u64)>> {
+    set.split(',')
+        .map(|part| match part.split_once(':') {
+            Some((a, b)) => {
+                let (a, b): (u64, u64) = (a.parse().ok()?, b.parse().ok()?);
+                Some((a.min(b), a.max(b)))
+            }
+            None => part.parse().ok().map(|n| (n, n)),
+        })
+        .collect()
+}
+
+/// How many distinct numbers the ranges cover.
+fn covered(ranges: &[(u64, u64)]) -> u64 {
+    let mut sorted = ranges.to_vec();
+    sorted.sort_unstable();
+    let mut total = 0u64;
+    let mut reach: Option<u64> = None;
+    for (a, b) in sorted {
+        let start = match reach {
+            Some(r) if a <= r => r.saturating_add(1),
+            _ => a,
+        };
+        if b >= start {
+            total = total.saturating_add(b - start + 1);
+        }
+        reach = Some(reach.map_or(b, |r| r.max(b)));
+    }
+    total
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_summary_says_what_was_opened_and_read() {
+        let r = [
+            ("imap_open_folder", "folder:INBOX"),
+            ("imap_read_bodies", "messages:1:3"),
+        ];
+        assert_eq!(
+            session_summary("Sam", r),
+            "Sam opened Inbox and read 3 messages (bodies)."
+        );
+        let r = [
+            ("imap_open_folder", "folder:INBOX"),
+            ("imap_read_headers", "messages:1:12"),
+        ];
+        assert_eq!(
+            session_summary("Sam", r),
+            "Sam opened Inbox and listed the headers of 12 messages."
+        );
+    }
+
+    #[test]
+    fn a_session_summary_never_counts_a_message_twice() {
+        let r = [
+            ("imap_open_folder", "folder:INBOX"),
+            ("imap_open_folder", "folder:INBOX"),
+            ("imap_read_headers", "messages:1:3"),
+            ("imap_read_bodies", "messages:3"),
+            ("imap_read_bodies", "messages:2:3"),
+            // The same messages by UID: not added to the sequence numbers.
+            ("imap_read_bodies", "messages:uid:40,41"),
+        ];
+        assert_eq!(
+            session_summary("Sam", r),
+            "Sam opened Inbox, read 2 messages (bodies) and listed the headers of 1 message."
+        );
+    }
+
+    #[test]
+    fn a_session_summary_without_receipts_or_counts_claims_nothing() {
+        assert_eq!(
+            session_summary("Sam", []),
+            "Sam logged in; no folder opened or message read was reported."
+        );
+        assert_eq!(
+            session_summary("Sam", [("imap_read_bodies", "messages:1:*")]),
+            "Sam read messages (bodies)."
+        );
+    }
 
     #[test]
     fn selecting_the_inbox_is_opening_it() {

@@ -1,11 +1,12 @@
 //! Plain axum routes and middleware: health, assets, exports, the pages
-//! email links open, security headers, the CSRF defence, errors.
+//! email links open, the staff's IMAP credential, security headers, the CSRF defence, errors.
 
 pub mod assets;
 pub mod email_links;
 pub mod error;
 pub mod export;
 pub mod health;
+pub mod imap_credential;
 pub mod pages;
 pub mod security;
 pub mod server;
@@ -31,8 +32,8 @@ pub fn public_routes(state: &AppState) -> Router<AppState> {
         )
 }
 
-/// Routes that act for whoever the session cookie says: exports and the pages email links
-/// open. Mounted inside the cookie session and its CSRF guard.
+/// Routes that act for whoever the session cookie says: exports, the pages email links
+/// open, and the staff's IMAP credential. Mounted inside the cookie session and its CSRF guard.
 pub fn session_routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/me/history/export.csv", get(export::csv))
@@ -41,6 +42,7 @@ pub fn session_routes(state: AppState) -> Router<AppState> {
             "/admin/incidents/{id}/affected.csv",
             get(export::incident_affected_csv),
         )
+        .merge(imap_credential::routes())
         .merge(
             email_links::routes().route_layer(axum::middleware::from_fn_with_state(
                 state,

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 pub async fn run_until_stopped(state: AppState, every: Duration, shutdown: watch::Receiver<bool>) {
     super::run_every("rate limit retention", every, shutdown, || async {
         state.api_limiter.retain_recent();
+        state.receipts_limiter.retain_recent();
         state.sign_in_limiter.retain_recent();
         state.email_link_limiter.retain_recent();
         Ok::<(), std::convert::Infallible>(())

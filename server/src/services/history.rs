@@ -4,7 +4,10 @@
 use super::error::ServiceError;
 use crate::db::events::{self, EventFilter, EventRecord, Keyset};
 use crate::db::Db;
-use app::model::{parse_day, EventView, HistoryCursor, HistoryFilter, HistoryPage, OwnerId};
+use app::model::{
+    parse_day, EventSeq, EventView, HistoryCursor, HistoryFilter, HistoryPage, OwnerId,
+};
+use std::collections::{HashMap, HashSet};
 use time::{Duration, OffsetDateTime, Time};
 
 /// How many events one history page shows.
@@ -54,6 +57,7 @@ pub fn event_view(e: EventRecord) -> EventView {
         reason: e.reason,
         log_index: None,
         log_entry: None,
+        in_session_of: None,
     }
 }
 
@@ -94,6 +98,11 @@ pub async fn page(
     };
     let seqs: Vec<i64> = rows.iter().map(|e| e.seq.0).collect();
     let mut entries = crate::transparency::entries::entries_for_owner(db, owner, &seqs).await?;
+    let logins: HashMap<i64, EventSeq> = crate::db::imap::receipt_sessions(db, owner, &seqs)
+        .await?
+        .into_iter()
+        .map(|(seq, _, login)| (seq, EventSeq(login)))
+        .collect();
     let events = rows
         .into_iter()
         .map(|e| {
@@ -103,17 +112,41 @@ pub async fn page(
                 view.log_index = Some(index);
                 view.log_entry = Some(entry);
             }
+            view.in_session_of = logins.get(&view.seq.0).copied();
             view
         })
         .collect();
     Ok(HistoryPage {
-        events,
+        events: under_their_logins(events),
         older,
         newer,
         total: events::count_matching(db, owner, &f).await?,
         at_newest: matches!(keyset, Keyset::Newest),
         agents: events::agents_for_owner(db, owner).await?,
     })
+}
+
+/// The page's events (newest first) with each IMAP receipt moved directly under its
+/// session's login event, oldest first, when that login is on the same page; receipts whose
+/// login is on another page stay where they are (and still say which login they belong to).
+pub fn under_their_logins(events: Vec<EventView>) -> Vec<EventView> {
+    let on_page: HashSet<EventSeq> = events.iter().map(|e| e.seq).collect();
+    let (mut filed, rest): (Vec<EventView>, Vec<EventView>) = events
+        .into_iter()
+        .partition(|e| e.in_session_of.is_some_and(|l| on_page.contains(&l)));
+    filed.sort_by_key(|e| e.seq);
+    let mut out = Vec::with_capacity(rest.len() + filed.len());
+    for e in rest {
+        let seq = e.seq;
+        out.push(e);
+        out.extend(
+            filed
+                .iter()
+                .filter(|r| r.in_session_of == Some(seq))
+                .cloned(),
+        );
+    }
+    out
 }
 
 /// Every event of the owner's matching `filter` (up to [`EXPORT_MAX`]), newest first, read
@@ -216,6 +249,37 @@ pub fn to_json(events: &[EventRecord]) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn event(seq: i64, login: Option<i64>) -> EventView {
+        EventView {
+            seq: EventSeq(seq),
+            occurred_at: time::OffsetDateTime::UNIX_EPOCH,
+            mailbox: "alice@example.org".into(),
+            agent_pseudonym: None,
+            agent_role: None,
+            scope: app::model::Scope::Content,
+            action: "imap_read_bodies".into(),
+            decision: app::model::Decision::Allowed,
+            reason: String::new(),
+            log_index: None,
+            log_entry: None,
+            in_session_of: login.map(EventSeq),
+        }
+    }
+
+    #[test]
+    fn receipts_come_right_under_their_login_when_it_is_on_the_page() {
+        // Newest first: 9 and 7 are receipts of login 5; 8 belongs to a login on an older page.
+        let page = vec![
+            event(9, Some(5)),
+            event(8, Some(2)),
+            event(7, Some(5)),
+            event(6, None),
+            event(5, None),
+        ];
+        let order: Vec<i64> = under_their_logins(page).iter().map(|e| e.seq.0).collect();
+        assert_eq!(order, vec![8, 6, 5, 7, 9]);
+    }
 
     #[test]
     fn csv_fields_are_quoted_and_formulas_defused() {

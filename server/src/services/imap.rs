@@ -301,16 +301,22 @@ pub async fn ingest(
     if mailbox.id != session.mailbox_id {
         return Ok(Ingested::Ignored);
     }
+    if f.cmd_name.trim().eq_ignore_ascii_case("LOGOUT") {
+        // The session ended by itself: no kick for it, and it is not reported as cut.
+        store::session_logged_out(db, session.id, clock.now()).await?;
+        return Ok(Ingested::Nothing);
+    }
     let Some(receipt) =
         crate::domain::receipt::receipt_of(&f.cmd_name, &f.cmd_args, &f.tagged_reply_state)
     else {
         return Ok(Ingested::Nothing);
     };
+    let event_id = uuid::Uuid::now_v7();
     let mut tx = db.begin().await?;
     crate::db::events::append(
         &mut tx,
         &crate::db::events::NewEventRow {
-            id: uuid::Uuid::now_v7(),
+            id: event_id,
             occurred_at: crate::db::ts(clock.now()),
             mailbox_id: app::model::MailboxId(session.mailbox_id),
             agent_id: Some(StaffId(session.agent_id)),
@@ -324,6 +330,83 @@ pub async fn ingest(
         },
     )
     .await?;
+    // Filed under its session, so the owner sees it under the login.
+    store::insert_receipt(&mut tx, event_id, session.id, clock.now()).await?;
     tx.commit().await?;
     Ok(Ingested::Recorded)
+}
+
+/// The staff IMAP sessions under request `id` of one of `owner`'s mailboxes, each with its
+/// login event, its receipts (with their places in the log) and a sentence saying what they
+/// show about `who` (the agent as the owner sees them). The caller has checked that the
+/// request is the owner's; every query is scoped to the owner again anyway.
+pub async fn owner_sessions(
+    db: &Db,
+    owner: app::model::OwnerId,
+    id: RequestId,
+    who: &str,
+) -> Result<Vec<app::model::OwnerImapSessionView>, ServiceError> {
+    let sessions = store::sessions_for_owner(db, owner, id).await?;
+    if sessions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let receipt_seqs = store::receipt_seqs_of_request(db, owner, id).await?;
+    let filed: std::collections::HashMap<i64, uuid::Uuid> =
+        store::receipt_sessions(db, owner, &receipt_seqs)
+            .await?
+            .into_iter()
+            .map(|(seq, session, _)| (seq, session))
+            .collect();
+    let mut seqs = receipt_seqs;
+    seqs.extend(sessions.iter().map(|s| s.login_seq));
+    let mut entries = crate::transparency::entries::entries_for_owner(db, owner, &seqs).await?;
+    let mut views: std::collections::HashMap<i64, (app::model::EventView, String)> =
+        crate::db::events::by_seqs_for_owner(db, owner, &seqs)
+            .await?
+            .into_iter()
+            .map(|e| {
+                let seq = e.seq.0;
+                let resource = e.resource.clone();
+                let mut view = super::history::event_view(e);
+                if let Some((index, entry)) = entries.remove(&seq) {
+                    view.log_index = Some(index);
+                    view.log_entry = Some(entry);
+                }
+                (seq, (view, resource))
+            })
+            .collect();
+    let mut out = Vec::new();
+    for s in sessions {
+        let Some((mut login, _)) = views.remove(&s.login_seq) else {
+            continue;
+        };
+        login.in_session_of = None;
+        let mut receipts: Vec<(app::model::EventView, String)> = filed
+            .iter()
+            .filter(|(_, session)| **session == s.id)
+            .filter_map(|(seq, _)| views.get(seq).cloned())
+            .collect();
+        receipts.sort_by_key(|(v, _)| v.seq);
+        let summary = crate::domain::receipt::session_summary(
+            who,
+            receipts
+                .iter()
+                .map(|(v, r)| (v.action.as_str(), r.as_str())),
+        );
+        out.push(app::model::OwnerImapSessionView {
+            started_at: s.created_at,
+            login,
+            summary,
+            receipts: receipts
+                .into_iter()
+                .map(|(mut v, _)| {
+                    v.in_session_of = Some(app::model::EventSeq(s.login_seq));
+                    v
+                })
+                .collect(),
+            cut_at: s.cut_at,
+            logged_out_at: s.logged_out_at,
+        });
+    }
+    Ok(out)
 }

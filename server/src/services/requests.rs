@@ -167,6 +167,7 @@ pub fn view(r: RequestRecord, now: time::OffsetDateTime) -> RequestView {
             _ => None,
         },
         steps: Vec::new(),
+        imap_sessions: Vec::new(),
     }
 }
 

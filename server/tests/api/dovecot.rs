@@ -410,3 +410,341 @@ on_both_databases_with!(with_doveadm(), async fn dovecot_session_is_cut_when_the
     let again = dovecot.client("login", &login, &secret).await;
     assert_eq!(again["ok"], false, "{again}");
 });
+
+/// Sam posts the plain credential form of request `id` (what a browser without JavaScript
+/// does); returns the answer's status, headers and page.
+async fn credential_form(app: &TestApp, id: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    let res = app
+        .post_form(&format!("/staff/requests/{id}/imap-credential"), &[])
+        .await;
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    (status, headers, res.text().await.unwrap())
+}
+
+fn secret_on(page: &str) -> Option<String> {
+    regex_lite::Regex::new(r"gbg_[A-Za-z0-9_-]{20,}")
+        .unwrap()
+        .find(page)
+        .map(|m| m.as_str().to_string())
+}
+
+/// Asks Glassbox, as Dovecot's passdb would, whether `secret` lets Sam into Alice's mailbox.
+async fn imap_login(app: &TestApp, token: &str, secret: &str) -> serde_json::Value {
+    let (status, body) = app
+        .api_post(
+            token,
+            "/api/v1/imap/login",
+            &serde_json::json!({
+                "mailbox": "alice@example.org", "agent": "sam.rivera", "secret": secret,
+                "client_ip": "127.0.0.1", "session": format!("s{}", uuid::Uuid::new_v4().simple()),
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+on_both_databases!(async fn the_credential_form_without_javascript_shows_the_secret_once(app) {
+    // Arrange
+    let token = app.service_token().await;
+    let id = approved(app, &token, "alice@example.org", "Alice Martin", &["content"]).await;
+    app.sign_in_as("Sam Rivera").await;
+    let (_, page) = app.get_page(&format!("/staff/requests/{id}")).await;
+    assert!(page.contains(&format!(r#"action="/staff/requests/{id}/imap-credential""#)), "a plain form: {page}");
+
+    // Act: the form posts, and the answer is the page that shows it.
+    let (status, headers, shown) = credential_form(app, &id).await;
+
+    // Assert
+    assert_eq!(status, 200, "{shown}");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert!(shown.contains("alice@example.org*sam.rivera"), "{shown}");
+    let secret = secret_on(&shown).expect("the secret is on the page");
+    assert_eq!(imap_login(app, &token, &secret).await["decision"], "allow");
+    // Never shown again: not on the request's page, and posting again makes a new one
+    // (the first stops working) instead of showing the first.
+    let (_, page) = app.get_page(&format!("/staff/requests/{id}")).await;
+    assert!(secret_on(&page).is_none() && page.contains("not shown again"), "{page}");
+    let (status, _, again) = credential_form(app, &id).await;
+    assert_eq!(status, 200);
+    let newer = secret_on(&again).expect("a new secret");
+    assert_ne!(newer, secret);
+    assert!(!again.contains(&secret));
+    let old = imap_login(app, &token, &secret).await;
+    assert_eq!(old["decision"], "deny", "{old}");
+    assert_eq!(imap_login(app, &token, &newer).await["decision"], "allow");
+});
+
+on_both_databases!(async fn another_agent_or_the_owner_cannot_make_the_agents_credential(app) {
+    let token = app.service_token().await;
+    let id = approved(app, &token, "alice@example.org", "Alice Martin", &["content"]).await;
+    let made = || on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM imap_credentials");
+
+    // Another agent: there is nothing here, and nothing is made.
+    app.sign_in_as("Priya Nair").await;
+    let (status, _, page) = credential_form(app, &id).await;
+    assert_eq!(status, 404, "{page}");
+    assert!(secret_on(&page).is_none());
+    let (status, body) = app.server_fn::<IssueImapCredential>(&[("id", &id)]).await;
+    assert_ne!(status, 200, "{body}");
+    // The owner: no either.
+    app.sign_in_as("Alice Martin").await;
+    let (status, _, page) = credential_form(app, &id).await;
+    assert_eq!(status, 404, "{page}");
+    assert_eq!(made().await, 0);
+    // From another site (no Origin of ours): refused by the CSRF guard.
+    app.sign_in_as("Sam Rivera").await;
+    let res = app.client.post(app.url(&format!("/staff/requests/{id}/imap-credential")))
+        .header("origin", "https://evil.example").header("sec-fetch-site", "cross-site")
+        .send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert_eq!(made().await, 0);
+});
+
+/// The signed-in owner's newest history page, as their browser loads it.
+async fn owners_history(app: &TestApp) -> (u16, serde_json::Value) {
+    use leptos::server_fn::ServerFn as _;
+    let res = app
+        .client
+        .post(app.url(app::api::overview::LoadHistory::PATH))
+        .json(&serde_json::json!({"cursor": null, "filter": {}}))
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap_or_default())
+}
+
+/// Alice's request page for `id`, as her browser loads it.
+async fn owners_request(app: &TestApp, id: &str) -> (u16, serde_json::Value) {
+    app.server_fn::<app::api::requests::LoadRequest>(&[("id", id)])
+        .await
+}
+
+on_both_databases!(async fn the_owner_sees_what_the_agent_read_in_each_imap_session_and_nobody_else_does(app) {
+    // Arrange: Sam opens Alice's Inbox and reads three message bodies.
+    let token = app.service_token().await;
+    let Some(dovecot) = Dovecot::start(&app.address, &token, &[]).await else { return };
+    let id = approved(app, &token, "alice@example.org", "Alice Martin", &["metadata", "content"]).await;
+    let (login, secret) = credential(app, &id).await;
+    let read = dovecot.client("bodies", &login, &secret).await;
+    assert_eq!(read["fetched"], 3, "{read} {}", dovecot.log());
+    wait_for_receipts(app, &id, 2).await;
+
+    // Act
+    app.sign_in_as("Alice Martin").await;
+    let (status, request) = owners_request(app, &id).await;
+
+    // Assert: one session, summed up in words, each receipt with its place in the log.
+    assert_eq!(status, 200, "{request}");
+    let sessions = request["imap_sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1, "{request}");
+    let who = request["agent_pseudonym"].as_str().unwrap();
+    assert_eq!(sessions[0]["summary"], format!("{who} opened Inbox and read 3 messages (bodies)."));
+    assert!(sessions[0]["login"]["log_index"].is_u64(), "{request}");
+    let receipts = sessions[0]["receipts"].as_array().unwrap();
+    assert_eq!(receipts.len(), 2);
+    assert!(receipts.iter().all(|r| r["log_index"].is_u64() && r["log_entry"].is_string()), "{receipts:?}");
+    assert!(sessions[0]["cut_at"].is_null());
+    // In the history, the receipts come right under their login event.
+    let (status, history) = owners_history(app).await;
+    assert_eq!(status, 200, "{history}");
+    let events = history["events"].as_array().unwrap();
+    let at = events.iter().position(|e| e["action"] == "imap_login").expect("the login");
+    let login_seq = events[at]["seq"].clone();
+    assert_eq!(events[at + 1]["in_session_of"], login_seq);
+    assert_eq!(events[at + 2]["in_session_of"], login_seq);
+    // Another owner sees neither the request nor the receipts.
+    app.sign_in_as("Bilal Haddad").await;
+    let (status, _) = owners_request(app, &id).await;
+    assert_eq!(status, 404);
+    let (_, theirs) = owners_history(app).await;
+    assert!(theirs["events"].as_array().unwrap().iter().all(|e| e["in_session_of"].is_null()), "{theirs}");
+});
+
+on_both_databases!(async fn a_session_that_logged_out_by_itself_is_never_reported_as_cut(app) {
+    // Arrange: Sam reads and logs out; Dovecot reports the LOGOUT.
+    let token = app.service_token().await;
+    let Some(dovecot) = Dovecot::start(&app.address, &token, &[]).await else { return };
+    let id = approved(app, &token, "alice@example.org", "Alice Martin", &["content"]).await;
+    let (login, secret) = credential(app, &id).await;
+    assert_eq!(dovecot.client("bodies", &login, &secret).await["ok"], true);
+    app.sign_in_as("Alice Martin").await;
+    let mut logged_out = serde_json::Value::Null;
+    for _ in 0..50 {
+        logged_out = owners_request(app, &id).await.1["imap_sessions"][0]["logged_out_at"].clone();
+        if logged_out.is_string() { break; }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(logged_out.is_string(), "the logout is reported");
+
+    // Act: Alice revokes afterwards.
+    let (status, body) = app.server_fn::<RevokeGrant>(&[("id", &id)]).await;
+    assert_eq!(status, 200, "{body}");
+
+    // Assert: nothing to kick, and the page does not say the session was cut.
+    assert_eq!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM imap_kicks").await, 0);
+    let (_, request) = owners_request(app, &id).await;
+    assert!(request["imap_sessions"][0]["cut_at"].is_null(), "{request}");
+});
+
+on_both_databases_with!(async {
+    Some(crate::helpers::Options {
+        seed: true,
+        configure: Box::new(|s| {
+            s.api.rate_limit_per_second = 1;
+            s.api.rate_limit_burst = 2;
+        }),
+    })
+}, async fn a_burst_of_receipts_beyond_the_api_limit_is_accepted(app) {
+    let token = app.service_token().await;
+    let event = serde_json::json!({"event": "imap_command_finished", "fields": {
+        "user": "alice@example.org", "session": "burst", "cmd_name": "NOOP",
+        "cmd_args": "", "tagged_reply_state": "OK"}});
+    for i in 0..30 {
+        let (status, body) = app.api_post(&token, "/api/v1/imap/receipts", &event).await;
+        assert_eq!(status, 200, "receipt post {i}: {body}");
+    }
+    // The rest of the API keeps its own limit.
+    let mut limited = false;
+    for _ in 0..5 {
+        let (status, _) = app.api_get(&token, "/api/v1/access-requests/00000000-0000-0000-0000-000000000000").await;
+        limited |= status == 429;
+    }
+    assert!(limited, "the API limit still applies to other calls");
+});
+
+/// Waits until every queued kick is confirmed; panics after 5 s.
+async fn kicks_confirmed(app: &TestApp) {
+    for _ in 0..50 {
+        if on_pool_for_tests(
+            &app.db,
+            "SELECT COUNT(*) FROM imap_kicks WHERE done_at IS NULL",
+        )
+        .await
+            == 0
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("a kick is still pending");
+}
+
+/// The doveadm port Glassbox was told about.
+fn doveadm_port(app: &TestApp) -> String {
+    app.settings
+        .dovecot
+        .doveadm_url
+        .as_deref()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// The held client is disconnected within a few seconds, the kick is confirmed and the
+/// session marked cut, and the credential opens nothing any more.
+async fn assert_cut(app: &TestApp, dovecot: &Dovecot, held: &mut Held, login: &str, secret: &str) {
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(10), held.outcome())
+        .await
+        .expect("the client is told");
+    assert_eq!(outcome["disconnected"], true, "{outcome} {}", dovecot.log());
+    kicks_confirmed(app).await;
+    assert_eq!(
+        on_pool_for_tests(
+            &app.db,
+            "SELECT COUNT(*) FROM imap_sessions WHERE cut_at IS NOT NULL"
+        )
+        .await,
+        1
+    );
+    let again = dovecot.client("login", login, secret).await;
+    assert_eq!(again["ok"], false, "{again}");
+}
+
+on_both_databases_with!(with_doveadm(), async fn dovecot_session_is_cut_when_the_sweeper_ends_the_grant(app) {
+    let token = app.service_token().await;
+    let Some(dovecot) = Dovecot::start(&app.address, &token, &[("DOVECOT_DOVEADM_PORT", &doveadm_port(app))]).await else { return };
+    let id = approved(app, &token, "alice@example.org", "Alice Martin", &["content"]).await;
+    let (login, secret) = credential(app, &id).await;
+    let mut held = dovecot.hold(&login, &secret, 20).await;
+
+    // Time runs out: the sweeper writes the end down.
+    app.clock.advance(time::Duration::hours(9));
+    glassbox::services::requests::sweep(&app.db, &app.clock, &app.settings).await.unwrap();
+
+    assert_cut(app, &dovecot, &mut held, &login, &secret).await;
+});
+
+on_both_databases_with!(with_doveadm(), async fn dovecot_session_is_cut_when_a_shortened_grant_runs_out(app) {
+    let token = app.service_token().await;
+    let Some(dovecot) = Dovecot::start(&app.address, &token, &[("DOVECOT_DOVEADM_PORT", &doveadm_port(app))]).await else { return };
+    let id = approved(app, &token, "alice@example.org", "Alice Martin", &["content"]).await;
+    let (login, secret) = credential(app, &id).await;
+    let mut held = dovecot.hold(&login, &secret, 20).await;
+
+    // Alice shortens the grant to a minute from now; then that minute passes.
+    app.sign_in_as("Alice Martin").await;
+    let (status, body) = app.server_fn::<app::api::requests::ShortenGrant>(&[("id", &id), ("minutes", "1")]).await;
+    assert_eq!(status, 200, "{body}");
+    app.clock.advance(time::Duration::minutes(2));
+    glassbox::services::requests::sweep(&app.db, &app.clock, &app.settings).await.unwrap();
+
+    assert_cut(app, &dovecot, &mut held, &login, &secret).await;
+});
+
+on_both_databases_with!(with_doveadm(), async fn dovecot_session_is_cut_when_the_agent_is_disabled(app) {
+    let token = app.service_token().await;
+    let Some(dovecot) = Dovecot::start(&app.address, &token, &[("DOVECOT_DOVEADM_PORT", &doveadm_port(app))]).await else { return };
+    let id = approved(app, &token, "alice@example.org", "Alice Martin", &["content"]).await;
+    let (login, secret) = credential(app, &id).await;
+    let mut held = dovecot.hold(&login, &secret, 20).await;
+
+    // What `glassbox staff disable --email …` runs.
+    glassbox::services::staff::disable(&app.db, &app.clock, "sam.rivera@staff.example.org").await.unwrap();
+
+    assert_cut(app, &dovecot, &mut held, &login, &secret).await;
+});
+
+on_both_databases_with!(with_doveadm(), async fn a_kick_is_retried_until_doveadm_answers(app) {
+    // Glassbox calls doveadm on a port where nothing listens yet; Dovecot's doveadm is on another.
+    let glassbox_side = doveadm_port(app);
+    let dovecot_side = free_port();
+    let token = app.service_token().await;
+    let Some(dovecot) = Dovecot::start(&app.address, &token, &[("DOVECOT_DOVEADM_PORT", &dovecot_side.to_string())]).await else { return };
+    let id = approved(app, &token, "alice@example.org", "Alice Martin", &["content"]).await;
+    let (login, secret) = credential(app, &id).await;
+    let mut held = dovecot.hold(&login, &secret, 30).await;
+    app.sign_in_as("Alice Martin").await;
+    let (status, body) = app.server_fn::<RevokeGrant>(&[("id", &id)]).await;
+    assert_eq!(status, 200, "{body}");
+
+    // doveadm down: the kick stays pending, with its failed attempt written down.
+    let mut failed = 0;
+    for _ in 0..50 {
+        failed = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM imap_kicks WHERE done_at IS NULL AND attempts > 0 AND last_error IS NOT NULL").await;
+        if failed > 0 { break; }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(failed, 1, "the kick failed once and waits");
+    assert_eq!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM imap_sessions WHERE cut_at IS NOT NULL").await, 0);
+
+    // doveadm comes up (a forwarder to Dovecot's port), and the retry's time comes.
+    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{glassbox_side}")).await.unwrap();
+    let forward = tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(("127.0.0.1", dovecot_side)).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    app.clock.advance(time::Duration::minutes(2));
+
+    assert_cut(app, &dovecot, &mut held, &login, &secret).await;
+    forward.abort();
+});
