@@ -47,7 +47,7 @@ pub fn RequestCard(
                     {(!request.justification_text.is_empty()).then(|| format!(": “{}”", request.justification_text))}
                 </dd>
                 {request.ticket.clone().map(|t| view! { <dt>"Ticket"</dt><dd>{t}</dd> })}
-                <dt>"For"</dt>
+                <dt>"Asked for"</dt>
                 <dd>{duration_minutes(request.duration_minutes)}</dd>
                 {when.map(|(label, t)| view! { <dt>{label}</dt><dd><time datetime=iso(t)>{date_time(t)}</time>{left.clone()}</dd> })}
                 {request.decision_reason.clone().map(|r| view! { <dt>"Reason given"</dt><dd>{r}</dd> })}

@@ -158,6 +158,26 @@ fn Decision(
             || revoke.pending().get()
             || shorten.pending().get()
     };
+    // Shortening offers only what remains: the new end must come before the current one.
+    let most = request.minutes_left.map_or(0, |m| m - 1);
+    let shorten_form = if most >= 1 {
+        let hint = format!(
+            "At most {most} minutes: this access ends in {} minutes.",
+            most + 1
+        );
+        view! {
+            <ActionForm action=shorten attr:class="decision-form inline-form">
+                <input type="hidden" name="id" value=id_shorten/>
+                <label for="shorten-minutes">"End it sooner: minutes from now"</label>
+                <input id="shorten-minutes" type="number" name="minutes" min="1" max=most.to_string() value=most.min(10).to_string() required aria-describedby="shorten-hint"/>
+                <p id="shorten-hint" class="hint">{hint}</p>
+                <button type="submit" class="button" disabled=busy>"Shorten"</button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! { <p class="hint">"This access ends in less than a minute."</p> }.into_any()
+    };
     let controls = match request.status {
         AccessRequestStatus::Pending => view! {
             <section class="decide" aria-labelledby="decide-heading">
@@ -190,12 +210,7 @@ fn Decision(
                     <p>"Revoking stops the access at once. The agent will have to ask again."</p>
                     <button type="submit" class="button button-danger" disabled=busy>"Revoke access now"</button>
                 </ActionForm>
-                <ActionForm action=shorten attr:class="decision-form inline-form">
-                    <input type="hidden" name="id" value=id_shorten/>
-                    <label for="shorten-minutes">"End it sooner: minutes from now"</label>
-                    <input id="shorten-minutes" type="number" name="minutes" min="1" max="480" value="10" required/>
-                    <button type="submit" class="button" disabled=busy>"Shorten"</button>
-                </ActionForm>
+                {shorten_form}
             </section>
         }
         .into_any(),

@@ -101,3 +101,20 @@ on_both_databases!(async fn a_form_key_is_its_senders_and_its_requests_only(app)
     let (status, _) = app.server_fn::<DenyRequest>(&[("id", other.as_str()), ("form_key", "x y")]).await;
     assert_eq!(status, 400);
 });
+
+on_both_databases!(async fn shortening_beyond_what_remains_is_refused_with_the_limit(app) {
+    let token = app.service_token().await;
+    let id = app.create_request(&token, serde_json::json!({})).await["id"].as_str().unwrap().to_string();
+    app.sign_in_as("Alice Martin").await;
+    assert_eq!(app.server_fn::<ApproveRequest>(&[("id", id.as_str()), ("confirm", "yes")]).await.0, 200);
+
+    let (status, body) = app.server_fn::<app::api::requests::ShortenGrant>(&[("id", id.as_str()), ("minutes", "480")]).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("between 1 and 59 minutes"), "{body}");
+    // The page offers only what remains.
+    let (_, page) = app.get_page(&format!("/me/requests/{id}")).await;
+    assert!(page.contains(r#"max="59""#) && page.contains("At most 59 minutes"), "{page}");
+    assert!(page.contains("Asked for"));
+    let (status, body) = app.server_fn::<app::api::requests::ShortenGrant>(&[("id", id.as_str()), ("minutes", "15")]).await;
+    assert_eq!(status, 200, "{body}");
+});
