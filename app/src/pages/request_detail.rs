@@ -218,7 +218,7 @@ fn Decision(
     };
     let steps = request.steps.clone();
     view! {
-        <RequestCard request=request/>
+        <RequestCard request=request under_title=true/>
         {controls}
         <Steps steps/>
     }
