@@ -45,7 +45,7 @@ enum Claim {
     First(Tx),
     /// The form was submitted before (the transaction is rolled back): the request its
     /// first submission made or changed, as it is now.
-    Repeat(RequestRecord),
+    Repeat(Box<RequestRecord>),
 }
 
 /// Claims `once` (if any) in `tx` for request `id`.
@@ -70,7 +70,7 @@ async fn claim(
     let record = requests::get(db, first)
         .await?
         .ok_or(ServiceError::NotFound("request"))?;
-    Ok(Claim::Repeat(record))
+    Ok(Claim::Repeat(Box::new(record)))
 }
 
 fn limits(settings: &Settings) -> GrantLimits {
@@ -138,7 +138,7 @@ pub async fn submit(
     requests::insert_request(&mut tx, &row).await?;
     let mut tx = match claim(db, tx, once, row.id, now).await? {
         Claim::First(tx) => tx,
-        Claim::Repeat(first) => return Ok(first),
+        Claim::Repeat(first) => return Ok(*first),
     };
     let record = transitions::record_step(&mut tx, row.id, None, ChangeActor::Staff, now).await?;
     notifications::request_submitted(&mut tx, settings, &record, now).await?;
@@ -184,7 +184,7 @@ pub async fn decide_with(
     let now = crate::db::ts(clock.now());
     let mut tx = match claim(db, db.begin().await?, once, id, now).await? {
         Claim::First(tx) => tx,
-        Claim::Repeat(first) if first.id == id => return Ok(first),
+        Claim::Repeat(first) if first.id == id => return Ok(*first),
         Claim::Repeat(_) => {
             return Err(ServiceError::Invalid(
                 "This form was already sent for another request; reload the page.".into(),
