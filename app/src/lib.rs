@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/me/requests/:id") view=pages::request_detail::RequestDetailPage ssr=SsrMode::Async/>
                         <Route path=path!("/staff") view=pages::staff::StaffConsolePage ssr=SsrMode::Async/>
                         <Route path=path!("/staff/requests/:id") view=pages::staff_request::StaffRequestPage ssr=SsrMode::Async/>
+                        <Route path=path!("/me/incidents") view=pages::incidents::OwnerIncidentsPage ssr=SsrMode::Async/>
                         <Route path=path!("/me/incidents/:id") view=pages::incident::OwnerIncidentPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/incidents") view=pages::admin_incidents::AdminIncidentsPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/incidents/:id") view=pages::admin_incidents::AdminIncidentPage ssr=SsrMode::Async/>
@@ -103,6 +104,7 @@ fn SiteNav(viewer: Option<Viewer>) -> impl IntoView {
             <li><a href="/me">"Overview"</a></li>
             <li><a href="/me/history">"Access history"</a></li>
             <li><a href="/me/requests">"Requests"</a></li>
+            <li><a href="/me/incidents">"Incidents"</a></li>
             <li><a href="/me/notifications">"Email settings"</a></li>
         }
         .into_any(),

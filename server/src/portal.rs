@@ -10,14 +10,14 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::access_request::{Action, Actor};
 use crate::domain::clock::Clock;
-use crate::services::requests::{self, Submitter};
+use crate::services::requests::{self, FormOnce, Submitter};
 use crate::services::{console, history, imap, incidents, overview, sign_in};
 use crate::transparency::tree_cache::TreeCache;
 use app::api::port::Portal;
 use app::error::AppError;
 use app::model::{
-    DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision, OwnerId, OwnerOverview,
-    RequestForm, RequestId, RequestView, StaffAct, StaffHome, StaffId,
+    DemoIdentity, FormKey, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision, OwnerId,
+    OwnerOverview, RequestForm, RequestId, RequestView, StaffAct, StaffHome, StaffId,
 };
 use app::model::{
     IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentId, IncidentNotice, IncidentSummary,
@@ -106,6 +106,7 @@ impl Portal for PortalService {
         owner: OwnerId,
         id: RequestId,
         decision: OwnerDecision,
+        key: Option<FormKey>,
     ) -> Result<RequestView, AppError> {
         let action = match decision {
             OwnerDecision::Approve => Action::Approve,
@@ -122,13 +123,19 @@ impl Portal for PortalService {
                 }
             }
         };
-        let r = requests::decide(
+        let once = key.map(|key| FormOnce {
+            actor: owner.0,
+            key,
+        });
+        let r = requests::decide_with(
             &self.db,
             &self.clock,
             &self.settings,
             id,
             Actor::Owner(owner),
             action,
+            None,
+            once.as_ref(),
         )
         .await
         .map_err(|e| e.into_app_error("owner decision"))?;
@@ -140,13 +147,19 @@ impl Portal for PortalService {
         &self,
         staff_id: StaffId,
         form: RequestForm,
+        key: Option<FormKey>,
     ) -> Result<RequestView, AppError> {
+        let once = key.map(|key| FormOnce {
+            actor: staff_id.0,
+            key,
+        });
         let r = requests::submit(
             &self.db,
             &self.clock,
             &self.settings,
             Submitter::Agent(staff_id),
             &form,
+            once.as_ref(),
         )
         .await
         .map_err(|e| e.into_app_error("submit request"))?;

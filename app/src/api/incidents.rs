@@ -194,3 +194,17 @@ pub async fn close_incident(id: String) -> Result<IncidentAdminView, AppError> {
         .await,
     )
 }
+
+/// The owner hides an incident's reminder banner (before doing every step).
+#[server(endpoint = "hide_incident_reminder")]
+pub async fn hide_incident_reminder(id: String) -> Result<OwnerIncidentView, AppError> {
+    super::ssr::with_status(
+        async move {
+            let owner = super::ssr::owner().await?;
+            super::ssr::portal()?
+                .owner_incident_act(owner, parse_id(&id)?, OwnerIncidentAct::HideReminder)
+                .await
+        }
+        .await,
+    )
+}

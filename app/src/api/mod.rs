@@ -42,6 +42,22 @@ pub(crate) mod ssr {
         result
     }
 
+    /// After a form the browser posted by itself (JavaScript off: it asks for HTML), sends
+    /// it on to `path` (`302`, which the browser follows with a GET): the page it lands on
+    /// says what happened, and Back or reload never send the form again. With JavaScript
+    /// the page shows the result in place, so nothing is redirected.
+    pub fn after_plain_form_post(path: &str) {
+        let plain = use_context::<axum::http::request::Parts>().is_some_and(|p| {
+            p.headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        });
+        if plain && axum::http::HeaderValue::from_str(path).is_ok() {
+            leptos_axum::redirect(path);
+        }
+    }
+
     /// The signed-in owner (`Forbidden` for staff, `Unauthorized` for nobody).
     pub async fn owner() -> Result<crate::model::OwnerId, AppError> {
         match viewer().await? {

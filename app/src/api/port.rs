@@ -3,10 +3,10 @@
 
 use crate::error::AppError;
 use crate::model::{
-    AccessNotices, DemoIdentity, HistoryCursor, HistoryFilter, HistoryPage, IncidentAdminAct,
-    IncidentAdminView, IncidentForm, IncidentId, IncidentNotice, IncidentSummary, LogProofs,
-    OwnerDecision, OwnerId, OwnerIncidentAct, OwnerIncidentView, OwnerOverview, RequestForm,
-    RequestId, RequestView, StaffAct, StaffHome, StaffId,
+    AccessNotices, DemoIdentity, FormKey, HistoryCursor, HistoryFilter, HistoryPage,
+    IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentId, IncidentNotice, IncidentSummary,
+    LogProofs, OwnerDecision, OwnerId, OwnerIncidentAct, OwnerIncidentView, OwnerOverview,
+    RequestForm, RequestId, RequestView, StaffAct, StaffHome, StaffId,
 };
 use crate::model::{ImapCredentialView, StaffRequestDetail};
 use async_trait::async_trait;
@@ -35,19 +35,23 @@ pub trait Portal: Send + Sync + 'static {
     /// The newest requests about the owner's mailboxes, in any state.
     async fn owner_requests(&self, owner: OwnerId) -> Result<Vec<RequestView>, AppError>;
 
-    /// The owner approves, denies, revokes or shortens.
+    /// The owner approves, denies, revokes or shortens. With the form's `key`, a repeat of
+    /// the same form decides nothing and answers with the request as the first one left it.
     async fn owner_decide(
         &self,
         owner: OwnerId,
         id: RequestId,
         decision: OwnerDecision,
+        key: Option<FormKey>,
     ) -> Result<RequestView, AppError>;
 
-    /// A support agent asks for access.
+    /// A support agent asks for access. With the form's `key`, a repeat of the same form
+    /// makes no second request and answers with the first.
     async fn staff_submit(
         &self,
         staff: StaffId,
         form: RequestForm,
+        key: Option<FormKey>,
     ) -> Result<RequestView, AppError>;
 
     /// A staff member cancels a pending request or ends a grant early.

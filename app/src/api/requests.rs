@@ -5,12 +5,31 @@
 use crate::error::AppError;
 use crate::model::RequestView;
 #[cfg(feature = "ssr")]
-use crate::model::{OwnerDecision, RequestForm, RequestId, StaffAct};
+use crate::model::{FormKey, OwnerDecision, RequestForm, RequestId, StaffAct};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 fn parse_id(id: &str) -> Result<RequestId, AppError> {
     id.parse().map_err(|_| AppError::NotFound)
+}
+
+/// The request's page saying what the owner just did (`?done=`), where a form posted
+/// without JavaScript goes next.
+#[cfg(feature = "ssr")]
+fn done_page(r: &RequestView, done: &str) -> String {
+    format!("/me/requests/{}?done={done}", r.id)
+}
+
+/// The form's idempotency key (the hidden `form_key` field), if it sent one.
+#[cfg(feature = "ssr")]
+fn parse_key(key: Option<String>) -> Result<Option<FormKey>, AppError> {
+    key.filter(|k| !k.is_empty())
+        .map(|k| {
+            FormKey::parse(&k).ok_or_else(|| {
+                AppError::Invalid("This form is damaged; reload the page and try again.".into())
+            })
+        })
+        .transpose()
 }
 
 /// One of the signed-in owner's requests.
@@ -41,7 +60,11 @@ pub async fn load_requests() -> Result<Vec<RequestView>, AppError> {
 
 /// Approve: only with the confirmation box ticked.
 #[server(endpoint = "approve_request")]
-pub async fn approve_request(id: String, confirm: Option<String>) -> Result<RequestView, AppError> {
+pub async fn approve_request(
+    id: String,
+    confirm: Option<String>,
+    form_key: Option<String>,
+) -> Result<RequestView, AppError> {
     super::ssr::with_status(
         async move {
             let owner = super::ssr::owner().await?;
@@ -60,8 +83,14 @@ pub async fn approve_request(id: String, confirm: Option<String>) -> Result<Requ
                 ));
             }
             super::ssr::portal()?
-                .owner_decide(owner, parse_id(&id)?, OwnerDecision::Approve)
+                .owner_decide(
+                    owner,
+                    parse_id(&id)?,
+                    OwnerDecision::Approve,
+                    parse_key(form_key)?,
+                )
                 .await
+                .inspect(|r| super::ssr::after_plain_form_post(&done_page(r, "approved")))
         }
         .await,
     )
@@ -69,14 +98,24 @@ pub async fn approve_request(id: String, confirm: Option<String>) -> Result<Requ
 
 /// Deny, with an optional reason.
 #[server(endpoint = "deny_request")]
-pub async fn deny_request(id: String, reason: Option<String>) -> Result<RequestView, AppError> {
+pub async fn deny_request(
+    id: String,
+    reason: Option<String>,
+    form_key: Option<String>,
+) -> Result<RequestView, AppError> {
     super::ssr::with_status(
         async move {
             let owner = super::ssr::owner().await?;
             let reason = reason.filter(|r| !r.trim().is_empty());
             super::ssr::portal()?
-                .owner_decide(owner, parse_id(&id)?, OwnerDecision::Deny { reason })
+                .owner_decide(
+                    owner,
+                    parse_id(&id)?,
+                    OwnerDecision::Deny { reason },
+                    parse_key(form_key)?,
+                )
                 .await
+                .inspect(|r| super::ssr::after_plain_form_post(&done_page(r, "denied")))
         }
         .await,
     )
@@ -84,13 +123,19 @@ pub async fn deny_request(id: String, reason: Option<String>) -> Result<RequestV
 
 /// Revoke a grant: access stops at once.
 #[server(endpoint = "revoke_grant")]
-pub async fn revoke_grant(id: String) -> Result<RequestView, AppError> {
+pub async fn revoke_grant(id: String, form_key: Option<String>) -> Result<RequestView, AppError> {
     super::ssr::with_status(
         async move {
             let owner = super::ssr::owner().await?;
             super::ssr::portal()?
-                .owner_decide(owner, parse_id(&id)?, OwnerDecision::Revoke)
+                .owner_decide(
+                    owner,
+                    parse_id(&id)?,
+                    OwnerDecision::Revoke,
+                    parse_key(form_key)?,
+                )
                 .await
+                .inspect(|r| super::ssr::after_plain_form_post(&done_page(r, "revoked")))
         }
         .await,
     )
@@ -103,8 +148,14 @@ pub async fn shorten_grant(id: String, minutes: i64) -> Result<RequestView, AppE
         async move {
             let owner = super::ssr::owner().await?;
             super::ssr::portal()?
-                .owner_decide(owner, parse_id(&id)?, OwnerDecision::Shorten { minutes })
+                .owner_decide(
+                    owner,
+                    parse_id(&id)?,
+                    OwnerDecision::Shorten { minutes },
+                    None,
+                )
                 .await
+                .inspect(|r| super::ssr::after_plain_form_post(&done_page(r, "shortened")))
         }
         .await,
     )
@@ -124,10 +175,12 @@ pub async fn submit_access_request(
     justification_text: String,
     ticket: Option<String>,
     duration_minutes: Option<i64>,
+    form_key: Option<String>,
 ) -> Result<RequestView, AppError> {
     super::ssr::with_status(
         async move {
             let staff = super::ssr::staff().await?;
+            let key = parse_key(form_key)?;
             let scopes = [
                 (scope_metadata, "metadata"),
                 (scope_content, "content"),
@@ -145,7 +198,7 @@ pub async fn submit_access_request(
                 ticket,
                 duration_minutes,
             };
-            super::ssr::portal()?.staff_submit(staff, form).await
+            super::ssr::portal()?.staff_submit(staff, form, key).await
         }
         .await,
     )

@@ -5,19 +5,65 @@
 //! result on each row and in a banner. Without JavaScript the rows say where each event is
 //! in the log, and `glassbox verify` does the same check.
 
-use crate::model::log_check::{HistoryCheck, LogRow, PageCheck, Remembered};
+use crate::model::log_check::{HistoryCheck, LogRow, PageCheck, Remembered, RowCheck};
 use leptos::prelude::*;
+use std::time::Duration;
 
-/// The page's check, shared with every row (none until the browser has checked).
+/// The page's check, shared with every row (none until the browser has checked). Each
+/// [`LogChecks::check`] starts a new run; a run that an earlier load started and that
+/// answers late is dropped, so the page never shows the verdict on rows it no longer shows.
 #[derive(Clone, Copy, Debug)]
-pub struct LogChecks(pub RwSignal<Option<PageCheck>>);
+pub struct LogChecks {
+    result: RwSignal<Option<PageCheck>>,
+    run: StoredValue<u64>,
+    /// Whether the page runs in a browser with JavaScript (false on the server and until
+    /// hydration): without it nothing will check, and the page says so.
+    live: RwSignal<bool>,
+}
+
+/// How often, and how many times, the page checks again while a row is newer than the
+/// latest signed checkpoint (a checkpoint is signed every second while the log grows).
+const RECHECK_EVERY: Duration = Duration::from_secs(1);
+const RECHECKS: u32 = 30;
 
 impl LogChecks {
     /// Provides a fresh, unchecked state to the components below.
     pub fn provide() -> Self {
-        let checks = LogChecks(RwSignal::new(None));
+        let checks = LogChecks {
+            result: RwSignal::new(None),
+            run: StoredValue::new(0),
+            live: RwSignal::new(false),
+        };
+        Effect::new(move |_| checks.live.set(true));
         provide_context(checks);
         checks
+    }
+
+    /// Verifies `events` (access events, or a request's steps) in the browser, replacing
+    /// any check still under way, and checks again while some are not yet in a signed
+    /// checkpoint.
+    pub fn check<R: LogRow + Clone + 'static>(self, events: Vec<R>) {
+        let run = self.run.get_value() + 1;
+        self.run.set_value(run);
+        self.result.set(None);
+        self.check_run(events, run, 0);
+    }
+
+    fn check_run<R: LogRow + Clone + 'static>(self, events: Vec<R>, run: u64, attempt: u32) {
+        leptos::task::spawn_local(async move {
+            let result = verify_in_browser(&events).await;
+            if self.run.get_value() != run {
+                return;
+            }
+            let again = result.awaiting_checkpoint() && !result.failed() && attempt < RECHECKS;
+            self.result.set(Some(result));
+            if again {
+                set_timeout(
+                    move || self.check_run(events, run, attempt + 1),
+                    RECHECK_EVERY,
+                );
+            }
+        });
     }
 }
 
@@ -57,9 +103,8 @@ pub fn save_remembered(r: &Remembered) {
     let _ = (r, KEY_ITEM, CHECKPOINT_ITEM);
 }
 
-/// Verifies `events` (access events, or a request's steps) in the browser and publishes
-/// the result through `checks`.
-pub async fn verify_in_browser<R: LogRow>(events: Vec<R>, checks: LogChecks) {
+/// Verifies `events` (access events, or a request's steps) against the log's proofs.
+async fn verify_in_browser<R: LogRow>(events: &[R]) -> PageCheck {
     use crate::model::log_check::{check_page, remembered_size};
     let remembered = load_remembered();
     let indexes: Vec<u64> = events
@@ -67,22 +112,21 @@ pub async fn verify_in_browser<R: LogRow>(events: Vec<R>, checks: LogChecks) {
         .filter_map(|e| e.log_index())
         .take(100)
         .collect();
-    let result =
-        match crate::api::overview::load_log_proofs(indexes, remembered_size(&remembered)).await {
-            Ok(proofs) => {
-                let check = check_page(&events, &proofs, &remembered);
-                if let Some(r) = check.remember(&proofs) {
-                    save_remembered(&r);
-                }
-                check
+    match crate::api::overview::load_log_proofs(indexes, remembered_size(&remembered)).await {
+        Ok(proofs) => {
+            let check = check_page(events, &proofs, &remembered);
+            if let Some(r) = check.remember(&proofs) {
+                save_remembered(&r);
             }
-            Err(e) => PageCheck {
-                checkpoint: Err(format!("could not fetch the proofs: {e}")),
-                rows: Default::default(),
-                history: HistoryCheck::FirstVisit,
-            },
-        };
-    checks.0.set(Some(result));
+            check
+        }
+        Err(e) => PageCheck {
+            checkpoint: Err(format!("could not fetch the proofs: {e}")),
+            rows: Default::default(),
+            history: HistoryCheck::FirstVisit,
+            unlogged: 0,
+        },
+    }
 }
 
 /// One row's state: where the event is in the log and whether the browser verified it.
@@ -96,15 +140,21 @@ pub fn LogCell(index: Option<u64>) -> impl IntoView {
         let Some(checks) = checks else {
             return ("log-proof", String::new());
         };
-        checks.0.with(|c| match c.as_ref().map(|c| c.rows.get(&i)) {
-            None => ("log-proof log-checking", "checking…".to_string()),
-            Some(Some(Ok(()))) => (
-                "log-proof log-verified",
-                "✓ verified in your browser".to_string(),
-            ),
-            Some(Some(Err(e))) => ("log-proof log-failed", format!("✗ {e}")),
-            Some(None) => ("log-proof", String::new()),
-        })
+        if !checks.live.get() {
+            return ("log-proof", String::new());
+        }
+        checks
+            .result
+            .with(|c| match c.as_ref().map(|c| c.rows.get(&i)) {
+                None => ("log-proof log-checking", "checking…".to_string()),
+                Some(Some(RowCheck::Verified)) => (
+                    "log-proof log-verified",
+                    "✓ verified in your browser".to_string(),
+                ),
+                Some(Some(RowCheck::Pending(why))) => ("log-proof log-checking", why.clone()),
+                Some(Some(RowCheck::Failed(e))) => ("log-proof log-failed", format!("✗ {e}")),
+                Some(None) => ("log-proof", String::new()),
+            })
     };
     view! {
         <span class="log-index">{format!("in the log at index {i}")}</span>
@@ -112,6 +162,35 @@ pub fn LogCell(index: Option<u64>) -> impl IntoView {
         <span class=move || state().0 data-log-index=i.to_string()>{move || state().1}</span>
     }
     .into_any()
+}
+
+/// This site's address for the command line (`https://glassbox.example.org`), as the
+/// browser reached it; a placeholder when unknown.
+fn site_url() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(parts) = use_context::<axum::http::request::Parts>() {
+            if let Some(host) = parts
+                .headers
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+            {
+                let scheme = if host.starts_with("127.0.0.1") || host.starts_with("localhost") {
+                    "http"
+                } else {
+                    "https"
+                };
+                return format!("{scheme}://{host}");
+            }
+        }
+    }
+    #[cfg(feature = "hydrate")]
+    {
+        if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
+            return origin;
+        }
+    }
+    "https://THIS-SITE".to_string()
 }
 
 /// The page's verdict; `covers` names what the page lists.
@@ -124,10 +203,27 @@ pub fn LogBanner(
         let Some(checks) = checks else {
             return view! { <span></span> }.into_any();
         };
-        checks.0.with(|c| match c {
+        if !checks.live.get() {
+            return view! {
+                <div class="notice log-banner" data-log-check="needs-javascript">
+                    <p>"Your browser checks these entries against the public, tamper-evident log with JavaScript, which is off or not loaded yet."</p>
+                    <p>"You can check any entry yourself with Glassbox's command-line tool: "<code>"glassbox verify inclusion --url "{site_url()}" --index "<var>"N"</var></code>", where "<var>"N"</var>" is the entry's index in the log shown on its row."</p>
+                </div>
+            }
+            .into_any();
+        }
+        checks.result.with(|c| match c {
             None => view! {
                 <div class="notice log-banner" data-log-check="pending">
                     <p>"Your browser is checking these accesses against the public, tamper-evident log…"</p>
+                </div>
+            }
+            .into_any(),
+            // Nothing contradicts the page, but its newest entries are not in a signed
+            // checkpoint yet: say so, never a tamper warning (the page checks again).
+            Some(c) if c.pending() && !c.failed() => view! {
+                <div class="notice log-banner" data-log-check="pending">
+                    <p>"Your browser checked what the log already covers. The newest entries on this page go into the next signed checkpoint, usually within seconds; checking again…"</p>
                 </div>
             }
             .into_any(),

@@ -16,6 +16,10 @@ pub fn RequestCard(
     /// Controls under the card (decision forms).
     #[prop(optional)]
     children: Option<Children>,
+    /// The card is a section of the page right under its `<h1>` (its title is an `<h2>`,
+    /// not an `<h3>`, so heading levels never skip).
+    #[prop(optional)]
+    under_title: bool,
 ) -> impl IntoView {
     let what: Vec<&str> = request.scopes.iter().map(|s| s.plain_words()).collect();
     let left = request
@@ -26,15 +30,20 @@ pub fn RequestCard(
         AccessRequestStatus::Approved => request.grant_ends_at.map(|t| ("Access ends", t)),
         _ => None,
     };
+    let title = view! {
+        {request.agent_pseudonym.clone()}
+        <span class="role">{format!(" · {}", request.agent_role.label())}</span>
+        {agent_name.map(|n| view! { <span class="staff-name">{format!(" · {n}")}</span> })}
+    };
     view! {
         <article class="request-card" aria-label=format!("Request from {}", request.agent_pseudonym)>
             <header>
                 <StatusBadge status=request.status/>
-                <h3>
-                    {request.agent_pseudonym.clone()}
-                    <span class="role">{format!(" · {}", request.agent_role.label())}</span>
-                    {agent_name.map(|n| view! { <span class="staff-name">{format!(" · {n}")}</span> })}
-                </h3>
+                {if under_title {
+                    view! { <h2>{title}</h2> }.into_any()
+                } else {
+                    view! { <h3>{title}</h3> }.into_any()
+                }}
             </header>
             <dl>
                 <dt>"Mailbox"</dt>
@@ -47,7 +56,7 @@ pub fn RequestCard(
                     {(!request.justification_text.is_empty()).then(|| format!(": “{}”", request.justification_text))}
                 </dd>
                 {request.ticket.clone().map(|t| view! { <dt>"Ticket"</dt><dd>{t}</dd> })}
-                <dt>"For"</dt>
+                <dt>"Asked for"</dt>
                 <dd>{duration_minutes(request.duration_minutes)}</dd>
                 {when.map(|(label, t)| view! { <dt>{label}</dt><dd><time datetime=iso(t)>{date_time(t)}</time>{left.clone()}</dd> })}
                 {request.decision_reason.clone().map(|r| view! { <dt>"Reason given"</dt><dd>{r}</dd> })}

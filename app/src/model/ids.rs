@@ -71,3 +71,36 @@ impl fmt::Display for EventSeq {
         self.0.fmt(f)
     }
 }
+
+/// The idempotency key of one rendered form: random, sent in a hidden field, the same for
+/// every submission of that form (a double-click, a resent POST), so the server acts once
+/// and answers a repeat with the first result. Not a secret: it is only ever matched
+/// together with the identity that submitted it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FormKey(String);
+
+impl FormKey {
+    /// A fresh random key.
+    pub fn new() -> Self {
+        Self(Uuid::new_v4().simple().to_string())
+    }
+
+    /// A key as a form sent it: 16 to 64 letters, digits or `-`.
+    pub fn parse(s: &str) -> Option<Self> {
+        let ok = (16..=64).contains(&s.len())
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        ok.then(|| Self(s.to_string()))
+    }
+
+    /// The key as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for FormKey {
+    fn default() -> Self {
+        Self::new()
+    }
+}

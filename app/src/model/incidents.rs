@@ -129,15 +129,33 @@ pub enum IncidentAdminAct {
     Close,
 }
 
-/// The banner an affected owner sees.
+/// An incident that touched the owner, as their list and banner show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentNotice {
     /// The incident.
     pub id: IncidentId,
     /// Its title.
     pub title: String,
+    /// Whether it is closed (the provider finished handling it).
+    pub closed: bool,
+    /// When the owner was told.
+    pub confirmed_at: Option<OffsetDateTime>,
     /// Whether the owner already acknowledged it.
     pub acknowledged: bool,
+    /// Whether the owner hid its reminder.
+    pub reminder_hidden: bool,
+    /// Checklist steps the owner ticked.
+    pub steps_done: usize,
+    /// Checklist steps in all.
+    pub steps_total: usize,
+}
+
+impl IncidentNotice {
+    /// Whether the banner still reminds the owner: until every step is done or they hide
+    /// it (reading the notice is not enough), and only while the incident is open.
+    pub fn reminds(&self) -> bool {
+        !self.closed && !self.reminder_hidden && self.steps_done < self.steps_total
+    }
 }
 
 /// One incident, as an affected owner reads it.
@@ -188,4 +206,6 @@ pub enum OwnerIncidentAct {
     },
     /// Say they have read the notice.
     Acknowledge,
+    /// Hide the reminder banner before every step is done.
+    HideReminder,
 }

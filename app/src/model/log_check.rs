@@ -34,15 +34,30 @@ pub enum HistoryCheck {
     Rewritten(String),
 }
 
+/// What the browser found for one row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RowCheck {
+    /// The log holds exactly this entry at its index, in a checkpoint signed by its key.
+    Verified,
+    /// Not checkable yet: the row is newer than the latest signed checkpoint (the next one
+    /// covers it). This is no sign of tampering; the page checks again.
+    Pending(String),
+    /// The log contradicts the page: the only result that warns of tampering.
+    Failed(String),
+}
+
 /// The result of checking one page.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PageCheck {
     /// The checkpoint checked against (`Err`: the checkpoint or key did not verify).
     pub checkpoint: Result<Checkpoint, String>,
-    /// Per log index: verified, or why not.
-    pub rows: BTreeMap<u64, Result<(), String>>,
+    /// Per log index: verified, not yet checkable, or why it failed.
+    pub rows: BTreeMap<u64, RowCheck>,
     /// Since the last visit.
     pub history: HistoryCheck,
+    /// How many rows of the page are not in the log yet (no index): the page cannot be
+    /// called verified until they are.
+    pub unlogged: usize,
 }
 
 impl PageCheck {
@@ -60,9 +75,29 @@ impl PageCheck {
 
     /// Whether everything verified.
     pub fn all_good(&self) -> bool {
-        self.checkpoint.is_ok()
-            && !matches!(self.history, HistoryCheck::Rewritten(_))
-            && self.rows.values().all(Result::is_ok)
+        !self.failed() && !self.pending()
+    }
+
+    /// Whether a proof failed: the checkpoint, the log's history or a row contradicts what
+    /// the page shows. Only this may warn that the log was altered.
+    pub fn failed(&self) -> bool {
+        self.checkpoint.is_err()
+            || matches!(self.history, HistoryCheck::Rewritten(_))
+            || self.rows.values().any(|r| matches!(r, RowCheck::Failed(_)))
+    }
+
+    /// Whether some row is not in the log yet, or newer than the latest signed checkpoint:
+    /// not a failure, but the page is not verified yet either.
+    pub fn pending(&self) -> bool {
+        self.unlogged > 0 || self.awaiting_checkpoint()
+    }
+
+    /// Whether some row is in the log but newer than the latest signed checkpoint: checking
+    /// the same rows again shortly will settle it.
+    pub fn awaiting_checkpoint(&self) -> bool {
+        self.rows
+            .values()
+            .any(|r| matches!(r, RowCheck::Pending(_)))
     }
 }
 
@@ -156,10 +191,22 @@ impl LogRow for PageRow {
     }
 }
 
-fn check_row(
+fn check_row(row: &impl LogRow, index: u64, proofs: &LogProofs, cp: &Checkpoint) -> RowCheck {
+    if index >= cp.size {
+        return RowCheck::Pending("not yet in a signed checkpoint; checking again".into());
+    }
+    let Some(proof) = proofs.inclusion.iter().find(|p| p.index == index) else {
+        return RowCheck::Pending("no proof yet: the next checkpoint will cover it".into());
+    };
+    match check_entry(row, proof, cp) {
+        Ok(()) => RowCheck::Verified,
+        Err(e) => RowCheck::Failed(e),
+    }
+}
+
+fn check_entry(
     row: &impl LogRow,
-    index: u64,
-    proofs: &LogProofs,
+    proof: &glassbox_log::InclusionProof,
     cp: &Checkpoint,
 ) -> Result<(), String> {
     let bytes = row
@@ -171,11 +218,6 @@ fn check_row(
         return Err("the log entry is not what this page shows".into());
     }
     let leaf = glassbox_log::leaf_hash(&bytes);
-    let proof = proofs
-        .inclusion
-        .iter()
-        .find(|p| p.index == index)
-        .ok_or("no proof yet: the next checkpoint will cover it")?;
     if proof.size != cp.size || proof.leaf() != Some(leaf) {
         return Err("the log holds another entry at this index".into());
     }
@@ -189,6 +231,7 @@ pub fn check_page(
     proofs: &LogProofs,
     remembered: &Remembered,
 ) -> PageCheck {
+    let unlogged = events.iter().filter(|e| e.log_index().is_none()).count();
     let key = match &remembered.key {
         // A pinned key wins: a log cannot quietly switch keys.
         Some(k) if k.trim() != proofs.key.trim() => {
@@ -208,9 +251,10 @@ pub fn check_page(
                 checkpoint: Err(e.clone()),
                 rows: events
                     .iter()
-                    .filter_map(|ev| ev.log_index().map(|i| (i, Err(e.clone()))))
+                    .filter_map(|ev| ev.log_index().map(|i| (i, RowCheck::Failed(e.clone()))))
                     .collect(),
                 history: HistoryCheck::FirstVisit,
+                unlogged,
             }
         }
     };
@@ -218,12 +262,7 @@ pub fn check_page(
         .iter()
         .filter_map(|ev| {
             let i = ev.log_index()?;
-            let result = if i >= cp.size {
-                Err("not yet in a signed checkpoint; reload in a second".to_string())
-            } else {
-                check_row(ev, i, proofs, &cp)
-            };
-            Some((i, result))
+            Some((i, check_row(ev, i, proofs, &cp)))
         })
         .collect();
     let history = match remembered.checkpoint.as_deref().map(|n| key.open(n)) {
@@ -261,6 +300,7 @@ pub fn check_page(
         checkpoint: Ok(cp),
         rows,
         history,
+        unlogged,
     }
 }
 
@@ -415,6 +455,26 @@ mod tests {
     }
 
     #[test]
+    fn an_event_newer_than_the_signed_checkpoint_is_pending_and_no_sign_of_tampering() {
+        // A step that just entered the log (index 5) while the latest checkpoint has 5
+        // entries, and one whose proof the server did not send yet.
+        let log = Log::new(6);
+        let mut proofs = log.proofs(5, None);
+        proofs.inclusion.retain(|p| p.index != 3);
+        let check = check_page(&log.events, &proofs, &Remembered::default());
+        assert_eq!(check.rows[&0], RowCheck::Verified);
+        assert!(matches!(check.rows[&3], RowCheck::Pending(_)));
+        assert!(matches!(check.rows[&5], RowCheck::Pending(_)));
+        assert!(!check.failed(), "{check:?}");
+        assert!(check.pending());
+        assert!(!check.all_good());
+        // Once a checkpoint covers it, it verifies.
+        let later = log.proofs(6, Some(5));
+        let remembered = check.remember(&proofs).unwrap();
+        assert!(check_page(&log.events, &later, &remembered).all_good());
+    }
+
+    #[test]
     fn an_event_that_differs_from_its_log_entry_fails() {
         let log = Log::new(6);
         let proofs = log.proofs(6, None);
@@ -422,9 +482,9 @@ mod tests {
         shown[3].decision = Decision::Denied;
         shown[4].log_entry = log.events[1].log_entry.clone();
         let check = check_page(&shown, &proofs, &Remembered::default());
-        assert!(check.rows[&0].is_ok());
-        assert!(check.rows[&3].is_err());
-        assert!(check.rows[&4].is_err());
+        assert_eq!(check.rows[&0], RowCheck::Verified);
+        assert!(matches!(check.rows[&3], RowCheck::Failed(_)));
+        assert!(matches!(check.rows[&4], RowCheck::Failed(_)));
         assert!(!check.all_good());
     }
 
@@ -443,7 +503,10 @@ mod tests {
         };
         let check = check_page(&log.events, &proofs, &remembered);
         assert!(check.checkpoint.is_err());
-        assert!(check.rows.values().all(Result::is_err));
+        assert!(check
+            .rows
+            .values()
+            .all(|r| matches!(r, RowCheck::Failed(_))));
     }
 
     #[test]
@@ -475,16 +538,16 @@ mod tests {
             log_entry: Some(b64(&change.encode())),
         };
         let check = check_page(std::slice::from_ref(&step), &proofs, &Remembered::default());
-        assert_eq!(check.rows[&2], Ok(()));
+        assert_eq!(check.rows[&2], RowCheck::Verified);
         // Shown as another change, or by someone else, it fails.
         let mut claimed = step.clone();
         claimed.by = ChangeActor::Glassbox;
         let check = check_page(&[claimed], &proofs, &Remembered::default());
-        assert!(check.rows[&2].is_err());
+        assert!(matches!(check.rows[&2], RowCheck::Failed(_)));
         // An access event's entry is never a step.
         let mut swapped = step;
         swapped.log_entry = log.events[0].log_entry.clone();
         let check = check_page(&[swapped], &proofs, &Remembered::default());
-        assert!(check.rows[&2].is_err());
+        assert!(matches!(check.rows[&2], RowCheck::Failed(_)));
     }
 }

@@ -8,7 +8,7 @@ pub mod log_check;
 mod views;
 mod vocabulary;
 
-pub use ids::{EventSeq, IncidentId, MailboxId, OwnerId, RequestId, StaffId};
+pub use ids::{EventSeq, FormKey, IncidentId, MailboxId, OwnerId, RequestId, StaffId};
 pub use incidents::{
     AffectedCounts, IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentNotice,
     IncidentSummary, NoticeCounts, OwnerIncidentAct, OwnerIncidentView,

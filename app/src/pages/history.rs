@@ -6,7 +6,7 @@
 use crate::api::overview::load_history;
 use crate::components::error_view::ErrorView;
 use crate::components::event_table::EventTable;
-use crate::components::log_verification::{verify_in_browser, LogBanner, LogChecks};
+use crate::components::log_verification::{LogBanner, LogChecks};
 use crate::error::AppError;
 use crate::model::{Decision, HistoryCursor, HistoryFilter, Scope};
 use leptos::prelude::*;
@@ -50,8 +50,7 @@ pub fn HistoryPage() -> impl IntoView {
     let checks = LogChecks::provide();
     Effect::new(move |_| {
         if let Some(Ok((p, _))) = page.get() {
-            checks.0.set(None);
-            leptos::task::spawn_local(verify_in_browser(p.events, checks));
+            checks.check(p.events);
         }
     });
     view! {

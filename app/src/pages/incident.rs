@@ -3,11 +3,13 @@
 //! opening it changes nothing; only its buttons do.
 
 use crate::api::incidents::{
-    load_incident_notices, load_owner_incident, AcknowledgeIncident, TickIncidentStep,
+    load_incident_notices, load_owner_incident, AcknowledgeIncident, HideIncidentReminder,
+    TickIncidentStep,
 };
 use crate::components::error_view::ErrorView;
 use crate::components::event_table::EventTable;
 use crate::components::format::date_time;
+use crate::components::log_verification::{LogBanner, LogChecks};
 use crate::error::AppError;
 use crate::model::OwnerIncidentView;
 use leptos::prelude::*;
@@ -25,6 +27,13 @@ pub fn OwnerIncidentPage() -> impl IntoView {
         move || (id(), tick.version().get(), ack.version().get()),
         |(id, ..)| load_owner_incident(id),
     );
+    // The accesses involved show their real place in the log, checked in the browser.
+    let checks = LogChecks::provide();
+    Effect::new(move |_| {
+        if let Some(Ok(i)) = incident.get() {
+            checks.check(i.accesses);
+        }
+    });
     view! {
         <Title text="Security incident — Glassbox"/>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -121,27 +130,39 @@ fn IncidentDetail(
         </section>
         <section aria-labelledby="accesses-heading">
             <h2 id="accesses-heading">"The accesses involved"</h2>
+            <LogBanner covers="every access listed here"/>
             <EventTable events=incident.accesses caption="Every access to your mailbox that was part of this incident, from the access log"/>
         </section>
         <p>{format!("Questions? Contact {}.", incident.contact)}</p>
+        <p><a href="/me/incidents">"All incidents"</a></p>
     }
 }
 
-/// A banner on the owner's pages for every incident that touched them and is not yet
-/// acknowledged. Shows nothing for anyone else.
+/// A banner on the owner's pages for every open incident that touched them, until they
+/// have done every step of its checklist or hide it (reading it is not enough). Shows
+/// nothing for anyone else.
 #[component]
 pub fn IncidentBanner() -> impl IntoView {
-    let notices = Resource::new(|| (), |_| load_incident_notices());
+    let hide = ServerAction::<HideIncidentReminder>::new();
+    let notices = Resource::new(move || hide.version().get(), |_| load_incident_notices());
     view! {
-        <Suspense fallback=|| ()>
+        <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                notices.await.unwrap_or_default().into_iter().filter(|n| !n.acknowledged).map(|n| view! {
-                    <div class="notice notice-error incident-banner" role="alert">
-                        <strong>"A security incident affected your mailbox. "</strong>
-                        <a href=format!("/me/incidents/{}", n.id)>{format!("Read what happened and what to do: {}", n.title)}</a>
-                    </div>
+                notices.await.unwrap_or_default().into_iter().filter(|n| n.reminds()).map(|n| {
+                    let progress = format!(" {} of {} steps done.", n.steps_done, n.steps_total);
+                    view! {
+                        <div class="notice notice-error incident-banner" role="alert">
+                            <strong>"A security incident affected your mailbox. "</strong>
+                            <a href=format!("/me/incidents/{}", n.id)>{format!("Read what happened and what to do: {}", n.title)}</a>
+                            {progress}
+                            <ActionForm action=hide attr:class="inline-form">
+                                <input type="hidden" name="id" value=n.id.to_string()/>
+                                <button type="submit" class="button">"Hide this reminder"</button>
+                            </ActionForm>
+                        </div>
+                    }
                 }).collect_view()
             })}
-        </Suspense>
+        </Transition>
     }
 }

@@ -3,6 +3,7 @@
 pub mod admin_incidents;
 pub mod history;
 pub mod incident;
+pub mod incidents;
 pub mod landing;
 pub mod not_found;
 pub mod notifications;

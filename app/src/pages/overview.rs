@@ -4,6 +4,7 @@
 use crate::api::overview::load_overview;
 use crate::components::error_view::ErrorView;
 use crate::components::event_table::EventTable;
+use crate::components::log_verification::{LogBanner, LogChecks};
 use crate::components::request_card::RequestCard;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,6 +13,14 @@ use leptos_meta::Title;
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| load_overview());
+    // The latest accesses show their real place in the log, checked in the browser like
+    // the history's.
+    let checks = LogChecks::provide();
+    Effect::new(move |_| {
+        if let Some(Ok(o)) = overview.get() {
+            checks.check(o.recent);
+        }
+    });
     view! {
         <Title text="Your mailbox — Glassbox"/>
         <crate::pages::incident::IncidentBanner/>
@@ -48,6 +57,7 @@ pub fn OverviewPage() -> impl IntoView {
                         </section>
                         <section aria-labelledby="recent-heading">
                             <h2 id="recent-heading">"Latest accesses"</h2>
+                            <LogBanner/>
                             <EventTable events=o.recent caption="The latest accesses to your mailbox"/>
                             <p><a href="/me/history">"See your whole access history"</a></p>
                         </section>

@@ -5,19 +5,23 @@ use crate::api::requests::{load_request, ApproveRequest, DenyRequest, RevokeGran
 use crate::components::action_result::ActionResult;
 use crate::components::error_view::ErrorView;
 use crate::components::format::{date_time, duration_minutes, sentence_list};
-use crate::components::log_verification::{verify_in_browser, LogBanner, LogCell, LogChecks};
+use crate::components::log_verification::{LogBanner, LogCell, LogChecks};
 use crate::components::request_card::RequestCard;
 use crate::model::log_check::PageRow;
-use crate::model::{AccessRequestStatus, OwnerImapSessionView, RequestStep, RequestView};
+use crate::model::{
+    AccessRequestStatus, FormKey, OwnerImapSessionView, RequestStep, RequestView,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// The request detail page.
 #[component]
 pub fn RequestDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let query = use_query_map();
+    let done = move || query.with_untracked(|q| q.get("done"));
     let approve = ServerAction::<ApproveRequest>::new();
     let deny = ServerAction::<DenyRequest>::new();
     let revoke = ServerAction::<RevokeGrant>::new();
@@ -34,13 +38,26 @@ pub fn RequestDetailPage() -> impl IntoView {
         },
         |(id, ..)| load_request(id),
     );
-    // After hydration the browser verifies each step against the log itself.
+    // One idempotency key per rendered form, made on the server and handed to the browser
+    // with the page: a double-click or a resent form is one decision.
+    let keys = StoredValue::new(
+        SharedValue::new(|| FormKeys {
+            approve: FormKey::new(),
+            deny: FormKey::new(),
+            revoke: FormKey::new(),
+        })
+        .into_inner(),
+    );
+    // After hydration the browser verifies each step against the log itself; a step that
+    // is not in the log yet (it enters within a second of the change) is fetched again
+    // until it is, so the page never stays with a step marked "not yet in the log".
     let checks = LogChecks::provide();
+    let refetches = StoredValue::new(0u32);
     Effect::new(move |_| {
         if let Some(Ok(r)) = request.get() {
-            checks.0.set(None);
+            let unlogged = r.steps.iter().any(|s| s.log_index.is_none());
             // The steps, and the logins and receipts of the IMAP sessions, in one check.
-            let rows = r
+            let rows: Vec<PageRow> = r
                 .steps
                 .into_iter()
                 .map(PageRow::Step)
@@ -50,20 +67,31 @@ pub fn RequestDetailPage() -> impl IntoView {
                         .map(PageRow::Event)
                 }))
                 .collect();
-            leptos::task::spawn_local(verify_in_browser(rows, checks));
+            checks.check(rows);
+            if unlogged && refetches.get_value() < UNLOGGED_REFETCHES {
+                refetches.update_value(|n| *n += 1);
+                set_timeout(move || request.refetch(), std::time::Duration::from_secs(1));
+            }
         }
     });
     view! {
         <Title text="Access request — Glassbox"/>
         <h1>"Access request"</h1>
-        <ActionResult result=approve.value().into() done=|r| format!("You approved this request. Access ends at {}.", r.grant_ends_at.map(date_time).unwrap_or_default())/>
-        <ActionResult result=deny.value().into() done=|_| "You denied this request. Nobody gets access.".to_string()/>
-        <ActionResult result=revoke.value().into() done=|_| "You revoked this access. It stopped at once.".to_string()/>
-        <ActionResult result=shorten.value().into() done=|r| format!("Access now ends at {}.", r.grant_ends_at.map(date_time).unwrap_or_default())/>
+        <ActionResult result=approve.value().into() done=approved/>
+        <ActionResult result=deny.value().into() done=denied/>
+        <ActionResult result=revoke.value().into() done=revoked/>
+        <ActionResult result=shorten.value().into() done=shortened/>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match request.await {
-                    Ok(r) => view! { <Decision request=r approve deny revoke shorten/> }.into_any(),
+                    Ok(r) => {
+                        // A decision posted without JavaScript lands here (`?done=`): say
+                        // what happened, if the request shows it did.
+                        let said = done().and_then(|d| confirmation(&d, &r)).map(|text| view! {
+                            <p class="notice notice-success" role="status">{text}</p>
+                        });
+                        view! { {said}<Decision request=r keys=keys.get_value() approve deny revoke shorten/> }.into_any()
+                    }
                     Err(e) => view! { <ErrorView error=e/> }.into_any(),
                 }
             })}
@@ -72,9 +100,57 @@ pub fn RequestDetailPage() -> impl IntoView {
     }
 }
 
+fn approved(r: &RequestView) -> String {
+    format!(
+        "You approved this request. Access ends at {}.",
+        r.grant_ends_at.map(date_time).unwrap_or_default()
+    )
+}
+
+fn denied(_: &RequestView) -> String {
+    "You denied this request. Nobody gets access.".to_string()
+}
+
+fn revoked(_: &RequestView) -> String {
+    "You revoked this access. It stopped at once.".to_string()
+}
+
+fn shortened(r: &RequestView) -> String {
+    format!(
+        "Access now ends at {}.",
+        r.grant_ends_at.map(date_time).unwrap_or_default()
+    )
+}
+
+/// The confirmation of `done` (the owner's decision, from the URL) when the request's
+/// state bears it out; nothing for a stale or made-up one.
+fn confirmation(done: &str, r: &RequestView) -> Option<String> {
+    use AccessRequestStatus as S;
+    match (done, r.status) {
+        ("approved", S::Approved) => Some(approved(r)),
+        ("denied", S::Denied) => Some(denied(r)),
+        ("revoked", S::Revoked) => Some(revoked(r)),
+        ("shortened", S::Approved) => Some(shortened(r)),
+        _ => None,
+    }
+}
+
+/// How many times the page fetches the request again while one of its steps is not in the
+/// log yet (once a second).
+const UNLOGGED_REFETCHES: u32 = 20;
+
+/// The idempotency keys of the page's decision forms.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct FormKeys {
+    approve: FormKey,
+    deny: FormKey,
+    revoke: FormKey,
+}
+
 #[component]
 fn Decision(
     request: RequestView,
+    keys: FormKeys,
     approve: ServerAction<ApproveRequest>,
     deny: ServerAction<DenyRequest>,
     revoke: ServerAction<RevokeGrant>,
@@ -89,23 +165,52 @@ fn Decision(
         sentence_list(&what),
         duration_minutes(request.duration_minutes)
     );
+    // Every button waits while any decision of this page is on its way.
+    let busy = move || {
+        approve.pending().get()
+            || deny.pending().get()
+            || revoke.pending().get()
+            || shorten.pending().get()
+    };
+    // Shortening offers only what remains: the new end must come before the current one.
+    let most = request.minutes_left.map_or(0, |m| m - 1);
+    let shorten_form = if most >= 1 {
+        let hint = format!(
+            "At most {most} minutes: this access ends in {} minutes.",
+            most + 1
+        );
+        view! {
+            <ActionForm action=shorten attr:class="decision-form inline-form">
+                <input type="hidden" name="id" value=id_shorten/>
+                <label for="shorten-minutes">"End it sooner: minutes from now"</label>
+                <input id="shorten-minutes" type="number" name="minutes" min="1" max=most.to_string() value=most.min(10).to_string() required aria-describedby="shorten-hint"/>
+                <p id="shorten-hint" class="hint">{hint}</p>
+                <button type="submit" class="button" disabled=busy>"Shorten"</button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! { <p class="hint">"This access ends in less than a minute."</p> }.into_any()
+    };
     let controls = match request.status {
         AccessRequestStatus::Pending => view! {
             <section class="decide" aria-labelledby="decide-heading">
                 <h2 id="decide-heading">"Your decision"</h2>
                 <ActionForm action=approve attr:class="decision-form">
                     <input type="hidden" name="id" value=id_approve/>
+                    <input type="hidden" name="form_key" value=keys.approve.as_str().to_string()/>
                     <label class="confirm">
                         <input type="checkbox" name="confirm" value="yes" required/>
                         " "{consent}
                     </label>
-                    <button type="submit" class="button button-primary">"Approve access"</button>
+                    <button type="submit" class="button button-primary" disabled=busy>"Approve access"</button>
                 </ActionForm>
                 <ActionForm action=deny attr:class="decision-form">
                     <input type="hidden" name="id" value=id_deny/>
+                    <input type="hidden" name="form_key" value=keys.deny.as_str().to_string()/>
                     <label for="deny-reason">"Reason (optional; the agent will see it)"</label>
                     <textarea id="deny-reason" name="reason" maxlength="1000" rows="3"></textarea>
-                    <button type="submit" class="button button-danger">"Deny"</button>
+                    <button type="submit" class="button button-danger" disabled=busy>"Deny"</button>
                 </ActionForm>
             </section>
         }
@@ -115,15 +220,11 @@ fn Decision(
                 <h2 id="decide-heading">"Access is allowed right now"</h2>
                 <ActionForm action=revoke attr:class="decision-form">
                     <input type="hidden" name="id" value=id_revoke/>
+                    <input type="hidden" name="form_key" value=keys.revoke.as_str().to_string()/>
                     <p>"Revoking stops the access at once. The agent will have to ask again."</p>
-                    <button type="submit" class="button button-danger">"Revoke access now"</button>
+                    <button type="submit" class="button button-danger" disabled=busy>"Revoke access now"</button>
                 </ActionForm>
-                <ActionForm action=shorten attr:class="decision-form inline-form">
-                    <input type="hidden" name="id" value=id_shorten/>
-                    <label for="shorten-minutes">"End it sooner: minutes from now"</label>
-                    <input id="shorten-minutes" type="number" name="minutes" min="1" max="480" value="10" required/>
-                    <button type="submit" class="button">"Shorten"</button>
-                </ActionForm>
+                {shorten_form}
             </section>
         }
         .into_any(),
@@ -132,7 +233,7 @@ fn Decision(
     let steps = request.steps.clone();
     let sessions = request.imap_sessions.clone();
     view! {
-        <RequestCard request=request/>
+        <RequestCard request=request under_title=true/>
         {controls}
         <ImapSessions sessions/>
         <Steps steps/>

@@ -22,7 +22,7 @@ pub fn RequestsPage() -> impl IntoView {
                     Ok(list) => list.into_iter().map(|r| {
                         let label = if r.status == AccessRequestStatus::Pending { "Review and decide" } else { "Details" };
                         let link = (format!("/me/requests/{}", r.id), label);
-                        view! { <RequestCard request=r link=link/> }
+                        view! { <RequestCard request=r link=link under_title=true/> }
                     }).collect_view().into_any(),
                     Err(e) => view! { <ErrorView error=e/> }.into_any(),
                 }

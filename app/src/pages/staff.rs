@@ -6,7 +6,9 @@ use crate::api::staff::load_staff_home;
 use crate::components::action_result::ActionResult;
 use crate::components::error_view::ErrorView;
 use crate::components::request_card::RequestCard;
-use crate::model::{AccessRequestStatus, JustificationCode, Scope, StaffRequestView, StaffRole};
+use crate::model::{
+    AccessRequestStatus, FormKey, JustificationCode, Scope, StaffRequestView, StaffRole,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -17,6 +19,14 @@ const REFRESH_SECONDS: u64 = 4;
 #[component]
 pub fn StaffConsolePage() -> impl IntoView {
     let submit = ServerAction::<SubmitAccessRequest>::new();
+    // The request form's idempotency key: made on the server with the page, the same for a
+    // double-click, and a new one once a request was sent (the next request is another).
+    let form_key = RwSignal::new(SharedValue::new(FormKey::new).into_inner());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = submit.value().get() {
+            form_key.set(FormKey::new());
+        }
+    });
     let cancel = ServerAction::<CancelRequest>::new();
     let end = ServerAction::<EndGrant>::new();
     let tick = RwSignal::new(0u64);
@@ -55,7 +65,7 @@ pub fn StaffConsolePage() -> impl IntoView {
                     let is_support = h.role == StaffRole::Support;
                     view! {
                         <p class="lead">{intro}</p>
-                        {is_support.then(|| view! { <RequestAccessForm submit/> })}
+                        {is_support.then(|| view! { <RequestAccessForm submit form_key/> })}
                     }
                 })
             })}
@@ -149,12 +159,16 @@ fn StaffRequest(
 }
 
 #[component]
-fn RequestAccessForm(submit: ServerAction<SubmitAccessRequest>) -> impl IntoView {
+fn RequestAccessForm(
+    submit: ServerAction<SubmitAccessRequest>,
+    form_key: RwSignal<FormKey>,
+) -> impl IntoView {
     view! {
         <section aria-labelledby="ask-heading" class="ask">
             <h2 id="ask-heading">"Ask an owner for access"</h2>
             <ActionResult result=submit.value().into() done=|r| format!("Request sent to the owner of {}. It waits for their decision.", r.mailbox)/>
             <ActionForm action=submit attr:class="request-form">
+                <input type="hidden" name="form_key" value=move || form_key.with(|k| k.as_str().to_string())/>
                 <label for="ask-mailbox">"Mailbox"</label>
                 <input id="ask-mailbox" name="mailbox" type="email" required autocomplete="off" placeholder="owner@example.org"/>
                 <fieldset>
@@ -178,7 +192,7 @@ fn RequestAccessForm(submit: ServerAction<SubmitAccessRequest>) -> impl IntoView
                 <input id="ask-ticket" name="ticket" maxlength="64" autocomplete="off"/>
                 <label for="ask-duration">"For how long (minutes)"</label>
                 <input id="ask-duration" name="duration_minutes" type="number" min="1" max="480" value="60" required/>
-                <button type="submit" class="button button-primary">"Send request"</button>
+                <button type="submit" class="button button-primary" disabled=move || submit.pending().get()>"Send request"</button>
             </ActionForm>
         </section>
     }

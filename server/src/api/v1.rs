@@ -254,6 +254,7 @@ pub async fn create_request(
         &state.settings,
         Submitter::OnBehalfOf(&b.agent),
         &input,
+        None,
     )
     .await
     .map_err(|e| ApiError::from_service(e, "create access request"))?;

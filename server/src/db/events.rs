@@ -46,6 +46,7 @@ struct EventDbRow {
     resource: String,
     decision: String,
     reason: String,
+    log_index: Option<i64>,
 }
 
 /// An event as an owner may see it.
@@ -71,6 +72,8 @@ pub struct EventRecord {
     pub decision: Decision,
     /// Why the check decided so, in words for the owner.
     pub reason: String,
+    /// Its index in the verifiable log (from 0), once the log writer entered it.
+    pub log_index: Option<u64>,
 }
 
 fn corrupt(e: impl ToString) -> CorruptRow {
@@ -97,6 +100,10 @@ impl TryFrom<EventDbRow> for EventRecord {
             resource: r.resource,
             decision: r.decision.parse().map_err(corrupt)?,
             reason: r.reason,
+            log_index: r
+                .log_index
+                .map(|i| u64::try_from(i).map_err(corrupt))
+                .transpose()?,
         })
     }
 }
@@ -149,7 +156,7 @@ pub async fn append_batch(tx: &mut Tx, events: &[NewEventRow]) -> sqlx::Result<(
 }
 
 const SELECT: &str = "SELECT e.seq, e.occurred_at, m.address AS mailbox, s.pseudonym AS agent_pseudonym, \
-     s.role AS agent_role, e.scope, e.action, e.resource, e.decision, e.reason \
+     s.role AS agent_role, e.scope, e.action, e.resource, e.decision, e.reason, e.log_index \
      FROM access_events e JOIN mailboxes m ON m.id = e.mailbox_id LEFT JOIN staff s ON s.id = e.agent_id";
 
 /// Which of an owner's events to read. Every field narrows; none set means all.

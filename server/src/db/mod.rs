@@ -12,6 +12,7 @@ pub mod action_tokens;
 pub mod backup;
 pub mod changes;
 pub mod events;
+pub mod form_submissions;
 pub mod gauges;
 pub mod imap;
 pub mod incidents;
@@ -155,6 +156,16 @@ impl Tx {
         match self {
             Tx::Sqlite(t) => t.commit().await,
             Tx::Postgres(t) => t.commit().await,
+        }
+    }
+
+    /// Undoes every change and ends the transaction now (on SQLite this frees the write
+    /// lock at once, where dropping the transaction would hold it until the connection is
+    /// next used).
+    pub async fn rollback(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await,
+            Tx::Postgres(t) => t.rollback().await,
         }
     }
 }

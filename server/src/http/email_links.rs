@@ -2,7 +2,8 @@
 //!
 //! `GET /email/requests/{token}` shows one pending request with its two choices and changes
 //! nothing (mail scanners fetch every link). Deny is a POST from that page and needs only
-//! the token; Approve leads to the owner's request page, where the signed-in owner (with a
+//! the token and answers with a redirect to `…/denied`, which shows the confirmation by GET;
+//! Approve leads to the owner's request page, where the signed-in owner (with a
 //! recent sign-in) approves. `GET /email/unsubscribe/{token}` asks for confirmation; the
 //! POST (also RFC 8058 one-click from mail programs, without cookies) stops the digest.
 //! Responses carry `Referrer-Policy: no-referrer` and `Cache-Control: no-store`, so the
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/email/requests/{token}", get(request_page))
         .route("/email/requests/{token}/deny", axum::routing::post(deny))
+        .route("/email/requests/{token}/denied", get(denied_page))
         .route("/email/unsubscribe/{token}", get(unsubscribe_page))
         .route("/dev/mailbox", get(dev_mailbox))
         .route("/dev/mailbox/{id}", get(dev_message))
@@ -163,6 +165,25 @@ async fn deny(
     match action_links::deny_with_token(&state.db, &state.clock, &state.settings, &token, reason)
         .await
     {
+        // Redirect after POST: the browser shows the confirmation by GET, so Back and
+        // reload do not offer to send the form again.
+        Ok(_) => {
+            let mut res = axum::response::Redirect::to(&format!("/email/requests/{token}/denied"))
+                .into_response();
+            let h = res.headers_mut();
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
+            res
+        }
+        Err(e) => problem(e, "deny by link"),
+    }
+}
+
+async fn denied_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    match action_links::denied_by_link(&state.db, &state.settings, &token).await {
         Ok(r) => page(
             StatusCode::OK,
             "Request denied",
@@ -172,7 +193,7 @@ async fn deny(
                 <p><a class="button" href="/me">"Go to your overview"</a></p>
             },
         ),
-        Err(e) => problem(e, "deny by link"),
+        Err(e) => problem(e, "open denied request link"),
     }
 }
 

@@ -92,12 +92,38 @@ pub async fn deny_with_token(
         Actor::Owner(linked.owner),
         Action::Deny { reason },
         Some((hash(settings, token), Purpose::DecideRequest)),
+        None,
     )
     .await
     .map_err(|e| match e {
         ServiceError::NotFound(_) => dead_link(),
         other => other,
     })
+}
+
+/// The request a request link denied: what the page after the denial shows (the browser
+/// comes back to it by GET, so Back and reload never post the form again). Only for a link
+/// that was used and whose request is denied; everything else is a dead link.
+pub async fn denied_by_link(
+    db: &Db,
+    settings: &Settings,
+    token: &str,
+) -> Result<RequestRecord, ServiceError> {
+    if token.is_empty() || token.len() > 128 {
+        return Err(dead_link());
+    }
+    let row = action_tokens::find(db, &hash(settings, token))
+        .await?
+        .ok_or_else(dead_link)?;
+    if row.purpose != Purpose::DecideRequest.as_str() || row.used_at.is_none() {
+        return Err(dead_link());
+    }
+    let id = RequestId(row.request_id.ok_or_else(dead_link)?);
+    let request = stored::get(db, id).await?.ok_or_else(dead_link)?;
+    if request.status != AccessRequestStatus::Denied {
+        return Err(dead_link());
+    }
+    Ok(request)
 }
 
 /// Whose digest an unsubscribe link stops (read only).

@@ -43,7 +43,8 @@ pub fn event_filter(f: &HistoryFilter) -> Result<EventFilter, ServiceError> {
     })
 }
 
-/// An event as its owner sees it.
+/// An event as its owner sees it, with its index in the log (without the entry the
+/// browser checks it against: see [`views_for_owner`]).
 pub fn event_view(e: EventRecord) -> EventView {
     EventView {
         seq: e.seq,
@@ -55,10 +56,40 @@ pub fn event_view(e: EventRecord) -> EventView {
         action: e.action,
         decision: e.decision,
         reason: e.reason,
-        log_index: None,
+        log_index: e.log_index,
         log_entry: None,
         in_session_of: None,
     }
+}
+
+/// The owner's events as every page shows them: each with its real index in the log and
+/// the canonical entry the browser verifies against the log's proofs. One query for all.
+pub async fn views_for_owner(
+    db: &Db,
+    owner: OwnerId,
+    rows: Vec<EventRecord>,
+) -> Result<Vec<EventView>, ServiceError> {
+    let seqs: Vec<i64> = rows.iter().map(|e| e.seq.0).collect();
+    let mut entries = crate::transparency::entries::entries_for_owner(db, owner, &seqs).await?;
+    // Receipts are shown under the IMAP login they belong to.
+    let logins: HashMap<i64, EventSeq> = crate::db::imap::receipt_sessions(db, owner, &seqs)
+        .await?
+        .into_iter()
+        .map(|(seq, _, login)| (seq, EventSeq(login)))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|e| {
+            let logged = entries.remove(&e.seq.0);
+            let mut view = event_view(e);
+            if let Some((index, entry)) = logged {
+                view.log_index = Some(index);
+                view.log_entry = Some(entry);
+            }
+            view.in_session_of = logins.get(&view.seq.0).copied();
+            view
+        })
+        .collect())
 }
 
 /// One page of the owner's history matching `filter`, newest first.
@@ -96,26 +127,7 @@ pub async fn page(
         },
         Keyset::After(_) => newest_on_page.filter(|_| more).map(HistoryCursor::After),
     };
-    let seqs: Vec<i64> = rows.iter().map(|e| e.seq.0).collect();
-    let mut entries = crate::transparency::entries::entries_for_owner(db, owner, &seqs).await?;
-    let logins: HashMap<i64, EventSeq> = crate::db::imap::receipt_sessions(db, owner, &seqs)
-        .await?
-        .into_iter()
-        .map(|(seq, _, login)| (seq, EventSeq(login)))
-        .collect();
-    let events = rows
-        .into_iter()
-        .map(|e| {
-            let logged = entries.remove(&e.seq.0);
-            let mut view = event_view(e);
-            if let Some((index, entry)) = logged {
-                view.log_index = Some(index);
-                view.log_entry = Some(entry);
-            }
-            view.in_session_of = logins.get(&view.seq.0).copied();
-            view
-        })
-        .collect();
+    let events = views_for_owner(db, owner, rows).await?;
     Ok(HistoryPage {
         events: under_their_logins(events),
         older,
@@ -192,13 +204,14 @@ fn rfc3339(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-/// The events as CSV, header first.
+/// The events as CSV, header first. `log_index` is the event's index in the verifiable log
+/// (what `glassbox verify` and the pages show), empty while it is not in the log yet.
 pub fn to_csv(events: &[EventRecord]) -> String {
     let mut out =
-        String::from("log_entry,time,mailbox,agent,role,scope,action,resource,decision,reason\r\n");
+        String::from("log_index,time,mailbox,agent,role,scope,action,resource,decision,reason\r\n");
     for e in events {
         let row = [
-            e.seq.to_string(),
+            e.log_index.map(|i| i.to_string()).unwrap_or_default(),
             rfc3339(e.occurred_at),
             e.mailbox.clone(),
             e.agent_pseudonym
@@ -230,7 +243,7 @@ pub fn to_json(events: &[EventRecord]) -> serde_json::Value {
             .iter()
             .map(|e| {
                 serde_json::json!({
-                    "log_entry": e.seq.0,
+                    "log_index": e.log_index,
                     "time": rfc3339(e.occurred_at),
                     "mailbox": e.mailbox,
                     "agent": e.agent_pseudonym,

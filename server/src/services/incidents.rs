@@ -5,7 +5,7 @@
 //! what to do.
 
 use super::error::ServiceError;
-use super::history::event_view;
+use super::history::views_for_owner;
 use super::transitions;
 use crate::config::Settings;
 use crate::db::events::{self, EventFilter, Keyset};
@@ -392,15 +392,21 @@ fn notice(
     Ok(incident_notice(&owner, facts, &mailbox, round).into_outbox(key, message_domain, now))
 }
 
-/// The confirmed incidents that touched the owner (for the banner).
+/// The incidents that touched the owner, newest first (their list, and the banner).
 pub async fn owner_notices(db: &Db, owner: OwnerId) -> Result<Vec<IncidentNotice>, ServiceError> {
+    let total = rules::guidance().len();
     Ok(incidents::list_for_owner(db, owner)
         .await?
         .into_iter()
-        .map(|(id, title, acknowledged)| IncidentNotice {
-            id,
-            title,
-            acknowledged,
+        .map(|i| IncidentNotice {
+            id: i.id,
+            title: i.title,
+            closed: i.closed,
+            confirmed_at: i.confirmed_at,
+            acknowledged: i.acknowledged,
+            reminder_hidden: i.reminder_hidden,
+            steps_done: usize::try_from(i.steps_done).unwrap_or(0).min(total),
+            steps_total: total,
         })
         .collect())
 }
@@ -438,7 +444,7 @@ pub async fn owner_view(
         window_start: i.window_start,
         window_end: i.window_end,
         exposure: touched.exposure,
-        accesses: accesses.into_iter().map(event_view).collect(),
+        accesses: views_for_owner(db, owner, accesses).await?,
         measures: rules::measures(i.cause),
         password_url: settings.incidents.password_url.clone(),
         contact: settings.incidents.contact.clone(),
@@ -474,6 +480,11 @@ pub async fn owner_act(
         OwnerIncidentAct::Acknowledge => {
             if incidents::acknowledge(db, id, owner, now).await? > 0 {
                 tracing::info!(incident.id = %id, owner.id = %owner, "incident notice acknowledged");
+            }
+        }
+        OwnerIncidentAct::HideReminder => {
+            if incidents::hide_reminder(db, id, owner, now).await? > 0 {
+                tracing::info!(incident.id = %id, owner.id = %owner, "incident reminder hidden");
             }
         }
     }

@@ -2,7 +2,7 @@
 //! which grants are live, the latest accesses and the last 30 days in two numbers.
 
 use super::error::ServiceError;
-use super::history::event_view;
+use super::history::views_for_owner;
 use super::requests;
 use crate::db::events::{self, EventFilter, Keyset};
 use crate::db::requests as stored;
@@ -56,7 +56,7 @@ pub async fn owner_overview(
             .map(|r| requests::view(r, now))
             .collect(),
         active_grants: grants.into_iter().map(|r| requests::view(r, now)).collect(),
-        recent: recent.into_iter().map(event_view).collect(),
+        recent: views_for_owner(db, owner, recent).await?,
         accesses_last_30_days: accesses,
         denied_last_30_days: denied,
     })

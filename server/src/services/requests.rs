@@ -9,13 +9,13 @@ use super::{notifications, transitions};
 use crate::config::Settings;
 use crate::db::changes;
 use crate::db::requests::{self, NewRequestRow, RequestRecord};
-use crate::db::{action_tokens, owners, staff, Db};
+use crate::db::{action_tokens, form_submissions, owners, staff, Db, Tx};
 use crate::domain::access_request::{
     effective_status, AccessRequestInput, Action, Actor, GrantLimits, NewAccessRequest,
 };
 use crate::domain::clock::Clock;
 use app::model::{
-    AccessRequestStatus, ChangeActor, MailboxId, OwnerId, RequestId, RequestView, StaffId,
+    AccessRequestStatus, ChangeActor, FormKey, MailboxId, OwnerId, RequestId, RequestView, StaffId,
     StaffRole,
 };
 use time::Duration;
@@ -27,6 +27,50 @@ pub enum Submitter<'a> {
     Agent(StaffId),
     /// The mail system (service token), on behalf of the agent with this handle.
     OnBehalfOf(&'a str),
+}
+
+/// A submission of a page's form, which acts once however often it arrives: who sent it and
+/// the key of the rendered form (see `db::form_submissions`).
+#[derive(Clone, Debug)]
+pub struct FormOnce {
+    /// The owner's or staff member's id.
+    pub actor: uuid::Uuid,
+    /// The form's key.
+    pub key: FormKey,
+}
+
+/// What claiming a form's key found.
+enum Claim {
+    /// The first submission: go on in this transaction and commit.
+    First(Tx),
+    /// The form was submitted before (the transaction is rolled back): the request its
+    /// first submission made or changed, as it is now.
+    Repeat(Box<RequestRecord>),
+}
+
+/// Claims `once` (if any) in `tx` for request `id`.
+async fn claim(
+    db: &Db,
+    mut tx: Tx,
+    once: Option<&FormOnce>,
+    id: RequestId,
+    now: time::OffsetDateTime,
+) -> Result<Claim, ServiceError> {
+    let Some(once) = once else {
+        return Ok(Claim::First(tx));
+    };
+    if form_submissions::claim(&mut tx, once.actor, &once.key, id, now).await? {
+        return Ok(Claim::First(tx));
+    }
+    tx.rollback().await?;
+    let first = form_submissions::first_request(db, once.actor, &once.key)
+        .await?
+        .ok_or(ServiceError::NotFound("request"))?;
+    tracing::info!(request.id = %first, "form submitted again: answered with its first result");
+    let record = requests::get(db, first)
+        .await?
+        .ok_or(ServiceError::NotFound("request"))?;
+    Ok(Claim::Repeat(Box::new(record)))
 }
 
 fn limits(settings: &Settings) -> GrantLimits {
@@ -44,6 +88,7 @@ pub async fn submit(
     settings: &Settings,
     by: Submitter<'_>,
     input: &AccessRequestInput,
+    once: Option<&FormOnce>,
 ) -> Result<RequestRecord, ServiceError> {
     let new = NewAccessRequest::parse(input, limits(settings))
         .map_err(|e| ServiceError::Invalid(e.to_string()))?;
@@ -89,7 +134,12 @@ pub async fn submit(
         closed_at: None,
     };
     let mut tx = db.begin().await?;
+    // The key refers to the new row, so it is claimed right after the insert.
     requests::insert_request(&mut tx, &row).await?;
+    let mut tx = match claim(db, tx, once, row.id, now).await? {
+        Claim::First(tx) => tx,
+        Claim::Repeat(first) => return Ok(*first),
+    };
     let record = transitions::record_step(&mut tx, row.id, None, ChangeActor::Staff, now).await?;
     notifications::request_submitted(&mut tx, settings, &record, now).await?;
     tx.commit().await?;
@@ -109,13 +159,18 @@ pub async fn decide(
     actor: Actor,
     action: Action,
 ) -> Result<RequestRecord, ServiceError> {
-    decide_with(db, clock, settings, id, actor, action, None).await
+    decide_with(db, clock, settings, id, actor, action, None, None).await
 }
 
 /// As [`decide`], also using up an action token (its hash and purpose) in the same
 /// transaction: the decision happens only if the token was still unused, so a link is
-/// single use even when two clicks race.
+/// single use even when two clicks race. With `once`, a repeat of the same form is answered
+/// with the request as its first submission left it, and decides nothing.
 #[tracing::instrument(skip_all, fields(request.id = %id))]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the decision, and the two ways it is made once"
+)]
 pub async fn decide_with(
     db: &Db,
     clock: &Clock,
@@ -124,9 +179,18 @@ pub async fn decide_with(
     actor: Actor,
     action: Action,
     token: Option<(Vec<u8>, Purpose)>,
+    once: Option<&FormOnce>,
 ) -> Result<RequestRecord, ServiceError> {
     let now = crate::db::ts(clock.now());
-    let mut tx = db.begin().await?;
+    let mut tx = match claim(db, db.begin().await?, once, id, now).await? {
+        Claim::First(tx) => tx,
+        Claim::Repeat(first) if first.id == id => return Ok(*first),
+        Claim::Repeat(_) => {
+            return Err(ServiceError::Invalid(
+                "This form was already sent for another request; reload the page.".into(),
+            ))
+        }
+    };
     if let Some((hash, purpose)) = &token {
         if !action_tokens::consume(&mut tx, hash, purpose.as_str(), now).await? {
             return Err(ServiceError::Conflict(

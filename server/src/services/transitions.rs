@@ -52,9 +52,10 @@ pub async fn apply(
     let change = access_request::transition(&facts, actor, action, now).map_err(|e| match e {
         TransitionError::NotAllowed => ServiceError::Forbidden,
         TransitionError::AlreadyDecided(status) => ServiceError::Conflict(already(status)),
-        TransitionError::BadShorten | TransitionError::BadReason => {
-            ServiceError::Invalid(e.to_string())
+        TransitionError::BadShorten => {
+            ServiceError::Invalid(shorten_limit(facts.grant_ends_at, now))
         }
+        TransitionError::BadReason => ServiceError::Invalid(e.to_string()),
     })?;
     if !requests::apply_change(&mut *tx, id, &change).await? {
         // Someone else decided between our read and our write (PostgreSQL re-checks the
@@ -86,6 +87,20 @@ pub async fn apply(
     notifications::request_changed(&mut *tx, settings, &request, &change, by, now).await?;
     tracing::info!(request.from = %change.from, request.to = %change.to, "access request changed");
     Ok(Applied { change, request })
+}
+
+/// What a refused shortening tells the owner: the limit, in minutes from now.
+fn shorten_limit(ends: Option<OffsetDateTime>, now: OffsetDateTime) -> String {
+    match ends.map(|end| (end - now).whole_seconds()) {
+        Some(left) if left > 60 => {
+            let most = (left - 1) / 60;
+            format!(
+                "Choose between 1 and {most} minutes: this access already ends in {} minutes.",
+                (left + 59) / 60
+            )
+        }
+        _ => "This access ends in less than a minute; it cannot be shortened further.".into(),
+    }
 }
 
 /// What a refused decision tells the person: the state the request is in.

@@ -233,7 +233,13 @@ on_both_databases_with!(dev_backend(), async fn an_email_link_denies_once_with_i
 
     // Deny by POST from the page (no session: the token is the authority).
     let res = app.post_form(&format!("{link}/deny"), &[("reason", "I did not ask for help")]).await;
-    assert_eq!(res.status().as_u16(), 200);
+    // Redirect after POST: the confirmation is a GET, so Back or reload sends nothing again.
+    assert_eq!(res.status().as_u16(), 303);
+    let confirmation = res.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(confirmation, format!("{link}/denied"));
+    let (status, page) = app.get_page(&confirmation).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("You denied this request"), "{page}");
     assert_eq!(status_of(app, id).await, "denied");
     let r = requests::get(&app.db, id).await.unwrap();
     assert_eq!(r.decision_reason.as_deref(), Some("I did not ask for help"));
@@ -244,6 +250,8 @@ on_both_databases_with!(dev_backend(), async fn an_email_link_denies_once_with_i
     let again = app.post_form(&format!("{link}/deny"), &[]).await;
     assert_eq!(again.status().as_u16(), 410);
     assert_eq!(app.get(&link).await.status().as_u16(), 410);
+    // The confirmation is only for a link that denied.
+    assert_eq!(app.get("/email/requests/not-a-real-token/denied").await.status().as_u16(), 410);
     // There is no way to approve with a token.
     let approve = app.post_form(&format!("{link}/approve"), &[]).await;
     assert!(matches!(approve.status().as_u16(), 404 | 405), "{}", approve.status());

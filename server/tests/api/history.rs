@@ -155,7 +155,7 @@ on_both_databases!(async fn an_owner_exports_exactly_their_filtered_history_as_c
     assert!(res.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
     let csv = res.text().await.unwrap();
     let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
-    assert_eq!(lines[0], "log_entry,time,mailbox,agent,role,scope,action,resource,decision,reason");
+    assert_eq!(lines[0], "log_index,time,mailbox,agent,role,scope,action,resource,decision,reason");
     assert_eq!(lines.len() as i64 - 1, expected);
     assert!(lines[1..].iter().all(|l| l.contains(",allowed,")));
     assert!(!csv.contains("alice@example.org"));
@@ -190,4 +190,32 @@ on_both_databases!(async fn the_browser_can_page_through_the_history_by_server_f
     let events = page["events"].as_array().unwrap();
     assert!(!events.is_empty());
     assert!(events.iter().all(|e| e["decision"] == "denied"));
+});
+
+on_both_databases!(async fn the_overview_and_the_exports_show_each_access_at_its_real_log_index(app) {
+    // Arrange: two checks whose answers say where their events are in the log. A request's
+    // steps are in the log too, so an event's index is not its row number.
+    let token = app.service_token().await;
+    let id = app.create_request(&token, serde_json::json!({})).await["id"].as_str().unwrap().to_string();
+    app.sign_in_as("Alice Martin").await;
+    assert_eq!(app.server_fn::<app::api::requests::ApproveRequest>(&[("id", &id), ("confirm", "yes")]).await.0, 200);
+    app.check(&token, "alice@example.org", "sam.rivera", "metadata").await;
+    let newest = app.check(&token, "alice@example.org", "sam.rivera", "metadata").await;
+    let index = newest["log_index"].as_u64().expect("the check's log index");
+
+    // Act
+    let (status, overview) = app.server_fn::<app::api::overview::LoadOverview>(&[]).await;
+    let (_, page) = app.get_page("/me").await;
+    let csv = app.get("/me/history/export.csv").await.text().await.unwrap();
+    let json: serde_json::Value = app.get("/me/history/export.json").await.json().await.unwrap();
+
+    // Assert: the same index on the overview (data and page) and in both exports.
+    assert_eq!(status, 200, "{overview}");
+    assert_eq!(overview["recent"][0]["log_index"].as_u64(), Some(index), "{overview}");
+    assert!(overview["recent"][0]["log_entry"].is_string(), "the browser can check it");
+    assert_eq!(seqs(&page).first(), Some(&(index as i64)), "the overview's first row");
+    assert!(!page.contains("Not yet in the log"));
+    let first_row = csv.split("\r\n").nth(1).unwrap();
+    assert_eq!(first_row.split(',').next(), Some(index.to_string().as_str()), "{csv}");
+    assert_eq!(json[0]["log_index"].as_u64(), Some(index));
 });

@@ -5,8 +5,9 @@
 use crate::helpers::TestApp;
 use crate::on_both_databases;
 use app::api::incidents::{
-    AcknowledgeIncident, ConfirmIncident, DeclareIncident, FollowUpIncident, LoadAdminIncident,
-    LoadAdminIncidents, LoadIncidentNotices, LoadOwnerIncident, TickIncidentStep,
+    AcknowledgeIncident, ConfirmIncident, DeclareIncident, FollowUpIncident, HideIncidentReminder,
+    LoadAdminIncident, LoadAdminIncidents, LoadIncidentNotices, LoadOwnerIncident,
+    TickIncidentStep,
 };
 use app::api::requests::ApproveRequest;
 use glassbox::db::on_pool_for_tests;
@@ -217,6 +218,50 @@ on_both_databases!(async fn confirming_takes_a_second_admin_and_acts_at_once_and
     assert!(csv.contains("alice@example.org,content,2,"));
     assert!(csv.contains("emeka.obi@example.org,metadata,1,"));
     assert!(!csv.contains("chen.wei"));
+});
+
+on_both_databases!(async fn an_owner_finds_their_incident_again_and_its_reminder_stays_until_done_or_hidden(app) {
+    // Arrange: a confirmed incident that touched Alice.
+    let scene = a_stolen_support_sign_in(app).await;
+    let id = declare(app, &scene).await;
+    app.sign_in_as("Inês Duarte").await;
+    assert_eq!(app.server_fn::<ConfirmIncident>(&[("id", &id), ("confirm", "yes")]).await.0, 200);
+    app.sign_in_as("Alice Martin").await;
+    let ours = || async {
+        let (_, notices) = app.server_fn::<LoadIncidentNotices>(&[]).await;
+        notices.as_array().unwrap().iter().find(|n| n["id"] == id.as_str()).cloned().expect("her incident")
+    };
+
+    // Act: she ticks one step and says she read it.
+    app.server_fn::<TickIncidentStep>(&[("id", &id), ("step", "change_password"), ("done", "yes")]).await;
+    assert_eq!(app.server_fn::<AcknowledgeIncident>(&[("id", &id)]).await.0, 200);
+
+    // Assert: reading is not doing; the reminder stays with 5 steps open.
+    let notice = ours().await;
+    assert_eq!(notice["acknowledged"], true);
+    assert_eq!((notice["steps_done"].as_u64(), notice["steps_total"].as_u64()), (Some(1), Some(6)), "{notice}");
+    assert_eq!(notice["reminder_hidden"], false);
+    let (status, overview) = app.get_page("/me").await;
+    assert_eq!(status, 200);
+    let banner_link = format!("href=\"/me/incidents/{id}\"");
+    assert!(overview.contains("A security incident affected your mailbox") && overview.contains(&banner_link), "the banner is still on /me");
+    // Her list of incidents has it, and the navigation leads there.
+    let (status, list) = app.get_page("/me/incidents").await;
+    assert_eq!(status, 200, "{list}");
+    assert!(list.contains(&format!("/me/incidents/{id}")) && list.contains("1 of 6 steps done"), "{list}");
+    assert!(overview.contains("href=\"/me/incidents\""), "an Incidents entry in the navigation");
+
+    // She hides the reminder: the banner goes, the incident stays listed.
+    assert_eq!(app.server_fn::<HideIncidentReminder>(&[("id", &id)]).await.0, 200);
+    assert_eq!(ours().await["reminder_hidden"], true);
+    let (_, overview) = app.get_page("/me").await;
+    assert!(!overview.contains(&banner_link), "its banner is gone");
+    let (_, list) = app.get_page("/me/incidents").await;
+    assert!(list.contains(&format!("/me/incidents/{id}")));
+
+    // Nobody else can hide it for her.
+    app.sign_in_as("Chen Wei").await;
+    assert_eq!(app.server_fn::<HideIncidentReminder>(&[("id", &id)]).await.0, 404);
 });
 
 on_both_databases!(async fn an_affected_owner_reads_what_happened_to_them_and_ticks_off_the_steps(app) {

@@ -15,6 +15,7 @@ mod cross_account;
 mod dovecot;
 mod email;
 mod email_faults;
+mod forms;
 mod health;
 mod history;
 mod incidents;

@@ -14,7 +14,10 @@ pub use notices::{
     acknowledgements_by_day, add_round, mark_notified, next_to_notify, notice_counts,
     notice_key_prefix, recipients, round_queued, rounds, Recipient,
 };
-pub use owners::{acknowledge, for_owner, list_for_owner, set_step, steps_done, OwnerIncident};
+pub use owners::{
+    acknowledge, for_owner, hide_reminder, list_for_owner, set_step, steps_done, OwnerIncident,
+    OwnerIncidentListing,
+};
 
 use super::{on_pool, on_tx, ts, CorruptRow, Db, Tx};
 use app::model::{IncidentCause, IncidentId, IncidentStatus, StaffId};

@@ -3,7 +3,7 @@
 
 use super::super::{on_pool, ts, Db};
 use super::corrupt;
-use app::model::{Exposure, GuidanceStep, IncidentId, OwnerId};
+use app::model::{Exposure, GuidanceStep, IncidentId, IncidentStatus, OwnerId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -47,24 +47,74 @@ pub async fn for_owner(
     }))
 }
 
-/// The confirmed incidents that touched `owner`: (id, title, acknowledged), newest first.
-pub async fn list_for_owner(
-    db: &Db,
-    owner: OwnerId,
-) -> sqlx::Result<Vec<(IncidentId, String, bool)>> {
-    let rows = on_pool!(db, pool => sqlx::query_as::<_, (Uuid, String, i64)>(
-        "SELECT i.id, i.title, COUNT(im.acknowledged_at) FROM incidents i \
-         JOIN incident_mailboxes im ON im.incident_id = i.id JOIN mailboxes m ON m.id = im.mailbox_id \
-         WHERE m.owner_id = $1 AND i.status = 'confirmed' GROUP BY i.id, i.title, i.confirmed_at \
-         ORDER BY i.confirmed_at DESC",
+/// One incident in an owner's list.
+#[derive(Clone, Debug)]
+pub struct OwnerIncidentListing {
+    /// The incident.
+    pub id: IncidentId,
+    /// Its title.
+    pub title: String,
+    /// Whether it is closed (else confirmed: still being handled).
+    pub closed: bool,
+    /// When it was confirmed (and the owner told).
+    pub confirmed_at: Option<OffsetDateTime>,
+    /// Whether the owner acknowledged the notice.
+    pub acknowledged: bool,
+    /// Whether the owner hid its reminder banner.
+    pub reminder_hidden: bool,
+    /// How many checklist steps the owner ticked.
+    pub steps_done: i64,
+}
+
+/// Every incident that touched `owner` (confirmed or closed, never a draft), newest first.
+pub async fn list_for_owner(db: &Db, owner: OwnerId) -> anyhow::Result<Vec<OwnerIncidentListing>> {
+    type Row = (Uuid, String, String, Option<OffsetDateTime>, i64, i64, i64);
+    let rows = on_pool!(db, pool => sqlx::query_as::<_, Row>(
+        "SELECT i.id, i.title, i.status, i.confirmed_at, COUNT(im.acknowledged_at), COUNT(im.reminder_hidden_at), \
+         (SELECT COUNT(*) FROM incident_steps s WHERE s.incident_id = i.id AND s.owner_id = $1) \
+         FROM incidents i JOIN incident_mailboxes im ON im.incident_id = i.id JOIN mailboxes m ON m.id = im.mailbox_id \
+         WHERE m.owner_id = $1 AND i.status IN ('confirmed', 'closed') \
+         GROUP BY i.id, i.title, i.status, i.confirmed_at ORDER BY i.confirmed_at DESC",
     )
     .bind(owner.0)
     .fetch_all(pool)
     .await)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, title, acks)| (IncidentId(id), title, acks > 0))
-        .collect())
+    rows.into_iter()
+        .map(
+            |(id, title, status, confirmed_at, acks, hidden, steps_done)| {
+                let closed =
+                    status.parse::<IncidentStatus>().map_err(corrupt)? == IncidentStatus::Closed;
+                Ok(OwnerIncidentListing {
+                    id: IncidentId(id),
+                    title,
+                    closed,
+                    confirmed_at,
+                    acknowledged: acks > 0,
+                    reminder_hidden: hidden > 0,
+                    steps_done,
+                })
+            },
+        )
+        .collect()
+}
+
+/// Records that `owner` hid the reminder banner of incident `id` (the first time only).
+pub async fn hide_reminder(
+    db: &Db,
+    id: IncidentId,
+    owner: OwnerId,
+    now: OffsetDateTime,
+) -> sqlx::Result<u64> {
+    on_pool!(db, pool => sqlx::query(
+        "UPDATE incident_mailboxes SET reminder_hidden_at = $1 WHERE incident_id = $2 AND reminder_hidden_at IS NULL \
+         AND mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $3)",
+    )
+    .bind(ts(now))
+    .bind(id.0)
+    .bind(owner.0)
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected()))
 }
 
 /// The steps `owner` ticked for incident `id`.
