@@ -8,9 +8,7 @@ use crate::components::format::{date_time, duration_minutes, sentence_list};
 use crate::components::log_verification::{LogBanner, LogCell, LogChecks};
 use crate::components::request_card::RequestCard;
 use crate::model::log_check::PageRow;
-use crate::model::{
-    AccessRequestStatus, FormKey, OwnerImapSessionView, RequestStep, RequestView,
-};
+use crate::model::{AccessRequestStatus, FormKey, OwnerImapSessionView, RequestStep, RequestView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};

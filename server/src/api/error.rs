@@ -149,6 +149,24 @@ impl ApiError {
     }
 }
 
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut res =
+            ErrorBody::new(self.code.as_str(), &self.message).into_response_with(self.status);
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 9110: a 401 names the scheme the caller should use.
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(secs) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert("retry-after", v);
+            }
+        }
+        res
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::ErrorCode;
@@ -170,23 +188,5 @@ mod tests {
             let json = serde_json::to_value(code).unwrap_or_default();
             assert_eq!(json, code.as_str(), "{code:?}");
         }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut res =
-            ErrorBody::new(self.code.as_str(), &self.message).into_response_with(self.status);
-        if self.status == StatusCode::UNAUTHORIZED {
-            // RFC 9110: a 401 names the scheme the caller should use.
-            res.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        if let Some(secs) = self.retry_after {
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                res.headers_mut().insert("retry-after", v);
-            }
-        }
-        res
     }
 }

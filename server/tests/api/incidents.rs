@@ -207,7 +207,10 @@ on_both_databases!(async fn confirming_takes_a_second_admin_and_acts_at_once_and
     glassbox::services::incidents::queue_notices(&app.db, &app.clock, &app.settings).await.unwrap();
     assert_eq!(notices_queued(app, &id).await, 4);
     let (_, view) = app.server_fn::<LoadAdminIncident>(&[("id", &id)]).await;
-    assert_eq!(view["notices"]["queued"], 4);
+    // The sender may already have sent some of them: four in all, none failed or waiting.
+    let (queued, sent) = (view["notices"]["queued"].as_i64().unwrap(), view["notices"]["sent"].as_i64().unwrap());
+    assert_eq!(queued + sent, 4, "{view}");
+    assert_eq!(view["notices"]["failed"], 0);
     assert_eq!(view["notices"]["waiting"], 0);
 
     // The CSV lists exactly the affected mailboxes.
@@ -412,7 +415,8 @@ async fn own_maildev() -> Option<OwnMaildev> {
         smtp,
         api: format!("http://127.0.0.1:{web}"),
     };
-    for _ in 0..200 {
+    // Node starts slowly on a busy machine: up to a minute.
+    for _ in 0..1200 {
         if reqwest::get(format!("{}/api/healthz", own.api))
             .await
             .is_ok_and(|r| r.status().is_success())
