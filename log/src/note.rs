@@ -315,7 +315,10 @@ mod tests {
     fn a_key_file_reads_back_as_the_same_signer_and_a_changed_one_is_refused() {
         let s = signer();
         let text = s.to_key_file();
-        assert!(text.starts_with("PRIVATE+KEY+glassbox.example/log+"), "{text}");
+        assert!(
+            text.starts_with("PRIVATE+KEY+glassbox.example/log+"),
+            "{text}"
+        );
         let back = CheckpointSigner::from_key_file(&text).unwrap();
         assert_eq!(back.verifier_key(), s.verifier_key());
         let other = CheckpointSigner::new("other.example/log", &[42; 32]).unwrap();
