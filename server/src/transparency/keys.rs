@@ -17,7 +17,10 @@ use std::path::{Path, PathBuf};
 /// - the database still holds the key (an installation from before key files): its secret
 ///   is written to the file (0600, synced) first, its public key recorded, and only then
 ///   the row deleted, so a crash in between loses nothing;
-/// - neither: in local mode a new key is made; in production the server refuses to start.
+/// - neither, and the log never signed: in local mode a new key is made (the demo needs no
+///   setup); in production the server refuses to start and says how to make one;
+/// - neither, but the log signed before: the server refuses to start (a new key made here
+///   would quietly rotate the log's key).
 ///
 /// The current key's verifier key is recorded among the known keys.
 pub async fn load_signer(
@@ -35,6 +38,14 @@ pub async fn load_signer(
         write_new_key_file(&path, &signer)?;
         tracing::info!(path = %path.display(), "moved the log signing key from the database into its key file");
         signer
+    } else if let Some(known) = store::verifier_keys(db).await?.first() {
+        // A log that has signed before lost its key file (or is started from another
+        // directory): making a new key here would quietly rotate it.
+        anyhow::bail!(
+            "the log signing key file {} does not exist, but this log was signed with {known}; point GLASSBOX__LOG__SIGNING_KEY_FILE at its key file, or make a new key with `glassbox log keygen --out {}` (its checkpoints will then be signed by the new key; old ones keep verifying)",
+            path.display(),
+            path.display()
+        );
     } else if settings.environment == Environment::Local {
         let signer = CheckpointSigner::new(&origin, &new_secret())
             .map_err(|e| anyhow::anyhow!("log signing key for {origin}: {e}"))?;

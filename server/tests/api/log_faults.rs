@@ -151,7 +151,11 @@ fn free_port() -> u16 {
 async fn kill_9_under_load_loses_no_acknowledged_event_and_the_log_stays_consistent() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/glassbox.db", dir.path().display());
-    let settings = Settings::default();
+    // The key file where `serve` in `dir` makes it.
+    let settings = Settings {
+        data_dir: dir.path().join("data"),
+        ..Settings::default()
+    };
     let db = Db::connect(&SecretString::from(url.clone()), 2)
         .await
         .unwrap();

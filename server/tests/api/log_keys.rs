@@ -106,6 +106,17 @@ async fn keygen_makes_a_file_only_its_owner_can_read_and_refuses_to_overwrite_it
     );
 }
 
+on_both_databases!(async fn a_log_that_signed_before_refuses_to_start_without_its_key_file_even_locally(app) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = app.settings.clone();
+    settings.log.signing_key_file = Some(dir.path().join("elsewhere.key"));
+    let e = keys::load_signer(&app.db, &app.clock, &settings).await.err().expect("refused");
+    let message = format!("{e:#}");
+    assert!(message.contains(&app.signer().verifier_key().to_string()), "{message}");
+    assert!(message.contains("glassbox log keygen --out"), "{message}");
+    assert!(!dir.path().join("elsewhere.key").exists(), "no new key was made");
+});
+
 on_both_databases!(async fn a_key_still_in_the_database_moves_to_its_file_and_what_it_signed_still_verifies(app) {
     // An installation from before key files: its key is the database row.
     let origin = app.settings.log.origin_for(&app.settings.public_url);
