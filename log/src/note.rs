@@ -192,6 +192,35 @@ impl fmt::Display for VerifierKey {
     }
 }
 
+/// Opens `note` with whichever of `keys` signed it: a log that rotated its key keeps every
+/// key that ever signed, so checkpoints signed before the rotation still verify. Returns the
+/// checkpoint and the key that opened it; when none did, the error of a key whose signature
+/// line was there but wrong, else `NoSignature`.
+pub fn open_with_any<'k>(
+    keys: &'k [VerifierKey],
+    note: &str,
+) -> Result<(Checkpoint, &'k VerifierKey), NoteError> {
+    let mut last = None;
+    for key in keys {
+        match key.open(note) {
+            Ok(c) => return Ok((c, key)),
+            Err(NoteError::NoSignature(_)) => {}
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        NoteError::NoSignature(
+            keys.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
+    }))
+}
+
+/// The first line of a key file: the Go `note` signer key format.
+const PRIVATE_PREFIX: &str = "PRIVATE+KEY+";
+
 /// Signs checkpoints of one log.
 pub struct CheckpointSigner {
     name: String,
@@ -208,6 +237,40 @@ impl CheckpointSigner {
             name: name.to_string(),
             key: SigningKey::from_bytes(secret),
         })
+    }
+
+    /// The key file text: `PRIVATE+KEY+<name>+<hex key id>+<base64 of 0x01‖secret>` (the
+    /// signer key format of Go's `golang.org/x/mod/sumdb/note`), one line.
+    pub fn to_key_file(&self) -> String {
+        let mut raw = vec![ALG_ED25519];
+        raw.extend_from_slice(self.key.as_bytes());
+        format!(
+            "{PRIVATE_PREFIX}{}+{:08x}+{}\n",
+            self.name,
+            u32::from_be_bytes(key_id(&self.name, self.key.verifying_key().as_bytes())),
+            b64(&raw)
+        )
+    }
+
+    /// Reads [`Self::to_key_file`]'s text back; the key id must match the key.
+    pub fn from_key_file(text: &str) -> Result<Self, NoteError> {
+        let rest = text
+            .trim()
+            .strip_prefix(PRIVATE_PREFIX)
+            .ok_or(NoteError::BadKey)?;
+        let (name, rest) = rest.split_once('+').ok_or(NoteError::BadKey)?;
+        let (id_hex, key_b64) = rest.split_once('+').ok_or(NoteError::BadKey)?;
+        let raw = unb64(key_b64).map_err(|_| NoteError::BadKey)?;
+        let (alg, secret) = raw.split_first().ok_or(NoteError::BadKey)?;
+        let secret: [u8; 32] = secret.try_into().map_err(|_| NoteError::BadKey)?;
+        if *alg != ALG_ED25519 {
+            return Err(NoteError::BadKey);
+        }
+        let signer = Self::new(name, &secret)?;
+        if format!("{:08x}", u32::from_be_bytes(signer.verifier_key().id)) != id_hex {
+            return Err(NoteError::BadKey);
+        }
+        Ok(signer)
     }
 
     /// The log's name (origin line).
@@ -246,6 +309,46 @@ mod tests {
 
     fn signer() -> CheckpointSigner {
         CheckpointSigner::new("glassbox.example/log", &[42; 32]).unwrap()
+    }
+
+    #[test]
+    fn a_key_file_reads_back_as_the_same_signer_and_a_changed_one_is_refused() {
+        let s = signer();
+        let text = s.to_key_file();
+        assert!(
+            text.starts_with("PRIVATE+KEY+glassbox.example/log+"),
+            "{text}"
+        );
+        let back = CheckpointSigner::from_key_file(&text).unwrap();
+        assert_eq!(back.verifier_key(), s.verifier_key());
+        let other = CheckpointSigner::new("other.example/log", &[42; 32]).unwrap();
+        let forged = text.replace("glassbox.example/log", "other.example/log");
+        assert_ne!(other.to_key_file(), forged);
+        assert_eq!(
+            CheckpointSigner::from_key_file(&forged).err(),
+            Some(NoteError::BadKey)
+        );
+    }
+
+    #[test]
+    fn a_note_opens_with_the_key_among_many_that_signed_it() {
+        let old = signer();
+        let new = CheckpointSigner::new("glassbox.example/log", &[7; 32]).unwrap();
+        let keys = [new.verifier_key(), old.verifier_key()];
+        let (cp, key) = open_with_any(&keys, &old.sign(3, &[1; 32])).unwrap();
+        assert_eq!((cp.size, key), (3, &keys[1]));
+        let (_, key) = open_with_any(&keys, &new.sign(4, &[1; 32])).unwrap();
+        assert_eq!(key, &keys[0]);
+        let tampered = old.sign(3, &[1; 32]).replace("\n3\n", "\n4\n");
+        assert_eq!(
+            open_with_any(&keys, &tampered).err(),
+            Some(NoteError::BadSignature)
+        );
+        let stranger = CheckpointSigner::new("glassbox.example/log", &[9; 32]).unwrap();
+        assert!(matches!(
+            open_with_any(&keys, &stranger.sign(3, &[1; 32])),
+            Err(NoteError::NoSignature(_))
+        ));
     }
 
     #[test]

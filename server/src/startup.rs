@@ -116,8 +116,8 @@ impl Application {
         };
         // The log: its key (made on first start), events written without the writer entered,
         // and a checkpoint of the tree as it is, before anything is served.
-        let origin = settings.log.origin_for(&settings.public_url);
-        let log_signer = Arc::new(checkpoints::signing_key(&db, &clock, &origin).await?);
+        let log_signer =
+            Arc::new(crate::transparency::keys::load_signer(&db, &clock, &settings).await?);
         let (log, mut log_writer) =
             writer::log_writer(db.clone(), clock.clone(), &settings.log, tree.clone());
         log_writer

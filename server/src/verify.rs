@@ -56,12 +56,13 @@ async fn get_text(client: &reqwest::Client, url: &str) -> anyhow::Result<String>
     Ok(body)
 }
 
-/// The verifier key: the one given (pinned), or else the log's own (trust on first use).
+/// The verifier keys: the one given (pinned), or else the log's own (trust on first use):
+/// `/log/key` lists every key that ever signed, one a line, the current one first.
 pub async fn key(
     client: &reqwest::Client,
     url: &str,
     given: Option<&str>,
-) -> anyhow::Result<VerifierKey> {
+) -> anyhow::Result<Vec<VerifierKey>> {
     let text = match given {
         Some(k) => k.to_string(),
         None => {
@@ -73,7 +74,15 @@ pub async fn key(
             k
         }
     };
-    VerifierKey::parse(&text).context("the verifier key is malformed")
+    let keys = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(VerifierKey::parse)
+        .collect::<Result<Vec<_>, _>>()
+        .context("the verifier key is malformed")?;
+    anyhow::ensure!(!keys.is_empty(), "no verifier key was given or served");
+    Ok(keys)
 }
 
 /// Verifies that the event at `index` is in the log's latest signed checkpoint; when
@@ -88,8 +97,8 @@ pub async fn inclusion(
     let client = reqwest::Client::new();
     let key = key(&client, url, key_text).await?;
     let note = get_text(&client, &format!("{}/log/checkpoint", base(url))).await?;
-    let checkpoint = match key.open(&note) {
-        Ok(c) => c,
+    let checkpoint = match glassbox_log::open_with_any(&key, &note) {
+        Ok((c, _)) => c,
         Err(e) => {
             return Ok(Verdict::Failed(format!(
                 "the checkpoint does not verify: {e}"
@@ -150,25 +159,25 @@ pub async fn inclusion(
     })
 }
 
-/// Verifies that checkpoint note `new` extends checkpoint note `old` (both signed by the
-/// key); two different checkpoints of one size are a split view. `url` answers the
+/// Verifies that checkpoint note `new` extends checkpoint note `old` (each signed by one of
+/// the keys: the log may have rotated its key between them); two different checkpoints of one size are a split view. `url` answers the
 /// consistency proof when the sizes differ.
 pub async fn consistency(
     url: Option<&str>,
-    key: &VerifierKey,
+    key: &[VerifierKey],
     old_note: &str,
     new_note: &str,
 ) -> anyhow::Result<Verdict> {
-    let old = match key.open(old_note) {
-        Ok(c) => c,
+    let old = match glassbox_log::open_with_any(key, old_note) {
+        Ok((c, _)) => c,
         Err(e) => {
             return Ok(Verdict::Failed(format!(
                 "the old checkpoint does not verify: {e}"
             )))
         }
     };
-    let new = match key.open(new_note) {
-        Ok(c) => c,
+    let new = match glassbox_log::open_with_any(key, new_note) {
+        Ok((c, _)) => c,
         Err(e) => {
             return Ok(Verdict::Failed(format!(
                 "the new checkpoint does not verify: {e}"
@@ -233,7 +242,7 @@ fn consistency_verdict(old: &Checkpoint, new: &Checkpoint, proof: &ConsistencyPr
 
 /// Checks every event in the database against the latest signed checkpoint, naming the
 /// first index that does not match.
-pub async fn database(db: &Db, key: &VerifierKey) -> anyhow::Result<Verdict> {
+pub async fn database(db: &Db, key: &[VerifierKey]) -> anyhow::Result<Verdict> {
     let mut tx = db.begin().await?;
     let result = crate::transparency::checkpoints::audit(&mut tx, key).await?;
     drop(tx);
@@ -257,10 +266,14 @@ mod tests {
         let key = signer.verifier_key();
         let a = signer.sign(10, &[1; 32]);
         let b = signer.sign(10, &[2; 32]);
-        let verdict = consistency(None, &key, &a, &b).await.unwrap();
+        let verdict = consistency(None, std::slice::from_ref(&key), &a, &b)
+            .await
+            .unwrap();
         assert!(matches!(verdict, Verdict::Failed(m) if m.contains("split view")));
         assert!(matches!(
-            consistency(None, &key, &a, &a).await.unwrap(),
+            consistency(None, std::slice::from_ref(&key), &a, &a)
+                .await
+                .unwrap(),
             Verdict::Verified(_)
         ));
     }
@@ -277,7 +290,9 @@ mod tests {
             .unwrap()
             .sign(10, &[1; 32]);
         assert!(matches!(
-            consistency(None, &key, &good, &forged).await.unwrap(),
+            consistency(None, std::slice::from_ref(&key), &good, &forged)
+                .await
+                .unwrap(),
             Verdict::Failed(_)
         ));
     }

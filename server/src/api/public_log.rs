@@ -61,12 +61,20 @@ pub async fn checkpoint(State(state): State<AppState>) -> Result<impl IntoRespon
     ))
 }
 
-/// `GET /log/key`: the note verifier key of the checkpoints.
-pub async fn key(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, TEXT)],
-        format!("{}\n", state.log_signer.verifier_key()),
-    )
+/// `GET /log/key`: the note verifier keys of the checkpoints, one a line: the key signing
+/// now first, then every key that signed before a rotation.
+pub async fn key(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let current = state.log_signer.verifier_key();
+    let mut text = format!("{current}\n");
+    for k in crate::transparency::keys::known_keys(&state.db)
+        .await
+        .map_err(|e| ApiError::from_service(e.into(), "log keys"))?
+    {
+        if k != current {
+            text.push_str(&format!("{k}\n"));
+        }
+    }
+    Ok(([(header::CONTENT_TYPE, TEXT)], text))
 }
 
 /// `GET /log/proof/inclusion?index=&size=`.

@@ -58,6 +58,24 @@ pub enum Command {
     /// Verify the access log (exit code 0: verified, 1: verification failed, 2: could not check).
     #[command(subcommand)]
     Verify(VerifyCommand),
+    /// The log's signing key.
+    #[command(subcommand)]
+    Log(LogCommand),
+}
+
+/// `glassbox log …`.
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Make a new checkpoint signing key file (mode 0600; never overwrites one).
+    Keygen {
+        /// Where (default: GLASSBOX__LOG__SIGNING_KEY_FILE, or log-signing.key in the data dir).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Replace the signing key with a new one of the same name; checkpoints signed by the
+    /// old key still verify (its public key stays listed at /log/key). Restart the server
+    /// afterwards.
+    RotateKey,
 }
 
 /// `glassbox outbox …`.

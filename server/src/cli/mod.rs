@@ -4,12 +4,15 @@
 
 mod args;
 mod demo;
+mod log;
 mod outbox;
 mod service_token;
 mod staff;
 mod verify;
 
-pub use args::{Cli, Command, OutboxCommand, ServiceTokenCommand, StaffCommand, VerifyCommand};
+pub use args::{
+    Cli, Command, LogCommand, OutboxCommand, ServiceTokenCommand, StaffCommand, VerifyCommand,
+};
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -60,6 +63,7 @@ async fn run_configured(command: Command) -> anyhow::Result<()> {
         Command::Staff(cmd) => staff::run(&settings, cmd).await,
         Command::ServiceToken(cmd) => service_token::run(&settings, cmd).await,
         Command::Outbox(cmd) => outbox::run(&settings, cmd).await,
+        Command::Log(cmd) => log::run(&settings, cmd).await,
         Command::Serve => {
             Application::build(settings, Clock::system())
                 .await?

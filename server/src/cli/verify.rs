@@ -50,7 +50,7 @@ pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
                 }
             };
             let key = match (&key, &base) {
-                (Some(k), _) => glassbox_log::VerifierKey::parse(k)?,
+                (Some(k), _) => vec![glassbox_log::VerifierKey::parse(k)?],
                 (None, Some(u)) => verifier::key(&client, u, None).await?,
                 (None, None) => anyhow::bail!("give --key (or --url to use the log's own key)"),
             };
@@ -59,20 +59,12 @@ pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
         VerifyCommand::Database { key } => {
             let settings = Settings::load()?;
             let db = Db::connect(&settings.database_url(), 2).await?;
-            let key = match key {
-                Some(k) => glassbox_log::VerifierKey::parse(&k)?,
-                None => {
-                    let (name, secret) =
-                        crate::db::tree::signing_key(&db).await?.ok_or_else(|| {
-                            anyhow::anyhow!("this database has no log key; give --key")
-                        })?;
-                    let secret: [u8; 32] = secret.try_into().map_err(|_| {
-                        anyhow::anyhow!("the stored log key is damaged; give --key")
-                    })?;
-                    glassbox_log::CheckpointSigner::new(&name, &secret)?.verifier_key()
-                }
+            let keys = match key {
+                Some(k) => vec![glassbox_log::VerifierKey::parse(&k)?],
+                None => crate::transparency::keys::known_keys(&db).await?,
             };
-            verifier::database(&db, &key).await
+            anyhow::ensure!(!keys.is_empty(), "this database has no log key; give --key");
+            verifier::database(&db, &keys).await
         }
     }
 }

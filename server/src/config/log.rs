@@ -2,6 +2,7 @@
 //! memory its proofs may use.
 
 use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
 
 use super::PublicUrl;
 
@@ -30,6 +31,11 @@ pub struct LogSettings {
     /// database. Each instance holds its own; raise it to about 220 MB per million events to
     /// serve every proof from memory.
     pub proof_cache_mb: u64,
+    /// `GLASSBOX__LOG__SIGNING_KEY_FILE` (default `<DATA_DIR>/log-signing.key`): the file
+    /// holding the checkpoint signing key, kept out of the database. Made by `glassbox log
+    /// keygen`; the server refuses to start if it is readable by group or others. In local
+    /// mode a missing file is made on first start; in production it must exist.
+    pub signing_key_file: Option<PathBuf>,
 }
 
 impl Default for LogSettings {
@@ -40,6 +46,7 @@ impl Default for LogSettings {
             batch_max_wait_micros: 1000,
             checkpoint_interval_ms: 1000,
             proof_cache_mb: 64,
+            signing_key_file: None,
         }
     }
 }
@@ -56,6 +63,14 @@ impl LogSettings {
             Some(o) => o.to_string(),
             None => format!("{}/log", public_url.authority()),
         }
+    }
+
+    /// The signing key file: `signing_key_file` when set, else `log-signing.key` in `data_dir`.
+    pub fn signing_key_file_for(&self, data_dir: &Path) -> PathBuf {
+        self.signing_key_file
+            .clone()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| data_dir.join("log-signing.key"))
     }
 
     /// The problems in this section, each naming its key. The origin is the first line of

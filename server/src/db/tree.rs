@@ -406,3 +406,38 @@ pub async fn execute_in_tx_for_tests(tx: &mut Tx, sql: &str) -> sqlx::Result<()>
     on_tx!(tx, conn => sqlx::query(sql).execute(conn).await.map(|_| ()))?;
     Ok(())
 }
+
+/// Retires the signing key row once its secret is safely in the key file.
+pub async fn delete_signing_key(conn: impl Into<Conn<'_>>) -> sqlx::Result<()> {
+    on_conn!(conn, pool => sqlx::query("DELETE FROM log_signing_key WHERE id = 1")
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
+/// Records a verifier key that signs (or signed) checkpoints, unless it is known.
+pub async fn insert_verifier_key_if_absent(
+    conn: impl Into<Conn<'_>>,
+    verifier_key: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    on_conn!(conn, pool => sqlx::query(
+        "INSERT INTO log_verifier_keys (verifier_key, added_at) VALUES ($1, $2) ON CONFLICT (verifier_key) DO NOTHING",
+    )
+    .bind(verifier_key)
+    .bind(ts(now))
+    .execute(pool)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// Every verifier key that ever signed, newest first.
+pub async fn verifier_keys(conn: impl Into<Conn<'_>>) -> sqlx::Result<Vec<String>> {
+    on_conn!(conn, pool => sqlx::query_scalar::<_, String>(
+        "SELECT verifier_key FROM log_verifier_keys ORDER BY added_at DESC, verifier_key",
+    )
+    .fetch_all(pool)
+    .await)
+}

@@ -10,7 +10,7 @@ use crate::db::{backup, tree, Db};
 use crate::transparency::proofs;
 use crate::verify::{self as verifier, Verdict};
 use anyhow::Context as _;
-use glassbox_log::{CheckpointSigner, VerifierKey};
+use glassbox_log::VerifierKey;
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
 
@@ -77,7 +77,8 @@ pub async fn restore(
     backup::integrity_check(&copy)
         .await
         .map_err(|e| RestoreRefused::Damaged(format!("{e:#}")))?;
-    let key = stored_key(&copy).await?;
+    let key = crate::transparency::keys::known_keys(&copy).await?;
+    anyhow::ensure!(!key.is_empty(), "the backup holds no log key");
     match verifier::database(&copy, &key).await? {
         Verdict::Verified(_) => {}
         Verdict::Failed(why) => {
@@ -121,11 +122,11 @@ pub async fn restore(
 /// a different tree at that size).
 async fn contains_seen(
     copy: &Db,
-    key: &VerifierKey,
+    key: &[VerifierKey],
     note: &str,
     copy_size: u64,
 ) -> anyhow::Result<Result<(), String>> {
-    let seen = key.open(note).map_err(|e| {
+    let (seen, _) = glassbox_log::open_with_any(key, note).map_err(|e| {
         anyhow::anyhow!("the seen checkpoint does not verify with the log's key: {e}")
     })?;
     if copy_size < seen.size {
@@ -142,16 +143,6 @@ async fn contains_seen(
         )));
     }
     Ok(Ok(()))
-}
-
-async fn stored_key(db: &Db) -> anyhow::Result<VerifierKey> {
-    let (name, secret) = tree::signing_key(db)
-        .await?
-        .context("the backup holds no log key")?;
-    let secret: [u8; 32] = secret
-        .try_into()
-        .map_err(|_| anyhow::anyhow!("the backup's log key is damaged"))?;
-    Ok(CheckpointSigner::new(&name, &secret)?.verifier_key())
 }
 
 async fn open(file: &Path) -> anyhow::Result<Db> {

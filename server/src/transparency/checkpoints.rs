@@ -1,4 +1,4 @@
-//! Signed checkpoints: the key that signs them, signing the tree as it grows, and the audit
+//! Signed checkpoints: signing the tree as it grows, and the audit
 //! of a whole stored log against the latest one.
 
 use super::entries::{logged_change, logged_entry};
@@ -7,35 +7,8 @@ use crate::db::changes;
 use crate::db::tree as store;
 use crate::db::{Db, Tx};
 use crate::domain::clock::Clock;
-use anyhow::Context as _;
 use glassbox_log::audit::{AuditRow, Finding};
-use glassbox_log::{Checkpoint, CheckpointSigner, VerifierKey};
-
-/// Loads the checkpoint signing key, making and storing it on first start. Every instance
-/// sharing the database uses the same key; the log keeps the name it was created with.
-pub async fn signing_key(db: &Db, clock: &Clock, origin: &str) -> anyhow::Result<CheckpointSigner> {
-    if store::signing_key(db).await?.is_none() {
-        let secret = new_secret();
-        store::insert_signing_key_if_absent(db, origin, &secret, clock.now()).await?;
-    }
-    let (name, secret) = store::signing_key(db)
-        .await?
-        .context("the log signing key was not stored")?;
-    if name != origin {
-        tracing::warn!(log.name = %name, configured = %origin, "the log keeps the name it was created with; GLASSBOX__LOG__ORIGIN is ignored");
-    }
-    let secret: [u8; 32] = secret
-        .try_into()
-        .map_err(|_| anyhow::anyhow!("the stored log signing key is not 32 bytes"))?;
-    CheckpointSigner::new(&name, &secret).map_err(|e| anyhow::anyhow!("log signing key: {e}"))
-}
-
-fn new_secret() -> [u8; 32] {
-    use rand::RngCore as _;
-    let mut secret = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut secret);
-    secret
-}
+use glassbox_log::{open_with_any, Checkpoint, CheckpointSigner, VerifierKey};
 
 /// Signs a checkpoint of the current tree unless the latest one already has its size.
 /// Returns the size signed.
@@ -65,18 +38,21 @@ pub async fn latest_note(db: &Db) -> anyhow::Result<Option<String>> {
 
 /// Checks every stored entry (access events and request changes) against the latest signed
 /// checkpoint (whose signature must
-/// verify with `key`), inside the caller's transaction: recomputes each leaf from the
+/// verify with one of `keys`, every key the log ever signed with), inside the caller's transaction: recomputes each leaf from the
 /// event's columns and salt, compares it with the leaf stored with it and with the tree's,
 /// and the root with the signed one. Returns the checkpoint checked, or the first finding.
-pub async fn audit(tx: &mut Tx, key: &VerifierKey) -> anyhow::Result<Result<Checkpoint, Finding>> {
+pub async fn audit(
+    tx: &mut Tx,
+    keys: &[VerifierKey],
+) -> anyhow::Result<Result<Checkpoint, Finding>> {
     let Some(latest) = store::latest_checkpoint(&mut *tx).await? else {
         return Ok(Err(Finding {
             index: None,
             problem: "no signed checkpoint exists yet".into(),
         }));
     };
-    let checkpoint = match key.open(&latest.note) {
-        Ok(c) => c,
+    let checkpoint = match open_with_any(keys, &latest.note) {
+        Ok((c, _)) => c,
         Err(e) => {
             return Ok(Err(Finding {
                 index: None,
@@ -111,21 +87,6 @@ pub async fn audit(tx: &mut Tx, key: &VerifierKey) -> anyhow::Result<Result<Chec
     .map(|()| checkpoint))
 }
 
-/// The verifier key of the key stored in the database.
-pub async fn stored_verifier_key(db: &Db) -> anyhow::Result<Option<VerifierKey>> {
-    let Some((name, secret)) = store::signing_key(db).await? else {
-        return Ok(None);
-    };
-    let secret: [u8; 32] = secret
-        .try_into()
-        .map_err(|_| anyhow::anyhow!("the stored log signing key is not 32 bytes"))?;
-    Ok(Some(
-        CheckpointSigner::new(&name, &secret)
-            .map_err(|e| anyhow::anyhow!("log signing key: {e}"))?
-            .verifier_key(),
-    ))
-}
-
 /// What an owner's browser needs to verify a page of events (see [`app::model::LogProofs`]):
 /// proofs at the latest signed checkpoint for the `indexes` it covers.
 pub async fn proofs_for_page(
@@ -134,12 +95,15 @@ pub async fn proofs_for_page(
     since: Option<u64>,
 ) -> Result<app::model::LogProofs, ProofError> {
     let db = tree.db();
-    let key = stored_verifier_key(db)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("the log has no signing key yet"))?;
+    let keys = super::keys::known_keys(db).await?;
     let latest = store::latest_checkpoint(db)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no checkpoint has been signed yet"))?;
+    // The key that signed this checkpoint: after a rotation, until the log grows, the
+    // latest checkpoint is still the old key's.
+    let key = open_with_any(&keys, &latest.note)
+        .map(|(_, k)| k.clone())
+        .map_err(|e| anyhow::anyhow!("the latest checkpoint does not verify: {e}"))?;
     let size = latest.size as u64;
     let mut inclusion = Vec::new();
     for &i in indexes.iter().filter(|i| **i < size) {

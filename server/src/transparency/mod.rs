@@ -6,6 +6,7 @@
 
 pub mod checkpoints;
 pub mod entries;
+pub mod keys;
 pub mod proofs;
 pub mod tree_cache;
 pub mod writer;

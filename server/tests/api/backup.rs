@@ -2,6 +2,7 @@
 //! restored only when it is whole, its log verifies, and it does not roll the log back
 //! behind a checkpoint someone outside already saw.
 
+use crate::helpers::TestApp;
 use glassbox::db::Db;
 use glassbox::domain::clock::Clock;
 use glassbox::services::backup::{self, RestoreRefused};
@@ -9,9 +10,9 @@ use glassbox::verify::{self, Verdict};
 use secrecy::SecretString;
 
 /// Signs a checkpoint of the log as it is now and returns its note.
-async fn checkpoint_now(db: &Db) -> String {
-    let (name, secret) = glassbox::db::tree::signing_key(db).await.unwrap().unwrap();
-    let signer = glassbox_log::CheckpointSigner::new(&name, &secret.try_into().unwrap()).unwrap();
+async fn checkpoint_now(app: &TestApp) -> String {
+    let db = &app.db;
+    let signer = app.signer();
     // The log writer enters events within moments; wait until none is left out.
     for _ in 0..100 {
         let unlogged = glassbox::db::on_pool_for_tests(
@@ -44,7 +45,7 @@ async fn a_backup_restores_and_verifies_and_an_older_one_is_caught_as_a_rollback
         app.check(&token, "alice@example.org", "sam.rivera", "metadata")
             .await;
     }
-    let old_note = checkpoint_now(&app.db).await;
+    let old_note = checkpoint_now(&app).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("glassbox-backup.db");
 
@@ -59,7 +60,7 @@ async fn a_backup_restores_and_verifies_and_an_older_one_is_caught_as_a_rollback
         app.check(&token, "alice@example.org", "sam.rivera", "metadata")
             .await;
     }
-    let seen_note = checkpoint_now(&app.db).await;
+    let seen_note = checkpoint_now(&app).await;
 
     // Act and assert: restoring the older copy behind what was seen is refused…
     let target = SecretString::from(format!("sqlite://{}/restored.db", dir.path().display()));
@@ -83,10 +84,7 @@ async fn a_backup_restores_and_verifies_and_an_older_one_is_caught_as_a_rollback
     assert_eq!(restored.checkpoint_size, report.checkpoint_size);
     // …and the restored database verifies.
     let db = Db::connect(&target, 2).await.unwrap();
-    let key = glassbox::transparency::checkpoints::stored_verifier_key(&db)
-        .await
-        .unwrap()
-        .unwrap();
+    let key = glassbox::transparency::keys::known_keys(&db).await.unwrap();
     assert!(matches!(
         verify::database(&db, &key).await.unwrap(),
         Verdict::Verified(_)
@@ -106,7 +104,7 @@ async fn a_backup_whose_log_was_altered_is_refused() {
     let token = app.service_token().await;
     app.check(&token, "alice@example.org", "sam.rivera", "metadata")
         .await;
-    checkpoint_now(&app.db).await;
+    checkpoint_now(&app).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("b.db");
     backup::backup(&app.db, &file).await.unwrap();

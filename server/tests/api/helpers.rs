@@ -211,6 +211,18 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 impl TestApp {
+    /// The log's signer, read from its key file.
+    pub fn signer(&self) -> glassbox_log::CheckpointSigner {
+        glassbox::transparency::keys::read_key_file(&self.key_file()).expect("the log key file")
+    }
+
+    /// Where the log's signing key file is.
+    pub fn key_file(&self) -> std::path::PathBuf {
+        self.settings
+            .log
+            .signing_key_file_for(&self.settings.data_dir)
+    }
+
     /// The full URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)

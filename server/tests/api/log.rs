@@ -113,7 +113,7 @@ on_both_databases!(async fn every_check_answer_has_a_log_index_whose_inclusion_v
     let proof: ConsistencyProof = serde_json::from_str(&body).unwrap();
     assert_eq!(proof.verify(&first.root, &cp.root), Ok(()));
     assert!(matches!(
-        verify::consistency(Some(&app.address), &key, &first_note, &note).await.unwrap(),
+        verify::consistency(Some(&app.address), std::slice::from_ref(&key), &first_note, &note).await.unwrap(),
         Verdict::Verified(_)
     ));
     // And the CLI's inclusion check agrees, with the key pinned.
@@ -225,7 +225,7 @@ on_both_databases!(async fn every_step_in_a_requests_life_enters_the_log_and_ver
 
     // Changes are not accesses: no access event was written by any of this.
     assert_eq!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_events").await, accesses_before);
-    assert!(matches!(verify::database(&app.db, &key).await.unwrap(), Verdict::Verified(_)));
+    assert!(matches!(verify::database(&app.db, std::slice::from_ref(&key)).await.unwrap(), Verdict::Verified(_)));
 });
 
 on_both_databases!(async fn a_request_change_cannot_be_updated_or_deleted(app) {
@@ -253,7 +253,7 @@ on_both_databases!(async fn demo_events_written_before_the_log_existed_are_enter
     assert!(total > events as u64, "the demo's request changes are in the log too");
     let (cp, _) = checkpoint_of_at_least(app, &key, total).await;
     assert_eq!(cp.size, total);
-    assert!(matches!(verify::database(&app.db, &key).await.unwrap(), Verdict::Verified(_)));
+    assert!(matches!(verify::database(&app.db, std::slice::from_ref(&key)).await.unwrap(), Verdict::Verified(_)));
 });
 
 on_both_databases!(async fn bad_proof_questions_get_a_clear_400_and_the_log_holds_only_hashes(app) {
@@ -421,7 +421,7 @@ on_both_databases!(async fn every_direct_change_to_the_stored_events_is_detected
         for s in &sql {
             store::execute_in_tx_for_tests(&mut tx, s).await.unwrap_or_else(|e| panic!("round {round}: {s}: {e}"));
         }
-        let finding = glassbox::transparency::checkpoints::audit(&mut tx, &key).await.unwrap();
+        let finding = glassbox::transparency::checkpoints::audit(&mut tx, std::slice::from_ref(&key)).await.unwrap();
         drop(tx);
         let finding = finding.expect_err(&format!("round {round}: {sql:?} went unnoticed"));
         assert_eq!(finding.index, Some(first_bad), "round {round}: {sql:?}: {finding}");
@@ -429,7 +429,7 @@ on_both_databases!(async fn every_direct_change_to_the_stored_events_is_detected
     assert!(kinds.iter().all(|k| *k > 0), "every kind of change was tried: {kinds:?}");
     assert!(changes_touched > 0, "request changes were tampered with too");
     // Every change was rolled back: the log verifies again.
-    assert!(matches!(verify::database(&app.db, &key).await.unwrap(), Verdict::Verified(_)));
+    assert!(matches!(verify::database(&app.db, std::slice::from_ref(&key)).await.unwrap(), Verdict::Verified(_)));
 });
 
 on_both_databases!(async fn a_rewritten_leaf_hash_is_caught_by_the_tree_and_the_signed_root(app) {
@@ -453,7 +453,7 @@ on_both_databases!(async fn a_rewritten_leaf_hash_is_caught_by_the_tree_and_the_
     }
     let at = victim.log_index.unwrap();
     store::execute_in_tx_for_tests(&mut tx, &format!("UPDATE access_events SET resource = 'rewritten', leaf_hash = {literal} WHERE log_index = {at}")).await.unwrap();
-    let finding = glassbox::transparency::checkpoints::audit(&mut tx, &key).await.unwrap().unwrap_err();
+    let finding = glassbox::transparency::checkpoints::audit(&mut tx, std::slice::from_ref(&key)).await.unwrap().unwrap_err();
     assert_eq!(finding.index, Some(at as u64), "{finding}");
 });
 
@@ -462,19 +462,18 @@ on_both_databases!(async fn two_different_checkpoints_of_one_size_are_caught(app
     // its own key, is caught by comparing two checkpoints of the same size.
     let key = key(app).await;
     let (cp, note) = checkpoint_of_at_least(app, &key, 1).await;
-    let (name, secret) = store::signing_key(&app.db).await.unwrap().unwrap();
-    let signer = glassbox_log::CheckpointSigner::new(&name, &secret.try_into().unwrap()).unwrap();
+    let signer = app.signer();
     for k in 0..10u8 {
         let mut other_root = cp.root;
         other_root[k as usize] ^= 0xff;
         let other = signer.sign(cp.size, &other_root);
-        let verdict = verify::consistency(Some(&app.address), &key, &note, &other).await.unwrap();
+        let verdict = verify::consistency(Some(&app.address), std::slice::from_ref(&key), &note, &other).await.unwrap();
         assert!(matches!(&verdict, Verdict::Failed(m) if m.contains("split view")), "{verdict:?}");
     }
     // A checkpoint of another size with a forged root fails its consistency proof.
     let forged = signer.sign(cp.size.saturating_sub(1).max(1), &[9; 32]);
     if cp.size > 1 {
-        let verdict = verify::consistency(Some(&app.address), &key, &forged, &note).await.unwrap();
+        let verdict = verify::consistency(Some(&app.address), std::slice::from_ref(&key), &forged, &note).await.unwrap();
         assert!(matches!(verdict, Verdict::Failed(_)), "{verdict:?}");
     }
 });

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 /// Checks the whole stored log: indexes 0..n each once, every event matches the latest
 /// signed checkpoint, and every signed checkpoint is consistent with the latest.
-async fn assert_log_is_whole(db: &Db) {
+async fn assert_log_is_whole(db: &Db, key_file: &std::path::Path) {
     // The log's entries are the access events and the request changes, numbered together.
     const ENTRIES: &str = "(SELECT log_index FROM access_events UNION ALL SELECT log_index FROM request_changes) AS entries";
     let count = on_pool_for_tests(db, &format!("SELECT COUNT(*) FROM {ENTRIES}")).await;
@@ -37,19 +37,14 @@ async fn assert_log_is_whole(db: &Db) {
         (count, count),
         "indexes 0..{count} each exactly once"
     );
-    let key = glassbox::transparency::checkpoints::stored_verifier_key(db)
-        .await
-        .unwrap()
-        .unwrap();
+    let keys = glassbox::transparency::keys::known_keys(db).await.unwrap();
+    let key = keys[0].clone();
     let clock = Clock::system();
-    let signer = {
-        let (name, secret) = glassbox::db::tree::signing_key(db).await.unwrap().unwrap();
-        glassbox_log::CheckpointSigner::new(&name, &secret.try_into().unwrap()).unwrap()
-    };
+    let signer = { glassbox::transparency::keys::read_key_file(key_file).unwrap() };
     glassbox::transparency::checkpoints::sign_checkpoint(db, &clock, &signer)
         .await
         .unwrap();
-    let verdict = verify::database(db, &key).await.unwrap();
+    let verdict = verify::database(db, &keys).await.unwrap();
     assert!(matches!(verdict, Verdict::Verified(_)), "{verdict:?}");
     let latest = glassbox::db::tree::latest_checkpoint(db)
         .await
@@ -156,7 +151,11 @@ fn free_port() -> u16 {
 async fn kill_9_under_load_loses_no_acknowledged_event_and_the_log_stays_consistent() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/glassbox.db", dir.path().display());
-    let settings = Settings::default();
+    // The key file where `serve` in `dir` makes it.
+    let settings = Settings {
+        data_dir: dir.path().join("data"),
+        ..Settings::default()
+    };
     let db = Db::connect(&SecretString::from(url.clone()), 2)
         .await
         .unwrap();
@@ -236,7 +235,7 @@ async fn kill_9_under_load_loses_no_acknowledged_event_and_the_log_stays_consist
             "acknowledged event {id} at index {index} survived"
         );
     }
-    assert_log_is_whole(&db).await;
+    assert_log_is_whole(&db, &dir.path().join("data/log-signing.key")).await;
 }
 
 async fn second_instance(
@@ -316,6 +315,6 @@ async fn two_instances_on_one_postgres_write_one_log_without_gap_duplicate_or_fo
     indexes.sort_unstable();
     indexes.dedup();
     assert_eq!(indexes.len(), acked.len(), "no two answers share an index");
-    assert_log_is_whole(&app.db).await;
+    assert_log_is_whole(&app.db, &app.key_file()).await;
     app.finish().await;
 }

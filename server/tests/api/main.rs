@@ -21,6 +21,7 @@ mod history;
 mod incidents;
 mod log;
 mod log_faults;
+mod log_keys;
 mod oidc;
 mod pages;
 mod races;
