@@ -284,7 +284,10 @@ mod tests {
             .map(|i| ends[i..].iter().take_while(|e| **e - ends[i] < 1.0).count())
             .max()
             .unwrap_or(0);
-        assert!(busiest <= 5, "{busiest} sends ended within one second: {ends:?}");
+        assert!(
+            busiest <= 5,
+            "{busiest} sends ended within one second: {ends:?}"
+        );
     }
 
     #[tokio::test]
