@@ -46,18 +46,7 @@ pub async fn require_service_token(
     req: Request,
     next: Next,
 ) -> Response {
-    let Some(presented) = presented(&req) else {
-        return unauthorized(SEND_A_TOKEN);
-    };
-    let found = tokens::authenticate(&state.db, &state.settings, &presented)
-        .await
-        .map(|row| {
-            row.map(|r| ServiceCaller {
-                token_id: r.id,
-                name: r.name,
-            })
-        });
-    admit(&state.api_limiter, found, req, next).await
+    authenticate_and_admit(&state, &state.api_limiter, req, next).await
 }
 
 /// As [`require_service_token`], for `POST /api/v1/imap/receipts`: counted against the
@@ -65,6 +54,16 @@ pub async fn require_service_token(
 /// exporter posts one event per IMAP command and never resends one that was refused.
 pub async fn require_service_token_for_receipts(
     State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    authenticate_and_admit(&state, &state.receipts_limiter, req, next).await
+}
+
+/// The token's liveness read from the database, then `limiter`'s verdict.
+async fn authenticate_and_admit(
+    state: &AppState,
+    limiter: &crate::rate_limit::RateLimiter<uuid::Uuid>,
     req: Request,
     next: Next,
 ) -> Response {
@@ -79,7 +78,7 @@ pub async fn require_service_token_for_receipts(
                 name: r.name,
             })
         });
-    admit(&state.receipts_limiter, found, req, next).await
+    admit(limiter, found, req, next).await
 }
 
 /// For the access check only: identifies the service token from memory when it was seen
