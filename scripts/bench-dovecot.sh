@@ -15,7 +15,7 @@ bin=${GLASSBOX_BIN:-}
 if [ -z "$bin" ]; then
   say "Building the server (release)"
   cargo build --release -p server --bin glassbox
-  bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/glassbox"
+  bin="$(target_dir)/release/glassbox"
 fi
 work=$(mktemp -d); chmod 755 "$work"
 port=$(free_port); real_imap=$(free_port); real_doveadm=$(free_port); stub_imap=$(free_port); stub_doveadm=$(free_port)

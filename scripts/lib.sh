@@ -4,7 +4,11 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WASM_BINDGEN_VERSION=0.2.130
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
-# Installs what building Glassbox needs and is missing: the WASM target and wasm-bindgen.
+# Installs what building Glassbox needs and is missing: the WASM target, and wasm-bindgen-cli.
+# wasm-bindgen is needed only at the end of the browser bundle's build, so a missing one is
+# compiled in the background while the builds run (on two cores this overlaps its ~2.5
+# minutes with the others' idle moments); finish_site waits for it.
+WASM_BINDGEN_INSTALL_PID=""; WASM_BINDGEN_INSTALL_LOG=""
 ensure_build_tools() {
   command -v cargo >/dev/null || { echo "Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }
   if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
@@ -12,26 +16,54 @@ ensure_build_tools() {
     rustup target add wasm32-unknown-unknown
   fi
   if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
-    say "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (once, about 2 minutes)"
-    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+    say "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION in the background (once, a few minutes)"
+    WASM_BINDGEN_INSTALL_LOG=$(mktemp)
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" >"$WASM_BINDGEN_INSTALL_LOG" 2>&1 &
+    WASM_BINDGEN_INSTALL_PID=$!
   fi
 }
 
-# Builds the browser bundle into target/site/pkg (glassbox.js + glassbox_bg.wasm).
-build_site() {
-  say "Building the browser bundle (WASM)"
-  (cd "$ROOT" && cargo build -p app --lib --target wasm32-unknown-unknown --features hydrate --profile wasm-release)
-  local target_dir
-  target_dir=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-  mkdir -p "$target_dir/site/pkg"
-  wasm-bindgen --target web --no-typescript --out-dir "$target_dir/site/pkg" --out-name glassbox \
-    "$target_dir/wasm32-unknown-unknown/wasm-release/app.wasm"
-  # Leptos loads <output-name>.wasm (the name cargo-leptos gives it).
-  mv -f "$target_dir/site/pkg/glassbox_bg.wasm" "$target_dir/site/pkg/glassbox.wasm"
-  ensure_api_reference "$target_dir/site/pkg"
-  export GLASSBOX__HTTP__SITE_ROOT="$target_dir/site"
+target_dir() {
+  (cd "$ROOT" && cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 }
 
+# Builds the browser bundle into target/site/pkg (glassbox.js + glassbox.wasm): start_site
+# compiles the WASM in the background (its own build directory, so a server build can run
+# beside it), finish_site waits for it and for wasm-bindgen, then binds and places the files.
+SITE_BUILD_PID=""; SITE_BUILD_LOG=""
+start_site() {
+  say "Building the browser bundle (WASM) in the background"
+  SITE_BUILD_LOG=$(mktemp)
+  cargo build --manifest-path "$ROOT/Cargo.toml" -p app --lib --target wasm32-unknown-unknown --features hydrate \
+    --profile wasm-release >"$SITE_BUILD_LOG" 2>&1 &
+  SITE_BUILD_PID=$!
+}
+stop_background_builds() {
+  local pid
+  for pid in "$SITE_BUILD_PID" "$WASM_BINDGEN_INSTALL_PID"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null; done
+  return 0
+}
+finish_site() {
+  if [ -n "$SITE_BUILD_PID" ]; then
+    say "Waiting for the browser bundle's build"
+    wait "$SITE_BUILD_PID" || { cat "$SITE_BUILD_LOG" >&2; echo "The browser bundle (WASM) did not build (above)" >&2; exit 1; }
+    SITE_BUILD_PID=""; rm -f "$SITE_BUILD_LOG"
+  fi
+  if [ -n "$WASM_BINDGEN_INSTALL_PID" ]; then
+    say "Waiting for the wasm-bindgen-cli install"
+    wait "$WASM_BINDGEN_INSTALL_PID" || { cat "$WASM_BINDGEN_INSTALL_LOG" >&2; echo "wasm-bindgen-cli did not install (above)" >&2; exit 1; }
+    WASM_BINDGEN_INSTALL_PID=""; rm -f "$WASM_BINDGEN_INSTALL_LOG"
+  fi
+  local dir
+  dir=$(target_dir)
+  mkdir -p "$dir/site/pkg"
+  wasm-bindgen --target web --no-typescript --out-dir "$dir/site/pkg" --out-name glassbox \
+    "$dir/wasm32-unknown-unknown/wasm-release/app.wasm"
+  # Leptos loads <output-name>.wasm (the name cargo-leptos gives it).
+  mv -f "$dir/site/pkg/glassbox_bg.wasm" "$dir/site/pkg/glassbox.wasm"
+  ensure_api_reference "$dir/site/pkg"
+  export GLASSBOX__HTTP__SITE_ROOT="$dir/site"
+}
 # The readable API page (/api/docs) draws the OpenAPI document with Redoc's standalone
 # bundle, taken from the npm registry once (npm checks the package's integrity).
 REDOC_VERSION=2.5.4

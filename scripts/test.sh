@@ -10,6 +10,9 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 ensure_build_tools
 ensure_test_tools
+# The browser bundle builds in the background (its own build directory) while the Rust tests
+# compile; finish_site, before the browser tests, waits for it.
+start_site
 
 say "Starting the test services (OpenID Connect provider, SMTP server)"
 testinfra/services.sh start
@@ -27,6 +30,7 @@ fi
 rm -rf "$dovecot_check"
 server_pid=""; data_dir=""
 cleanup() {
+  stop_background_builds
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
   [ -n "$data_dir" ] && rm -rf "$data_dir"
   testinfra/services.sh stop || true
@@ -58,11 +62,11 @@ rust_failed=$( (grep -Eo '[0-9]+ failed;' "$rust_log" || true) | awk '{s+=$1} EN
 rm -f "$rust_log"
 [ "$rust_status" = 0 ] || { echo "Rust tests failed" >&2; exit "$rust_status"; }
 
-build_site
+finish_site
 # The API tests already built the server binary (they run it as a command), with the same
 # features as the tests; a separate `cargo build -p server` would compile many crates again
 # with other features (minutes from cold). Build only if that binary is missing.
-bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/glassbox"
+bin="$(target_dir)/debug/glassbox"
 if [ ! -x "$bin" ] || [ -n "$(find server/src app/src log/src -newer "$bin" -name '*.rs' -print -quit)" ]; then
   say "Building the server for the browser tests"
   cargo test -p server --no-run >/dev/null
