@@ -21,6 +21,14 @@ pub enum AppError {
     /// The input was not acceptable; the message says what to change.
     #[error("{0}")]
     Invalid(String),
+    /// One field of a form is not acceptable: the form shows `message` beside it.
+    #[error("{message}")]
+    InvalidField {
+        /// The field to fix.
+        field: crate::model::RequestField,
+        /// What to change, in plain words.
+        message: String,
+    },
     /// Somebody else got there first (for example, the request was already decided).
     #[error("{0}")]
     Conflict(String),
@@ -72,7 +80,7 @@ impl AppError {
             AppError::Unauthorized | AppError::StepUpRequired { .. } => 401,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
-            AppError::Invalid(_) => 400,
+            AppError::Invalid(_) | AppError::InvalidField { .. } => 400,
             AppError::Conflict(_) => 409,
             AppError::RateLimited => 429,
             AppError::Internal { .. } => 500,

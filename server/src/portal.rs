@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::access_request::{Action, Actor};
 use crate::domain::clock::Clock;
+use crate::services::error::ServiceError;
 use crate::services::requests::{self, FormOnce, Submitter};
 use crate::services::{console, history, imap, incidents, overview, sign_in};
 use crate::transparency::tree_cache::TreeCache;
@@ -17,7 +18,7 @@ use app::api::port::Portal;
 use app::error::AppError;
 use app::model::{
     DemoIdentity, FormKey, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision, OwnerId,
-    OwnerOverview, RequestForm, RequestId, RequestView, StaffAct, StaffHome, StaffId,
+    OwnerOverview, RequestField, RequestForm, RequestId, RequestView, StaffAct, StaffHome, StaffId,
 };
 use app::model::{
     IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentId, IncidentNotice, IncidentSummary,
@@ -162,7 +163,15 @@ impl Portal for PortalService {
             once.as_ref(),
         )
         .await
-        .map_err(|e| e.into_app_error("submit request"))?;
+        .map_err(|e| match e {
+            // The agent is the one signed in: an unknown name can only be the mailbox.
+            ServiceError::Unknown(_) => AppError::InvalidField {
+                field: RequestField::Mailbox,
+                message: "No mailbox at this provider has that address. Check it with the owner."
+                    .into(),
+            },
+            e => e.into_app_error("submit request"),
+        })?;
         Ok(requests::view(r, self.clock.now()))
     }
 
@@ -242,9 +251,7 @@ impl Portal for PortalService {
     ) -> Result<app::model::LogProofs, AppError> {
         crate::transparency::checkpoints::proofs_for_page(&*self.tree, &indexes, since)
             .await
-            .map_err(|e| {
-                crate::services::error::ServiceError::from(e).into_app_error("load log proofs")
-            })
+            .map_err(|e| ServiceError::from(e).into_app_error("load log proofs"))
     }
 
     async fn demo_identities(&self) -> Result<Vec<DemoIdentity>, AppError> {

@@ -51,7 +51,7 @@ fn EventRow(event: EventView, login_on_page: bool) -> impl IntoView {
     };
     let (result_class, result_label) = match event.decision {
         Decision::Allowed => ("decision decision-allowed", "Allowed"),
-        Decision::Denied => ("decision decision-denied", "Denied"),
+        Decision::Denied => ("decision decision-denied", "Refused"),
     };
     // A receipt of a staff IMAP session: shown under its login event (the history puts it
     // right below when the login is on the same page). Its login's position is a history

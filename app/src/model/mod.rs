@@ -14,9 +14,9 @@ pub use incidents::{
     IncidentSummary, NoticeCounts, OwnerIncidentAct, OwnerIncidentView,
 };
 pub use views::{
-    parse_day, DemoIdentity, EventView, FailedEmailView, HistoryCursor, HistoryFilter, HistoryPage,
-    LogProofs, OwnerDecision, OwnerOverview, RequestForm, RequestStep, RequestView, StaffAct,
-    StaffHome, StaffRequestView, Viewer,
+    parse_day, DemoIdentity, EventView, FailedEmailView, FilterError, FilterField, HistoryCursor,
+    HistoryFilter, HistoryPage, LogProofs, OwnerDecision, OwnerOverview, RequestField, RequestForm,
+    RequestStep, RequestView, StaffAct, StaffHome, StaffRequestView, Viewer, MAIL_SYSTEM,
 };
 pub use views::{
     ImapAccessView, ImapCredentialView, ImapSessionView, OwnerImapSessionView, StaffRequestDetail,

@@ -229,6 +229,10 @@ impl HistoryCursor {
     }
 }
 
+/// The history filter's `agent` value for the mail system's own accesses (no staff member).
+/// Pseudonyms always start with "Agent ", so it never names a person.
+pub const MAIL_SYSTEM: &str = "mail-system";
+
 /// Which accesses the history shows. Every field narrows; none set means all.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryFilter {
@@ -260,53 +264,150 @@ fn encode_component(s: &str) -> String {
         .collect()
 }
 
+/// A field of the staff console's request form (a refusal is shown beside it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RequestField {
+    Mailbox,
+    Scopes,
+    Code,
+    Text,
+    Ticket,
+    Duration,
+}
+
+impl RequestField {
+    /// The form control's id (the scopes: their fieldset).
+    pub fn input_id(self) -> &'static str {
+        match self {
+            RequestField::Mailbox => "ask-mailbox",
+            RequestField::Scopes => "ask-scopes",
+            RequestField::Code => "ask-code",
+            RequestField::Text => "ask-text",
+            RequestField::Ticket => "ask-ticket",
+            RequestField::Duration => "ask-duration",
+        }
+    }
+
+    /// The id of the message shown beside the field.
+    pub fn message_id(self) -> &'static str {
+        match self {
+            RequestField::Mailbox => "ask-mailbox-problem",
+            RequestField::Scopes => "ask-scopes-problem",
+            RequestField::Code => "ask-code-problem",
+            RequestField::Text => "ask-text-problem",
+            RequestField::Ticket => "ask-ticket-problem",
+            RequestField::Duration => "ask-duration-problem",
+        }
+    }
+}
+
+/// A field of the history filter form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FilterField {
+    Scope,
+    Decision,
+    From,
+    To,
+}
+
+impl FilterField {
+    /// The form control's id (its message is tied to it with `aria-describedby`).
+    pub fn input_id(self) -> &'static str {
+        match self {
+            FilterField::Scope => "f-scope",
+            FilterField::Decision => "f-decision",
+            FilterField::From => "f-from",
+            FilterField::To => "f-to",
+        }
+    }
+}
+
+/// A filter that cannot be applied: what could be read of it (a bad value left out, so the
+/// form shows the rest as chosen), the field to fix and what to do, in plain words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterError {
+    pub filter: HistoryFilter,
+    pub field: FilterField,
+    pub message: String,
+}
+
+impl std::fmt::Display for FilterError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 impl HistoryFilter {
     /// Reads a filter from query values; empty values mean "any". An unknown scope or
-    /// result, or a malformed day, is an error saying what to fix.
-    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+    /// result, a malformed day, or a range that ends before it starts, is an error naming
+    /// the field and saying what to fix.
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Result<Self, FilterError> {
         let some = |k: &str| {
             get(k)
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
-        let scope = some("scope")
-            .map(|v| {
-                v.parse::<Scope>()
-                    .map_err(|_| "Choose a part of the mailbox from the list.".to_string())
-            })
-            .transpose()?;
-        let decision = some("decision")
-            .map(|v| {
-                v.parse::<Decision>()
-                    .map_err(|_| "Choose allowed or refused from the list.".to_string())
-            })
-            .transpose()?;
-        let day = |k: &str| {
-            some(k)
-                .map(|v| {
-                    parse_day(&v)
-                        .map(|_| v)
-                        .ok_or_else(|| "Dates look like 2026-11-29.".to_string())
-                })
-                .transpose()
+        let mut problem: Option<(FilterField, &'static str)> = None;
+        let mut note = |field, message| {
+            problem.get_or_insert((field, message));
         };
-        let (from, to) = (day("from")?, day("to")?);
+        let scope = some("scope").and_then(|v| {
+            v.parse::<Scope>()
+                .map_err(|_| {
+                    note(
+                        FilterField::Scope,
+                        "Choose a part of the mailbox from the list.",
+                    )
+                })
+                .ok()
+        });
+        let decision = some("decision").and_then(|v| {
+            v.parse::<Decision>()
+                .map_err(|_| {
+                    note(
+                        FilterField::Decision,
+                        "Choose allowed or refused from the list.",
+                    )
+                })
+                .ok()
+        });
+        let mut day = |k: &str, field| {
+            some(k).and_then(|v| match parse_day(&v) {
+                Some(_) => Some(v),
+                None => {
+                    note(field, "Write the date as year-month-day, like 2026-11-29.");
+                    None
+                }
+            })
+        };
+        let (from, to) = (day("from", FilterField::From), day("to", FilterField::To));
         if let (Some(f), Some(t)) = (
             from.as_deref().and_then(parse_day),
             to.as_deref().and_then(parse_day),
         ) {
             if f > t {
-                return Err("The start date is after the end date.".into());
+                note(
+                    FilterField::To,
+                    "The end date is before the start date: choose an end date on or after it.",
+                );
             }
         }
         let agent = some("agent").filter(|a| a.chars().count() <= 64);
-        Ok(HistoryFilter {
+        let filter = HistoryFilter {
             agent,
             scope,
             decision,
             from,
             to,
-        })
+        };
+        match problem {
+            None => Ok(filter),
+            Some((field, message)) => Err(FilterError {
+                filter,
+                field,
+                message: message.to_string(),
+            }),
+        }
     }
 
     /// The filter as URL query parameters (empty when nothing is filtered).
@@ -473,16 +574,29 @@ mod tests {
                     .map(|(_, v)| v.to_string())
             })
         };
-        assert!(q(&[("scope", "everything")])
-            .unwrap_err()
-            .contains("part of the mailbox"));
-        assert!(q(&[("decision", "maybe")]).is_err());
-        assert!(q(&[("from", "29/11/2026")])
-            .unwrap_err()
-            .contains("2026-11-29"));
-        assert!(q(&[("from", "2026-02-01"), ("to", "2026-01-01")])
-            .unwrap_err()
-            .contains("after"));
+        let e = q(&[("scope", "everything"), ("decision", "allowed")]).unwrap_err();
+        assert_eq!(e.field, FilterField::Scope);
+        assert!(e.message.contains("part of the mailbox"));
+        assert_eq!(
+            e.filter.decision,
+            Some(Decision::Allowed),
+            "the rest is kept"
+        );
+        assert_eq!(
+            q(&[("decision", "maybe")]).unwrap_err().field,
+            FilterField::Decision
+        );
+        let e = q(&[("from", "29/11/2026")]).unwrap_err();
+        assert_eq!(e.field, FilterField::From);
+        assert!(e.message.contains("2026-11-29"));
+        let e = q(&[("from", "2026-02-01"), ("to", "2026-01-01")]).unwrap_err();
+        assert_eq!(e.field, FilterField::To);
+        assert!(e.message.contains("before the start date"));
+        assert_eq!(
+            (e.filter.from.as_deref(), e.filter.to.as_deref()),
+            (Some("2026-02-01"), Some("2026-01-01")),
+            "both dates stay in the form to be corrected"
+        );
         assert_eq!(
             q(&[("scope", ""), ("agent", " ")]),
             Ok(HistoryFilter::default())

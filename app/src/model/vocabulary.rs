@@ -89,6 +89,16 @@ impl Scope {
         }
     }
 
+    /// The part of the mailbox, as a short name (filters and lists).
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Metadata => "Folders, senders, subjects and dates",
+            Scope::Content => "Message text",
+            Scope::Attachments => "Attachments",
+            Scope::Settings => "Mailbox settings",
+        }
+    }
+
     /// Whether an access in this scope exposes message bodies or files (incident exposure).
     pub fn exposes_content(self) -> bool {
         matches!(self, Scope::Content | Scope::Attachments)

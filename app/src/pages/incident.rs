@@ -107,7 +107,7 @@ fn IncidentDetail(
         <p class="lead">{incident.description}</p>
         <section aria-labelledby="what-heading">
             <h2 id="what-heading">"What happened to your mailbox"</h2>
-            <p>{format!("{} Between {} and {}.", incident.cause.plain_words(), date_time(incident.window_start), date_time(incident.window_end))}</p>
+            <p>{format!("{}. It happened between {} and {}.", incident.cause.plain_words(), date_time(incident.window_start), date_time(incident.window_end))}</p>
             <p><strong>{incident.exposure.plain_words()}</strong></p>
             {incident.follow_ups.into_iter().map(|m| view! { <p class="notice">{format!("Update: {m}")}</p> }).collect_view()}
         </section>
@@ -133,7 +133,7 @@ fn IncidentDetail(
             <LogBanner covers="every access listed here"/>
             <EventTable events=incident.accesses caption="Every access to your mailbox that was part of this incident, from the access log"/>
         </section>
-        <p>{format!("Questions? Contact {}.", incident.contact)}</p>
+        <p>"Questions? Contact "{contact_link(incident.contact)}"."</p>
         <p><a href="/me/incidents">"All incidents"</a></p>
     }
 }
@@ -164,5 +164,52 @@ pub fn IncidentBanner() -> impl IntoView {
                 }).collect_view()
             })}
         </Transition>
+    }
+}
+
+/// The incident's contact as a link when it is an email address or a web address (the
+/// security team's configured contact), as plain text otherwise.
+fn contact_link(contact: String) -> AnyView {
+    let href = if contact.starts_with("https://") || contact.starts_with("http://") {
+        Some(contact.clone())
+    } else if is_email_address(&contact) {
+        Some(format!("mailto:{contact}"))
+    } else {
+        None
+    };
+    match href {
+        Some(href) => view! { <a href=href>{contact}</a> }.into_any(),
+        None => contact.into_any(),
+    }
+}
+
+fn is_email_address(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.is_empty()
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\''))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_email_address;
+
+    #[test]
+    fn a_contact_is_an_email_address_only_when_it_looks_like_one() {
+        assert!(is_email_address("security@example.org"));
+        assert!(!is_email_address("Security team, room 4"));
+        assert!(is_email_address("security@localhost"));
+        assert!(!is_email_address("security@"));
+        assert!(!is_email_address("@example.org"));
+        assert!(!is_email_address("a b@example.org"));
+        assert!(!is_email_address("a@b@example.org"));
+        assert!(!is_email_address("\"x\"@example.org"));
     }
 }

@@ -73,7 +73,6 @@ pub fn RequestDetailPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Access request — Glassbox"/>
         <h1>"Access request"</h1>
         <ActionResult result=approve.value().into() done=approved/>
         <ActionResult result=deny.value().into() done=denied/>
@@ -88,9 +87,14 @@ pub fn RequestDetailPage() -> impl IntoView {
                         let said = done().and_then(|d| confirmation(&d, &r)).map(|text| view! {
                             <p class="notice notice-success" role="status">{text}</p>
                         });
-                        view! { {said}<Decision request=r keys=keys.get_value() approve deny revoke shorten/> }.into_any()
+                        // Each request's page has its own title (tabs and history tell them apart).
+                        let title = format!(
+                            "Request from {} for {} ({}) — Glassbox",
+                            r.agent_pseudonym, r.mailbox, r.status.label().to_lowercase()
+                        );
+                        view! { <Title text=title/>{said}<Decision request=r keys=keys.get_value() approve deny revoke shorten/> }.into_any()
                     }
-                    Err(e) => view! { <ErrorView error=e/> }.into_any(),
+                    Err(e) => view! { <Title text="Access request — Glassbox"/><ErrorView error=e/> }.into_any(),
                 }
             })}
         </Transition>

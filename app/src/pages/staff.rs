@@ -6,8 +6,10 @@ use crate::api::staff::load_staff_home;
 use crate::components::action_result::ActionResult;
 use crate::components::error_view::ErrorView;
 use crate::components::request_card::RequestCard;
+use crate::error::AppError;
 use crate::model::{
-    AccessRequestStatus, FormKey, JustificationCode, Scope, StaffRequestView, StaffRole,
+    AccessRequestStatus, FormKey, JustificationCode, RequestField, Scope, StaffRequestView,
+    StaffRole,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -158,40 +160,108 @@ fn StaffRequest(
     }
 }
 
+/// The request form. A refusal of one field is shown beside that field (marked invalid,
+/// described by the message, focused); other failures above the form. A sent request empties
+/// the form for the next one.
 #[component]
 fn RequestAccessForm(
     submit: ServerAction<SubmitAccessRequest>,
     form_key: RwSignal<FormKey>,
 ) -> impl IntoView {
+    let problem = move |field: RequestField| {
+        submit.value().with(|v| match v {
+            Some(Err(AppError::InvalidField { field: f, message })) if *f == field => {
+                Some(message.clone())
+            }
+            _ => None,
+        })
+    };
+    let message = move |field: RequestField| {
+        move || {
+            problem(field).map(|m| {
+                view! {
+                    <p id=field.message_id() class="field-error" role="alert">{m}</p>
+                }
+            })
+        }
+    };
+    let invalid = move |field: RequestField| move || problem(field).map(|_| "true");
+    let described = move |field: RequestField| move || problem(field).map(|_| field.message_id());
+    // Not a field's: shown above the form.
+    let general = Signal::derive(move || {
+        submit
+            .value()
+            .get()
+            .filter(|r| !matches!(r, Err(AppError::InvalidField { .. })))
+    });
+    let form = NodeRef::<leptos::html::Form>::new();
+    let mailbox = NodeRef::<leptos::html::Input>::new();
+    let first_scope = NodeRef::<leptos::html::Input>::new();
+    let code = NodeRef::<leptos::html::Select>::new();
+    let text = NodeRef::<leptos::html::Textarea>::new();
+    let ticket = NodeRef::<leptos::html::Input>::new();
+    let duration = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| match submit.value().get() {
+        Some(Ok(_)) => {
+            if let Some(f) = form.get() {
+                f.reset();
+            }
+        }
+        Some(Err(AppError::InvalidField { field, .. })) => {
+            let _ = match field {
+                RequestField::Mailbox => mailbox.get().map(|e| e.focus()),
+                RequestField::Scopes => first_scope.get().map(|e| e.focus()),
+                RequestField::Code => code.get().map(|e| e.focus()),
+                RequestField::Text => text.get().map(|e| e.focus()),
+                RequestField::Ticket => ticket.get().map(|e| e.focus()),
+                RequestField::Duration => duration.get().map(|e| e.focus()),
+            };
+        }
+        _ => {}
+    });
     view! {
         <section aria-labelledby="ask-heading" class="ask">
             <h2 id="ask-heading">"Ask an owner for access"</h2>
-            <ActionResult result=submit.value().into() done=|r| format!("Request sent to the owner of {}. It waits for their decision.", r.mailbox)/>
-            <ActionForm action=submit attr:class="request-form">
+            <ActionResult result=general done=|r| format!("Request sent to the owner of {}. It waits for their decision.", r.mailbox)/>
+            <ActionForm action=submit node_ref=form attr:class="request-form">
                 <input type="hidden" name="form_key" value=move || form_key.with(|k| k.as_str().to_string())/>
                 <label for="ask-mailbox">"Mailbox"</label>
-                <input id="ask-mailbox" name="mailbox" type="email" required autocomplete="off" placeholder="owner@example.org"/>
-                <fieldset>
+                <input id="ask-mailbox" node_ref=mailbox name="mailbox" type="email" required autocomplete="off" placeholder="owner@example.org"
+                    aria-invalid=invalid(RequestField::Mailbox) aria-describedby=described(RequestField::Mailbox)/>
+                {message(RequestField::Mailbox)}
+                <fieldset id="ask-scopes" aria-invalid=invalid(RequestField::Scopes) aria-describedby=described(RequestField::Scopes)>
                     <legend>"What you need to see"</legend>
-                    {Scope::ALL.iter().map(|s| view! {
-                        <label class="check">
-                            <input type="checkbox" name=format!("scope_{}", s.as_str()) value="yes"/>
-                            {format!(" {} — {}", capitalise(s.as_str()), s.plain_words())}
-                        </label>
+                    {Scope::ALL.iter().enumerate().map(|(i, s)| {
+                        let node = if i == 0 { first_scope } else { NodeRef::new() };
+                        view! {
+                            <label class="check">
+                                <input type="checkbox" node_ref=node name=format!("scope_{}", s.as_str()) value="yes"/>
+                                {format!(" {} — {}", capitalise(s.as_str()), s.plain_words())}
+                            </label>
+                        }
                     }).collect_view()}
+                    {message(RequestField::Scopes)}
                 </fieldset>
                 <label for="ask-code">"Why"</label>
-                <select id="ask-code" name="justification_code" required>
+                <select id="ask-code" node_ref=code name="justification_code" required
+                    aria-invalid=invalid(RequestField::Code) aria-describedby=described(RequestField::Code)>
                     {JustificationCode::ALL.iter().filter(|c| **c != JustificationCode::BreakGlassEmergency).map(|c| view! {
                         <option value=c.as_str()>{c.plain_words()}</option>
                     }).collect_view()}
                 </select>
+                {message(RequestField::Code)}
                 <label for="ask-text">"Explain, in words the owner will read"</label>
-                <textarea id="ask-text" name="justification_text" required maxlength="4096" rows="3"></textarea>
+                <textarea id="ask-text" node_ref=text name="justification_text" required maxlength="4096" rows="3"
+                    aria-invalid=invalid(RequestField::Text) aria-describedby=described(RequestField::Text)></textarea>
+                {message(RequestField::Text)}
                 <label for="ask-ticket">"Ticket (required when the owner asked for help)"</label>
-                <input id="ask-ticket" name="ticket" maxlength="64" autocomplete="off"/>
+                <input id="ask-ticket" node_ref=ticket name="ticket" maxlength="64" autocomplete="off"
+                    aria-invalid=invalid(RequestField::Ticket) aria-describedby=described(RequestField::Ticket)/>
+                {message(RequestField::Ticket)}
                 <label for="ask-duration">"For how long (minutes)"</label>
-                <input id="ask-duration" name="duration_minutes" type="number" min="1" max="480" value="60" required/>
+                <input id="ask-duration" node_ref=duration name="duration_minutes" type="number" min="1" max="480" value="60" required
+                    aria-invalid=invalid(RequestField::Duration) aria-describedby=described(RequestField::Duration)/>
+                {message(RequestField::Duration)}
                 <button type="submit" class="button button-primary" disabled=move || submit.pending().get()>"Send request"</button>
             </ActionForm>
         </section>

@@ -23,7 +23,6 @@ pub fn StaffRequestPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let detail = Resource::new(id, load_staff_request);
     view! {
-        <Title text="Access request — Glassbox staff console"/>
         <p><a href="/staff">"← Staff console"</a></p>
         <h1>"Access request"</h1>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -31,12 +30,17 @@ pub fn StaffRequestPage() -> impl IntoView {
                 match detail.await {
                     Ok(d) => {
                         let id = d.item.request.id.to_string();
+                        let title = format!(
+                            "Request for {} ({}) — Glassbox staff console",
+                            d.item.request.mailbox, d.item.request.status.label().to_lowercase()
+                        );
                         view! {
+                            <Title text=title/>
                             <RequestCard request=d.item.request agent_name=d.item.agent_name/>
                             <ImapAccess imap=d.imap id/>
                         }.into_any()
                     }
-                    Err(e) => view! { <ErrorView error=e/> }.into_any(),
+                    Err(e) => view! { <Title text="Access request — Glassbox staff console"/><ErrorView error=e/> }.into_any(),
                 }
             })}
         </Transition>

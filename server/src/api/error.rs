@@ -136,6 +136,7 @@ impl ApiError {
                 Self::new(StatusCode::CONFLICT, ErrorCode::AlreadyDecided, m)
             }
             ServiceError::Invalid(m) => Self::invalid(m),
+            ServiceError::Request(e) => Self::invalid(e.to_string()),
             ServiceError::Unexpected(err) => {
                 let reference = crate::telemetry::error_reference();
                 tracing::error!(error.reference = %reference, error.context = context, error = ?err, "unexpected failure in the API");

@@ -159,11 +159,20 @@ const SELECT: &str = "SELECT e.seq, e.occurred_at, m.address AS mailbox, s.pseud
      s.role AS agent_role, e.scope, e.action, e.resource, e.decision, e.reason, e.log_index \
      FROM access_events e JOIN mailboxes m ON m.id = e.mailbox_id LEFT JOIN staff s ON s.id = e.agent_id";
 
+/// Whose accesses a filter keeps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Who {
+    /// One staff member, by the pseudonym owners see.
+    Staff(String),
+    /// The mail system itself (spam and virus filtering, service checks): no staff member.
+    MailSystem,
+}
+
 /// Which of an owner's events to read. Every field narrows; none set means all.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EventFilter {
-    /// Only this staff member (by the pseudonym owners see).
-    pub agent_pseudonym: Option<String>,
+    /// Only the accesses of this staff member, or only the mail system's own.
+    pub who: Option<Who>,
     /// Only this scope.
     pub scope: Option<Scope>,
     /// Only allowed or only denied.
@@ -188,12 +197,16 @@ fn scope_to(owner: OwnerId, filter: &EventFilter, params: &mut Vec<Param>) -> St
     params.push(Param::Uuid(owner.0));
     let mut sql =
         String::from(" WHERE e.mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $1)");
-    if let Some(p) = &filter.agent_pseudonym {
-        params.push(Param::Text(p.clone()));
-        sql += &format!(
-            " AND e.agent_id IN (SELECT id FROM staff WHERE pseudonym = ${})",
-            params.len()
-        );
+    match &filter.who {
+        Some(Who::Staff(p)) => {
+            params.push(Param::Text(p.clone()));
+            sql += &format!(
+                " AND e.agent_id IN (SELECT id FROM staff WHERE pseudonym = ${})",
+                params.len()
+            );
+        }
+        Some(Who::MailSystem) => sql += " AND e.agent_id IS NULL",
+        None => {}
     }
     if let Some(scope) = filter.scope {
         params.push(Param::Text(scope.as_str().into()));

@@ -8,7 +8,9 @@
 //! The store applies each [`Change`] as one conditional update (`… WHERE status = <from>`),
 //! so of two racing decisions exactly one wins.
 
-use app::model::{AccessRequestStatus as Status, JustificationCode, OwnerId, Scope, StaffId};
+use app::model::{
+    AccessRequestStatus as Status, JustificationCode, OwnerId, RequestField, Scope, StaffId,
+};
 use time::{Duration, OffsetDateTime};
 
 /// Longest justification text, in bytes.
@@ -61,12 +63,58 @@ pub enum ParseError {
         "`justification.text` must say why, in 1 to 4096 characters, without control characters"
     )]
     Text,
-    /// Ticket rules.
-    #[error("{0}")]
-    Ticket(&'static str),
+    /// A ticket is required for this justification and there is none.
+    #[error("`justification.ticket` is required when the owner asked for help (customer_initiated_support)")]
+    TicketMissing,
+    /// The ticket is too long or holds other characters.
+    #[error(
+        "`justification.ticket` must be at most 64 characters: letters, digits and - _ # . / :"
+    )]
+    TicketForm,
     /// Duration out of range.
     #[error("`duration_minutes` must be between 1 and {0}")]
     Duration(i64),
+}
+
+impl ParseError {
+    /// The field of the request form this is about.
+    pub fn field(&self) -> RequestField {
+        match self {
+            ParseError::Mailbox => RequestField::Mailbox,
+            ParseError::Scopes(_) => RequestField::Scopes,
+            ParseError::Code | ParseError::BreakGlass => RequestField::Code,
+            ParseError::Text => RequestField::Text,
+            ParseError::TicketMissing | ParseError::TicketForm => RequestField::Ticket,
+            ParseError::Duration(_) => RequestField::Duration,
+        }
+    }
+
+    /// What to change, in the words of the staff console's form (the API keeps the field
+    /// names of its document: the `Display` text).
+    pub fn plain_words(&self) -> String {
+        match self {
+            ParseError::Mailbox => {
+                "Write the owner's mailbox address, like owner@example.org.".into()
+            }
+            ParseError::Scopes(_) => {
+                "Tick at least one part of the mailbox you need to see.".into()
+            }
+            ParseError::Code => "Choose why you need access from the list.".into(),
+            ParseError::BreakGlass => {
+                "Emergency access is opened by a security admin, not from this form.".into()
+            }
+            ParseError::Text => {
+                "Explain why you need access, in at most 4,096 characters of plain text.".into()
+            }
+            ParseError::TicketMissing => {
+                "Give the ticket number: the owner asked for help, so the request needs one.".into()
+            }
+            ParseError::TicketForm => {
+                "A ticket number has at most 64 letters, digits and - _ # . / : (no spaces).".into()
+            }
+            ParseError::Duration(max) => format!("Choose from 1 to {max} minutes."),
+        }
+    }
 }
 
 /// Grant length limits from the configuration.
@@ -135,16 +183,23 @@ impl NewAccessRequest {
         {
             return Err(ParseError::Text);
         }
-        let ticket = match input.ticket.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            Some(t) if t.chars().count() > MAX_TICKET_CHARS => {
-                return Err(ParseError::Ticket("`justification.ticket` must be at most 64 characters"))
-            }
-            Some(t) if !t.chars().all(|c| c.is_ascii_alphanumeric() || "-_#./:".contains(c)) => {
-                return Err(ParseError::Ticket("`justification.ticket` may only hold letters, digits and - _ # . / :"))
+        let ticket = match input
+            .ticket
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            Some(t)
+                if t.chars().count() > MAX_TICKET_CHARS
+                    || !t
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_#./:".contains(c)) =>
+            {
+                return Err(ParseError::TicketForm)
             }
             Some(t) => Some(t.to_string()),
             None if justification_code == JustificationCode::CustomerInitiatedSupport => {
-                return Err(ParseError::Ticket("`justification.ticket` is required when the owner asked for help (customer_initiated_support)"))
+                return Err(ParseError::TicketMissing)
             }
             None => None,
         };
@@ -517,12 +572,44 @@ mod tests {
     fn customer_initiated_support_needs_a_ticket() {
         let mut i = input();
         i.ticket = None;
-        assert!(matches!(
+        assert_eq!(
             NewAccessRequest::parse(&i, LIMITS),
-            Err(ParseError::Ticket(_))
-        ));
+            Err(ParseError::TicketMissing)
+        );
+        i.ticket = Some("T 1".into());
+        assert_eq!(
+            NewAccessRequest::parse(&i, LIMITS),
+            Err(ParseError::TicketForm)
+        );
+        i.ticket = None;
         i.justification_code = "service_maintenance".into();
         assert!(NewAccessRequest::parse(&i, LIMITS).is_ok());
+    }
+
+    #[test]
+    fn every_refusal_names_its_field_in_plain_words_for_the_form() {
+        for (e, field) in [
+            (ParseError::Mailbox, RequestField::Mailbox),
+            (ParseError::Scopes(String::new()), RequestField::Scopes),
+            (ParseError::Code, RequestField::Code),
+            (ParseError::BreakGlass, RequestField::Code),
+            (ParseError::Text, RequestField::Text),
+            (ParseError::TicketMissing, RequestField::Ticket),
+            (ParseError::TicketForm, RequestField::Ticket),
+            (ParseError::Duration(480), RequestField::Duration),
+        ] {
+            assert_eq!(e.field(), field, "{e:?}");
+            let words = e.plain_words();
+            assert!(
+                !words.contains('`')
+                    && !words.contains("justification")
+                    && !words.contains("_minutes")
+                    && !words.contains("_support"),
+                "no API wording: {words}"
+            );
+            assert!(words.ends_with('.'), "{words}");
+        }
+        assert!(ParseError::Duration(59).plain_words().contains("59"));
     }
 
     #[test]
@@ -588,10 +675,10 @@ mod tests {
         }
         let mut i = input();
         i.ticket = Some("T-1\r\nBcc: evil@example.org".into());
-        assert!(matches!(
+        assert_eq!(
             NewAccessRequest::parse(&i, LIMITS),
-            Err(ParseError::Ticket(_))
-        ));
+            Err(ParseError::TicketForm)
+        );
     }
 
     #[test]

@@ -36,8 +36,8 @@ async fn export(
         }
         None => return Err(HttpError::Unauthorized),
     };
-    let filter =
-        HistoryFilter::from_query(|k| query.get(k).cloned()).map_err(HttpError::BadRequest)?;
+    let filter = HistoryFilter::from_query(|k| query.get(k).cloned())
+        .map_err(|e| HttpError::BadRequest(e.message))?;
     let events = history::export(&state.db, owner, &filter)
         .await
         .map_err(|e| match e {

@@ -25,6 +25,10 @@ pub enum ServiceError {
     /// The input is not acceptable; the message says what to change.
     #[error("{0}")]
     Invalid(String),
+    /// A new access request is not acceptable: which field, and what to change (the API
+    /// answers with the document's wording, a form with plain words beside the field).
+    #[error(transparent)]
+    Request(#[from] crate::domain::access_request::ParseError),
     /// Something failed underneath; logged where it is turned into a response.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -45,6 +49,10 @@ impl ServiceError {
             ServiceError::Unauthorized => AppError::Unauthorized,
             ServiceError::Conflict(m) => AppError::Conflict(m),
             ServiceError::Invalid(m) | ServiceError::Unknown(m) => AppError::Invalid(m),
+            ServiceError::Request(e) => AppError::InvalidField {
+                field: e.field(),
+                message: e.plain_words(),
+            },
             ServiceError::Unexpected(e) => super::unexpected(context, e),
         }
     }

@@ -2,10 +2,10 @@
 //! the owner the caller names, which comes from the session, never from the URL.
 
 use super::error::ServiceError;
-use crate::db::events::{self, EventFilter, EventRecord, Keyset};
+use crate::db::events::{self, EventFilter, EventRecord, Keyset, Who};
 use crate::db::Db;
 use app::model::{
-    parse_day, EventSeq, EventView, HistoryCursor, HistoryFilter, HistoryPage, OwnerId,
+    parse_day, EventSeq, EventView, HistoryCursor, HistoryFilter, HistoryPage, OwnerId, MAIL_SYSTEM,
 };
 use std::collections::{HashMap, HashSet};
 use time::{Duration, OffsetDateTime, Time};
@@ -35,7 +35,10 @@ pub fn event_filter(f: &HistoryFilter) -> Result<EventFilter, ServiceError> {
         }
     }
     Ok(EventFilter {
-        agent_pseudonym: f.agent.clone(),
+        who: f.agent.as_deref().map(|a| match a {
+            MAIL_SYSTEM => Who::MailSystem,
+            pseudonym => Who::Staff(pseudonym.to_string()),
+        }),
         scope: f.scope,
         decision: f.decision,
         since,

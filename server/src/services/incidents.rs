@@ -8,7 +8,7 @@ use super::error::ServiceError;
 use super::history::views_for_owner;
 use super::transitions;
 use crate::config::Settings;
-use crate::db::events::{self, EventFilter, Keyset};
+use crate::db::events::{self, EventFilter, Keyset, Who};
 use crate::db::incidents::{self, IncidentRecord, NewIncident, Recipient};
 use crate::db::outbox::{self, NewOutboxMessage};
 use crate::db::requests as db_requests;
@@ -427,7 +427,7 @@ pub async fn owner_view(
         None => None,
     };
     let filter = EventFilter {
-        agent_pseudonym: pseudonym,
+        who: pseudonym.map(Who::Staff),
         decision: Some(Decision::Allowed),
         since: Some(i.window_start),
         until: Some(i.window_end + time::Duration::seconds(1)),

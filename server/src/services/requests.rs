@@ -90,8 +90,7 @@ pub async fn submit(
     input: &AccessRequestInput,
     once: Option<&FormOnce>,
 ) -> Result<RequestRecord, ServiceError> {
-    let new = NewAccessRequest::parse(input, limits(settings))
-        .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let new = NewAccessRequest::parse(input, limits(settings))?;
     let agent = match by {
         Submitter::Agent(id) => staff::get_staff(db, id).await?,
         Submitter::OnBehalfOf(handle) => {

@@ -118,3 +118,38 @@ on_both_databases!(async fn shortening_beyond_what_remains_is_refused_with_the_l
     let (status, body) = app.server_fn::<app::api::requests::ShortenGrant>(&[("id", id.as_str()), ("minutes", "15")]).await;
     assert_eq!(status, 200, "{body}");
 });
+
+on_both_databases!(async fn the_request_form_names_the_field_to_fix_in_plain_words_and_changes_nothing(app) {
+    app.sign_in_as("Sam Rivera").await;
+    let requests_before = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_requests").await;
+    let form = |mailbox: &'static str, ticket: &'static str| [
+        ("mailbox", mailbox),
+        ("scope_metadata", "yes"),
+        ("justification_code", "customer_initiated_support"),
+        ("justification_text", "You asked us to restore a folder"),
+        ("ticket", ticket),
+        ("duration_minutes", "30"),
+    ];
+    for (sent, field, words) in [
+        (form("bilal@example.org", ""), "Ticket", "Give the ticket number"),
+        (form("bilal@example.org", "T 1"), "Ticket", "at most 64 letters"),
+        (form("not-an-address", "T-1"), "Mailbox", "like owner@example.org"),
+        (form("nobody@example.org", "T-1"), "Mailbox", "No mailbox at this provider has that address"),
+    ] {
+        let (status, body) = app.server_fn::<SubmitAccessRequest>(&sent).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["InvalidField"]["field"], field, "{body}");
+        let message = body["InvalidField"]["message"].as_str().unwrap();
+        assert!(message.contains(words), "{message}");
+        assert!(!message.contains('`') && !message.contains("customer_initiated"), "plain words, not the API's: {message}");
+    }
+    assert_eq!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_requests").await, requests_before, "nothing was made");
+
+    // The API keeps the field names of its document.
+    let token = app.service_token().await;
+    let (status, body) = app.api_post(&token, "/api/v1/access-requests", &serde_json::json!({
+        "mailbox": "bilal@example.org", "agent": "sam.rivera", "scopes": ["metadata"],
+        "justification": {"code": "customer_initiated_support", "text": "Restore"}, "duration_minutes": 30})).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("`justification.ticket` is required"), "{body}");
+});

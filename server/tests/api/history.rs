@@ -140,9 +140,44 @@ on_both_databases!(async fn the_history_narrows_by_agent_scope_and_dates(app) {
     for t in times.captures_iter(&today) {
         assert!(t[1].starts_with("2026-11-29"), "{}", &t[1]);
     }
-    let (status, bad) = app.get_page("/me/history?from=2026-12-01&to=2026-11-01").await;
+});
+
+on_both_databases!(async fn a_range_that_ends_before_it_starts_keeps_the_form_and_says_so_by_the_end_date(app) {
+    app.sign_in_as("Alice Martin").await;
+    let (status, bad) = app.get_page("/me/history?decision=denied&from=2026-12-01&to=2026-11-01").await;
     assert_eq!(status, 400);
-    assert!(bad.contains("start date is after the end date"));
+    assert!(bad.contains(r#"aria-label="Filter your access history""#), "the form stays");
+    let to = regex_lite::Regex::new(r#"<input id="f-to"[^>]*>"#).unwrap().find(&bad).expect("the To field").as_str().to_string();
+    assert!(to.contains(r#"value="2026-11-01""#) && to.contains(r#"aria-invalid="true""#), "{to}");
+    assert!(to.contains(r#"aria-describedby="f-problem""#), "{to}");
+    let message = regex_lite::Regex::new(r#"<input id="f-to"[^>]*><p id="f-problem"[^>]*>The end date is before the start date"#).unwrap();
+    assert!(message.is_match(&bad), "the message sits right after the field: {bad}");
+    let tag = regex_lite::Regex::new(r#"<p id="f-problem"[^>]*>"#).unwrap().find(&bad).unwrap().as_str().to_string();
+    assert!(tag.contains(r#"role="alert""#) && tag.contains("field-error"), "and is announced: {tag}");
+    assert!(bad.contains(r#"value="2026-12-01""#), "the start date is kept");
+    assert!(bad.contains(r#"<option value="denied" selected"#), "the other choices are kept");
+    assert!(!bad.contains("We could not show this") && !bad.contains("<table"), "no error page, no rows");
+    assert!(bad.contains(r#"<option value="Agent "#), "the staff list is still offered");
+});
+
+on_both_databases!(async fn the_history_filter_speaks_plain_words_and_can_pick_the_mail_system(app) {
+    app.sign_in_as("Alice Martin").await;
+    let (_, page) = app.get_page("/me/history").await;
+    let scope = regex_lite::Regex::new(r#"(?s)<select id="f-scope".*?</select>"#).unwrap().find(&page).unwrap().as_str().to_string();
+    assert!(scope.contains(">Message text</option>") && scope.contains(">Folders, senders, subjects and dates</option>"), "{scope}");
+    assert!(!scope.contains(">metadata<") && !scope.contains(">content<"), "no raw scope codes: {scope}");
+    let (_, refused) = app.get_page("/me/history?decision=denied").await;
+    assert!(refused.contains(r#"<span class="decision decision-denied">Refused</span>"#), "rows say what the filter says");
+    assert!(!refused.contains(">Denied</span>"));
+
+    assert!(page.contains(r#"<option value="mail-system">The mail system</option>"#));
+    let (status, system) = app.get_page("/me/history?agent=mail-system").await;
+    assert_eq!(status, 200);
+    let whos = regex_lite::Regex::new(r#"<td data-label="Who">([^<]+)</td>"#).unwrap();
+    let names: Vec<String> = whos.captures_iter(&system).map(|c| c[1].to_string()).collect();
+    assert!(!names.is_empty(), "the demo has mail-system checks");
+    assert!(names.iter().all(|n| n == "The mail system"), "{names:?}");
+    assert!(total(&system) < total(&page));
 });
 
 on_both_databases!(async fn an_owner_exports_exactly_their_filtered_history_as_csv_and_json(app) {

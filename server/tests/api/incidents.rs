@@ -304,6 +304,10 @@ on_both_databases!(async fn an_affected_owner_reads_what_happened_to_them_and_ti
     let (status, html) = app.get_page(&format!("/me/incidents/{id}")).await;
     assert_eq!(status, 200);
     assert!(html.contains("What you should do") && html.contains("Change your password"));
+    assert!(html.contains("was misused. It happened between "), "the cause and the window are two sentences");
+    let contact = regex_lite::Regex::new(r#"Questions\? Contact <a href="mailto:([^"]+)">([^<]+)</a>"#).unwrap();
+    let c = contact.captures(&html).expect("the contact address is a link");
+    assert_eq!(&c[1], &c[2]);
 
     // Chen was not touched in the window: nothing to see, nothing to tick.
     app.sign_in_as("Chen Wei").await;

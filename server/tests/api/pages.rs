@@ -77,3 +77,31 @@ async fn a_fresh_database_without_demo_data_still_serves_every_page() {
     assert!(!html.contains("name=\"identity\""), "nobody to sign in as");
     app.finish().await;
 }
+
+fn title(html: &str) -> String {
+    regex_lite::Regex::new(r"<title>([^<]*)</title>")
+        .unwrap()
+        .captures(html)
+        .expect("a title")[1]
+        .to_string()
+}
+
+on_both_databases!(async fn each_request_page_has_a_title_of_its_own(app) {
+    app.sign_in_as("Alice Martin").await;
+    let (_, list) = app.get_page("/me/requests").await;
+    let links: Vec<String> = regex_lite::Regex::new(r#"href="(/me/requests/[0-9a-f-]{36})""#).unwrap()
+        .captures_iter(&list).map(|c| c[1].to_string()).collect();
+    assert!(links.len() >= 2, "the demo gives Alice several requests");
+    let mut titles = std::collections::HashSet::new();
+    for link in &links {
+        let (status, html) = app.get_page(link).await;
+        assert_eq!(status, 200, "{link}");
+        let t = title(&html);
+        assert!(t.starts_with("Request from Agent ") && t.contains("example.org (") && t.ends_with(") — Glassbox"), "{t}");
+        titles.insert(t);
+    }
+    assert!(titles.len() > 1, "requests are told apart by their titles: {titles:?}");
+    let (status, html) = app.get_page("/me/requests/00000000-0000-0000-0000-000000000000").await;
+    assert_eq!(status, 404);
+    assert_eq!(title(&html), "Access request — Glassbox");
+});

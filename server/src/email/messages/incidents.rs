@@ -48,6 +48,15 @@ pub struct AffectedMailbox {
     pub page_url: String,
 }
 
+/// "1 time", "3 times".
+fn times(n: i64) -> String {
+    if n == 1 {
+        "1 time".into()
+    } else {
+        format!("{n} times")
+    }
+}
+
 fn when(t: OffsetDateTime) -> String {
     t.format(time::macros::format_description!(
         "[day] [month repr:long] [year], [hour]:[minute] UTC"
@@ -90,11 +99,11 @@ pub fn incident_notice(
             paragraphs: vec![
                 incident.description.clone(),
                 format!(
-                    "Between {} and {}, your mailbox {} was accessed {} time(s) as part of this incident.",
+                    "Between {} and {}, your mailbox {} was accessed {} as part of this incident.",
                     when(incident.window_start),
                     when(incident.window_end),
                     mailbox.address,
-                    mailbox.accesses
+                    times(mailbox.accesses)
                 ),
             ],
             ..Section::default()
@@ -194,10 +203,22 @@ mod tests {
             "What you should do",
             "Change your password",
             "Questions: security@example.org",
-            "Between 01 March 2026, 10:00 UTC and 01 March 2026, 12:00 UTC, your mailbox emeka.obi@example.org was accessed 3 time(s)",
+            "Between 01 March 2026, 10:00 UTC and 01 March 2026, 12:00 UTC, your mailbox emeka.obi@example.org was accessed 3 times",
         ] {
             assert!(text.contains(part), "{part} missing from:\n{text}");
         }
+    }
+
+    #[test]
+    fn one_access_is_counted_in_words_without_a_bracketed_plural() {
+        let one = AffectedMailbox {
+            accesses: 1,
+            ..mailbox()
+        };
+        let text =
+            render_text(&incident_notice(&owner(), &facts(), &one, &NoticeRound::First).body);
+        assert!(text.contains("was accessed 1 time as part"), "{text}");
+        assert!(!text.contains("time(s)"), "{text}");
     }
 
     #[test]
