@@ -5,6 +5,7 @@
 mod ids;
 mod incidents;
 pub mod log_check;
+mod roster;
 mod views;
 mod vocabulary;
 
@@ -13,6 +14,7 @@ pub use incidents::{
     AffectedCounts, IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentNotice,
     IncidentSummary, NoticeCounts, OwnerIncidentAct, OwnerIncidentView,
 };
+pub use roster::{AddedBy, Recertification, RosterAct, RosterChange, RosterMember, RosterView};
 pub use views::{
     parse_day, DemoIdentity, EventView, FailedEmailView, HistoryCursor, HistoryFilter, HistoryPage,
     LogProofs, OwnerDecision, OwnerOverview, RequestForm, RequestStep, RequestView, StaffAct,
@@ -24,7 +26,7 @@ pub use views::{
 pub use vocabulary::{
     AccessNotices, AccessRequestStatus, ChangeActor, Decision, Exposure, GuidanceStep,
     IncidentCause, IncidentStatus, JustificationCode, ParseVocabularyError, RequestChangeKind,
-    Scope, StaffRole,
+    Scope, StaffChangeBy, StaffChangeKind, StaffRole,
 };
 
 /// A per-request Content-Security-Policy nonce, put into request extensions by the server so

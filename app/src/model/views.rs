@@ -370,6 +370,11 @@ pub struct OwnerOverview {
     pub accesses_last_30_days: i64,
     /// Denied accesses in the last 30 days.
     pub denied_last_30_days: i64,
+    /// Staff at this provider who can ask to access mailboxes now (support agents, not
+    /// disabled, recertified in time).
+    pub staff_who_can_ask: i64,
+    /// Staff who accessed any mailbox at this provider in the last 30 days.
+    pub staff_who_accessed_last_30_days: i64,
 }
 
 /// A request as the staff console lists it.

@@ -1,0 +1,117 @@
+//! The staff roster as a security admin reads it (`/admin/staff`): who can ask for access,
+//! how they sign in, what they did in the last 30 days, and whose recertification is due.
+
+use super::{StaffChangeBy, StaffChangeKind, StaffId, StaffRole};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Where a support agent stands with recertification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Recertification {
+    /// Not recertified: security admins (they do not ask for access) and disabled accounts.
+    NotApplicable,
+    /// Certified until `until`, more than the warning period away.
+    Current {
+        /// The deadline.
+        until: OffsetDateTime,
+    },
+    /// Certified until `until`, which is close: recertify soon.
+    DueSoon {
+        /// The deadline.
+        until: OffsetDateTime,
+    },
+    /// The deadline `since` passed: new requests are refused until a security admin
+    /// recertifies the agent.
+    Lapsed {
+        /// When the certification ran out.
+        since: OffsetDateTime,
+    },
+}
+
+/// Who added a staff member, as far as the records tell.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AddedBy {
+    /// Added before Glassbox recorded who adds staff.
+    BeforeRecords,
+    /// Recorded: by whom (`by_name` names the admin when an admin did it).
+    Recorded {
+        /// Who.
+        by: StaffChangeBy,
+        /// The admin's name, when an admin did it.
+        by_name: Option<String>,
+    },
+}
+
+/// One staff member on the roster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterMember {
+    /// Their id.
+    pub id: StaffId,
+    /// Their name.
+    pub name: String,
+    /// Their work address.
+    pub email: String,
+    /// How the mail system names them.
+    pub handle: Option<String>,
+    /// What they may do.
+    pub role: StaffRole,
+    /// When the account was made.
+    pub added_at: OffsetDateTime,
+    /// Who added them.
+    pub added_by: AddedBy,
+    /// When they last signed in completely (with the second factor), if recorded.
+    pub last_sign_in_at: Option<OffsetDateTime>,
+    /// Whether a TOTP authenticator is enrolled (the one second factor today).
+    pub totp_enrolled: bool,
+    /// When the account was disabled, if it was.
+    pub disabled_at: Option<OffsetDateTime>,
+    /// Grants that allow access right now.
+    pub open_grants: i64,
+    /// Requests they made in the last 30 days.
+    pub requests_last_30_days: i64,
+    /// Allowed accesses to mailboxes in the last 30 days.
+    pub accesses_last_30_days: i64,
+    /// Where they stand with recertification.
+    pub recertification: Recertification,
+}
+
+/// One change to the roster, newest first on the page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterChange {
+    /// When.
+    pub at: OffsetDateTime,
+    /// Whose account.
+    pub staff_name: String,
+    /// What happened.
+    pub change: StaffChangeKind,
+    /// Who did it.
+    pub by: StaffChangeBy,
+    /// The admin's name, when an admin did it.
+    pub by_name: Option<String>,
+    /// Its place in the verifiable log, once entered.
+    pub log_index: Option<u64>,
+}
+
+/// The roster page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterView {
+    /// The admin looking at it (they cannot disable themselves).
+    pub me: StaffId,
+    /// Every staff member: active ones first, by role then name.
+    pub members: Vec<RosterMember>,
+    /// How many days a certification lasts (`staff.recertify_every_days`).
+    pub recertify_every_days: u32,
+    /// How many days before the deadline an agent shows as due soon.
+    pub due_soon_days: u32,
+    /// The latest roster changes, newest first.
+    pub changes: Vec<RosterChange>,
+}
+
+/// What a security admin does to a staff member on the roster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RosterAct {
+    /// Disable the account: sessions end, grants are withdrawn, IMAP sessions are closed.
+    Disable,
+    /// Re-approve a support agent for another period.
+    Recertify,
+}
