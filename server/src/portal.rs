@@ -17,8 +17,8 @@ use app::api::port::Portal;
 use app::error::AppError;
 use app::model::{
     DemoIdentity, FormKey, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision, OwnerId,
-    OwnerOverview, RequestForm, RequestId, RequestView, RosterAct, RosterView, StaffAct,
-    StaffHome, StaffId,
+    OwnerOverview, RequestForm, RequestId, RequestView, RosterAct, RosterView, StaffAct, StaffHome,
+    StaffId,
 };
 use app::model::{
     IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentId, IncidentNotice, IncidentSummary,

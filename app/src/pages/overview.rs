@@ -21,10 +21,7 @@ fn people(n: i64) -> String {
 fn staff_sentence(can_ask: i64, accessed: i64) -> String {
     let accessed = match accessed {
         0 => "no staff member accessed any mailbox here in the last 30 days".to_string(),
-        n => format!(
-            "{} accessed a mailbox here in the last 30 days",
-            people(n)
-        ),
+        n => format!("{} accessed a mailbox here in the last 30 days", people(n)),
     };
     format!(
         "{} can ask to access mailboxes at this provider; {accessed}.",

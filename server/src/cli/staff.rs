@@ -26,10 +26,9 @@ pub(super) async fn run(settings: &Settings, cmd: StaffCommand) -> anyhow::Resul
             );
         }
         StaffCommand::Disable { email } => {
-            let outcome =
-                crate::services::staff::disable_by_email(&db, &clock, settings, &email)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let outcome = crate::services::staff::disable_by_email(&db, &clock, settings, &email)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             match outcome {
                 crate::services::staff::Disabled::Now => println!(
                     "Staff member {email} disabled; their sessions have ended and their open requests and grants were withdrawn."

@@ -103,7 +103,8 @@ mod tests {
             };
             let problems = staff.validate();
             assert!(
-                problems.len() == 1 && problems[0].contains("GLASSBOX__STAFF__RECERTIFY_EVERY_DAYS"),
+                problems.len() == 1
+                    && problems[0].contains("GLASSBOX__STAFF__RECERTIFY_EVERY_DAYS"),
                 "{problems:?}"
             );
         }

@@ -100,7 +100,10 @@ pub enum RosterRefusal {
 }
 
 /// Whether admin `by` may disable `target`.
-pub fn may_disable(by: app::model::StaffId, target: app::model::StaffId) -> Result<(), RosterRefusal> {
+pub fn may_disable(
+    by: app::model::StaffId,
+    target: app::model::StaffId,
+) -> Result<(), RosterRefusal> {
     if by == target {
         return Err(RosterRefusal::OwnAccount);
     }
@@ -137,7 +140,10 @@ mod tests {
     #[test]
     fn an_agent_may_request_until_the_second_before_the_deadline_and_not_at_it() {
         let deadline = CERTIFIED + EVERY;
-        assert_eq!(may_request(agent(), EVERY, deadline - Duration::seconds(1)), Ok(()));
+        assert_eq!(
+            may_request(agent(), EVERY, deadline - Duration::seconds(1)),
+            Ok(())
+        );
         assert_eq!(
             may_request(agent(), EVERY, deadline),
             Err(RequestRefusal::Lapsed { since: deadline })
@@ -165,13 +171,22 @@ mod tests {
             disabled: true,
             ..agent()
         };
-        assert_eq!(may_request(disabled, EVERY, CERTIFIED), Err(RequestRefusal::Disabled));
+        assert_eq!(
+            may_request(disabled, EVERY, CERTIFIED),
+            Err(RequestRefusal::Disabled)
+        );
         let admin = StaffStanding {
             role: StaffRole::SecurityAdmin,
             ..agent()
         };
-        assert_eq!(may_request(admin, EVERY, CERTIFIED), Err(RequestRefusal::NotSupport));
-        assert_eq!(standing(admin, EVERY, CERTIFIED + EVERY * 2), Recertification::NotApplicable);
+        assert_eq!(
+            may_request(admin, EVERY, CERTIFIED),
+            Err(RequestRefusal::NotSupport)
+        );
+        assert_eq!(
+            standing(admin, EVERY, CERTIFIED + EVERY * 2),
+            Recertification::NotApplicable
+        );
     }
 
     #[test]
@@ -200,11 +215,17 @@ mod tests {
         assert_eq!(may_disable(me, app::model::StaffId::new()), Ok(()));
         assert_eq!(may_recertify(agent()), Ok(()));
         assert_eq!(
-            may_recertify(StaffStanding { disabled: true, ..agent() }),
+            may_recertify(StaffStanding {
+                disabled: true,
+                ..agent()
+            }),
             Err(RosterRefusal::Disabled)
         );
         assert_eq!(
-            may_recertify(StaffStanding { role: StaffRole::SecurityAdmin, ..agent() }),
+            may_recertify(StaffStanding {
+                role: StaffRole::SecurityAdmin,
+                ..agent()
+            }),
             Err(RosterRefusal::NotSupport)
         );
     }

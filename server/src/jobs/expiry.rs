@@ -24,7 +24,9 @@ pub async fn run_until_stopped(
 ) {
     super::run_every("request sweep", every, shutdown, || async {
         requests::sweep(&db, &clock, &settings).await?;
-        staff::sweep_lapsed(&db, &clock, &settings).await.map(|_| ())
+        staff::sweep_lapsed(&db, &clock, &settings)
+            .await
+            .map(|_| ())
     })
     .await
 }

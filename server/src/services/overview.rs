@@ -5,9 +5,9 @@
 use super::error::ServiceError;
 use super::history::views_for_owner;
 use super::requests;
+use crate::config::Settings;
 use crate::db::events::{self, EventFilter, Keyset};
 use crate::db::requests as stored;
-use crate::config::Settings;
 use crate::db::{owners, Db};
 use crate::domain::clock::Clock;
 use anyhow::Context as _;

@@ -101,7 +101,16 @@ pub async fn record_added(
     by: ChangedBy,
     at: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    record(tx, member, role, StaffChangeKind::Added, by.actor(), None, at).await
+    record(
+        tx,
+        member,
+        role,
+        StaffChangeKind::Added,
+        by.actor(),
+        None,
+        at,
+    )
+    .await
 }
 
 /// Adds a staff member who may then sign in through the organisation's provider.
@@ -267,8 +276,7 @@ pub async fn recertify(
     rules::may_recertify(standing(&member)).map_err(|e| ServiceError::Refused(e.to_string()))?;
     if !staff::recertify(&mut tx, target, admin, now).await? {
         return Err(ServiceError::Conflict(
-            "This account changed meanwhile (it may have been disabled). Reload the roster."
-                .into(),
+            "This account changed meanwhile (it may have been disabled). Reload the roster.".into(),
         ));
     }
     record(

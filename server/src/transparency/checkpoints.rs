@@ -77,10 +77,14 @@ pub async fn audit(
             leaf: logged_change(r).map(|e| e.leaf_hash()).unwrap_or([0; 32]),
             stored_leaf: stored(&r.leaf_hash),
         }))
-        .chain(staff.iter().map(|r| AuditRow {
-            index: r.log_index.map(|i| i as u64),
-            leaf: logged_staff_change(r).map(|e| e.leaf_hash()).unwrap_or([0; 32]),
-            stored_leaf: stored(&r.leaf_hash),
+        .chain(staff.iter().map(|r| {
+            AuditRow {
+                index: r.log_index.map(|i| i as u64),
+                leaf: logged_staff_change(r)
+                    .map(|e| e.leaf_hash())
+                    .unwrap_or([0; 32]),
+                stored_leaf: stored(&r.leaf_hash),
+            }
         }))
         .collect();
     // The three tables are one log: check their entries together, in index order.

@@ -27,10 +27,10 @@
 use super::entries::{change_entry_of, entry_of, new_salt, staff_change_entry_of};
 use super::tree_cache::TreeCache;
 use crate::config::LogSettings;
-use crate::db::{changes, staff_changes};
 use crate::db::events::NewEventRow;
 use crate::db::imap::{self as imap_store, NewSessionRow};
 use crate::db::tree::{self as store, EventEntryRow, LoggedEvent};
+use crate::db::{changes, staff_changes};
 use crate::db::{owners, requests, service_tokens, staff};
 use crate::db::{ts, Db};
 use crate::domain::check::{decide, decide_imap_login, Grant, PresentedCredential};
@@ -357,7 +357,12 @@ impl LogWriterTask {
             changes::enter(&mut tx, row.seq, index, &salt, &leaf).await?;
         }
         // Staff changes (added, disabled, recertified, lapsed) likewise.
-        for row in backlog(staff_changes::unlogged(&mut tx, self.max_events as i64), look).await? {
+        for row in backlog(
+            staff_changes::unlogged(&mut tx, self.max_events as i64),
+            look,
+        )
+        .await?
+        {
             let salt = new_salt();
             let leaf = staff_change_entry_of(&row, salt).leaf_hash();
             let index = tree.push(leaf)?;

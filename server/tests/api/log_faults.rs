@@ -21,7 +21,8 @@ use std::time::Duration;
 async fn assert_log_is_whole(db: &Db, key_file: &std::path::Path) {
     // The log's entries are the access events, request changes and staff changes, numbered
     // together.
-    const ENTRIES: &str = "(SELECT log_index FROM access_events UNION ALL SELECT log_index FROM request_changes \
+    const ENTRIES: &str =
+        "(SELECT log_index FROM access_events UNION ALL SELECT log_index FROM request_changes \
          UNION ALL SELECT log_index FROM staff_changes) AS entries";
     let count = on_pool_for_tests(db, &format!("SELECT COUNT(*) FROM {ENTRIES}")).await;
     let distinct = on_pool_for_tests(

@@ -164,9 +164,11 @@ on_both_databases!(async fn disabling_from_the_roster_needs_our_origin_and_a_tic
     assert_eq!(answer["reason"], "Refused: the staff account is disabled");
     let (_, status) = app.api_get(&token, &format!("/api/v1/access-requests/{request}")).await;
     assert_eq!(status["status"], "revoked", "{status}");
-    let open = on_pool_for_tests(&app.db, &format!(
-        "SELECT COUNT(*) FROM access_requests WHERE status IN ('pending', 'approved') AND agent_id = (SELECT id FROM staff WHERE email = 'sam.rivera@staff.example.org')"
-    )).await;
+    let open = on_pool_for_tests(
+        &app.db,
+        "SELECT COUNT(*) FROM access_requests WHERE status IN ('pending', 'approved') AND agent_id = (SELECT id FROM staff WHERE email = 'sam.rivera@staff.example.org')",
+    )
+    .await;
     assert_eq!(open, 0, "every open request and grant of Sam's was withdrawn");
     // Again: idempotent — still 200, no second change.
     let (status, _) = app.server_fn::<DisableStaff>(&[("member", sam_text.as_str()), ("confirm", "yes")]).await;
