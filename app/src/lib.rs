@@ -74,6 +74,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/incidents") view=pages::admin_incidents::AdminIncidentsPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/incidents/:id") view=pages::admin_incidents::AdminIncidentPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/staff") view=pages::admin_staff::AdminStaffPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/staff/:id") view=pages::admin_staff::AdminAgentPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <SiteFooter/>

@@ -369,4 +369,15 @@ impl Portal for PortalService {
         done.map_err(|e| e.into_app_error("change the staff roster"))?;
         self.roster(admin).await
     }
+
+    #[tracing::instrument(skip_all, fields(staff.id = %admin, agent.id = %agent))]
+    async fn agent_activity(
+        &self,
+        admin: StaffId,
+        agent: StaffId,
+    ) -> Result<app::model::AgentActivityView, AppError> {
+        staff::agent_activity(&self.db, &self.clock, &self.settings, admin, agent)
+            .await
+            .map_err(|e| e.into_app_error("load an agent's activity"))
+    }
 }

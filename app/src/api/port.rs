@@ -153,4 +153,11 @@ pub trait Portal: Send + Sync + 'static {
         target: StaffId,
         act: RosterAct,
     ) -> Result<RosterView, AppError>;
+
+    /// One staff member's activity over time (security admins).
+    async fn agent_activity(
+        &self,
+        staff: StaffId,
+        agent: StaffId,
+    ) -> Result<crate::model::AgentActivityView, AppError>;
 }

@@ -71,3 +71,16 @@ pub async fn recertify_staff(
         .await,
     )
 }
+
+/// One staff member's activity over time (`/admin/staff/{id}`).
+#[server(endpoint = "load_agent_activity")]
+pub async fn load_agent_activity(id: String) -> Result<crate::model::AgentActivityView, AppError> {
+    super::ssr::with_status(
+        async move {
+            let staff = super::ssr::staff().await?;
+            let agent: crate::model::StaffId = id.parse().map_err(|_| AppError::NotFound)?;
+            super::ssr::portal()?.agent_activity(staff, agent).await
+        }
+        .await,
+    )
+}

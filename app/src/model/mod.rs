@@ -14,7 +14,10 @@ pub use incidents::{
     AffectedCounts, IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentNotice,
     IncidentSummary, NoticeCounts, OwnerIncidentAct, OwnerIncidentView,
 };
-pub use roster::{AddedBy, Recertification, RosterAct, RosterChange, RosterMember, RosterView};
+pub use roster::{
+    AddedBy, AgentActivityView, MonthActivity, Recertification, RefusalSignal, RosterAct,
+    RosterChange, RosterMember, RosterView,
+};
 pub use views::{
     parse_day, DemoIdentity, EventView, FailedEmailView, HistoryCursor, HistoryFilter, HistoryPage,
     LogProofs, OwnerDecision, OwnerOverview, RequestForm, RequestStep, RequestView, StaffAct,

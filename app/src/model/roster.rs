@@ -115,3 +115,52 @@ pub enum RosterAct {
     /// Re-approve a support agent for another period.
     Recertify,
 }
+
+/// One month of an agent's activity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthActivity {
+    /// `YYYY-MM` (UTC).
+    pub month: String,
+    /// Requests made that month.
+    pub requests: i64,
+    /// Of them, refused by the owner.
+    pub denied: i64,
+    /// Allowed accesses to mailboxes.
+    pub accesses_allowed: i64,
+    /// Refused access checks.
+    pub accesses_refused: i64,
+}
+
+/// How often owners refuse an agent's requests, against everyone else's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusalSignal {
+    /// The agent's requests owners refused.
+    pub denied: i64,
+    /// The agent's requests owners decided (approved or refused).
+    pub decided: i64,
+    /// Other agents' requests owners refused.
+    pub others_denied: i64,
+    /// Other agents' requests owners decided.
+    pub others_decided: i64,
+    /// Whether the agent is refused far more often than the others (the domain's rule).
+    pub far_more_often: bool,
+    /// The fewest decisions on each side before the rule compares at all.
+    pub min_decided: i64,
+}
+
+/// One agent's activity over time (`/admin/staff/{id}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentActivityView {
+    /// The agent as the roster shows them.
+    pub member: RosterMember,
+    /// Their newest requests, in any state.
+    pub requests: Vec<super::StaffRequestView>,
+    /// How many of their requests are in each state.
+    pub counts: Vec<(super::AccessRequestStatus, i64)>,
+    /// Their activity per month, newest first (the last 12 months).
+    pub months: Vec<MonthActivity>,
+    /// How often owners refuse them.
+    pub refusals: RefusalSignal,
+    /// Their roster changes, oldest first.
+    pub changes: Vec<RosterChange>,
+}

@@ -2,18 +2,21 @@
 //! access and how they sign in, what they did in the last 30 days, whose recertification
 //! is due, and **Disable** / **Recertify** (each confirmed with a ticked box). The rules
 //! of who may do what are stated on the page itself. Works without JavaScript: the forms
-//! post, and the roster it comes back to says what was done.
+//! post, and the roster it comes back to says what was done. `/admin/staff/{id}`: one
+//! agent's requests and activity over time, and whether owners refuse them far more often
+//! than the others.
 
-use crate::api::roster::{load_roster, DisableStaff, RecertifyStaff};
+use crate::api::roster::{load_agent_activity, load_roster, DisableStaff, RecertifyStaff};
 use crate::components::error_view::ErrorView;
 use crate::components::format::date_time;
 use crate::error::AppError;
 use crate::model::{
-    AddedBy, Recertification, RosterMember, RosterView, StaffChangeBy, StaffId, StaffRole,
+    AddedBy, AgentActivityView, Recertification, RefusalSignal, RosterMember, RosterView,
+    StaffChangeBy, StaffId, StaffRole,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// The roster page.
 #[component]
@@ -264,7 +267,7 @@ fn MemberRow(
     view! {
         <tr>
             <th scope="row">
-                {member.name.clone()}<br/>
+                <a href=format!("/admin/staff/{}", member.id)>{member.name.clone()}</a><br/>
                 <span class="hint">{member.email.clone()}</span>
                 {member.handle.clone().map(|h| view! { <br/><span class="hint">{format!("handle: {h}")}</span> })}
             </th>
@@ -278,5 +281,148 @@ fn MemberRow(
             <td>{status}</td>
             <td>{actions}</td>
         </tr>
+    }
+}
+
+fn percent(part: i64, whole: i64) -> String {
+    if whole == 0 {
+        "no decisions yet".into()
+    } else {
+        format!("{} % of {whole}", part * 100 / whole)
+    }
+}
+
+fn refusal_text(r: RefusalSignal) -> String {
+    format!(
+        "Owners refused {} of this person's decided requests ({}); they refused {} of everyone else's ({}).",
+        r.denied,
+        percent(r.denied, r.decided),
+        r.others_denied,
+        percent(r.others_denied, r.others_decided)
+    )
+}
+
+/// One agent's activity over time.
+#[component]
+pub fn AdminAgentPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let activity = Resource::new(id, load_agent_activity);
+    view! {
+        <Title text="Staff member — Glassbox"/>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match activity.await {
+                    Ok(a) => view! { <AgentActivity activity=a/> }.into_any(),
+                    Err(e) => view! { <h1>"Staff member"</h1><ErrorView error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+        <p><a href="/admin/staff">"The whole roster"</a></p>
+    }
+}
+
+#[component]
+fn AgentActivity(activity: AgentActivityView) -> impl IntoView {
+    let m = activity.member;
+    let r = activity.refusals;
+    let signal = if r.far_more_often {
+        view! {
+            <p class="notice notice-error" role="alert">
+                <strong>"Refused far more often than others. "</strong>
+                {refusal_text(r)}
+                " Owners refuse requests they did not expect: look at this person's recent requests and tickets."
+            </p>
+        }
+        .into_any()
+    } else {
+        view! { <p>{refusal_text(r)}</p> }.into_any()
+    };
+    let status = match m.disabled_at {
+        Some(at) => format!("Disabled on {}", date_time(at)),
+        None => recertification_text(m.recertification),
+    };
+    let counts = activity
+        .counts
+        .iter()
+        .map(|(s, n)| format!("{}: {n}", s.label()))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let months = activity.months;
+    let requests = activity.requests;
+    view! {
+        <h1>{m.name.clone()}</h1>
+        <dl class="facts">
+            <dt>"Role"</dt><dd>{m.role.label()}</dd>
+            <dt>"Work address"</dt><dd>{m.email.clone()}</dd>
+            <dt>"Added"</dt><dd>{added_text(&m)}</dd>
+            <dt>"Last sign-in"</dt><dd>{m.last_sign_in_at.map(date_time).unwrap_or_else(|| "not recorded yet".into())}</dd>
+            <dt>"Status"</dt><dd>{status}</dd>
+            <dt>"Open grants now"</dt><dd>{m.open_grants}</dd>
+        </dl>
+        <section aria-labelledby="refusals-heading">
+            <h2 id="refusals-heading">"How often owners refuse"</h2>
+            {signal}
+            <p class="hint">{format!("Flagged when, with at least {} owner decisions on each side, this person is refused at least twice as often as everyone else and by at least 20 percentage points more.", r.min_decided)}</p>
+        </section>
+        <section aria-labelledby="months-heading">
+            <h2 id="months-heading">"Month by month (the last 12 months)"</h2>
+            {if months.is_empty() {
+                view! { <p class="empty">"No requests or accesses in the last 12 months."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="events">
+                        <caption>"Requests and accesses per month, newest first (UTC)"</caption>
+                        <thead><tr>
+                            <th scope="col">"Month"</th><th scope="col">"Requests"</th><th scope="col">"Refused by owners"</th>
+                            <th scope="col">"Allowed accesses"</th><th scope="col">"Refused checks"</th>
+                        </tr></thead>
+                        <tbody>
+                            {months.into_iter().map(|mo| view! {
+                                <tr><th scope="row">{mo.month}</th><td>{mo.requests}</td><td>{mo.denied}</td><td>{mo.accesses_allowed}</td><td>{mo.accesses_refused}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
+        <section aria-labelledby="requests-heading">
+            <h2 id="requests-heading">"Requests"</h2>
+            <p>{if counts.is_empty() { "No requests.".to_string() } else { counts }}</p>
+            {(!requests.is_empty()).then(|| view! {
+                <table class="events">
+                    <caption>"The newest requests (at most 100)"</caption>
+                    <thead><tr><th scope="col">"Asked"</th><th scope="col">"Mailbox"</th><th scope="col">"Scopes"</th><th scope="col">"Why"</th><th scope="col">"Status"</th></tr></thead>
+                    <tbody>
+                        {requests.into_iter().map(|v| {
+                            let r = v.request;
+                            view! {
+                                <tr>
+                                    <td>{date_time(r.created_at)}</td>
+                                    <td>{r.mailbox.clone()}</td>
+                                    <td>{r.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")}</td>
+                                    <td>{r.justification_code.as_str()}</td>
+                                    <td>{r.status.label()}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+        </section>
+        <section aria-labelledby="agent-changes-heading">
+            <h2 id="agent-changes-heading">"Roster changes"</h2>
+            {if activity.changes.is_empty() {
+                view! { <p class="empty">"None recorded."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="roster-changes">
+                        {activity.changes.into_iter().map(|c| view! {
+                            <li>{format!("{}: {}, by {}", date_time(c.at), c.change.label(), by_text(c.by, c.by_name))}</li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
     }
 }

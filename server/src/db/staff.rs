@@ -258,6 +258,65 @@ pub async fn lapsed_unlogged(
     Ok(rows.into_iter().map(|(id,)| StaffId(id)).collect())
 }
 
+/// Owner decisions on each agent's requests: (agent, approved, denied), from the request
+/// changes (each request is approved or denied at most once).
+pub async fn decisions_by_agent(conn: impl Into<Conn<'_>>) -> sqlx::Result<Vec<(Uuid, i64, i64)>> {
+    on_conn!(conn, c => sqlx::query_as::<_, (Uuid, i64, i64)>(
+        "SELECT agent_id, SUM(CASE WHEN change = $1 THEN 1 ELSE 0 END), SUM(CASE WHEN change = $2 THEN 1 ELSE 0 END) \
+         FROM request_changes WHERE change IN ($1, $2) GROUP BY agent_id",
+    )
+    .bind(app::model::RequestChangeKind::Approved.as_str())
+    .bind(app::model::RequestChangeKind::Denied.as_str())
+    .fetch_all(c)
+    .await)
+}
+
+/// One month of an agent's activity (`month` is `YYYY-MM`, UTC).
+#[derive(Clone, Debug, FromRow)]
+pub struct MonthRow {
+    /// The month.
+    pub month: String,
+    /// Requests made.
+    pub requests: i64,
+    /// Of them, refused by the owner.
+    pub denied: i64,
+    /// Allowed accesses.
+    pub allowed: i64,
+    /// Refused access checks.
+    pub refused: i64,
+}
+
+/// Agent `id`'s activity per month since `since`, newest month first (months with none
+/// are absent). The month of a time is the one dialect difference.
+pub async fn monthly_activity(
+    db: &super::Db,
+    id: StaffId,
+    since: OffsetDateTime,
+) -> sqlx::Result<Vec<MonthRow>> {
+    let month = |col: &str| match db {
+        super::Db::Sqlite(_) => format!("strftime('%Y-%m', {col})"),
+        super::Db::Postgres(_) => format!("to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM')"),
+    };
+    let sql = format!(
+        "SELECT month, SUM(requests) AS requests, SUM(denied) AS denied, SUM(allowed) AS allowed, SUM(refused) AS refused FROM ( \
+           SELECT {r} AS month, 1 AS requests, CASE WHEN status = $3 THEN 1 ELSE 0 END AS denied, 0 AS allowed, 0 AS refused \
+             FROM access_requests WHERE agent_id = $1 AND created_at >= $2 \
+           UNION ALL \
+           SELECT {e} AS month, 0, 0, CASE WHEN decision = $4 THEN 1 ELSE 0 END, CASE WHEN decision = $4 THEN 0 ELSE 1 END \
+             FROM access_events WHERE agent_id = $1 AND occurred_at >= $2 \
+         ) AS activity GROUP BY month ORDER BY month DESC",
+        r = month("created_at"),
+        e = month("occurred_at"),
+    );
+    super::on_pool!(db, pool => sqlx::query_as::<_, MonthRow>(&sql)
+        .bind(id.0)
+        .bind(ts(since))
+        .bind(app::model::AccessRequestStatus::Denied.as_str())
+        .bind(app::model::Decision::Allowed.as_str())
+        .fetch_all(pool)
+        .await)
+}
+
 /// Records a complete sign-in (with the second factor, or the local demo's).
 pub async fn record_sign_in(
     conn: impl Into<Conn<'_>>,

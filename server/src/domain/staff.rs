@@ -121,6 +121,30 @@ pub fn may_recertify(target: StaffStanding) -> Result<(), RosterRefusal> {
     Ok(())
 }
 
+/// The fewest decided requests on either side before refusal rates are compared (below
+/// that, one refusal would look like a pattern).
+pub const OUTLIER_MIN_DECIDED: i64 = 5;
+
+/// Whether an agent's requests are refused far more often than everyone else's: with at
+/// least [`OUTLIER_MIN_DECIDED`] owner decisions on both sides, the agent's refusal rate is
+/// at least twice the others' and at least 20 percentage points above it. `denied` and
+/// `decided` count owner decisions (approved or denied).
+pub fn refused_far_more_often(
+    denied: i64,
+    decided: i64,
+    others_denied: i64,
+    others_decided: i64,
+) -> bool {
+    if decided < OUTLIER_MIN_DECIDED || others_decided < OUTLIER_MIN_DECIDED {
+        return false;
+    }
+    // Cross-multiplied, so no rounding: d/n >= 2·od/on  and  d/n - od/on >= 1/5.
+    let twice = denied * others_decided >= 2 * others_denied * decided;
+    let points =
+        5 * (denied * others_decided - others_denied * decided) >= decided * others_decided;
+    twice && points
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +230,21 @@ mod tests {
         );
         // A short period warns for half of it, not for all of it.
         assert_eq!(due_soon_window(Duration::days(10)), Duration::days(5));
+    }
+
+    #[test]
+    fn an_agent_refused_twice_as_often_and_by_twenty_points_more_stands_out() {
+        // 4 of 8 refused against 10 of 100: 50 % against 10 %.
+        assert!(refused_far_more_often(4, 8, 10, 100));
+        // Twice as often, but 4 % against 2 %: not far more.
+        assert!(!refused_far_more_often(4, 100, 2, 100));
+        // 30 points more but not twice: 60 % against 35 %.
+        assert!(!refused_far_more_often(60, 100, 35, 100));
+        // Too few decisions to tell.
+        assert!(!refused_far_more_often(4, 4, 0, 100));
+        assert!(!refused_far_more_often(4, 8, 0, 4));
+        // Never refused: never an outlier.
+        assert!(!refused_far_more_often(0, 50, 0, 50));
     }
 
     #[test]

@@ -368,6 +368,130 @@ fn change_view(
     })
 }
 
+fn member_view(
+    m: &staff::StaffRow,
+    f: Option<&staff::RosterFigures>,
+    added: Option<&StaffChangeEntryRow>,
+    names: &HashMap<uuid::Uuid, String>,
+    every: time::Duration,
+    now: OffsetDateTime,
+) -> RosterMember {
+    let added_by = match added.and_then(|r| change_view(r, names)) {
+        Some(c) => AddedBy::Recorded {
+            by: c.by,
+            by_name: c.by_name,
+        },
+        None => AddedBy::BeforeRecords,
+    };
+    RosterMember {
+        id: m.id,
+        name: m.display_name.clone(),
+        email: m.email.clone(),
+        handle: m.handle.clone(),
+        role: m.role,
+        added_at: m.created_at,
+        added_by,
+        last_sign_in_at: m.last_sign_in_at,
+        totp_enrolled: f.is_some_and(|f| f.totp_enrolled),
+        disabled_at: m.disabled_at,
+        open_grants: f.map_or(0, |f| f.open_grants),
+        requests_last_30_days: f.map_or(0, |f| f.requests),
+        accesses_last_30_days: f.map_or(0, |f| f.accesses),
+        recertification: rules::standing(standing(m), every, now),
+    }
+}
+
+/// How many of an agent's requests the agent page lists.
+const AGENT_REQUESTS_SHOWN: i64 = 100;
+
+/// One staff member's activity over time, as security admin `admin` sees it: their
+/// requests, their activity per month over the last year, and how often owners refuse
+/// them against everyone else (the domain's outlier rule).
+pub async fn agent_activity(
+    db: &Db,
+    clock: &Clock,
+    settings: &Settings,
+    admin: StaffId,
+    agent: StaffId,
+) -> Result<app::model::AgentActivityView, ServiceError> {
+    security_admin(db, admin).await?;
+    let now = clock.now();
+    let every = settings.staff.recertify_every();
+    let members = staff::list_all_staff(db).await?;
+    let member = members
+        .iter()
+        .find(|m| m.id == agent)
+        .ok_or(ServiceError::NotFound("staff member"))?;
+    let names: HashMap<uuid::Uuid, String> = members
+        .iter()
+        .map(|m| (m.id.0, m.display_name.clone()))
+        .collect();
+    let figures = staff::roster_figures(db, now, now - time::Duration::days(30))
+        .await?
+        .into_iter()
+        .find(|f| f.id == agent.0);
+    let changes = staff_changes::of_staff(db, agent).await?;
+    let added = changes
+        .iter()
+        .find(|r| r.change == StaffChangeKind::Added.as_str());
+    let view = member_view(member, figures.as_ref(), added, &names, every, now);
+    let (mut denied, mut decided, mut others_denied, mut others_decided) = (0, 0, 0, 0);
+    for (who, approved, refused) in staff::decisions_by_agent(db).await? {
+        if who == agent.0 {
+            denied += refused;
+            decided += approved + refused;
+        } else {
+            others_denied += refused;
+            others_decided += approved + refused;
+        }
+    }
+    let months = staff::monthly_activity(db, agent, now - time::Duration::days(365))
+        .await?
+        .into_iter()
+        .map(|m| app::model::MonthActivity {
+            month: m.month,
+            requests: m.requests,
+            denied: m.denied,
+            accesses_allowed: m.allowed,
+            accesses_refused: m.refused,
+        })
+        .collect();
+    let requests = db_requests::list_recent(db, Some(agent), AGENT_REQUESTS_SHOWN)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let agent_name = r.agent_name.clone();
+            app::model::StaffRequestView {
+                request: super::requests::view(r, now),
+                agent_name,
+            }
+        })
+        .collect();
+    Ok(app::model::AgentActivityView {
+        member: view,
+        requests,
+        counts: db_requests::count_by_status(db, Some(agent)).await?,
+        months,
+        refusals: app::model::RefusalSignal {
+            denied,
+            decided,
+            others_denied,
+            others_decided,
+            far_more_often: rules::refused_far_more_often(
+                denied,
+                decided,
+                others_denied,
+                others_decided,
+            ),
+            min_decided: rules::OUTLIER_MIN_DECIDED,
+        },
+        changes: changes
+            .iter()
+            .filter_map(|r| change_view(r, &names))
+            .collect(),
+    })
+}
+
 /// The roster, as security admin `admin` sees it at the clock's now.
 pub async fn roster(
     db: &Db,
@@ -397,30 +521,14 @@ pub async fn roster(
     let mut list: Vec<RosterMember> = members
         .iter()
         .map(|m| {
-            let f = figures.get(&m.id.0);
-            let added_by = match added.get(&m.id.0).and_then(|r| change_view(r, &names)) {
-                Some(c) => AddedBy::Recorded {
-                    by: c.by,
-                    by_name: c.by_name,
-                },
-                None => AddedBy::BeforeRecords,
-            };
-            RosterMember {
-                id: m.id,
-                name: m.display_name.clone(),
-                email: m.email.clone(),
-                handle: m.handle.clone(),
-                role: m.role,
-                added_at: m.created_at,
-                added_by,
-                last_sign_in_at: m.last_sign_in_at,
-                totp_enrolled: f.is_some_and(|f| f.totp_enrolled),
-                disabled_at: m.disabled_at,
-                open_grants: f.map_or(0, |f| f.open_grants),
-                requests_last_30_days: f.map_or(0, |f| f.requests),
-                accesses_last_30_days: f.map_or(0, |f| f.accesses),
-                recertification: rules::standing(standing(m), every, now),
-            }
+            member_view(
+                m,
+                figures.get(&m.id.0),
+                added.get(&m.id.0),
+                &names,
+                every,
+                now,
+            )
         })
         .collect();
     // Active staff first; the database already ordered by role, then name.

@@ -363,3 +363,54 @@ on_both_databases!(async fn the_owners_overview_says_how_many_staff_can_ask_and_
     assert!(html.contains("0 staff members can ask to access mailboxes"), "{html}");
     assert!(html.contains("no staff member accessed any mailbox here in the last 30 days"), "{html}");
 });
+
+on_both_databases!(async fn an_agents_page_is_for_admins_and_flags_an_agent_refused_far_more_often(app) {
+    use app::api::roster::LoadAgentActivity;
+    let token = app.service_token().await;
+    let nora = glassbox::services::staff::add(&app.db, &app.clock, &app.settings, "nora.new@staff.example.org", StaffRole::Support, Some("Nora New")).await.unwrap();
+    let nora_text = nora.to_string();
+    let page = format!("/admin/staff/{nora}");
+    // Signed out, a support agent, an owner: refused.
+    assert_eq!(app.get_page(&page).await.0, 401);
+    for who in ["Sam Rivera", "Alice Martin"] {
+        app.sign_in_as(who).await;
+        let (status, html) = app.get_page(&page).await;
+        assert_eq!(status, 403, "{who}");
+        assert!(!html.contains("nora.new@staff.example.org"), "{who}");
+        assert_eq!(app.server_fn::<LoadAgentActivity>(&[("id", nora_text.as_str())]).await.0, 403, "{who}");
+    }
+    // Alice refuses six of Nora's requests in a row; the others' are mostly approved.
+    app.sign_in_as("Alice Martin").await;
+    for _ in 0..6 {
+        let (status, body) = ask_as(app, &token, "nora.new").await;
+        assert_eq!(status, 201, "{body}");
+        let id = body["id"].as_str().unwrap().to_string();
+        let (status, body) = app.server_fn::<app::api::requests::DenyRequest>(&[("id", id.as_str()), ("reason", "I did not ask")]).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    for _ in 0..6 {
+        let id = app.create_request(&token, serde_json::json!({})).await["id"].as_str().unwrap().to_string();
+        let (status, body) = app.server_fn::<app::api::requests::ApproveRequest>(&[("id", id.as_str()), ("confirm", "yes")]).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    app.sign_in_as("Morgan Lee").await;
+    let (status, body) = app.server_fn::<LoadAgentActivity>(&[("id", nora_text.as_str())]).await;
+    assert_eq!(status, 200, "{body}");
+    let view: app::model::AgentActivityView = serde_json::from_value(body).unwrap();
+    assert_eq!((view.refusals.denied, view.refusals.decided), (6, 6));
+    assert!(view.refusals.far_more_often, "{:?}", view.refusals);
+    let monthly = view.months.iter().fold((0, 0), |(r, d), m| (r + m.requests, d + m.denied));
+    assert_eq!(monthly, (6, 6), "{:?}", view.months);
+    assert_eq!(view.requests.len(), 6);
+    let (status, html) = app.get_page(&page).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Refused far more often than others"), "{html}");
+    assert!(html.contains("Month by month"));
+    // Sam, approved six more times, is not flagged.
+    let sam = staff_id(app, "sam.rivera@staff.example.org").await;
+    let (_, body) = app.server_fn::<LoadAgentActivity>(&[("id", sam.to_string().as_str())]).await;
+    let view: app::model::AgentActivityView = serde_json::from_value(body).unwrap();
+    assert!(!view.refusals.far_more_often, "{:?}", view.refusals);
+    // Nobody's id: not found.
+    assert_eq!(app.get_page(&format!("/admin/staff/{}", StaffId::new())).await.0, 404);
+});
