@@ -72,7 +72,7 @@ impl Portal for PortalService {
 
     #[tracing::instrument(skip_all, fields(staff.id = %staff_id))]
     async fn staff_home(&self, staff_id: StaffId) -> Result<StaffHome, AppError> {
-        console::staff_home(&self.db, &self.clock, staff_id)
+        console::staff_home(&self.db, &self.clock, &self.settings, staff_id)
             .await
             .map_err(|e| e.into_app_error("load the staff console"))
     }

@@ -401,6 +401,8 @@ pub struct StaffHome {
     pub counts: Vec<(AccessRequestStatus, i64)>,
     /// Emails Glassbox gave up on, newest first (security admins only; empty for others).
     pub failed_emails: Vec<FailedEmailView>,
+    /// Where a support agent stands with recertification (not applicable to admins).
+    pub recertification: super::Recertification,
 }
 
 /// An email that could not be delivered, as a security admin sees it.

@@ -242,6 +242,11 @@ on_both_databases!(async fn an_agent_may_ask_until_the_second_before_the_deadlin
     assert_eq!(kinds(&rows), vec![pair("added", "command_line"), pair("lapsed", "system")]);
     assert_eq!(rows[1].occurred_at, deadline);
 
+    // Her console says so before she tries.
+    app.sign_in_as("Nora New").await;
+    let (status, html) = app.get_page("/staff").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Your permission to ask for access lapsed on"), "{html}");
     // The roster lists her as lapsed; a support agent cannot recertify; an unticked box
     // does nothing; a security admin is not recertified.
     app.sign_in_as("Sam Rivera").await;
