@@ -107,11 +107,14 @@ fn added_text(m: &RosterMember) -> String {
     format!("{}, {by}", date_time(m.added_at))
 }
 
+/// Who made a change, as the end of a sentence ("Disabled by Inês Duarte").
 fn by_text(by: StaffChangeBy, name: Option<String>) -> String {
     match by {
         StaffChangeBy::CommandLine => "on the server (command line)".into(),
-        StaffChangeBy::SecurityAdmin => name.unwrap_or_else(|| "a security admin".into()),
-        StaffChangeBy::Glassbox => "Glassbox (the deadline passed)".into(),
+        StaffChangeBy::SecurityAdmin => {
+            format!("by {}", name.unwrap_or_else(|| "a security admin".into()))
+        }
+        StaffChangeBy::Glassbox => "by Glassbox (the deadline passed)".into(),
     }
 }
 
@@ -212,7 +215,7 @@ fn Roster(
                     <ul class="roster-changes">
                         {changes.into_iter().map(|c| {
                             let index = c.log_index.map(|i| format!(" — in the log at index {i}")).unwrap_or_else(|| " — entering the log".into());
-                            view! { <li>{format!("{}: {} — {}, by {}{index}", date_time(c.at), c.staff_name, c.change.label(), by_text(c.by, c.by_name))}</li> }
+                            view! { <li>{format!("{}: {} — {} {}{index}", date_time(c.at), c.staff_name, c.change.label(), by_text(c.by, c.by_name))}</li> }
                         }).collect_view()}
                     </ul>
                 }.into_any()
@@ -418,7 +421,7 @@ fn AgentActivity(activity: AgentActivityView) -> impl IntoView {
                 view! {
                     <ul class="roster-changes">
                         {activity.changes.into_iter().map(|c| view! {
-                            <li>{format!("{}: {}, by {}", date_time(c.at), c.change.label(), by_text(c.by, c.by_name))}</li>
+                            <li>{format!("{}: {} {}", date_time(c.at), c.change.label(), by_text(c.by, c.by_name))}</li>
                         }).collect_view()}
                     </ul>
                 }.into_any()

@@ -114,7 +114,7 @@ on_both_databases!(async fn the_roster_is_for_security_admins_only(app) {
         assert!(html.contains(text), "the roster shows {text:?}");
     }
     // Jordan was disabled when the demo's incident was confirmed, by Inês: on the record.
-    assert!(html.contains("Jordan Blake — Disabled, by Inês Duarte"), "{html}");
+    assert!(html.contains("Jordan Blake — Disabled by Inês Duarte"), "{html}");
     let (status, roster) = app.server_fn::<LoadRoster>(&[]).await;
     assert_eq!(status, 200);
     let roster: app::model::RosterView = serde_json::from_value(roster).unwrap();
