@@ -15,6 +15,9 @@ pub enum AppError {
     /// Signed in, but this is not theirs to see or do.
     #[error("You do not have access to this page.")]
     Forbidden,
+    /// Signed in, but refused for a reason the person can act on; the message says which.
+    #[error("{0}")]
+    Refused(String),
     /// Nothing with that id exists for this person.
     #[error("We could not find that. It may have been removed, or the link may be wrong.")]
     NotFound,
@@ -78,7 +81,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthorized | AppError::StepUpRequired { .. } => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::Refused(_) => 403,
             AppError::NotFound => 404,
             AppError::Invalid(_) | AppError::InvalidField { .. } => 400,
             AppError::Conflict(_) => 409,

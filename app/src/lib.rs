@@ -73,6 +73,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/me/incidents/:id") view=pages::incident::OwnerIncidentPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/incidents") view=pages::admin_incidents::AdminIncidentsPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/incidents/:id") view=pages::admin_incidents::AdminIncidentPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/staff") view=pages::admin_staff::AdminStaffPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/staff/:id") view=pages::admin_staff::AdminAgentPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <SiteFooter/>
@@ -114,6 +116,7 @@ fn SiteNav(viewer: Option<Viewer>) -> impl IntoView {
         }) => view! {
             <li><a href="/staff">"Staff console"</a></li>
             <li><a href="/admin/incidents">"Incidents"</a></li>
+            <li><a href="/admin/staff">"Staff roster"</a></li>
         }
         .into_any(),
         Some(Viewer::Staff { .. }) => {

@@ -5,7 +5,9 @@
 //!   decision;
 //! - a request change ([`ChangeEntry`], tag `glassbox-request-change/v1`): a step in an
 //!   access request's life (requested, approved, denied, cancelled, expired, revoked,
-//!   ended, shortened) and who took it.
+//!   ended, shortened) and who took it;
+//! - a staff change ([`StaffChangeEntry`], tag `glassbox-staff-change/v1`): a staff member
+//!   added, disabled, recertified or lapsed, and who did it.
 //!
 //! Layout (version 1): the tag and a NUL byte, then each field in a fixed order. A text
 //! field is its UTF-8 length as a 4-byte big-endian number then its bytes; an optional text
@@ -18,6 +20,9 @@ pub const TAG: &[u8] = b"glassbox-access-event/v1\0";
 
 /// The version tag every request change's encoding starts with.
 pub const CHANGE_TAG: &[u8] = b"glassbox-request-change/v1\0";
+
+/// The version tag every staff change's encoding starts with.
+pub const STAFF_TAG: &[u8] = b"glassbox-staff-change/v1\0";
 
 /// Bytes of random salt in each entry.
 pub const SALT_LEN: usize = 16;
@@ -201,6 +206,76 @@ impl ChangeEntry {
     }
 }
 
+/// One change to the staff roster, as it is hashed into the log: who can ask for access,
+/// and who decided that. Texts as in [`LogEntry`]; `change`, `by` and `role` are stable
+/// codes. A staff change is about no mailbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaffChangeEntry {
+    /// The change's own id.
+    pub change_id: String,
+    /// When it happened.
+    pub occurred_at: String,
+    /// The staff member it changed.
+    pub staff_id: String,
+    /// What happened: `added`, `disabled`, `recertified` or `lapsed`.
+    pub change: String,
+    /// Who did it: `command_line` (on the server), `security_admin` or `system` (time ran
+    /// out).
+    pub by: String,
+    /// The security admin who did it, when one did.
+    pub by_staff_id: Option<String>,
+    /// The staff member's role then: `support` or `security_admin`.
+    pub role: String,
+    /// The reason given, if any.
+    pub reason: Option<String>,
+    /// Random bytes chosen when the change was written.
+    pub salt: [u8; SALT_LEN],
+}
+
+impl StaffChangeEntry {
+    /// The canonical bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(192);
+        out.extend_from_slice(STAFF_TAG);
+        text(&mut out, &self.change_id);
+        text(&mut out, &self.occurred_at);
+        text(&mut out, &self.staff_id);
+        text(&mut out, &self.change);
+        text(&mut out, &self.by);
+        opt(&mut out, &self.by_staff_id);
+        text(&mut out, &self.role);
+        opt(&mut out, &self.reason);
+        out.extend_from_slice(&self.salt);
+        out
+    }
+
+    /// Decodes canonical bytes; anything else is an error.
+    pub fn decode(bytes: &[u8]) -> Result<Self, EntryError> {
+        let mut r = Reader(bytes);
+        if r.take(STAFF_TAG.len()).map_err(|_| EntryError::Tag)? != STAFF_TAG {
+            return Err(EntryError::Tag);
+        }
+        let entry = StaffChangeEntry {
+            change_id: r.text()?,
+            occurred_at: r.text()?,
+            staff_id: r.text()?,
+            change: r.text()?,
+            by: r.text()?,
+            by_staff_id: r.opt()?,
+            role: r.text()?,
+            reason: r.opt()?,
+            salt: r.salt()?,
+        };
+        r.end()?;
+        Ok(entry)
+    }
+
+    /// The leaf hash of this entry.
+    pub fn leaf_hash(&self) -> crate::Hash {
+        crate::leaf_hash(&self.encode())
+    }
+}
+
 /// Any entry of the log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
@@ -208,13 +283,17 @@ pub enum Entry {
     Access(LogEntry),
     /// A request change.
     Change(ChangeEntry),
+    /// A staff change.
+    Staff(StaffChangeEntry),
 }
 
 impl Entry {
-    /// Decodes either kind by its tag; anything else is an error.
+    /// Decodes any kind by its tag; anything else is an error.
     pub fn decode(bytes: &[u8]) -> Result<Self, EntryError> {
         if bytes.starts_with(CHANGE_TAG) {
             ChangeEntry::decode(bytes).map(Entry::Change)
+        } else if bytes.starts_with(STAFF_TAG) {
+            StaffChangeEntry::decode(bytes).map(Entry::Staff)
         } else {
             LogEntry::decode(bytes).map(Entry::Access)
         }
@@ -225,6 +304,7 @@ impl Entry {
         match self {
             Entry::Access(e) => e.encode(),
             Entry::Change(e) => e.encode(),
+            Entry::Staff(e) => e.encode(),
         }
     }
 
@@ -233,11 +313,12 @@ impl Entry {
         crate::leaf_hash(&self.encode())
     }
 
-    /// The mailbox the entry is about.
-    pub fn mailbox_id(&self) -> &str {
+    /// The mailbox the entry is about (a staff change is about none).
+    pub fn mailbox_id(&self) -> Option<&str> {
         match self {
-            Entry::Access(e) => &e.mailbox_id,
-            Entry::Change(e) => &e.mailbox_id,
+            Entry::Access(e) => Some(&e.mailbox_id),
+            Entry::Change(e) => Some(&e.mailbox_id),
+            Entry::Staff(_) => None,
         }
     }
 }
@@ -401,6 +482,38 @@ mod tests {
         assert_ne!(c.leaf_hash(), other.leaf_hash());
     }
 
+    fn staff_change() -> StaffChangeEntry {
+        StaffChangeEntry {
+            change_id: "0193a1b2-0000-7000-8000-000000000003".into(),
+            occurred_at: "2026-11-30T08:17:00Z".into(),
+            staff_id: "0193a1b2-0000-7000-8000-0000000000bb".into(),
+            change: "disabled".into(),
+            by: "security_admin".into(),
+            by_staff_id: Some("0193a1b2-0000-7000-8000-0000000000dd".into()),
+            role: "support".into(),
+            reason: None,
+            salt: [5; SALT_LEN],
+        }
+    }
+
+    #[test]
+    fn a_staff_change_decodes_to_itself_and_is_never_read_as_another_kind() {
+        let s = staff_change();
+        assert_eq!(StaffChangeEntry::decode(&s.encode()), Ok(s.clone()));
+        assert_eq!(Entry::decode(&s.encode()), Ok(Entry::Staff(s.clone())));
+        assert_eq!(Entry::Staff(s.clone()).leaf_hash(), s.leaf_hash());
+        assert_eq!(Entry::Staff(s.clone()).mailbox_id(), None);
+        assert_eq!(LogEntry::decode(&s.encode()), Err(EntryError::Tag));
+        assert_eq!(ChangeEntry::decode(&s.encode()), Err(EntryError::Tag));
+        assert_eq!(
+            StaffChangeEntry::decode(&change().encode()),
+            Err(EntryError::Tag)
+        );
+        let mut other = s.clone();
+        other.by_staff_id = None;
+        assert_ne!(s.leaf_hash(), other.leaf_hash());
+    }
+
     fn opt_text() -> impl Strategy<Value = Option<String>> {
         proptest::option::of(".{0,40}")
     }
@@ -438,11 +551,27 @@ mod tests {
         }
 
         #[test]
+        fn decode_of_encode_is_the_identity_for_staff_changes(
+            texts in proptest::collection::vec(".{0,40}", 6),
+            by_staff in opt_text(), reason in opt_text(),
+            salt in proptest::array::uniform16(any::<u8>()),
+        ) {
+            let s = StaffChangeEntry {
+                change_id: texts[0].clone(), occurred_at: texts[1].clone(), staff_id: texts[2].clone(),
+                change: texts[3].clone(), by: texts[4].clone(), by_staff_id: by_staff,
+                role: texts[5].clone(), reason, salt,
+            };
+            prop_assert_eq!(Entry::decode(&s.encode()), Ok(Entry::Staff(s)));
+        }
+
+        #[test]
         fn any_decode_never_panics_and_accepts_only_canonical_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
-            let mut input = CHANGE_TAG.to_vec();
-            input.extend_from_slice(&bytes);
-            if let Ok(e) = Entry::decode(&input) {
-                prop_assert_eq!(e.encode(), input);
+            for tag in [CHANGE_TAG, STAFF_TAG] {
+                let mut input = tag.to_vec();
+                input.extend_from_slice(&bytes);
+                if let Ok(e) = Entry::decode(&input) {
+                    prop_assert_eq!(e.encode(), input);
+                }
             }
         }
 

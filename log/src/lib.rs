@@ -2,8 +2,8 @@
 //! writes the log and answers proofs), the `glassbox verify` command line and the owner's
 //! browser (this crate compiles to WASM). No I/O, no randomness.
 //!
-//! - [`entry`]: the canonical encodings of the log's entries (access events and request
-//!   changes), the bytes of a leaf;
+//! - [`entry`]: the canonical encodings of the log's entries (access events, request
+//!   changes and staff changes), the bytes of a leaf;
 //! - [`frontier`]: growing the tree by appends from its right edge (the log writer's);
 //! - [`merkle`]: RFC 9162 hashing and the verification of inclusion and consistency proofs;
 //! - [`note`]: C2SP `tlog-checkpoint` bodies signed as C2SP `signed-note`s with Ed25519,
@@ -19,7 +19,7 @@ pub mod merkle;
 pub mod note;
 pub mod proof;
 
-pub use entry::{ChangeEntry, Entry, EntryError, LogEntry};
+pub use entry::{ChangeEntry, Entry, EntryError, LogEntry, StaffChangeEntry};
 pub use merkle::{leaf_hash, node_hash, root_of, Hash, ProofError, EMPTY_ROOT};
 pub use note::{open_with_any, Checkpoint, CheckpointSigner, NoteError, VerifierKey};
 pub use proof::{ConsistencyProof, InclusionProof};

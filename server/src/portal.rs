@@ -12,13 +12,14 @@ use crate::domain::access_request::{Action, Actor};
 use crate::domain::clock::Clock;
 use crate::services::error::ServiceError;
 use crate::services::requests::{self, FormOnce, Submitter};
-use crate::services::{console, history, imap, incidents, overview, sign_in};
+use crate::services::{console, history, imap, incidents, overview, sign_in, staff};
 use crate::transparency::tree_cache::TreeCache;
 use app::api::port::Portal;
 use app::error::AppError;
 use app::model::{
     DemoIdentity, FormKey, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision, OwnerId,
-    OwnerOverview, RequestField, RequestForm, RequestId, RequestView, StaffAct, StaffHome, StaffId,
+    OwnerOverview, RequestField, RequestForm, RequestId, RequestView, RosterAct, RosterView, StaffAct,
+    StaffHome, StaffId,
 };
 use app::model::{
     IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentId, IncidentNotice, IncidentSummary,
@@ -53,7 +54,7 @@ impl PortalService {
 impl Portal for PortalService {
     #[tracing::instrument(skip_all, fields(owner.id = %owner))]
     async fn owner_overview(&self, owner: OwnerId) -> Result<OwnerOverview, AppError> {
-        overview::owner_overview(&self.db, &self.clock, owner)
+        overview::owner_overview(&self.db, &self.clock, &self.settings, owner)
             .await
             .map_err(|e| e.into_app_error("load the owner's overview"))
     }
@@ -72,7 +73,7 @@ impl Portal for PortalService {
 
     #[tracing::instrument(skip_all, fields(staff.id = %staff_id))]
     async fn staff_home(&self, staff_id: StaffId) -> Result<StaffHome, AppError> {
-        console::staff_home(&self.db, &self.clock, staff_id)
+        console::staff_home(&self.db, &self.clock, &self.settings, staff_id)
             .await
             .map_err(|e| e.into_app_error("load the staff console"))
     }
@@ -344,5 +345,46 @@ impl Portal for PortalService {
             });
         }
         self.admin_incident(staff, id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(staff.id = %admin))]
+    async fn roster(&self, admin: StaffId) -> Result<RosterView, AppError> {
+        staff::roster(&self.db, &self.clock, &self.settings, admin)
+            .await
+            .map_err(|e| e.into_app_error("load the staff roster"))
+    }
+
+    #[tracing::instrument(skip_all, fields(staff.id = %admin, target.id = %target))]
+    async fn roster_act(
+        &self,
+        admin: StaffId,
+        target: StaffId,
+        act: RosterAct,
+    ) -> Result<RosterView, AppError> {
+        let done = match act {
+            RosterAct::Disable => staff::disable(
+                &self.db,
+                &self.clock,
+                &self.settings,
+                target,
+                staff::ChangedBy::Admin(admin),
+            )
+            .await
+            .map(|_| ()),
+            RosterAct::Recertify => staff::recertify(&self.db, &self.clock, admin, target).await,
+        };
+        done.map_err(|e| e.into_app_error("change the staff roster"))?;
+        self.roster(admin).await
+    }
+
+    #[tracing::instrument(skip_all, fields(staff.id = %admin, agent.id = %agent))]
+    async fn agent_activity(
+        &self,
+        admin: StaffId,
+        agent: StaffId,
+    ) -> Result<app::model::AgentActivityView, AppError> {
+        staff::agent_activity(&self.db, &self.clock, &self.settings, admin, agent)
+            .await
+            .map_err(|e| e.into_app_error("load an agent's activity"))
     }
 }

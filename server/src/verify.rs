@@ -248,7 +248,7 @@ pub async fn database(db: &Db, key: &[VerifierKey]) -> anyhow::Result<Verdict> {
     drop(tx);
     Ok(match result {
         Ok(c) => Verdict::Verified(format!(
-            "all {} log entries (access events and request changes) match the signed checkpoint of {}",
+            "all {} log entries (access events, request changes and staff changes) match the signed checkpoint of {}",
             c.size, c.origin
         )),
         Err(finding) => Verdict::Failed(finding.to_string()),

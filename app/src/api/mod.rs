@@ -7,6 +7,7 @@ pub mod overview;
 #[cfg(feature = "ssr")]
 pub mod port;
 pub mod requests;
+pub mod roster;
 pub mod session;
 pub mod staff;
 

@@ -6,7 +6,7 @@ use crate::model::{
     AccessNotices, DemoIdentity, FormKey, HistoryCursor, HistoryFilter, HistoryPage,
     IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentId, IncidentNotice, IncidentSummary,
     LogProofs, OwnerDecision, OwnerId, OwnerIncidentAct, OwnerIncidentView, OwnerOverview,
-    RequestForm, RequestId, RequestView, StaffAct, StaffHome, StaffId,
+    RequestForm, RequestId, RequestView, RosterAct, RosterView, StaffAct, StaffHome, StaffId,
 };
 use crate::model::{ImapCredentialView, StaffRequestDetail};
 use async_trait::async_trait;
@@ -141,4 +141,23 @@ pub trait Portal: Send + Sync + 'static {
         id: IncidentId,
         act: IncidentAdminAct,
     ) -> Result<IncidentAdminView, AppError>;
+
+    /// The staff roster (security admins).
+    async fn roster(&self, staff: StaffId) -> Result<RosterView, AppError>;
+
+    /// Disables or recertifies `target` from the roster (security admins); answers with the
+    /// roster as it is afterwards.
+    async fn roster_act(
+        &self,
+        staff: StaffId,
+        target: StaffId,
+        act: RosterAct,
+    ) -> Result<RosterView, AppError>;
+
+    /// One staff member's activity over time (security admins).
+    async fn agent_activity(
+        &self,
+        staff: StaffId,
+        agent: StaffId,
+    ) -> Result<crate::model::AgentActivityView, AppError>;
 }

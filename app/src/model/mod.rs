@@ -5,6 +5,7 @@
 mod ids;
 mod incidents;
 pub mod log_check;
+mod roster;
 mod views;
 mod vocabulary;
 
@@ -12,6 +13,10 @@ pub use ids::{EventSeq, FormKey, IncidentId, MailboxId, OwnerId, RequestId, Staf
 pub use incidents::{
     AffectedCounts, IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentNotice,
     IncidentSummary, NoticeCounts, OwnerIncidentAct, OwnerIncidentView,
+};
+pub use roster::{
+    AddedBy, AgentActivityView, MonthActivity, Recertification, RefusalSignal, RosterAct,
+    RosterChange, RosterMember, RosterView,
 };
 pub use views::{
     parse_day, DemoIdentity, EventView, FailedEmailView, FilterError, FilterField, HistoryCursor,
@@ -24,7 +29,7 @@ pub use views::{
 pub use vocabulary::{
     AccessNotices, AccessRequestStatus, ChangeActor, Decision, Exposure, GuidanceStep,
     IncidentCause, IncidentStatus, JustificationCode, ParseVocabularyError, RequestChangeKind,
-    Scope, StaffRole,
+    Scope, StaffChangeBy, StaffChangeKind, StaffRole,
 };
 
 /// A per-request Content-Security-Policy nonce, put into request extensions by the server so

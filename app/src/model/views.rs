@@ -471,6 +471,11 @@ pub struct OwnerOverview {
     pub accesses_last_30_days: i64,
     /// Denied accesses in the last 30 days.
     pub denied_last_30_days: i64,
+    /// Staff at this provider who can ask to access mailboxes now (support agents, not
+    /// disabled, recertified in time).
+    pub staff_who_can_ask: i64,
+    /// Staff who accessed any mailbox at this provider in the last 30 days.
+    pub staff_who_accessed_last_30_days: i64,
 }
 
 /// A request as the staff console lists it.
@@ -497,6 +502,8 @@ pub struct StaffHome {
     pub counts: Vec<(AccessRequestStatus, i64)>,
     /// Emails Glassbox gave up on, newest first (security admins only; empty for others).
     pub failed_emails: Vec<FailedEmailView>,
+    /// Where a support agent stands with recertification (not applicable to admins).
+    pub recertification: super::Recertification,
 }
 
 /// An email that could not be delivered, as a security admin sees it.

@@ -275,6 +275,44 @@ impl StaffRole {
 }
 
 vocabulary!(
+    /// A change to the staff roster, as the verifiable log records it.
+    StaffChangeKind, "staff change" {
+        /// Added to Glassbox (`glassbox staff add`).
+        Added = "added",
+        /// Disabled: can no longer sign in, ask for access or use a grant.
+        Disabled = "disabled",
+        /// Re-approved by a security admin for another period.
+        Recertified = "recertified",
+        /// Not re-approved in time: may no longer ask for access.
+        Lapsed = "lapsed",
+    }
+);
+
+impl StaffChangeKind {
+    /// The change in a few plain words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Added => "Added",
+            Self::Disabled => "Disabled",
+            Self::Recertified => "Recertified",
+            Self::Lapsed => "Lapsed (not recertified in time)",
+        }
+    }
+}
+
+vocabulary!(
+    /// Who made a staff change.
+    StaffChangeBy, "staff change actor" {
+        /// An operator on the server, with the `glassbox staff` command.
+        CommandLine = "command_line",
+        /// A security admin, on the roster or by confirming an incident.
+        SecurityAdmin = "security_admin",
+        /// Glassbox itself, when a recertification deadline passed.
+        Glassbox = "system",
+    }
+);
+
+vocabulary!(
     /// The answer to one access check.
     Decision, "decision" {
         /// Access went ahead under a live grant.
@@ -423,6 +461,12 @@ mod tests {
         }
         for s in StaffRole::ALL {
             assert_eq!(s.as_str().parse::<StaffRole>(), Ok(*s));
+        }
+        for s in StaffChangeKind::ALL {
+            assert_eq!(s.as_str().parse::<StaffChangeKind>(), Ok(*s));
+        }
+        for s in StaffChangeBy::ALL {
+            assert_eq!(s.as_str().parse::<StaffChangeBy>(), Ok(*s));
         }
     }
 

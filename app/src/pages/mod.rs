@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod admin_incidents;
+pub mod admin_staff;
 pub mod history;
 pub mod incident;
 pub mod incidents;

@@ -9,6 +9,26 @@ use crate::components::request_card::RequestCard;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+fn people(n: i64) -> String {
+    if n == 1 {
+        "1 staff member".into()
+    } else {
+        format!("{n} staff members")
+    }
+}
+
+/// The provider's staff in one plain sentence, from the two counts.
+fn staff_sentence(can_ask: i64, accessed: i64) -> String {
+    let accessed = match accessed {
+        0 => "no staff member accessed any mailbox here in the last 30 days".to_string(),
+        n => format!("{} accessed a mailbox here in the last 30 days", people(n)),
+    };
+    format!(
+        "{} can ask to access mailboxes at this provider; {accessed}.",
+        people(can_ask)
+    )
+}
+
 /// The owner's overview page.
 #[component]
 pub fn OverviewPage() -> impl IntoView {
@@ -39,6 +59,11 @@ pub fn OverviewPage() -> impl IntoView {
                             <li><strong>{o.pending.len()}</strong>" requests waiting for you"</li>
                             <li><strong>{o.active_grants.len()}</strong>" active grants"</li>
                         </ul>
+                        <section aria-labelledby="staff-heading">
+                            <h2 id="staff-heading">"Staff at your provider"</h2>
+                            <p>{staff_sentence(o.staff_who_can_ask, o.staff_who_accessed_last_30_days)}</p>
+                            <p class="hint">"Counted from Glassbox's records just now: the first number is support agents whose account is active and whose permission a security admin renewed in time; the second is staff with at least one allowed access to any mailbox at this provider, yours or anyone else's."</p>
+                        </section>
                         <section aria-labelledby="pending-heading">
                             <h2 id="pending-heading">"Waiting for your decision"</h2>
                             {if o.pending.is_empty() {

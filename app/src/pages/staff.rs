@@ -65,8 +65,18 @@ pub fn StaffConsolePage() -> impl IntoView {
                 profile.await.ok().map(|h| {
                     let intro = format!("Signed in as {} ({}). Owners see you as {}.", h.display_name, h.role.label(), h.pseudonym);
                     let is_support = h.role == StaffRole::Support;
+                    let standing = match h.recertification {
+                        crate::model::Recertification::Lapsed { since } => Some(view! {
+                            <p class="notice notice-error" role="alert">{format!("Your permission to ask for access lapsed on {}: no security admin recertified you in time. Ask a security admin to recertify you on the staff roster; until then Glassbox refuses your requests.", crate::components::format::date_time(since))}</p>
+                        }.into_any()),
+                        crate::model::Recertification::DueSoon { until } => Some(view! {
+                            <p class="notice" role="status">{format!("Your permission to ask for access runs out on {} unless a security admin recertifies you. Ask one before then.", crate::components::format::date_time(until))}</p>
+                        }.into_any()),
+                        _ => None,
+                    };
                     view! {
                         <p class="lead">{intro}</p>
+                        {standing}
                         {is_support.then(|| view! { <RequestAccessForm submit form_key/> })}
                     }
                 })

@@ -131,6 +131,7 @@ impl ApiError {
                 ErrorCode::Forbidden,
                 "That is not allowed for this agent or request.",
             ),
+            ServiceError::Refused(m) => Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, m),
             ServiceError::Unauthorized => Self::unauthorized(UNKNOWN_OR_REVOKED),
             ServiceError::Conflict(m) => {
                 Self::new(StatusCode::CONFLICT, ErrorCode::AlreadyDecided, m)

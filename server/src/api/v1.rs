@@ -224,7 +224,7 @@ fn request_id(raw: &str) -> Result<RequestId, ApiError> {
             headers(("location" = String, description = "The new request's URL"))),
         (status = 400, description = "Not JSON of this shape (`invalid_json`).", body = ErrorJson),
         (status = 401, description = "No live service token.", body = ErrorJson),
-        (status = 403, description = "The agent is disabled.", body = ErrorJson),
+        (status = 403, description = "The agent is disabled, or their permission to ask lapsed because no security admin recertified them in time (the message says which and what to do).", body = ErrorJson),
         (status = 404, description = "No such mailbox or agent.", body = ErrorJson),
         (status = 413, description = "The body is larger than the server accepts."),
         (status = 422, description = "A value breaks a rule; the message says which (`invalid_input`).", body = ErrorJson),

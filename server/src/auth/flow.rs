@@ -469,6 +469,7 @@ pub async fn totp_submit(
     session.set_expiry(Some(Expiry::OnInactivity(time::Duration::minutes(
         state.settings.session.staff_idle_minutes,
     ))));
+    crate::services::staff::signed_in(&state.db, pending.staff_id, now).await;
     tracing::info!(staff.id = %pending.staff_id, enrolled = enrolling, "staff signed in with a second factor");
     Ok(Redirect::to("/staff").into_response())
 }

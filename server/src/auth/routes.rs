@@ -68,7 +68,8 @@ pub async fn demo_sign_in(
     let target = match subject {
         Subject::Owner(_) if wanted.starts_with("/me") || wanted.starts_with("/email/") => wanted,
         Subject::Owner(_) => "/me".to_string(),
-        Subject::Staff(_) => {
+        Subject::Staff(id) => {
+            crate::services::staff::signed_in(&state.db, id, state.clock.now()).await;
             let idle = time::Duration::minutes(state.settings.session.staff_idle_minutes);
             session.set_expiry(Some(Expiry::OnInactivity(idle)));
             if wanted.starts_with("/staff") || wanted.starts_with("/admin") {

@@ -133,7 +133,7 @@ pub enum VerifyCommand {
         #[arg(long)]
         key: Option<String>,
     },
-    /// Check every log entry (access events and request changes) in the configured database
+    /// Check every log entry (access events, request changes and staff changes) in the configured database
     /// against the latest signed checkpoint
     /// and name the first index that does not match.
     Database {

@@ -1,5 +1,6 @@
-//! `glassbox staff …`: staff accounts are made and disabled here, not in the console, so
-//! nobody can grant themselves staff access through the web.
+//! `glassbox staff …`: staff accounts are made here, not in the console, so nobody can
+//! grant themselves staff access through the web. They are disabled here or by a security
+//! admin on the roster (`/admin/staff`), through the same use case.
 
 use super::StaffCommand;
 use crate::config::Settings;
@@ -25,10 +26,17 @@ pub(super) async fn run(settings: &Settings, cmd: StaffCommand) -> anyhow::Resul
             );
         }
         StaffCommand::Disable { email } => {
-            crate::services::staff::disable(&db, &clock, &email)
+            let outcome = crate::services::staff::disable_by_email(&db, &clock, settings, &email)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("Staff member {email} disabled; their sessions have ended.");
+            match outcome {
+                crate::services::staff::Disabled::Now => println!(
+                    "Staff member {email} disabled; their sessions have ended and their open requests and grants were withdrawn."
+                ),
+                crate::services::staff::Disabled::Already => {
+                    println!("Staff member {email} was already disabled; nothing changed.")
+                }
+            }
         }
     }
     Ok(())

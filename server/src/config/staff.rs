@@ -1,4 +1,5 @@
-//! `GLASSBOX__STAFF__…`: where staff may work from.
+//! `GLASSBOX__STAFF__…`: where staff may work from, and how often support agents are
+//! recertified.
 
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +19,10 @@ pub struct StaffSettings {
     /// header; the client is the entry this many places from the right. Entries further
     /// left were written by the client and are never believed.
     pub trusted_proxy_hops: u8,
+    /// `GLASSBOX__STAFF__RECERTIFY_EVERY_DAYS` (default 90, 1 to 3650): how long a security
+    /// admin's approval of a support agent lasts. At the deadline the agent may no longer
+    /// ask for access until an admin recertifies them on `/admin/staff`.
+    pub recertify_every_days: u32,
 }
 
 impl Default for StaffSettings {
@@ -26,6 +31,7 @@ impl Default for StaffSettings {
             allowed_networks: Vec::new(),
             trusted_proxy_header: None,
             trusted_proxy_hops: 1,
+            recertify_every_days: 90,
         }
     }
 }
@@ -36,6 +42,11 @@ impl StaffSettings {
         self.allowed_networks.is_empty() || self.allowed_networks.iter().any(|n| n.contains(&ip))
     }
 
+    /// How long a certification lasts.
+    pub fn recertify_every(&self) -> time::Duration {
+        time::Duration::days(i64::from(self.recertify_every_days))
+    }
+
     /// The problems in this section, each naming its key. A proxy header that no request
     /// can carry would silently never be read, and every staff member would appear to come
     /// from the proxy.
@@ -43,6 +54,12 @@ impl StaffSettings {
         let mut problems = Vec::new();
         if self.trusted_proxy_hops == 0 {
             problems.push("GLASSBOX__STAFF__TRUSTED_PROXY_HOPS must be at least 1 (the proxy in front of Glassbox)".into());
+        }
+        if !(1..=3650).contains(&self.recertify_every_days) {
+            problems.push(format!(
+                "GLASSBOX__STAFF__RECERTIFY_EVERY_DAYS ({}) must be between 1 and 3650 days",
+                self.recertify_every_days
+            ));
         }
         if let Some(header) = &self.trusted_proxy_header {
             if axum::http::HeaderName::from_bytes(header.as_bytes()).is_err() {
@@ -75,5 +92,23 @@ mod tests {
             ..StaffSettings::default()
         };
         assert!(staff.validate().is_empty());
+    }
+
+    #[test]
+    fn a_recertification_period_of_zero_or_over_ten_years_is_refused_by_name() {
+        for days in [0, 3651] {
+            let staff = StaffSettings {
+                recertify_every_days: days,
+                ..StaffSettings::default()
+            };
+            let problems = staff.validate();
+            assert!(
+                problems.len() == 1
+                    && problems[0].contains("GLASSBOX__STAFF__RECERTIFY_EVERY_DAYS"),
+                "{problems:?}"
+            );
+        }
+        assert_eq!(StaffSettings::default().recertify_every_days, 90);
+        assert!(StaffSettings::default().validate().is_empty());
     }
 }

@@ -187,7 +187,9 @@ struct OpenRow {
 
 /// Queues a `kick` for each (mailbox, client address) with a session still open under
 /// `request` (or, with `agent`, under any of the agent's requests), in the caller's
-/// transaction. Returns how many were queued.
+/// transaction, unless the same kick is already waiting (a disable queues the agent's
+/// kicks and then withdraws each grant, which would queue them again). Returns how many
+/// were queued.
 pub async fn queue_kicks(
     tx: &mut Tx,
     request: Option<RequestId>,
@@ -198,7 +200,9 @@ pub async fn queue_kicks(
         "SELECT DISTINCT s.request_id, m.address, s.client_ip FROM imap_sessions s \
          JOIN mailboxes m ON m.id = s.mailbox_id \
          WHERE s.cut_at IS NULL AND s.logged_out_at IS NULL AND ($1 IS NULL OR s.request_id = $1) AND ($2 IS NULL OR s.agent_id = $2) \
-         AND ($1 IS NOT NULL OR $2 IS NOT NULL)",
+         AND ($1 IS NOT NULL OR $2 IS NOT NULL) \
+         AND NOT EXISTS (SELECT 1 FROM imap_kicks k WHERE k.done_at IS NULL AND k.request_id = s.request_id \
+             AND k.mailbox = m.address AND k.client_ip = s.client_ip)",
     )
     .bind(request.map(|r| r.0))
     .bind(agent.map(|a| a.0))

@@ -22,6 +22,7 @@ pub mod owners;
 pub mod requests;
 pub mod service_tokens;
 pub mod staff;
+pub mod staff_changes;
 pub mod tree;
 
 use anyhow::Context as _;

@@ -68,6 +68,16 @@ pub async fn seed(db: &Db, clock: &Clock, settings: &Settings) -> anyhow::Result
         staff::insert_staff(&mut tx, s.id, s.email, s.name, s.role, &alias, now)
             .await
             .context("insert demo staff")?;
+        // Added as `glassbox staff add` would (the demo is run from the command line too).
+        crate::services::staff::record_added(
+            &mut tx,
+            s.id,
+            s.role,
+            crate::services::staff::ChangedBy::CommandLine,
+            now,
+        )
+        .await
+        .context("record the demo staff's addition")?;
     }
     for p in &people {
         owners::insert_owner(&mut tx, p.id, p.name, p.mailboxes[0].1, now)

@@ -1,5 +1,6 @@
 //! Pure rules, no I/O: the access-request state machine, the access check's decision,
-//! incidents, time, pseudonyms and the second factor's codes.
+//! incidents, who may ask for access (recertification), time, pseudonyms and the second
+//! factor's codes.
 
 pub mod access_request;
 pub mod check;
@@ -7,4 +8,5 @@ pub mod clock;
 pub mod incident;
 pub mod pseudonym;
 pub mod receipt;
+pub mod staff;
 pub mod text;

@@ -72,6 +72,7 @@ fn problem(e: ServiceError, context: &'static str) -> Response {
         ServiceError::Conflict(m) => (StatusCode::GONE, m),
         ServiceError::Invalid(m) | ServiceError::Unknown(m) => (StatusCode::BAD_REQUEST, m),
         ServiceError::Request(e) => (StatusCode::BAD_REQUEST, e.plain_words()),
+        ServiceError::Refused(m) => (StatusCode::FORBIDDEN, m),
         ServiceError::Unexpected(e) => {
             let app_error = crate::services::unexpected(context, e);
             (StatusCode::INTERNAL_SERVER_ERROR, app_error.to_string())

@@ -18,6 +18,7 @@ const FAILED_EMAILS: i64 = 20;
 pub async fn staff_home(
     db: &Db,
     clock: &Clock,
+    settings: &crate::config::Settings,
     staff_id: StaffId,
 ) -> Result<StaffHome, ServiceError> {
     let member = staff::get_staff(db, staff_id)
@@ -49,7 +50,13 @@ pub async fn staff_home(
         }
         StaffRole::Support => Vec::new(),
     };
+    let recertification = crate::domain::staff::standing(
+        super::staff::standing(&member),
+        settings.staff.recertify_every(),
+        now,
+    );
     Ok(StaffHome {
+        recertification,
         display_name: member.display_name,
         role: member.role,
         pseudonym: member.pseudonym,

@@ -16,6 +16,10 @@ pub enum ServiceError {
     /// The caller may not do this.
     #[error("not allowed")]
     Forbidden,
+    /// The caller may not do this, for a reason they can act on; the message says which
+    /// and what to do.
+    #[error("{0}")]
+    Refused(String),
     /// The caller's credential (a service token) is unknown or revoked.
     #[error("unknown or revoked credential")]
     Unauthorized,
@@ -46,6 +50,7 @@ impl ServiceError {
         match self {
             ServiceError::NotFound(_) => AppError::NotFound,
             ServiceError::Forbidden => AppError::Forbidden,
+            ServiceError::Refused(m) => AppError::Refused(m),
             ServiceError::Unauthorized => AppError::Unauthorized,
             ServiceError::Conflict(m) => AppError::Conflict(m),
             ServiceError::Invalid(m) | ServiceError::Unknown(m) => AppError::Invalid(m),

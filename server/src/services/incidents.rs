@@ -6,14 +6,11 @@
 
 use super::error::ServiceError;
 use super::history::views_for_owner;
-use super::transitions;
 use crate::config::Settings;
 use crate::db::events::{self, EventFilter, Keyset, Who};
 use crate::db::incidents::{self, IncidentRecord, NewIncident, Recipient};
 use crate::db::outbox::{self, NewOutboxMessage};
-use crate::db::requests as db_requests;
 use crate::db::{service_tokens, staff, Db};
-use crate::domain::access_request::{Action, Actor};
 use crate::domain::clock::Clock;
 use crate::domain::incident::{self as rules, ConfirmRefusal};
 use crate::email::messages::incidents::{
@@ -193,22 +190,17 @@ pub async fn act(
             }
             if let Some(culprit) = i.cause_staff {
                 if i.cause == IncidentCause::StaffCredential {
-                    staff::disable_by_id(&mut tx, culprit, now).await?;
-                    // The culprit's open IMAP sessions end too.
-                    crate::db::imap::queue_kicks(&mut tx, None, Some(culprit), now).await?;
-                    // Every open request and grant of the culprit is withdrawn through the
-                    // state machine, like any revoke: its step is logged, its links die and
-                    // the owner gets the email a revoke sends.
-                    let withdraw = Action::Withdraw {
-                        reason: "Withdrawn by the security team during an incident".into(),
-                    };
-                    for request in db_requests::open_of_agent(&mut tx, culprit).await? {
-                        transitions::apply(
+                    // The one way an account is disabled: its sessions and IMAP sessions
+                    // end, and every open request and grant of the culprit is withdrawn
+                    // through the state machine, like any revoke (its step is logged, its
+                    // links die and the owner gets the email a revoke sends).
+                    if let Some(member) = staff::get_staff(&mut tx, culprit).await? {
+                        super::staff::disable_in(
                             &mut tx,
                             settings,
-                            request,
-                            Actor::Security,
-                            &withdraw,
+                            &member,
+                            super::staff::ChangedBy::Admin(me.id),
+                            "Withdrawn by the security team during an incident",
                             now,
                         )
                         .await?;

@@ -1,9 +1,11 @@
 //! The owner's overview: who they are, their mailboxes, what waits for their decision,
-//! which grants are live, the latest accesses and the last 30 days in two numbers.
+//! which grants are live, the latest accesses and the last 30 days in two numbers — and,
+//! for the whole provider, how many staff can ask for access and how many used it.
 
 use super::error::ServiceError;
 use super::history::views_for_owner;
 use super::requests;
+use crate::config::Settings;
 use crate::db::events::{self, EventFilter, Keyset};
 use crate::db::requests as stored;
 use crate::db::{owners, Db};
@@ -20,6 +22,7 @@ const OWNER_REQUESTS: i64 = 100;
 pub async fn owner_overview(
     db: &Db,
     clock: &Clock,
+    settings: &Settings,
     owner: OwnerId,
 ) -> Result<OwnerOverview, ServiceError> {
     let now = clock.now();
@@ -48,6 +51,12 @@ pub async fn owner_overview(
     let denied = events::count_for_owner(db, owner, Some(since), Some(Decision::Denied))
         .await
         .context("count the denied events")?;
+    // The provider's staff in aggregate (no names, no pseudonyms): who can ask, by the
+    // domain's rule, and who accessed any mailbox.
+    let staff_who_can_ask = super::staff::count_who_can_ask(db, settings, now).await?;
+    let staff_who_accessed = crate::db::staff::count_staff_who_accessed(db, since)
+        .await
+        .context("count the staff who accessed mailboxes")?;
     Ok(OwnerOverview {
         display_name: person.display_name,
         mailboxes: mailboxes.into_iter().map(|m| m.address).collect(),
@@ -59,6 +68,8 @@ pub async fn owner_overview(
         recent: views_for_owner(db, owner, recent).await?,
         accesses_last_30_days: accesses,
         denied_last_30_days: denied,
+        staff_who_can_ask,
+        staff_who_accessed_last_30_days: staff_who_accessed,
     })
 }
 

@@ -14,9 +14,9 @@ use crate::domain::access_request::{
     effective_status, AccessRequestInput, Action, Actor, GrantLimits, NewAccessRequest,
 };
 use crate::domain::clock::Clock;
+use crate::domain::staff::{may_request, RequestRefusal};
 use app::model::{
     AccessRequestStatus, ChangeActor, FormKey, MailboxId, OwnerId, RequestId, RequestView, StaffId,
-    StaffRole,
 };
 use time::Duration;
 
@@ -100,20 +100,32 @@ pub async fn submit(
     let agent = agent.ok_or(ServiceError::Unknown(
         "`agent` is not a known staff handle".into(),
     ))?;
-    if agent.disabled_at.is_some() {
-        return Err(ServiceError::Forbidden);
-    }
-    if agent.role != StaffRole::Support {
-        return Err(ServiceError::Invalid(
-            "only support agents request access to mailboxes".into(),
-        ));
+    // Who may ask is the domain's rule: enabled support agents whose certification is
+    // current (a security admin recertifies each agent every `staff.recertify_every_days`).
+    let now = crate::db::ts(clock.now());
+    let every = settings.staff.recertify_every();
+    match may_request(super::staff::standing(&agent), every, now) {
+        Ok(()) => {}
+        Err(RequestRefusal::Disabled) => return Err(ServiceError::Forbidden),
+        Err(RequestRefusal::NotSupport) => {
+            return Err(ServiceError::Invalid(
+                "only support agents request access to mailboxes".into(),
+            ))
+        }
+        Err(RequestRefusal::Lapsed { since }) => {
+            tracing::warn!(agent.id = %agent.id, "refused a request: the agent's certification lapsed");
+            return Err(ServiceError::Refused(format!(
+                "This support agent's permission to ask for access lapsed on {}: a security admin must recertify every support agent every {} days, and nobody did in time. Ask a security admin to recertify them on the staff roster (/admin/staff); until then every request is refused.",
+                app::components::format::date_time(since),
+                settings.staff.recertify_every_days
+            )));
+        }
     }
     let mailbox = owners::find_mailbox(db, &new.mailbox)
         .await?
         .ok_or(ServiceError::Unknown(
             "`mailbox` is not a mailbox Glassbox knows".into(),
         ))?;
-    let now = crate::db::ts(clock.now());
     let row = NewRequestRow {
         id: RequestId::new(),
         mailbox_id: MailboxId(mailbox.id),

@@ -1,12 +1,13 @@
-//! The log's entries: the canonical encoding of each stored row (access events and request
-//! changes) as a leaf of the Merkle tree, with its salt. The same encoding the `glassbox-log`
+//! The log's entries: the canonical encoding of each stored row (access events, request
+//! changes and staff changes) as a leaf of the Merkle tree, with its salt. The same encoding the `glassbox-log`
 //! crate verifies in the CLI and the owner's browser.
 
 use crate::db::changes::ChangeEntryRow;
+use crate::db::staff_changes::StaffChangeEntryRow;
 use crate::db::tree::{self as store, EventEntryRow};
 use crate::db::{ts, Db};
 use glassbox_log::entry::SALT_LEN;
-use glassbox_log::{ChangeEntry, LogEntry};
+use glassbox_log::{ChangeEntry, LogEntry, StaffChangeEntry};
 use std::collections::HashMap;
 use time::format_description::well_known::Rfc3339;
 
@@ -48,6 +49,28 @@ pub fn change_entry_of(row: &ChangeEntryRow, salt: [u8; SALT_LEN]) -> ChangeEntr
         reason: row.reason.clone(),
         salt,
     }
+}
+
+/// The canonical entry of a stored staff change with `salt`.
+pub fn staff_change_entry_of(row: &StaffChangeEntryRow, salt: [u8; SALT_LEN]) -> StaffChangeEntry {
+    StaffChangeEntry {
+        change_id: row.id.hyphenated().to_string(),
+        occurred_at: rfc3339(row.occurred_at),
+        staff_id: row.staff_id.hyphenated().to_string(),
+        change: row.change.clone(),
+        by: row.actor.clone(),
+        by_staff_id: row.actor_staff_id.map(|a| a.hyphenated().to_string()),
+        role: row.role.clone(),
+        reason: row.reason.clone(),
+        salt,
+    }
+}
+
+/// The entry a logged staff change committed to (`None` for one not in the log yet or with
+/// a damaged salt).
+pub fn logged_staff_change(row: &StaffChangeEntryRow) -> Option<StaffChangeEntry> {
+    let salt: [u8; SALT_LEN] = row.leaf_salt.clone()?.try_into().ok()?;
+    Some(staff_change_entry_of(row, salt))
 }
 
 /// The entry a logged change committed to (`None` for a change not in the log yet or with

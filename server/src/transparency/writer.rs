@@ -14,8 +14,8 @@
 //! ([`glassbox_log::frontier::Growing`]).
 //!
 //! Request lifecycle changes (requested, approved, denied, cancelled, expired, revoked,
-//! ended, shortened) are written in the same transaction as the change itself, without a
-//! log index; so are events written without the writer (older releases). Every batch first
+//! ended, shortened) and staff changes (added, disabled, recertified, lapsed) are written
+//! in the same transaction as the change itself, without a log index; so are events written without the writer (older releases). Every batch first
 //! enters such rows into the log, oldest first, and when no check comes the task looks for
 //! them five times a second.
 //!
@@ -24,13 +24,13 @@
 //! so the log has no gap, duplicate or fork, and a dead instance's lock is released with
 //! its connection.
 
-use super::entries::{change_entry_of, entry_of, new_salt};
+use super::entries::{change_entry_of, entry_of, new_salt, staff_change_entry_of};
 use super::tree_cache::TreeCache;
 use crate::config::LogSettings;
-use crate::db::changes;
 use crate::db::events::NewEventRow;
 use crate::db::imap::{self as imap_store, NewSessionRow};
 use crate::db::tree::{self as store, EventEntryRow, LoggedEvent};
+use crate::db::{changes, staff_changes};
 use crate::db::{owners, requests, service_tokens, staff};
 use crate::db::{ts, Db};
 use crate::domain::check::{decide, decide_imap_login, Grant, PresentedCredential};
@@ -355,6 +355,18 @@ impl LogWriterTask {
             let leaf = change_entry_of(&row, salt).leaf_hash();
             let index = tree.push(leaf)?;
             changes::enter(&mut tx, row.seq, index, &salt, &leaf).await?;
+        }
+        // Staff changes (added, disabled, recertified, lapsed) likewise.
+        for row in backlog(
+            staff_changes::unlogged(&mut tx, self.max_events as i64),
+            look,
+        )
+        .await?
+        {
+            let salt = new_salt();
+            let leaf = staff_change_entry_of(&row, salt).leaf_hash();
+            let index = tree.push(leaf)?;
+            staff_changes::enter(&mut tx, row.seq, index, &salt, &leaf).await?;
         }
 
         // Every fact a decision depends on is read here, inside the batch's transaction and

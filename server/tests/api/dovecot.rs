@@ -704,7 +704,7 @@ on_both_databases_with!(with_doveadm(), async fn dovecot_session_is_cut_when_the
     let mut held = dovecot.hold(&login, &secret, 20).await;
 
     // What `glassbox staff disable --email …` runs.
-    glassbox::services::staff::disable(&app.db, &app.clock, "sam.rivera@staff.example.org").await.unwrap();
+    glassbox::services::staff::disable_by_email(&app.db, &app.clock, &app.settings, "sam.rivera@staff.example.org").await.unwrap();
 
     assert_cut(app, &dovecot, &mut held, &login, &secret).await;
 });

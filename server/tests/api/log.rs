@@ -48,11 +48,12 @@ async fn checkpoint_of_at_least(
     panic!("no checkpoint of size {size} within 10 s");
 }
 
-/// How many entries the log holds: access events and request changes.
+/// How many entries the log holds: access events, request changes and staff changes.
 async fn log_entries(app: &TestApp) -> u64 {
     let events = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_events").await;
     let changes = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM request_changes").await;
-    (events + changes) as u64
+    let staff = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM staff_changes").await;
+    (events + changes + staff) as u64
 }
 
 async fn allowing_grant(app: &TestApp, token: &str) {
@@ -284,10 +285,13 @@ fn drop_protection(backend: Backend) -> &'static [&'static str] {
             "DROP TRIGGER access_events_no_delete",
             "DROP TRIGGER request_changes_no_update",
             "DROP TRIGGER request_changes_no_delete",
+            "DROP TRIGGER staff_changes_no_update",
+            "DROP TRIGGER staff_changes_no_delete",
         ],
         Backend::Postgres => &[
             "ALTER TABLE access_events DISABLE TRIGGER USER",
             "ALTER TABLE request_changes DISABLE TRIGGER USER",
+            "ALTER TABLE staff_changes DISABLE TRIGGER USER",
         ],
     }
 }
@@ -304,16 +308,19 @@ on_both_databases!(async fn every_direct_change_to_the_stored_events_is_detected
     let total = log_entries(app).await;
     let (cp, _) = checkpoint_of_at_least(app, &key, total).await;
     let n = cp.size;
-    // The log's entries live in two tables; each index is in exactly one.
+    // The log's entries live in three tables; each index is in exactly one.
     let tables: HashMap<u64, &str> = {
         let mut tx = app.db.begin().await.unwrap();
         let events = store::all_logged(&mut tx).await.unwrap();
         let changes = changes::all_logged(&mut tx).await.unwrap();
+        let staff = glassbox::db::staff_changes::all_logged(&mut tx).await.unwrap();
         events.iter().map(|r| (r.log_index.unwrap() as u64, "access_events"))
             .chain(changes.iter().map(|r| (r.log_index.unwrap() as u64, "request_changes")))
+            .chain(staff.iter().map(|r| (r.log_index.unwrap() as u64, "staff_changes")))
             .collect()
     };
     assert!(tables.values().any(|t| *t == "request_changes"), "the log holds request changes too");
+    assert!(tables.values().filter(|t| **t == "staff_changes").count() > 1, "and staff changes (the demo's team)");
     let same_table = |i: u64, rng: &mut rand::rngs::StdRng| loop {
         let j = rng.gen_range(0..n);
         if j != i && tables[&j] == tables[&i] {
@@ -326,6 +333,7 @@ on_both_databases!(async fn every_direct_change_to_the_stored_events_is_detected
     let new_id = if backend == Backend::Sqlite { "randomblob(16)" } else { "gen_random_uuid()" };
     let mut kinds = [0usize; 5];
     let mut changes_touched = 0usize;
+    let mut staff_touched = 0usize;
     for round in 0..rounds {
         let i = rng.gen_range(0..n);
         let table = tables[&i];
@@ -334,9 +342,19 @@ on_both_databases!(async fn every_direct_change_to_the_stored_events_is_detected
         if table == "request_changes" {
             changes_touched += 1;
         }
+        if table == "staff_changes" {
+            staff_touched += 1;
+        }
         let (sql, first_bad): (Vec<String>, u64) = match kind {
             0 => {
-                let change = if table == "access_events" {
+                let change = if table == "staff_changes" {
+                    [
+                        "change = CASE change WHEN 'disabled' THEN 'added' ELSE 'disabled' END",
+                        "actor = CASE actor WHEN 'system' THEN 'command_line' ELSE 'system' END, actor_staff_id = NULL",
+                        "reason = COALESCE(reason, '') || '.'",
+                        "role = CASE role WHEN 'support' THEN 'security_admin' ELSE 'support' END",
+                    ][rng.gen_range(0..4)]
+                } else if table == "access_events" {
                     [
                         "decision = CASE decision WHEN 'allowed' THEN 'denied' ELSE 'allowed' END",
                         "resource = resource || 'x'",
@@ -380,11 +398,19 @@ on_both_databases!(async fn every_direct_change_to_the_stored_events_is_detected
             3 => {
                 // A forged entry slipped in at index i, later ones (in both tables) shifted up.
                 let mut sql = Vec::new();
-                for t in ["access_events", "request_changes"] {
+                for t in ["access_events", "request_changes", "staff_changes"] {
                     sql.push(format!("UPDATE {t} SET log_index = log_index + 1000000 WHERE log_index >= {i}"));
                     sql.push(format!("UPDATE {t} SET log_index = log_index - 999999 WHERE log_index >= 1000000"));
                 }
-                sql.push(if table == "access_events" {
+                sql.push(if table == "staff_changes" {
+                    format!(
+                        "INSERT INTO staff_changes (id, occurred_at, staff_id, change, actor, actor_staff_id, role, reason, \
+                         log_index, leaf_salt, leaf_hash) \
+                         SELECT {new_id}, occurred_at, staff_id, change, actor, actor_staff_id, role, 'forged', \
+                         {i}, leaf_salt, leaf_hash FROM staff_changes WHERE log_index = {}",
+                        i + 1
+                    )
+                } else if table == "access_events" {
                     format!(
                         "INSERT INTO access_events (id, occurred_at, mailbox_id, agent_id, request_id, scope, action, resource, \
                          decision, reason, source_network, log_index, leaf_salt, leaf_hash) \
@@ -428,6 +454,7 @@ on_both_databases!(async fn every_direct_change_to_the_stored_events_is_detected
     }
     assert!(kinds.iter().all(|k| *k > 0), "every kind of change was tried: {kinds:?}");
     assert!(changes_touched > 0, "request changes were tampered with too");
+    assert!(staff_touched > 0, "staff changes were tampered with too");
     // Every change was rolled back: the log verifies again.
     assert!(matches!(verify::database(&app.db, std::slice::from_ref(&key)).await.unwrap(), Verdict::Verified(_)));
 });

@@ -25,6 +25,7 @@ mod log_keys;
 mod oidc;
 mod pages;
 mod races;
+mod roster;
 mod security;
 mod sessions;
 mod sign_in;

@@ -406,7 +406,7 @@ with_provider!(
         assert_eq!(app.get_page("/staff").await.0, 200);
 
         // Disabled: the very next request has no staff session.
-        glassbox::services::staff::disable(&app.db, &app.clock, &email)
+        glassbox::services::staff::disable_by_email(&app.db, &app.clock, &app.settings, &email)
             .await
             .unwrap();
         assert_eq!(app.get_page("/staff").await.0, 401);
