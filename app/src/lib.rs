@@ -48,6 +48,17 @@ pub fn App() -> impl IntoView {
     // from a server-rendered one.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
+    // A page restored from the browser's back/forward cache shows what was true when it was
+    // left (a request still "waiting for a decision" after it was approved): load it again.
+    // Signed-in pages are `no-store`, which keeps most browsers from caching them at all.
+    Effect::new(move |_| {
+        let handle = window_event_listener(leptos::ev::pageshow, |e| {
+            if e.persisted() {
+                let _ = window().location().reload();
+            }
+        });
+        on_cleanup(move || handle.remove());
+    });
 
     view! {
         <Link rel="stylesheet" href=STYLESHEET/>

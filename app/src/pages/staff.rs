@@ -151,9 +151,11 @@ fn StaffRequest(
 ) -> impl IntoView {
     let id_cancel = item.request.id.to_string();
     let id_end = id_cancel.clone();
+    let page = format!("/staff/requests/{id_cancel}");
     let status = item.request.status;
     view! {
         <RequestCard request=item.request agent_name=item.agent_name>
+            {own.then(|| view! { <p><a href=page>"Open this request"</a>{(status == AccessRequestStatus::Approved).then_some(" (IMAP access)")}</p> })}
             {(own && status == AccessRequestStatus::Pending).then(move || view! {
                 <ActionForm action=cancel attr:class="inline-form">
                     <input type="hidden" name="id" value=id_cancel/>

@@ -47,6 +47,7 @@ on_both_databases!(async fn a_support_agent_sees_only_their_own_requests(app) {
     assert!(html.contains("Your access requests"));
     assert!(html.contains("Sam Rivera"));
     assert!(!html.contains("Priya Nair") && !html.contains("Tomás Becker"), "only Sam's requests");
+    assert!(html.contains(r#"<a href="/staff/requests/"#), "each of his requests links to its page");
 
     app.sign_in_as("Morgan Lee").await;
     let (_, html) = app.get_page("/staff").await;
