@@ -24,6 +24,7 @@ mod log_faults;
 mod log_keys;
 mod oidc;
 mod pages;
+mod postgres_faults;
 mod races;
 mod security;
 mod sessions;
