@@ -230,6 +230,7 @@ fn request_id(raw: &str) -> Result<RequestId, ApiError> {
         (status = 422, description = "A value breaks a rule; the message says which (`invalid_input`).", body = ErrorJson),
         (status = 429, description = "Too many requests for this token; see `Retry-After`.", body = ErrorJson),
         (status = 500, description = "Failed on Glassbox's side; nothing was changed.", body = ErrorJson),
+        (status = 503, description = "The database cannot take the request now (`unavailable`): nothing was created, the owner was not emailed. Retry after `Retry-After`.", body = ErrorJson),
     )
 )]
 /// `POST /api/v1/access-requests`: a support agent asks for access (made by the mail

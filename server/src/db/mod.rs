@@ -205,9 +205,7 @@ impl Db {
                     })?;
                 }
             }
-            let pool = SqlitePoolOptions::new()
-                .max_connections(max_connections)
-                .acquire_timeout(Duration::from_secs(10))
+            let pool = sqlite_pool_options(max_connections)
                 .connect_with(sqlite_options(url)?)
                 .await
                 .context("could not open the SQLite database")?;
@@ -284,6 +282,21 @@ pub fn sqlite_options(url: &str) -> anyhow::Result<SqliteConnectOptions> {
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10)))
+}
+
+/// The pool every SQLite database is opened with. A transaction that SQLite rolled back by
+/// itself (on a full disk or an I/O error, SQLite may end the transaction at the failing
+/// statement) is still counted as open by sqlx: the ROLLBACK of the dropped transaction
+/// then fails, and every later `BEGIN` on that connection would be refused ("non-zero
+/// transaction depth"). Such a connection is closed, not handed out again, so the service
+/// recovers by itself once space returns.
+pub fn sqlite_pool_options(max_connections: u32) -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .before_acquire(|conn, _| {
+            Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+        })
 }
 
 /// The database could not take the work now, so nothing was changed: it cannot be reached

@@ -12,6 +12,7 @@ mod backup;
 mod clock_faults;
 mod consent;
 mod cross_account;
+mod disk_faults;
 mod dovecot;
 mod email;
 mod email_faults;
