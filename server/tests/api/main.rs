@@ -16,6 +16,7 @@ mod disk_faults;
 mod dovecot;
 mod email;
 mod email_faults;
+mod email_speed;
 mod forms;
 mod health;
 mod history;
