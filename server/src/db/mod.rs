@@ -377,6 +377,41 @@ mod tests {
     use time::macros::datetime;
 
     #[test]
+    fn a_database_that_cannot_take_work_is_unavailable_and_a_wrong_query_is_not() {
+        assert!(is_unavailable_error(&sqlx::Error::PoolTimedOut));
+        assert!(is_unavailable_error(&sqlx::Error::Io(
+            std::io::Error::from(std::io::ErrorKind::ConnectionReset)
+        )));
+        assert!(!is_unavailable_error(&sqlx::Error::RowNotFound));
+        let wrapped = anyhow::Error::from(sqlx::Error::PoolClosed).context("could not queue");
+        assert!(is_unavailable(&wrapped), "found through the context");
+        assert!(is_unavailable(&anyhow::Error::new(Unavailable("x".into()))));
+        assert!(!is_unavailable(&anyhow::anyhow!("the tree lacks a hash")));
+    }
+
+    #[tokio::test]
+    async fn a_full_sqlite_database_is_unavailable() {
+        let db = Db::connect(&SecretString::from("sqlite::memory:"), 1)
+            .await
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        let Db::Sqlite(pool) = &db else {
+            unreachable!("SQLite")
+        };
+        let mut conn = pool.acquire().await.unwrap_or_else(|e| panic!("{e}"));
+        for sql in ["CREATE TABLE t (x TEXT)", "PRAGMA max_page_count = 2"] {
+            sqlx::query(sql)
+                .execute(&mut *conn)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let full = sqlx::query("INSERT INTO t VALUES (zeroblob(100000))")
+            .execute(&mut *conn)
+            .await
+            .err();
+        assert!(full.as_ref().is_some_and(is_unavailable_error), "{full:?}");
+    }
+
+    #[test]
     fn stored_times_are_utc_whole_seconds() {
         let t = datetime!(2026-11-29 23:59:59.999 +02:00);
         assert_eq!(ts(t), datetime!(2026-11-29 21:59:59 UTC));
