@@ -150,7 +150,7 @@ impl ApiError {
                     ..Self::new(
                         StatusCode::SERVICE_UNAVAILABLE,
                         ErrorCode::Unavailable,
-                        "Glassbox cannot write to its database just now; nothing was changed or recorded (an access check answered so is a refusal). Retry in a few seconds.",
+                        "Glassbox cannot use its database just now; nothing was changed or recorded (an access check answered so is a refusal). Retry in a few seconds.",
                     )
                 }
             }

@@ -200,8 +200,10 @@ pub async fn dispatch_batch(
 pub const BATCHES_IN_FLIGHT: usize = 4;
 
 /// Sends until `shutdown` changes: while batches come back with rows, up to
-/// [`BATCHES_IN_FLIGHT`] of them are kept going; after an empty or failed round the sender
-/// lets the others finish and waits `poll_interval_ms`.
+/// [`BATCHES_IN_FLIGHT`] of them are kept going (one when `max_per_second` is set: the
+/// limit paces the sends then, and more claimed rows would only wait in line, their lease
+/// running); after an empty or failed round the sender lets the others finish and waits
+/// `poll_interval_ms`.
 pub async fn run_until_stopped(
     db: Db,
     mailer: Mailer,
@@ -211,10 +213,15 @@ pub async fn run_until_stopped(
 ) {
     let limit = Arc::new(RateLimit::new(settings.max_per_second));
     let idle = Duration::from_millis(settings.poll_interval_ms.max(10));
+    let batches = if settings.max_per_second == 0 {
+        BATCHES_IN_FLIGHT
+    } else {
+        1
+    };
     let mut in_flight = tokio::task::JoinSet::new();
     let mut busy = true;
     loop {
-        while busy && in_flight.len() < BATCHES_IN_FLIGHT {
+        while busy && in_flight.len() < batches {
             let (db, mailer, clock, settings, limit) = (
                 db.clone(),
                 mailer.clone(),
