@@ -6,6 +6,8 @@
 #   GLASSBOX_REQUIRE_POSTGRES=1      fail instead of skipping when PostgreSQL is not there (CI sets it)
 #   GLASSBOX_REQUIRE_DOVECOT=1       fail instead of skipping the IMAP tests without Dovecot (CI sets it)
 #   GLASSBOX_REQUIRE_FAKETIME=1      fail instead of skipping the clock-jump test without libfaketime (CI sets it)
+#   GLASSBOX_REQUIRE_PG_CTL=1        fail instead of skipping the PostgreSQL-stop test (F4) without Debian's
+#                                    initdb/pg_ctl under /usr/lib/postgresql (CI sets it)
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 ensure_build_tools

@@ -1,17 +1,20 @@
 //! B15 of the shared benchmark rules: the outbox sender (claim → send → mark, SQLite, the
-//! product's `jobs::outbox::dispatch_batch` and `email::Mailer` with its lettre pool) as a
+//! product's sender job `jobs::outbox::run_until_stopped` and `email::Mailer` with its SMTP pool) as a
 //! ratio against raw pooled sends to the same SMTP sink in the same run.
 //!
 //! - Sink: a minimal SMTP server in this binary (EHLO/MAIL/RCPT/DATA/RSET/QUIT, always
 //!   `250`), counting accepted messages, on 127.0.0.1.
 //! - Reference (R4 as the issue defines it for B15): `BENCH_POOL` tasks (default 16), each
-//!   sending messages back to back through one shared `Mailer` (lettre `AsyncSmtpTransport`,
-//!   pool `max_size` = `BENCH_POOL`), building each message exactly as the outbox does. No
-//!   database.
+//!   sending messages back to back through one shared `Mailer` (lettre's SMTP connections
+//!   in the mailer's pool of `BENCH_POOL`, `TCP_NODELAY` set), building each message
+//!   exactly as the outbox does. No database.
+//! - Before (context): the same tasks through lettre's own pooled `AsyncSmtpTransport` (as
+//!   the mailer was before it set `TCP_NODELAY`), so the gain is measured in the same run.
 //! - Subject: a fresh SQLite file per run (WAL, `synchronous=FULL`) pre-filled with queued
-//!   rows (outside the timing), drained by one sender looping `dispatch_batch` (batch
-//!   `BENCH_BATCH`, default 32: the product default) with the same mailer settings. Each
-//!   batch is one claim statement, concurrent sends, and one transaction recording it.
+//!   rows (outside the timing), drained by the product's sender job
+//!   (`jobs::outbox::run_until_stopped`: up to `BATCHES_IN_FLIGHT` batches of `BENCH_BATCH`,
+//!   default 32: the product default) with the same mailer settings, counted by the sink.
+//!   Each batch is one claim statement, concurrent sends, and one transaction recording it.
 //!
 //! Schedule: `BENCH_PAIRS` rounds (default 5), reference and subject back to back, order
 //! alternating; each run warms up `BENCH_WARMUP` s (default 3) and measures `BENCH_SECONDS`
@@ -26,7 +29,7 @@ use glassbox::db::outbox::{self, ClaimedMessage, NewOutboxMessage};
 use glassbox::db::Db;
 use glassbox::domain::clock::Clock;
 use glassbox::email::Mailer;
-use glassbox::jobs::outbox::{dispatch_batch, RateLimit};
+
 use secrecy::SecretString;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -182,8 +185,51 @@ async fn reference(port: u16, pool: u32, warmup: f64, seconds: f64) -> anyhow::R
     Ok(rate)
 }
 
+/// The same sends through lettre's own pooled transport (its sockets keep Nagle's
+/// algorithm on): what the mailer did before it opened its sockets with `TCP_NODELAY`.
+async fn before(port: u16, pool: u32, warmup: f64, seconds: f64) -> anyhow::Result<f64> {
+    use lettre::AsyncTransport as _;
+    let mailer = Mailer::from_settings(&email_settings(port, pool, 32))?;
+    let transport =
+        lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous("127.0.0.1")
+            .port(port)
+            .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(pool))
+            .build();
+    let sent = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let now = time::OffsetDateTime::now_utc();
+    let mut tasks = Vec::new();
+    for t in 0..pool {
+        let (mailer, transport, sent, stop) = (
+            mailer.clone(),
+            transport.clone(),
+            sent.clone(),
+            stop.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut i = u64::from(t);
+            while !stop.load(Ordering::Relaxed) {
+                let Ok(message) = mailer.build(&claimed(&notice(i, now))) else {
+                    break;
+                };
+                if transport.send(message).await.is_ok() {
+                    sent.fetch_add(1, Ordering::Relaxed);
+                }
+                i += u64::from(pool);
+            }
+        }));
+    }
+    let rate = measure(warmup, seconds, || sent.load(Ordering::Relaxed)).await;
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        let _ = t.await;
+    }
+    Ok(rate)
+}
+
 async fn subject(
     port: u16,
+    accepted: &AtomicU64,
     pool: u32,
     batch: i64,
     warmup: f64,
@@ -207,28 +253,18 @@ async fn subject(
     }
     let settings = email_settings(port, pool, batch);
     let mailer = Mailer::from_settings(&settings)?;
-    let sent = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let sender = {
-        let (db, sent, stop) = (db.clone(), sent.clone(), stop.clone());
-        tokio::spawn(async move {
-            let limit = Arc::new(RateLimit::new(0));
-            while !stop.load(Ordering::Relaxed) {
-                match dispatch_batch(&db, &mailer, &clock, &settings, &limit).await {
-                    Ok(o) if o.claimed > 0 => {
-                        sent.fetch_add(o.sent as u64, Ordering::Relaxed);
-                    }
-                    Ok(_) => break,
-                    Err(e) => {
-                        eprintln!("dispatch failed: {e:?}");
-                        break;
-                    }
-                }
-            }
-        })
-    };
-    let rate = measure(warmup, seconds, || sent.load(Ordering::Relaxed)).await;
-    stop.store(true, Ordering::Relaxed);
+    // The product's sender job itself (batches kept in flight, the rate limit off), counted
+    // by what the sink accepts.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let sender = tokio::spawn(glassbox::jobs::outbox::run_until_stopped(
+        db.clone(),
+        mailer,
+        clock,
+        settings,
+        stopped,
+    ));
+    let rate = measure(warmup, seconds, || accepted.load(Ordering::Relaxed)).await;
+    let _ = stop.send(true);
     let _ = sender.await;
     let left =
         glassbox::db::on_pool_for_tests(&db, "SELECT COUNT(*) FROM outbox WHERE status = 'queued'")
@@ -260,24 +296,29 @@ async fn main() -> anyhow::Result<()> {
     let (port, accepted) = start_sink().await.context("start the sink")?;
     println!("B15: outbox (claim → send → mark, SQLite) vs raw pooled sends, pool {pool}, batch {batch}, {pairs} pairs × ({warmup} s + {seconds} s)");
     let mut ratios = Vec::new();
-    let (mut refs, mut subs) = (Vec::new(), Vec::new());
+    let (mut refs, mut subs, mut befores) = (Vec::new(), Vec::new(), Vec::new());
     let mut guess = 5_000.0_f64;
     for p in 0..pairs {
         let fill = ((guess * (warmup + seconds) * 1.5) as u64).max(20_000);
         let (r, s) = if p % 2 == 0 {
             let r = reference(port, pool, warmup, seconds).await?;
-            (r, subject(port, pool, batch, warmup, seconds, fill).await?)
+            (
+                r,
+                subject(port, &accepted, pool, batch, warmup, seconds, fill).await?,
+            )
         } else {
-            let s = subject(port, pool, batch, warmup, seconds, fill).await?;
+            let s = subject(port, &accepted, pool, batch, warmup, seconds, fill).await?;
             (reference(port, pool, warmup, seconds).await?, s)
         };
         guess = guess.max(s);
+        let b = before(port, pool, warmup, seconds).await?;
         println!(
-            "pair {} ({} first): reference {r:.0} msg/s, outbox {s:.0} msg/s, ratio {:.3}",
+            "pair {} ({} first): reference {r:.0} msg/s, outbox {s:.0} msg/s, ratio {:.3}; before (lettre's transport) {b:.0} msg/s",
             p + 1,
             if p % 2 == 0 { "reference" } else { "outbox" },
             s / r
         );
+        befores.push(b);
         ratios.push(s / r);
         refs.push(r);
         subs.push(s);
@@ -285,10 +326,11 @@ async fn main() -> anyhow::Result<()> {
     let min = ratios.iter().copied().fold(f64::INFINITY, f64::min);
     let max = ratios.iter().copied().fold(0.0, f64::max);
     println!(
-        "B15 median ratio {:.3} (min {min:.3}, max {max:.3}); outbox median {:.0} msg/s, reference median {:.0} msg/s; sink accepted {} in all",
+        "B15 median ratio {:.3} (min {min:.3}, max {max:.3}); outbox median {:.0} msg/s, reference median {:.0} msg/s, before (lettre's transport) median {:.0} msg/s; sink accepted {} in all",
         median(ratios),
         median(subs),
         median(refs),
+        median(befores),
         accepted.load(Ordering::Relaxed)
     );
     Ok(())

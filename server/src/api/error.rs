@@ -31,6 +31,9 @@ pub enum ErrorCode {
     RateLimited,
     /// The log has no signed checkpoint yet.
     NoCheckpoint,
+    /// The database cannot take the request now (unreachable, restarting, full); nothing
+    /// was changed or recorded. Retry later; an access check answered so is a refusal.
+    Unavailable,
     /// A failure on Glassbox's side; nothing was changed.
     Internal,
 }
@@ -48,6 +51,7 @@ impl ErrorCode {
             ErrorCode::AlreadyDecided => "already_decided",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::NoCheckpoint => "no_checkpoint",
+            ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
         }
     }
@@ -70,6 +74,9 @@ pub struct ErrorDetailJson {
     /// For people: what happened and what to do.
     message: String,
 }
+
+/// The `Retry-After` (seconds) of a 503 while the database is unavailable.
+const RETRY_UNAVAILABLE_AFTER: u64 = 2;
 
 /// An API error.
 #[derive(Debug)]
@@ -138,6 +145,17 @@ impl ApiError {
             }
             ServiceError::Invalid(m) => Self::invalid(m),
             ServiceError::Request(e) => Self::invalid(e.to_string()),
+            ServiceError::Unexpected(err) if crate::db::is_unavailable(&err) => {
+                tracing::error!(error.context = context, error = %format!("{err:#}"), "the database is unavailable");
+                Self {
+                    retry_after: Some(RETRY_UNAVAILABLE_AFTER),
+                    ..Self::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        ErrorCode::Unavailable,
+                        "Glassbox cannot use its database just now; nothing was changed or recorded (an access check answered so is a refusal). Retry in a few seconds.",
+                    )
+                }
+            }
             ServiceError::Unexpected(err) => {
                 let reference = crate::telemetry::error_reference();
                 tracing::error!(error.reference = %reference, error.context = context, error = ?err, "unexpected failure in the API");
@@ -185,6 +203,7 @@ mod tests {
             ErrorCode::AlreadyDecided,
             ErrorCode::RateLimited,
             ErrorCode::NoCheckpoint,
+            ErrorCode::Unavailable,
             ErrorCode::Internal,
         ] {
             let json = serde_json::to_value(code).unwrap_or_default();

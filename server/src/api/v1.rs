@@ -230,6 +230,7 @@ fn request_id(raw: &str) -> Result<RequestId, ApiError> {
         (status = 422, description = "A value breaks a rule; the message says which (`invalid_input`).", body = ErrorJson),
         (status = 429, description = "Too many requests for this token; see `Retry-After`.", body = ErrorJson),
         (status = 500, description = "Failed on Glassbox's side; nothing was changed.", body = ErrorJson),
+        (status = 503, description = "The database cannot take the request now (`unavailable`): nothing was created, the owner was not emailed. Retry after `Retry-After`.", body = ErrorJson),
     )
 )]
 /// `POST /api/v1/access-requests`: a support agent asks for access (made by the mail
@@ -331,7 +332,7 @@ pub async fn cancel_request(
         (status = 413, description = "The body is larger than the server accepts."),
         (status = 422, description = "A value breaks a rule; the message says which (`invalid_input`).", body = ErrorJson),
         (status = 500, description = "Not recorded, so not allowed: refuse the access.", body = ErrorJson),
-        (status = 503, description = "Not recorded, so not allowed: refuse the access.", body = ErrorJson),
+        (status = 503, description = "The database cannot record it now (`unavailable`: down, restarting or full). Not recorded, so not allowed: refuse the access; retry after `Retry-After`.", body = ErrorJson),
     )
 )]
 /// `POST /api/v1/access/check`: may this agent do this to this mailbox now? The event is
@@ -379,7 +380,7 @@ pub async fn check(
         (status = 413, description = "The body is larger than the server accepts."),
         (status = 422, description = "A value breaks a rule; the message says which (`invalid_input`).", body = ErrorJson),
         (status = 500, description = "Not recorded, so not allowed: refuse the access.", body = ErrorJson),
-        (status = 503, description = "Not recorded, so not allowed: refuse the access.", body = ErrorJson),
+        (status = 503, description = "The database cannot record it now (`unavailable`: down, restarting or full). Not recorded, so not allowed: refuse the access; retry after `Retry-After`.", body = ErrorJson),
     )
 )]
 /// `POST /api/v1/imap/login`: may this agent open an IMAP session on this mailbox with

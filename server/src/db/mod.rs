@@ -206,26 +206,23 @@ impl Db {
                     })?;
                 }
             }
-            let options = SqliteConnectOptions::from_str(url)
-                .context("GLASSBOX__DATABASE__URL is not a valid sqlite:// URL")?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new()
-                .max_connections(max_connections)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options)
+            let pool = sqlite_pool_options(max_connections)
+                .connect_with(sqlite_options(url)?)
                 .await
                 .context("could not open the SQLite database")?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)
                 .context("GLASSBOX__DATABASE__URL is not a valid postgres:// URL")?;
+            // While PostgreSQL is down, a connection attempt is retried (with back-off, at
+            // most a second apart) until the acquire timeout; so the pool reconnects within
+            // about a second of a restart. Each connection is tested before it is handed
+            // out, so one that died with the server is replaced, not used. A caller waits
+            // at most the acquire timeout and then fails closed ("unavailable").
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections)
-                .acquire_timeout(Duration::from_secs(5))
+                .acquire_timeout(PG_ACQUIRE_TIMEOUT)
+                .test_before_acquire(true)
                 .connect_with(options)
                 .await
                 .context("could not connect to PostgreSQL")?;
@@ -273,6 +270,83 @@ impl Db {
     }
 }
 
+/// How long a caller waits for a PostgreSQL connection before it fails closed.
+const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The options every SQLite connection opens with: the file created when missing, WAL,
+/// `synchronous=FULL`, foreign keys on, a 10 s busy timeout.
+pub fn sqlite_options(url: &str) -> anyhow::Result<SqliteConnectOptions> {
+    Ok(SqliteConnectOptions::from_str(url)
+        .context("GLASSBOX__DATABASE__URL is not a valid sqlite:// URL")?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10)))
+}
+
+/// The pool every SQLite database is opened with. A transaction that SQLite rolled back by
+/// itself (on a full disk or an I/O error, SQLite may end the transaction at the failing
+/// statement) is still counted as open by sqlx: the ROLLBACK of the dropped transaction
+/// then fails, and every later `BEGIN` on that connection would be refused ("non-zero
+/// transaction depth"). Such a connection is closed, not handed out again, so the service
+/// recovers by itself once space returns.
+pub fn sqlite_pool_options(max_connections: u32) -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .before_acquire(|conn, _| {
+            Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+        })
+}
+
+/// The database could not take the work now, so nothing was changed: it cannot be reached
+/// (down, restarting, refusing connections), or it is out of disk space or memory, or it
+/// stayed busy past the timeout. A caller answers "unavailable, retry later" (HTTP 503)
+/// instead of "internal error", and never acts as if the work was done.
+#[derive(Debug, thiserror::Error)]
+#[error("the database is unavailable: {0}")]
+pub struct Unavailable(pub String);
+
+/// Whether `e` is a [`Unavailable`] failure of the database (see there).
+pub fn is_unavailable_error(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => {
+            if let Some(pg) = d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                // 08: connection exception; 53: insufficient resources (53100 disk full);
+                // 57P: shutting down, crashed, starting up; 58030: I/O error.
+                let code = pg.code();
+                code.starts_with("08")
+                    || code.starts_with("53")
+                    || code.starts_with("57P")
+                    || code == "58030"
+            } else {
+                // SQLite's primary result codes (the low byte of the extended code):
+                // BUSY, LOCKED, NOMEM, IOERR, FULL, CANTOPEN.
+                d.code()
+                    .and_then(|c| c.parse::<i32>().ok())
+                    .is_some_and(|c| matches!(c & 0xff, 5 | 6 | 7 | 10 | 13 | 14))
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Whether anything in `e`'s chain of causes is an [`Unavailable`] failure.
+pub fn is_unavailable(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause.downcast_ref::<Unavailable>().is_some()
+            || cause
+                .downcast_ref::<sqlx::Error>()
+                .is_some_and(is_unavailable_error)
+    })
+}
+
 /// A time as the store writes it: UTC, whole seconds.
 pub fn ts(t: OffsetDateTime) -> OffsetDateTime {
     let t = t.to_offset(time::UtcOffset::UTC);
@@ -302,6 +376,41 @@ pub async fn on_pool_for_tests(db: &Db, sql: &str) -> i64 {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn a_database_that_cannot_take_work_is_unavailable_and_a_wrong_query_is_not() {
+        assert!(is_unavailable_error(&sqlx::Error::PoolTimedOut));
+        assert!(is_unavailable_error(&sqlx::Error::Io(
+            std::io::Error::from(std::io::ErrorKind::ConnectionReset)
+        )));
+        assert!(!is_unavailable_error(&sqlx::Error::RowNotFound));
+        let wrapped = anyhow::Error::from(sqlx::Error::PoolClosed).context("could not queue");
+        assert!(is_unavailable(&wrapped), "found through the context");
+        assert!(is_unavailable(&anyhow::Error::new(Unavailable("x".into()))));
+        assert!(!is_unavailable(&anyhow::anyhow!("the tree lacks a hash")));
+    }
+
+    #[tokio::test]
+    async fn a_full_sqlite_database_is_unavailable() {
+        let db = Db::connect(&SecretString::from("sqlite::memory:"), 1)
+            .await
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        let Db::Sqlite(pool) = &db else {
+            unreachable!("SQLite")
+        };
+        let mut conn = pool.acquire().await.unwrap_or_else(|e| panic!("{e}"));
+        for sql in ["CREATE TABLE t (x TEXT)", "PRAGMA max_page_count = 2"] {
+            sqlx::query(sql)
+                .execute(&mut *conn)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let full = sqlx::query("INSERT INTO t VALUES (zeroblob(100000))")
+            .execute(&mut *conn)
+            .await
+            .err();
+        assert!(full.as_ref().is_some_and(is_unavailable_error), "{full:?}");
+    }
 
     #[test]
     fn stored_times_are_utc_whole_seconds() {

@@ -221,15 +221,29 @@ pub async fn claim(
     lease_until: OffsetDateTime,
     limit: i64,
 ) -> sqlx::Result<Vec<ClaimedMessage>> {
-    let candidates = "SELECT id FROM outbox WHERE (status = $3 AND next_attempt_at <= $1) \
-         OR (status = $2 AND lease_until <= $1) ORDER BY next_attempt_at, id LIMIT $4";
-    let lock = match db {
-        Db::Sqlite(_) => "",
-        Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+    let candidates = match db {
+        // Each kind of due row is read in its index's order (`outbox_lease`, `outbox_due`),
+        // at most `limit` of each, and the earliest `limit` of those are taken: a claim reads
+        // O(limit) rows however long the queue is. (One `WHERE … OR … ORDER BY` made SQLite
+        // sort every due row for each batch; see B15 in BENCHMARKS.md.)
+        Db::Sqlite(_) => {
+            "SELECT id FROM (\
+               SELECT id, due FROM (SELECT id, lease_until AS due FROM outbox \
+                 WHERE status = $2 AND lease_until <= $1 ORDER BY lease_until LIMIT $4) \
+               UNION ALL \
+               SELECT id, due FROM (SELECT id, next_attempt_at AS due FROM outbox \
+                 WHERE status = $3 AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $4) \
+             ) ORDER BY due LIMIT $4"
+        }
+        Db::Postgres(_) => {
+            "SELECT id FROM outbox WHERE (status = $3 AND next_attempt_at <= $1) \
+             OR (status = $2 AND lease_until <= $1) ORDER BY next_attempt_at, id LIMIT $4 \
+             FOR UPDATE SKIP LOCKED"
+        }
     };
     let sql = format!(
         "UPDATE outbox SET status = $2, lease_until = $5, attempts = attempts + 1 \
-         WHERE id IN ({candidates}{lock}) RETURNING {CLAIM_COLUMNS}"
+         WHERE id IN ({candidates}) RETURNING {CLAIM_COLUMNS}"
     );
     let mut rows = on_pool!(db, pool => sqlx::query_as::<_, ClaimedMessage>(&sql)
         .bind(ts(now))

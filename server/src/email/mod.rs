@@ -3,11 +3,13 @@
 //! queue rows in their own transactions and the sender ([`crate::jobs::outbox`]) calls
 //! [`Mailer::send`].
 //!
-//! Backends: SMTP (lettre, pooled, with timeouts and STARTTLS / implicit TLS / plain);
+//! Backends: SMTP (lettre, pooled, with timeouts and STARTTLS / implicit TLS / plain; plain
+//! and STARTTLS connections with `TCP_NODELAY`, see [`smtp`]);
 //! `dev`, which accepts everything so the rows stay readable at `/dev/mailbox`; and an
 //! in-memory backend for tests, which can also be told to fail.
 
 pub mod messages;
+mod smtp;
 
 use crate::config::{EmailBackend, EmailSettings, SmtpTls};
 use crate::db::outbox::ClaimedMessage;
@@ -87,7 +89,11 @@ impl MemoryMailbox {
 
 #[derive(Clone)]
 enum Backend {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// Plain or STARTTLS: lettre's connections in Glassbox's pool, with `TCP_NODELAY`.
+    Smtp(smtp::Pool),
+    /// Implicit TLS: lettre's own pooled transport (it opens the TLS socket itself, without
+    /// `TCP_NODELAY`: each message waits for the server's delayed ACK).
+    SmtpImplicitTls(AsyncSmtpTransport<Tokio1Executor>),
     Dev,
     Memory(MemoryMailbox),
 }
@@ -103,7 +109,7 @@ pub struct Mailer {
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let backend = match self.backend {
-            Backend::Smtp(_) => "smtp",
+            Backend::Smtp(_) | Backend::SmtpImplicitTls(_) => "smtp",
             Backend::Dev => "dev",
             Backend::Memory(_) => "memory",
         };
@@ -120,7 +126,7 @@ impl Mailer {
             .context("GLASSBOX__EMAIL__FROM is not an email address such as `Glassbox <glassbox@example.org>`")?;
         let backend = match settings.backend {
             EmailBackend::Dev => Backend::Dev,
-            EmailBackend::Smtp => Backend::Smtp(smtp_transport(settings)?),
+            EmailBackend::Smtp => smtp_backend(settings)?,
         };
         Ok(Self { backend, from })
     }
@@ -180,7 +186,10 @@ impl Mailer {
     pub async fn send(&self, m: &ClaimedMessage) -> Result<(), SendError> {
         let message = self.build(m)?;
         match &self.backend {
-            Backend::Smtp(transport) => transport.send(message).await.map(|_| ()).map_err(classify),
+            Backend::Smtp(pool) => pool.send(message.envelope(), &message.formatted()).await,
+            Backend::SmtpImplicitTls(transport) => {
+                transport.send(message).await.map(|_| ()).map_err(classify)
+            }
             Backend::Dev => Ok(()),
             Backend::Memory(mailbox) => {
                 if let Some(e) = mailbox.take_failure() {
@@ -231,7 +240,7 @@ fn classify(e: lettre::transport::smtp::Error) -> SendError {
     }
 }
 
-fn smtp_transport(settings: &EmailSettings) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+fn smtp_backend(settings: &EmailSettings) -> anyhow::Result<Backend> {
     let smtp = &settings.smtp;
     let parameters = || -> anyhow::Result<TlsParameters> {
         let mut builder = TlsParameters::builder(smtp.host.clone());
@@ -251,29 +260,58 @@ fn smtp_transport(settings: &EmailSettings) -> anyhow::Result<AsyncSmtpTransport
             .build()
             .context("GLASSBOX__EMAIL__SMTP__HOST is not a name TLS can verify")
     };
-    let tls = match smtp.tls {
-        SmtpTls::None => Tls::None,
+    let timeout = Duration::from_secs(smtp.timeout_seconds.max(1));
+    let credentials = match (&smtp.username, &smtp.password) {
+        (Some(user), Some(password)) => Some(Credentials::new(
+            user.clone(),
+            password.expose_secret().to_string(),
+        )),
+        _ => None,
+    };
+    let starttls = match smtp.tls {
+        SmtpTls::None => None,
         // STARTTLS is required, never opportunistic: mail is not sent in clear text when
         // the server stops offering it.
-        SmtpTls::Starttls => Tls::Required(parameters()?),
-        SmtpTls::Implicit => Tls::Wrapper(parameters()?),
+        SmtpTls::Starttls => Some(parameters()?),
+        SmtpTls::Implicit => {
+            return Ok(Backend::SmtpImplicitTls(implicit_tls_transport(
+                settings,
+                parameters()?,
+                credentials,
+            )))
+        }
     };
+    Ok(Backend::Smtp(smtp::Pool::new(
+        smtp::Server {
+            host: smtp.host.clone(),
+            port: smtp.port,
+            starttls,
+            credentials,
+            timeout,
+        },
+        smtp.pool_size.max(1),
+    )))
+}
+
+fn implicit_tls_transport(
+    settings: &EmailSettings,
+    parameters: TlsParameters,
+    credentials: Option<Credentials>,
+) -> AsyncSmtpTransport<Tokio1Executor> {
+    let smtp = &settings.smtp;
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.host.clone())
         .port(smtp.port)
-        .tls(tls)
+        .tls(Tls::Wrapper(parameters))
         .timeout(Some(Duration::from_secs(smtp.timeout_seconds.max(1))))
         .pool_config(
             PoolConfig::new()
                 .max_size(smtp.pool_size.max(1))
                 .idle_timeout(Duration::from_secs(60)),
         );
-    if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
-        builder = builder.credentials(Credentials::new(
-            user.clone(),
-            password.expose_secret().to_string(),
-        ));
+    if let Some(credentials) = credentials {
+        builder = builder.credentials(credentials);
     }
-    Ok(builder.build())
+    builder.build()
 }
 
 /// An address as logs may show it: `a***@example.org`.

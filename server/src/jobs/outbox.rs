@@ -193,8 +193,17 @@ pub async fn dispatch_batch(
     Ok(outcome)
 }
 
-/// Sends until `shutdown` changes: a full batch is followed at once by the next; an empty
-/// or failed round waits `poll_interval_ms`.
+/// How many batches the sender keeps going at once: the next batch is claimed (and the
+/// previous one recorded) while the current one is still being sent, so the claim's and the
+/// record's commits do not stand between sends. They share the mailer's connection pool and
+/// the rate limit.
+pub const BATCHES_IN_FLIGHT: usize = 4;
+
+/// Sends until `shutdown` changes: while batches come back with rows, up to
+/// [`BATCHES_IN_FLIGHT`] of them are kept going (one when `max_per_second` is set: the
+/// limit paces the sends then, and more claimed rows would only wait in line, their lease
+/// running); after an empty or failed round the sender lets the others finish and waits
+/// `poll_interval_ms`.
 pub async fn run_until_stopped(
     db: Db,
     mailer: Mailer,
@@ -204,24 +213,56 @@ pub async fn run_until_stopped(
 ) {
     let limit = Arc::new(RateLimit::new(settings.max_per_second));
     let idle = Duration::from_millis(settings.poll_interval_ms.max(10));
+    let batches = if settings.max_per_second == 0 {
+        BATCHES_IN_FLIGHT
+    } else {
+        1
+    };
+    let mut in_flight = tokio::task::JoinSet::new();
+    let mut busy = true;
     loop {
-        let busy = tokio::select! {
-            r = dispatch_batch(&db, &mailer, &clock, &settings, &limit) => match r {
-                Ok(o) => o.claimed > 0,
-                Err(e) => {
-                    tracing::warn!(job = "outbox", error = ?e, "email sender round failed; will try again");
-                    false
-                }
-            },
-            _ = shutdown.changed() => break,
-        };
-        if !busy {
+        while busy && in_flight.len() < batches {
+            let (db, mailer, clock, settings, limit) = (
+                db.clone(),
+                mailer.clone(),
+                clock.clone(),
+                settings.clone(),
+                limit.clone(),
+            );
+            in_flight.spawn(async move {
+                dispatch_batch(&db, &mailer, &clock, &settings, &limit).await
+            });
+        }
+        if in_flight.is_empty() {
             tokio::select! {
-                _ = tokio::time::sleep(idle) => {}
+                _ = tokio::time::sleep(idle) => busy = true,
                 _ = shutdown.changed() => break,
             }
+            continue;
+        }
+        tokio::select! {
+            done = in_flight.join_next() => {
+                let claimed = match done {
+                    Some(Ok(Ok(o))) => o.claimed > 0,
+                    Some(Ok(Err(e))) => {
+                        tracing::warn!(job = "outbox", error = ?e, "email sender round failed; will try again");
+                        false
+                    }
+                    Some(Err(e)) => {
+                        tracing::error!(job = "outbox", error = %e, "email sender round stopped unexpectedly; will try again");
+                        false
+                    }
+                    None => false,
+                };
+                if !claimed {
+                    busy = false;
+                }
+            }
+            _ = shutdown.changed() => break,
         }
     }
+    // Batches still in flight stop here; their rows go out again after their lease.
+    in_flight.shutdown().await;
 }
 
 #[cfg(test)]

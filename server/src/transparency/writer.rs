@@ -111,7 +111,16 @@ pub enum NotRecorded {
 
 /// What a batch answers one check: decided and recorded, or not recorded and why, or the
 /// batch failed (nothing recorded).
-type Reply = Result<Result<Decided, NotRecorded>, String>;
+type Reply = Result<Result<Decided, NotRecorded>, Failure>;
+
+/// Why a batch failed, as each of its checks is told.
+#[derive(Clone, Debug)]
+struct Failure {
+    /// The cause, in words (logged where the check's answer is made).
+    cause: String,
+    /// The database could not take the batch now ([`crate::db::Unavailable`]).
+    unavailable: bool,
+}
 
 struct Job {
     check: PendingCheck,
@@ -152,7 +161,13 @@ impl LogWriter {
         match answer.await {
             Ok(Ok(Ok(decided))) => Ok(decided),
             Ok(Ok(Err(why))) => Err(CheckError::NotRecorded(why)),
-            Ok(Err(cause)) => {
+            Ok(Err(Failure {
+                cause,
+                unavailable: true,
+            })) => Err(anyhow::Error::new(crate::db::Unavailable(cause))
+                .context("the access log could not be written")
+                .into()),
+            Ok(Err(Failure { cause, .. })) => {
                 Err(anyhow::anyhow!("the access log could not be written: {cause}").into())
             }
             Err(_) => Err(anyhow::anyhow!("the log writer stopped before answering").into()),
@@ -295,9 +310,12 @@ impl LogWriterTask {
                 }
             }
             Err(e) => {
-                let cause = format!("{e:#}");
+                let failure = Failure {
+                    cause: format!("{e:#}"),
+                    unavailable: crate::db::is_unavailable(&e),
+                };
                 for job in jobs {
-                    let _ = job.reply.send(Err(cause.clone()));
+                    let _ = job.reply.send(Err(failure.clone()));
                 }
             }
         }
