@@ -170,7 +170,7 @@ on_both_databases!(async fn an_agent_asks_from_the_console_and_sees_the_consent_
         .server_fn::<SubmitAccessRequest>(&[("mailbox", "bilal@example.org"), ("justification_code", "service_maintenance"), ("justification_text", "x")])
         .await;
     assert_eq!(status, 400);
-    assert!(body.to_string().contains("scopes"), "{body}");
+    assert_eq!(body["InvalidField"]["field"], "Scopes", "the form shows it by the scopes: {body}");
     let (status, _) = app.server_fn::<CancelRequest>(&[("id", &id)]).await;
     assert_eq!(status, 200);
 });
