@@ -50,5 +50,6 @@ test('every page a support agent meets passes axe-core', async ({ page }) => {
 test('every page a security admin meets passes axe-core', async ({ page }) => {
   await signInAs(page, 'Morgan Lee');
   const incident = await firstLink(page, '/admin/incidents', /^\/admin\/incidents\/[0-9a-f-]{36}$/);
-  for (const path of ['/staff', '/admin/incidents', incident]) await checkEverySize(page, path);
+  const member = await firstLink(page, '/admin/staff', /^\/admin\/staff\/[0-9a-f-]{36}$/);
+  for (const path of ['/staff', '/admin/incidents', incident, '/admin/staff', member]) await checkEverySize(page, path);
 });
