@@ -166,3 +166,31 @@ on_both_databases!(async fn stop_all_posted_without_javascript_comes_back_to_the
     assert!(page.contains(&said), "{said} in {page}");
     assert!(page.contains("There is nothing to stop"), "the button is gone: {page}");
 });
+
+on_both_databases!(async fn a_cross_site_stop_all_is_refused_and_staff_cannot_stop_an_owners_access(app) {
+    // Arrange
+    let token = app.service_token().await;
+    let grant = request(app, &token, "alice@example.org", "Alice Martin", true).await;
+    let cookie = app.session_cookie().unwrap();
+    let stops_before = owner_stops(app).await;
+    let path = <StopAllAccess as leptos::server_fn::ServerFn>::PATH;
+
+    // Act: another site posts the form with Alice's cookie.
+    let res = reqwest::Client::new()
+        .post(app.url(path))
+        .header("cookie", &cookie)
+        .header("origin", "https://evil.example")
+        .form(&[("confirm", "yes"), ("form_key", "stop-all-form-forged-012")])
+        .send()
+        .await
+        .unwrap();
+
+    // Assert: refused by the CSRF guard, and nothing changed.
+    assert_eq!(res.status().as_u16(), 403);
+    assert_eq!(status_of(app, &grant).await, "approved");
+    // A staff member is not an owner: forbidden, nothing changed.
+    app.sign_in_as("Sam Rivera").await;
+    let (status, body) = app.server_fn::<StopAllAccess>(&[("confirm", "yes"), ("form_key", "stop-all-form-staff-0123")]).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(owner_stops(app).await, stops_before);
+});
