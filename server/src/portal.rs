@@ -18,8 +18,8 @@ use app::api::port::Portal;
 use app::error::AppError;
 use app::model::{
     DemoIdentity, FormKey, HistoryCursor, HistoryFilter, HistoryPage, OwnerDecision, OwnerId,
-    OwnerOverview, RequestField, RequestForm, RequestId, RequestView, RosterAct, RosterView, StaffAct,
-    StaffHome, StaffId,
+    OwnerOverview, RequestField, RequestForm, RequestId, RequestView, RosterAct, RosterView,
+    StaffAct, StaffHome, StaffId,
 };
 use app::model::{
     IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentId, IncidentNotice, IncidentSummary,
@@ -142,6 +142,21 @@ impl Portal for PortalService {
         .await
         .map_err(|e| e.into_app_error("owner decision"))?;
         Ok(requests::view(r, self.clock.now()))
+    }
+
+    #[tracing::instrument(skip_all, fields(owner.id = %owner))]
+    async fn owner_stop_all(
+        &self,
+        owner: OwnerId,
+        key: Option<FormKey>,
+    ) -> Result<app::model::StopAllOutcome, AppError> {
+        let once = key.map(|key| FormOnce {
+            actor: owner.0,
+            key,
+        });
+        requests::stop_all(&self.db, &self.clock, &self.settings, owner, once.as_ref())
+            .await
+            .map_err(|e| e.into_app_error("stop all access"))
     }
 
     #[tracing::instrument(skip_all, fields(staff.id = %staff_id))]

@@ -23,6 +23,36 @@ pub async fn load_overview() -> Result<OwnerOverview, AppError> {
     )
 }
 
+/// "Stop all access": only with the confirmation box ticked (checked here, on the server,
+/// whatever the page did). Posted without JavaScript, the browser goes back to `/me` with
+/// what happened in the address (`?stopped=&cancelled=`).
+#[server(endpoint = "stop_all_access")]
+pub async fn stop_all_access(
+    confirm: Option<String>,
+    form_key: Option<String>,
+) -> Result<crate::model::StopAllOutcome, AppError> {
+    super::ssr::with_status(
+        async move {
+            let owner = super::ssr::owner().await?;
+            if confirm.as_deref() != Some("yes") {
+                return Err(AppError::Invalid(
+                    "Tick the box to confirm that you want to stop every access and request; nothing was changed.".into(),
+                ));
+            }
+            super::ssr::portal()?
+                .owner_stop_all(owner, super::requests::parse_key(form_key)?)
+                .await
+                .inspect(|o| {
+                    super::ssr::after_plain_form_post(&format!(
+                        "/me?stopped={}&cancelled={}",
+                        o.revoked, o.cancelled
+                    ))
+                })
+        }
+        .await,
+    )
+}
+
 /// One page of the signed-in owner's access history.
 #[server(endpoint = "load_history", input = Json)]
 pub async fn load_history(

@@ -45,6 +45,15 @@ pub trait Portal: Send + Sync + 'static {
         key: Option<FormKey>,
     ) -> Result<RequestView, AppError>;
 
+    /// "Stop all access": revokes every live grant and cancels every pending request of the
+    /// owner's mailboxes. With the form's `key`, a repeat changes nothing and answers with
+    /// what the first did.
+    async fn owner_stop_all(
+        &self,
+        owner: OwnerId,
+        key: Option<FormKey>,
+    ) -> Result<crate::model::StopAllOutcome, AppError>;
+
     /// A support agent asks for access. With the form's `key`, a repeat of the same form
     /// makes no second request and answers with the first.
     async fn staff_submit(

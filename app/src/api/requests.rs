@@ -22,7 +22,7 @@ fn done_page(r: &RequestView, done: &str) -> String {
 
 /// The form's idempotency key (the hidden `form_key` field), if it sent one.
 #[cfg(feature = "ssr")]
-fn parse_key(key: Option<String>) -> Result<Option<FormKey>, AppError> {
+pub(super) fn parse_key(key: Option<String>) -> Result<Option<FormKey>, AppError> {
     key.filter(|k| !k.is_empty())
         .map(|k| {
             FormKey::parse(&k).ok_or_else(|| {

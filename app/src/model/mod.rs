@@ -21,7 +21,8 @@ pub use roster::{
 pub use views::{
     parse_day, DemoIdentity, EventView, FailedEmailView, FilterError, FilterField, HistoryCursor,
     HistoryFilter, HistoryPage, LogProofs, OwnerDecision, OwnerOverview, RequestField, RequestForm,
-    RequestStep, RequestView, StaffAct, StaffHome, StaffRequestView, Viewer, MAIL_SYSTEM,
+    RequestStep, RequestView, StaffAct, StaffHome, StaffRequestView, StopAllOutcome, Viewer,
+    MAIL_SYSTEM,
 };
 pub use views::{
     ImapAccessView, ImapCredentialView, ImapSessionView, OwnerImapSessionView, StaffRequestDetail,

@@ -619,6 +619,33 @@ mod tests {
     }
 }
 
+/// What "Stop all access" did to the owner's mailboxes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopAllOutcome {
+    /// Grants revoked.
+    pub revoked: u32,
+    /// Pending requests cancelled.
+    pub cancelled: u32,
+}
+
+impl StopAllOutcome {
+    /// What happened, in one plain sentence for the owner.
+    pub fn sentence(&self) -> String {
+        fn count(n: u32, one: &str, many: &str) -> String {
+            if n == 1 {
+                format!("1 {one}")
+            } else {
+                format!("{n} {many}")
+            }
+        }
+        format!(
+            "Stopped {} and cancelled {}. Nobody has access to your mailbox now.",
+            count(self.revoked, "access", "accesses"),
+            count(self.cancelled, "request", "requests")
+        )
+    }
+}
+
 /// What an owner decides about one of their requests.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OwnerDecision {
@@ -714,5 +741,22 @@ impl std::fmt::Debug for ImapCredentialView {
         f.debug_struct("ImapCredentialView")
             .field("login", &self.login)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod stop_all_tests {
+    use super::StopAllOutcome;
+
+    #[test]
+    fn the_stop_all_sentence_counts_in_plain_words() {
+        let o = StopAllOutcome {
+            revoked: 2,
+            cancelled: 1,
+        };
+        assert_eq!(
+            o.sentence(),
+            "Stopped 2 accesses and cancelled 1 request. Nobody has access to your mailbox now."
+        );
     }
 }

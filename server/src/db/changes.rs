@@ -157,3 +157,31 @@ pub async fn for_request(db: &Db, request: RequestId) -> sqlx::Result<Vec<Change
         .fetch_all(pool)
         .await)
 }
+
+/// How many of `owner`'s requests `owner` revoked and cancelled at `at` (the one moment of
+/// a "Stop all access", whose changes all carry its time).
+pub async fn owner_stops_at(
+    db: &Db,
+    owner: OwnerId,
+    at: OffsetDateTime,
+) -> sqlx::Result<(i64, i64)> {
+    let count = |kind: RequestChangeKind| {
+        let kind = kind.as_str();
+        async move {
+            on_pool!(db, pool => sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM request_changes WHERE actor = $1 AND change = $2 AND occurred_at = $3 \
+                 AND mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $4)",
+            )
+            .bind(ChangeActor::Owner.as_str())
+            .bind(kind)
+            .bind(ts(at))
+            .bind(owner.0)
+            .fetch_one(pool)
+            .await)
+        }
+    };
+    Ok((
+        count(RequestChangeKind::Revoked).await?,
+        count(RequestChangeKind::Cancelled).await?,
+    ))
+}

@@ -42,3 +42,14 @@ pub async fn first_request(db: &Db, actor: Uuid, key: &FormKey) -> sqlx::Result<
     .await
     .map(|r| r.map(RequestId)))
 }
+
+/// When the first submission of `key` by `actor` was stored (the time of its change).
+pub async fn first_at(db: &Db, actor: Uuid, key: &FormKey) -> sqlx::Result<Option<OffsetDateTime>> {
+    on_pool!(db, pool => sqlx::query_scalar::<_, OffsetDateTime>(
+        "SELECT created_at FROM form_submissions WHERE actor_id = $1 AND form_key = $2",
+    )
+    .bind(actor)
+    .bind(key.as_str())
+    .fetch_optional(pool)
+    .await)
+}

@@ -294,6 +294,9 @@ pub enum Action {
     Expire,
     /// Time ran out for a grant.
     EndAtTime,
+    /// The owner stops everything on their mailbox ("Stop all access"): a live grant is
+    /// revoked, a pending request cancelled.
+    StopAll,
     /// The security team withdraws whatever is open: a grant is revoked, a pending request
     /// cancelled, with the reason recorded.
     Withdraw {
@@ -449,6 +452,19 @@ pub fn transition(
             Ok(Change {
                 to: Status::Expired,
                 closed_at: Some(facts.expires_at),
+                ..base
+            })
+        }
+        Action::StopAll => {
+            require(is_owner)?;
+            let to = match current {
+                Status::Approved => Status::Revoked,
+                Status::Pending => Status::Cancelled,
+                other => return Err(TransitionError::AlreadyDecided(other)),
+            };
+            Ok(Change {
+                to,
+                closed_at: Some(now),
                 ..base
             })
         }
@@ -788,6 +804,38 @@ mod tests {
         assert_eq!(
             transition(&approved(), Actor::Staff(agent()), &Action::Cancel, T0),
             Err(TransitionError::AlreadyDecided(Status::Approved))
+        );
+    }
+
+    #[test]
+    fn stop_all_revokes_a_grant_and_cancels_a_pending_request_for_their_owner_only() {
+        let at = T0 + Duration::minutes(5);
+        let owner = Actor::Owner(owner());
+        let revoked = transition(&approved(), owner, &Action::StopAll, at).unwrap();
+        assert_eq!(
+            (revoked.from, revoked.to),
+            (Status::Approved, Status::Revoked)
+        );
+        let cancelled = transition(&pending(), owner, &Action::StopAll, at).unwrap();
+        assert_eq!(
+            (cancelled.from, cancelled.to),
+            (Status::Pending, Status::Cancelled)
+        );
+        let stranger = Actor::Owner(OwnerId(uuid::Uuid::from_u128(99)));
+        for actor in [stranger, Actor::Staff(agent()), Actor::System] {
+            assert_eq!(
+                transition(&approved(), actor, &Action::StopAll, at),
+                Err(TransitionError::NotAllowed)
+            );
+        }
+        assert_eq!(
+            transition(
+                &approved(),
+                owner,
+                &Action::StopAll,
+                T0 + Duration::minutes(60)
+            ),
+            Err(TransitionError::AlreadyDecided(Status::Ended))
         );
     }
 

@@ -216,6 +216,93 @@ pub async fn decide_with(
         .ok_or(ServiceError::NotFound("request"))
 }
 
+/// "Stop all access": revokes every live grant and cancels every pending request of
+/// `owner`'s mailboxes, each through [`transitions::apply`] (its logged step, its links
+/// ended, its emails and IMAP kicks queued), all in ONE transaction: the owner's sentence
+/// counts exactly what committed, and the form's key is claimed with it, so a repeat of the
+/// same form changes nothing and is answered with the first result (counted back from the
+/// steps that carry its moment). With nothing to stop, nothing is written.
+#[tracing::instrument(skip_all, fields(owner.id = %owner))]
+pub async fn stop_all(
+    db: &Db,
+    clock: &Clock,
+    settings: &Settings,
+    owner: OwnerId,
+    once: Option<&FormOnce>,
+) -> Result<app::model::StopAllOutcome, ServiceError> {
+    if let Some(once) = once {
+        if let Some(at) = form_submissions::first_at(db, once.actor, &once.key).await? {
+            return stopped_at(db, owner, at).await;
+        }
+    }
+    let now = crate::db::ts(clock.now());
+    let mut tx = db.begin().await?;
+    let grants = requests::active_grants_for_owner(&mut tx, owner, now).await?;
+    let pending = requests::pending_for_owner(&mut tx, owner, now).await?;
+    let Some(first) = grants.first().or(pending.first()).map(|r| r.id) else {
+        return Ok(app::model::StopAllOutcome {
+            revoked: 0,
+            cancelled: 0,
+        });
+    };
+    let mut tx = match claim(db, tx, once, first, now).await? {
+        Claim::First(tx) => tx,
+        Claim::Repeat(_) => {
+            let at = match once {
+                Some(once) => form_submissions::first_at(db, once.actor, &once.key).await?,
+                None => None,
+            };
+            return stopped_at(db, owner, at.unwrap_or(now)).await;
+        }
+    };
+    let mut outcome = app::model::StopAllOutcome {
+        revoked: 0,
+        cancelled: 0,
+    };
+    for r in grants.iter().chain(&pending) {
+        match transitions::apply(
+            &mut tx,
+            settings,
+            r.id,
+            Actor::Owner(owner),
+            &Action::StopAll,
+            now,
+        )
+        .await
+        {
+            Ok(applied) if applied.change.to == AccessRequestStatus::Revoked => {
+                outcome.revoked += 1
+            }
+            Ok(_) => outcome.cancelled += 1,
+            // Decided by someone else since it was read (the agent cancelled, time ran out):
+            // nothing of ours to stop.
+            Err(ServiceError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    tx.commit().await?;
+    tracing::info!(
+        grants.revoked = outcome.revoked,
+        requests.cancelled = outcome.cancelled,
+        "owner stopped all access"
+    );
+    Ok(outcome)
+}
+
+/// What a "Stop all access" at `at` did, counted from its logged steps.
+async fn stopped_at(
+    db: &Db,
+    owner: OwnerId,
+    at: time::OffsetDateTime,
+) -> Result<app::model::StopAllOutcome, ServiceError> {
+    let (revoked, cancelled) = changes::owner_stops_at(db, owner, at).await?;
+    tracing::info!("stop all access sent again: answered with its first result");
+    Ok(app::model::StopAllOutcome {
+        revoked: u32::try_from(revoked).unwrap_or(u32::MAX),
+        cancelled: u32::try_from(cancelled).unwrap_or(u32::MAX),
+    })
+}
+
 /// A request as the UI shows it, with its status as of `now` (a pending request past
 /// its expiry shows as expired even before the sweeper writes that down).
 pub fn view(r: RequestRecord, now: time::OffsetDateTime) -> RequestView {

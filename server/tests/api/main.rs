@@ -32,4 +32,5 @@ mod roster;
 mod security;
 mod sessions;
 mod sign_in;
+mod stop_all;
 mod store;
