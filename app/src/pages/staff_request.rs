@@ -36,7 +36,7 @@ pub fn StaffRequestPage() -> impl IntoView {
                         );
                         view! {
                             <Title text=title/>
-                            <RequestCard request=d.item.request agent_name=d.item.agent_name/>
+                            <RequestCard request=d.item.request agent_name=d.item.agent_name under_title=true/>
                             <ImapAccess imap=d.imap id/>
                         }.into_any()
                     }
