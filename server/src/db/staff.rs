@@ -47,6 +47,17 @@ pub struct StaffRow {
     pub last_sign_in_at: Option<OffsetDateTime>,
 }
 
+impl StaffRow {
+    /// The recertification rule's view of this staff member.
+    pub fn standing(&self) -> crate::domain::staff::StaffStanding {
+        crate::domain::staff::StaffStanding {
+            role: self.role,
+            disabled: self.disabled_at.is_some(),
+            certified_at: self.certified_at,
+        }
+    }
+}
+
 impl TryFrom<StaffDbRow> for StaffRow {
     type Error = CorruptRow;
     fn try_from(r: StaffDbRow) -> Result<Self, Self::Error> {

@@ -50,11 +50,8 @@ pub async fn staff_home(
         }
         StaffRole::Support => Vec::new(),
     };
-    let recertification = crate::domain::staff::standing(
-        super::staff::standing(&member),
-        settings.staff.recertify_every(),
-        now,
-    );
+    let recertification =
+        crate::domain::staff::standing(member.standing(), settings.staff.recertify_every(), now);
     Ok(StaffHome {
         recertification,
         display_name: member.display_name,

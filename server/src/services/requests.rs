@@ -104,7 +104,7 @@ pub async fn submit(
     // current (a security admin recertifies each agent every `staff.recertify_every_days`).
     let now = crate::db::ts(clock.now());
     let every = settings.staff.recertify_every();
-    match may_request(super::staff::standing(&agent), every, now) {
+    match may_request(agent.standing(), every, now) {
         Ok(()) => {}
         Err(RequestRefusal::Disabled) => return Err(ServiceError::Forbidden),
         Err(RequestRefusal::NotSupport) => {

@@ -19,7 +19,7 @@ use crate::db::{requests as db_requests, staff, Db, Tx};
 use crate::domain::access_request::{parse_mailbox, Action, Actor};
 use crate::domain::clock::Clock;
 use crate::domain::pseudonym;
-use crate::domain::staff::{self as rules, StaffStanding};
+use crate::domain::staff as rules;
 use app::model::{
     AddedBy, RosterChange, RosterMember, RosterView, StaffChangeBy, StaffChangeKind, StaffId,
     StaffRole,
@@ -56,15 +56,6 @@ pub enum Disabled {
     Now,
     /// The account was already disabled; nothing changed.
     Already,
-}
-
-/// The rule's view of a stored staff member.
-pub fn standing(member: &staff::StaffRow) -> StaffStanding {
-    StaffStanding {
-        role: member.role,
-        disabled: member.disabled_at.is_some(),
-        certified_at: member.certified_at,
-    }
 }
 
 async fn record(
@@ -273,7 +264,7 @@ pub async fn recertify(
     let member = staff::get_staff(&mut tx, target)
         .await?
         .ok_or(ServiceError::NotFound("staff member"))?;
-    rules::may_recertify(standing(&member)).map_err(|e| ServiceError::Refused(e.to_string()))?;
+    rules::may_recertify(member.standing()).map_err(|e| ServiceError::Refused(e.to_string()))?;
     if !staff::recertify(&mut tx, target, admin, now).await? {
         return Err(ServiceError::Conflict(
             "This account changed meanwhile (it may have been disabled). Reload the roster.".into(),
@@ -350,7 +341,7 @@ pub async fn count_who_can_ask(
     Ok(staff::list_active_staff(db)
         .await?
         .iter()
-        .filter(|m| rules::may_request(standing(m), every, now).is_ok())
+        .filter(|m| rules::may_request(m.standing(), every, now).is_ok())
         .count() as i64)
 }
 
@@ -397,7 +388,7 @@ fn member_view(
         open_grants: f.map_or(0, |f| f.open_grants),
         requests_last_30_days: f.map_or(0, |f| f.requests),
         accesses_last_30_days: f.map_or(0, |f| f.accesses),
-        recertification: rules::standing(standing(m), every, now),
+        recertification: rules::standing(m.standing(), every, now),
     }
 }
 
