@@ -183,10 +183,19 @@ pub async fn follow_up_incident(
 
 /// Closes an incident.
 #[server(endpoint = "close_incident")]
-pub async fn close_incident(id: String) -> Result<IncidentAdminView, AppError> {
+pub async fn close_incident(
+    id: String,
+    confirm: Option<String>,
+) -> Result<IncidentAdminView, AppError> {
     super::ssr::with_status(
         async move {
             let staff = super::ssr::staff().await?;
+            if confirm.as_deref() != Some("yes") {
+                return Err(AppError::Invalid(
+                    "Tick the box to confirm that the incident is over; nothing was changed."
+                        .into(),
+                ));
+            }
             super::ssr::portal()?
                 .admin_incident_act(staff, parse_id(&id)?, IncidentAdminAct::Close)
                 .await

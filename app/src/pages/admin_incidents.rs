@@ -199,6 +199,10 @@ fn Dashboard(
                 </ActionForm>
                 <ActionForm action=close attr:class="decision-form">
                     <input type="hidden" name="id" value=id_close/>
+                    <label class="confirm">
+                        <input type="checkbox" name="confirm" value="yes" required/>
+                        " The incident is over: no further follow-up will be sent, and owners see it as closed."
+                    </label>
                     <button type="submit" class="button">"Close the incident"</button>
                 </ActionForm>
             </section>

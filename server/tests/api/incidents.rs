@@ -5,9 +5,9 @@
 use crate::helpers::TestApp;
 use crate::on_both_databases;
 use app::api::incidents::{
-    AcknowledgeIncident, ConfirmIncident, DeclareIncident, FollowUpIncident, HideIncidentReminder,
-    LoadAdminIncident, LoadAdminIncidents, LoadIncidentNotices, LoadOwnerIncident,
-    TickIncidentStep,
+    AcknowledgeIncident, CloseIncident, ConfirmIncident, DeclareIncident, FollowUpIncident,
+    HideIncidentReminder, LoadAdminIncident, LoadAdminIncidents, LoadIncidentNotices,
+    LoadOwnerIncident, TickIncidentStep,
 };
 use app::api::requests::ApproveRequest;
 use glassbox::db::on_pool_for_tests;
@@ -670,4 +670,22 @@ on_both_databases!(async fn confirming_withdraws_through_the_same_path_as_a_revo
         assert!(r.subject.starts_with("The security team withdrew access to"), "{}", r.subject);
         assert!(!r.body_text.contains("You revoked"), "{}", r.body_text);
     }
+});
+
+on_both_databases!(async fn closing_an_incident_asks_for_confirmation_and_without_it_changes_nothing(app) {
+    let scene = a_stolen_support_sign_in(app).await;
+    let id = declare(app, &scene).await;
+    app.sign_in_as("Inês Duarte").await;
+    let (status, _) = app.server_fn::<ConfirmIncident>(&[("id", &id), ("confirm", "yes")]).await;
+    assert_eq!(status, 200);
+
+    let (status, body) = app.server_fn::<CloseIncident>(&[("id", &id)]).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("Tick the box"), "{body}");
+    let (_, page) = app.server_fn::<LoadAdminIncident>(&[("id", &id)]).await;
+    assert_eq!(page["status"], "confirmed", "nothing changed: {page}");
+
+    let (status, page) = app.server_fn::<CloseIncident>(&[("id", &id), ("confirm", "yes")]).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["status"], "closed");
 });
