@@ -19,6 +19,14 @@ use leptos_router::hooks::use_params_map;
 pub fn AdminIncidentsPage() -> impl IntoView {
     let declare = ServerAction::<DeclareIncident>::new();
     let list = Resource::new(move || declare.version().get(), |_| load_admin_incidents());
+    // A declared incident opens at once: its draft is what the admin reviews next (without
+    // JavaScript, the notice below links to it).
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = declare.value().get() {
+            navigate(&format!("/admin/incidents/{id}"), Default::default());
+        }
+    });
     let result = move || {
         declare.value().get().map(|r| match r {
             Ok(id) => view! {
