@@ -112,9 +112,23 @@ pub async fn enter(
     salt: &[u8],
     leaf: &Hash,
 ) -> sqlx::Result<()> {
-    on_tx!(tx, conn => sqlx::query(
-        "UPDATE request_changes SET log_index = $1, leaf_salt = $2, leaf_hash = $3 WHERE seq = $4 AND log_index IS NULL",
-    )
+    enter_into(tx, "request_changes", seq, index, salt, leaf).await
+}
+
+/// Enters row `seq` of an append-only change table (`request_changes`, `staff_changes`)
+/// into the log: the one update those tables allow, and only once.
+pub(super) async fn enter_into(
+    tx: &mut Tx,
+    table: &'static str,
+    seq: i64,
+    index: u64,
+    salt: &[u8],
+    leaf: &Hash,
+) -> sqlx::Result<()> {
+    let sql = format!(
+        "UPDATE {table} SET log_index = $1, leaf_salt = $2, leaf_hash = $3 WHERE seq = $4 AND log_index IS NULL"
+    );
+    on_tx!(tx, conn => sqlx::query(&sql)
     .bind(i64::try_from(index).unwrap_or(i64::MAX))
     .bind(salt.to_vec())
     .bind(leaf.to_vec())

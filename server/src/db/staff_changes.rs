@@ -98,16 +98,7 @@ pub async fn enter(
     salt: &[u8],
     leaf: &Hash,
 ) -> sqlx::Result<()> {
-    on_tx!(tx, conn => sqlx::query(
-        "UPDATE staff_changes SET log_index = $1, leaf_salt = $2, leaf_hash = $3 WHERE seq = $4 AND log_index IS NULL",
-    )
-    .bind(i64::try_from(index).unwrap_or(i64::MAX))
-    .bind(salt.to_vec())
-    .bind(leaf.to_vec())
-    .bind(seq)
-    .execute(conn)
-    .await
-    .map(|_| ()))
+    super::changes::enter_into(tx, "staff_changes", seq, index, salt, leaf).await
 }
 
 /// Every change in the log, by index (the offline auditor).
