@@ -50,6 +50,10 @@ pub enum AppError {
         /// Where to sign in again.
         sign_in_url: String,
     },
+    /// Glassbox cannot use its database just now (stopped, full or overloaded): nothing the
+    /// person did is wrong, and trying again later will work.
+    #[error("Glassbox cannot reach its database just now. Please try again in a minute.")]
+    Unavailable,
     /// The page could not reach the server (the network or the server is down).
     #[error("We could not reach Glassbox. Check your connection and try again.")]
     Unreachable,
@@ -77,6 +81,24 @@ impl FromServerFnError for AppError {
 }
 
 impl AppError {
+    /// During server rendering, gives the response the status this error deserves and, for
+    /// a database that is unavailable, a `Retry-After`.
+    #[cfg(feature = "ssr")]
+    pub fn set_response_status(&self) {
+        let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() else {
+            return;
+        };
+        if let Ok(code) = axum::http::StatusCode::from_u16(self.status_code()) {
+            opts.set_status(code);
+        }
+        if matches!(self, AppError::Unavailable) {
+            opts.insert_header(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("2"),
+            );
+        }
+    }
+
     /// The HTTP status a page showing this error should have.
     pub fn status_code(&self) -> u16 {
         match self {
@@ -87,7 +109,7 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::RateLimited => 429,
             AppError::Internal { .. } => 500,
-            AppError::Unreachable => 503,
+            AppError::Unavailable | AppError::Unreachable => 503,
         }
     }
 }

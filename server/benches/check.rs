@@ -24,6 +24,17 @@
 //!
 //! Run: `cargo bench -p server --bench check` (quick: `BENCH_SECONDS=3 BENCH_PAIRS=3
 //! BENCH_WARMUP=1 cargo bench -p server --bench check`).
+//!
+//! **Out of process** (`BENCH_LOAD=oha`): R0 and B3 each run as a server process of their
+//! own (this binary started again with `BENCH_SERVE=r0|b3`, pinned to CPU 0 with
+//! `taskset`), and the load comes from `oha` (crates.io: `cargo install oha`) pinned to CPU
+//! 1, so the load generator never shares a core or an allocator with the server. The same
+//! ABAB schedule and median of pairwise ratios; oha's status counts are the error count.
+//! Then **B4**: R0 and B3 at a fixed rate (`oha -q`, latency corrected for coordinated
+//! omission), p99 of B3 against R0's p99 + one fsync (the disk probe's 1/rate), at half of
+//! R0's saturation (the rules' wording) and at half of B3's own saturation. At the end the
+//! B3 server is stopped and its database is counted: every 200 oha saw must be a stored
+//! `allow` event.
 
 use anyhow::{bail, Context};
 use app::model::{AccessRequestStatus, OwnerId, RequestId, Scope};
@@ -69,6 +80,16 @@ struct Config {
     fsync_seconds: f64,
     db_connections: u32,
     subjects: Vec<Subject>,
+    load: Load,
+}
+
+/// Where the load comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Load {
+    /// Workers in this process, against servers in this process.
+    InProcess,
+    /// `oha` in its own process against servers in their own processes.
+    Oha,
 }
 
 fn env_f64(name: &str, default: f64) -> anyhow::Result<f64> {
@@ -124,6 +145,11 @@ impl Config {
             db_connections: u32::try_from(env_usize("BENCH_DB_CONNECTIONS", 10)?)
                 .context("BENCH_DB_CONNECTIONS is too large")?,
             subjects,
+            load: match std::env::var("BENCH_LOAD").as_deref().map(str::trim) {
+                Err(_) | Ok("") | Ok("in-process") => Load::InProcess,
+                Ok("oha") => Load::Oha,
+                Ok(other) => bail!("BENCH_LOAD: {other:?} is not `in-process` or `oha`"),
+            },
         })
     }
 }
@@ -790,11 +816,335 @@ async fn bench(cfg: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+// ---------------------------------------------------------------------------------------
+// Out of process: servers of their own, oha as the load generator
+// ---------------------------------------------------------------------------------------
+
+/// `BENCH_SERVE=r0|b3`: serve one arm, print `PORT [TOKEN DATA_DIR]` on one line, and run
+/// until stdin closes (the parent bench ended).
+async fn serve_for_parent(what: &str, cfg: &Config) -> anyhow::Result<()> {
+    let _keep = match what {
+        "r0" => {
+            let port = start_r0().await?;
+            log(&port.to_string());
+            None
+        }
+        "b3" => {
+            let real = start_real_app(cfg.db_connections, true).await?;
+            // The parent counts the database after this process ends, then removes it.
+            let dir = real.dir.keep();
+            log(&format!("{} {} {}", real.port, real.token, dir.display()));
+            Some(real.port)
+        }
+        other => bail!("BENCH_SERVE: {other:?} is not r0 or b3"),
+    };
+    let mut rest = Vec::new();
+    tokio::io::AsyncReadExt::read_to_end(&mut tokio::io::stdin(), &mut rest).await?;
+    Ok(())
+}
+
+/// `taskset -c CPU` before a command when there are two cores or more to pin to.
+fn pinned(cpu: usize, program: &Path) -> tokio::process::Command {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores >= 2 && Path::new("/usr/bin/taskset").exists() {
+        let mut c = tokio::process::Command::new("/usr/bin/taskset");
+        c.arg("-c").arg(cpu.to_string()).arg(program);
+        c
+    } else {
+        tokio::process::Command::new(program)
+    }
+}
+
+/// A server arm in a process of its own.
+struct ServerProcess {
+    child: tokio::process::Child,
+    port: u16,
+    token: Option<String>,
+    data_dir: Option<std::path::PathBuf>,
+}
+
+async fn spawn_server(what: &str) -> anyhow::Result<ServerProcess> {
+    use tokio::io::AsyncBufReadExt;
+    let exe = std::env::current_exe()?;
+    let mut child = pinned(0, &exe)
+        .env("BENCH_SERVE", what)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("start the {what} server process"))?;
+    let stdout = child.stdout.take().context("server stdout")?;
+    let mut line = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(120),
+        tokio::io::BufReader::new(stdout).read_line(&mut line),
+    )
+    .await
+    .with_context(|| format!("the {what} server did not say its port in 120 s"))??;
+    let mut parts = line.split_whitespace();
+    let port = parts
+        .next()
+        .and_then(|p| p.parse().ok())
+        .with_context(|| format!("the {what} server said {line:?}, not its port"))?;
+    Ok(ServerProcess {
+        child,
+        port,
+        token: parts.next().map(str::to_string),
+        data_dir: parts.next().map(std::path::PathBuf::from),
+    })
+}
+
+/// What to ask of oha.
+struct OhaRun<'a> {
+    url: &'a str,
+    bearer: &'a str,
+    concurrency: usize,
+    seconds: f64,
+    /// Fixed rate (requests per second), or closed loop when `None`.
+    rate: Option<f64>,
+}
+
+/// One oha run pinned to CPU 1; a warm-up of `warmup` seconds is run first (its figures
+/// are dropped).
+async fn oha(run: &OhaRun<'_>, warmup: f64) -> anyhow::Result<RunResult> {
+    if warmup > 0.0 {
+        oha_once(&OhaRun {
+            seconds: warmup,
+            ..*run
+        })
+        .await?;
+    }
+    oha_once(run).await
+}
+
+async fn oha_once(run: &OhaRun<'_>) -> anyhow::Result<RunResult> {
+    let program = which("oha").context("BENCH_LOAD=oha needs `oha` on PATH (cargo install oha)")?;
+    let mut cmd = pinned(1, &program);
+    cmd.args([
+        "--no-tui",
+        "--output-format",
+        "json",
+        "--disable-keepalive=false",
+    ])
+    .arg("-z")
+    .arg(format!("{}ms", (run.seconds * 1000.0).round() as u64))
+    .arg("-c")
+    .arg(run.concurrency.to_string())
+    .args(["-m", "POST", "-T", "application/json"])
+    .arg("-H")
+    .arg(format!("Authorization: {}", run.bearer))
+    .arg("-d")
+    .arg(CHECK_BODY);
+    if let Some(rate) = run.rate {
+        cmd.arg("-q")
+            .arg(format!("{:.0}", rate.max(1.0)))
+            .arg("--latency-correction");
+    }
+    cmd.arg(run.url);
+    let out = cmd.output().await.context("run oha")?;
+    if !out.status.success() {
+        bail!(
+            "oha failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("oha's JSON output")?;
+    let codes = json["statusCodeDistribution"]
+        .as_object()
+        .context("oha's output has no statusCodeDistribution")?;
+    let ok = codes.get("200").and_then(|v| v.as_u64()).unwrap_or(0);
+    let others: u64 = codes
+        .iter()
+        .filter(|(k, _)| k.as_str() != "200")
+        .filter_map(|(_, v)| v.as_u64())
+        .sum();
+    let failed: u64 = json["errorDistribution"]
+        .as_object()
+        .map_or(0, |m| m.values().filter_map(|v| v.as_u64()).sum());
+    let seconds = |key: &str| json["latencyPercentiles"][key].as_f64().unwrap_or(f64::NAN) * 1e6;
+    Ok(RunResult {
+        rps: ok as f64 / run.seconds,
+        ok,
+        errors: others + failed,
+        p50_us: seconds("p50"),
+        p99_us: seconds("p99"),
+    })
+}
+
+fn which(name: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file())
+}
+
+/// Allowed events stored in the B3 server's database (read after it stopped).
+async fn allowed_events(data_dir: &Path) -> anyhow::Result<i64> {
+    let url = format!("sqlite://{}/glassbox.db", data_dir.display());
+    let db = Db::connect(&SecretString::from(url), 1).await?;
+    let n = glassbox::db::events::count_allowed(&db).await?;
+    db.close().await;
+    Ok(n)
+}
+
+async fn bench_out_of_process(cfg: Config) -> anyhow::Result<()> {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    log(&format!(
+        "check bench, out of process: servers pinned to CPU 0, oha pinned to CPU 1; {} s measured \
+         after {} s warm-up per run, {} pairs, concurrency {}, B3 pool {} connections, {} cores ({})",
+        cfg.seconds, cfg.warmup, cfg.pairs, cfg.concurrency, cfg.db_connections, cores, cpu_model()
+    ));
+    let r0 = spawn_server("r0").await?;
+    let mut b3 = spawn_server("b3").await?;
+    let token = b3.token.clone().context("the B3 server gave no token")?;
+    let data_dir = b3
+        .data_dir
+        .clone()
+        .context("the B3 server gave no data directory")?;
+    let bearer = format!("Bearer {token}");
+    let r0_url = format!("http://127.0.0.1:{}/", r0.port);
+    let b3_url = format!("http://127.0.0.1:{}/api/v1/access/check", b3.port);
+    let c = client()?;
+    for (name, url, expect) in [("R0", &r0_url, R0_BODY), ("B3", &b3_url, ALLOW)] {
+        let t = Target {
+            url: url.clone(),
+            authorization: bearer.clone(),
+            expect: Some(expect),
+        };
+        if !one(&c, &t).await {
+            bail!("{name} did not give the expected answer");
+        }
+    }
+    log("sanity: R0 answers 16 bytes; B3 answers \"decision\":\"allow\"");
+    let mut b3_answers = 1u64; // the sanity check's
+
+    let mut pairs = Vec::new();
+    for round in 0..cfg.pairs {
+        let r0_run = OhaRun {
+            url: &r0_url,
+            bearer: &bearer,
+            concurrency: cfg.concurrency,
+            seconds: cfg.seconds,
+            rate: None,
+        };
+        let b3_run = OhaRun {
+            url: &b3_url,
+            ..r0_run
+        };
+        let r0_first = round % 2 == 0;
+        let (a, b) = if r0_first {
+            let a = oha(&r0_run, cfg.warmup).await?;
+            let b = oha(&b3_run, cfg.warmup).await?;
+            (a, b)
+        } else {
+            let b = oha(&b3_run, cfg.warmup).await?;
+            let a = oha(&r0_run, cfg.warmup).await?;
+            (a, b)
+        };
+        b3_answers += b.ok;
+        log(&format!(
+            "pair {}/{} ({} first): R0 {:.0} req/s p50 {} ms p99 {} ms | B3 {:.0} req/s p50 {} ms p99 {} ms | ratio {:.4}{}",
+            round + 1, cfg.pairs, if r0_first { "R0" } else { "B3" },
+            a.rps, ms(a.p50_us), ms(a.p99_us), b.rps, ms(b.p50_us), ms(b.p99_us), b.rps / a.rps,
+            if a.errors + b.errors > 0 { format!(" | ERRORS: R0 {}, B3 {}", a.errors, b.errors) } else { String::new() }
+        ));
+        pairs.push((a, b));
+    }
+    let ratios: Vec<f64> = pairs.iter().map(|(a, b)| b.rps / a.rps).collect();
+    let (lo, hi) = min_max(&ratios);
+    let r0_sat = median(&pairs.iter().map(|(a, _)| a.rps).collect::<Vec<_>>());
+    let b3_sat = median(&pairs.iter().map(|(_, b)| b.rps).collect::<Vec<_>>());
+    let errors: u64 = pairs.iter().map(|(a, b)| a.errors + b.errors).sum();
+    log(&format!(
+        "\nB3 out of process: median ratio {:.4} ({lo:.4}–{hi:.4}), target ≥ 0.25: {}; B3 {b3_sat:.0} checks/s, R0 {r0_sat:.0} req/s (medians); {errors} non-200 answers",
+        median(&ratios),
+        if median(&ratios) >= 0.25 { "met" } else { "NOT met" }
+    ));
+
+    // B4: p99 at a fixed rate, against R0's p99 at the same rate plus one fsync.
+    let fsync = {
+        let dir = data_dir.clone();
+        let secs = cfg.fsync_seconds.max(1.0);
+        tokio::task::spawn_blocking(move || fsync_rate(&dir, secs, true)).await??
+    };
+    let fsync_us = 1e6 / fsync;
+    log(&format!(
+        "R2: {fsync:.0} fsync/s (one fsync = {} ms)",
+        ms(fsync_us)
+    ));
+    for (label, rate) in [
+        ("half of R0's saturation", r0_sat / 2.0),
+        ("half of B3's saturation", b3_sat / 2.0),
+    ] {
+        let mut b4 = Vec::new();
+        for round in 0..cfg.pairs {
+            let r0_run = OhaRun {
+                url: &r0_url,
+                bearer: &bearer,
+                concurrency: cfg.concurrency,
+                seconds: cfg.seconds,
+                rate: Some(rate),
+            };
+            let b3_run = OhaRun {
+                url: &b3_url,
+                ..r0_run
+            };
+            let (a, b) = if round % 2 == 0 {
+                let a = oha(&r0_run, cfg.warmup).await?;
+                (a, oha(&b3_run, cfg.warmup).await?)
+            } else {
+                let b = oha(&b3_run, cfg.warmup).await?;
+                (oha(&r0_run, cfg.warmup).await?, b)
+            };
+            b3_answers += b.ok;
+            let ratio = b.p99_us / (a.p99_us + fsync_us);
+            log(&format!(
+                "B4 at {rate:.0} req/s ({label}) pair {}/{}: R0 {:.0} req/s p99 {} ms | B3 {:.0} req/s p99 {} ms | B3 p99 / (R0 p99 + 1 fsync) = {ratio:.3}{}",
+                round + 1, cfg.pairs, a.rps, ms(a.p99_us), b.rps, ms(b.p99_us),
+                if a.errors + b.errors > 0 { format!(" | ERRORS: R0 {}, B3 {}", a.errors, b.errors) } else { String::new() }
+            ));
+            b4.push(ratio);
+        }
+        let (lo, hi) = min_max(&b4);
+        log(&format!(
+            "B4 at {label} ({rate:.0} req/s): median {:.3} ({lo:.3}–{hi:.3}), target ≤ 2.0: {}\n",
+            median(&b4),
+            if median(&b4) <= 2.0 { "met" } else { "NOT met" }
+        ));
+    }
+
+    // Every answer B3 gave as 200 is a durable allow event.
+    drop(b3.child.stdin.take());
+    let _ = tokio::time::timeout(Duration::from_secs(30), b3.child.wait()).await;
+    let stored = allowed_events(&data_dir).await?;
+    log(&format!(
+        "durability: oha counted {b3_answers} answers 200 from B3; its database holds {stored} allowed events: {}",
+        if stored >= b3_answers as i64 { "every answer is stored" } else { "ANSWERS WITHOUT EVENTS" }
+    ));
+    if stored < b3_answers as i64 {
+        bail!(
+            "{} allowed answers have no stored event",
+            b3_answers as i64 - stored
+        );
+    }
+    let _ = std::fs::remove_dir_all(&data_dir);
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let cfg = Config::from_env()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cfg.threads)
         .enable_all()
         .build()?;
-    runtime.block_on(bench(cfg))
+    if let Ok(what) = std::env::var("BENCH_SERVE") {
+        return runtime.block_on(serve_for_parent(&what, &cfg));
+    }
+    match cfg.load {
+        Load::InProcess => runtime.block_on(bench(cfg)),
+        Load::Oha => runtime.block_on(bench_out_of_process(cfg)),
+    }
 }

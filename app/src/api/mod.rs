@@ -34,11 +34,7 @@ pub(crate) mod ssr {
     /// caller's mistakes), instead of a blanket 500.
     pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         if let Err(e) = &result {
-            if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-                if let Ok(code) = axum::http::StatusCode::from_u16(e.status_code()) {
-                    opts.set_status(code);
-                }
-            }
+            e.set_response_status();
         }
         result
     }

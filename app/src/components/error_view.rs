@@ -7,11 +7,7 @@ use leptos::prelude::*;
 #[component]
 pub fn ErrorView(error: AppError) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(code) = axum::http::StatusCode::from_u16(error.status_code()) {
-            opts.set_status(code);
-        }
-    }
+    error.set_response_status();
     let next = match &error {
         AppError::Unauthorized => {
             // Back here after signing in: the page asked for is where the person was going.

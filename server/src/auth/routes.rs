@@ -146,7 +146,11 @@ pub async fn load_viewer(
     let viewer = if path.starts_with("/pkg/") {
         None
     } else {
-        viewer_for(&state, &session).await
+        match viewer_for(&state, &session).await {
+            Ok(viewer) => viewer,
+            // Who this is cannot be told now: say so, rather than "please sign in".
+            Err(e) => return cannot_tell_who(path, &e),
+        }
     };
     let peer = req
         .extensions()
@@ -169,12 +173,47 @@ pub async fn load_viewer(
     res
 }
 
-async fn viewer_for(state: &AppState, session: &Session) -> Option<Viewer> {
+/// The answer when the session or the account behind it cannot be read (the database is
+/// down, full or failing): a server function gets the error as its JSON, a page the page of
+/// the error, with its status (503 and `Retry-After` when the database is unavailable).
+fn cannot_tell_who(path: &str, error: &app::error::AppError) -> Response {
+    use axum::http::{header, HeaderValue, StatusCode};
+    use leptos::prelude::*;
+    let status =
+        StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut res = if path.starts_with("/api/") {
+        (status, axum::Json(error)).into_response()
+    } else {
+        let message = error.to_string();
+        crate::http::pages::page(
+            status,
+            "Unavailable",
+            view! {
+                <h1>"Glassbox cannot show this page just now"</h1>
+                <p role="alert">{message}</p>
+            },
+        )
+    };
+    if matches!(error, app::error::AppError::Unavailable) {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+    }
+    res
+}
+
+/// Who the session belongs to: `None` for a visitor who is not signed in (or whose session
+/// ended); an error when it cannot be told (the session or the account cannot be read).
+async fn viewer_for(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<Viewer>, app::error::AppError> {
     let identity = match session.get::<SessionIdentity>(SESSION_KEY).await {
-        Ok(identity) => identity?,
+        Ok(Some(identity)) => identity,
+        Ok(None) => return Ok(None),
+        // The session store is the database: a failure to read it is the database's.
         Err(e) => {
-            tracing::warn!(error = %e, "could not read the session; treating the visitor as signed out");
-            return None;
+            tracing::warn!(error = %e, "could not read the session");
+            return Err(app::error::AppError::Unavailable);
         }
     };
     let now = state.clock.now();
@@ -183,7 +222,7 @@ async fn viewer_for(state: &AppState, session: &Session) -> Option<Viewer> {
         if let Err(e) = session.flush().await {
             tracing::warn!(error = %e, "could not end the session");
         }
-        return None;
+        return Ok(None);
     }
     let idle = idle_limit(state, identity.subject);
     if identity.idle_too_long(now, idle) {
@@ -191,7 +230,7 @@ async fn viewer_for(state: &AppState, session: &Session) -> Option<Viewer> {
         if let Err(e) = session.flush().await {
             tracing::warn!(error = %e, "could not end the session");
         }
-        return None;
+        return Ok(None);
     }
     let mut identity = identity;
     if identity.due_for_activity(now, ACTIVITY_STEP) {
@@ -205,22 +244,22 @@ async fn viewer_for(state: &AppState, session: &Session) -> Option<Viewer> {
             owner_id,
             display_name,
             ..
-        }) => Some(Viewer::Owner {
+        }) => Ok(Some(Viewer::Owner {
             owner_id,
             display_name,
             step_up_needed: identity.needs_step_up(now, state.settings.auth.step_up_minutes),
-        }),
-        Ok(viewer) => Some(viewer),
+        })),
+        Ok(viewer) => Ok(Some(viewer)),
         Err(ResolveError::Gone) => {
             tracing::info!(session.subject = ?identity.subject, "ending a session whose account is gone or disabled");
             if let Err(e) = session.flush().await {
                 tracing::warn!(error = %e, "could not end the session");
             }
-            None
+            Ok(None)
         }
-        Err(ResolveError::Store(e)) => {
-            tracing::error!(error = ?e, "could not resolve the signed-in account");
-            None
-        }
+        Err(ResolveError::Store(e)) => Err(crate::services::unexpected(
+            "resolve the signed-in account",
+            e,
+        )),
     }
 }

@@ -358,6 +358,11 @@ pub async fn agents_for_owner(db: &Db, owner: OwnerId) -> sqlx::Result<Vec<Strin
     .await)
 }
 
+/// How many allowed events are stored (benchmarks check every `allow` they were answered).
+pub async fn count_allowed(db: &Db) -> sqlx::Result<i64> {
+    on_pool!(db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM access_events WHERE decision = 'allowed'").fetch_one(pool).await)
+}
+
 /// Whether any event exists at all (the demo seed runs once).
 pub async fn any(db: &Db) -> sqlx::Result<bool> {
     on_pool!(db, pool => sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM access_events)").fetch_one(pool).await)

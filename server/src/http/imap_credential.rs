@@ -83,7 +83,9 @@ fn problem(e: ServiceError, context: &'static str) -> Response {
         ServiceError::Refused(m) => (StatusCode::FORBIDDEN, m),
         ServiceError::Unexpected(e) => {
             let app_error = crate::services::unexpected(context, e);
-            (StatusCode::INTERNAL_SERVER_ERROR, app_error.to_string())
+            let status = StatusCode::from_u16(app_error.status_code())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, app_error.to_string())
         }
     };
     page(

@@ -24,9 +24,14 @@ pub mod transitions;
 use app::error::AppError;
 
 /// Logs an unexpected failure with its whole cause chain and returns the user-safe error
-/// carrying a reference to that log line.
+/// carrying a reference to that log line. A database that cannot take work (stopped, full,
+/// out of connections) is not a fault of the page: it is `Unavailable` (503, try again).
 pub fn unexpected(context: &'static str, err: impl Into<anyhow::Error>) -> AppError {
     let err = err.into();
+    if crate::db::is_unavailable(&err) {
+        tracing::warn!(error.context = context, error = ?err, "the database is unavailable");
+        return AppError::Unavailable;
+    }
     let reference = crate::telemetry::error_reference();
     tracing::error!(error.reference = %reference, error.context = context, error = ?err, "unexpected failure");
     AppError::Internal { reference }

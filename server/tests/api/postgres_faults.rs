@@ -3,7 +3,8 @@
 //! makes and runs itself (Debian's `initdb`/`pg_ctl`, on a free port in a temporary
 //! folder), never the shared server. While the database is down every check fails closed
 //! (503, never an allow); the pool reconnects within 5 s of the restart; and every allow
-//! that was acknowledged is in the database afterwards.
+//! that was acknowledged is in the database afterwards. A signed-in page asked for while the
+//! database is down says so plainly (503 with `Retry-After`), not "something went wrong".
 //!
 //! Scaled: 2 stops of 1.5 s. Full scale: `F4_STOPS=20 F4_DOWN_MS=8000`. Without PostgreSQL's server binaries the test
 //! is skipped (and says so) unless `GLASSBOX_REQUIRE_PG_CTL=1` (as in CI).
@@ -25,6 +26,62 @@ const ALICE: app::model::OwnerId = app::model::OwnerId(uuid::Uuid::from_u128(
 
 /// How long the pool may take to answer again after the database is back.
 const RECONNECT_WITHIN: Duration = Duration::from_secs(5);
+
+/// A browser-like client signed in through the demo sign-in as `name`.
+async fn signed_in_as(base: &str, name: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, base.parse().unwrap());
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let html = client
+        .get(format!("{base}/auth/demo"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // Each choice is a form: its `identity` value, then the name on its button.
+    let values = regex_lite::Regex::new(r#"name="identity" value="([^"]+)""#).unwrap();
+    let names =
+        regex_lite::Regex::new(r#"<span class="identity-name">Sign in as ([^<]+)</span>"#).unwrap();
+    let value = values
+        .captures_iter(&html)
+        .zip(names.captures_iter(&html))
+        .find(|(_, n)| &n[1] == name)
+        .map(|(v, _)| v[1].to_string())
+        .unwrap_or_else(|| panic!("{name} is offered on the demo sign-in page"));
+    let res = client
+        .post(format!("{base}/auth/demo"))
+        .form(&[("identity", value.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303, "demo sign-in as {name}");
+    client
+}
+
+/// GET a page as HTML: status, `Retry-After` and body.
+async fn page(client: &reqwest::Client, base: &str, path: &str) -> (u16, Option<String>, String) {
+    let res = client
+        .get(format!("{base}{path}"))
+        .header(reqwest::header::ACCEPT, "text/html")
+        .timeout(Duration::from_secs(20))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let retry = res
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    (status, retry, res.text().await.unwrap_or_default())
+}
 
 /// The newest PostgreSQL server binaries Debian installed (`/usr/lib/postgresql/N/bin`).
 fn postgres_bin() -> Option<PathBuf> {
@@ -386,6 +443,44 @@ async fn postgres_stopped_mid_load_fails_checks_closed_reconnects_and_loses_no_a
     tokio::time::sleep(Duration::from_millis(500)).await;
     let _ = stop_tx.send(true);
     loader.await.unwrap();
+
+    // Pages: Alice, signed in, opens her overview while the database is down, then after.
+    let alice = signed_in_as(&base, "Alice Martin").await;
+    let (status, _, _) = page(&alice, &base, "/me").await;
+    assert_eq!(
+        status, 200,
+        "Alice's overview answers while the database is up"
+    );
+    cluster.stop_immediately();
+    let (status, retry_after, body) = page(&alice, &base, "/me").await;
+    cluster.start();
+    assert_eq!(
+        status, 503,
+        "a page asked for while the database is down is 'unavailable', not a server fault: {body}"
+    );
+    assert!(
+        body.contains("Glassbox cannot reach its database just now. Please try again in a minute."),
+        "the page says what is wrong and what to do: {body}"
+    );
+    assert!(
+        !body.contains("Something went wrong on our side"),
+        "not the page of an unexpected fault"
+    );
+    assert_eq!(retry_after.as_deref(), Some("2"), "503 says when to retry");
+    let mut back = None;
+    for _ in 0..100 {
+        let (status, _, _) = page(&alice, &base, "/me").await;
+        if status == 200 {
+            back = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        back,
+        Some(200),
+        "the page answers again once the database is back"
+    );
     let _ = server.start_kill();
     let _ = server.wait().await;
 
