@@ -36,12 +36,15 @@
 //! B3 server is stopped and its database is counted: every 200 oha saw must be a stored
 //! `allow` event.
 
+mod common;
+
 use anyhow::{bail, Context};
 use app::model::{AccessRequestStatus, OwnerId, RequestId, Scope};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{any, post};
+use axum::routing::post;
 use axum::{Json, Router};
+use common::*;
 use glassbox::config::Settings;
 use glassbox::db::Db;
 use glassbox::domain::access_request::{grant_allows, Action, Actor};
@@ -49,19 +52,15 @@ use glassbox::domain::clock::Clock;
 use glassbox::startup::Application;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use time::OffsetDateTime;
 
 /// The check every arm receives.
 const CHECK_BODY: &str = r#"{"mailbox":"alice@example.org","agent":"sam.rivera","scope":"metadata","action":"read_message","resource":"message:1"}"#;
 /// What an allowed check answer contains.
 const ALLOW: &str = r#""decision":"allow""#;
-/// R0's body: 16 bytes.
-const R0_BODY: &str = "0123456789abcdef";
 /// Alice, in the demo seed.
 const ALICE: OwnerId = OwnerId(uuid::Uuid::from_u128(
     0x9a55_b0c5_0000_4000_8000_0000_0000_0001,
@@ -90,30 +89,6 @@ enum Load {
     InProcess,
     /// `oha` in its own process against servers in their own processes.
     Oha,
-}
-
-fn env_f64(name: &str, default: f64) -> anyhow::Result<f64> {
-    match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => v
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite() && *x >= 0.0)
-            .with_context(|| format!("{name} must be a non-negative number, not {v:?}")),
-        _ => Ok(default),
-    }
-}
-
-fn env_usize(name: &str, default: usize) -> anyhow::Result<usize> {
-    match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => v
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|x| *x > 0)
-            .with_context(|| format!("{name} must be a positive integer, not {v:?}")),
-        _ => Ok(default),
-    }
 }
 
 impl Config {
@@ -258,22 +233,6 @@ async fn b2_check(
     }))
 }
 
-async fn serve(router: Router) -> anyhow::Result<u16> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let port = listener.local_addr()?.port();
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).await {
-            eprintln!("bench server stopped: {e}");
-        }
-    });
-    Ok(port)
-}
-
-async fn start_r0() -> anyhow::Result<u16> {
-    // Any method: every arm receives the identical POST; R0 ignores the body.
-    serve(Router::new().route("/", any(|| async { R0_BODY }))).await
-}
-
 async fn start_b2() -> anyhow::Result<u16> {
     let now = Clock::system().now();
     let grant = Arc::new(CachedGrant {
@@ -377,219 +336,14 @@ async fn start_real_app(db_connections: u32, group_commit: bool) -> anyhow::Resu
 }
 
 // ---------------------------------------------------------------------------------------
-// Load generator
-// ---------------------------------------------------------------------------------------
-
-/// What the generator sends and what it accepts as a good answer.
-struct Target {
-    url: String,
-    authorization: String,
-    expect: Option<&'static str>,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct RunResult {
-    rps: f64,
-    ok: u64,
-    errors: u64,
-    p50_us: f64,
-    p99_us: f64,
-}
-
-#[derive(Default)]
-struct WorkerStats {
-    latencies_us: Vec<u32>,
-    errors: u64,
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    let needle = needle.as_bytes();
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-fn client() -> anyhow::Result<reqwest::Client> {
-    // One client per worker: one keep-alive connection each, no shared pool.
-    Ok(reqwest::Client::builder()
-        .no_proxy()
-        .pool_max_idle_per_host(1)
-        .tcp_nodelay(true)
-        .build()?)
-}
-
-/// One request; `true` when the answer is 200 and contains what is expected.
-async fn one(client: &reqwest::Client, t: &Target) -> bool {
-    let res = client
-        .post(&t.url)
-        .header(reqwest::header::AUTHORIZATION, &t.authorization)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(CHECK_BODY)
-        .send()
-        .await;
-    let Ok(res) = res else { return false };
-    let status = res.status();
-    let Ok(body) = res.bytes().await else {
-        return false;
-    };
-    status == reqwest::StatusCode::OK && t.expect.is_none_or(|e| contains(&body, e))
-}
-
-async fn worker(
-    client: reqwest::Client,
-    t: Arc<Target>,
-    start: Instant,
-    end: Instant,
-) -> WorkerStats {
-    let mut stats = WorkerStats::default();
-    loop {
-        let sent = Instant::now();
-        if sent >= end {
-            break;
-        }
-        let good = one(&client, &t).await;
-        let done = Instant::now();
-        // Count what completes inside the window, whenever it was sent: unbiased for a
-        // steady state, whatever the latency.
-        if done >= start && done < end {
-            if good {
-                let us = done.duration_since(sent).as_micros();
-                stats
-                    .latencies_us
-                    .push(u32::try_from(us).unwrap_or(u32::MAX));
-            } else {
-                stats.errors += 1;
-            }
-        }
-        if done >= end {
-            break;
-        }
-    }
-    stats
-}
-
-fn percentile(sorted: &[u32], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    f64::from(sorted[rank.clamp(1, sorted.len()) - 1])
-}
-
-async fn run_load(t: &Arc<Target>, cfg: &Config) -> anyhow::Result<RunResult> {
-    let clients = (0..cfg.concurrency)
-        .map(|_| client())
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let t0 = Instant::now();
-    let start = t0 + Duration::from_secs_f64(cfg.warmup);
-    let end = start + Duration::from_secs_f64(cfg.seconds);
-    let handles: Vec<_> = clients
-        .into_iter()
-        .map(|c| tokio::spawn(worker(c, t.clone(), start, end)))
-        .collect();
-    let mut latencies = Vec::new();
-    let mut errors = 0;
-    for h in handles {
-        let s = h.await?;
-        latencies.extend_from_slice(&s.latencies_us);
-        errors += s.errors;
-    }
-    latencies.sort_unstable();
-    let ok = latencies.len() as u64;
-    Ok(RunResult {
-        rps: ok as f64 / cfg.seconds,
-        ok,
-        errors,
-        p50_us: percentile(&latencies, 50.0),
-        p99_us: percentile(&latencies, 99.0),
-    })
-}
-
-// ---------------------------------------------------------------------------------------
-// R2 context: fdatasync rate of the disk the database is on
-// ---------------------------------------------------------------------------------------
-
-/// Rate of 8 kB overwrites each followed by `fdatasync` (the rules' R2) or, with `full`, by
-/// `fsync` (what SQLite calls on this build).
-fn fsync_rate(dir: &Path, seconds: f64, full: bool) -> anyhow::Result<f64> {
-    let path = dir.join("fsync-probe");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .read(true)
-        .write(true)
-        .open(&path)?;
-    let block = [0x5au8; 8192];
-    file.write_all_at(&block, 0)?;
-    file.sync_all()?;
-    let t0 = Instant::now();
-    let deadline = t0 + Duration::from_secs_f64(seconds);
-    let mut n = 0u64;
-    while Instant::now() < deadline {
-        file.write_all_at(&block, 0)?;
-        if full {
-            file.sync_all()?;
-        } else {
-            file.sync_data()?;
-        }
-        n += 1;
-    }
-    let rate = n as f64 / t0.elapsed().as_secs_f64();
-    drop(file);
-    let _ = std::fs::remove_file(&path);
-    Ok(rate)
-}
-
-// ---------------------------------------------------------------------------------------
 // Report
 // ---------------------------------------------------------------------------------------
-
-fn median(v: &[f64]) -> f64 {
-    let mut s: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
-    if s.is_empty() {
-        return f64::NAN;
-    }
-    s.sort_by(f64::total_cmp);
-    let n = s.len();
-    if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        (s[n / 2 - 1] + s[n / 2]) / 2.0
-    }
-}
-
-fn min_max(v: &[f64]) -> (f64, f64) {
-    v.iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
-            (lo.min(x), hi.max(x))
-        })
-}
-
-fn ms(us: f64) -> String {
-    format!("{:.2}", us / 1000.0)
-}
 
 struct Pair {
     r0: RunResult,
     subject: RunResult,
     /// fsync/s measured just before this pair (B3 only).
     fsync: Option<f64>,
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into())
-}
-
-fn log(line: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
 }
 
 async fn bench(cfg: Config) -> anyhow::Result<()> {
@@ -618,17 +372,20 @@ async fn bench(cfg: Config) -> anyhow::Result<()> {
     let bearer = format!("Bearer {}", real.token);
     let r0 = Arc::new(Target {
         url: format!("http://127.0.0.1:{r0_port}/"),
-        authorization: bearer.clone(),
+        body: Some(CHECK_BODY),
+        headers: vec![(reqwest::header::AUTHORIZATION, bearer.clone())],
         expect: Some(R0_BODY),
     });
     let b2 = Arc::new(Target {
         url: format!("http://127.0.0.1:{b2_port}/api/v1/access/check"),
-        authorization: bearer.clone(),
+        body: Some(CHECK_BODY),
+        headers: vec![(reqwest::header::AUTHORIZATION, bearer.clone())],
         expect: Some(ALLOW),
     });
     let b3 = Arc::new(Target {
         url: format!("http://127.0.0.1:{}/api/v1/access/check", real.port),
-        authorization: bearer,
+        body: Some(CHECK_BODY),
+        headers: vec![(reqwest::header::AUTHORIZATION, bearer)],
         expect: Some(ALLOW),
     });
     let b5 = Arc::new(Target {
@@ -636,10 +393,14 @@ async fn bench(cfg: Config) -> anyhow::Result<()> {
             "http://127.0.0.1:{}/api/v1/access/check",
             floor.as_ref().map_or(real.port, |f| f.port)
         ),
-        authorization: format!(
-            "Bearer {}",
-            floor.as_ref().map_or(&real.token, |f| &f.token)
-        ),
+        body: Some(CHECK_BODY),
+        headers: vec![(
+            reqwest::header::AUTHORIZATION,
+            format!(
+                "Bearer {}",
+                floor.as_ref().map_or(&real.token, |f| &f.token)
+            ),
+        )],
         expect: Some(ALLOW),
     });
 
@@ -647,15 +408,7 @@ async fn bench(cfg: Config) -> anyhow::Result<()> {
     let c = client()?;
     for (name, t) in [("R0", &r0), ("B2", &b2), ("B3", &b3), ("B5", &b5)] {
         if !one(&c, t).await {
-            let body = c
-                .post(&t.url)
-                .header(reqwest::header::AUTHORIZATION, &t.authorization)
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(CHECK_BODY)
-                .send()
-                .await?
-                .text()
-                .await?;
+            let body = request(&c, t).send().await?.text().await?;
             bail!("{name} did not give the expected answer: {body}");
         }
     }
@@ -701,12 +454,12 @@ async fn bench(cfg: Config) -> anyhow::Result<()> {
             };
             let r0_first = round % 2 == 0;
             let (r0_run, s_run) = if r0_first {
-                let a = run_load(&r0, &cfg).await?;
-                let b = run_load(target, &cfg).await?;
+                let a = run_load(&r0, cfg.concurrency, cfg.warmup, cfg.seconds).await?;
+                let b = run_load(target, cfg.concurrency, cfg.warmup, cfg.seconds).await?;
                 (a, b)
             } else {
-                let b = run_load(target, &cfg).await?;
-                let a = run_load(&r0, &cfg).await?;
+                let b = run_load(target, cfg.concurrency, cfg.warmup, cfg.seconds).await?;
+                let a = run_load(&r0, cfg.concurrency, cfg.warmup, cfg.seconds).await?;
                 (a, b)
             };
             log(&format!(
@@ -1011,7 +764,8 @@ async fn bench_out_of_process(cfg: Config) -> anyhow::Result<()> {
     for (name, url, expect) in [("R0", &r0_url, R0_BODY), ("B3", &b3_url, ALLOW)] {
         let t = Target {
             url: url.clone(),
-            authorization: bearer.clone(),
+            body: Some(CHECK_BODY),
+            headers: vec![(reqwest::header::AUTHORIZATION, bearer.clone())],
             expect: Some(expect),
         };
         if !one(&c, &t).await {
