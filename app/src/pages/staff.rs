@@ -218,11 +218,11 @@ fn RequestList(
     let summary = match (page.total, filter.is_empty()) {
         (0, true) => "No requests yet.".to_string(),
         (0, false) => "No requests match this filter.".to_string(),
-        (n, filtered) => {
-            let what = if filtered {
-                "matching requests"
-            } else {
+        (n, unfiltered) => {
+            let what = if unfiltered {
                 "requests in all"
+            } else {
+                "matching requests"
             };
             if n as usize > shown || !page.at_newest {
                 format!("{n} {what}; this page shows {shown}, newest first.")

@@ -116,6 +116,7 @@ on_both_databases!(async fn paging_across_more_than_fifty_requests_lists_every_r
     let (status, html) = app.get_page("/staff").await;
     assert_eq!(status, 200);
     assert!(html.contains("All access requests"));
+    assert!(html.contains(&format!("{in_db} requests in all; this page shows 50, newest first.")), "the count says what the page shows");
     let next = regex_lite::Regex::new(r#"href="(/staff\?before=[^"]+)""#).unwrap();
     let href = next.captures(&html).expect("an older page link")[1].replace("&amp;", "&");
     let (status, second) = app.get_page(&href).await;
