@@ -5,14 +5,18 @@
 mod ids;
 mod incidents;
 pub mod log_check;
+mod request_list;
 mod roster;
 mod views;
 mod vocabulary;
 
 pub use ids::{EventSeq, FormKey, IncidentId, MailboxId, OwnerId, RequestId, StaffId};
 pub use incidents::{
-    AffectedCounts, IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentNotice,
-    IncidentSummary, NoticeCounts, OwnerIncidentAct, OwnerIncidentView,
+    AffectedCounts, DraftEditForm, IncidentAdminAct, IncidentAdminView, IncidentForm,
+    IncidentNotice, IncidentSummary, NoticeCounts, OwnerIncidentAct, OwnerIncidentView,
+};
+pub use request_list::{
+    RequestKey, RequestListCursor, RequestListFilter, RequestListPage, MAX_FILTER_TEXT,
 };
 pub use roster::{
     AddedBy, AgentActivityView, MonthActivity, Recertification, RefusalSignal, RosterAct,
