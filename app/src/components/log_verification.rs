@@ -43,7 +43,9 @@ impl LogChecks {
     /// any check still under way, and checks again while some are not yet in a signed
     /// checkpoint.
     pub fn check<R: LogRow + Clone + 'static>(self, events: Vec<R>) {
-        let run = self.run.get_value() + 1;
+        let Some(run) = self.run.try_get_value().map(|r| r + 1) else {
+            return;
+        };
         self.run.set_value(run);
         self.result.set(None);
         self.check_run(events, run, 0);
@@ -52,11 +54,15 @@ impl LogChecks {
     fn check_run<R: LogRow + Clone + 'static>(self, events: Vec<R>, run: u64, attempt: u32) {
         leptos::task::spawn_local(async move {
             let result = verify_in_browser(&events).await;
-            if self.run.get_value() != run {
+            // The page may have been left while the check ran (its state is gone then), or
+            // a newer check started: either way this verdict is not for what is shown.
+            if self.run.try_get_value() != Some(run) {
                 return;
             }
             let again = result.awaiting_checkpoint() && !result.failed() && attempt < RECHECKS;
-            self.result.set(Some(result));
+            if self.result.try_set(Some(result)).is_some() {
+                return;
+            }
             if again {
                 set_timeout(
                     move || self.check_run(events, run, attempt + 1),

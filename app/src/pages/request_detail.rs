@@ -68,7 +68,15 @@ pub fn RequestDetailPage() -> impl IntoView {
             checks.check(rows);
             if unlogged && refetches.get_value() < UNLOGGED_REFETCHES {
                 refetches.update_value(|n| *n += 1);
-                set_timeout(move || request.refetch(), std::time::Duration::from_secs(1));
+                // Only while the page is still shown (its state is gone once it is left).
+                set_timeout(
+                    move || {
+                        if refetches.try_get_value().is_some() {
+                            request.refetch();
+                        }
+                    },
+                    std::time::Duration::from_secs(1),
+                );
             }
         }
     });
