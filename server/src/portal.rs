@@ -78,17 +78,6 @@ impl Portal for PortalService {
             .map_err(|e| e.into_app_error("load the staff console"))
     }
 
-    async fn staff_requests(
-        &self,
-        staff: StaffId,
-        cursor: Option<app::model::RequestListCursor>,
-        filter: app::model::RequestListFilter,
-    ) -> Result<app::model::RequestListPage, AppError> {
-        console::request_page(&self.db, &self.clock, staff, cursor, &filter)
-            .await
-            .map_err(|e| e.into_app_error("list the staff console's requests"))
-    }
-
     #[tracing::instrument(skip_all, fields(owner.id = %owner, request.id = %id))]
     async fn owner_request(&self, owner: OwnerId, id: RequestId) -> Result<RequestView, AppError> {
         let r = requests::get_for_owner(&self.db, owner, id)
@@ -371,20 +360,6 @@ impl Portal for PortalService {
             });
         }
         self.admin_incident(staff, id).await
-    }
-
-    #[tracing::instrument(skip_all, fields(staff.id = %staff, incident.id = %id))]
-    async fn admin_incident_discard(&self, staff: StaffId, id: IncidentId) -> Result<(), AppError> {
-        incidents::act(
-            &self.db,
-            &self.clock,
-            &self.settings,
-            staff,
-            id,
-            &IncidentAdminAct::DiscardDraft,
-        )
-        .await
-        .map_err(|e| e.into_app_error("discard an incident draft"))
     }
 
     #[tracing::instrument(skip_all, fields(staff.id = %admin))]

@@ -204,56 +204,6 @@ pub async fn close_incident(
     )
 }
 
-/// Rewrites a draft's title, description and window (drafts only; security admins).
-#[server(endpoint = "edit_incident_draft")]
-pub async fn edit_incident_draft(
-    id: String,
-    title: String,
-    description: String,
-    window_start: String,
-    window_end: String,
-) -> Result<IncidentAdminView, AppError> {
-    super::ssr::with_status(
-        async move {
-            let staff = super::ssr::staff().await?;
-            let form = crate::model::DraftEditForm {
-                title,
-                description,
-                window_start,
-                window_end,
-            };
-            let view = super::ssr::portal()?
-                .admin_incident_act(staff, parse_id(&id)?, IncidentAdminAct::EditDraft(form))
-                .await?;
-            super::ssr::after_plain_form_post(&format!("/admin/incidents/{id}"));
-            Ok(view)
-        }
-        .await,
-    )
-}
-
-/// Discards a draft (drafts only; security admins; with the box ticked, checked here).
-#[server(endpoint = "discard_incident_draft")]
-pub async fn discard_incident_draft(id: String, confirm: Option<String>) -> Result<(), AppError> {
-    super::ssr::with_status(
-        async move {
-            let staff = super::ssr::staff().await?;
-            if confirm.as_deref() != Some("yes") {
-                return Err(AppError::Invalid(
-                    "Tick the box to confirm that this draft should be thrown away; nothing was changed."
-                        .into(),
-                ));
-            }
-            super::ssr::portal()?
-                .admin_incident_discard(staff, parse_id(&id)?)
-                .await?;
-            super::ssr::after_plain_form_post("/admin/incidents");
-            Ok(())
-        }
-        .await,
-    )
-}
-
 /// The owner hides an incident's reminder banner (before doing every step).
 #[server(endpoint = "hide_incident_reminder")]
 pub async fn hide_incident_reminder(id: String) -> Result<OwnerIncidentView, AppError> {

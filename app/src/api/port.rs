@@ -29,15 +29,6 @@ pub trait Portal: Send + Sync + 'static {
     /// The staff console's home page.
     async fn staff_home(&self, staff: StaffId) -> Result<StaffHome, AppError>;
 
-    /// One page of the requests in the staff member's view (their own for a support agent,
-    /// everyone's for a security admin) that match `filter`, newest first.
-    async fn staff_requests(
-        &self,
-        staff: StaffId,
-        cursor: Option<crate::model::RequestListCursor>,
-        filter: crate::model::RequestListFilter,
-    ) -> Result<crate::model::RequestListPage, AppError>;
-
     /// One request about one of the owner's mailboxes (`NotFound` for anyone else's).
     async fn owner_request(&self, owner: OwnerId, id: RequestId) -> Result<RequestView, AppError>;
 
@@ -152,16 +143,13 @@ pub trait Portal: Send + Sync + 'static {
         id: IncidentId,
     ) -> Result<IncidentAdminView, AppError>;
 
-    /// Confirms, follows up on, closes or edits an incident; answers with it as it is now.
+    /// Confirms, follows up on or closes an incident.
     async fn admin_incident_act(
         &self,
         staff: StaffId,
         id: IncidentId,
         act: IncidentAdminAct,
     ) -> Result<IncidentAdminView, AppError>;
-
-    /// Discards a draft incident (through the same entry point as every other act).
-    async fn admin_incident_discard(&self, staff: StaffId, id: IncidentId) -> Result<(), AppError>;
 
     /// The staff roster (security admins).
     async fn roster(&self, staff: StaffId) -> Result<RosterView, AppError>;

@@ -1,12 +1,8 @@
 //! Server functions for the staff console.
 
 use crate::error::AppError;
-use crate::model::{
-    ImapCredentialView, RequestListCursor, RequestListFilter, RequestListPage, StaffHome,
-    StaffRequestDetail,
-};
+use crate::model::{ImapCredentialView, StaffHome, StaffRequestDetail};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 /// The signed-in staff member's console home.
 #[server(endpoint = "load_staff_home")]
@@ -21,23 +17,6 @@ pub async fn load_staff_home() -> Result<StaffHome, AppError> {
                 Some(Viewer::Owner { .. }) => Err(AppError::Forbidden),
                 None => Err(AppError::Unauthorized),
             }
-        }
-        .await,
-    )
-}
-
-/// One page of the requests in the signed-in staff member's view matching `filter`.
-#[server(endpoint = "load_staff_requests", input = Json)]
-pub async fn load_staff_requests(
-    cursor: Option<RequestListCursor>,
-    filter: RequestListFilter,
-) -> Result<RequestListPage, AppError> {
-    super::ssr::with_status(
-        async move {
-            let staff = super::ssr::staff().await?;
-            super::ssr::portal()?
-                .staff_requests(staff, cursor, filter)
-                .await
         }
         .await,
     )

@@ -20,14 +20,6 @@ pub fn iso(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-/// The value a `datetime-local` input shows for `t` (UTC): "2026-11-29T21:05".
-pub fn datetime_local(t: OffsetDateTime) -> String {
-    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    t.to_offset(time::UtcOffset::UTC)
-        .format(&fmt)
-        .unwrap_or_default()
-}
-
 /// "45 minutes", "2 hours", "1 day".
 pub fn duration_minutes(minutes: i64) -> String {
     let plural = |n: i64, unit: &str| {

@@ -36,7 +36,7 @@ pub fn RequestCard(
         {agent_name.map(|n| view! { <span class="staff-name">{format!(" · {n}")}</span> })}
     };
     view! {
-        <article class="request-card" data-request=request.id.to_string() aria-label=format!("Request from {}", request.agent_pseudonym)>
+        <article class="request-card" aria-label=format!("Request from {}", request.agent_pseudonym)>
             <header>
                 <StatusBadge status=request.status/>
                 {if under_title {

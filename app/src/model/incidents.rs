@@ -127,23 +127,6 @@ pub enum IncidentAdminAct {
     },
     /// Close the incident.
     Close,
-    /// Change what a draft says (drafts only: nothing was done or sent yet).
-    EditDraft(DraftEditForm),
-    /// Throw a draft away (drafts only; the admin confirmed it).
-    DiscardDraft,
-}
-
-/// A draft's editable fields as the admin typed them (checked by the server's domain).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DraftEditForm {
-    /// The headline.
-    pub title: String,
-    /// What happened, for the owners.
-    pub description: String,
-    /// Start of the window (`datetime-local`, UTC).
-    pub window_start: String,
-    /// End of the window (`datetime-local`, UTC).
-    pub window_end: String,
 }
 
 /// An incident that touched the owner, as their list and banner show it.

@@ -5,18 +5,14 @@
 mod ids;
 mod incidents;
 pub mod log_check;
-mod request_list;
 mod roster;
 mod views;
 mod vocabulary;
 
 pub use ids::{EventSeq, FormKey, IncidentId, MailboxId, OwnerId, RequestId, StaffId};
 pub use incidents::{
-    AffectedCounts, DraftEditForm, IncidentAdminAct, IncidentAdminView, IncidentForm,
-    IncidentNotice, IncidentSummary, NoticeCounts, OwnerIncidentAct, OwnerIncidentView,
-};
-pub use request_list::{
-    RequestKey, RequestListCursor, RequestListFilter, RequestListPage, MAX_FILTER_TEXT,
+    AffectedCounts, IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentNotice,
+    IncidentSummary, NoticeCounts, OwnerIncidentAct, OwnerIncidentView,
 };
 pub use roster::{
     AddedBy, AgentActivityView, MonthActivity, Recertification, RefusalSignal, RosterAct,

@@ -253,7 +253,7 @@ pub fn parse_day(s: &str) -> Option<time::Date> {
     time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
 }
 
-pub(super) fn encode_component(s: &str) -> String {
+fn encode_component(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -496,6 +496,10 @@ pub struct StaffHome {
     pub role: StaffRole,
     /// Their pseudonym, as owners see it.
     pub pseudonym: String,
+    /// Requests in view: their own (support) or everyone's (security admin), newest first.
+    pub requests: Vec<StaffRequestView>,
+    /// How many requests in view are in each state.
+    pub counts: Vec<(AccessRequestStatus, i64)>,
     /// Emails Glassbox gave up on, newest first (security admins only; empty for others).
     pub failed_emails: Vec<FailedEmailView>,
     /// Where a support agent stands with recertification (not applicable to admins).

@@ -4,10 +4,10 @@
 
 use crate::api::incidents::{
     load_admin_incident, load_admin_incidents, CloseIncident, ConfirmIncident, DeclareIncident,
-    DiscardIncidentDraft, EditIncidentDraft, FollowUpIncident,
+    FollowUpIncident,
 };
 use crate::components::error_view::ErrorView;
-use crate::components::format::{date_time, datetime_local};
+use crate::components::format::date_time;
 use crate::error::AppError;
 use crate::model::{IncidentAdminView, IncidentCause, IncidentStatus};
 use leptos::prelude::*;
@@ -104,8 +104,6 @@ pub fn AdminIncidentPage() -> impl IntoView {
     let confirm = ServerAction::<ConfirmIncident>::new();
     let follow_up = ServerAction::<FollowUpIncident>::new();
     let close = ServerAction::<CloseIncident>::new();
-    let edit = ServerAction::<EditIncidentDraft>::new();
-    let discard = ServerAction::<DiscardIncidentDraft>::new();
     let incident = Resource::new(
         move || {
             (
@@ -113,35 +111,19 @@ pub fn AdminIncidentPage() -> impl IntoView {
                 confirm.version().get(),
                 follow_up.version().get(),
                 close.version().get(),
-                edit.version().get(),
             )
         },
         |(id, ..)| load_admin_incident(id),
     );
-    // A discarded draft is gone: back to the list (without JavaScript the server redirects).
-    let navigate = leptos_router::hooks::use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = discard.value().get() {
-            navigate("/admin/incidents", Default::default());
-        }
-    });
-    let discard_error = move || match discard.value().get() {
-        Some(Err(e)) => {
-            Some(view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> })
-        }
-        _ => None,
-    };
     view! {
         <Title text="Incident — Glassbox"/>
         <ActResult result=confirm.value().into() done="Confirmed. The measures are in place and the notices are being queued."/>
         <ActResult result=follow_up.value().into() done="The follow-up is being queued for every affected owner."/>
         <ActResult result=close.value().into() done="Closed."/>
-        <ActResult result=edit.value().into() done="The draft is saved. The affected mailboxes below are computed for its window."/>
-        {discard_error}
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match incident.await {
-                    Ok(i) => view! { <Dashboard incident=i confirm follow_up close edit discard/> }.into_any(),
+                    Ok(i) => view! { <Dashboard incident=i confirm follow_up close/> }.into_any(),
                     Err(e) => view! { <h1>"Incident"</h1><ErrorView error=e/> }.into_any(),
                 }
             })}
@@ -165,80 +147,27 @@ fn ActResult(
     }
 }
 
-/// Acknowledgements per day as a bar chart: an inline SVG with a labelled count axis and a
-/// date under each bar, a text alternative naming every bar, and the same numbers as a
-/// table for anyone who prefers to read them.
+/// Acknowledgements per day as a bar chart (inline SVG with a text alternative).
 fn ack_chart(days: &[(String, i64)]) -> impl IntoView {
-    if days.is_empty() {
-        return view! { <p class="empty">"No owner has acknowledged the notice yet."</p> }
-            .into_any();
-    }
     let max = days.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
-    // Geometry, in SVG units: a left margin for the count labels, a bottom one for dates.
-    let (left, top, plot_h, bar, bottom) = (44i64, 14i64, 120i64, 44i64, 40i64);
-    let width = left + (days.len() as i64).max(1) * bar + 8;
-    let height = top + plot_h + bottom;
-    let base = top + plot_h;
+    let bar = 28;
+    let width = (days.len() as i64 * bar).max(bar);
     let summary = days
         .iter()
         .map(|(d, n)| format!("{d}: {n}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let ticks = [0, max / 2, max]
-        .into_iter()
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .map(|v| {
-            let y = base - v * plot_h / max;
-            view! {
-                <line x1=(left - 4).to_string() x2=(width - 4).to_string() y1=y.to_string() y2=y.to_string() class="chart-grid"/>
-                <text x=(left - 8).to_string() y=(y + 4).to_string() text-anchor="end" class="chart-label">{v.to_string()}</text>
-            }
-        })
-        .collect_view();
-    let bars = days
-        .iter()
-        .enumerate()
-        .map(|(i, (day, n))| {
-            let h = n * plot_h / max;
-            let x = left + i as i64 * bar + 6;
-            let mid = x + (bar - 12) / 2;
-            // "2026-11-30" → "11-30": the year is the same for every bar in practice.
-            let short = day.get(5..).unwrap_or(day).to_string();
-            view! {
-                <rect x=x.to_string() y=(base - h).to_string() width=(bar - 12).to_string() height=h.to_string() class="chart-bar"/>
-                <text x=mid.to_string() y=(base - h - 3).to_string() text-anchor="middle" class="chart-label">{n.to_string()}</text>
-                <text x=mid.to_string() y=(base + 16).to_string() text-anchor="middle" class="chart-label">{short}</text>
-            }
-        })
-        .collect_view();
-    let rows = days
-        .iter()
-        .map(|(d, n)| view! { <tr><th scope="row">{d.clone()}</th><td>{*n}</td></tr> })
-        .collect_view();
     view! {
         <figure class="chart">
-            <svg role="img" aria-labelledby="ack-chart-title" viewBox=format!("0 0 {width} {height}") width="100%" height=height.to_string() preserveAspectRatio="xMinYMin meet">
-                <title id="ack-chart-title">{format!("Owners who acknowledged the notice, per day (UTC). {summary}")}</title>
-                {ticks}
-                <line x1=left.to_string() x2=left.to_string() y1=top.to_string() y2=base.to_string() class="chart-axis"/>
-                <line x1=left.to_string() x2=(width - 4).to_string() y1=base.to_string() y2=base.to_string() class="chart-axis"/>
-                {bars}
-                <text x="12" y=(top + plot_h / 2).to_string() text-anchor="middle" class="chart-label" transform=format!("rotate(-90 12 {})", top + plot_h / 2)>"Owners"</text>
-                <text x=(left + (width - left) / 2).to_string() y=(height - 4).to_string() text-anchor="middle" class="chart-label">"Day (UTC)"</text>
+            <svg role="img" aria-label=format!("Acknowledgements per day. {summary}") viewBox=format!("0 0 {width} 110") width="100%" height="120" preserveAspectRatio="none">
+                {days.iter().enumerate().map(|(i, (_, n))| {
+                    let h = n * 100 / max;
+                    view! { <rect x=(i as i64 * bar + 4).to_string() y=(105 - h).to_string() width=(bar - 8).to_string() height=h.to_string() fill="#2f6f4f"/> }
+                }).collect_view()}
             </svg>
-            <figcaption>"Acknowledgements per day: how many affected owners said they had read the notice."</figcaption>
-            <details>
-                <summary>"The same numbers as a table"</summary>
-                <table class="events">
-                    <caption>"Acknowledgements per day (UTC)"</caption>
-                    <thead><tr><th scope="col">"Day"</th><th scope="col">"Owners who acknowledged"</th></tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </details>
+            <figcaption>{if days.is_empty() { "No acknowledgements yet.".to_string() } else { format!("Acknowledgements per day: {summary}") }}</figcaption>
         </figure>
     }
-    .into_any()
 }
 
 #[component]
@@ -247,19 +176,11 @@ fn Dashboard(
     confirm: ServerAction<ConfirmIncident>,
     follow_up: ServerAction<FollowUpIncident>,
     close: ServerAction<CloseIncident>,
-    edit: ServerAction<EditIncidentDraft>,
-    discard: ServerAction<DiscardIncidentDraft>,
 ) -> impl IntoView {
     let id = incident.id.to_string();
     let (id_confirm, id_follow, id_close) = (id.clone(), id.clone(), id.clone());
     let a = incident.affected;
     let draft = incident.status == IncidentStatus::Draft;
-    let draft_forms = draft.then(|| {
-        view! {
-            <DraftForms id=id.clone() title=incident.title.clone() description=incident.description.clone()
-                window_start=incident.window_start window_end=incident.window_end edit discard/>
-        }
-    });
     let actions = match incident.status {
         IncidentStatus::Draft if incident.can_confirm => view! {
             <section aria-labelledby="confirm-heading">
@@ -331,50 +252,5 @@ fn Dashboard(
             </section>
         })}
         {actions}
-        {draft_forms}
-    }
-}
-
-/// A draft's edit form (title, what happened, window) and its discard form, which asks for
-/// a ticked box (checked on the server too).
-#[component]
-fn DraftForms(
-    id: String,
-    title: String,
-    description: String,
-    window_start: time::OffsetDateTime,
-    window_end: time::OffsetDateTime,
-    edit: ServerAction<EditIncidentDraft>,
-    discard: ServerAction<DiscardIncidentDraft>,
-) -> impl IntoView {
-    let id_discard = id.clone();
-    view! {
-        <section aria-labelledby="edit-heading">
-            <h2 id="edit-heading">"Edit the draft"</h2>
-            <p>"Nothing has been done or sent yet, so the draft can still change. Once confirmed, what owners were told stays as it was."</p>
-            <ActionForm action=edit attr:class="decision-form">
-                <input type="hidden" name="id" value=id/>
-                <label for="edit-title">"Title (owners read it)"</label>
-                <input id="edit-title" name="title" maxlength="200" required value=title/>
-                <label for="edit-description">"What happened, in plain words"</label>
-                <textarea id="edit-description" name="description" rows="4" maxlength="5000" required>{description}</textarea>
-                <label for="edit-start">"Window start (UTC)"</label>
-                <input id="edit-start" name="window_start" type="datetime-local" required value=datetime_local(window_start)/>
-                <label for="edit-end">"Window end (UTC)"</label>
-                <input id="edit-end" name="window_end" type="datetime-local" required value=datetime_local(window_end)/>
-                <button type="submit" class="button" disabled=move || edit.pending().get()>"Save the draft"</button>
-            </ActionForm>
-        </section>
-        <section aria-labelledby="discard-heading">
-            <h2 id="discard-heading">"Discard the draft"</h2>
-            <ActionForm action=discard attr:class="decision-form">
-                <input type="hidden" name="id" value=id_discard/>
-                <label class="confirm">
-                    <input type="checkbox" name="confirm" value="yes" required/>
-                    " Throw this draft away. Nothing was done or sent for it; it disappears from the list."
-                </label>
-                <button type="submit" class="button button-danger" disabled=move || discard.pending().get()>"Discard the draft"</button>
-            </ActionForm>
-        </section>
     }
 }

@@ -1,23 +1,18 @@
 //! `/staff`: the staff console — ask an owner for access, and follow the consent status of
 //! requests live (the list refreshes itself every few seconds without reloading the page).
-//! The list is filtered, searched and paged through the query string (`status`, `agent`,
-//! `mailbox`, `from`, `to`, `q`, and a keyset `before=`/`after=`), so it works the same
-//! without JavaScript.
 
 use crate::api::requests::{CancelRequest, EndGrant, SubmitAccessRequest};
-use crate::api::staff::{load_staff_home, load_staff_requests};
+use crate::api::staff::load_staff_home;
 use crate::components::action_result::ActionResult;
 use crate::components::error_view::ErrorView;
 use crate::components::request_card::RequestCard;
 use crate::error::AppError;
 use crate::model::{
-    AccessRequestStatus, FormKey, JustificationCode, RequestField, RequestListCursor,
-    RequestListFilter, RequestListPage, Scope, StaffRequestView, StaffRole,
+    AccessRequestStatus, FormKey, JustificationCode, RequestField, Scope, StaffRequestView,
+    StaffRole,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 
 /// How often the request list refreshes itself.
 const REFRESH_SECONDS: u64 = 4;
@@ -37,55 +32,17 @@ pub fn StaffConsolePage() -> impl IntoView {
     let cancel = ServerAction::<CancelRequest>::new();
     let end = ServerAction::<EndGrant>::new();
     let tick = RwSignal::new(0u64);
-    // The list's filter and page come from the query string, so a plain GET form and plain
-    // links page and filter it, with or without JavaScript.
-    let query = use_query_map();
-    let wanted = move || {
-        query.with(|q| {
-            let cursor = RequestListCursor::from_query(
-                q.get("before").as_deref(),
-                q.get("after").as_deref(),
-            );
-            let filter = RequestListFilter::from_query(|k| q.get(k));
-            (cursor, filter)
-        })
-    };
-    let list = Resource::new(
+    let home = Resource::new(
         move || {
             (
-                wanted(),
                 tick.get(),
                 submit.version().get(),
                 cancel.version().get(),
                 end.version().get(),
             )
         },
-        |((cursor, filter), ..)| async move {
-            match (cursor, filter) {
-                (Ok(cursor), Ok(filter)) => load_staff_requests(cursor, filter.clone())
-                    .await
-                    .map(|p| (p, filter)),
-                (_, Err((_, problem))) | (Err(problem), _) => {
-                    Err(AppError::Invalid(problem.to_string()))
-                }
-            }
-        },
+        |_| load_staff_home(),
     );
-    // The filter form is not refreshed by the live list (what is being typed stays); it
-    // changes only when the query does.
-    let form = Resource::new(wanted, |(cursor, filter)| async move {
-        let (filter, problem) = match (filter, cursor) {
-            (Err((f, p)), _) => (f, Some(p.to_string())),
-            (Ok(f), Err(p)) => (f, Some(p.to_string())),
-            (Ok(f), Ok(_)) => (f, None),
-        };
-        let agents = load_staff_requests(None, RequestListFilter::default())
-            .await
-            .map(|p| p.agents)
-            .unwrap_or_default();
-        (filter, problem, agents)
-    });
-    let home = Resource::new(move || tick.get() / 4, |_| load_staff_home());
     // Loaded once: the form must not be re-rendered (and emptied) by the live refresh.
     let profile = Resource::new(|| (), |_| load_staff_home());
     // Live status: poll while the page is open (browser only; effects do not run on the server).
@@ -125,195 +82,63 @@ pub fn StaffConsolePage() -> impl IntoView {
                 })
             })}
         </Suspense>
-        <section aria-labelledby="requests-heading">
-            <Suspense fallback=|| view! { <h2 id="requests-heading">"Access requests"</h2> }>
-                {move || Suspend::new(async move {
-                    let support = profile.await.map(|h| h.role == StaffRole::Support).unwrap_or(true);
-                    view! { <h2 id="requests-heading">{if support { "Your access requests" } else { "All access requests" }}</h2> }
-                })}
-            </Suspense>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let (filter, problem, agents) = form.await;
-                    view! { <ListFilterForm filter agents problem/> }
-                })}
-            </Suspense>
-            <ActionResult result=cancel.value().into() done=|_| "Request cancelled.".to_string()/>
-            <ActionResult result=end.value().into() done=|_| "Access ended.".to_string()/>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match list.await {
-                        Ok((page, filter)) => view! { <RequestList page filter cancel end/> }.into_any(),
-                        Err(AppError::Invalid(_)) => view! {
-                            <p class="count">"No requests are shown until the filter is corrected."</p>
-                        }.into_any(),
-                        Err(e) => view! { <ErrorView error=e/> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
-        <Transition fallback=|| ()>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                home.await.ok().filter(|h| h.role == StaffRole::SecurityAdmin).map(|h| {
-                    let failed = h.failed_emails;
-                    view! {
-                        <section aria-labelledby="delivery-heading">
-                            <h2 id="delivery-heading">"Email delivery problems"</h2>
-                            {if failed.is_empty() {
-                                view! { <p class="empty">"Every email was delivered or is on its way."</p> }.into_any()
-                            } else {
-                                view! {
-                                    <p>"These emails were refused by the mail server or failed too many times. Fix the cause, then queue one again with "<code>"glassbox outbox retry ID"</code>"."</p>
-                                    <table>
-                                        <thead><tr><th>"Failed"</th><th>"Email"</th><th>"To"</th><th>"Attempts"</th><th>"Why"</th><th>"ID"</th></tr></thead>
-                                        <tbody>
-                                            {failed.into_iter().map(|f| view! {
-                                                <tr>
-                                                    <td>{f.failed_at.map(crate::components::format::date_time).unwrap_or_default()}</td>
-                                                    <td>{f.kind.replace('_', " ")}</td>
-                                                    <td>{f.recipient}</td>
-                                                    <td>{f.attempts}</td>
-                                                    <td>{f.reason}</td>
-                                                    <td><code>{f.id}</code></td>
-                                                </tr>
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                }.into_any()
-                            }}
-                        </section>
+                match home.await {
+                    Ok(h) => {
+                        let is_support = h.role == StaffRole::Support;
+                        let scope = if is_support { "Your access requests" } else { "All access requests" };
+                        let failed = h.failed_emails;
+                        let delivery = (!is_support).then(|| view! {
+                            <section aria-labelledby="delivery-heading">
+                                <h2 id="delivery-heading">"Email delivery problems"</h2>
+                                {if failed.is_empty() {
+                                    view! { <p class="empty">"Every email was delivered or is on its way."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <p>"These emails were refused by the mail server or failed too many times. Fix the cause, then queue one again with "<code>"glassbox outbox retry ID"</code>"."</p>
+                                        <table>
+                                            <thead><tr><th>"Failed"</th><th>"Email"</th><th>"To"</th><th>"Attempts"</th><th>"Why"</th><th>"ID"</th></tr></thead>
+                                            <tbody>
+                                                {failed.into_iter().map(|f| view! {
+                                                    <tr>
+                                                        <td>{f.failed_at.map(crate::components::format::date_time).unwrap_or_default()}</td>
+                                                        <td>{f.kind.replace('_', " ")}</td>
+                                                        <td>{f.recipient}</td>
+                                                        <td>{f.attempts}</td>
+                                                        <td>{f.reason}</td>
+                                                        <td><code>{f.id}</code></td>
+                                                    </tr>
+                                                }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    }.into_any()
+                                }}
+                            </section>
+                        });
+                        view! {
+                            <ul class="stats" aria-label="Requests by status">
+                                {h.counts.into_iter().map(|(status, n)| view! {
+                                    <li><strong>{n}</strong>{format!(" {}", status.label().to_lowercase())}</li>
+                                }).collect_view()}
+                            </ul>
+                            <section aria-labelledby="requests-heading" aria-live="polite">
+                                <h2 id="requests-heading">{scope}</h2>
+                                <ActionResult result=cancel.value().into() done=|_| "Request cancelled.".to_string()/>
+                                <ActionResult result=end.value().into() done=|_| "Access ended.".to_string()/>
+                                {if h.requests.is_empty() {
+                                    view! { <p class="empty">"No requests yet."</p> }.into_any()
+                                } else {
+                                    h.requests.into_iter().map(|r| view! { <StaffRequest item=r cancel end own=is_support/> }).collect_view().into_any()
+                                }}
+                            </section>
+                            {delivery}
+                        }.into_any()
                     }
-                })
+                    Err(e) => view! { <ErrorView error=e/> }.into_any(),
+                }
             })}
         </Transition>
-    }
-}
-
-fn with_query(filter_query: &str, rest: &str) -> String {
-    let parts: Vec<&str> = [filter_query, rest]
-        .into_iter()
-        .filter(|p| !p.is_empty())
-        .collect();
-    if parts.is_empty() {
-        "/staff".to_string()
-    } else {
-        format!("/staff?{}", parts.join("&"))
-    }
-}
-
-/// One page of the request list: what matches, how many in each state, and the pager.
-#[component]
-fn RequestList(
-    page: RequestListPage,
-    filter: RequestListFilter,
-    cancel: ServerAction<CancelRequest>,
-    end: ServerAction<EndGrant>,
-) -> impl IntoView {
-    let fq = filter.to_query();
-    let newer = page.newer.map(|c| with_query(&fq, &c.to_query()));
-    let older = page.older.map(|c| with_query(&fq, &c.to_query()));
-    let newest = with_query(&fq, "");
-    let own = page.agents.is_empty();
-    let shown = page.requests.len();
-    let summary = match (page.total, filter.is_empty()) {
-        (0, true) => "No requests yet.".to_string(),
-        (0, false) => "No requests match this filter.".to_string(),
-        (n, unfiltered) => {
-            let what = if unfiltered {
-                "requests in all"
-            } else {
-                "matching requests"
-            };
-            if n as usize > shown || !page.at_newest {
-                format!("{n} {what}; this page shows {shown}, newest first.")
-            } else {
-                format!("{n} {what}, newest first.")
-            }
-        }
-    };
-    let at_newest = page.at_newest;
-    view! {
-        <p class="count" role="status">{summary}</p>
-        {(!page.counts.is_empty()).then(|| view! {
-            <ul class="stats" aria-label="Matching requests by status">
-                {page.counts.into_iter().map(|(status, n)| view! {
-                    <li><strong>{n}</strong>{format!(" {}", status.label().to_lowercase())}</li>
-                }).collect_view()}
-            </ul>
-        })}
-        {page.requests.into_iter().map(|r| view! { <StaffRequest item=r cancel end own/> }.into_any()).collect_view()}
-        <nav class="pager" aria-label="Pages of requests">
-            {(!at_newest).then(|| view! { <A href=newest attr:class="button">"Newest"</A> })}
-            {newer.map(|href| view! { <A href=href attr:class="button" attr:rel="prev">"Newer requests"</A> })}
-            {older.map(|href| view! { <A href=href attr:class="button" attr:rel="next">"Older requests"</A> })}
-        </nav>
-    }
-}
-
-/// The list's filter and search: a GET form, so it works without JavaScript and its result
-/// can be bookmarked. `problem` is shown beside the form and focused.
-#[component]
-fn ListFilterForm(
-    filter: RequestListFilter,
-    agents: Vec<(crate::model::StaffId, String)>,
-    problem: Option<String>,
-) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if problem.is_some() {
-        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-            opts.set_status(axum::http::StatusCode::BAD_REQUEST);
-        }
-    }
-    let has_problem = problem.is_some();
-    let described = has_problem.then_some("list-problem");
-    view! {
-        <form method="get" action="/staff" class="filters" aria-label="Filter and search the requests">
-            <div class="field">
-                <label for="l-q">"Search"</label>
-                <input id="l-q" type="search" name="q" maxlength="200" value=filter.q.clone().unwrap_or_default()
-                    aria-describedby=described autofocus=has_problem/>
-            </div>
-            <div class="field">
-                <label for="l-status">"Status"</label>
-                <select id="l-status" name="status">
-                    <option value="">"Any"</option>
-                    {AccessRequestStatus::ALL.iter().map(|s| view! {
-                        <option value=s.as_str() selected=filter.status == Some(*s)>{s.label()}</option>
-                    }).collect_view()}
-                </select>
-            </div>
-            {(!agents.is_empty()).then(|| view! {
-                <div class="field">
-                    <label for="l-agent">"Staff member"</label>
-                    <select id="l-agent" name="agent">
-                        <option value="">"Anyone"</option>
-                        {agents.into_iter().map(|(id, name)| view! {
-                            <option value=id.to_string() selected=filter.agent == Some(id)>{name}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-            })}
-            <div class="field">
-                <label for="l-mailbox">"Mailbox"</label>
-                <input id="l-mailbox" type="email" name="mailbox" maxlength="200" autocomplete="off"
-                    value=filter.mailbox.clone().unwrap_or_default()/>
-            </div>
-            <div class="field">
-                <label for="l-from">"Submitted from"</label>
-                <input id="l-from" type="date" name="from" value=filter.from.clone().unwrap_or_default()
-                    aria-describedby=described/>
-            </div>
-            <div class="field">
-                <label for="l-to">"Submitted to"</label>
-                <input id="l-to" type="date" name="to" value=filter.to.clone().unwrap_or_default()
-                    aria-describedby=described/>
-            </div>
-            <div class="field actions">
-                <button type="submit" class="button">"Show"</button>
-                <a href="/staff">"Clear"</a>
-            </div>
-            {problem.map(|m| view! { <p id="list-problem" class="field-error" role="alert">{m}</p> })}
-        </form>
     }
 }
 

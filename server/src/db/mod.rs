@@ -19,7 +19,6 @@ pub mod incidents;
 pub mod notices;
 pub mod outbox;
 pub mod owners;
-pub mod request_list;
 pub mod requests;
 pub mod service_tokens;
 pub mod staff;

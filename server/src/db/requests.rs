@@ -49,7 +49,7 @@ pub struct NewRequestRow {
 }
 
 #[derive(FromRow)]
-pub(super) struct RequestDbRow {
+struct RequestDbRow {
     id: Uuid,
     mailbox_id: Uuid,
     mailbox: String,
@@ -167,13 +167,13 @@ impl TryFrom<RequestDbRow> for RequestRecord {
     }
 }
 
-pub(super) const SELECT: &str = "SELECT r.id, r.mailbox_id, m.address AS mailbox, r.agent_id, s.pseudonym AS agent_pseudonym, \
+const SELECT: &str = "SELECT r.id, r.mailbox_id, m.address AS mailbox, r.agent_id, s.pseudonym AS agent_pseudonym, \
      s.role AS agent_role, s.display_name AS agent_name, s.handle AS agent_handle, r.scopes, r.justification_code, r.justification_text, \
      r.ticket, r.duration_minutes, r.status, r.created_at, r.expires_at, r.decided_at, r.decision_reason, \
      r.grant_starts_at, r.grant_ends_at \
      FROM access_requests r JOIN mailboxes m ON m.id = r.mailbox_id JOIN staff s ON s.id = r.agent_id";
 
-pub(super) fn records(rows: Vec<RequestDbRow>) -> anyhow::Result<Vec<RequestRecord>> {
+fn records(rows: Vec<RequestDbRow>) -> anyhow::Result<Vec<RequestRecord>> {
     Ok(rows
         .into_iter()
         .map(RequestRecord::try_from)

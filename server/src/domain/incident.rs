@@ -2,8 +2,7 @@
 //! is told. Pure: no I/O.
 
 use app::model::{
-    DraftEditForm, Exposure, GuidanceStep, IncidentCause, IncidentForm, IncidentStatus, StaffId,
-    StaffRole,
+    Exposure, GuidanceStep, IncidentCause, IncidentForm, IncidentStatus, StaffId, StaffRole,
 };
 use time::{format_description::well_known::Rfc3339, OffsetDateTime, PrimitiveDateTime};
 
@@ -118,7 +117,16 @@ pub fn declare(form: &IncidentForm, now: OffsetDateTime) -> Result<Declaration, 
         }
         _ => {}
     }
-    let (window_start, window_end) = window(&form.window_start, &form.window_end, now)?;
+    let window_start = parse_time(&form.window_start)
+        .ok_or_else(|| refuse("Give the start of the window as a date and time (UTC)."))?;
+    let window_end = parse_time(&form.window_end)
+        .ok_or_else(|| refuse("Give the end of the window as a date and time (UTC)."))?;
+    if window_start > window_end {
+        return Err(refuse("The window must start before it ends."));
+    }
+    if window_start > now {
+        return Err(refuse("The window cannot start in the future."));
+    }
     Ok(Declaration {
         title,
         description,
@@ -134,77 +142,9 @@ pub fn declare(form: &IncidentForm, now: OffsetDateTime) -> Result<Declaration, 
             None
         },
         window_start,
-        window_end,
+        // Accesses up to now are what the log can hold; a window reaching past now ends now.
+        window_end: window_end.min(now),
     })
-}
-
-/// The window an admin typed: in order, not starting in the future, and ending now at the
-/// latest (accesses up to now are what the log can hold).
-fn window(
-    start: &str,
-    end: &str,
-    now: OffsetDateTime,
-) -> Result<(OffsetDateTime, OffsetDateTime), Refusal> {
-    let window_start = parse_time(start)
-        .ok_or_else(|| refuse("Give the start of the window as a date and time (UTC)."))?;
-    let window_end = parse_time(end)
-        .ok_or_else(|| refuse("Give the end of the window as a date and time (UTC)."))?;
-    if window_start > window_end {
-        return Err(refuse("The window must start before it ends."));
-    }
-    if window_start > now {
-        return Err(refuse("The window cannot start in the future."));
-    }
-    Ok((window_start, window_end.min(now)))
-}
-
-/// A draft's new wording and window, checked as a declaration's are.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DraftEdit {
-    /// The headline.
-    pub title: String,
-    /// What happened.
-    pub description: String,
-    /// Start of the window (inclusive).
-    pub window_start: OffsetDateTime,
-    /// End of the window (inclusive).
-    pub window_end: OffsetDateTime,
-}
-
-/// Checks an edit of a draft made at `now`.
-pub fn edit(form: &DraftEditForm, now: OffsetDateTime) -> Result<DraftEdit, Refusal> {
-    let title = clean_lines(&form.title, MAX_TITLE, "a title", super::text::Lines::One)?;
-    let description = clean_text(&form.description, MAX_TEXT, "what happened")?;
-    let (window_start, window_end) = window(&form.window_start, &form.window_end, now)?;
-    Ok(DraftEdit {
-        title,
-        description,
-        window_start,
-        window_end,
-    })
-}
-
-/// Why an edit or a discard of an incident is refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum DraftRefusal {
-    /// Only security admins change incidents.
-    #[error("Only security admins can change an incident.")]
-    NotAdmin,
-    /// Confirmed or closed: the measures were taken and owners told; what they were told
-    /// stays as it was (a follow-up says more).
-    #[error("This incident is {}: only a draft can be edited or discarded. Send a follow-up to say more.", .0.as_str())]
-    NotDraft(IncidentStatus),
-}
-
-/// Whether someone with `role` may edit or discard an incident that is `status`.
-pub fn may_change_draft(role: StaffRole, status: IncidentStatus) -> Result<(), DraftRefusal> {
-    if role != StaffRole::SecurityAdmin {
-        return Err(DraftRefusal::NotAdmin);
-    }
-    if status != IncidentStatus::Draft {
-        return Err(DraftRefusal::NotDraft(status));
-    }
-    Ok(())
 }
 
 /// Why a confirmation is refused.
@@ -355,47 +295,6 @@ mod tests {
         let mut f = form();
         f.cause = "aliens".into();
         assert!(declare(&f, NOW).is_err());
-    }
-
-    #[test]
-    fn only_a_security_admin_changes_an_incident_and_only_while_it_is_a_draft() {
-        assert_eq!(
-            may_change_draft(StaffRole::SecurityAdmin, IncidentStatus::Draft),
-            Ok(())
-        );
-        assert_eq!(
-            may_change_draft(StaffRole::Support, IncidentStatus::Draft),
-            Err(DraftRefusal::NotAdmin)
-        );
-        for s in [IncidentStatus::Confirmed, IncidentStatus::Closed] {
-            assert_eq!(
-                may_change_draft(StaffRole::SecurityAdmin, s),
-                Err(DraftRefusal::NotDraft(s))
-            );
-        }
-    }
-
-    #[test]
-    fn an_edit_is_checked_as_a_declaration_is() {
-        let f = DraftEditForm {
-            title: " Stolen sign-in ".into(),
-            description: "Someone used it.".into(),
-            window_start: "2026-11-01T08:00".into(),
-            window_end: "2027-01-01T00:00".into(),
-        };
-        let e = edit(&f, NOW).unwrap();
-        assert_eq!(e.title, "Stolen sign-in");
-        assert_eq!(e.window_end, NOW, "ends now at the latest");
-        let bad = DraftEditForm {
-            window_end: "2026-10-01T00:00".into(),
-            ..f.clone()
-        };
-        assert!(edit(&bad, NOW).unwrap_err().0.contains("start before"));
-        let bad = DraftEditForm {
-            title: "".into(),
-            ..f
-        };
-        assert!(edit(&bad, NOW).is_err());
     }
 
     #[test]

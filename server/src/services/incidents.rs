@@ -247,50 +247,8 @@ pub async fn act(
                 ));
             }
         }
-        IncidentAdminAct::EditDraft(form) => {
-            rules::may_change_draft(me.role, i.status).map_err(draft_refusal_to_error)?;
-            let e = rules::edit(form, now).map_err(|e| ServiceError::Invalid(e.0))?;
-            let mut tx = db.begin().await?;
-            // Conditional on the status inside the write: a confirmation that won the race
-            // keeps what the owners were told.
-            if !incidents::update_draft(
-                &mut tx,
-                id,
-                &e.title,
-                &e.description,
-                e.window_start,
-                e.window_end,
-            )
-            .await?
-            {
-                return Err(ServiceError::Conflict(
-                    "This incident was confirmed meanwhile, so it can no longer be edited. Send a follow-up to say more.".into(),
-                ));
-            }
-            tx.commit().await?;
-            tracing::warn!(incident.id = %id, staff.id = %me.id, "incident draft edited");
-        }
-        IncidentAdminAct::DiscardDraft => {
-            rules::may_change_draft(me.role, i.status).map_err(draft_refusal_to_error)?;
-            let mut tx = db.begin().await?;
-            if !incidents::discard_draft(&mut tx, id).await? {
-                return Err(ServiceError::Conflict(
-                    "This incident was confirmed meanwhile, so it can no longer be discarded."
-                        .into(),
-                ));
-            }
-            tx.commit().await?;
-            tracing::warn!(incident.id = %id, staff.id = %me.id, title = %i.title, "incident draft discarded");
-        }
     }
     Ok(())
-}
-
-fn draft_refusal_to_error(r: rules::DraftRefusal) -> ServiceError {
-    match r {
-        rules::DraftRefusal::NotAdmin => ServiceError::Forbidden,
-        other => ServiceError::Conflict(other.to_string()),
-    }
 }
 
 fn refusal_to_error(r: ConfirmRefusal) -> ServiceError {

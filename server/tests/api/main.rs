@@ -7,7 +7,6 @@
 
 mod helpers;
 
-mod admin_lists;
 mod api_contract;
 mod backup;
 mod clock_faults;

@@ -237,37 +237,3 @@ pub async fn close(db: &Db, id: IncidentId, now: OffsetDateTime) -> sqlx::Result
     .await
     .map(|r| r.rows_affected() == 1))
 }
-
-/// Rewrites a draft's title, description and window; `false` when it is no longer a draft
-/// (confirmed meanwhile: what owners were told stays as it was).
-pub async fn update_draft(
-    tx: &mut Tx,
-    id: IncidentId,
-    title: &str,
-    description: &str,
-    window_start: OffsetDateTime,
-    window_end: OffsetDateTime,
-) -> sqlx::Result<bool> {
-    on_tx!(tx, conn => sqlx::query(
-        "UPDATE incidents SET title = $1, description = $2, window_start = $3, window_end = $4 \
-         WHERE id = $5 AND status = 'draft'",
-    )
-    .bind(title)
-    .bind(description)
-    .bind(ts(window_start))
-    .bind(ts(window_end))
-    .bind(id.0)
-    .execute(conn)
-    .await
-    .map(|r| r.rows_affected() == 1))
-}
-
-/// Deletes a draft; `false` when it is no longer a draft. A draft has had no effect (no
-/// measure, no notice, no recorded affected set), so nothing else refers to it.
-pub async fn discard_draft(tx: &mut Tx, id: IncidentId) -> sqlx::Result<bool> {
-    on_tx!(tx, conn => sqlx::query("DELETE FROM incidents WHERE id = $1 AND status = 'draft'")
-        .bind(id.0)
-        .execute(conn)
-        .await
-        .map(|r| r.rows_affected() == 1))
-}
