@@ -743,6 +743,31 @@ async fn allowed_events(data_dir: &Path) -> anyhow::Result<i64> {
     Ok(n)
 }
 
+/// One R0 run and one B3 run (`urls`), R0 first in even rounds: (R0, B3).
+async fn oha_pair(
+    cfg: &Config,
+    urls: [&str; 2],
+    bearer: &str,
+    rate: Option<f64>,
+    round: usize,
+) -> anyhow::Result<(RunResult, RunResult)> {
+    let r0 = OhaRun {
+        url: urls[0],
+        bearer,
+        concurrency: cfg.concurrency,
+        seconds: cfg.seconds,
+        rate,
+    };
+    let b3 = OhaRun { url: urls[1], ..r0 };
+    Ok(if round % 2 == 0 {
+        let a = oha(&r0, cfg.warmup).await?;
+        (a, oha(&b3, cfg.warmup).await?)
+    } else {
+        let b = oha(&b3, cfg.warmup).await?;
+        (oha(&r0, cfg.warmup).await?, b)
+    })
+}
+
 async fn bench_out_of_process(cfg: Config) -> anyhow::Result<()> {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     log(&format!(
@@ -777,27 +802,8 @@ async fn bench_out_of_process(cfg: Config) -> anyhow::Result<()> {
 
     let mut pairs = Vec::new();
     for round in 0..cfg.pairs {
-        let r0_run = OhaRun {
-            url: &r0_url,
-            bearer: &bearer,
-            concurrency: cfg.concurrency,
-            seconds: cfg.seconds,
-            rate: None,
-        };
-        let b3_run = OhaRun {
-            url: &b3_url,
-            ..r0_run
-        };
         let r0_first = round % 2 == 0;
-        let (a, b) = if r0_first {
-            let a = oha(&r0_run, cfg.warmup).await?;
-            let b = oha(&b3_run, cfg.warmup).await?;
-            (a, b)
-        } else {
-            let b = oha(&b3_run, cfg.warmup).await?;
-            let a = oha(&r0_run, cfg.warmup).await?;
-            (a, b)
-        };
+        let (a, b) = oha_pair(&cfg, [&r0_url, &b3_url], &bearer, None, round).await?;
         b3_answers += b.ok;
         log(&format!(
             "pair {}/{} ({} first): R0 {:.0} req/s p50 {} ms p99 {} ms | B3 {:.0} req/s p50 {} ms p99 {} ms | ratio {:.4}{}",
@@ -835,24 +841,7 @@ async fn bench_out_of_process(cfg: Config) -> anyhow::Result<()> {
     ] {
         let mut b4 = Vec::new();
         for round in 0..cfg.pairs {
-            let r0_run = OhaRun {
-                url: &r0_url,
-                bearer: &bearer,
-                concurrency: cfg.concurrency,
-                seconds: cfg.seconds,
-                rate: Some(rate),
-            };
-            let b3_run = OhaRun {
-                url: &b3_url,
-                ..r0_run
-            };
-            let (a, b) = if round % 2 == 0 {
-                let a = oha(&r0_run, cfg.warmup).await?;
-                (a, oha(&b3_run, cfg.warmup).await?)
-            } else {
-                let b = oha(&b3_run, cfg.warmup).await?;
-                (oha(&r0_run, cfg.warmup).await?, b)
-            };
+            let (a, b) = oha_pair(&cfg, [&r0_url, &b3_url], &bearer, Some(rate), round).await?;
             b3_answers += b.ok;
             let ratio = b.p99_us / (a.p99_us + fsync_us);
             log(&format!(
