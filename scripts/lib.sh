@@ -57,11 +57,24 @@ finish_site() {
   local dir
   dir=$(target_dir)
   mkdir -p "$dir/site/pkg"
-  wasm-bindgen --target web --no-typescript --out-dir "$dir/site/pkg" --out-name glassbox \
-    "$dir/wasm32-unknown-unknown/wasm-release/app.wasm"
+  # Without the name and producers sections the module is half the size (3.2 MB, 0.62 MB as
+  # brotli). binaryen's `wasm-opt -Oz` (npm's; Debian's breaks hydration) was measured too:
+  # 2.7 MB, but 0.68 MB as brotli and slower to start, after a minute's work (BENCHMARKS.md).
+  wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
+    --out-dir "$dir/site/pkg" --out-name glassbox "$dir/wasm32-unknown-unknown/wasm-release/app.wasm"
   # Leptos loads <output-name>.wasm (the name cargo-leptos gives it).
   mv -f "$dir/site/pkg/glassbox_bg.wasm" "$dir/site/pkg/glassbox.wasm"
   ensure_api_reference "$dir/site/pkg"
+  if command -v node >/dev/null; then
+    # Content-hashed names (kept a year by browsers) and brotli/gzip copies; hash.txt last.
+    say "Naming and compressing the browser bundle"
+    node "$ROOT/scripts/finish-site.mjs" "$dir/site"
+  else
+    # Without Node the bundle works as built, just larger, uncompressed and under plain names
+    # (browsers revalidate them); an earlier build's hash file would name stale files.
+    say "Node.js not found: the browser bundle is served as built (larger, not compressed)"
+    rm -f "$dir/site/hash.txt"
+  fi
   export GLASSBOX__HTTP__SITE_ROOT="$dir/site"
 }
 # The readable API page (/api/docs) draws the OpenAPI document with Redoc's standalone

@@ -76,12 +76,7 @@ impl Application {
             })?),
             None => None,
         };
-        let leptos_options = LeptosOptions::builder()
-            .output_name("glassbox")
-            .site_root(settings.http.site_root.display().to_string())
-            .site_pkg_dir("pkg")
-            .site_addr(addr)
-            .build();
+        let leptos_options = crate::http::assets::leptos_options(&settings.http.site_root, addr);
         let tree = Arc::new(TreeCache::new(
             db.clone(),
             CacheCapacity::from_megabytes(settings.log.proof_cache_mb),

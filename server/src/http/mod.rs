@@ -24,6 +24,7 @@ pub fn public_routes(state: &AppState) -> Router<AppState> {
         .route("/pkg/glassbox.css", get(assets::stylesheet))
         .route("/favicon.svg", get(assets::favicon))
         .route("/favicon.ico", get(assets::favicon))
+        .merge(assets::bundle_routes(&state.settings.http.site_root))
         .merge(
             email_links::one_click_routes().route_layer(axum::middleware::from_fn_with_state(
                 state.clone(),

@@ -8,6 +8,7 @@
 mod helpers;
 
 mod api_contract;
+mod assets;
 mod backup;
 mod clock_faults;
 mod consent;
