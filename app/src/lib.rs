@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/me") view=pages::overview::OverviewPage ssr=SsrMode::Async/>
                         <Route path=path!("/me/history") view=pages::history::HistoryPage ssr=SsrMode::Async/>
                         <Route path=path!("/me/notifications") view=pages::notifications::NotificationsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/me/rules") view=pages::rules::StandingRulesPage ssr=SsrMode::Async/>
                         <Route path=path!("/me/requests") view=pages::requests::RequestsPage ssr=SsrMode::Async/>
                         <Route path=path!("/me/requests/:id") view=pages::request_detail::RequestDetailPage ssr=SsrMode::Async/>
                         <Route path=path!("/staff") view=pages::staff::StaffConsolePage ssr=SsrMode::Async/>
@@ -118,6 +119,7 @@ fn SiteNav(viewer: Option<Viewer>) -> impl IntoView {
             <li><a href="/me/history">"Access history"</a></li>
             <li><a href="/me/requests">"Requests"</a></li>
             <li><a href="/me/incidents">"Incidents"</a></li>
+            <li><a href="/me/rules">"Standing rules"</a></li>
             <li><a href="/me/notifications">"Email settings"</a></li>
         }
         .into_any(),

@@ -21,7 +21,9 @@ pub mod proof;
 
 pub use entry::{ChangeEntry, Entry, EntryError, LogEntry, StaffChangeEntry};
 pub use merkle::{leaf_hash, node_hash, root_of, Hash, ProofError, EMPTY_ROOT};
-pub use note::{open_with_any, Checkpoint, CheckpointSigner, NoteError, VerifierKey};
+pub use note::{
+    key_change_leads_to, open_with_any, Checkpoint, CheckpointSigner, NoteError, VerifierKey,
+};
 pub use proof::{ConsistencyProof, InclusionProof};
 
 /// Standard base64 (with padding), as the C2SP formats and the proof endpoints use it.

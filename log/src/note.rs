@@ -43,6 +43,10 @@ pub enum NoteError {
     /// The body is not a checkpoint.
     #[error("the checkpoint body is malformed")]
     BadBody,
+    /// No chain of key-change statements leads from the key a verifier trusted to the
+    /// log's current key.
+    #[error("the log's signing key changed, and no statement signed by the key you trusted hands over to the new one")]
+    UnprovenKeyChange,
     /// The checkpoint is from another log.
     #[error("the checkpoint is for log {found}, not {expected}")]
     WrongOrigin {
@@ -144,6 +148,48 @@ impl VerifierKey {
 
     /// Verifies a signed checkpoint note and returns the checkpoint it vouches for.
     pub fn open(&self, note: &str) -> Result<Checkpoint, NoteError> {
+        let text = self.open_text(note)?;
+        let checkpoint = Checkpoint::parse_body(&text)?;
+        if checkpoint.origin != self.name {
+            return Err(NoteError::WrongOrigin {
+                expected: self.name.clone(),
+                found: checkpoint.origin,
+            });
+        }
+        Ok(checkpoint)
+    }
+
+    /// Verifies a key-change statement signed by this key ([`CheckpointSigner::sign_key_change`])
+    /// and returns the key it hands over to (of the same log).
+    pub fn open_key_change(&self, note: &str) -> Result<VerifierKey, NoteError> {
+        let text = self.open_text(note)?;
+        let mut lines = text
+            .strip_suffix('\n')
+            .ok_or(NoteError::BadBody)?
+            .split('\n');
+        let (Some(origin), Some(KEY_CHANGE_LINE), Some(next), None) =
+            (lines.next(), lines.next(), lines.next(), lines.next())
+        else {
+            return Err(NoteError::BadBody);
+        };
+        if origin != self.name {
+            return Err(NoteError::WrongOrigin {
+                expected: self.name.clone(),
+                found: origin.to_string(),
+            });
+        }
+        let next = VerifierKey::parse(next)?;
+        if next.name != self.name {
+            return Err(NoteError::WrongOrigin {
+                expected: self.name.clone(),
+                found: next.name,
+            });
+        }
+        Ok(next)
+    }
+
+    /// The text of a signed note, once a signature by this key verifies on it.
+    fn open_text(&self, note: &str) -> Result<String, NoteError> {
         let (text, sigs) = note.rsplit_once("\n\n").ok_or(NoteError::Malformed)?;
         let text = format!("{text}\n");
         let sigs = sigs.strip_suffix('\n').ok_or(NoteError::Malformed)?;
@@ -167,15 +213,36 @@ impl VerifierKey {
         if !found {
             return Err(NoteError::NoSignature(self.to_string()));
         }
-        let checkpoint = Checkpoint::parse_body(&text)?;
-        if checkpoint.origin != self.name {
-            return Err(NoteError::WrongOrigin {
-                expected: self.name.clone(),
-                found: checkpoint.origin,
-            });
-        }
-        Ok(checkpoint)
+        Ok(text)
     }
+}
+
+/// The second line of a key-change statement. A checkpoint's second line is a number, so a
+/// statement is never taken for a checkpoint, nor a checkpoint for a statement.
+const KEY_CHANGE_LINE: &str = "glassbox-key-change/v1";
+
+/// Whether a verifier that trusts `pinned` may trust `current`: it may when a chain of
+/// key-change statements, each signed by the key before it, leads from one to the other
+/// (a log that rotated its key, perhaps more than once, since the verifier last looked).
+/// `statements` may hold any statements, in any order; unrelated ones are skipped.
+pub fn key_change_leads_to(
+    pinned: &VerifierKey,
+    current: &VerifierKey,
+    statements: &[String],
+) -> Result<(), NoteError> {
+    let mut at = pinned.clone();
+    // Each step uses up one statement, so the walk ends even on a cycle.
+    for _ in 0..=statements.len() {
+        if at == *current {
+            return Ok(());
+        }
+        let next = statements.iter().find_map(|s| at.open_key_change(s).ok());
+        match next {
+            Some(next) => at = next,
+            None => break,
+        }
+    }
+    Err(NoteError::UnprovenKeyChange)
 }
 
 impl fmt::Display for VerifierKey {
@@ -296,6 +363,16 @@ impl CheckpointSigner {
             root: *root,
         }
         .body();
+        self.sign_text(&body)
+    }
+
+    /// The statement, signed by this key, that the log's checkpoints are signed by `next`
+    /// from now on: what lets a verifier that pinned this key trust the next one.
+    pub fn sign_key_change(&self, next: &VerifierKey) -> String {
+        self.sign_text(&format!("{}\n{KEY_CHANGE_LINE}\n{next}\n", self.name))
+    }
+
+    fn sign_text(&self, body: &str) -> String {
         let sig = self.key.sign(body.as_bytes());
         let mut raw = key_id(&self.name, self.key.verifying_key().as_bytes()).to_vec();
         raw.extend_from_slice(&sig.to_bytes());
@@ -309,6 +386,73 @@ mod tests {
 
     fn signer() -> CheckpointSigner {
         CheckpointSigner::new("glassbox.example/log", &[42; 32]).unwrap()
+    }
+
+    #[test]
+    fn a_key_change_signed_by_the_old_key_leads_a_pinned_verifier_to_the_new_one() {
+        let (k1, k2, k3) = (
+            signer(),
+            CheckpointSigner::new("glassbox.example/log", &[43; 32]).unwrap(),
+            CheckpointSigner::new("glassbox.example/log", &[44; 32]).unwrap(),
+        );
+        let one_to_two = k1.sign_key_change(&k2.verifier_key());
+        let two_to_three = k2.sign_key_change(&k3.verifier_key());
+        assert_eq!(
+            k1.verifier_key().open_key_change(&one_to_two),
+            Ok(k2.verifier_key())
+        );
+        // Two rotations since the last visit, statements in any order.
+        let both = [two_to_three.clone(), one_to_two.clone()];
+        assert_eq!(
+            key_change_leads_to(&k1.verifier_key(), &k3.verifier_key(), &both),
+            Ok(())
+        );
+        // Without the first statement the chain is broken.
+        assert!(
+            key_change_leads_to(&k1.verifier_key(), &k3.verifier_key(), &[two_to_three]).is_err()
+        );
+    }
+
+    #[test]
+    fn a_key_change_not_signed_by_the_pinned_key_is_refused() {
+        let k1 = signer();
+        let stranger = CheckpointSigner::new("glassbox.example/log", &[7; 32]).unwrap();
+        let attacker = CheckpointSigner::new("glassbox.example/log", &[8; 32]).unwrap();
+        // The attacker's own key vouches for itself: worth nothing to a verifier of k1.
+        let forged = stranger.sign_key_change(&attacker.verifier_key());
+        assert!(
+            key_change_leads_to(&k1.verifier_key(), &attacker.verifier_key(), &[forged]).is_err()
+        );
+        // A statement whose text was altered after signing does not verify.
+        let real = k1.sign_key_change(&stranger.verifier_key());
+        let altered = real.replace(
+            &stranger.verifier_key().to_string(),
+            &attacker.verifier_key().to_string(),
+        );
+        assert_eq!(
+            k1.verifier_key().open_key_change(&altered),
+            Err(NoteError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn a_statement_and_a_checkpoint_are_never_taken_for_each_other() {
+        let k1 = signer();
+        let k2 = CheckpointSigner::new("glassbox.example/log", &[43; 32]).unwrap();
+        let statement = k1.sign_key_change(&k2.verifier_key());
+        assert_eq!(k1.verifier_key().open(&statement), Err(NoteError::BadBody));
+        let checkpoint = k1.sign(3, &[9; 32]);
+        assert_eq!(
+            k1.verifier_key().open_key_change(&checkpoint),
+            Err(NoteError::BadBody)
+        );
+        // Nor does a statement hand a log over to another log's key.
+        let other = CheckpointSigner::new("other.example/log", &[43; 32]).unwrap();
+        let handover = k1.sign_key_change(&other.verifier_key());
+        assert!(matches!(
+            k1.verifier_key().open_key_change(&handover),
+            Err(NoteError::WrongOrigin { .. })
+        ));
     }
 
     #[test]

@@ -250,6 +250,25 @@ impl Portal for PortalService {
             .map_err(|e| e.into_app_error("load access notice choice"))
     }
 
+    async fn owner_standing_rules(
+        &self,
+        owner: OwnerId,
+    ) -> Result<app::model::StandingRules, AppError> {
+        crate::services::owner_rules::rules(&self.db, owner)
+            .await
+            .map_err(|e| e.into_app_error("load standing rules"))
+    }
+
+    async fn set_owner_standing_rules(
+        &self,
+        owner: OwnerId,
+        rules: app::model::StandingRules,
+    ) -> Result<app::model::StandingRules, AppError> {
+        crate::services::owner_rules::set_rules(&self.db, &self.clock, owner, rules)
+            .await
+            .map_err(|e| e.into_app_error("save standing rules"))
+    }
+
     async fn set_owner_access_notices(
         &self,
         owner: OwnerId,

@@ -8,6 +8,7 @@ pub mod overview;
 pub mod port;
 pub mod requests;
 pub mod roster;
+pub mod rules;
 pub mod session;
 pub mod staff;
 

@@ -8,7 +8,7 @@ use crate::model::{
     LogProofs, OwnerDecision, OwnerId, OwnerIncidentAct, OwnerIncidentView, OwnerOverview,
     RequestForm, RequestId, RequestView, RosterAct, RosterView, StaffAct, StaffHome, StaffId,
 };
-use crate::model::{ImapCredentialView, StaffRequestDetail};
+use crate::model::{ImapCredentialView, StaffRequestDetail, StandingRules};
 use async_trait::async_trait;
 
 /// Everything the pages ask of the server. Every method takes the identity it acts for;
@@ -95,6 +95,16 @@ pub trait Portal: Send + Sync + 'static {
         owner: OwnerId,
         choice: AccessNotices,
     ) -> Result<AccessNotices, AppError>;
+
+    /// The owner's standing rules.
+    async fn owner_standing_rules(&self, owner: OwnerId) -> Result<StandingRules, AppError>;
+
+    /// Replaces the owner's standing rules.
+    async fn set_owner_standing_rules(
+        &self,
+        owner: OwnerId,
+        rules: StandingRules,
+    ) -> Result<StandingRules, AppError>;
 
     /// The identities offered by the demo sign-in page; `NotFound` when it is switched off.
     async fn demo_identities(&self) -> Result<Vec<DemoIdentity>, AppError>;

@@ -131,6 +131,7 @@ async fn verify_in_browser<R: LogRow>(events: &[R]) -> PageCheck {
             rows: Default::default(),
             history: HistoryCheck::FirstVisit,
             unlogged: 0,
+            key_changed: false,
         },
     }
 }
@@ -251,10 +252,15 @@ pub fn LogBanner(
                     ),
                     (Ok(_), HistoryCheck::Rewritten(e)) => format!("Since your last visit the log was rewritten: {e}."),
                 };
+                // Said openly: a key change is legitimate only because the old key signed it.
+                let key_note = (c.key_changed && !c.failed()).then(|| view! {
+                    <p data-log-key="changed">"The log's signing key changed since your last visit. The key your browser trusted signed the change, so it trusts the new key from now on."</p>
+                });
                 view! {
                     <div class=class data-log-check=state>
                         <p><strong>{headline}</strong></p>
                         <p>{detail}</p>
+                        {key_note}
                     </div>
                 }
                 .into_any()

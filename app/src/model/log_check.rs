@@ -5,7 +5,7 @@
 //! Pure: the page supplies what it remembered and stores what [`PageCheck::remember`] says.
 
 use super::{EventView, LogProofs, RequestStep};
-use glassbox_log::{unb64, Checkpoint, Entry, VerifierKey};
+use glassbox_log::{key_change_leads_to, unb64, Checkpoint, Entry, VerifierKey};
 use std::collections::BTreeMap;
 use time::format_description::well_known::Rfc3339;
 
@@ -58,6 +58,9 @@ pub struct PageCheck {
     /// How many rows of the page are not in the log yet (no index): the page cannot be
     /// called verified until they are.
     pub unlogged: usize,
+    /// The log's signing key changed since the last visit, and a statement signed by the
+    /// key this browser trusted handed over to the new one.
+    pub key_changed: bool,
 }
 
 impl PageCheck {
@@ -232,13 +235,22 @@ pub fn check_page(
     remembered: &Remembered,
 ) -> PageCheck {
     let unlogged = events.iter().filter(|e| e.log_index().is_none()).count();
-    let key = match &remembered.key {
-        // A pinned key wins: a log cannot quietly switch keys.
-        Some(k) if k.trim() != proofs.key.trim() => {
-            Err("the log's signing key changed since your last visit".to_string())
-        }
-        _ => VerifierKey::parse(&proofs.key).map_err(|e| e.to_string()),
-    };
+    // A pinned key wins: a log cannot quietly switch keys. It may switch openly, with a
+    // statement signed by the pinned key (and by each key after it) naming the next.
+    let current = VerifierKey::parse(&proofs.key).map_err(|e| e.to_string());
+    let pinned = remembered
+        .key
+        .as_deref()
+        .filter(|k| k.trim() != proofs.key.trim())
+        .and_then(|k| VerifierKey::parse(k).ok());
+    let key = current.and_then(|current| match &pinned {
+        Some(pinned) => key_change_leads_to(pinned, &current, &proofs.key_changes)
+            .map(|()| current)
+            .map_err(|_| {
+                "the log's signing key changed since your last visit, and the key your browser trusted did not sign the change".to_string()
+            }),
+        None => Ok(current),
+    });
     let checkpoint = key.and_then(|k| {
         k.open(&proofs.checkpoint)
             .map(|c| (k, c))
@@ -255,6 +267,7 @@ pub fn check_page(
                     .collect(),
                 history: HistoryCheck::FirstVisit,
                 unlogged,
+                key_changed: false,
             }
         }
     };
@@ -265,7 +278,9 @@ pub fn check_page(
             Some((i, check_row(ev, i, proofs, &cp)))
         })
         .collect();
-    let history = match remembered.checkpoint.as_deref().map(|n| key.open(n)) {
+    // The remembered checkpoint was signed by the key trusted then.
+    let then = pinned.as_ref().unwrap_or(&key);
+    let history = match remembered.checkpoint.as_deref().map(|n| then.open(n)) {
         None => HistoryCheck::FirstVisit,
         Some(Err(_)) => HistoryCheck::FirstVisit,
         Some(Ok(old)) if old.size > cp.size => HistoryCheck::Rewritten(format!(
@@ -301,6 +316,7 @@ pub fn check_page(
         rows,
         history,
         unlogged,
+        key_changed: pinned.is_some(),
     }
 }
 
@@ -388,8 +404,58 @@ mod tests {
                     to: size as u64,
                     hashes: encode_all(&reference::consistency(m, d)),
                 }),
+                key_changes: Vec::new(),
             }
         }
+    }
+
+    #[test]
+    fn after_a_rotation_the_old_key_signed_a_browser_that_trusted_it_follows_to_the_new_key() {
+        let mut log = Log::new(6);
+        // The first visit trusts the first key and remembers its checkpoint of size 4.
+        let first = log.proofs(4, None);
+        let remembered = check_page(&log.events[..4], &first, &Remembered::default())
+            .remember(&first)
+            .unwrap();
+        // The log rotates: the old key signs the statement naming the new one.
+        let old = std::mem::replace(
+            &mut log.signer,
+            CheckpointSigner::new("glassbox.test/log", &[3; 32]).unwrap(),
+        );
+        let mut proofs = log.proofs(6, Some(4));
+        proofs.key_changes = vec![old.sign_key_change(&log.signer.verifier_key())];
+        let check = check_page(&log.events, &proofs, &remembered);
+        assert!(check.all_good(), "{check:?}");
+        assert!(check.key_changed);
+        // The history is still checked against what the old key signed then.
+        assert_eq!(check.history, HistoryCheck::OnlyGrew { from: 4, to: 6 });
+        let next = check.remember(&proofs).unwrap();
+        assert_eq!(
+            next.key.as_deref(),
+            Some(log.signer.verifier_key().to_string().as_str())
+        );
+    }
+
+    #[test]
+    fn a_new_key_without_a_statement_from_the_trusted_one_fails_everything() {
+        let mut log = Log::new(4);
+        let first = log.proofs(4, None);
+        let remembered = check_page(&log.events, &first, &Remembered::default())
+            .remember(&first)
+            .unwrap();
+        log.signer = CheckpointSigner::new("glassbox.test/log", &[3; 32]).unwrap();
+        // A statement the new key signed for itself proves nothing.
+        let mut proofs = log.proofs(4, Some(4));
+        proofs.key_changes = vec![log.signer.sign_key_change(&log.signer.verifier_key())];
+        let check = check_page(&log.events, &proofs, &remembered);
+        assert!(check.failed());
+        assert!(!check.key_changed);
+        assert!(check
+            .checkpoint
+            .clone()
+            .unwrap_err()
+            .contains("did not sign the change"));
+        assert_eq!(check.remember(&proofs), None, "the old key stays pinned");
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod ids;
 mod incidents;
 pub mod log_check;
 mod roster;
+mod rules;
 mod views;
 mod vocabulary;
 
@@ -18,6 +19,7 @@ pub use roster::{
     AddedBy, AgentActivityView, MonthActivity, Recertification, RefusalSignal, RosterAct,
     RosterChange, RosterMember, RosterView,
 };
+pub use rules::StandingRules;
 pub use views::{
     parse_day, DemoIdentity, EventView, FailedEmailView, FilterError, FilterField, HistoryCursor,
     HistoryFilter, HistoryPage, LogProofs, OwnerDecision, OwnerOverview, RequestField, RequestForm,

@@ -136,6 +136,17 @@ pub struct RequestStep {
     pub log_entry: Option<String>,
 }
 
+impl RequestStep {
+    /// Who took the step, in plain words. Glassbox takes two kinds of step on its own: when
+    /// time runs out, and when it refuses a new request by the owner's standing rule.
+    pub fn by_words(&self) -> &'static str {
+        match (self.by, self.change) {
+            (ChangeActor::Glassbox, RequestChangeKind::Denied) => "Glassbox, by your standing rule",
+            (by, _) => by.label(),
+        }
+    }
+}
+
 /// One access event, as its owner sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventView {
@@ -184,6 +195,10 @@ pub struct LogProofs {
     pub inclusion: Vec<glassbox_log::InclusionProof>,
     /// From the size the browser asked about to the checkpoint's size.
     pub consistency: Option<glassbox_log::ConsistencyProof>,
+    /// Every key-change statement of the log, each signed by the key before the next (so a
+    /// browser that trusted an older key can follow the log to its current one).
+    #[serde(default)]
+    pub key_changes: Vec<String>,
 }
 
 /// An opaque position in an owner's history, used for keyset pagination: the page after

@@ -430,6 +430,16 @@ impl AccessNotices {
             Self::Off => "No access emails (I will look at my history)",
         }
     }
+
+    /// What the choice sends, beyond the requests themselves and the summary when an access
+    /// is revoked or ends (always sent).
+    pub fn what_it_sends(self) -> &'static str {
+        match self {
+            Self::Immediate => "Also at once: when a request expires or is withdrawn, when access is shortened, 10 minutes before it ends, and when attempts to access your mailbox are refused (one email per burst).",
+            Self::DailyDigest => "The day's accesses in one email. Refused attempts to access your mailbox are still emailed at once (one email per burst).",
+            Self::Off => "No email about accesses, refused attempts, expiries or withdrawals.",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod overview;
 pub mod request_detail;
 pub mod requests;
+pub mod rules;
 pub mod sign_in;
 pub mod staff;
 pub mod staff_request;

@@ -15,7 +15,7 @@ pub fn NotificationsPage() -> impl IntoView {
     view! {
         <Title text="Email settings — Glassbox"/>
         <h1>"Email settings"</h1>
-        <p class="lead">"Requests for access to your mailbox are always emailed to you at once. Choose how you hear about accesses."</p>
+        <p class="lead">"Requests for access to your mailbox are always emailed to you at once, and so is the summary of what was accessed when an access is revoked or ends. Choose how you hear about the rest."</p>
         {move || save.value().get().map(|r| match r {
             Ok(c) => view! { <p class="notice notice-success" role="status">{format!("Saved: {}.", c.plain_words())}</p> }.into_any(),
             Err(e) => view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -29,10 +29,12 @@ pub fn NotificationsPage() -> impl IntoView {
                                 <legend>"Emails about accesses"</legend>
                                 {AccessNotices::ALL.iter().map(|c| {
                                     let id = format!("notices-{}", c.as_str());
+                                    let hint = format!("{id}-hint");
                                     view! {
                                         <p>
-                                            <input type="radio" name="choice" id=id.clone() value=c.as_str() checked=*c == choice/>
+                                            <input type="radio" name="choice" id=id.clone() value=c.as_str() checked=*c == choice aria-describedby=hint.clone()/>
                                             <label for=id>" "{c.plain_words()}</label>
+                                            <br/><span class="choice-hint" id=hint>{c.what_it_sends()}</span>
                                         </p>
                                     }
                                 }).collect_view()}

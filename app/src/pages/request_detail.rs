@@ -306,7 +306,7 @@ fn Steps(steps: Vec<RequestStep>) -> impl IntoView {
                         view! {
                             <li>
                                 <time datetime=s.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()>{date_time(s.at)}</time>
-                                " — "{s.change.label()}" by "{s.by.label()}" · "<LogCell index=s.log_index/>
+                                " — "{s.change.label()}" by "{s.by_words()}" · "<LogCell index=s.log_index/>
                             </li>
                         }
                     })

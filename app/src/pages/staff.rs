@@ -234,7 +234,11 @@ fn RequestAccessForm(
     view! {
         <section aria-labelledby="ask-heading" class="ask">
             <h2 id="ask-heading">"Ask an owner for access"</h2>
-            <ActionResult result=general done=|r| format!("Request sent to the owner of {}. It waits for their decision.", r.mailbox)/>
+            <ActionResult result=general done=|r| match (r.status, &r.decision_reason) {
+                // Refused at once by one of the owner's standing rules: the owner was not asked.
+                (AccessRequestStatus::Denied, Some(reason)) => format!("Not sent to the owner of {}. {reason}", r.mailbox),
+                _ => format!("Request sent to the owner of {}. It waits for their decision.", r.mailbox),
+            }/>
             <ActionForm action=submit node_ref=form attr:class="request-form">
                 <input type="hidden" name="form_key" value=move || form_key.with(|k| k.as_str().to_string())/>
                 <label for="ask-mailbox">"Mailbox"</label>

@@ -18,6 +18,8 @@ pub mod imap;
 pub mod incidents;
 pub mod notices;
 pub mod outbox;
+pub mod owner_alerts;
+pub mod owner_rules;
 pub mod owners;
 pub mod requests;
 pub mod service_tokens;

@@ -436,6 +436,32 @@ pub async fn insert_verifier_key_if_absent(
     Ok(())
 }
 
+/// Records the statement, signed by the key before it, that introduced `verifier_key`.
+pub async fn set_key_introduction(
+    conn: impl Into<Conn<'_>>,
+    verifier_key: &str,
+    statement: &str,
+) -> sqlx::Result<()> {
+    on_conn!(conn, pool => sqlx::query(
+        "UPDATE log_verifier_keys SET introduced_by = $1 WHERE verifier_key = $2",
+    )
+    .bind(statement)
+    .bind(verifier_key)
+    .execute(pool)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// Every key-change statement, oldest key first.
+pub async fn key_changes(conn: impl Into<Conn<'_>>) -> sqlx::Result<Vec<String>> {
+    on_conn!(conn, pool => sqlx::query_scalar::<_, String>(
+        "SELECT introduced_by FROM log_verifier_keys WHERE introduced_by IS NOT NULL ORDER BY added_at, verifier_key",
+    )
+    .fetch_all(pool)
+    .await)
+}
+
 /// Every verifier key that ever signed, newest first.
 pub async fn verifier_keys(conn: impl Into<Conn<'_>>) -> sqlx::Result<Vec<String>> {
     on_conn!(conn, pool => sqlx::query_scalar::<_, String>(

@@ -102,10 +102,14 @@ pub async fn seed(db: &Db, clock: &Clock, settings: &Settings) -> anyhow::Result
     changes::insert(&mut tx, &plan.changes)
         .await
         .context("insert demo request changes")?;
-    // The demo's history is old news: its owners are not emailed about past accesses.
+    // The demo's history is old news: its owners are not emailed about past accesses or
+    // refused attempts.
     crate::db::notices::mark_all_first_access_noticed(&mut tx, now)
         .await
         .context("mark demo grants as noticed")?;
+    crate::db::owner_alerts::mark_all_refusals_alerted(&mut tx)
+        .await
+        .context("mark demo refusals as alerted")?;
     tx.commit()
         .await
         .context("could not commit the demo data")?;

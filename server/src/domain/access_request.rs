@@ -297,6 +297,12 @@ pub enum Action {
     /// The owner stops everything on their mailbox ("Stop all access"): a live grant is
     /// revoked, a pending request cancelled.
     StopAll,
+    /// Glassbox refuses a new request for its owner, by one of the owner's standing rules
+    /// (`domain::standing_rules`); the rule in words is the recorded reason.
+    RefuseByRule {
+        /// The rule, in words.
+        reason: String,
+    },
     /// The security team withdraws whatever is open: a grant is revoked, a pending request
     /// cancelled, with the reason recorded.
     Withdraw {
@@ -399,6 +405,17 @@ pub fn transition(
                 to: Status::Denied,
                 decided_at: Some(now),
                 decision_reason: reason.map(str::to_string),
+                closed_at: Some(now),
+                ..base
+            })
+        }
+        Action::RefuseByRule { reason } => {
+            require(actor == Actor::System)?;
+            require_state(Status::Pending)?;
+            Ok(Change {
+                to: Status::Denied,
+                decided_at: Some(now),
+                decision_reason: Some(reason.clone()),
                 closed_at: Some(now),
                 ..base
             })

@@ -9,4 +9,5 @@ pub mod incident;
 pub mod pseudonym;
 pub mod receipt;
 pub mod staff;
+pub mod standing_rules;
 pub mod text;

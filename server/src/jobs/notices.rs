@@ -1,12 +1,12 @@
 //! Looks, on an interval, for notices no request transition causes: the first access under
-//! each grant (found after the fact, so an access check never waits for email) and owners'
-//! daily digests. Each notice is marked and queued in one transaction, so it is written
+//! each grant (found after the fact, so an access check never waits for email), owners'
+//! daily digests, "this access ends in 10 minutes" and refused-access alerts. Each notice is marked and queued in one transaction, so it is written
 //! once even with several instances.
 
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::clock::Clock;
-use crate::services::notifications;
+use crate::services::{notifications, owner_alerts};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -25,6 +25,8 @@ pub async fn run_until_stopped(
     super::run_every("access notices", every, shutdown, || async {
         notifications::send_first_access_notices(&db, &clock, &settings, PER_ROUND).await?;
         notifications::send_due_digests(&db, &clock, &settings, PER_ROUND).await?;
+        owner_alerts::send_grant_ending_warnings(&db, &clock, &settings, PER_ROUND).await?;
+        owner_alerts::send_refusal_alerts(&db, &clock, &settings, PER_ROUND).await?;
         Ok::<(), anyhow::Error>(())
     })
     .await

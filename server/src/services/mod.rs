@@ -13,6 +13,8 @@ pub mod incidents;
 pub mod link_tokens;
 pub mod notifications;
 pub mod overview;
+pub mod owner_alerts;
+pub mod owner_rules;
 pub mod requests;
 pub mod second_factor;
 pub mod sign_in;

@@ -14,11 +14,13 @@ use crate::config::Settings;
 use crate::db::notices::{self, AccessNotices};
 use crate::db::notices::{AccessCount, DigestLine};
 use crate::db::outbox;
+use crate::db::owner_alerts;
 use crate::db::requests::{self, RequestRecord};
 use crate::db::{Db, Tx};
 use crate::domain::access_request::Change;
 use crate::domain::clock::Clock;
 use crate::email::messages::access::{self, AccessLine, DigestEntry};
+use crate::email::messages::changes;
 use crate::email::messages::requests as request_emails;
 use crate::email::messages::{Addressee, Notice, RequestFacts};
 use anyhow::Context as _;
@@ -30,11 +32,11 @@ pub fn message_domain(settings: &Settings) -> String {
     settings.public_url.host().to_string()
 }
 
-fn url(settings: &Settings, path: &str) -> String {
+pub(super) fn url(settings: &Settings, path: &str) -> String {
     settings.public_url.join(path)
 }
 
-fn addressee(name: &str, email: &str) -> Addressee {
+pub(super) fn addressee(name: &str, email: &str) -> Addressee {
     Addressee {
         name: name.to_string(),
         email: email.to_string(),
@@ -42,7 +44,7 @@ fn addressee(name: &str, email: &str) -> Addressee {
 }
 
 /// What a request's emails say about it.
-fn request_facts(r: &RequestRecord) -> RequestFacts {
+pub(super) fn request_facts(r: &RequestRecord) -> RequestFacts {
     RequestFacts {
         mailbox: r.mailbox.clone(),
         agent_pseudonym: r.agent_pseudonym.clone(),
@@ -89,7 +91,7 @@ fn digest_entry(l: &DigestLine) -> DigestEntry {
     }
 }
 
-async fn queue(
+pub(super) async fn queue(
     tx: &mut Tx,
     settings: &Settings,
     notice: Notice,
@@ -142,7 +144,7 @@ pub async fn request_changed(
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
     if change.from == change.to {
-        return Ok(());
+        return grant_changed(tx, settings, r, change, now).await;
     }
     if matches!(change.to, Status::Revoked | Status::Ended) {
         // The closing email summarises every access: no separate first-access email after it.
@@ -158,6 +160,20 @@ pub async fn request_changed(
         addressee(&c.owner_name, &c.owner_email),
         request_facts(r),
     );
+    // The owner hears of changes they did not make themselves when they chose to hear about
+    // accesses at once (the revoke and end summaries always go, below).
+    let told = c.access_notices == AccessNotices::Immediate;
+    match change.to {
+        Status::Expired if told => {
+            let n = changes::request_expired(&owner, &facts, page.clone());
+            queue(tx, settings, n, r.id.to_string(), now).await?;
+        }
+        Status::Cancelled if told && by != ChangeActor::Owner => {
+            let n = changes::request_withdrawn(&owner, &facts, by, page);
+            return queue(tx, settings, n, r.id.to_string(), now).await;
+        }
+        _ => {}
+    }
     let notice = match change.to {
         Status::Approved => request_emails::request_approved(&agent, &facts, console),
         Status::Denied => request_emails::request_denied(&agent, &facts, console),
@@ -173,6 +189,46 @@ pub async fn request_changed(
         Status::Pending | Status::Cancelled => return Ok(()),
     };
     queue(tx, settings, notice, r.id.to_string(), now).await
+}
+
+/// A live grant whose end moved (the owner shortened it): the agent is told the new end,
+/// and the owner too when they hear about accesses at once. Each new end is its own email.
+async fn grant_changed(
+    tx: &mut Tx,
+    settings: &Settings,
+    r: &RequestRecord,
+    change: &Change,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let Some(end) = change
+        .grant_ends_at
+        .filter(|_| change.to == Status::Approved)
+    else {
+        return Ok(());
+    };
+    let c = notices::contacts(tx, r.id)
+        .await?
+        .context("the request has no owner")?;
+    let facts = request_facts(r);
+    let key = format!("{}:{}", r.id, end.unix_timestamp());
+    let agent = changes::grant_shortened_for_agent(
+        &addressee(&c.agent_name, &c.agent_email),
+        &facts,
+        url(settings, "/staff"),
+    );
+    queue(tx, settings, agent, key.clone(), now).await?;
+    if c.access_notices == AccessNotices::Immediate {
+        let page = url(settings, &format!("/me/requests/{}", r.id));
+        let owner =
+            changes::grant_shortened(&addressee(&c.owner_name, &c.owner_email), &facts, page);
+        queue(tx, settings, owner, key, now).await?;
+        // This email says when access ends: a shortening to within the warning's lead
+        // needs no "ends in 10 minutes" after it.
+        if end - now <= super::owner_alerts::END_WARNING_LEAD {
+            owner_alerts::mark_end_warned(tx, r.id, end).await?;
+        }
+    }
+    Ok(())
 }
 
 /// How the owner hears about accesses.

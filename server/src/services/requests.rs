@@ -9,12 +9,13 @@ use super::{notifications, transitions};
 use crate::config::Settings;
 use crate::db::changes;
 use crate::db::requests::{self, NewRequestRow, RequestRecord};
-use crate::db::{action_tokens, form_submissions, owners, staff, Db, Tx};
+use crate::db::{action_tokens, form_submissions, owner_rules, owners, staff, Db, Tx};
 use crate::domain::access_request::{
     effective_status, AccessRequestInput, Action, Actor, GrantLimits, NewAccessRequest,
 };
 use crate::domain::clock::Clock;
 use crate::domain::staff::{may_request, RequestRefusal};
+use crate::domain::standing_rules;
 use app::model::{
     AccessRequestStatus, ChangeActor, FormKey, MailboxId, OwnerId, RequestId, RequestView, StaffId,
 };
@@ -152,7 +153,21 @@ pub async fn submit(
         Claim::Repeat(first) => return Ok(*first),
     };
     let record = transitions::record_step(&mut tx, row.id, None, ChangeActor::Staff, now).await?;
-    notifications::request_submitted(&mut tx, settings, &record, now).await?;
+    // The owner's standing rules, read with the request they decide.
+    let rules = owner_rules::get(&mut tx, OwnerId(mailbox.owner_id)).await?;
+    let ticket = row.ticket.as_deref();
+    match standing_rules::refusal(&rules, &row.scopes, row.justification_code, ticket) {
+        None => notifications::request_submitted(&mut tx, settings, &record, now).await?,
+        Some(rule) => {
+            // The rule decides for the owner, who is not asked: refused at once, through the
+            // state machine like any decision (the agent hears why; the owner sees it marked).
+            let refuse = Action::RefuseByRule {
+                reason: rule.reason(),
+            };
+            transitions::apply(&mut tx, settings, row.id, Actor::System, &refuse, now).await?;
+            tracing::info!(request.id = %row.id, rule = ?rule, "request refused by the owner's standing rule");
+        }
+    }
     tx.commit().await?;
     tracing::info!(request.id = %row.id, agent.id = %agent.id, "access request submitted");
     requests::get(db, row.id)

@@ -128,5 +128,6 @@ pub async fn proofs_for_page(
         checkpoint: latest.note,
         inclusion,
         consistency,
+        key_changes: store::key_changes(db).await?,
     })
 }

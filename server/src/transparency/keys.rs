@@ -123,7 +123,8 @@ pub struct Rotation {
 }
 
 /// `glassbox log rotate-key`: a new key of the same name takes the old one's place in the
-/// key file; both public keys are known, so checkpoints signed by either verify. The new
+/// key file; both public keys are known, so checkpoints signed by either verify, and the old
+/// key signs a statement naming the new one, so a browser that pinned it can follow. The new
 /// public key is recorded before the file changes, and the file is replaced in one rename,
 /// so the path always holds a whole key, old or new.
 pub async fn rotate(db: &Db, clock: &Clock, path: &Path) -> anyhow::Result<Rotation> {
@@ -132,6 +133,9 @@ pub async fn rotate(db: &Db, clock: &Clock, path: &Path) -> anyhow::Result<Rotat
         .map_err(|e| anyhow::anyhow!("log signing key: {e}"))?;
     store::insert_verifier_key_if_absent(db, &old.verifier_key().to_string(), clock.now()).await?;
     store::insert_verifier_key_if_absent(db, &new.verifier_key().to_string(), clock.now()).await?;
+    // The old key vouches for the new one: a browser that pinned it follows the change.
+    let statement = old.sign_key_change(&new.verifier_key());
+    store::set_key_introduction(db, &new.verifier_key().to_string(), &statement).await?;
     let retired = sibling(path, &format!("retired-{}", clock.now().unix_timestamp()));
     std::fs::hard_link(path, &retired)
         .with_context(|| format!("could not keep the old key as {}", retired.display()))?;

@@ -122,11 +122,13 @@ on_both_databases_with!(with_maildev(), async fn every_notice_reaches_the_real_s
     let denied = mail.wait_for(&people.agent_email, "Denied:").await;
     assert!(denied["text"].as_str().unwrap().contains("Not without a call first"));
 
-    // Expired: the agent hears nobody decided.
+    // Expired: the agent hears nobody decided, and so does the owner (immediate emails).
     let _third = app.request_for(&token, &people, "Third look").await;
     app.clock.advance(Duration::hours(25));
     requests::sweep(&app.db, &app.clock, &app.settings).await.unwrap();
     mail.wait_for(&people.agent_email, "Expired:").await;
+    let expired = mail.wait_for(&people.owner_email, "Expired: the access request").await;
+    assert!(expired["text"].as_str().unwrap().contains("nobody got access"));
 
     // A grant that runs out: the owner gets the summary.
     let fourth = app.request_for(&token, &people, "Fourth look").await;
@@ -142,7 +144,7 @@ on_both_databases_with!(with_maildev(), async fn every_notice_reaches_the_real_s
     // Every notice arrived exactly once.
     let to_owner = mail.messages_to(&people.owner_email).await;
     let to_agent = mail.messages_to(&people.agent_email).await;
-    assert_eq!(to_owner.len(), 8, "4 requests, 2 first accesses, revoked, ended");
+    assert_eq!(to_owner.len(), 9, "4 requests, 2 first accesses, revoked, expired, ended");
     assert_eq!(to_agent.len(), 4, "approved twice, denied, expired");
 });
 

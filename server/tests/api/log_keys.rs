@@ -172,10 +172,14 @@ on_both_databases!(async fn after_a_rotation_checkpoints_of_the_old_and_the_new_
     let known = keys::known_keys(&app.db).await.unwrap();
     let verdict = verify::database(&app.db, &known).await.unwrap();
     assert!(matches!(verdict, Verdict::Verified(_)), "{verdict:?}");
-    // The browser check's inputs name the key that signed the checkpoint they carry.
+    // The browser check's inputs name the key that signed the checkpoint they carry, and
+    // carry the old key's statement handing over to the new one.
     let proofs = checkpoints::proofs_for_page(&app.db, &[0], None).await.unwrap();
     let key = VerifierKey::parse(&proofs.key).unwrap();
     assert!(key.open(&proofs.checkpoint).is_ok());
+    assert_eq!(proofs.key_changes.len(), 1, "{:?}", proofs.key_changes);
+    assert_eq!(rotation.old.open_key_change(&proofs.key_changes[0]), Ok(rotation.new.clone()));
+    assert_eq!(glassbox_log::key_change_leads_to(&rotation.old, &rotation.new, &proofs.key_changes), Ok(()));
 
     // A tampered checkpoint still fails under either key.
     let cp = open_with_any(&served, &after).unwrap().0;

@@ -7,9 +7,12 @@
 //!
 //! - [`requests`]: a request's life (submitted, approved, denied, expired);
 //! - [`access`]: what was done under a grant (first access, revoked, ended, daily digest);
+//! - [`changes`]: every other change the owner is told of (expired, withdrawn, shortened,
+//!   ending soon, refused attempts);
 //! - [`incidents`]: the security incident notice and its follow-ups.
 
 pub mod access;
+pub mod changes;
 pub mod incidents;
 pub mod render;
 pub mod requests;
@@ -43,6 +46,18 @@ pub enum NoticeKind {
     IncidentNotice,
     /// To an affected owner: the security team's update on an incident.
     IncidentFollowUp,
+    /// To the owner: nobody decided a request in time.
+    OwnerRequestExpired,
+    /// To the owner: a pending request was withdrawn.
+    RequestWithdrawn,
+    /// To the owner: they shortened a grant.
+    GrantShortened,
+    /// To the agent: the owner shortened their grant.
+    GrantShortenedAgent,
+    /// To the owner: a grant ends in a few minutes.
+    GrantEndingSoon,
+    /// To the owner: access attempts were refused (one email per burst).
+    AccessRefused,
 }
 
 impl NoticeKind {
@@ -58,6 +73,12 @@ impl NoticeKind {
         Self::AccessDigest,
         Self::IncidentNotice,
         Self::IncidentFollowUp,
+        Self::OwnerRequestExpired,
+        Self::RequestWithdrawn,
+        Self::GrantShortened,
+        Self::GrantShortenedAgent,
+        Self::GrantEndingSoon,
+        Self::AccessRefused,
     ];
 
     /// The stable machine name.
@@ -73,6 +94,12 @@ impl NoticeKind {
             Self::AccessDigest => "access_digest",
             Self::IncidentNotice => "incident_notice",
             Self::IncidentFollowUp => "incident_follow_up",
+            Self::OwnerRequestExpired => "owner_request_expired",
+            Self::RequestWithdrawn => "request_withdrawn",
+            Self::GrantShortened => "grant_shortened",
+            Self::GrantShortenedAgent => "grant_shortened_agent",
+            Self::GrantEndingSoon => "grant_ending_soon",
+            Self::AccessRefused => "access_refused",
         }
     }
 
