@@ -48,7 +48,7 @@ pub fn reader_now() -> Signal<Option<OffsetDateTime>> {
 
 /// A moment as the reader reads it (see the module).
 #[component]
-pub fn When(at: OffsetDateTime) -> impl IntoView {
+pub fn When(at: OffsetDateTime) -> AnyView {
     let utc = date_time(at);
     let now = reader_now();
     let shown = {
@@ -58,7 +58,8 @@ pub fn When(at: OffsetDateTime) -> impl IntoView {
             None => utc.clone(),
         }
     };
-    view! { <time datetime=iso(at) title=utc>{shown}</time> }
+    // One type for every use, so the pages that show times share its rendering code.
+    view! { <time datetime=iso(at) title=utc>{shown}</time> }.into_any()
 }
 
 /// Words around at most one moment, for sentences built in one place and shown in several
@@ -97,13 +98,14 @@ impl Phrase {
     }
 
     /// The phrase on a page.
-    pub fn view(self) -> impl IntoView {
+    pub fn view(self) -> AnyView {
         let nonempty = |s: String| (!s.is_empty()).then_some(s);
         view! {
             {nonempty(self.before)}
             {self.at.map(|at| view! { <When at/> })}
             {nonempty(self.after)}
         }
+        .into_any()
     }
 }
 
