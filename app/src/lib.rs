@@ -44,6 +44,8 @@ fn provide_csp_nonce() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Times on the page switch to the reader's zone once hydrated (components::when).
+    components::when::provide_reader_clock();
     // Set only in the browser once hydration has run: tests and styles can tell a live page
     // from a server-rendered one.
     let hydrated = RwSignal::new(false);

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 pub fn ActionResult(
     result: Signal<Option<Result<RequestView, AppError>>>,
     /// The confirmation to show on success.
-    done: fn(&RequestView) -> String,
+    done: fn(&RequestView) -> AnyView,
 ) -> impl IntoView {
     move || {
         result.get().map(|r| match r {

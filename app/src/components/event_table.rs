@@ -1,7 +1,7 @@
 //! A table of access events, readable on a phone (each row becomes a card on narrow screens).
 
-use super::format::{date_time, iso};
 use super::log_verification::LogCell;
+use super::when::When;
 use crate::model::{Decision, EventView};
 use leptos::prelude::*;
 
@@ -71,7 +71,7 @@ fn EventRow(event: EventView, login_on_page: bool) -> impl IntoView {
     };
     view! {
         <tr class=row_class>
-            <td data-label="When"><time datetime=iso(event.occurred_at)>{date_time(event.occurred_at)}</time></td>
+            <td data-label="When"><When at=event.occurred_at/></td>
             <td data-label="Who">{who}</td>
             <td data-label="What">
                 {session}

@@ -8,3 +8,4 @@ pub mod log_verification;
 pub mod page_shell;
 pub mod request_card;
 pub mod status_badge;
+pub mod when;

@@ -1,7 +1,8 @@
 //! One access request in plain words: who, what, why, for how long.
 
-use super::format::{date_time, duration_minutes, iso, sentence_list};
+use super::format::{duration_minutes, sentence_list};
 use super::status_badge::StatusBadge;
+use super::when::{reader_now, When};
 use crate::model::{AccessRequestStatus, RequestView};
 use leptos::prelude::*;
 
@@ -22,9 +23,13 @@ pub fn RequestCard(
     under_title: bool,
 ) -> impl IntoView {
     let what: Vec<&str> = request.scopes.iter().map(|s| s.plain_words()).collect();
+    // The server's count of what is left goes with its UTC text; the reader's clock says
+    // "in 45 minutes" itself once the page is live.
     let left = request
         .minutes_left
         .map(|m| format!(" ({} left)", duration_minutes(m.max(1))));
+    let now = reader_now();
+    let left = move || left.clone().filter(|_| now.try_get().flatten().is_none());
     let when = match request.status {
         AccessRequestStatus::Pending => Some(("Decide by", request.expires_at)),
         AccessRequestStatus::Approved => request.grant_ends_at.map(|t| ("Access ends", t)),
@@ -58,7 +63,7 @@ pub fn RequestCard(
                 {request.ticket.clone().map(|t| view! { <dt>"Ticket"</dt><dd>{t}</dd> })}
                 <dt>"Asked for"</dt>
                 <dd>{duration_minutes(request.duration_minutes)}</dd>
-                {when.map(|(label, t)| view! { <dt>{label}</dt><dd><time datetime=iso(t)>{date_time(t)}</time>{left.clone()}</dd> })}
+                {when.map(|(label, t)| view! { <dt>{label}</dt><dd><When at=t/>{left.clone()}</dd> })}
                 {request.decision_reason.clone().map(|r| view! { <dt>"Reason given"</dt><dd>{r}</dd> })}
             </dl>
             {link.map(|(href, label)| view! { <p class="card-link"><a href=href>{label}</a></p> })}

@@ -7,7 +7,7 @@ use crate::api::incidents::{
     FollowUpIncident,
 };
 use crate::components::error_view::ErrorView;
-use crate::components::format::date_time;
+use crate::components::when::When;
 use crate::error::AppError;
 use crate::model::{IncidentAdminView, IncidentCause, IncidentStatus};
 use leptos::prelude::*;
@@ -56,7 +56,7 @@ pub fn AdminIncidentsPage() -> impl IntoView {
                             <tbody>
                                 {items.into_iter().map(|i| view! {
                                     <tr>
-                                        <td>{date_time(i.created_at)}</td>
+                                        <td><When at=i.created_at/></td>
                                         <td><a href=format!("/admin/incidents/{}", i.id)>{i.title}</a></td>
                                         <td>{i.status.as_str()}</td>
                                         <td>{if i.status == IncidentStatus::Draft { "not yet recorded".to_string() } else { i.affected_mailboxes.to_string() }}</td>
@@ -223,7 +223,7 @@ fn Dashboard(
         <dl class="facts">
             <dt>"Status"</dt><dd>{incident.status.as_str()}</dd>
             <dt>"Cause"</dt><dd>{format!("{}{}", incident.cause.plain_words(), incident.cause_subject.map(|s| format!(": {s}")).unwrap_or_default())}</dd>
-            <dt>"Window"</dt><dd>{format!("{} to {}", date_time(incident.window_start), date_time(incident.window_end))}</dd>
+            <dt>"Window"</dt><dd><When at=incident.window_start/>" to "<When at=incident.window_end/></dd>
             <dt>"Declared by"</dt><dd>{incident.declared_by}</dd>
             <dt>"Confirmed by"</dt><dd>{incident.confirmed_by.unwrap_or_else(|| "nobody yet".into())}</dd>
         </dl>

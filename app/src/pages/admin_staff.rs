@@ -8,7 +8,7 @@
 
 use crate::api::roster::{load_agent_activity, load_roster, DisableStaff, RecertifyStaff};
 use crate::components::error_view::ErrorView;
-use crate::components::format::date_time;
+use crate::components::when::{Phrase, When};
 use crate::error::AppError;
 use crate::model::{
     AddedBy, AgentActivityView, Recertification, RefusalSignal, RosterMember, RosterView,
@@ -74,18 +74,28 @@ fn done_notice(done: (Option<String>, Option<String>), roster: &RosterView) -> O
     }
 }
 
-fn recertification_text(r: Recertification) -> String {
+fn recertification_text(r: Recertification) -> Phrase {
     match r {
-        Recertification::NotApplicable => "Not recertified (does not ask for access)".into(),
-        Recertification::Current { until } => format!("Certified until {}", date_time(until)),
-        Recertification::DueSoon { until } => format!("Due: certified until {}", date_time(until)),
+        Recertification::NotApplicable => {
+            Phrase::words("Not recertified (does not ask for access)")
+        }
+        Recertification::Current { until } => Phrase::around("Certified until ", until, ""),
+        Recertification::DueSoon { until } => Phrase::around("Due: certified until ", until, ""),
         Recertification::Lapsed { since } => {
-            format!("Lapsed on {}: new requests are refused", date_time(since))
+            Phrase::around("Lapsed on ", since, ": new requests are refused")
         }
     }
 }
 
-fn added_text(m: &RosterMember) -> String {
+/// A member's status: disabled, or where their recertification stands.
+fn status_text(disabled_at: Option<time::OffsetDateTime>, r: Recertification) -> Phrase {
+    match disabled_at {
+        Some(at) => Phrase::around("Disabled on ", at, ""),
+        None => recertification_text(r),
+    }
+}
+
+fn added_text(m: &RosterMember) -> impl IntoView {
     let by = match &m.added_by {
         AddedBy::BeforeRecords => "by whom: before records began".to_string(),
         AddedBy::Recorded {
@@ -104,7 +114,15 @@ fn added_text(m: &RosterMember) -> String {
             ..
         } => "by Glassbox".into(),
     };
-    format!("{}, {by}", date_time(m.added_at))
+    view! { <When at=m.added_at/>{format!(", {by}")} }
+}
+
+/// When a member last signed in, if that was recorded.
+fn last_sign_in(at: Option<time::OffsetDateTime>) -> AnyView {
+    match at {
+        Some(at) => view! { <When at/> }.into_any(),
+        None => "not recorded yet".into_any(),
+    }
 }
 
 /// Who made a change, as the end of a sentence ("Disabled by Inês Duarte").
@@ -160,7 +178,7 @@ fn Roster(
         view! {
             <ul>
                 {due.iter().map(|m| view! {
-                    <li>{format!("{}: {}", m.name, recertification_text(m.recertification))}</li>
+                    <li>{recertification_text(m.recertification).after_lead(&format!("{}: ", m.name)).view()}</li>
                 }).collect_view()}
             </ul>
         }
@@ -216,7 +234,7 @@ fn Roster(
                     <ul class="roster-changes">
                         {changes.into_iter().map(|c| {
                             let index = c.log_index.map(|i| format!(" — in the log at index {i}")).unwrap_or_else(|| " — entering the log".into());
-                            view! { <li>{format!("{}: {} — {} {}{index}", date_time(c.at), c.staff_name, c.change.label(), by_text(c.by, c.by_name))}</li> }
+                            view! { <li><When at=c.at/>{format!(": {} — {} {}{index}", c.staff_name, c.change.label(), by_text(c.by, c.by_name))}</li> }
                         }).collect_view()}
                     </ul>
                 }.into_any()
@@ -238,10 +256,7 @@ fn MemberRow(
     let enabled = member.disabled_at.is_none();
     let can_recertify = enabled && member.role == StaffRole::Support;
     let can_disable = enabled && member.id != me;
-    let status = match member.disabled_at {
-        Some(at) => format!("Disabled on {}", date_time(at)),
-        None => recertification_text(member.recertification),
-    };
+    let status = status_text(member.disabled_at, member.recertification).view();
     let (recertify_id, disable_id) = (format!("recertify-{id}"), format!("disable-{id}"));
     let (id_r, name_r) = (id.clone(), name.clone());
     let actions = view! {
@@ -277,7 +292,7 @@ fn MemberRow(
             </th>
             <td>{member.role.label()}</td>
             <td>{added_text(&member)}</td>
-            <td>{member.last_sign_in_at.map(date_time).unwrap_or_else(|| "not recorded yet".into())}</td>
+            <td>{last_sign_in(member.last_sign_in_at)}</td>
             <td>{if member.totp_enrolled { "Authenticator app (TOTP)" } else { "None enrolled yet (asked at first sign-in)" }}</td>
             <td>{member.open_grants}</td>
             <td>{member.requests_last_30_days}</td>
@@ -343,10 +358,7 @@ fn AgentActivity(activity: AgentActivityView) -> impl IntoView {
     } else {
         view! { <p>{refusal_text(r)}</p> }.into_any()
     };
-    let status = match m.disabled_at {
-        Some(at) => format!("Disabled on {}", date_time(at)),
-        None => recertification_text(m.recertification),
-    };
+    let status = status_text(m.disabled_at, m.recertification).view();
     let counts = activity
         .counts
         .iter()
@@ -361,7 +373,7 @@ fn AgentActivity(activity: AgentActivityView) -> impl IntoView {
             <dt>"Role"</dt><dd>{m.role.label()}</dd>
             <dt>"Work address"</dt><dd>{m.email.clone()}</dd>
             <dt>"Added"</dt><dd>{added_text(&m)}</dd>
-            <dt>"Last sign-in"</dt><dd>{m.last_sign_in_at.map(date_time).unwrap_or_else(|| "not recorded yet".into())}</dd>
+            <dt>"Last sign-in"</dt><dd>{last_sign_in(m.last_sign_in_at)}</dd>
             <dt>"Status"</dt><dd>{status}</dd>
             <dt>"Open grants now"</dt><dd>{m.open_grants}</dd>
         </dl>
@@ -403,7 +415,7 @@ fn AgentActivity(activity: AgentActivityView) -> impl IntoView {
                             let r = v.request;
                             view! {
                                 <tr>
-                                    <td>{date_time(r.created_at)}</td>
+                                    <td><When at=r.created_at/></td>
                                     <td>{r.mailbox.clone()}</td>
                                     <td>{r.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")}</td>
                                     <td>{r.justification_code.as_str()}</td>
@@ -423,7 +435,7 @@ fn AgentActivity(activity: AgentActivityView) -> impl IntoView {
                 view! {
                     <ul class="roster-changes">
                         {activity.changes.into_iter().map(|c| view! {
-                            <li>{format!("{}: {} {}", date_time(c.at), c.change.label(), by_text(c.by, c.by_name))}</li>
+                            <li><When at=c.at/>{format!(": {} {}", c.change.label(), by_text(c.by, c.by_name))}</li>
                         }).collect_view()}
                     </ul>
                 }.into_any()

@@ -8,8 +8,8 @@ use crate::api::incidents::{
 };
 use crate::components::error_view::ErrorView;
 use crate::components::event_table::EventTable;
-use crate::components::format::date_time;
 use crate::components::log_verification::{LogBanner, LogChecks};
+use crate::components::when::When;
 use crate::error::AppError;
 use crate::model::OwnerIncidentView;
 use leptos::prelude::*;
@@ -93,7 +93,7 @@ fn IncidentDetail(
         })
         .collect_view();
     let acknowledged = match incident.acknowledged_at {
-        Some(at) => view! { <p class="notice notice-success" role="status">{format!("You confirmed you read this on {}.", date_time(at))}</p> }.into_any(),
+        Some(at) => view! { <p class="notice notice-success" role="status">"You confirmed you read this on "<When at/>"."</p> }.into_any(),
         None => view! {
             <ActionForm action=ack attr:class="decision-form">
                 <input type="hidden" name="id" value=id.clone()/>
@@ -107,7 +107,7 @@ fn IncidentDetail(
         <p class="lead">{incident.description}</p>
         <section aria-labelledby="what-heading">
             <h2 id="what-heading">"What happened to your mailbox"</h2>
-            <p>{format!("{}. It happened between {} and {}.", incident.cause.plain_words(), date_time(incident.window_start), date_time(incident.window_end))}</p>
+            <p>{format!("{}. It happened between ", incident.cause.plain_words())}<When at=incident.window_start/>" and "<When at=incident.window_end/>"."</p>
             <p><strong>{incident.exposure.plain_words()}</strong></p>
             {incident.follow_ups.into_iter().map(|m| view! { <p class="notice">{format!("Update: {m}")}</p> }).collect_view()}
         </section>

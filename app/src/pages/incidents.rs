@@ -4,7 +4,7 @@
 
 use crate::api::incidents::load_incident_notices;
 use crate::components::error_view::ErrorView;
-use crate::components::format::date_time;
+use crate::components::when::When;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -24,13 +24,13 @@ pub fn OwnerIncidentsPage() -> impl IntoView {
                         <ul class="incident-list">
                             {list.into_iter().map(|n| {
                                 let state = if n.closed { "Closed" } else { "Being handled" };
-                                let told = n.confirmed_at.map(|t| format!(" · told on {}", date_time(t))).unwrap_or_default();
+                                let told = n.confirmed_at.map(|t| view! { " · told on "<When at=t/> });
                                 let progress = format!("{} of {} steps done", n.steps_done, n.steps_total);
                                 let read = if n.acknowledged { " · you read it" } else { " · not read yet" };
                                 view! {
                                     <li>
                                         <a href=format!("/me/incidents/{}", n.id)>{n.title}</a>
-                                        <p class="hint">{format!("{state}{told} · {progress}{read}")}</p>
+                                        <p class="hint">{state}{told}{format!(" · {progress}{read}")}</p>
                                     </li>
                                 }
                             }).collect_view()}

@@ -4,9 +4,10 @@
 use crate::api::requests::{load_request, ApproveRequest, DenyRequest, RevokeGrant, ShortenGrant};
 use crate::components::action_result::ActionResult;
 use crate::components::error_view::ErrorView;
-use crate::components::format::{date_time, duration_minutes, sentence_list};
+use crate::components::format::{duration_minutes, sentence_list};
 use crate::components::log_verification::{LogBanner, LogCell, LogChecks};
 use crate::components::request_card::RequestCard;
+use crate::components::when::When;
 use crate::model::log_check::PageRow;
 use crate::model::{AccessRequestStatus, FormKey, OwnerImapSessionView, RequestStep, RequestView};
 use leptos::prelude::*;
@@ -110,31 +111,31 @@ pub fn RequestDetailPage() -> impl IntoView {
     }
 }
 
-fn approved(r: &RequestView) -> String {
-    format!(
-        "You approved this request. Access ends at {}.",
-        r.grant_ends_at.map(date_time).unwrap_or_default()
-    )
+fn approved(r: &RequestView) -> AnyView {
+    let ends = r
+        .grant_ends_at
+        .map(|t| view! { " Access ends at "<When at=t/>"." });
+    view! { "You approved this request."{ends} }.into_any()
 }
 
-fn denied(_: &RequestView) -> String {
-    "You denied this request. Nobody gets access.".to_string()
+fn denied(_: &RequestView) -> AnyView {
+    "You denied this request. Nobody gets access.".into_any()
 }
 
-fn revoked(_: &RequestView) -> String {
-    "You revoked this access. It stopped at once.".to_string()
+fn revoked(_: &RequestView) -> AnyView {
+    "You revoked this access. It stopped at once.".into_any()
 }
 
-fn shortened(r: &RequestView) -> String {
-    format!(
-        "Access now ends at {}.",
-        r.grant_ends_at.map(date_time).unwrap_or_default()
-    )
+fn shortened(r: &RequestView) -> AnyView {
+    let ends = r
+        .grant_ends_at
+        .map(|t| view! { "Access now ends at "<When at=t/>"." });
+    ends.into_any()
 }
 
 /// The confirmation of `done` (the owner's decision, from the URL) when the request's
 /// state bears it out; nothing for a stale or made-up one.
-fn confirmation(done: &str, r: &RequestView) -> Option<String> {
+fn confirmation(done: &str, r: &RequestView) -> Option<AnyView> {
     use AccessRequestStatus as S;
     match (done, r.status) {
         ("approved", S::Approved) => Some(approved(r)),
@@ -263,19 +264,20 @@ fn ImapSessions(sessions: Vec<OwnerImapSessionView>) -> impl IntoView {
             {sessions
                 .into_iter()
                 .map(|s| {
-                    let started = date_time(s.started_at);
+                    // Named by its heading, so the name reads the time as shown (the reader's zone).
+                    let heading = format!("imap-session-{}", s.login.seq.0);
                     view! {
-                        <article class="imap-session" aria-label=format!("IMAP session from {started}")>
-                            <h3>{format!("Session from {started}")}</h3>
+                        <article class="imap-session" aria-labelledby=heading.clone()>
+                            <h3 id=heading.clone()>"Session from "<When at=s.started_at/></h3>
                             <p class="imap-summary">{s.summary}</p>
-                            {s.cut_at.map(|t| view! { <p class="imap-cut">{format!("Session cut at {}", date_time(t))}</p> })}
-                            {s.logged_out_at.map(|t| view! { <p>{format!("Logged out at {}", date_time(t))}</p> })}
+                            {s.cut_at.map(|t| view! { <p class="imap-cut">"Session cut at "<When at=t/></p> })}
+                            {s.logged_out_at.map(|t| view! { <p>"Logged out at "<When at=t/></p> })}
                             <ul class="receipt-list">
-                                <li>{format!("{started} — logged in · ")}<LogCell index=s.login.log_index/></li>
+                                <li><When at=s.started_at/>" — logged in · "<LogCell index=s.login.log_index/></li>
                                 {s.receipts
                                     .into_iter()
                                     .map(|r| view! {
-                                        <li>{format!("{} — {} · ", date_time(r.occurred_at), r.reason)}<LogCell index=r.log_index/></li>
+                                        <li><When at=r.occurred_at/>{format!(" — {} · ", r.reason)}<LogCell index=r.log_index/></li>
                                     })
                                     .collect_view()}
                             </ul>
@@ -305,7 +307,7 @@ fn Steps(steps: Vec<RequestStep>) -> impl IntoView {
                     .map(|s| {
                         view! {
                             <li>
-                                <time datetime=s.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()>{date_time(s.at)}</time>
+                                <When at=s.at/>
                                 " — "{s.change.label()}" by "{s.by_words()}" · "<LogCell index=s.log_index/>
                             </li>
                         }

@@ -6,6 +6,7 @@ use crate::api::staff::load_staff_home;
 use crate::components::action_result::ActionResult;
 use crate::components::error_view::ErrorView;
 use crate::components::request_card::RequestCard;
+use crate::components::when::When;
 use crate::error::AppError;
 use crate::model::{
     AccessRequestStatus, FormKey, JustificationCode, RequestField, Scope, StaffRequestView,
@@ -67,10 +68,10 @@ pub fn StaffConsolePage() -> impl IntoView {
                     let is_support = h.role == StaffRole::Support;
                     let standing = match h.recertification {
                         crate::model::Recertification::Lapsed { since } => Some(view! {
-                            <p class="notice notice-error" role="alert">{format!("Your permission to ask for access lapsed on {}: no security admin recertified you in time. Ask a security admin to recertify you on the staff roster; until then Glassbox refuses your requests.", crate::components::format::date_time(since))}</p>
+                            <p class="notice notice-error" role="alert">"Your permission to ask for access lapsed on "<When at=since/>": no security admin recertified you in time. Ask a security admin to recertify you on the staff roster; until then Glassbox refuses your requests."</p>
                         }.into_any()),
                         crate::model::Recertification::DueSoon { until } => Some(view! {
-                            <p class="notice" role="status">{format!("Your permission to ask for access runs out on {} unless a security admin recertifies you. Ask one before then.", crate::components::format::date_time(until))}</p>
+                            <p class="notice" role="status">"Your permission to ask for access runs out on "<When at=until/>" unless a security admin recertifies you. Ask one before then."</p>
                         }.into_any()),
                         _ => None,
                     };
@@ -102,7 +103,7 @@ pub fn StaffConsolePage() -> impl IntoView {
                                             <tbody>
                                                 {failed.into_iter().map(|f| view! {
                                                     <tr>
-                                                        <td>{f.failed_at.map(crate::components::format::date_time).unwrap_or_default()}</td>
+                                                        <td>{f.failed_at.map(|t| view! { <When at=t/> })}</td>
                                                         <td>{f.kind.replace('_', " ")}</td>
                                                         <td>{f.recipient}</td>
                                                         <td>{f.attempts}</td>
@@ -124,8 +125,8 @@ pub fn StaffConsolePage() -> impl IntoView {
                             </ul>
                             <section aria-labelledby="requests-heading" aria-live="polite">
                                 <h2 id="requests-heading">{scope}</h2>
-                                <ActionResult result=cancel.value().into() done=|_| "Request cancelled.".to_string()/>
-                                <ActionResult result=end.value().into() done=|_| "Access ended.".to_string()/>
+                                <ActionResult result=cancel.value().into() done=|_| "Request cancelled.".into_any()/>
+                                <ActionResult result=end.value().into() done=|_| "Access ended.".into_any()/>
                                 {if h.requests.is_empty() {
                                     view! { <p class="empty">"No requests yet."</p> }.into_any()
                                 } else {
@@ -236,8 +237,8 @@ fn RequestAccessForm(
             <h2 id="ask-heading">"Ask an owner for access"</h2>
             <ActionResult result=general done=|r| match (r.status, &r.decision_reason) {
                 // Refused at once by one of the owner's standing rules: the owner was not asked.
-                (AccessRequestStatus::Denied, Some(reason)) => format!("Not sent to the owner of {}. {reason}", r.mailbox),
-                _ => format!("Request sent to the owner of {}. It waits for their decision.", r.mailbox),
+                (AccessRequestStatus::Denied, Some(reason)) => format!("Not sent to the owner of {}. {reason}", r.mailbox).into_any(),
+                _ => format!("Request sent to the owner of {}. It waits for their decision.", r.mailbox).into_any(),
             }/>
             <ActionForm action=submit node_ref=form attr:class="request-form">
                 <input type="hidden" name="form_key" value=move || form_key.with(|k| k.as_str().to_string())/>

@@ -9,8 +9,8 @@
 
 use crate::api::staff::load_staff_request;
 use crate::components::error_view::ErrorView;
-use crate::components::format::date_time;
 use crate::components::request_card::RequestCard;
+use crate::components::when::When;
 use crate::model::ImapAccessView;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -51,10 +51,7 @@ pub fn StaffRequestPage() -> impl IntoView {
 fn ImapAccess(imap: ImapAccessView, id: String) -> impl IntoView {
     let login = imap.login.clone().unwrap_or_default();
     let issued = imap.credential_issued_at.map(|t| {
-        format!(
-            "A credential was made {}; it is not shown again. Making a new one replaces it.",
-            date_time(t)
-        )
+        view! { "A credential was made "<When at=t/>"; it is not shown again. Making a new one replaces it." }
     });
     view! {
         <section aria-labelledby="imap-heading">
@@ -76,9 +73,9 @@ fn ImapAccess(imap: ImapAccessView, id: String) -> impl IntoView {
                     <tbody>
                         {imap.sessions.into_iter().map(|s| view! {
                             <tr>
-                                <td>{date_time(s.started_at)}</td>
+                                <td><When at=s.started_at/></td>
                                 <td>{s.client_ip}</td>
-                                <td>{s.cut_at.map(date_time).unwrap_or_default()}</td>
+                                <td>{s.cut_at.map(|t| view! { <When at=t/> })}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>

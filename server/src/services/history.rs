@@ -202,8 +202,10 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
+/// Exports give every time in UTC, RFC 3339 (`…Z`), whatever zone the pages showed it in.
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
 
@@ -295,6 +297,26 @@ mod tests {
         ];
         let order: Vec<i64> = under_their_logins(page).iter().map(|e| e.seq.0).collect();
         assert_eq!(order, vec![8, 6, 5, 7, 9]);
+    }
+
+    #[test]
+    fn exports_give_times_in_utc_even_for_a_time_read_with_another_offset() {
+        let record = EventRecord {
+            seq: EventSeq(1),
+            occurred_at: time::macros::datetime!(2026-11-30 10:05 +13),
+            mailbox: "alice@example.org".into(),
+            agent_pseudonym: None,
+            agent_role: None,
+            scope: app::model::Scope::Metadata,
+            action: "list_folders".into(),
+            resource: "r".into(),
+            decision: app::model::Decision::Allowed,
+            reason: String::new(),
+            log_index: Some(0),
+        };
+        let csv = to_csv(std::slice::from_ref(&record));
+        assert!(csv.contains(",2026-11-29T21:05:00Z,"), "{csv}");
+        assert_eq!(to_json(&[record])[0]["time"], "2026-11-29T21:05:00Z");
     }
 
     #[test]

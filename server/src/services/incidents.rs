@@ -498,7 +498,7 @@ pub async fn affected_csv(db: &Db, admin: StaffId, id: IncidentId) -> Result<Str
             "The affected set is recorded when the incident is confirmed.".into(),
         ));
     }
-    use super::history::csv_field;
+    use super::history::{csv_field, rfc3339};
     let mut out = String::from("mailbox,exposure,accesses,notices_queued,acknowledged_at\r\n");
     let mut after = String::new();
     loop {
@@ -512,11 +512,7 @@ pub async fn affected_csv(db: &Db, admin: StaffId, id: IncidentId) -> Result<Str
                 r.exposure,
                 r.event_count,
                 r.notified_round,
-                r.acknowledged_at
-                    .and_then(|t| t
-                        .format(&time::format_description::well_known::Rfc3339)
-                        .ok())
-                    .unwrap_or_default()
+                r.acknowledged_at.map(rfc3339).unwrap_or_default()
             );
         }
     }

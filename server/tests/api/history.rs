@@ -194,10 +194,19 @@ on_both_databases!(async fn an_owner_exports_exactly_their_filtered_history_as_c
     assert_eq!(lines.len() as i64 - 1, expected);
     assert!(lines[1..].iter().all(|l| l.contains(",allowed,")));
     assert!(!csv.contains("alice@example.org"));
+    // Times are UTC in RFC 3339, whatever zone the reader's pages show them in.
+    let utc = regex_lite::Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$").unwrap();
+    for line in &lines[1..] {
+        let time = line.split(',').nth(1).unwrap_or_default();
+        assert!(utc.is_match(time), "{line}");
+    }
 
     let json: serde_json::Value = app.get("/me/history/export.json").await.json().await.unwrap();
     let (_, all) = app.get_page("/me/history").await;
     assert_eq!(json.as_array().unwrap().len() as i64, total(&all));
+    for event in json.as_array().unwrap() {
+        assert!(utc.is_match(event["time"].as_str().unwrap_or_default()), "{event}");
+    }
     assert!(json.as_array().unwrap().iter().all(|e| e["mailbox"] == "bilal@example.org"));
 });
 
