@@ -759,7 +759,7 @@ async fn oha_pair(
         rate,
     };
     let b3 = OhaRun { url: urls[1], ..r0 };
-    Ok(if round % 2 == 0 {
+    Ok(if round.is_multiple_of(2) {
         let a = oha(&r0, cfg.warmup).await?;
         (a, oha(&b3, cfg.warmup).await?)
     } else {
