@@ -6,6 +6,7 @@ pub mod access_request;
 pub mod check;
 pub mod clock;
 pub mod incident;
+pub mod owner_alerts;
 pub mod pseudonym;
 pub mod receipt;
 pub mod staff;

@@ -224,7 +224,7 @@ async fn grant_changed(
         queue(tx, settings, owner, key, now).await?;
         // This email says when access ends: a shortening to within the warning's lead
         // needs no "ends in 10 minutes" after it.
-        if end - now <= super::owner_alerts::END_WARNING_LEAD {
+        if end - now <= crate::domain::owner_alerts::END_WARNING_LEAD {
             owner_alerts::mark_end_warned(tx, r.id, end).await?;
         }
     }

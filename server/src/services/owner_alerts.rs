@@ -8,29 +8,13 @@
 use super::notifications::{addressee, queue, request_facts, url};
 use crate::config::Settings;
 use crate::db::notices;
-use crate::db::owner_alerts::{self, RefusalBurst};
+use crate::db::owner_alerts;
 use crate::db::requests;
 use crate::db::Db;
 use crate::domain::clock::Clock;
+use crate::domain::owner_alerts::{burst_is_due, END_WARNING_LEAD, REFUSALS_RECENT};
 use crate::email::messages::changes::{self, RefusedAttempts};
 use app::model::AccessNotices;
-use time::{Duration, OffsetDateTime};
-
-/// How long before a grant ends its owner is warned.
-pub const END_WARNING_LEAD: Duration = Duration::minutes(10);
-/// A burst of refusals is over once none came for this long: its alert goes then.
-pub const REFUSALS_QUIET: Duration = Duration::minutes(1);
-/// A burst that goes on is still reported after this long, and every this long after.
-pub const REFUSALS_LONGEST_WAIT: Duration = Duration::minutes(15);
-/// Refusals older than this are never alerted (an upgrade, or a seeded history, sends no
-/// old news).
-pub const REFUSALS_RECENT: Duration = Duration::hours(1);
-
-/// Whether a burst's alert is due at `now`: it has been quiet for a while, or it has lasted
-/// long enough that the owner must hear of it anyway.
-pub fn burst_is_due(burst: &RefusalBurst, now: OffsetDateTime) -> bool {
-    now - burst.last_at >= REFUSALS_QUIET || now - burst.first_at >= REFUSALS_LONGEST_WAIT
-}
 
 /// Warns owners of grants that end within [`END_WARNING_LEAD`], at most `limit` per call;
 /// returns how many grants were handled.
@@ -90,7 +74,7 @@ pub async fn send_grant_ending_warnings(
 }
 
 /// Alerts owners of refused access attempts whose burst is over (or has lasted
-/// [`REFUSALS_LONGEST_WAIT`]), one email per burst; at most `limit` owners per call.
+/// the longest wait of `domain::owner_alerts`), one email per burst; at most `limit` owners per call.
 /// Returns how many alerts were written.
 pub async fn send_refusal_alerts(
     db: &Db,
@@ -101,7 +85,10 @@ pub async fn send_refusal_alerts(
     let now = crate::db::ts(clock.now());
     let bursts = owner_alerts::refusal_bursts(db, now - REFUSALS_RECENT, limit).await?;
     let mut sent = 0;
-    for burst in bursts.into_iter().filter(|b| burst_is_due(b, now)) {
+    for burst in bursts
+        .into_iter()
+        .filter(|b| burst_is_due(b.first_at, b.last_at, now))
+    {
         let mut tx = db.begin().await?;
         if !owner_alerts::advance_refusals(
             &mut tx,
@@ -153,37 +140,4 @@ pub async fn send_refusal_alerts(
         tracing::info!(owners = sent, "refused-access alerts written");
     }
     Ok(sent)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use app::model::OwnerId;
-    use time::macros::datetime;
-
-    fn burst(first: OffsetDateTime, last: OffsetDateTime) -> RefusalBurst {
-        RefusalBurst {
-            owner: OwnerId(uuid::Uuid::nil()),
-            after_seq: 0,
-            through_seq: 9,
-            first_at: first,
-            last_at: last,
-        }
-    }
-
-    #[test]
-    fn a_burst_is_reported_once_it_has_been_quiet_for_a_minute() {
-        let start = datetime!(2026-12-02 10:00 UTC);
-        let b = burst(start, start + Duration::seconds(20));
-        assert!(!burst_is_due(&b, start + Duration::seconds(50)));
-        assert!(burst_is_due(&b, start + Duration::seconds(80)));
-    }
-
-    #[test]
-    fn a_burst_that_goes_on_is_reported_after_fifteen_minutes_anyway() {
-        let start = datetime!(2026-12-02 10:00 UTC);
-        let b = burst(start, start + Duration::minutes(15));
-        assert!(!burst_is_due(&b, start + Duration::minutes(14)));
-        assert!(burst_is_due(&b, start + Duration::minutes(15)));
-    }
 }
