@@ -64,6 +64,9 @@ test('an agent asks, the owner approves, access is allowed, the owner sees it, r
   const newest = owner.getByRole('table', { name: /Accesses to your mailbox/ }).locator('tbody tr').first();
   await expect(newest).toContainText(/read message/i);
   await expect(newest).toContainText('Allowed');
+  // Which message, and under which request (a link to it).
+  await expect(newest).toContainText('message e2e');
+  await expect(newest.getByRole('link', { name: /^Request [0-9a-f]{8}$/ })).toHaveAttribute('href', /^\/me\/requests\/[0-9a-f-]{36}$/);
 
   // The owner revokes; the next check is denied and the agent sees "Revoked".
   await owner.goBack();
@@ -85,6 +88,9 @@ test('an agent asks, the owner approves, access is allowed, the owner sees it, r
     await expect(owner.locator('[data-log-check="verified"]')).toBeVisible({ timeout: 3_000 });
     await expect(steps.filter({ hasText: '✓ verified in your browser' })).toHaveCount(3);
   }).toPass({ timeout: 15_000 });
+  // The page lists the accesses made under the request: the one allowed read.
+  const accesses = owner.getByRole('table', { name: 'Every access decided under this request, newest first' });
+  await expect(accesses.locator('tbody tr').filter({ hasText: 'message e2e' }).filter({ hasText: 'Allowed' })).toHaveCount(1);
 
   expect(agentErrors).toEqual([]);
   expect(ownerErrors).toEqual([]);

@@ -89,9 +89,13 @@ impl Portal for PortalService {
         let imap_sessions = imap::owner_sessions(&self.db, owner, id, &r.agent_pseudonym)
             .await
             .map_err(|e| e.into_app_error("load the IMAP sessions of an owner's request"))?;
+        let accesses = crate::services::history::under_request(&self.db, owner, id)
+            .await
+            .map_err(|e| e.into_app_error("load the accesses under an owner's request"))?;
         Ok(RequestView {
             steps,
             imap_sessions,
+            accesses,
             ..requests::view(r, self.clock.now())
         })
     }

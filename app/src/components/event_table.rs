@@ -5,9 +5,15 @@ use super::when::When;
 use crate::model::{Decision, EventView};
 use leptos::prelude::*;
 
-/// The events, newest first, with a caption naming what they are.
+/// The events, newest first, with a caption naming what they are; each names the request
+/// it was decided under with a link to it, unless `link_requests` is false (the request's
+/// own page).
 #[component]
-pub fn EventTable(events: Vec<EventView>, caption: &'static str) -> impl IntoView {
+pub fn EventTable(
+    events: Vec<EventView>,
+    caption: &'static str,
+    #[prop(default = true)] link_requests: bool,
+) -> impl IntoView {
     if events.is_empty() {
         return view! { <p class="empty">"No accesses to show."</p> }.into_any();
     }
@@ -31,7 +37,7 @@ pub fn EventTable(events: Vec<EventView>, caption: &'static str) -> impl IntoVie
                             .into_iter()
                             .map(|e| {
                                 let login_on_page = e.in_session_of.is_some_and(|l| on_page.contains(&l));
-                                view! { <EventRow event=e login_on_page/> }
+                                view! { <EventRow event=e login_on_page link_requests/> }
                             })
                             .collect_view()
                     }
@@ -42,8 +48,18 @@ pub fn EventTable(events: Vec<EventView>, caption: &'static str) -> impl IntoVie
     .into_any()
 }
 
+/// A folder or message as the mail system names it, in words: `folder:INBOX` is folder
+/// "INBOX", `message:42` is message 42; anything else as it was reported.
+pub fn resource_words(resource: &str) -> String {
+    match resource.split_once(':') {
+        Some(("folder", name)) if !name.is_empty() => format!("folder \u{201c}{name}\u{201d}"),
+        Some(("message", id)) if !id.is_empty() => format!("message {id}"),
+        _ => resource.to_string(),
+    }
+}
+
 #[component]
-fn EventRow(event: EventView, login_on_page: bool) -> impl IntoView {
+fn EventRow(event: EventView, login_on_page: bool, link_requests: bool) -> impl IntoView {
     let who = match (&event.agent_pseudonym, event.agent_role) {
         (Some(p), Some(r)) => format!("{p} ({})", r.label()),
         (Some(p), None) => p.clone(),
@@ -78,6 +94,12 @@ fn EventRow(event: EventView, login_on_page: bool) -> impl IntoView {
                 <span class="action">{event.action.replace('_', " ")}</span>
                 <span class="scope">{format!(" — {}", event.scope.plain_words())}</span>
                 <span class="mailbox">{event.mailbox}</span>
+                {(!event.resource.is_empty()).then(|| view! { <span class="resource">{resource_words(&event.resource)}</span> })}
+                {event.source_network.map(|n| view! { <span class="network">{format!("from {n}")}</span> })}
+                {event.request_id.filter(|_| link_requests).map(|id| {
+                    let short = id.to_string().chars().take(8).collect::<String>();
+                    view! { <a class="under-request" href=format!("/me/requests/{id}")>{format!("Request {short}")}</a> }
+                })}
             </td>
             <td data-label="Result">
                 <span class=result_class>{result_label}</span>
@@ -85,5 +107,21 @@ fn EventRow(event: EventView, login_on_page: bool) -> impl IntoView {
             </td>
             <td data-label="Log entry"><LogCell index=event.log_index/></td>
         </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders_and_messages_are_named_in_words_and_anything_else_as_reported() {
+        assert_eq!(
+            resource_words("folder:INBOX"),
+            "folder \u{201c}INBOX\u{201d}"
+        );
+        assert_eq!(resource_words("message:e2e"), "message e2e");
+        assert_eq!(resource_words("folder:"), "folder:");
+        assert_eq!(resource_words("calendar/7"), "calendar/7");
     }
 }

@@ -138,6 +138,9 @@ impl LogRow for EventView {
             && entry.action == self.action
             && entry.decision == self.decision.as_str()
             && entry.reason == self.reason
+            && entry.resource == self.resource
+            && entry.source_network == self.source_network
+            && entry.request_id == self.request_id.map(|r| r.0.hyphenated().to_string())
             && entry.occurred_at == self.occurred_at.format(&Rfc3339).unwrap_or_default()
     }
 }
@@ -356,6 +359,9 @@ mod tests {
             agent_role: None,
             scope: Scope::Content,
             action: "read_message".into(),
+            resource: format!("msg-{i}"),
+            source_network: None,
+            request_id: None,
             decision: Decision::Allowed,
             reason: "Allowed: you approved this access".into(),
             log_index: Some(i),
@@ -547,10 +553,13 @@ mod tests {
         let mut shown = log.events.clone();
         shown[3].decision = Decision::Denied;
         shown[4].log_entry = log.events[1].log_entry.clone();
+        // The folder or message the page names is part of what the log vouches for.
+        shown[5].resource = "msg-forged".into();
         let check = check_page(&shown, &proofs, &Remembered::default());
         assert_eq!(check.rows[&0], RowCheck::Verified);
         assert!(matches!(check.rows[&3], RowCheck::Failed(_)));
         assert!(matches!(check.rows[&4], RowCheck::Failed(_)));
+        assert!(matches!(check.rows[&5], RowCheck::Failed(_)));
         assert!(!check.all_good());
     }
 

@@ -96,6 +96,15 @@ pub struct RequestView {
     /// the owner's request page; empty elsewhere).
     #[serde(default)]
     pub imap_sessions: Vec<OwnerImapSessionView>,
+    /// Every access decided under this request, newest first, allowed or refused (filled on
+    /// the owner's request page, up to [`RequestView::ACCESSES_SHOWN`]; empty elsewhere).
+    #[serde(default)]
+    pub accesses: Vec<EventView>,
+}
+
+impl RequestView {
+    /// How many of a request's accesses its page lists (the history has them all).
+    pub const ACCESSES_SHOWN: i64 = 200;
 }
 
 /// One staff IMAP session under a grant, as its owner sees it: what Dovecot reported the
@@ -165,6 +174,15 @@ pub struct EventView {
     pub scope: Scope,
     /// What was done (`list_folders`, `read_message`, …).
     pub action: String,
+    /// Which folder or message, as the mail system names it (`folder:INBOX`, `message:…`).
+    #[serde(default)]
+    pub resource: String,
+    /// Where the access came from (the network the mail system reported), if it said.
+    #[serde(default)]
+    pub source_network: Option<String>,
+    /// The request it was decided under, if any.
+    #[serde(default)]
+    pub request_id: Option<RequestId>,
     /// Allowed or denied.
     pub decision: Decision,
     /// Why it was allowed or denied, in plain words.

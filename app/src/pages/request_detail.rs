@@ -4,6 +4,7 @@
 use crate::api::requests::{load_request, ApproveRequest, DenyRequest, RevokeGrant, ShortenGrant};
 use crate::components::action_result::ActionResult;
 use crate::components::error_view::ErrorView;
+use crate::components::event_table::EventTable;
 use crate::components::format::{duration_minutes, sentence_list};
 use crate::components::log_verification::{LogBanner, LogCell, LogChecks};
 use crate::components::request_card::RequestCard;
@@ -65,6 +66,7 @@ pub fn RequestDetailPage() -> impl IntoView {
                         .chain(s.receipts)
                         .map(PageRow::Event)
                 }))
+                .chain(r.accesses.into_iter().map(PageRow::Event))
                 .collect();
             checks.check(rows);
             if unlogged && refetches.get_value() < UNLOGGED_REFETCHES {
@@ -243,10 +245,19 @@ fn Decision(
     };
     let steps = request.steps.clone();
     let sessions = request.imap_sessions.clone();
+    let accesses = request.accesses.clone();
+    let shown_all = (accesses.len() as i64) < RequestView::ACCESSES_SHOWN;
     view! {
         <RequestCard request=request under_title=true/>
         {controls}
         <ImapSessions sessions/>
+        <section aria-labelledby="accesses-heading">
+            <h2 id="accesses-heading">"Accesses under this request"</h2>
+            <EventTable events=accesses caption="Every access decided under this request, newest first" link_requests=false/>
+            {(!shown_all).then(|| view! {
+                <p>"Only the newest are listed here; your "<a href="/me/history">"access history"</a>" has them all."</p>
+            })}
+        </section>
         <Steps steps/>
     }
 }

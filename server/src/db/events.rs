@@ -47,6 +47,8 @@ struct EventDbRow {
     decision: String,
     reason: String,
     log_index: Option<i64>,
+    request_id: Option<Uuid>,
+    source_network: Option<String>,
 }
 
 /// An event as an owner may see it.
@@ -74,6 +76,10 @@ pub struct EventRecord {
     pub reason: String,
     /// Its index in the verifiable log (from 0), once the log writer entered it.
     pub log_index: Option<u64>,
+    /// The request it was decided under, if any.
+    pub request_id: Option<RequestId>,
+    /// Where it came from, as the mail system reported it.
+    pub source_network: Option<String>,
 }
 
 fn corrupt(e: impl ToString) -> CorruptRow {
@@ -104,6 +110,8 @@ impl TryFrom<EventDbRow> for EventRecord {
                 .log_index
                 .map(|i| u64::try_from(i).map_err(corrupt))
                 .transpose()?,
+            request_id: r.request_id.map(RequestId),
+            source_network: r.source_network,
         })
     }
 }
@@ -156,7 +164,7 @@ pub async fn append_batch(tx: &mut Tx, events: &[NewEventRow]) -> sqlx::Result<(
 }
 
 const SELECT: &str = "SELECT e.seq, e.occurred_at, m.address AS mailbox, s.pseudonym AS agent_pseudonym, \
-     s.role AS agent_role, e.scope, e.action, e.resource, e.decision, e.reason, e.log_index \
+     s.role AS agent_role, e.scope, e.action, e.resource, e.decision, e.reason, e.log_index, e.request_id, e.source_network \
      FROM access_events e JOIN mailboxes m ON m.id = e.mailbox_id LEFT JOIN staff s ON s.id = e.agent_id";
 
 /// Whose accesses a filter keeps.
@@ -366,6 +374,29 @@ pub async fn count_allowed(db: &Db) -> sqlx::Result<i64> {
 /// Whether any event exists at all (the demo seed runs once).
 pub async fn any(db: &Db) -> sqlx::Result<bool> {
     on_pool!(db, pool => sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM access_events)").fetch_one(pool).await)
+}
+
+/// Up to `limit` of the owner's events decided under request `request`, newest first.
+pub async fn under_request_for_owner(
+    db: &Db,
+    owner: OwnerId,
+    request: RequestId,
+    limit: i64,
+) -> anyhow::Result<Vec<EventRecord>> {
+    let mut params = Vec::new();
+    let mut sql = format!(
+        "{SELECT}{}",
+        scope_to(owner, &EventFilter::default(), &mut params)
+    );
+    params.push(Param::Uuid(request.0));
+    sql += &format!(" AND e.request_id = ${}", params.len());
+    params.push(Param::Int(limit));
+    sql += &format!(" ORDER BY e.seq DESC LIMIT ${}", params.len());
+    let rows: Vec<EventDbRow> = on_pool!(db, pool => bind_all!(sqlx::query_as::<_, EventDbRow>(&sql), &params).fetch_all(pool).await)?;
+    Ok(rows
+        .into_iter()
+        .map(EventRecord::try_from)
+        .collect::<Result<Vec<_>, _>>()?)
 }
 
 /// The owner's events at positions `seqs` (at most 900), oldest first.

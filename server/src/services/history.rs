@@ -57,12 +57,29 @@ pub fn event_view(e: EventRecord) -> EventView {
         agent_role: e.agent_role,
         scope: e.scope,
         action: e.action,
+        resource: e.resource,
+        source_network: e.source_network,
+        request_id: e.request_id,
         decision: e.decision,
         reason: e.reason,
         log_index: e.log_index,
         log_entry: None,
         in_session_of: None,
     }
+}
+
+/// Every access decided under the owner's request `id`, newest first (at most
+/// [`RequestView::ACCESSES_SHOWN`](app::model::RequestView::ACCESSES_SHOWN)), as pages show
+/// them; another owner's request has none.
+pub async fn under_request(
+    db: &Db,
+    owner: OwnerId,
+    id: app::model::RequestId,
+) -> Result<Vec<EventView>, ServiceError> {
+    let rows =
+        events::under_request_for_owner(db, owner, id, app::model::RequestView::ACCESSES_SHOWN)
+            .await?;
+    views_for_owner(db, owner, rows).await
 }
 
 /// The owner's events as every page shows them: each with its real index in the log and
@@ -277,6 +294,9 @@ mod tests {
             agent_role: None,
             scope: app::model::Scope::Content,
             action: "imap_read_bodies".into(),
+            resource: "folder:INBOX".into(),
+            source_network: None,
+            request_id: None,
             decision: app::model::Decision::Allowed,
             reason: String::new(),
             log_index: None,
@@ -313,6 +333,8 @@ mod tests {
             decision: app::model::Decision::Allowed,
             reason: String::new(),
             log_index: Some(0),
+            request_id: None,
+            source_network: None,
         };
         let csv = to_csv(std::slice::from_ref(&record));
         assert!(csv.contains(",2026-11-29T21:05:00Z,"), "{csv}");

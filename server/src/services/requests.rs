@@ -345,6 +345,7 @@ pub fn view(r: RequestRecord, now: time::OffsetDateTime) -> RequestView {
         },
         steps: Vec::new(),
         imap_sessions: Vec::new(),
+        accesses: Vec::new(),
     }
 }
 

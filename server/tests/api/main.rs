@@ -7,6 +7,7 @@
 
 mod helpers;
 
+mod access_detail;
 mod api_contract;
 mod assets;
 mod backup;
