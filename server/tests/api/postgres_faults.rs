@@ -507,10 +507,15 @@ async fn postgres_stopped_mid_load_fails_checks_closed_reconnects_and_loses_no_a
             .all(|a| a.status != 503 || a.decision.is_none()),
         "a 503 carries no decision"
     );
-    assert!(
-        answers.iter().filter(|a| a.status == 503).count() >= stops,
-        "checks were refused while the database was down"
-    );
+    // Down for longer than the pool's acquire timeout, the checks waiting meanwhile must be
+    // refused. Down for less, they wait and are answered after the restart; whether a batch
+    // was mid-commit at the kill (and so answered 503) is chance, so no count is required.
+    if down >= Duration::from_secs(5) {
+        assert!(
+            answers.iter().filter(|a| a.status == 503).count() >= stops,
+            "checks were refused while the database was down past the acquire timeout"
+        );
+    }
     for (i, (reconnect, _)) in restarts.iter().enumerate() {
         assert!(
             *reconnect <= RECONNECT_WITHIN,
