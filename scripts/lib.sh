@@ -38,9 +38,13 @@ start_site() {
     --profile wasm-release >"$SITE_BUILD_LOG" 2>&1 &
   SITE_BUILD_PID=$!
 }
+# Called from EXIT traps under `set -e`: a build that already finished makes `kill` fail,
+# which must not end the trap before it stops the test services.
 stop_background_builds() {
   local pid
-  for pid in "$SITE_BUILD_PID" "$WASM_BINDGEN_INSTALL_PID"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null; done
+  for pid in "$SITE_BUILD_PID" "$WASM_BINDGEN_INSTALL_PID"; do
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
+  done
   return 0
 }
 finish_site() {

@@ -31,10 +31,12 @@ else
 fi
 rm -rf "$dovecot_check"
 server_pid=""; data_dir=""
+# On every exit, also a failed one: no step here may fail under `set -e`, or the trap would
+# end before stopping the test services (the next run would find their ports taken).
 cleanup() {
-  stop_background_builds
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
-  [ -n "$data_dir" ] && rm -rf "$data_dir"
+  stop_background_builds || true
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [ -n "$data_dir" ]; then rm -rf "$data_dir"; fi
   testinfra/services.sh stop || true
 }
 trap cleanup EXIT
