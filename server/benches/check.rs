@@ -47,7 +47,7 @@ use axum::{Json, Router};
 use common::*;
 use glassbox::config::Settings;
 use glassbox::db::Db;
-use glassbox::domain::access_request::{grant_allows, Action, Actor};
+use glassbox::domain::access_request::{grant_allows, Action, Actor, Grant};
 use glassbox::domain::clock::Clock;
 use glassbox::startup::Application;
 use secrecy::SecretString;
@@ -325,7 +325,7 @@ async fn start_real_app(db_connections: u32, group_commit: bool) -> anyhow::Resu
         &settings,
         id,
         Actor::Owner(ALICE),
-        Action::Approve,
+        Action::Approve(Grant::AS_ASKED),
     )
     .await
     .map_err(|e| anyhow::anyhow!("approve the access request: {e}"))?;

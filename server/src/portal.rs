@@ -115,7 +115,9 @@ impl Portal for PortalService {
         key: Option<FormKey>,
     ) -> Result<RequestView, AppError> {
         let action = match decision {
-            OwnerDecision::Approve => Action::Approve,
+            OwnerDecision::Approve { scopes, minutes } => {
+                Action::Approve(crate::domain::access_request::Grant { scopes, minutes })
+            }
             OwnerDecision::Deny { reason } => Action::Deny { reason },
             OwnerDecision::Revoke => Action::Revoke,
             OwnerDecision::Shorten { minutes } => {

@@ -58,12 +58,21 @@ pub async fn load_requests() -> Result<Vec<RequestView>, AppError> {
     )
 }
 
-/// Approve: only with the confirmation box ticked.
+/// Approve: only with the confirmation box ticked. The owner may allow less than asked:
+/// a form that says it chose (`choose=yes`) allows only the scopes ticked in it, and
+/// `minutes` (when given) shortens the access; the domain checks both against the ask.
 #[server(endpoint = "approve_request")]
+#[allow(clippy::too_many_arguments, reason = "one argument per form field")]
 pub async fn approve_request(
     id: String,
     confirm: Option<String>,
     form_key: Option<String>,
+    choose: Option<String>,
+    scope_metadata: Option<String>,
+    scope_content: Option<String>,
+    scope_attachments: Option<String>,
+    scope_settings: Option<String>,
+    minutes: Option<i64>,
 ) -> Result<RequestView, AppError> {
     super::ssr::with_status(
         async move {
@@ -82,11 +91,23 @@ pub async fn approve_request(
                     "Tick the box to confirm that you allow this access.".into(),
                 ));
             }
+            use crate::model::Scope;
+            let scopes = (choose.as_deref() == Some("yes")).then(|| {
+                [
+                    (scope_metadata, Scope::Metadata),
+                    (scope_content, Scope::Content),
+                    (scope_attachments, Scope::Attachments),
+                    (scope_settings, Scope::Settings),
+                ]
+                .into_iter()
+                .filter_map(|(ticked, scope)| ticked.map(|_| scope))
+                .collect()
+            });
             super::ssr::portal()?
                 .owner_decide(
                     owner,
                     parse_id(&id)?,
-                    OwnerDecision::Approve,
+                    OwnerDecision::Approve { scopes, minutes },
                     parse_key(form_key)?,
                 )
                 .await

@@ -22,7 +22,15 @@ pub fn RequestCard(
     #[prop(optional)]
     under_title: bool,
 ) -> impl IntoView {
-    let what: Vec<&str> = request.scopes.iter().map(|s| s.plain_words()).collect();
+    let words = |scopes: &[crate::model::Scope]| {
+        let what: Vec<&str> = scopes.iter().map(|s| s.plain_words()).collect();
+        sentence_list(&what)
+    };
+    // Once the owner allowed less than asked, both: what was asked and what was allowed.
+    let narrowed = request.scopes.len() < request.asked_scopes.len();
+    let shorter = request
+        .granted_minutes
+        .filter(|m| *m < request.duration_minutes);
     // The server's count of what is left goes with its UTC text; the reader's clock says
     // "in 45 minutes" itself once the page is live.
     let left = request
@@ -53,8 +61,17 @@ pub fn RequestCard(
             <dl>
                 <dt>"Mailbox"</dt>
                 <dd>{request.mailbox.clone()}</dd>
-                <dt>"Wants to"</dt>
-                <dd>{sentence_list(&what)}</dd>
+                {if narrowed {
+                    view! {
+                        <dt>"Asked to"</dt>
+                        <dd>{words(&request.asked_scopes)}</dd>
+                        <dt>"Allowed to"</dt>
+                        <dd class="allowed-less">{words(&request.scopes)}</dd>
+                    }
+                    .into_any()
+                } else {
+                    view! { <dt>"Wants to"</dt><dd>{words(&request.scopes)}</dd> }.into_any()
+                }}
                 <dt>"Why"</dt>
                 <dd>
                     {request.justification_code.plain_words()}
@@ -63,6 +80,7 @@ pub fn RequestCard(
                 {request.ticket.clone().map(|t| view! { <dt>"Ticket"</dt><dd>{t}</dd> })}
                 <dt>"Asked for"</dt>
                 <dd>{duration_minutes(request.duration_minutes)}</dd>
+                {shorter.map(|m| view! { <dt>"Allowed for"</dt><dd class="allowed-less">{duration_minutes(m)}</dd> })}
                 {when.map(|(label, t)| view! { <dt>{label}</dt><dd><When at=t/>{left.clone()}</dd> })}
                 {request.decision_reason.clone().map(|r| view! { <dt>"Reason given"</dt><dd>{r}</dd> })}
             </dl>

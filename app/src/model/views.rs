@@ -63,16 +63,23 @@ pub struct RequestView {
     pub agent_pseudonym: String,
     /// The staff member's role.
     pub agent_role: StaffRole,
-    /// What the staff member asked to see.
+    /// What it allows: what the staff member asked to see, or once approved, what the
+    /// owner allowed.
     pub scopes: Vec<Scope>,
+    /// What the staff member asked to see (more than `scopes` when the owner allowed less).
+    #[serde(default)]
+    pub asked_scopes: Vec<Scope>,
     /// Why.
     pub justification_code: JustificationCode,
     /// Why, in the staff member's words.
     pub justification_text: String,
     /// The support ticket, when there is one.
     pub ticket: Option<String>,
-    /// How long the access would last once approved.
+    /// How long the access would last once approved, as asked.
     pub duration_minutes: i64,
+    /// How long the owner allowed (none until approved).
+    #[serde(default)]
+    pub granted_minutes: Option<i64>,
     /// Where the request is in its life.
     pub status: AccessRequestStatus,
     /// When it was made.
@@ -105,6 +112,14 @@ pub struct RequestView {
 impl RequestView {
     /// How many of a request's accesses its page lists (the history has them all).
     pub const ACCESSES_SHOWN: i64 = 200;
+
+    /// Whether the owner allowed less than was asked: fewer scopes or a shorter time.
+    pub fn allowed_less(&self) -> bool {
+        self.scopes.len() < self.asked_scopes.len()
+            || self
+                .granted_minutes
+                .is_some_and(|m| m < self.duration_minutes)
+    }
 }
 
 /// One staff IMAP session under a grant, as its owner sees it: what Dovecot reported the
@@ -682,8 +697,13 @@ impl StopAllOutcome {
 /// What an owner decides about one of their requests.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OwnerDecision {
-    /// Allow access for the requested duration, starting now.
-    Approve,
+    /// Allow access, starting now: to what was asked, or to less.
+    Approve {
+        /// Only these of the asked scopes (`None`: all of them).
+        scopes: Option<Vec<Scope>>,
+        /// Only this many minutes (`None`: as long as asked).
+        minutes: Option<i64>,
+    },
     /// Refuse, optionally saying why.
     Deny {
         /// The reason, shown to the agent.

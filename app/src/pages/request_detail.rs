@@ -117,7 +117,17 @@ fn approved(r: &RequestView) -> AnyView {
     let ends = r
         .grant_ends_at
         .map(|t| view! { " Access ends at "<When at=t/>"." });
-    view! { "You approved this request."{ends} }.into_any()
+    let what = if r.allowed_less() {
+        let allowed: Vec<&str> = r.scopes.iter().map(|s| s.plain_words()).collect();
+        format!(
+            "You allowed less than asked: to {} for {}.",
+            sentence_list(&allowed),
+            duration_minutes(r.granted_minutes.unwrap_or(r.duration_minutes))
+        )
+    } else {
+        "You approved this request.".to_string()
+    };
+    view! { {what}{ends} }.into_any()
 }
 
 fn denied(_: &RequestView) -> AnyView {
@@ -171,13 +181,51 @@ fn Decision(
 ) -> impl IntoView {
     let id = request.id.to_string();
     let (id_approve, id_deny, id_revoke, id_shorten) = (id.clone(), id.clone(), id.clone(), id);
-    let what: Vec<&str> = request.scopes.iter().map(|s| s.plain_words()).collect();
-    let consent = format!(
-        "I allow {} to {} for {}, starting now.",
-        request.agent_pseudonym,
-        sentence_list(&what),
-        duration_minutes(request.duration_minutes)
+    // The owner may allow less than asked: untick scopes, choose a shorter time. The
+    // sentence they confirm follows their choice (once the page is live; without
+    // JavaScript the form itself is what they allow, and the page says so).
+    let asked_minutes = request.duration_minutes;
+    let choices = StoredValue::new(
+        request
+            .scopes
+            .iter()
+            .map(|s| (*s, RwSignal::new(true)))
+            .collect::<Vec<_>>(),
     );
+    let minutes = RwSignal::new(asked_minutes);
+    let agent = request.agent_pseudonym.clone();
+    let consent = move || {
+        let what: Vec<&str> = choices.with_value(|c| {
+            c.iter()
+                .filter(|(_, on)| on.get())
+                .map(|(s, _)| s.plain_words())
+                .collect()
+        });
+        if what.is_empty() {
+            "Tick at least one part of the mailbox above, or deny the request.".to_string()
+        } else {
+            format!(
+                "I allow {agent} to {} for {}, starting now.",
+                sentence_list(&what),
+                duration_minutes(minutes.get())
+            )
+        }
+    };
+    let scope_boxes = choices.with_value(|c| {
+        c.iter()
+            .map(|(scope, on)| {
+                let on = *on;
+                let field = format!("approve-scope-{}", scope.as_str());
+                view! {
+                    <li>
+                        <input type="checkbox" id=field.clone() name=format!("scope_{}", scope.as_str()) value="yes" checked=true
+                            on:change=move |ev| on.set(event_target_checked(&ev))/>
+                        <label for=field>{scope.plain_words()}</label>
+                    </li>
+                }
+            })
+            .collect_view()
+    });
     // Every button waits while any decision of this page is on its way.
     let busy = move || {
         approve.pending().get()
@@ -212,6 +260,20 @@ fn Decision(
                 <ActionForm action=approve attr:class="decision-form">
                     <input type="hidden" name="id" value=id_approve/>
                     <input type="hidden" name="form_key" value=keys.approve.as_str().to_string()/>
+                    <input type="hidden" name="choose" value="yes"/>
+                    <fieldset class="grant-choice">
+                        <legend>"What you allow"</legend>
+                        <p class="hint" id="grant-choice-hint">"Untick what you do not want to allow, or choose a shorter time. The agent sees what you allowed."</p>
+                        <ul class="choice-list" aria-describedby="grant-choice-hint">{scope_boxes}</ul>
+                        <label for="approve-minutes">{format!("For how many minutes (at most {asked_minutes}, as asked)")}</label>
+                        <input id="approve-minutes" type="number" name="minutes" min="1" max=asked_minutes.to_string() value=asked_minutes.to_string() required
+                            on:input=move |ev| {
+                                if let Ok(m) = event_target_value(&ev).parse::<i64>() {
+                                    minutes.set(m.clamp(1, asked_minutes));
+                                }
+                            }/>
+                    </fieldset>
+                    <noscript><p class="hint">"Without JavaScript the sentence below does not follow your choices above: what you tick and choose above is what you allow."</p></noscript>
                     <label class="confirm">
                         <input type="checkbox" name="confirm" value="yes" required/>
                         " "{consent}

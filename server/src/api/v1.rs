@@ -116,9 +116,15 @@ pub struct RequestJson {
     mailbox: String,
     /// The agent's handle (absent once the agent's account is gone).
     agent: Option<String>,
+    /// What the request allows: as asked, or once approved, what the owner allowed.
     scopes: Vec<Scope>,
+    /// What the agent asked for (more than `scopes` when the owner allowed less).
+    asked_scopes: Vec<Scope>,
     justification: JustificationBody,
+    /// How long the agent asked the access to last.
     duration_minutes: i64,
+    /// How long the owner allowed (absent until approved).
+    granted_minutes: Option<i64>,
     status: AccessRequestStatus,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
@@ -178,12 +184,14 @@ fn request_json(r: RequestRecord, now: OffsetDateTime) -> RequestJson {
         mailbox: r.mailbox,
         agent: r.agent_handle,
         scopes: r.scopes,
+        asked_scopes: r.asked_scopes,
         justification: JustificationBody {
             code: r.justification_code.as_str().into(),
             text: r.justification_text,
             ticket: r.ticket,
         },
         duration_minutes: r.duration_minutes,
+        granted_minutes: r.granted_minutes,
         status: effective_status(r.status, r.expires_at, r.grant_ends_at, now),
         created_at: r.created_at,
         expires_at: r.expires_at,

@@ -59,10 +59,12 @@ struct RequestDbRow {
     agent_name: String,
     agent_handle: Option<String>,
     scopes: String,
+    asked_scopes: Option<String>,
     justification_code: String,
     justification_text: String,
     ticket: Option<String>,
     duration_minutes: i64,
+    granted_minutes: Option<i64>,
     status: String,
     created_at: OffsetDateTime,
     expires_at: OffsetDateTime,
@@ -91,16 +93,20 @@ pub struct RequestRecord {
     pub agent_name: String,
     /// Their handle (API views).
     pub agent_handle: Option<String>,
-    /// What for.
+    /// What it allows: what was asked, or once approved, what the owner granted.
     pub scopes: Vec<Scope>,
+    /// What the agent asked for (the same as `scopes` unless the owner allowed less).
+    pub asked_scopes: Vec<Scope>,
     /// Why.
     pub justification_code: JustificationCode,
     /// Why, in words.
     pub justification_text: String,
     /// The support ticket the requester cited, if any.
     pub ticket: Option<String>,
-    /// Grant length.
+    /// Grant length asked for.
     pub duration_minutes: i64,
+    /// The length of the window the owner approved (none until approved).
+    pub granted_minutes: Option<i64>,
     /// Where the request is as last written; a deadline may have passed since (see `effective_status` in the domain).
     pub status: AccessRequestStatus,
     /// When the request was submitted.
@@ -151,11 +157,19 @@ impl TryFrom<RequestDbRow> for RequestRecord {
             agent_role: r.agent_role.parse().map_err(corrupt)?,
             agent_name: r.agent_name,
             agent_handle: r.agent_handle,
+            asked_scopes: match &r.asked_scopes {
+                Some(asked) => decode_scopes(asked)?,
+                None => decode_scopes(&r.scopes)?,
+            },
             scopes: decode_scopes(&r.scopes)?,
             justification_code: r.justification_code.parse().map_err(corrupt)?,
             justification_text: r.justification_text,
             ticket: r.ticket,
             duration_minutes: r.duration_minutes,
+            // Approved before the owner could choose: as asked.
+            granted_minutes: r
+                .granted_minutes
+                .or(r.grant_starts_at.map(|_| r.duration_minutes)),
             status: r.status.parse().map_err(corrupt)?,
             created_at: r.created_at,
             expires_at: r.expires_at,
@@ -168,8 +182,8 @@ impl TryFrom<RequestDbRow> for RequestRecord {
 }
 
 const SELECT: &str = "SELECT r.id, r.mailbox_id, m.address AS mailbox, r.agent_id, s.pseudonym AS agent_pseudonym, \
-     s.role AS agent_role, s.display_name AS agent_name, s.handle AS agent_handle, r.scopes, r.justification_code, r.justification_text, \
-     r.ticket, r.duration_minutes, r.status, r.created_at, r.expires_at, r.decided_at, r.decision_reason, \
+     s.role AS agent_role, s.display_name AS agent_name, s.handle AS agent_handle, r.scopes, r.asked_scopes, r.justification_code, r.justification_text, \
+     r.ticket, r.duration_minutes, r.granted_minutes, r.status, r.created_at, r.expires_at, r.decided_at, r.decision_reason, \
      r.grant_starts_at, r.grant_ends_at \
      FROM access_requests r JOIN mailboxes m ON m.id = r.mailbox_id JOIN staff s ON s.id = r.agent_id";
 
@@ -327,6 +341,7 @@ struct FactsDbRow {
     agent_email: String,
     expires_at: OffsetDateTime,
     duration_minutes: i64,
+    scopes: String,
     grant_starts_at: Option<OffsetDateTime>,
     grant_ends_at: Option<OffsetDateTime>,
 }
@@ -334,7 +349,7 @@ struct FactsDbRow {
 /// What the state machine needs about a request, read inside the deciding transaction.
 pub async fn facts(tx: &mut Tx, id: RequestId) -> anyhow::Result<Option<RequestFacts>> {
     const SQL: &str = "SELECT r.status, m.owner_id, o.email AS owner_email, r.agent_id, s.email AS agent_email, \
-         r.expires_at, r.duration_minutes, r.grant_starts_at, r.grant_ends_at \
+         r.expires_at, r.duration_minutes, r.scopes, r.grant_starts_at, r.grant_ends_at \
          FROM access_requests r JOIN mailboxes m ON m.id = r.mailbox_id JOIN owners o ON o.id = m.owner_id \
          JOIN staff s ON s.id = r.agent_id WHERE r.id = $1";
     let row = on_tx!(tx, conn => sqlx::query_as::<_, FactsDbRow>(SQL).bind(id.0).fetch_optional(conn).await)?;
@@ -347,6 +362,7 @@ pub async fn facts(tx: &mut Tx, id: RequestId) -> anyhow::Result<Option<RequestF
         agent_email: r.agent_email,
         expires_at: r.expires_at,
         duration_minutes: r.duration_minutes,
+        scopes: decode_scopes(&r.scopes)?,
         grant_starts_at: r.grant_starts_at,
         grant_ends_at: r.grant_ends_at,
     }))
@@ -354,11 +370,16 @@ pub async fn facts(tx: &mut Tx, id: RequestId) -> anyhow::Result<Option<RequestF
 
 /// Applies a state-machine change as one conditional update: it only happens if the row
 /// still has status `change.from`. Returns whether it applied (false: someone else won).
+/// An approval of fewer scopes keeps the asked ones in `asked_scopes` (the right-hand
+/// sides read the row as it was).
 pub async fn apply_change(tx: &mut Tx, id: RequestId, change: &Change) -> sqlx::Result<bool> {
     const SQL: &str = "UPDATE access_requests SET status = $1, \
          decided_at = COALESCE($2, decided_at), decision_reason = COALESCE($3, decision_reason), \
          grant_starts_at = COALESCE($4, grant_starts_at), grant_ends_at = COALESCE($5, grant_ends_at), \
-         closed_at = COALESCE($6, closed_at) WHERE id = $7 AND status = $8";
+         closed_at = COALESCE($6, closed_at), \
+         asked_scopes = CASE WHEN $9 IS NULL THEN asked_scopes ELSE scopes END, \
+         scopes = COALESCE($9, scopes), granted_minutes = COALESCE($10, granted_minutes) \
+         WHERE id = $7 AND status = $8";
     let done = on_tx!(tx, conn => sqlx::query(SQL)
         .bind(change.to.as_str())
         .bind(change.decided_at.map(ts))
@@ -368,6 +389,8 @@ pub async fn apply_change(tx: &mut Tx, id: RequestId, change: &Change) -> sqlx::
         .bind(change.closed_at.map(ts))
         .bind(id.0)
         .bind(change.from.as_str())
+        .bind(change.narrowed_scopes.as_deref().map(encode_scopes))
+        .bind(change.granted_minutes)
         .execute(conn)
         .await
         .map(|r| r.rows_affected()))?;

@@ -233,8 +233,10 @@ pub struct RequestFacts {
     pub agent_email: String,
     /// Pending until.
     pub expires_at: OffsetDateTime,
-    /// Grant length.
+    /// Grant length asked for.
     pub duration_minutes: i64,
+    /// The scopes asked for (once approved: granted).
+    pub scopes: Vec<Scope>,
     /// Grant window, once approved.
     pub grant_starts_at: Option<OffsetDateTime>,
     /// Grant end, once approved.
@@ -272,8 +274,8 @@ pub enum Actor {
 /// What someone wants to do to a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
-    /// The owner says yes.
-    Approve,
+    /// The owner says yes: to all that was asked, or to less ([`Grant`]).
+    Approve(Grant),
     /// The owner says no, optionally saying why.
     Deny {
         /// The reason.
@@ -311,6 +313,24 @@ pub enum Action {
     },
 }
 
+/// What an owner allows when approving: all that was asked, or less. `None` keeps what
+/// was asked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Grant {
+    /// Only these of the asked scopes.
+    pub scopes: Option<Vec<Scope>>,
+    /// Only this many minutes (at most what was asked).
+    pub minutes: Option<i64>,
+}
+
+impl Grant {
+    /// Everything the agent asked for, for as long as they asked.
+    pub const AS_ASKED: Grant = Grant {
+        scopes: None,
+        minutes: None,
+    };
+}
+
 /// A change to write: move from `from` to `to`, setting these fields.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
@@ -328,6 +348,11 @@ pub struct Change {
     pub grant_ends_at: Option<OffsetDateTime>,
     /// `closed_at` to set (final states).
     pub closed_at: Option<OffsetDateTime>,
+    /// On an approval of less than was asked: the scopes granted (the asked ones are kept
+    /// aside as `asked_scopes`).
+    pub narrowed_scopes: Option<Vec<Scope>>,
+    /// On an approval: the length of the window granted.
+    pub granted_minutes: Option<i64>,
 }
 
 /// Why a transition is refused.
@@ -345,6 +370,15 @@ pub enum TransitionError {
     /// The denial reason is too long or holds control characters.
     #[error("the reason must be at most 1000 characters, without control characters")]
     BadReason,
+    /// An approval that allows nothing: no scope left ticked.
+    #[error("an approval must allow at least one of the asked scopes")]
+    NothingGranted,
+    /// An approval that allows a scope the agent did not ask for.
+    #[error("an approval may only allow scopes that were asked for")]
+    MoreThanAsked,
+    /// An approval for longer than asked, or for no time at all: 1 to the asked minutes.
+    #[error("an approval must last from 1 to {0} minutes")]
+    GrantLength(i64),
 }
 
 /// Decides whether `actor` may do `action` to the request at `now`, and what changes.
@@ -365,6 +399,8 @@ pub fn transition(
         grant_starts_at: None,
         grant_ends_at: None,
         closed_at: None,
+        narrowed_scopes: None,
+        granted_minutes: None,
     };
     let require = |allowed: bool| {
         if allowed {
@@ -381,16 +417,41 @@ pub fn transition(
         }
     };
     match action {
-        Action::Approve => {
+        Action::Approve(grant) => {
             require(is_owner)?;
             // Nobody approves their own request, even someone who is both owner and agent.
             require(!facts.owner_email.eq_ignore_ascii_case(&facts.agent_email))?;
             require_state(Status::Pending)?;
+            let minutes = grant.minutes.unwrap_or(facts.duration_minutes);
+            if !(1..=facts.duration_minutes).contains(&minutes) {
+                return Err(TransitionError::GrantLength(facts.duration_minutes));
+            }
+            let narrowed_scopes = match &grant.scopes {
+                None => None,
+                Some(chosen) => {
+                    if chosen.iter().any(|s| !facts.scopes.contains(s)) {
+                        return Err(TransitionError::MoreThanAsked);
+                    }
+                    // Kept in the asked order, without duplicates; all of them is as asked.
+                    let granted: Vec<Scope> = facts
+                        .scopes
+                        .iter()
+                        .copied()
+                        .filter(|s| chosen.contains(s))
+                        .collect();
+                    if granted.is_empty() {
+                        return Err(TransitionError::NothingGranted);
+                    }
+                    (granted.len() < facts.scopes.len()).then_some(granted)
+                }
+            };
             Ok(Change {
                 to: Status::Approved,
                 decided_at: Some(now),
                 grant_starts_at: Some(now),
-                grant_ends_at: Some(now + Duration::minutes(facts.duration_minutes)),
+                grant_ends_at: Some(now + Duration::minutes(minutes)),
+                narrowed_scopes,
+                granted_minutes: Some(minutes),
                 ..base
             })
         }
@@ -562,6 +623,7 @@ mod tests {
             agent_email: "sam@staff.example.org".into(),
             expires_at: T0 + Duration::hours(24),
             duration_minutes: 60,
+            scopes: vec![Scope::Metadata, Scope::Content],
             grant_starts_at: None,
             grant_ends_at: None,
         }
@@ -574,10 +636,19 @@ mod tests {
         if c.grant_ends_at.is_some() {
             facts.grant_ends_at = c.grant_ends_at;
         }
+        if let Some(granted) = &c.narrowed_scopes {
+            facts.scopes = granted.clone();
+        }
     }
     fn approved() -> RequestFacts {
         let mut f = pending();
-        let c = transition(&f, Actor::Owner(owner()), &Action::Approve, T0).unwrap();
+        let c = transition(
+            &f,
+            Actor::Owner(owner()),
+            &Action::Approve(Grant::AS_ASKED),
+            T0,
+        )
+        .unwrap();
         apply(&mut f, &c);
         f
     }
@@ -716,7 +787,13 @@ mod tests {
 
     #[test]
     fn the_owner_approves_a_pending_request_and_the_grant_starts_now() {
-        let c = transition(&pending(), Actor::Owner(owner()), &Action::Approve, T0).unwrap();
+        let c = transition(
+            &pending(),
+            Actor::Owner(owner()),
+            &Action::Approve(Grant::AS_ASKED),
+            T0,
+        )
+        .unwrap();
         assert_eq!((c.from, c.to), (Status::Pending, Status::Approved));
         assert_eq!(c.grant_starts_at, Some(T0));
         assert_eq!(c.grant_ends_at, Some(T0 + Duration::minutes(60)));
@@ -725,7 +802,12 @@ mod tests {
     #[test]
     fn an_agent_cannot_approve() {
         assert_eq!(
-            transition(&pending(), Actor::Staff(agent()), &Action::Approve, T0),
+            transition(
+                &pending(),
+                Actor::Staff(agent()),
+                &Action::Approve(Grant::AS_ASKED),
+                T0
+            ),
             Err(TransitionError::NotAllowed)
         );
     }
@@ -734,7 +816,7 @@ mod tests {
     fn another_owner_cannot_approve_deny_or_revoke() {
         let stranger = Actor::Owner(OwnerId(uuid::Uuid::from_u128(99)));
         assert_eq!(
-            transition(&pending(), stranger, &Action::Approve, T0),
+            transition(&pending(), stranger, &Action::Approve(Grant::AS_ASKED), T0),
             Err(TransitionError::NotAllowed)
         );
         assert_eq!(
@@ -752,7 +834,12 @@ mod tests {
         let mut f = pending();
         f.agent_email = "ALICE@example.org".into();
         assert_eq!(
-            transition(&f, Actor::Owner(owner()), &Action::Approve, T0),
+            transition(
+                &f,
+                Actor::Owner(owner()),
+                &Action::Approve(Grant::AS_ASKED),
+                T0
+            ),
             Err(TransitionError::NotAllowed)
         );
     }
@@ -772,7 +859,12 @@ mod tests {
         assert_eq!(c.decision_reason.as_deref(), Some("no"));
         apply(&mut f, &c);
         assert_eq!(
-            transition(&f, Actor::Owner(owner()), &Action::Approve, T0),
+            transition(
+                &f,
+                Actor::Owner(owner()),
+                &Action::Approve(Grant::AS_ASKED),
+                T0
+            ),
             Err(TransitionError::AlreadyDecided(Status::Denied))
         );
     }
@@ -781,7 +873,12 @@ mod tests {
     fn a_pending_request_past_its_expiry_is_expired_and_cannot_be_approved() {
         let at = T0 + Duration::hours(24);
         assert_eq!(
-            transition(&pending(), Actor::Owner(owner()), &Action::Approve, at),
+            transition(
+                &pending(),
+                Actor::Owner(owner()),
+                &Action::Approve(Grant::AS_ASKED),
+                at
+            ),
             Err(TransitionError::AlreadyDecided(Status::Expired))
         );
         let c = transition(&pending(), Actor::System, &Action::Expire, at).unwrap();
@@ -1072,20 +1169,20 @@ mod tests {
                     Op::Wait(m) => now += Duration::minutes(m),
                     Op::Act(a) => {
                         let (actor, action) = match a {
-                            0 => (Actor::Owner(owner()), Action::Approve),
+                            0 => (Actor::Owner(owner()), Action::Approve(Grant::AS_ASKED)),
                             1 => (Actor::Owner(owner()), Action::Deny { reason: None }),
                             2 => (Actor::Staff(agent()), Action::Cancel),
                             3 => (Actor::Owner(owner()), Action::Revoke),
                             4 => (Actor::Staff(agent()), Action::End),
                             5 => (Actor::System, Action::Expire),
                             6 => (Actor::System, Action::EndAtTime),
-                            7 => (Actor::Staff(agent()), Action::Approve),
+                            7 => (Actor::Staff(agent()), Action::Approve(Grant::AS_ASKED)),
                             8 => (Actor::Security, Action::Withdraw { reason: "incident".into() }),
                             _ => (Actor::Owner(owner()), Action::Shorten { until: now + Duration::minutes(5) }),
                         };
                         if let Ok(change) = transition(&facts, actor, &action, now) {
                             match action {
-                                Action::Approve => approved_at = Some(now),
+                                Action::Approve(_) => approved_at = Some(now),
                                 Action::Revoke | Action::End | Action::Withdraw { .. } => cut_at = Some(now),
                                 Action::Shorten { until } => cut_at = Some(cut_at.map_or(until, |c| c.min(until))),
                                 _ => {}
@@ -1107,6 +1204,66 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    fn approve_only(scopes: Option<Vec<Scope>>, minutes: Option<i64>) -> Action {
+        Action::Approve(Grant { scopes, minutes })
+    }
+
+    #[test]
+    fn an_owner_may_allow_fewer_scopes_and_a_shorter_time_than_asked() {
+        let c = transition(
+            &pending(),
+            Actor::Owner(owner()),
+            &approve_only(Some(vec![Scope::Metadata]), Some(15)),
+            T0,
+        )
+        .unwrap();
+        assert_eq!(c.to, Status::Approved);
+        assert_eq!(c.narrowed_scopes, Some(vec![Scope::Metadata]));
+        assert_eq!(c.granted_minutes, Some(15));
+        assert_eq!(c.grant_ends_at, Some(T0 + Duration::minutes(15)));
+    }
+
+    #[test]
+    fn approving_as_asked_narrows_nothing_and_grants_the_asked_length() {
+        for action in [
+            Action::Approve(Grant::AS_ASKED),
+            approve_only(
+                Some(vec![Scope::Content, Scope::Metadata, Scope::Content]),
+                Some(60),
+            ),
+        ] {
+            let c = transition(&pending(), Actor::Owner(owner()), &action, T0).unwrap();
+            assert_eq!(c.narrowed_scopes, None);
+            assert_eq!(c.granted_minutes, Some(60));
+            assert_eq!(c.grant_ends_at, Some(T0 + Duration::minutes(60)));
+        }
+    }
+
+    #[test]
+    fn an_approval_never_allows_more_than_asked_nor_nothing() {
+        let owner = Actor::Owner(owner());
+        assert_eq!(
+            transition(
+                &pending(),
+                owner,
+                &approve_only(Some(vec![Scope::Settings]), None),
+                T0
+            ),
+            Err(TransitionError::MoreThanAsked)
+        );
+        assert_eq!(
+            transition(&pending(), owner, &approve_only(Some(vec![]), None), T0),
+            Err(TransitionError::NothingGranted)
+        );
+        for minutes in [0, -5, 61, i64::MAX] {
+            assert_eq!(
+                transition(&pending(), owner, &approve_only(None, Some(minutes)), T0),
+                Err(TransitionError::GrantLength(60)),
+                "{minutes} minutes"
+            );
         }
     }
 }

@@ -56,6 +56,15 @@ pub async fn apply(
             ServiceError::Invalid(shorten_limit(facts.grant_ends_at, now))
         }
         TransitionError::BadReason => ServiceError::Invalid(e.to_string()),
+        TransitionError::NothingGranted => ServiceError::Invalid(
+            "Tick at least one part of the mailbox to allow, or deny the request.".into(),
+        ),
+        TransitionError::MoreThanAsked => {
+            ServiceError::Invalid("You can only allow what the agent asked for.".into())
+        }
+        TransitionError::GrantLength(asked) => ServiceError::Invalid(format!(
+            "Choose from 1 to {asked} minutes: the agent asked for {asked}."
+        )),
     })?;
     if !requests::apply_change(&mut *tx, id, &change).await? {
         // Someone else decided between our read and our write (PostgreSQL re-checks the

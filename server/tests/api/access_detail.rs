@@ -4,7 +4,7 @@
 
 use crate::helpers::TestApp;
 use crate::on_both_databases;
-use glassbox::domain::access_request::{Action, Actor};
+use glassbox::domain::access_request::{Action, Actor, Grant};
 use glassbox::services::requests;
 
 async fn check(
@@ -28,7 +28,7 @@ on_both_databases!(async fn each_access_says_which_folder_or_message_from_where_
     let token = app.service_token().await;
     let people = app.new_people().await;
     let id = app.request_for(&token, &people, "Look at the sync problem").await;
-    requests::decide(&app.db, &app.clock, &app.settings, id, Actor::Owner(people.owner_id), Action::Approve)
+    requests::decide(&app.db, &app.clock, &app.settings, id, Actor::Owner(people.owner_id), Action::Approve(Grant::AS_ASKED))
         .await
         .unwrap();
     assert_eq!(check(app, &token, &people, "metadata", "folder:Archive").await, "allow");
@@ -55,7 +55,7 @@ on_both_databases!(async fn the_history_and_the_request_page_show_the_detail_and
         .await;
     let id: app::model::RequestId = json["id"].as_str().unwrap().parse().unwrap();
     let alice = app::model::OwnerId(uuid::Uuid::from_u128(0x9a55_b0c5_0000_4000_8000_0000_0000_0001));
-    requests::decide(&app.db, &app.clock, &app.settings, id, Actor::Owner(alice), Action::Approve).await.unwrap();
+    requests::decide(&app.db, &app.clock, &app.settings, id, Actor::Owner(alice), Action::Approve(Grant::AS_ASKED)).await.unwrap();
     let (status, json) = app
         .api_post(&token, "/api/v1/access/check", &serde_json::json!({
             "mailbox": "alice@example.org", "agent": "sam.rivera", "scope": "metadata", "action": "list_folders",

@@ -11,7 +11,7 @@
 
 use glassbox::config::Settings;
 use glassbox::db::{on_pool_for_tests, Db};
-use glassbox::domain::access_request::{Action, Actor};
+use glassbox::domain::access_request::{Action, Actor, Grant};
 use glassbox::domain::clock::Clock;
 use glassbox::startup::Application;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -225,7 +225,7 @@ async fn a_full_disk_refuses_checks_and_requests_with_503_leaves_no_partial_rows
         &settings,
         grant_id,
         Actor::Owner(ALICE),
-        Action::Approve,
+        Action::Approve(Grant::AS_ASKED),
     )
     .await
     .unwrap();

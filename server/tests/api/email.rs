@@ -12,7 +12,7 @@ use crate::helpers::{maildev, Options, People, TestApp};
 use crate::{on_both_databases, on_both_databases_with};
 use glassbox::db::notices::{self, AccessNotices};
 use glassbox::db::on_pool_for_tests;
-use glassbox::domain::access_request::{Action, Actor};
+use glassbox::domain::access_request::{Action, Actor, Grant};
 use glassbox::services::{notifications, requests};
 use time::Duration;
 
@@ -104,7 +104,7 @@ on_both_databases_with!(with_maildev(), async fn every_notice_reaches_the_real_s
 
     // Approved: the agent hears; the first access tells the owner; revoking confirms with a
     // summary of what was accessed.
-    decide(app, &people, first, Action::Approve).await;
+    decide(app, &people, first, Action::Approve(Grant::AS_ASKED)).await;
     let approved = mail.wait_for(&people.agent_email, "Approved:").await;
     assert!(approved["text"].as_str().unwrap().contains("Access ends"));
     assert_eq!(app.check(&token, &people.mailbox, &people.agent, "content").await["decision"], "allow");
@@ -132,7 +132,7 @@ on_both_databases_with!(with_maildev(), async fn every_notice_reaches_the_real_s
 
     // A grant that runs out: the owner gets the summary.
     let fourth = app.request_for(&token, &people, "Fourth look").await;
-    decide(app, &people, fourth, Action::Approve).await;
+    decide(app, &people, fourth, Action::Approve(Grant::AS_ASKED)).await;
     app.check(&token, &people.mailbox, &people.agent, "metadata").await;
     app.check(&token, &people.mailbox, &people.agent, "metadata").await;
     notifications::send_first_access_notices(&app.db, &app.clock, &app.settings, 100).await.unwrap();
@@ -157,7 +157,7 @@ on_both_databases_with!(with_maildev(), async fn an_owner_on_the_daily_digest_ge
     tx.commit().await.unwrap();
 
     let id = app.request_for(&token, &people, "Digest check").await;
-    decide(app, &people, id, Action::Approve).await;
+    decide(app, &people, id, Action::Approve(Grant::AS_ASKED)).await;
     app.clock.advance(Duration::minutes(1));
     for _ in 0..3 {
         app.check(&token, &people.mailbox, &people.agent, "content").await;
@@ -267,7 +267,7 @@ on_both_databases_with!(dev_backend(), async fn link_tokens_die_with_their_reque
     let approved = app.request_for(&token, &people, "Approved elsewhere").await;
     let (_, text, _) = outbox_row(app, "request_submitted", &people.owner_email).await;
     let link = path_of(&link_in(&text, "/email/requests/"));
-    decide(app, &people, approved, Action::Approve).await;
+    decide(app, &people, approved, Action::Approve(Grant::AS_ASKED)).await;
     assert_eq!(app.get(&link).await.status().as_u16(), 410);
     assert_eq!(app.post_form(&format!("{link}/deny"), &[]).await.status().as_u16(), 410);
     assert_eq!(status_of(app, approved).await, "approved", "a dead link changes nothing");
@@ -301,7 +301,7 @@ on_both_databases!(async fn a_change_that_fails_queues_no_email(app) {
     let people = app.new_people().await;
     let id = app.request_for(&token, &people, "Race").await;
     decide(app, &people, id, Action::Deny { reason: None }).await;
-    let err = requests::decide(&app.db, &app.clock, &app.settings, id, Actor::Owner(people.owner_id), Action::Approve).await;
+    let err = requests::decide(&app.db, &app.clock, &app.settings, id, Actor::Owner(people.owner_id), Action::Approve(Grant::AS_ASKED)).await;
     assert!(err.is_err());
     assert_eq!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM outbox").await, before + 2, "one request email, one denial email");
 });
@@ -362,7 +362,7 @@ on_both_databases_with!(dev_backend(), async fn a_grant_closed_before_its_first_
     let token = app.service_token().await;
     let people = app.new_people().await;
     let id = app.request_for(&token, &people, "Quick look").await;
-    decide(app, &people, id, Action::Approve).await;
+    decide(app, &people, id, Action::Approve(Grant::AS_ASKED)).await;
     app.check(&token, &people.mailbox, &people.agent, "metadata").await;
     decide(app, &people, id, Action::Revoke).await;
     notifications::send_first_access_notices(&app.db, &app.clock, &app.settings, 1000).await.unwrap();

@@ -29,6 +29,7 @@ mod log_keys;
 mod oidc;
 mod owner_alerts;
 mod pages;
+mod partial_approval;
 mod postgres_faults;
 mod races;
 mod roster;

@@ -5,7 +5,7 @@
 use crate::helpers::{People, TestApp};
 use crate::on_both_databases;
 use glassbox::db::notices::AccessNotices;
-use glassbox::domain::access_request::{Action, Actor};
+use glassbox::domain::access_request::{Action, Actor, Grant};
 use glassbox::services::{owner_alerts, requests};
 use time::Duration;
 
@@ -117,7 +117,7 @@ on_both_databases!(async fn shortening_tells_the_agent_and_the_owner_the_new_end
     let token = app.service_token().await;
     let people = app.new_people().await;
     let id = app.request_for(&token, &people, "Look at the sync problem").await;
-    decide(app, &people, id, Action::Approve).await;
+    decide(app, &people, id, Action::Approve(Grant::AS_ASKED)).await;
     let now = app.clock.now();
     decide(app, &people, id, Action::Shorten { until: now + Duration::minutes(20) }).await;
     decide(app, &people, id, Action::Shorten { until: now + Duration::minutes(15) }).await;
@@ -134,7 +134,7 @@ on_both_databases!(async fn the_owner_is_warned_ten_minutes_before_a_grant_ends_
     let people = app.new_people().await;
     // The API's default duration is an hour.
     let id = app.request_for(&token, &people, "Look at the sync problem").await;
-    decide(app, &people, id, Action::Approve).await;
+    decide(app, &people, id, Action::Approve(Grant::AS_ASKED)).await;
     let end = requests::get(&app.db, id).await.unwrap().grant_ends_at.unwrap();
 
     app.clock.advance(end - app.clock.now() - Duration::minutes(11));
@@ -161,7 +161,7 @@ on_both_databases!(async fn a_grant_no_longer_than_the_warnings_lead_gets_no_war
             "justification": {"code": "customer_initiated_support", "text": "Quick look", "ticket": "T-42"}}))
         .await;
     let id: app::model::RequestId = json["id"].as_str().unwrap().parse().unwrap();
-    decide(app, &people, id, Action::Approve).await;
+    decide(app, &people, id, Action::Approve(Grant::AS_ASKED)).await;
     app.clock.advance(Duration::minutes(1));
     assert_eq!(run_jobs(app).await.0, 0);
 });

@@ -11,7 +11,7 @@
 
 use glassbox::config::Settings;
 use glassbox::db::{on_pool_for_tests, Db};
-use glassbox::domain::access_request::{Action, Actor};
+use glassbox::domain::access_request::{Action, Actor, Grant};
 use glassbox::domain::clock::Clock;
 use secrecy::SecretString;
 use std::path::PathBuf;
@@ -389,7 +389,7 @@ async fn postgres_stopped_mid_load_fails_checks_closed_reconnects_and_loses_no_a
         &settings,
         id,
         Actor::Owner(ALICE),
-        Action::Approve,
+        Action::Approve(Grant::AS_ASKED),
     )
     .await
     .unwrap();

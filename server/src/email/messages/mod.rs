@@ -133,16 +133,20 @@ pub struct RequestFacts {
     pub agent_pseudonym: String,
     /// The agent's role.
     pub agent_role: StaffRole,
-    /// What the agent could do.
+    /// What the agent could do (once approved: what the owner allowed).
     pub scopes: Vec<Scope>,
+    /// What the agent asked for (more than `scopes` when the owner allowed less).
+    pub asked_scopes: Vec<Scope>,
     /// Why, as a code.
     pub justification_code: JustificationCode,
     /// Why, in the agent's words.
     pub justification_text: String,
     /// The support ticket, if any.
     pub ticket: Option<String>,
-    /// How long a grant lasts.
+    /// How long a grant lasts, as asked.
     pub duration_minutes: i64,
+    /// How long the owner allowed (approved requests).
+    pub granted_minutes: Option<i64>,
     /// When a pending request expires.
     pub expires_at: OffsetDateTime,
     /// When a grant ends (approved requests).
@@ -168,6 +172,33 @@ impl RequestFacts {
     fn scopes_in_words(&self) -> String {
         let words: Vec<&str> = self.scopes.iter().map(|s| s.plain_words()).collect();
         sentence_list(&words)
+    }
+
+    /// What an approval left out of the ask, in words for the agent: the scopes not
+    /// allowed and a shorter time. `None` when the owner allowed all that was asked.
+    fn allowed_less(&self) -> Option<String> {
+        let left_out: Vec<&str> = self
+            .asked_scopes
+            .iter()
+            .filter(|s| !self.scopes.contains(s))
+            .map(|s| s.label())
+            .collect();
+        let shorter = self.granted_minutes.filter(|m| *m < self.duration_minutes);
+        if left_out.is_empty() && shorter.is_none() {
+            return None;
+        }
+        let mut text = "The owner allowed less than you asked.".to_string();
+        if !left_out.is_empty() {
+            text.push_str(&format!(" Not allowed: {}.", left_out.join(", ")));
+        }
+        if let Some(m) = shorter {
+            text.push_str(&format!(
+                " The access lasts {} instead of the {} you asked for.",
+                app::components::format::duration_minutes(m),
+                app::components::format::duration_minutes(self.duration_minutes)
+            ));
+        }
+        Some(text)
     }
 }
 
@@ -283,5 +314,37 @@ mod tests {
             .idempotency_key
             .starts_with(&crate::db::incidents::notice_key_prefix(id)));
         assert_eq!(row.kind, "incident_follow_up");
+    }
+
+    fn approved(scopes: Vec<Scope>, granted_minutes: i64) -> RequestFacts {
+        RequestFacts {
+            mailbox: "alice@example.org".into(),
+            agent_pseudonym: "Agent-7".into(),
+            agent_role: StaffRole::Support,
+            scopes,
+            asked_scopes: vec![Scope::Metadata, Scope::Content],
+            justification_code: JustificationCode::CustomerInitiatedSupport,
+            justification_text: "Lost mail".into(),
+            ticket: None,
+            duration_minutes: 60,
+            granted_minutes: Some(granted_minutes),
+            expires_at: OffsetDateTime::UNIX_EPOCH,
+            grant_ends_at: None,
+            decision_reason: None,
+        }
+    }
+
+    #[test]
+    fn an_approval_of_less_than_asked_tells_the_agent_what_was_left_out() {
+        let less = approved(vec![Scope::Metadata], 15).allowed_less().unwrap();
+        assert!(less.contains("Not allowed: Message text."), "{less}");
+        assert!(
+            less.contains("lasts 15 minutes instead of the 1 hour you asked for"),
+            "{less}"
+        );
+        assert_eq!(
+            approved(vec![Scope::Metadata, Scope::Content], 60).allowed_less(),
+            None
+        );
     }
 }

@@ -52,10 +52,12 @@ pub fn request_approved(agent: &Addressee, r: &RequestFacts, console_url: String
         body: Body {
             greeting: greeting(&agent.name),
             heading: format!("The owner of {} approved your request", r.mailbox),
-            intro: vec![format!(
+            intro: std::iter::once(format!(
                 "You may now {} until {ends}. Every access is recorded and shown to the owner.",
                 r.scopes_in_words()
-            )],
+            ))
+            .chain(r.allowed_less())
+            .collect(),
             facts: vec![
                 ("Access ends".into(), ends),
                 (
