@@ -80,6 +80,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/me/notifications") view=pages::notifications::NotificationsPage ssr=SsrMode::Async/>
                         <Route path=path!("/me/rules") view=pages::rules::StandingRulesPage ssr=SsrMode::Async/>
                         <Route path=path!("/me/requests") view=pages::requests::RequestsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/me/report") view=pages::report::ReportPage ssr=SsrMode::Async/>
                         <Route path=path!("/me/requests/:id") view=pages::request_detail::RequestDetailPage ssr=SsrMode::Async/>
                         <Route path=path!("/staff") view=pages::staff::StaffConsolePage ssr=SsrMode::Async/>
                         <Route path=path!("/staff/requests/:id") view=pages::staff_request::StaffRequestPage ssr=SsrMode::Async/>
@@ -87,6 +88,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/me/incidents/:id") view=pages::incident::OwnerIncidentPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/incidents") view=pages::admin_incidents::AdminIncidentsPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/incidents/:id") view=pages::admin_incidents::AdminIncidentPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/reports") view=pages::admin_reports::AdminReportsPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/staff") view=pages::admin_staff::AdminStaffPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/staff/:id") view=pages::admin_staff::AdminAgentPage ssr=SsrMode::Async/>
                     </Routes>
@@ -131,6 +133,7 @@ fn SiteNav(viewer: Option<Viewer>) -> impl IntoView {
         }) => view! {
             <li><a href="/staff">"Staff console"</a></li>
             <li><a href="/admin/incidents">"Incidents"</a></li>
+            <li><a href="/admin/reports">"Owners' reports"</a></li>
             <li><a href="/admin/staff">"Staff roster"</a></li>
         }
         .into_any(),

@@ -12,7 +12,7 @@ use crate::domain::access_request::{Action, Actor};
 use crate::domain::clock::Clock;
 use crate::services::error::ServiceError;
 use crate::services::requests::{self, FormOnce, Submitter};
-use crate::services::{console, history, imap, incidents, overview, sign_in, staff};
+use crate::services::{console, history, imap, incidents, overview, owner_reports, sign_in, staff};
 use crate::transparency::tree_cache::TreeCache;
 use app::api::port::Portal;
 use app::error::AppError;
@@ -263,6 +263,55 @@ impl Portal for PortalService {
         crate::services::owner_rules::rules(&self.db, owner)
             .await
             .map_err(|e| e.into_app_error("load standing rules"))
+    }
+
+    async fn owner_report_page(
+        &self,
+        owner: OwnerId,
+        subject: app::model::ReportSubject,
+    ) -> Result<app::model::ReportPage, AppError> {
+        owner_reports::report_page(&self.db, &self.clock, &self.settings, owner, subject)
+            .await
+            .map_err(|e| e.into_app_error("load an owner's report page"))
+    }
+
+    #[tracing::instrument(skip_all, fields(owner.id = %owner))]
+    async fn owner_report(
+        &self,
+        owner: OwnerId,
+        subject: app::model::ReportSubject,
+        note: Option<String>,
+    ) -> Result<app::model::ReportPage, AppError> {
+        owner_reports::report(
+            &self.db,
+            &self.clock,
+            &self.settings,
+            owner,
+            subject,
+            note.as_deref(),
+        )
+        .await
+        .map_err(|e| e.into_app_error("record an owner's report"))
+    }
+
+    async fn admin_reports(
+        &self,
+        staff: StaffId,
+    ) -> Result<Vec<app::model::AdminReportView>, AppError> {
+        owner_reports::list(&self.db, staff)
+            .await
+            .map_err(|e| e.into_app_error("list owners' reports"))
+    }
+
+    #[tracing::instrument(skip_all, fields(staff.id = %staff))]
+    async fn handle_report(
+        &self,
+        staff: StaffId,
+        id: uuid::Uuid,
+    ) -> Result<app::model::AdminReportView, AppError> {
+        owner_reports::mark_handled(&self.db, &self.clock, staff, id)
+            .await
+            .map_err(|e| e.into_app_error("mark an owner's report handled"))
     }
 
     async fn set_owner_standing_rules(

@@ -6,6 +6,7 @@ pub mod notifications;
 pub mod overview;
 #[cfg(feature = "ssr")]
 pub mod port;
+pub mod reports;
 pub mod requests;
 pub mod roster;
 pub mod rules;

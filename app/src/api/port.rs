@@ -8,6 +8,7 @@ use crate::model::{
     LogProofs, OwnerDecision, OwnerId, OwnerIncidentAct, OwnerIncidentView, OwnerOverview,
     RequestForm, RequestId, RequestView, RosterAct, RosterView, StaffAct, StaffHome, StaffId,
 };
+use crate::model::{AdminReportView, ReportPage, ReportSubject};
 use crate::model::{ImapCredentialView, StaffRequestDetail, StandingRules};
 use async_trait::async_trait;
 
@@ -105,6 +106,31 @@ pub trait Portal: Send + Sync + 'static {
         owner: OwnerId,
         rules: StandingRules,
     ) -> Result<StandingRules, AppError>;
+
+    /// The owner's report page for an access or request of theirs ("I don't recognise this").
+    async fn owner_report_page(
+        &self,
+        owner: OwnerId,
+        subject: ReportSubject,
+    ) -> Result<ReportPage, AppError>;
+
+    /// The owner reports an access or request of theirs; the security admins are told.
+    async fn owner_report(
+        &self,
+        owner: OwnerId,
+        subject: ReportSubject,
+        note: Option<String>,
+    ) -> Result<ReportPage, AppError>;
+
+    /// Owners' reports, for a security admin.
+    async fn admin_reports(&self, staff: StaffId) -> Result<Vec<AdminReportView>, AppError>;
+
+    /// A security admin marks an owner's report handled.
+    async fn handle_report(
+        &self,
+        staff: StaffId,
+        id: uuid::Uuid,
+    ) -> Result<AdminReportView, AppError>;
 
     /// The identities offered by the demo sign-in page; `NotFound` when it is switched off.
     async fn demo_identities(&self) -> Result<Vec<DemoIdentity>, AppError>;

@@ -13,6 +13,9 @@ pub fn EventTable(
     events: Vec<EventView>,
     caption: &'static str,
     #[prop(default = true)] link_requests: bool,
+    /// Each row offers "I don't recognise this" (the owner's own pages; not the report page).
+    #[prop(default = true)]
+    report: bool,
 ) -> impl IntoView {
     if events.is_empty() {
         return view! { <p class="empty">"No accesses to show."</p> }.into_any();
@@ -37,7 +40,7 @@ pub fn EventTable(
                             .into_iter()
                             .map(|e| {
                                 let login_on_page = e.in_session_of.is_some_and(|l| on_page.contains(&l));
-                                view! { <EventRow event=e login_on_page link_requests/> }
+                                view! { <EventRow event=e login_on_page link_requests report/> }
                             })
                             .collect_view()
                     }
@@ -59,7 +62,12 @@ pub fn resource_words(resource: &str) -> String {
 }
 
 #[component]
-fn EventRow(event: EventView, login_on_page: bool, link_requests: bool) -> impl IntoView {
+fn EventRow(
+    event: EventView,
+    login_on_page: bool,
+    link_requests: bool,
+    report: bool,
+) -> impl IntoView {
     let who = match (&event.agent_pseudonym, event.agent_role) {
         (Some(p), Some(r)) => format!("{p} ({})", r.label()),
         (Some(p), None) => p.clone(),
@@ -105,7 +113,12 @@ fn EventRow(event: EventView, login_on_page: bool, link_requests: bool) -> impl 
                 <span class=result_class>{result_label}</span>
                 <span class="reason">{event.reason}</span>
             </td>
-            <td data-label="Log entry"><LogCell index=event.log_index/></td>
+            <td data-label="Log entry">
+                <LogCell index=event.log_index/>
+                {report.then(|| view! {
+                    <a class="report-link" href=format!("/me/report?access={}", event.seq.0)>"I don't recognise this"</a>
+                })}
+            </td>
         </tr>
     }
 }

@@ -5,6 +5,7 @@
 mod ids;
 mod incidents;
 pub mod log_check;
+mod reports;
 mod roster;
 mod rules;
 mod views;
@@ -15,6 +16,7 @@ pub use incidents::{
     AffectedCounts, IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentNotice,
     IncidentSummary, NoticeCounts, OwnerIncidentAct, OwnerIncidentView,
 };
+pub use reports::{AdminReportView, ReportPage, ReportSubject, SECURE_ACCOUNT_STEPS};
 pub use roster::{
     AddedBy, AgentActivityView, MonthActivity, Recertification, RefusalSignal, RosterAct,
     RosterChange, RosterMember, RosterView,

@@ -169,7 +169,7 @@ pub fn IncidentBanner() -> impl IntoView {
 
 /// The incident's contact as a link when it is an email address or a web address (the
 /// security team's configured contact), as plain text otherwise.
-fn contact_link(contact: String) -> AnyView {
+pub(crate) fn contact_link(contact: String) -> AnyView {
     let href = if contact.starts_with("https://") || contact.starts_with("http://") {
         Some(contact.clone())
     } else if is_email_address(&contact) {

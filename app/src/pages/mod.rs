@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod admin_incidents;
+pub mod admin_reports;
 pub mod admin_staff;
 pub mod history;
 pub mod incident;
@@ -9,6 +10,7 @@ pub mod landing;
 pub mod not_found;
 pub mod notifications;
 pub mod overview;
+pub mod report;
 pub mod request_detail;
 pub mod requests;
 pub mod rules;

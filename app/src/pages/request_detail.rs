@@ -110,6 +110,9 @@ pub fn RequestDetailPage() -> impl IntoView {
             })}
         </Transition>
         <p><a href="/me/requests">"All your requests"</a></p>
+        <p>
+            <a class="report-link" href=move || format!("/me/report?request={}", id())>"I don't recognise this request"</a>
+        </p>
     }
 }
 

@@ -19,6 +19,7 @@ pub mod incidents;
 pub mod notices;
 pub mod outbox;
 pub mod owner_alerts;
+pub mod owner_reports;
 pub mod owner_rules;
 pub mod owners;
 pub mod requests;

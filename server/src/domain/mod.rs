@@ -7,6 +7,7 @@ pub mod check;
 pub mod clock;
 pub mod incident;
 pub mod owner_alerts;
+pub mod owner_report;
 pub mod pseudonym;
 pub mod receipt;
 pub mod staff;

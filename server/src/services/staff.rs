@@ -12,6 +12,7 @@
 //! Who may ask for access is the domain's rule ([`crate::domain::staff`]).
 
 use super::error::{conflict_on_unique, ServiceError};
+use super::roles::security_admin;
 use super::transitions;
 use crate::config::Settings;
 use crate::db::staff_changes::{self, NewStaffChangeRow, StaffChangeEntryRow};
@@ -236,17 +237,6 @@ pub async fn disable_by_email(
         .await?
         .ok_or(ServiceError::NotFound("staff member"))?;
     disable(db, clock, settings, member.id, ChangedBy::CommandLine).await
-}
-
-/// The enabled security admin `who` (`Forbidden` for anyone else).
-async fn security_admin(db: &Db, who: StaffId) -> Result<staff::StaffRow, ServiceError> {
-    let member = staff::get_staff(db, who)
-        .await?
-        .ok_or(ServiceError::Forbidden)?;
-    if member.role != StaffRole::SecurityAdmin || member.disabled_at.is_some() {
-        return Err(ServiceError::Forbidden);
-    }
-    Ok(member)
 }
 
 /// Admin `admin` re-approves support agent `target` for another full period, from now.

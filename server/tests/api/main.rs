@@ -32,6 +32,7 @@ mod pages;
 mod partial_approval;
 mod postgres_faults;
 mod races;
+mod reports;
 mod roster;
 mod security;
 mod sessions;

@@ -15,6 +15,7 @@ pub mod access;
 pub mod changes;
 pub mod incidents;
 pub mod render;
+pub mod reports;
 pub mod requests;
 
 use crate::db::outbox::NewOutboxMessage;
@@ -58,6 +59,8 @@ pub enum NoticeKind {
     GrantEndingSoon,
     /// To the owner: access attempts were refused (one email per burst).
     AccessRefused,
+    /// To each security admin: an owner does not recognise an access or a request.
+    OwnerReport,
 }
 
 impl NoticeKind {
@@ -79,6 +82,7 @@ impl NoticeKind {
         Self::GrantShortenedAgent,
         Self::GrantEndingSoon,
         Self::AccessRefused,
+        Self::OwnerReport,
     ];
 
     /// The stable machine name.
@@ -100,6 +104,7 @@ impl NoticeKind {
             Self::GrantShortenedAgent => "grant_shortened_agent",
             Self::GrantEndingSoon => "grant_ending_soon",
             Self::AccessRefused => "access_refused",
+            Self::OwnerReport => "owner_report",
         }
     }
 
