@@ -196,6 +196,10 @@ fn Decision(
             .collect::<Vec<_>>(),
     );
     let minutes = RwSignal::new(asked_minutes);
+    // Once the page is live (effects run only in the browser), the sentence follows the
+    // choices and the note for pages without JavaScript goes.
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
     let agent = request.agent_pseudonym.clone();
     let consent = move || {
         let what: Vec<&str> = choices.with_value(|c| {
@@ -276,7 +280,9 @@ fn Decision(
                                 }
                             }/>
                     </fieldset>
-                    <noscript><p class="hint">"Without JavaScript the sentence below does not follow your choices above: what you tick and choose above is what you allow."</p></noscript>
+                    {move || (!live.get()).then(|| view! {
+                        <p class="hint">"Without JavaScript the sentence below does not follow your choices above: what you tick and choose above is what you allow."</p>
+                    })}
                     <label class="confirm">
                         <input type="checkbox" name="confirm" value="yes" required/>
                         " "{consent}
