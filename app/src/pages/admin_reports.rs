@@ -46,10 +46,11 @@ pub fn AdminReportsPage() -> impl IntoView {
 fn Report(report: AdminReportView, action: ServerAction<HandleReport>) -> impl IntoView {
     let heading = format!("report-{}", report.id.simple());
     let who = report.agent.clone().map(|(pseudonym, name)| {
-        let name = (!name.is_empty())
-            .then(|| format!(" — {name}"))
-            .unwrap_or_default();
-        format!("{pseudonym}{name}")
+        if name.is_empty() {
+            pseudonym
+        } else {
+            format!("{pseudonym} — {name}")
+        }
     });
     let state = match report.handled_at {
         Some(at) => view! {

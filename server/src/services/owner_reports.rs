@@ -62,9 +62,11 @@ fn summary(access: Option<&EventView>, request: Option<&RequestView>) -> String 
         _ => "The mail system".to_string(),
     };
     if let Some(e) = access {
-        let resource = (!e.resource.is_empty())
-            .then(|| format!(" ({})", e.resource))
-            .unwrap_or_default();
+        let resource = if e.resource.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", e.resource)
+        };
         format!(
             "An access at {}: {} — {}, to {}{resource}; {}.",
             date_time(e.occurred_at),
