@@ -2,6 +2,10 @@
 //! requests. Authorisation is the server's (the portal checks who may do what); these only
 //! say who is asking.
 
+// Server functions take one argument per form field (a form works without JavaScript);
+// the macro's browser-side functions do not carry a function's own `allow`.
+#![allow(clippy::too_many_arguments, reason = "one argument per form field")]
+
 use crate::error::AppError;
 use crate::model::RequestView;
 #[cfg(feature = "ssr")]
@@ -62,7 +66,6 @@ pub async fn load_requests() -> Result<Vec<RequestView>, AppError> {
 /// a form that says it chose (`choose=yes`) allows only the scopes ticked in it, and
 /// `minutes` (when given) shortens the access; the domain checks both against the ask.
 #[server(endpoint = "approve_request")]
-#[allow(clippy::too_many_arguments, reason = "one argument per form field")]
 pub async fn approve_request(
     id: String,
     confirm: Option<String>,
@@ -185,7 +188,6 @@ pub async fn shorten_grant(id: String, minutes: i64) -> Result<RequestView, AppE
 /// A support agent asks for access. Scope boxes arrive as separate fields so the form
 /// works without JavaScript.
 #[server(endpoint = "submit_access_request")]
-#[allow(clippy::too_many_arguments, reason = "one argument per form field")]
 pub async fn submit_access_request(
     mailbox: String,
     scope_metadata: Option<String>,
