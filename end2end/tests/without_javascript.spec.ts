@@ -45,3 +45,20 @@ test('without JavaScript, approving and denying show their confirmation at a cle
   await expect(page).toHaveURL(new RegExp(`/me/requests/${denyId}$`));
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Access request');
 });
+
+test('without JavaScript, a refused request form comes back with the message beside its field', async ({ page }) => {
+  await signInAs(page, 'Sam Rivera');
+  await page.goto('/staff');
+  // (An address the browser accepts; the server knows no such mailbox.)
+  await page.getByRole('textbox', { name: 'Mailbox' }).fill('nobody@example.org');
+  await page.getByRole('checkbox', { name: /Metadata/ }).check();
+  await page.getByLabel('Why', { exact: true }).selectOption('service_maintenance');
+  await page.getByLabel(/Explain, in words/).fill('E2E no-JS refused form');
+  await page.getByRole('button', { name: 'Send request' }).click();
+  // The console again (never the error's raw JSON), the field marked and described.
+  await expect(page).toHaveURL(/\/staff\?/);
+  const mailbox = page.getByRole('textbox', { name: 'Mailbox' });
+  await expect(mailbox).toHaveAttribute('aria-invalid', 'true');
+  await expect(mailbox).toHaveAccessibleDescription(/No mailbox at this provider has that address/);
+  await expect(page.getByText('{"InvalidField"')).toHaveCount(0);
+});

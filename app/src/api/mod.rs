@@ -33,12 +33,28 @@ pub(crate) mod ssr {
     }
 
     /// Gives a failed server function the HTTP status its error deserves (4xx for the
-    /// caller's mistakes), instead of a blanket 500.
+    /// caller's mistakes), instead of a blanket 500. A form the browser posted by itself
+    /// (JavaScript off) keeps the redirect the server-function layer gives it, back to the
+    /// form's page with the error in the address (a browser never follows a `Location` on
+    /// a 400; it would show the error's JSON): the page's action reads the error from there
+    /// and shows it next to the form, like it does with JavaScript.
     pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         if let Err(e) = &result {
-            e.set_response_status();
+            if !is_plain_form_post() {
+                e.set_response_status();
+            }
         }
         result
+    }
+
+    /// Whether the browser posted this form by itself (JavaScript off: it asks for HTML).
+    fn is_plain_form_post() -> bool {
+        use_context::<axum::http::request::Parts>().is_some_and(|p| {
+            p.headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        })
     }
 
     /// After a form the browser posted by itself (JavaScript off: it asks for HTML), sends
@@ -46,13 +62,7 @@ pub(crate) mod ssr {
     /// says what happened, and Back or reload never send the form again. With JavaScript
     /// the page shows the result in place, so nothing is redirected.
     pub fn after_plain_form_post(path: &str) {
-        let plain = use_context::<axum::http::request::Parts>().is_some_and(|p| {
-            p.headers
-                .get(axum::http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("text/html"))
-        });
-        if plain && axum::http::HeaderValue::from_str(path).is_ok() {
+        if is_plain_form_post() && axum::http::HeaderValue::from_str(path).is_ok() {
             leptos_axum::redirect(path);
         }
     }

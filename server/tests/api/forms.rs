@@ -153,3 +153,32 @@ on_both_databases!(async fn the_request_form_names_the_field_to_fix_in_plain_wor
     assert_eq!(status, 422, "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("`justification.ticket` is required"), "{body}");
 });
+
+on_both_databases!(async fn without_javascript_a_refused_form_returns_to_its_page_with_the_message_beside_the_field(app) {
+    // Arrange: the browser posts the staff console's form itself (it asks for HTML).
+    app.sign_in_as("Sam Rivera").await;
+    let requests_before = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_requests").await;
+
+    // Act
+    let res = app
+        .client
+        .post(app.url(<SubmitAccessRequest as leptos::server_fn::ServerFn>::PATH))
+        .header("accept", "text/html")
+        .header("referer", app.url("/staff"))
+        .form(&[("mailbox", "not-an-address"), ("scope_metadata", "yes"), ("justification_code", "service_maintenance"), ("justification_text", "Restore a folder")])
+        .send()
+        .await
+        .unwrap();
+
+    // Assert: a redirect the browser follows (never the error's JSON under a 400), back
+    // to the console, whose form then says what to fix beside the field.
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let to = crate::helpers::location(&res).unwrap_or_default();
+    let to = to.trim_start_matches(&app.address).to_string();
+    assert!(to.starts_with("/staff?"), "{to}");
+    let (status, html) = app.get_page(&to).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Write the owner&#39;s mailbox address") || html.contains("Write the owner's mailbox address"), "{html}");
+    assert!(html.contains(r#"aria-invalid="true""#), "{html}");
+    assert_eq!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_requests").await, requests_before, "nothing was made");
+});
