@@ -1,12 +1,14 @@
-// Places the browser bundle under content-hashed names and writes its compressed copies.
+// Places the browser bundle and the stylesheet under content-hashed names and writes their
+// compressed copies.
 //   node scripts/finish-site.mjs SITE_DIR
-// Reads SITE_DIR/pkg/glassbox.js and glassbox.wasm (bound and optimised), writes
-// glassbox.<hash>.js / .wasm with .br and .gz beside them (and beside the other files of
-// pkg/), removes the hashed files of earlier builds, and writes SITE_DIR/hash.txt last, so
-// the server never links a name that is not on disk yet.
+// Reads SITE_DIR/pkg/glassbox.js and glassbox.wasm (bound and optimised) and style/glassbox.css,
+// writes glassbox.<hash>.js / .wasm / .css with .br and .gz beside them (and beside the other
+// files of pkg/), removes the hashed files of earlier builds, and writes SITE_DIR/hash.txt
+// last, so the server never links a name that is not on disk yet.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, readdirSync, renameSync, unlinkSync, statSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
 
 const site = process.argv[2];
@@ -41,21 +43,24 @@ function compress(path) {
   return { raw: bytes.length, br: br.length, gz: gz.length };
 }
 
+// The stylesheet the server also compiles in (it serves that one at /pkg/glassbox.css when
+// a site has no hashed copy).
+const stylesheet = join(dirname(fileURLToPath(import.meta.url)), '..', 'style', 'glassbox.css');
+const sources = { js: join(pkg, 'glassbox.js'), wasm: join(pkg, 'glassbox.wasm'), css: stylesheet };
 const hashes = {};
-for (const ext of ['js', 'wasm']) {
-  const bytes = readFileSync(join(pkg, `glassbox.${ext}`));
-  hashes[ext] = createHash('sha256').update(bytes).digest('hex').slice(0, 20);
+for (const [ext, source] of Object.entries(sources)) {
+  hashes[ext] = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 20);
 }
 const current = new Set(Object.entries(hashes).map(([ext, hash]) => `glassbox.${hash}.${ext}`));
 // Earlier builds' hashed files (and their compressed copies) would only pile up.
 for (const name of readdirSync(pkg)) {
-  const m = /^glassbox\.([0-9a-f]{16,})\.(js|wasm)(\.br|\.gz)?$/.exec(name);
+  const m = /^glassbox\.([0-9a-f]{16,})\.(js|wasm|css)(\.br|\.gz)?$/.exec(name);
   if (m && !current.has(`glassbox.${m[1]}.${m[2]}`)) unlinkSync(join(pkg, name));
 }
 for (const [ext, hash] of Object.entries(hashes)) {
   const hashed = join(pkg, `glassbox.${hash}.${ext}`);
   // The same name is the same content: a rebuild that changed nothing leaves it (and its copies).
-  if (!existsSync(hashed)) writeAtomically(hashed, readFileSync(join(pkg, `glassbox.${ext}`)));
+  if (!existsSync(hashed)) writeAtomically(hashed, readFileSync(sources[ext]));
 }
 const sizes = {};
 for (const name of readdirSync(pkg)) {
@@ -68,7 +73,7 @@ for (const name of readdirSync(pkg)) {
   }
   sizes[name] = compress(join(pkg, name));
 }
-writeAtomically(join(site, 'hash.txt'), `js: ${hashes.js}\nwasm: ${hashes.wasm}\n`);
+writeAtomically(join(site, 'hash.txt'), `js: ${hashes.js}\nwasm: ${hashes.wasm}\ncss: ${hashes.css}\n`);
 
 const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;
 for (const name of current) {

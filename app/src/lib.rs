@@ -10,20 +10,22 @@ pub mod model;
 pub mod pages;
 
 use api::session::whoami;
-use components::page_shell::{Document, SiteFooter, SkipLink, ICON, STYLESHEET};
+use components::page_shell::{Document, SiteFooter, SkipLink, ICON};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use model::Viewer;
 
 /// The HTML document around the app, rendered on the server (the same [`Document`] as the
-/// pages the server renders outside the app).
+/// pages the server renders outside the app). The stylesheet is linked here, by its
+/// content-hashed name when the build made one (`css:` in the site's hash file, kept a
+/// year), else as `/pkg/glassbox.css` (compiled into the server).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     provide_csp_nonce();
     view! {
-        <Document head=view! { <HydrationScripts options/><MetaTags/> }.into_any()>
+        <Document head=view! { <HashedStylesheet options=options.clone()/><HydrationScripts options/><MetaTags/> }.into_any()>
             <App/>
         </Document>
     }
@@ -63,7 +65,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Link rel="stylesheet" href=STYLESHEET/>
         <Link rel="icon" href=ICON type_="image/svg+xml"/>
         <Meta name="description" content="Glassbox shows mailbox owners every staff access to their mailbox."/>
         <Title text="Glassbox"/>

@@ -48,6 +48,9 @@ test('a first visit at 10 Mbit/s and 40 ms downloads under 1 MB and is interacti
   });
   console.log(`first visit: ${total} bytes on the wire (${[...wire].map(([u, n]) => `${new URL(u).pathname} ${n}`).join(', ')}), interactive at ${interactiveAt.toFixed(0)} ms`);
   expect(wasm, 'the page loads the bundle under its content-hashed name').toBeTruthy();
+  const css = [...wire.keys()].find((u) => /\/pkg\/glassbox\.[0-9a-f]{16,}\.css$/.test(u));
+  expect(css, 'the page loads the stylesheet under its content-hashed name').toBeTruthy();
+  expect(wire.get(css!)!, 'the stylesheet comes compressed').toBeLessThan(12 * 1024);
   expect(total).toBeLessThanOrEqual(BUDGET_BYTES);
   expect(interactiveAt).toBeLessThanOrEqual(BUDGET_MS);
 

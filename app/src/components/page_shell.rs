@@ -6,7 +6,8 @@
 
 use leptos::prelude::*;
 
-/// The site's stylesheet, for the app's `<Link>` and the standalone pages' `<link>`.
+/// The stylesheet as the server compiles it in: the standalone pages link it (the app links
+/// the content-hashed copy of the build when there is one; see [`crate::shell`]).
 pub const STYLESHEET: &str = "/pkg/glassbox.css";
 
 /// The site's icon.

@@ -7,6 +7,7 @@ use std::path::Path;
 
 const JS_HASH: &str = "0123456789abcdef0123";
 const WASM_HASH: &str = "fedcba9876543210fedc";
+const CSS_HASH: &str = "00112233445566778899";
 
 /// A site folder as `scripts/site/finish.mjs` leaves it: plain and hashed names, each with
 /// its brotli and gzip copies, and the hash file. The copies differ, so a test can tell
@@ -19,6 +20,7 @@ fn built_site(root: &Path) {
         ("glassbox.wasm".to_string(), "plain wasm"),
         (format!("glassbox.{JS_HASH}.js"), "hashed js"),
         (format!("glassbox.{WASM_HASH}.wasm"), "hashed wasm"),
+        (format!("glassbox.{CSS_HASH}.css"), "hashed css"),
     ] {
         std::fs::write(pkg.join(&name), body).unwrap();
         std::fs::write(pkg.join(format!("{name}.br")), format!("{body}, brotli")).unwrap();
@@ -26,7 +28,7 @@ fn built_site(root: &Path) {
     }
     std::fs::write(
         root.join("hash.txt"),
-        format!("js: {JS_HASH}\nwasm: {WASM_HASH}\n"),
+        format!("js: {JS_HASH}\nwasm: {WASM_HASH}\ncss: {CSS_HASH}\n"),
     )
     .unwrap();
 }
@@ -81,6 +83,34 @@ async fn pages_link_the_bundle_by_its_content_hashed_names() {
         !html.contains("/pkg/glassbox.wasm"),
         "no plain name is linked"
     );
+    // The stylesheet too, once, by its hashed name.
+    assert_eq!(
+        html.matches(&format!(
+            r#"rel="stylesheet" href="/pkg/glassbox.{CSS_HASH}.css""#
+        ))
+        .count(),
+        1,
+        "the page links the hashed stylesheet once: {html}"
+    );
+    assert!(!html.contains("/pkg/glassbox.css"), "{html}");
+}
+
+#[tokio::test]
+async fn the_hashed_stylesheet_is_sent_compressed_and_kept_a_year() {
+    let site = tempfile::tempdir().unwrap();
+    built_site(site.path());
+    let app = app_with_site(site.path()).await;
+
+    let res = fetch(&app, &format!("/pkg/glassbox.{CSS_HASH}.css"), "gzip, br").await;
+
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(header(&res, "content-encoding"), "br");
+    assert!(header(&res, "content-type").starts_with("text/css"));
+    assert_eq!(
+        header(&res, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(res.text().await.unwrap(), "hashed css, brotli");
 }
 
 #[tokio::test]
@@ -138,5 +168,10 @@ async fn without_a_hash_file_pages_link_the_plain_names() {
     let (_, html) = app.get_page("/").await;
     assert!(html.contains("/pkg/glassbox.js"), "{html}");
     assert!(html.contains("/pkg/glassbox.wasm"), "{html}");
+    assert!(
+        html.contains(r#"rel="stylesheet" href="/pkg/glassbox.css""#),
+        "{html}"
+    );
     assert!(!html.contains(JS_HASH));
+    assert!(!html.contains(CSS_HASH));
 }
