@@ -132,6 +132,7 @@ pub async fn request_submitted(
         &addressee(&c.owner_name, &c.owner_email),
         &request_facts(r),
         url(settings, &format!("/email/requests/{token}")),
+        url(settings, &format!("/me/report?request={}", r.id)),
     );
     queue(tx, settings, notice, r.id.to_string(), now).await
 }
@@ -293,6 +294,7 @@ pub async fn send_first_access_notices(
                 &request_facts(&r),
                 &access_line(first),
                 history,
+                url(settings, &format!("/me/report?request={}", r.id)),
             );
             queue(&mut tx, settings, notice, r.id.to_string(), now).await?;
         }

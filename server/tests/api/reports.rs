@@ -8,6 +8,7 @@ use crate::on_both_databases;
 use app::api::reports::{HandleReport, LoadAdminReports, LoadReportPage, ReportUnrecognised};
 use app::api::requests::ApproveRequest;
 use glassbox::db::on_pool_for_tests;
+use glassbox::domain::access_request::{Action, Actor, Grant};
 
 /// An allowed access by sam.rivera to Alice's mailbox; returns its position and its request.
 async fn an_access(app: &TestApp) -> (String, String) {
@@ -155,4 +156,32 @@ on_both_databases!(async fn only_security_admins_see_and_handle_reports(app) {
         assert!(!html.contains("alice@example.org"), "{who}");
     }
     assert!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM owner_reports WHERE handled_at IS NULL").await == 1);
+});
+
+on_both_databases!(async fn the_request_email_and_the_first_access_email_link_to_the_report_page(app) {
+    // Arrange: a new owner (access emails at once, the default) approves, and an access follows.
+    let token = app.service_token().await;
+    let people = app.new_people().await;
+    let id = app.request_for(&token, &people, "You asked us to restore a folder").await;
+    glassbox::services::requests::decide(&app.db, &app.clock, &app.settings, id, Actor::Owner(people.owner_id), Action::Approve(Grant::AS_ASKED))
+        .await
+        .unwrap();
+    assert_eq!(app.check(&token, &people.mailbox, &people.agent, "metadata").await["decision"], "allow");
+
+    // Act: the first-access job writes its email.
+    glassbox::services::notifications::send_first_access_notices(&app.db, &app.clock, &app.settings, 100).await.unwrap();
+
+    // Assert
+    let report = format!("/me/report?request={id}");
+    let bodies: Vec<(String, String)> = glassbox::db::outbox::list(&app.db, None, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.recipient == people.owner_email)
+        .map(|m| (m.kind, m.body_text))
+        .collect();
+    for kind in ["request_submitted", "first_access"] {
+        let (_, body) = bodies.iter().find(|(k, _)| k == kind).unwrap_or_else(|| panic!("no {kind} email: {bodies:?}"));
+        assert!(body.contains(&report) && body.contains("If you do not recognise this"), "{kind}: {body}");
+    }
 });

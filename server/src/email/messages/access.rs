@@ -150,6 +150,7 @@ pub fn first_access(
     r: &RequestFacts,
     first: &AccessLine,
     history_url: String,
+    report_url: String,
 ) -> Notice {
     Notice {
         kind: NoticeKind::FirstAccess,
@@ -165,6 +166,7 @@ pub fn first_access(
                 ("Access ends".into(), r.grant_ends_at.map(date_time).unwrap_or_default()),
             ],
             action: Some(Link { label: "See every access, or revoke".into(), url: history_url }),
+            outro: vec![format!("If you do not recognise this, tell the security team and see how to secure your account: {report_url}")],
             ..Body::default()
         },
         list_unsubscribe: None,

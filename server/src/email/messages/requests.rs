@@ -5,7 +5,12 @@ use app::components::format::{date_time, duration_minutes};
 
 /// To the owner: someone asks for access. `decide_url` opens the request (the page's
 /// buttons decide; the link alone changes nothing).
-pub fn request_submitted(owner: &Addressee, r: &RequestFacts, decide_url: String) -> Notice {
+pub fn request_submitted(
+    owner: &Addressee,
+    r: &RequestFacts,
+    decide_url: String,
+    report_url: String,
+) -> Notice {
     let mut facts = vec![
         ("Who".into(), r.who()),
         ("What they could do".into(), r.scopes_in_words()),
@@ -35,7 +40,10 @@ pub fn request_submitted(owner: &Addressee, r: &RequestFacts, decide_url: String
                 label: "Review the request and decide".into(),
                 url: decide_url,
             }),
-            outro: vec!["Opening the link changes nothing by itself: you decide on the page it opens. Approving asks you to sign in.".into()],
+            outro: vec![
+                "Opening the link changes nothing by itself: you decide on the page it opens. Approving asks you to sign in.".into(),
+                format!("If you do not recognise this request, deny it, then tell the security team and see how to secure your account: {report_url}"),
+            ],
             ..Body::default()
         },
         list_unsubscribe: None,
