@@ -57,14 +57,20 @@ async fn get_text(client: &reqwest::Client, url: &str) -> anyhow::Result<String>
 }
 
 /// The verifier keys: the one given (pinned), or else the log's own (trust on first use):
-/// `/log/key` lists every key that ever signed, one a line, the current one first.
+/// `/log/key` lists every key that ever signed, one a line, the current one first. A pinned
+/// key also trusts each key the log serves that a chain of key-change statements leads to
+/// from it (`/log/key-changes`, each signed by the key before): after a rotation the pinned
+/// key still verifies the log, and the note says which key to pin next.
 pub async fn key(
     client: &reqwest::Client,
     url: &str,
     given: Option<&str>,
 ) -> anyhow::Result<Vec<VerifierKey>> {
     let text = match given {
-        Some(k) => k.to_string(),
+        Some(k) => {
+            let pinned = parse_keys(k)?;
+            return Ok(follow_key_changes(client, url, pinned).await);
+        }
         None => {
             let k = get_text(client, &format!("{}/log/key", base(url))).await?;
             eprintln!(
@@ -74,6 +80,11 @@ pub async fn key(
             k
         }
     };
+    parse_keys(&text)
+}
+
+/// Keys, one a line.
+fn parse_keys(text: &str) -> anyhow::Result<Vec<VerifierKey>> {
     let keys = text
         .lines()
         .map(str::trim)
@@ -83,6 +94,47 @@ pub async fn key(
         .context("the verifier key is malformed")?;
     anyhow::ensure!(!keys.is_empty(), "no verifier key was given or served");
     Ok(keys)
+}
+
+/// The pinned keys and every key the log serves that the log's key-change statements lead
+/// to from one of them. A log that serves no statements (or cannot be asked) leaves the
+/// pinned keys as they are: a checkpoint of an unvouched key then fails as before.
+async fn follow_key_changes(
+    client: &reqwest::Client,
+    url: &str,
+    pinned: Vec<VerifierKey>,
+) -> Vec<VerifierKey> {
+    #[derive(serde::Deserialize)]
+    struct Statements {
+        statements: Vec<String>,
+    }
+    let served = get_text(client, &format!("{}/log/key", base(url)))
+        .await
+        .ok()
+        .and_then(|t| parse_keys(&t).ok())
+        .unwrap_or_default();
+    let statements = match get_text(client, &format!("{}/log/key-changes", base(url))).await {
+        Ok(body) => serde_json::from_str::<Statements>(&body)
+            .map(|s| s.statements)
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    let mut trusted = pinned.clone();
+    for key in served {
+        if trusted.contains(&key) {
+            continue;
+        }
+        if pinned
+            .iter()
+            .any(|p| glassbox_log::key_change_leads_to(p, &key, &statements).is_ok())
+        {
+            eprintln!(
+                "note: the log's key changed to {key}; the key you pinned signed the change. Pin the new key from now on."
+            );
+            trusted.push(key);
+        }
+    }
+    trusted
 }
 
 /// Verifies that the event at `index` is in the log's latest signed checkpoint; when

@@ -51,6 +51,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         // The public log: no token, anyone may audit it.
         .route("/log/checkpoint", get(public_log::checkpoint))
         .route("/log/key", get(public_log::key))
+        .route("/log/key-changes", get(public_log::key_changes))
         .route("/log/proof/inclusion", get(public_log::inclusion))
         .route("/log/proof/consistency", get(public_log::consistency))
         .merge(router)

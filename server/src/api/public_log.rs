@@ -1,5 +1,5 @@
 //! The public log endpoints (no sign-in; hashes only, never event details):
-//! `GET /log/checkpoint`, `/log/key`, `/log/proof/inclusion?index=&size=`,
+//! `GET /log/checkpoint`, `/log/key`, `/log/key-changes`, `/log/proof/inclusion?index=&size=`,
 //! `/log/proof/consistency?from=&to=`.
 
 use super::error::{ApiError, ErrorCode};
@@ -75,6 +75,16 @@ pub async fn key(State(state): State<AppState>) -> Result<impl IntoResponse, Api
         }
     }
     Ok(([(header::CONTENT_TYPE, TEXT)], text))
+}
+
+/// `GET /log/key-changes`: every key-change statement (a signed note by the key before,
+/// naming the next), oldest first, as JSON `{"statements": [...]}`. Whoever pinned an older
+/// key follows them to the current one (`glassbox_log::key_change_leads_to`).
+pub async fn key_changes(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let statements = crate::db::tree::key_changes(&state.db)
+        .await
+        .map_err(|e| ApiError::from_service(e.into(), "log key changes"))?;
+    Ok(Json(serde_json::json!({ "statements": statements })))
 }
 
 /// `GET /log/proof/inclusion?index=&size=`.

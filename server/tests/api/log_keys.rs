@@ -189,3 +189,30 @@ on_both_databases!(async fn after_a_rotation_checkpoints_of_the_old_and_the_new_
     let verdict = verify::consistency(Some(&app.address), &served, &before, &tampered).await.unwrap();
     assert!(matches!(verdict, Verdict::Failed(_)), "{verdict:?}");
 });
+
+on_both_databases!(async fn the_cli_with_the_old_key_pinned_follows_the_logs_key_change_and_nothing_else(app) {
+    // Arrange: a checkpoint under the old key, a rotation, a checkpoint under the new key.
+    let old = app.signer();
+    let before = grow_and_sign(app, &old).await;
+    let rotation = keys::rotate(&app.db, &app.clock, &app.key_file()).await.unwrap();
+    let new = keys::load_signer(&app.db, &app.clock, &app.settings).await.unwrap();
+    let after = grow_and_sign(app, &new).await;
+    let client = reqwest::Client::new();
+
+    // Act: the old key pinned (`--key`), as someone who pinned it before the rotation would.
+    let trusted = verify::key(&client, &app.address, Some(&rotation.old.to_string())).await.unwrap();
+
+    // Assert: the statement the old key signed leads to the new key, so both are trusted and
+    // the new key's checkpoint verifies against the old one.
+    assert_eq!(trusted, vec![rotation.old.clone(), rotation.new.clone()]);
+    let verdict = verify::consistency(Some(&app.address), &trusted, &before, &after).await.unwrap();
+    assert!(matches!(verdict, Verdict::Verified(_)), "{verdict:?}");
+    let body: serde_json::Value = reqwest::get(app.url("/log/key-changes")).await.unwrap().json().await.unwrap();
+    assert_eq!(body["statements"].as_array().map(Vec::len), Some(1), "{body}");
+    // A key nobody handed over from is followed nowhere: pinned alone, it stays alone.
+    let stranger = CheckpointSigner::new(rotation.old.name(), &[9; 32]).unwrap().verifier_key();
+    let trusted = verify::key(&client, &app.address, Some(&stranger.to_string())).await.unwrap();
+    assert_eq!(trusted, vec![stranger]);
+    let verdict = verify::consistency(Some(&app.address), &trusted, &before, &after).await.unwrap();
+    assert!(matches!(verdict, Verdict::Failed(_)), "{verdict:?}");
+});
