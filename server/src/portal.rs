@@ -78,6 +78,17 @@ impl Portal for PortalService {
             .map_err(|e| e.into_app_error("load the staff console"))
     }
 
+    #[tracing::instrument(skip_all, fields(staff.id = %staff_id))]
+    async fn staff_requests(
+        &self,
+        staff_id: StaffId,
+        query: app::model::StaffListQuery,
+    ) -> Result<app::model::StaffRequestList, AppError> {
+        console::staff_requests(&self.db, &self.clock, staff_id, &query)
+            .await
+            .map_err(|e| e.into_app_error("list the staff console's requests"))
+    }
+
     #[tracing::instrument(skip_all, fields(owner.id = %owner, request.id = %id))]
     async fn owner_request(&self, owner: OwnerId, id: RequestId) -> Result<RequestView, AppError> {
         let r = requests::get_for_owner(&self.db, owner, id)

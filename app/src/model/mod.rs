@@ -7,6 +7,7 @@ mod incidents;
 pub mod log_check;
 mod roster;
 mod rules;
+mod staff_list;
 mod views;
 mod vocabulary;
 
@@ -20,6 +21,10 @@ pub use roster::{
     RosterChange, RosterMember, RosterView,
 };
 pub use rules::StandingRules;
+pub use staff_list::{
+    StaffChoice, StaffListField, StaffListProblem, StaffListQuery, StaffRequestList,
+    STAFF_PAGE_SIZE,
+};
 pub use views::{
     parse_day, DemoIdentity, EventView, FailedEmailView, FilterError, FilterField, HistoryCursor,
     HistoryFilter, HistoryPage, LogProofs, OwnerDecision, OwnerOverview, RequestField, RequestForm,

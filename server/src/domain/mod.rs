@@ -9,6 +9,7 @@ pub mod incident;
 pub mod owner_alerts;
 pub mod pseudonym;
 pub mod receipt;
+pub mod request_list;
 pub mod staff;
 pub mod standing_rules;
 pub mod text;

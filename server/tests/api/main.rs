@@ -35,6 +35,7 @@ mod roster;
 mod security;
 mod sessions;
 mod sign_in;
+mod staff_lists;
 mod standing_rules;
 mod stop_all;
 mod store;
