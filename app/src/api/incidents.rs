@@ -1,5 +1,5 @@
 //! Server functions for incidents: the affected owner's page and the security admins'
-//! declaration, confirmation and follow-up.
+//! declaration, correction or discarding of a draft, confirmation, follow-up and closing.
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
@@ -198,6 +198,63 @@ pub async fn close_incident(
             }
             super::ssr::portal()?
                 .admin_incident_act(staff, parse_id(&id)?, IncidentAdminAct::Close)
+                .await
+        }
+        .await,
+    )
+}
+
+/// Corrects a draft (security admins; only while it is a draft). The fields are those of
+/// the declaration, checked the same way.
+#[server(endpoint = "edit_incident")]
+#[allow(clippy::too_many_arguments)]
+pub async fn edit_incident(
+    id: String,
+    title: String,
+    description: String,
+    cause: String,
+    staff_member: Option<String>,
+    token: Option<String>,
+    window_start: String,
+    window_end: String,
+) -> Result<IncidentAdminView, AppError> {
+    super::ssr::with_status(
+        async move {
+            let staff = super::ssr::staff().await?;
+            let form = IncidentForm {
+                title,
+                description,
+                cause,
+                staff: staff_member,
+                token,
+                window_start,
+                window_end,
+            };
+            super::ssr::portal()?
+                .admin_incident_act(staff, parse_id(&id)?, IncidentAdminAct::Edit(form))
+                .await
+        }
+        .await,
+    )
+}
+
+/// Discards a draft (security admins, with the box ticked; only while it is a draft).
+#[server(endpoint = "discard_incident")]
+pub async fn discard_incident(
+    id: String,
+    confirm: Option<String>,
+) -> Result<IncidentAdminView, AppError> {
+    super::ssr::with_status(
+        async move {
+            let staff = super::ssr::staff().await?;
+            if confirm.as_deref() != Some("yes") {
+                return Err(AppError::Invalid(
+                    "Tick the box to confirm that this draft should be discarded; nothing was changed."
+                        .into(),
+                ));
+            }
+            super::ssr::portal()?
+                .admin_incident_act(staff, parse_id(&id)?, IncidentAdminAct::Discard)
                 .await
         }
         .await,

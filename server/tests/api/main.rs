@@ -22,6 +22,7 @@ mod email_speed;
 mod forms;
 mod health;
 mod history;
+mod incident_drafts;
 mod incidents;
 mod log;
 mod log_faults;
