@@ -226,7 +226,7 @@ fn ack_chart(days: &[(String, i64)]) -> impl IntoView {
     view! {
         <figure class="chart" aria-labelledby="ack-chart-caption">
             <figcaption id="ack-chart-caption">{caption}</figcaption>
-            <svg role="img" aria-label="Bar chart of acknowledgements per day; the numbers are in the table below."
+            <svg role="img" aria-label="Acknowledgements per day, as a bar chart; the numbers are in the table below."
                 viewBox=format!("0 0 {width} {height}") width="100%" style=format!("max-width: {width}px")>
                 // The y-axis: 0 and the highest day.
                 <line x1=left.to_string() y1=top.to_string() x2=left.to_string() y2=base.to_string() stroke="currentColor"/>

@@ -159,7 +159,8 @@ pub fn StaffConsolePage() -> impl IntoView {
                             {delivery}
                         }.into_any()
                     }
-                    Err(e) => view! { <ErrorView error=e/> }.into_any(),
+                    // The request list above says what went wrong (signed out, not allowed…).
+                    Err(_) => ().into_any(),
                 }
             })}
         </Transition>
@@ -218,24 +219,34 @@ fn RequestList(
             {newer.map(|href| view! { <a href=href class="button" rel="prev">"← Newer requests"</a> })}
             {older.map(|href| view! { <a href=href class="button" rel="next">"Older requests →"</a> })}
         </nav>
-    });
+    }.into_any());
     let counts_label = if filtered {
         "Matching requests by status"
     } else {
         "Requests by status"
     };
-    view! {
+    let stats = view! {
         <ul class="stats" aria-label=counts_label>
             {list.counts.into_iter().map(|(status, n)| view! {
                 <li><strong>{n}</strong>{format!(" {}", status.label().to_lowercase())}</li>
             }).collect_view()}
         </ul>
+    }
+    .into_any();
+    let cards = list
+        .requests
+        .into_iter()
+        .map(|r| view! { <StaffRequest item=r cancel end own/> }.into_any())
+        .collect_view()
+        .into_any();
+    view! {
+        {stats}
         <section aria-labelledby="requests-heading">
             <h2 id="requests-heading">{heading}</h2>
-            <p class="count" role="status">{position}</p>
+            <p class="count">{position}</p>
             <ActionResult result=cancel.value().into() done=|_| "Request cancelled.".into_any()/>
             <ActionResult result=end.value().into() done=|_| "Access ended.".into_any()/>
-            {list.requests.into_iter().map(|r| view! { <StaffRequest item=r cancel end own/> }).collect_view()}
+            {cards}
             {pager}
         </section>
     }
@@ -284,7 +295,7 @@ fn ListFilterForm(
                     aria-describedby=described(StaffListField::Status) autofocus=focus(StaffListField::Status)>
                     <option value="">"Any status"</option>
                     {AccessRequestStatus::ALL.iter().map(|s| view! {
-                        <option value=s.as_str() selected=status == s.as_str()>{s.label()}</option>
+                        <option value=s.as_str() selected=status == s.as_str()>{capitalise(s.as_str())}</option>
                     }).collect_view()}
                 </select>
                 {message(StaffListField::Status)}
@@ -304,7 +315,7 @@ fn ListFilterForm(
                 </div>
             })}
             <div class="field">
-                <label for="sl-mailbox">"Mailbox"</label>
+                <label for="sl-mailbox">"Address asked about"</label>
                 <input id="sl-mailbox" name="mailbox" type="text" inputmode="email" autocomplete="off"
                     placeholder="owner@example.org" value=value(&query.mailbox)
                     aria-invalid=invalid(StaffListField::Mailbox) aria-describedby=described(StaffListField::Mailbox)
