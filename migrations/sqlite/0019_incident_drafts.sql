@@ -3,6 +3,8 @@
 -- admin who last edited a draft cannot confirm it, as the one who declared it cannot) or
 -- discard it (`discarded`: nothing was done or sent; the row stays, saying who discarded
 -- it and when, as `confirmed_by`/`confirmed_at` and `closed_at` say for the other steps).
+-- `revision` counts the corrections: a confirmation names the revision the admin read, so a
+-- draft corrected after they opened it is not confirmed unseen.
 --
 -- SQLite cannot change a CHECK constraint in place, so the table is rebuilt inside the
 -- migration's transaction. Other tables refer to `incidents(id)`: with foreign keys
@@ -26,6 +28,7 @@ CREATE TABLE incidents (
     confirmed_at    TEXT,
     cause_token_id  BLOB REFERENCES service_tokens(id),
     closed_at       TEXT,
+    revision        INTEGER NOT NULL DEFAULT 0,
     edited_by       BLOB REFERENCES staff(id),
     edited_at       TEXT,
     discarded_by    BLOB REFERENCES staff(id),

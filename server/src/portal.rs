@@ -383,7 +383,7 @@ impl Portal for PortalService {
         incidents::act(&self.db, &self.clock, &self.settings, staff, id, &act)
             .await
             .map_err(|e| e.into_app_error("incident act"))?;
-        if act == IncidentAdminAct::Confirm {
+        if matches!(act, IncidentAdminAct::Confirm { .. }) {
             // Start queueing at once rather than at the job's next tick.
             let (db, clock, settings) =
                 (self.db.clone(), self.clock.clone(), self.settings.clone());

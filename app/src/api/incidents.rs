@@ -150,6 +150,7 @@ pub async fn load_admin_incident(id: String) -> Result<IncidentAdminView, AppErr
 pub async fn confirm_incident(
     id: String,
     confirm: Option<String>,
+    revision: Option<String>,
 ) -> Result<IncidentAdminView, AppError> {
     super::ssr::with_status(
         async move {
@@ -160,7 +161,18 @@ pub async fn confirm_incident(
                 ));
             }
             super::ssr::portal()?
-                .admin_incident_act(staff, parse_id(&id)?, IncidentAdminAct::Confirm)
+                .admin_incident_act(
+                    staff,
+                    parse_id(&id)?,
+                    IncidentAdminAct::Confirm {
+                        revision: match revision.as_deref().map(str::trim) {
+                            None | Some("") => None,
+                            Some(r) => Some(r.parse().map_err(|_| {
+                                AppError::Invalid("Reload the incident and confirm again.".into())
+                            })?),
+                        },
+                    },
+                )
                 .await
         }
         .await,

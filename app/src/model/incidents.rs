@@ -113,6 +113,8 @@ pub struct IncidentAdminView {
     pub acknowledged_by_day: Vec<(String, i64)>,
     /// Follow-up notices sent after the first.
     pub follow_ups: Vec<String>,
+    /// How many times the draft was corrected (a confirmation names the revision read).
+    pub revision: i64,
     /// A draft's declaration as its correction form starts (`None` once it is not a draft).
     pub draft_form: Option<IncidentForm>,
     /// Who last corrected the draft, if anyone did.
@@ -130,8 +132,12 @@ pub struct IncidentAdminView {
 /// What an incident's admin page can do.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum IncidentAdminAct {
-    /// Confirm a draft (a second security admin): measures taken, owners told.
-    Confirm,
+    /// Confirm a draft (a second security admin): measures taken, owners told. `revision`
+    /// is the draft's revision the admin read (`None`: not checked — the demo, scripts).
+    Confirm {
+        /// The revision read; a draft corrected since is not confirmed.
+        revision: Option<i64>,
+    },
     /// Send the same owners a further notice.
     FollowUp {
         /// What to tell them.

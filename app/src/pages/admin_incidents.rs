@@ -343,6 +343,8 @@ fn Dashboard(incident: IncidentAdminView, acts: Acts) -> impl IntoView {
                 <h2 id="confirm-heading">"Confirm"</h2>
                 <ActionForm action=confirm attr:class="decision-form">
                     <input type="hidden" name="id" value=id_confirm/>
+                    // The revision read: a draft corrected since is not confirmed unseen.
+                    <input type="hidden" name="revision" value=incident.revision.to_string()/>
                     <label class="confirm">
                         <input type="checkbox" name="confirm" value="yes" required/>
                         " I checked this incident. Disable what caused it, withdraw its access, and tell every affected owner."

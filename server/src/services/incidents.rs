@@ -180,6 +180,7 @@ pub async fn admin_view(
         acknowledged_by_day,
         follow_ups: rounds.into_iter().filter_map(|(_, m)| m).collect(),
         draft_form,
+        revision: i.revision,
         edited_by: i.edited_by_name,
         edited_at: i.edited_at,
         discarded_by: i.discarded_by_name,
@@ -224,14 +225,17 @@ pub async fn act(
     let i = get(db, id).await?;
     let now = crate::db::ts(clock.now());
     match act {
-        IncidentAdminAct::Confirm => {
+        IncidentAdminAct::Confirm { revision } => {
             rules::may_confirm(me.id, me.role, i.declared_by, i.edited_by, i.status)
                 .map_err(refusal_to_error)?;
+            if revision.is_some_and(|r| r != i.revision) {
+                return Err(ServiceError::Conflict(CORRECTED_SINCE.into()));
+            }
             let mut tx = db.begin().await?;
-            if !incidents::confirm(&mut tx, id, me.id, now).await? {
-                // Someone confirmed between our read and this update.
+            if !incidents::confirm(&mut tx, id, me.id, now, *revision).await? {
+                // Someone confirmed, corrected or discarded it between our read and this update.
                 return Err(ServiceError::Conflict(
-                    "This incident was confirmed meanwhile.".into(),
+                    "This incident was confirmed, corrected or discarded meanwhile: reload it and read it again.".into(),
                 ));
             }
             if let Some(culprit) = i.cause_staff {
@@ -326,6 +330,10 @@ pub async fn act(
     }
     Ok(())
 }
+
+/// Why a confirmation of a draft corrected since it was read is refused.
+const CORRECTED_SINCE: &str =
+    "This draft was corrected after you opened it: read it again, then confirm.";
 
 fn draft_refusal_to_error(r: rules::DraftRefusal) -> ServiceError {
     match r {

@@ -1,6 +1,7 @@
 //! A draft incident can be corrected and discarded by security admins while it is a draft
-//! and only then; whoever corrected it last cannot confirm it; a discard is recorded (who
-//! and when) and asks for confirmation.
+//! and only then; whoever corrected it last cannot confirm it, nor can a confirmation of a
+//! revision the draft has moved past; a discard is recorded (who and when) and asks for
+//! confirmation.
 
 use crate::helpers::TestApp;
 use crate::on_both_databases;
@@ -71,12 +72,23 @@ on_both_databases!(async fn a_draft_is_corrected_by_a_security_admin_and_whoever
     assert_eq!(status, 409, "{body}");
     assert!(body.to_string().contains("corrected it last"), "{body}");
 
-    // Morgan corrects it back; then Inês may confirm, and it can no longer be corrected.
+    // Morgan corrects it again after Inês read it: her confirmation of what she read is
+    // refused; once she has read the correction she may confirm, and it can no longer be
+    // corrected.
+    let (_, read) = app.server_fn::<LoadAdminIncident>(&[("id", &id)]).await;
+    let read = read["revision"].as_i64().unwrap().to_string();
     app.sign_in_as("Morgan Lee").await;
-    let (status, _) = app.server_fn::<EditIncident>(&edit_form(&id, "Support laptop lost")).await;
+    let (status, view) = app.server_fn::<EditIncident>(&edit_form(&id, "Support laptop lost")).await;
     assert_eq!(status, 200);
+    assert_eq!(view["revision"].as_i64().unwrap(), read.parse::<i64>().unwrap() + 1, "{view}");
     app.sign_in_as("Inês Duarte").await;
-    let (status, view) = app.server_fn::<ConfirmIncident>(&[("id", &id), ("confirm", "yes")]).await;
+    let (status, body) = app.server_fn::<ConfirmIncident>(&[("id", &id), ("confirm", "yes"), ("revision", &read)]).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.to_string().contains("corrected after you opened it"), "{body}");
+    let (_, read) = app.server_fn::<LoadAdminIncident>(&[("id", &id)]).await;
+    assert_eq!(read["status"], "draft", "nothing was confirmed");
+    let read = read["revision"].as_i64().unwrap().to_string();
+    let (status, view) = app.server_fn::<ConfirmIncident>(&[("id", &id), ("confirm", "yes"), ("revision", &read)]).await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["title"], "Support laptop lost");
     assert!(view["draft_form"].is_null());

@@ -73,6 +73,7 @@ struct IncidentDbRow {
     confirmed_by_name: Option<String>,
     created_at: OffsetDateTime,
     confirmed_at: Option<OffsetDateTime>,
+    revision: i64,
     edited_by: Option<Uuid>,
     edited_by_name: Option<String>,
     edited_at: Option<OffsetDateTime>,
@@ -115,6 +116,8 @@ pub struct IncidentRecord {
     pub created_at: OffsetDateTime,
     /// When it was confirmed.
     pub confirmed_at: Option<OffsetDateTime>,
+    /// How many times the draft was corrected.
+    pub revision: i64,
     /// Who last corrected the draft.
     pub edited_by: Option<StaffId>,
     /// Their name.
@@ -147,6 +150,7 @@ impl TryFrom<IncidentDbRow> for IncidentRecord {
             confirmed_by_name: r.confirmed_by_name,
             created_at: r.created_at,
             confirmed_at: r.confirmed_at,
+            revision: r.revision,
             edited_by: r.edited_by.map(StaffId),
             edited_by_name: r.edited_by_name,
             edited_at: r.edited_at,
@@ -159,7 +163,7 @@ impl TryFrom<IncidentDbRow> for IncidentRecord {
 const SELECT: &str = "SELECT i.id, i.title, i.description, i.cause_kind, i.cause_staff_id, \
      cs.display_name || ' <' || cs.email || '>' AS cause_staff_name, i.cause_token_id, t.name AS cause_token_name, \
      i.window_start, i.window_end, i.status, i.declared_by, d.display_name AS declared_by_name, \
-     c.display_name AS confirmed_by_name, i.created_at, i.confirmed_at, i.edited_by, ed.display_name AS edited_by_name, \
+     c.display_name AS confirmed_by_name, i.created_at, i.confirmed_at, i.revision, i.edited_by, ed.display_name AS edited_by_name, \
      i.edited_at, dc.display_name AS discarded_by_name, i.discarded_at \
      FROM incidents i JOIN staff d ON d.id = i.declared_by LEFT JOIN staff c ON c.id = i.confirmed_by \
      LEFT JOIN staff cs ON cs.id = i.cause_staff_id LEFT JOIN service_tokens t ON t.id = i.cause_token_id \
@@ -215,7 +219,8 @@ pub async fn update_draft(
 ) -> sqlx::Result<bool> {
     on_tx!(tx, conn => sqlx::query(
         "UPDATE incidents SET title = $1, description = $2, cause_kind = $3, cause_staff_id = $4, \
-         cause_token_id = $5, window_start = $6, window_end = $7, edited_by = $8, edited_at = $9 \
+         cause_token_id = $5, window_start = $6, window_end = $7, edited_by = $8, edited_at = $9, \
+         revision = revision + 1 \
          WHERE id = $10 AND status = 'draft'",
     )
     .bind(&i.title)
@@ -279,21 +284,24 @@ pub async fn list(db: &Db, limit: i64) -> anyhow::Result<Vec<(IncidentRecord, i6
         .collect()
 }
 
-/// Moves a draft to confirmed, only if it is still a draft and `by` is neither who declared
-/// it nor who corrected it last.
+/// Moves a draft to confirmed, only if it is still a draft, `by` is neither who declared it
+/// nor who corrected it last, and (when given) it is still at `revision`.
 pub async fn confirm(
     tx: &mut Tx,
     id: IncidentId,
     by: StaffId,
     now: OffsetDateTime,
+    revision: Option<i64>,
 ) -> sqlx::Result<bool> {
     on_tx!(tx, conn => sqlx::query(
         "UPDATE incidents SET status = 'confirmed', confirmed_by = $1, confirmed_at = $2 \
-         WHERE id = $3 AND status = 'draft' AND declared_by <> $1 AND (edited_by IS NULL OR edited_by <> $1)",
+         WHERE id = $3 AND status = 'draft' AND declared_by <> $1 AND (edited_by IS NULL OR edited_by <> $1) \
+         AND ($4 IS NULL OR revision = $4)",
     )
     .bind(by.0)
     .bind(ts(now))
     .bind(id.0)
+    .bind(revision)
     .execute(conn)
     .await
     .map(|r| r.rows_affected() == 1))
