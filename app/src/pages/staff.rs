@@ -199,6 +199,12 @@ fn RequestList(
         } else {
             "No requests yet.".to_string()
         }
+    } else if shown == 0 {
+        // A page link past the oldest request (made by hand, or its requests are gone).
+        format!(
+            "No requests on this page; {} in all. Start again from the newest.",
+            list.total
+        )
     } else {
         let what = if filtered {
             "matching requests"
@@ -214,8 +220,10 @@ fn RequestList(
     };
     let newer = list.newer.as_deref().map(|p| query.link(Some(p)));
     let older = list.older.as_deref().map(|p| query.link(Some(p)));
-    let pager = (newer.is_some() || older.is_some()).then(|| view! {
+    let newest = (shown == 0 && list.total > 0).then(|| query.link(None));
+    let pager = (newer.is_some() || older.is_some() || newest.is_some()).then(|| view! {
         <nav class="pager" aria-label="Pages of requests">
+            {newest.map(|href| view! { <a href=href class="button">"Newest requests"</a> })}
             {newer.map(|href| view! { <a href=href class="button" rel="prev">"← Newer requests"</a> })}
             {older.map(|href| view! { <a href=href class="button" rel="next">"Older requests →"</a> })}
         </nav>

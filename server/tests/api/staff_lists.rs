@@ -311,4 +311,9 @@ on_both_databases!(async fn the_console_says_which_requests_it_shows_and_links_o
         assert!(html.contains(&format!("Showing 51–{} of {everything} requests", everything.min(100))));
         assert!(html.contains("Newer requests"));
     }
+    // A page link past the oldest request says so and leads back to the newest.
+    let (status, html) = app.get_page("/staff?before=1.00000000000000000000000000000000").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("No requests on this page; {everything} in all.")), "{html}");
+    assert!(html.contains(r#"<a href="/staff" class="button">Newest requests</a>"#), "{html}");
 });
