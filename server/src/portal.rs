@@ -78,6 +78,17 @@ impl Portal for PortalService {
             .map_err(|e| e.into_app_error("load the staff console"))
     }
 
+    #[tracing::instrument(skip_all, fields(staff.id = %staff_id))]
+    async fn staff_requests(
+        &self,
+        staff_id: StaffId,
+        query: app::model::StaffListQuery,
+    ) -> Result<app::model::StaffRequestList, AppError> {
+        console::staff_requests(&self.db, &self.clock, staff_id, &query)
+            .await
+            .map_err(|e| e.into_app_error("list the staff console's requests"))
+    }
+
     #[tracing::instrument(skip_all, fields(owner.id = %owner, request.id = %id))]
     async fn owner_request(&self, owner: OwnerId, id: RequestId) -> Result<RequestView, AppError> {
         let r = requests::get_for_owner(&self.db, owner, id)
@@ -423,7 +434,7 @@ impl Portal for PortalService {
         incidents::act(&self.db, &self.clock, &self.settings, staff, id, &act)
             .await
             .map_err(|e| e.into_app_error("incident act"))?;
-        if act == IncidentAdminAct::Confirm {
+        if matches!(act, IncidentAdminAct::Confirm { .. }) {
             // Start queueing at once rather than at the job's next tick.
             let (db, clock, settings) =
                 (self.db.clone(), self.clock.clone(), self.settings.clone());

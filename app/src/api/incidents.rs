@@ -1,5 +1,13 @@
 //! Server functions for incidents: the affected owner's page and the security admins'
-//! declaration, confirmation and follow-up.
+//! declaration, correction or discarding of a draft, confirmation, follow-up and closing.
+
+// A declaration's fields arrive as one form's fields, one argument each (so the form works
+// without JavaScript); the `#[server]` expansion for the browser needs the allowance on
+// the module, an item's attribute does not reach it.
+#![allow(
+    clippy::too_many_arguments,
+    reason = "a declaration's form fields are the server function's arguments"
+)]
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
@@ -93,7 +101,6 @@ pub async fn load_admin_incidents() -> Result<Vec<IncidentSummary>, AppError> {
 
 /// Declares an incident; answers with its id.
 #[server(endpoint = "declare_incident")]
-#[allow(clippy::too_many_arguments)]
 pub async fn declare_incident(
     title: String,
     description: String,
@@ -143,6 +150,7 @@ pub async fn load_admin_incident(id: String) -> Result<IncidentAdminView, AppErr
 pub async fn confirm_incident(
     id: String,
     confirm: Option<String>,
+    revision: Option<String>,
 ) -> Result<IncidentAdminView, AppError> {
     super::ssr::with_status(
         async move {
@@ -153,7 +161,18 @@ pub async fn confirm_incident(
                 ));
             }
             super::ssr::portal()?
-                .admin_incident_act(staff, parse_id(&id)?, IncidentAdminAct::Confirm)
+                .admin_incident_act(
+                    staff,
+                    parse_id(&id)?,
+                    IncidentAdminAct::Confirm {
+                        revision: match revision.as_deref().map(str::trim) {
+                            None | Some("") => None,
+                            Some(r) => Some(r.parse().map_err(|_| {
+                                AppError::Invalid("Reload the incident and confirm again.".into())
+                            })?),
+                        },
+                    },
+                )
                 .await
         }
         .await,
@@ -198,6 +217,62 @@ pub async fn close_incident(
             }
             super::ssr::portal()?
                 .admin_incident_act(staff, parse_id(&id)?, IncidentAdminAct::Close)
+                .await
+        }
+        .await,
+    )
+}
+
+/// Corrects a draft (security admins; only while it is a draft). The fields are those of
+/// the declaration, checked the same way.
+#[server(endpoint = "edit_incident")]
+pub async fn edit_incident(
+    id: String,
+    title: String,
+    description: String,
+    cause: String,
+    staff_member: Option<String>,
+    token: Option<String>,
+    window_start: String,
+    window_end: String,
+) -> Result<IncidentAdminView, AppError> {
+    super::ssr::with_status(
+        async move {
+            let staff = super::ssr::staff().await?;
+            let form = IncidentForm {
+                title,
+                description,
+                cause,
+                staff: staff_member,
+                token,
+                window_start,
+                window_end,
+            };
+            super::ssr::portal()?
+                .admin_incident_act(staff, parse_id(&id)?, IncidentAdminAct::Edit(form))
+                .await
+        }
+        .await,
+    )
+}
+
+/// Discards a draft (security admins, with the box ticked; only while it is a draft).
+#[server(endpoint = "discard_incident")]
+pub async fn discard_incident(
+    id: String,
+    confirm: Option<String>,
+) -> Result<IncidentAdminView, AppError> {
+    super::ssr::with_status(
+        async move {
+            let staff = super::ssr::staff().await?;
+            if confirm.as_deref() != Some("yes") {
+                return Err(AppError::Invalid(
+                    "Tick the box to confirm that this draft should be discarded; nothing was changed."
+                        .into(),
+                ));
+            }
+            super::ssr::portal()?
+                .admin_incident_act(staff, parse_id(&id)?, IncidentAdminAct::Discard)
                 .await
         }
         .await,

@@ -9,7 +9,9 @@ use crate::model::{
     RequestForm, RequestId, RequestView, RosterAct, RosterView, StaffAct, StaffHome, StaffId,
 };
 use crate::model::{AdminReportView, ReportPage, ReportSubject};
-use crate::model::{ImapCredentialView, StaffRequestDetail, StandingRules};
+use crate::model::{
+    ImapCredentialView, StaffListQuery, StaffRequestDetail, StaffRequestList, StandingRules,
+};
 use async_trait::async_trait;
 
 /// Everything the pages ask of the server. Every method takes the identity it acts for;
@@ -29,6 +31,13 @@ pub trait Portal: Send + Sync + 'static {
 
     /// The staff console's home page.
     async fn staff_home(&self, staff: StaffId) -> Result<StaffHome, AppError>;
+
+    /// One page of the requests the staff member may see that `query` selects.
+    async fn staff_requests(
+        &self,
+        staff: StaffId,
+        query: StaffListQuery,
+    ) -> Result<StaffRequestList, AppError>;
 
     /// One request about one of the owner's mailboxes (`NotFound` for anyone else's).
     async fn owner_request(&self, owner: OwnerId, id: RequestId) -> Result<RequestView, AppError>;

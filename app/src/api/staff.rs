@@ -1,7 +1,9 @@
 //! Server functions for the staff console.
 
 use crate::error::AppError;
-use crate::model::{ImapCredentialView, StaffHome, StaffRequestDetail};
+use crate::model::{
+    ImapCredentialView, StaffHome, StaffListQuery, StaffRequestDetail, StaffRequestList,
+};
 use leptos::prelude::*;
 
 /// The signed-in staff member's console home.
@@ -17,6 +19,19 @@ pub async fn load_staff_home() -> Result<StaffHome, AppError> {
                 Some(Viewer::Owner { .. }) => Err(AppError::Forbidden),
                 None => Err(AppError::Unauthorized),
             }
+        }
+        .await,
+    )
+}
+
+/// One page of the requests the signed-in staff member may see that `query` selects (a
+/// support agent: their own, whatever the query says).
+#[server(endpoint = "load_staff_requests", input = leptos::server_fn::codec::Json)]
+pub async fn load_staff_requests(query: StaffListQuery) -> Result<StaffRequestList, AppError> {
+    super::ssr::with_status(
+        async move {
+            let staff = super::ssr::staff().await?;
+            super::ssr::portal()?.staff_requests(staff, query).await
         }
         .await,
     )

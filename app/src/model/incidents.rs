@@ -113,13 +113,31 @@ pub struct IncidentAdminView {
     pub acknowledged_by_day: Vec<(String, i64)>,
     /// Follow-up notices sent after the first.
     pub follow_ups: Vec<String>,
+    /// How many times the draft was corrected (a confirmation names the revision read).
+    pub revision: i64,
+    /// A draft's declaration as its correction form starts (`None` once it is not a draft).
+    pub draft_form: Option<IncidentForm>,
+    /// Who last corrected the draft, if anyone did.
+    pub edited_by: Option<String>,
+    /// When.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub edited_at: Option<OffsetDateTime>,
+    /// Who discarded it (a discarded draft).
+    pub discarded_by: Option<String>,
+    /// When.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub discarded_at: Option<OffsetDateTime>,
 }
 
 /// What an incident's admin page can do.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum IncidentAdminAct {
-    /// Confirm a draft (a second security admin): measures taken, owners told.
-    Confirm,
+    /// Confirm a draft (a second security admin): measures taken, owners told. `revision`
+    /// is the draft's revision the admin read (`None`: not checked — the demo, scripts).
+    Confirm {
+        /// The revision read; a draft corrected since is not confirmed.
+        revision: Option<i64>,
+    },
     /// Send the same owners a further notice.
     FollowUp {
         /// What to tell them.
@@ -127,6 +145,10 @@ pub enum IncidentAdminAct {
     },
     /// Close the incident.
     Close,
+    /// Correct a draft (its declaration as a whole, checked as a declaration is).
+    Edit(IncidentForm),
+    /// Discard a draft: nothing was done or sent; the incident stays listed as discarded.
+    Discard,
 }
 
 /// An incident that touched the owner, as their list and banner show it.

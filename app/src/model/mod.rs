@@ -8,6 +8,7 @@ pub mod log_check;
 mod reports;
 mod roster;
 mod rules;
+mod staff_list;
 mod views;
 mod vocabulary;
 
@@ -22,6 +23,10 @@ pub use roster::{
     RosterChange, RosterMember, RosterView,
 };
 pub use rules::StandingRules;
+pub use staff_list::{
+    StaffChoice, StaffListField, StaffListProblem, StaffListQuery, StaffRequestList,
+    STAFF_PAGE_SIZE,
+};
 pub use views::{
     parse_day, DemoIdentity, EventView, FailedEmailView, FilterError, FilterField, HistoryCursor,
     HistoryFilter, HistoryPage, LogProofs, OwnerDecision, OwnerOverview, RequestField, RequestForm,

@@ -544,10 +544,6 @@ pub struct StaffHome {
     pub role: StaffRole,
     /// Their pseudonym, as owners see it.
     pub pseudonym: String,
-    /// Requests in view: their own (support) or everyone's (security admin), newest first.
-    pub requests: Vec<StaffRequestView>,
-    /// How many requests in view are in each state.
-    pub counts: Vec<(AccessRequestStatus, i64)>,
     /// Emails Glassbox gave up on, newest first (security admins only; empty for others).
     pub failed_emails: Vec<FailedEmailView>,
     /// Where a support agent stands with recertification (not applicable to admins).

@@ -354,6 +354,8 @@ vocabulary!(
         Confirmed = "confirmed",
         /// Over.
         Closed = "closed",
+        /// A draft withdrawn by a security admin before confirmation: nothing was done or sent.
+        Discarded = "discarded",
     }
 );
 

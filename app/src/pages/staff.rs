@@ -1,19 +1,23 @@
 //! `/staff`: the staff console — ask an owner for access, and follow the consent status of
 //! requests live (the list refreshes itself every few seconds without reloading the page).
+//! The list is narrowed by a plain `GET` form (status, agent, mailbox, days, words) and
+//! paged by keyset links (`before=` / `after=` a request), so both work without JavaScript.
 
 use crate::api::requests::{CancelRequest, EndGrant, SubmitAccessRequest};
-use crate::api::staff::load_staff_home;
+use crate::api::staff::{load_staff_home, load_staff_requests};
 use crate::components::action_result::ActionResult;
 use crate::components::error_view::ErrorView;
 use crate::components::request_card::RequestCard;
 use crate::components::when::When;
 use crate::error::AppError;
 use crate::model::{
-    AccessRequestStatus, FormKey, JustificationCode, RequestField, Scope, StaffRequestView,
+    AccessRequestStatus, FormKey, JustificationCode, RequestField, Scope, StaffChoice,
+    StaffListField, StaffListProblem, StaffListQuery, StaffRequestList, StaffRequestView,
     StaffRole,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 /// How often the request list refreshes itself.
 const REFRESH_SECONDS: u64 = 4;
@@ -44,6 +48,26 @@ pub fn StaffConsolePage() -> impl IntoView {
         },
         |_| load_staff_home(),
     );
+    let url = use_query_map();
+    let query = move || url.with(|q| StaffListQuery::from_query(|k| q.get(k)));
+    let list = Resource::new(
+        move || {
+            (
+                query(),
+                tick.get(),
+                submit.version().get(),
+                cancel.version().get(),
+                end.version().get(),
+            )
+        },
+        |(q, ..)| load_staff_requests(q),
+    );
+    // The filter form follows the address only: the live refresh must not re-render it
+    // (and empty what is being typed).
+    let filters = Resource::new(query, |q| async move {
+        let answer = load_staff_requests(q.clone()).await;
+        (q, answer.map(|l| (l.agents, l.problem)))
+    });
     // Loaded once: the form must not be re-rendered (and emptied) by the live refresh.
     let profile = Resource::new(|| (), |_| load_staff_home());
     // Live status: poll while the page is open (browser only; effects do not run on the server).
@@ -83,12 +107,26 @@ pub fn StaffConsolePage() -> impl IntoView {
                 })
             })}
         </Suspense>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let (q, answer) = filters.await;
+                answer.ok().map(|(agents, problem)| view! { <ListFilterForm query=q agents problem/> })
+            })}
+        </Suspense>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let q = query();
+                match list.await {
+                    Ok(l) => view! { <RequestList list=l query=q cancel end/> }.into_any(),
+                    Err(e) => view! { <ErrorView error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+        <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match home.await {
                     Ok(h) => {
                         let is_support = h.role == StaffRole::Support;
-                        let scope = if is_support { "Your access requests" } else { "All access requests" };
                         let failed = h.failed_emails;
                         let delivery = (!is_support).then(|| view! {
                             <section aria-labelledby="delivery-heading">
@@ -118,28 +156,206 @@ pub fn StaffConsolePage() -> impl IntoView {
                             </section>
                         });
                         view! {
-                            <ul class="stats" aria-label="Requests by status">
-                                {h.counts.into_iter().map(|(status, n)| view! {
-                                    <li><strong>{n}</strong>{format!(" {}", status.label().to_lowercase())}</li>
-                                }).collect_view()}
-                            </ul>
-                            <section aria-labelledby="requests-heading" aria-live="polite">
-                                <h2 id="requests-heading">{scope}</h2>
-                                <ActionResult result=cancel.value().into() done=|_| "Request cancelled.".into_any()/>
-                                <ActionResult result=end.value().into() done=|_| "Access ended.".into_any()/>
-                                {if h.requests.is_empty() {
-                                    view! { <p class="empty">"No requests yet."</p> }.into_any()
-                                } else {
-                                    h.requests.into_iter().map(|r| view! { <StaffRequest item=r cancel end own=is_support/> }).collect_view().into_any()
-                                }}
-                            </section>
                             {delivery}
                         }.into_any()
                     }
-                    Err(e) => view! { <ErrorView error=e/> }.into_any(),
+                    // The request list above says what went wrong (signed out, not allowed…).
+                    Err(_) => ().into_any(),
                 }
             })}
         </Transition>
+    }
+}
+
+/// One page of the request list: the counts the filter selects, where the page is in the
+/// list, the requests, and links to the newer and older pages.
+#[component]
+fn RequestList(
+    list: StaffRequestList,
+    query: StaffListQuery,
+    cancel: ServerAction<CancelRequest>,
+    end: ServerAction<EndGrant>,
+) -> impl IntoView {
+    let own = list.own;
+    let heading = if own {
+        "Your access requests"
+    } else {
+        "All access requests"
+    };
+    if list.problem.is_some() {
+        return view! {
+            <section aria-labelledby="requests-heading">
+                <h2 id="requests-heading">{heading}</h2>
+                <p class="empty">"No requests are shown until the filter is corrected (see the message beside the field above)."</p>
+            </section>
+        }
+        .into_any();
+    }
+    let filtered = query.is_filtered();
+    let shown = list.requests.len() as i64;
+    let position = if list.total == 0 {
+        if filtered {
+            "No requests match this filter.".to_string()
+        } else {
+            "No requests yet.".to_string()
+        }
+    } else if shown == 0 {
+        // A page link past the oldest request (made by hand, or its requests are gone).
+        format!(
+            "No requests on this page; {} in all. Start again from the newest.",
+            list.total
+        )
+    } else {
+        let what = if filtered {
+            "matching requests"
+        } else {
+            "requests"
+        };
+        format!(
+            "Showing {}–{} of {} {what}, newest first.",
+            list.first,
+            list.first + shown - 1,
+            list.total
+        )
+    };
+    let newer = list.newer.as_deref().map(|p| query.link(Some(p)));
+    let older = list.older.as_deref().map(|p| query.link(Some(p)));
+    let newest = (shown == 0 && list.total > 0).then(|| query.link(None));
+    let pager = (newer.is_some() || older.is_some() || newest.is_some()).then(|| view! {
+        <nav class="pager" aria-label="Pages of requests">
+            {newest.map(|href| view! { <a href=href class="button">"Newest requests"</a> })}
+            {newer.map(|href| view! { <a href=href class="button" rel="prev">"← Newer requests"</a> })}
+            {older.map(|href| view! { <a href=href class="button" rel="next">"Older requests →"</a> })}
+        </nav>
+    }.into_any());
+    let counts_label = if filtered {
+        "Matching requests by status"
+    } else {
+        "Requests by status"
+    };
+    let stats = view! {
+        <ul class="stats" aria-label=counts_label>
+            {list.counts.into_iter().map(|(status, n)| view! {
+                <li><strong>{n}</strong>{format!(" {}", status.label().to_lowercase())}</li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any();
+    let cards = list
+        .requests
+        .into_iter()
+        .map(|r| view! { <StaffRequest item=r cancel end own/> }.into_any())
+        .collect_view()
+        .into_any();
+    view! {
+        {stats}
+        <section aria-labelledby="requests-heading">
+            <h2 id="requests-heading">{heading}</h2>
+            <p class="count">{position}</p>
+            <ActionResult result=cancel.value().into() done=|_| "Request cancelled.".into_any()/>
+            <ActionResult result=end.value().into() done=|_| "Access ended.".into_any()/>
+            {cards}
+            {pager}
+        </section>
+    }
+    .into_any()
+}
+
+/// The list's filter form: a plain `GET` to `/staff`, so it works without JavaScript. A
+/// value that cannot be used is marked invalid and explained beside its field, and the form
+/// keeps what was chosen.
+#[component]
+fn ListFilterForm(
+    query: StaffListQuery,
+    agents: Vec<StaffChoice>,
+    problem: Option<StaffListProblem>,
+) -> impl IntoView {
+    // A filter to correct is a bad request (for scripts and tests; people see the form).
+    #[cfg(feature = "ssr")]
+    if problem.is_some() {
+        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+            opts.set_status(axum::http::StatusCode::BAD_REQUEST);
+        }
+    }
+    let bad = |field: StaffListField| {
+        problem
+            .as_ref()
+            .filter(|p| p.field == field)
+            .map(|p| p.message.clone())
+    };
+    let message = |field: StaffListField| {
+        bad(field)
+            .map(|m| view! { <p id=field.message_id() class="field-error" role="alert">{m}</p> })
+    };
+    let invalid = |field: StaffListField| bad(field).map(|_| "true");
+    let described = |field: StaffListField| bad(field).map(|_| field.message_id());
+    let focus = |field: StaffListField| bad(field).is_some();
+    let value = |v: &Option<String>| v.clone().unwrap_or_default();
+    let status = value(&query.status);
+    let agent = value(&query.agent);
+    let page_problem = message(StaffListField::Page);
+    view! {
+        <form method="get" action="/staff" class="filters" aria-label="Filter the requests">
+            {page_problem}
+            <div class="field">
+                <label for="sl-status">"Status"</label>
+                <select id="sl-status" name="status" aria-invalid=invalid(StaffListField::Status)
+                    aria-describedby=described(StaffListField::Status) autofocus=focus(StaffListField::Status)>
+                    <option value="">"Any status"</option>
+                    {AccessRequestStatus::ALL.iter().map(|s| view! {
+                        <option value=s.as_str() selected=status == s.as_str()>{capitalise(s.as_str())}</option>
+                    }).collect_view()}
+                </select>
+                {message(StaffListField::Status)}
+            </div>
+            {(!agents.is_empty()).then(|| view! {
+                <div class="field">
+                    <label for="sl-agent">"Staff member"</label>
+                    <select id="sl-agent" name="agent" aria-invalid=invalid(StaffListField::Agent)
+                        aria-describedby=described(StaffListField::Agent) autofocus=focus(StaffListField::Agent)>
+                        <option value="">"Anyone"</option>
+                        {agents.into_iter().map(|a| {
+                            let selected = a.id == agent;
+                            view! { <option value=a.id selected=selected>{a.label}</option> }
+                        }).collect_view()}
+                    </select>
+                    {message(StaffListField::Agent)}
+                </div>
+            })}
+            <div class="field">
+                <label for="sl-mailbox">"Address asked about"</label>
+                <input id="sl-mailbox" name="mailbox" type="text" inputmode="email" autocomplete="off"
+                    placeholder="owner@example.org" value=value(&query.mailbox)
+                    aria-invalid=invalid(StaffListField::Mailbox) aria-describedby=described(StaffListField::Mailbox)
+                    autofocus=focus(StaffListField::Mailbox)/>
+                {message(StaffListField::Mailbox)}
+            </div>
+            <div class="field">
+                <label for="sl-from">"Made from (UTC)"</label>
+                <input id="sl-from" name="from" type="date" value=value(&query.from)
+                    aria-invalid=invalid(StaffListField::From) aria-describedby=described(StaffListField::From)
+                    autofocus=focus(StaffListField::From)/>
+                {message(StaffListField::From)}
+            </div>
+            <div class="field">
+                <label for="sl-to">"Made until (UTC)"</label>
+                <input id="sl-to" name="to" type="date" value=value(&query.to)
+                    aria-invalid=invalid(StaffListField::To) aria-describedby=described(StaffListField::To)
+                    autofocus=focus(StaffListField::To)/>
+                {message(StaffListField::To)}
+            </div>
+            <div class="field">
+                <label for="sl-q">"Search mailbox, ticket and reason"</label>
+                <input id="sl-q" name="q" type="search" maxlength="100" autocomplete="off" value=value(&query.q)
+                    aria-invalid=invalid(StaffListField::Search) aria-describedby=described(StaffListField::Search)
+                    autofocus=focus(StaffListField::Search)/>
+                {message(StaffListField::Search)}
+            </div>
+            <div class="field actions">
+                <button type="submit" class="button">"Show"</button>
+                <a href="/staff">"Clear"</a>
+            </div>
+        </form>
     }
 }
 

@@ -3,6 +3,7 @@
 use super::{on_conn, on_tx, ts, Conn, CorruptRow, Tx};
 use crate::domain::access_request::{Change, RequestFacts};
 use crate::domain::check::Grant;
+use crate::domain::request_list::{ListFilter, ListKey, Position};
 use app::model::{
     AccessRequestStatus, JustificationCode, MailboxId, OwnerId, RequestId, Scope, StaffId,
     StaffRole,
@@ -276,6 +277,147 @@ pub async fn list_recent(
         }
     };
     records(rows)
+}
+
+/// A bind parameter of a list query assembled at run time.
+enum Param {
+    Uuid(Uuid),
+    Text(String),
+    Time(OffsetDateTime),
+    Int(i64),
+}
+
+/// Binds `$params` to `$query` in order.
+macro_rules! bind_all {
+    ($query:expr, $params:expr) => {{
+        let mut q = $query;
+        for p in $params {
+            q = match p {
+                Param::Uuid(v) => q.bind(*v),
+                Param::Text(v) => q.bind(v.clone()),
+                Param::Time(v) => q.bind(*v),
+                Param::Int(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
+/// The WHERE clause selecting what `filter` selects, with its parameters (more conditions
+/// may follow, numbered from `params.len() + 1`). Every value is a bound parameter; the
+/// search pattern comes escaped from the domain (`ESCAPE '\'`).
+fn list_where(filter: &ListFilter, params: &mut Vec<Param>) -> String {
+    let mut sql = String::from(" WHERE 1 = 1");
+    if let Some(status) = filter.status {
+        params.push(Param::Text(status.as_str().into()));
+        sql += &format!(" AND r.status = ${}", params.len());
+    }
+    if let Some(agent) = filter.agent {
+        params.push(Param::Uuid(agent.0));
+        sql += &format!(" AND r.agent_id = ${}", params.len());
+    }
+    if let Some(mailbox) = &filter.mailbox {
+        params.push(Param::Text(mailbox.clone()));
+        sql += &format!(" AND LOWER(m.address) = ${}", params.len());
+    }
+    if let Some(since) = filter.since {
+        params.push(Param::Time(ts(since)));
+        sql += &format!(" AND r.created_at >= ${}", params.len());
+    }
+    if let Some(until) = filter.until {
+        params.push(Param::Time(ts(until)));
+        sql += &format!(" AND r.created_at < ${}", params.len());
+    }
+    if let Some(pattern) = &filter.search {
+        params.push(Param::Text(pattern.clone()));
+        let n = params.len();
+        sql += &format!(
+            " AND (LOWER(m.address) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(r.ticket, '')) LIKE ${n} ESCAPE '\\' \
+             OR LOWER(r.justification_text) LIKE ${n} ESCAPE '\\')"
+        );
+    }
+    sql
+}
+
+/// The condition "comes before `key`" (`older`) or "after `key`" in the list's order
+/// (newest first by `created_at`, then `id`), with its parameters.
+fn beyond(key: &ListKey, older: bool, params: &mut Vec<Param>) -> String {
+    params.push(Param::Time(ts(key.created_at)));
+    let at = params.len();
+    params.push(Param::Uuid(key.id.0));
+    let id = params.len();
+    let op = if older { "<" } else { ">" };
+    format!(" AND (r.created_at {op} ${at} OR (r.created_at = ${at} AND r.id {op} ${id}))")
+}
+
+/// Up to `limit` requests that `filter` selects around a keyset position, newest first,
+/// plus whether more exist in the direction of travel. Never uses OFFSET.
+pub async fn list_page(
+    conn: impl Into<Conn<'_>>,
+    filter: &ListFilter,
+    position: Position,
+    limit: i64,
+) -> anyhow::Result<(Vec<RequestRecord>, bool)> {
+    let mut params = Vec::new();
+    let mut sql = format!("{SELECT}{}", list_where(filter, &mut params));
+    let order = match position {
+        Position::Newest => "DESC",
+        Position::Before(key) => {
+            sql += &beyond(&key, true, &mut params);
+            "DESC"
+        }
+        Position::After(key) => {
+            sql += &beyond(&key, false, &mut params);
+            "ASC"
+        }
+    };
+    params.push(Param::Int(limit + 1));
+    sql += &format!(
+        " ORDER BY r.created_at {order}, r.id {order} LIMIT ${}",
+        params.len()
+    );
+    let rows: Vec<RequestDbRow> = on_conn!(conn, c => bind_all!(sqlx::query_as::<_, RequestDbRow>(&sql), &params).fetch_all(c).await)?;
+    let more = rows.len() as i64 > limit;
+    let mut list = records(rows.into_iter().take(limit as usize).collect())?;
+    if matches!(position, Position::After(_)) {
+        list.reverse();
+    }
+    Ok((list, more))
+}
+
+/// How many requests `filter` selects that come before `key` in the list (are newer).
+pub async fn count_newer(
+    conn: impl Into<Conn<'_>>,
+    filter: &ListFilter,
+    key: &ListKey,
+) -> anyhow::Result<i64> {
+    let mut params = Vec::new();
+    let mut sql = format!(
+        "SELECT COUNT(*) FROM access_requests r JOIN mailboxes m ON m.id = r.mailbox_id{}",
+        list_where(filter, &mut params)
+    );
+    sql += &beyond(key, false, &mut params);
+    let n: i64 = on_conn!(conn, c => bind_all!(sqlx::query_scalar::<_, i64>(&sql), &params).fetch_one(c).await)?;
+    Ok(n)
+}
+
+/// How many requests `filter` selects in each status.
+pub async fn count_matching(
+    conn: impl Into<Conn<'_>>,
+    filter: &ListFilter,
+) -> anyhow::Result<Vec<(AccessRequestStatus, i64)>> {
+    let mut params = Vec::new();
+    let sql = format!(
+        "SELECT r.status, COUNT(*) FROM access_requests r JOIN mailboxes m ON m.id = r.mailbox_id{} GROUP BY r.status",
+        list_where(filter, &mut params)
+    );
+    let rows: Vec<(String, i64)> = on_conn!(conn, c => bind_all!(sqlx::query_as::<_, (String, i64)>(&sql), &params).fetch_all(c).await)?;
+    let mut counts = rows
+        .into_iter()
+        .map(|(s, n)| Ok((s.parse::<AccessRequestStatus>().map_err(corrupt)?, n)))
+        .collect::<Result<Vec<_>, CorruptRow>>()?;
+    counts.sort_by_key(|(s, _)| *s);
+    Ok(counts)
 }
 
 /// How many requests are in each status, for one agent or everyone.

@@ -36,9 +36,16 @@ pub(super) async fn seed_incident(
     let id = incidents::declare(db, clock, morgan, &form)
         .await
         .map_err(|e| anyhow::anyhow!("declare the demo incident: {e}"))?;
-    incidents::act(db, clock, settings, ines, id, &IncidentAdminAct::Confirm)
-        .await
-        .map_err(|e| anyhow::anyhow!("confirm the demo incident: {e}"))?;
+    incidents::act(
+        db,
+        clock,
+        settings,
+        ines,
+        id,
+        &IncidentAdminAct::Confirm { revision: None },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("confirm the demo incident: {e}"))?;
     incidents::queue_notices(db, clock, settings)
         .await
         .map_err(|e| anyhow::anyhow!("queue the demo incident's notices: {e}"))?;

@@ -159,13 +159,19 @@ pub enum ConfirmRefusal {
     /// Already confirmed or closed.
     #[error("This incident is already {}.", .0.as_str())]
     AlreadyDone(IncidentStatus),
+    /// Four eyes: not the admin who last corrected the draft.
+    #[error("A second security admin must confirm this incident: you corrected it last.")]
+    LastEditor,
 }
 
-/// Whether `who` (with `role`) may confirm an incident declared by `declarer`, now `status`.
+/// Whether `who` (with `role`) may confirm an incident declared by `declarer` and last
+/// edited by `editor`, now `status`. Four eyes: whoever wrote the draft as it stands — its
+/// declarer or the admin who last corrected it — cannot confirm it.
 pub fn may_confirm(
     who: StaffId,
     role: StaffRole,
     declarer: StaffId,
+    editor: Option<StaffId>,
     status: IncidentStatus,
 ) -> Result<(), ConfirmRefusal> {
     if role != StaffRole::SecurityAdmin {
@@ -176,6 +182,32 @@ pub fn may_confirm(
     }
     if who == declarer {
         return Err(ConfirmRefusal::SameAdmin);
+    }
+    if editor == Some(who) {
+        return Err(ConfirmRefusal::LastEditor);
+    }
+    Ok(())
+}
+
+/// Why a draft cannot be corrected or discarded.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DraftRefusal {
+    /// Only security admins change incidents.
+    #[error("Only security admins can change an incident.")]
+    NotAdmin,
+    /// Confirmed, closed or discarded already: what was done stays as it was recorded.
+    #[error("This incident is {}: only a draft can be corrected or discarded.", .0.as_str())]
+    NotDraft(IncidentStatus),
+}
+
+/// Whether someone with `role` may correct or discard an incident that is now `status`:
+/// only a security admin, and only while it is a draft (nothing has been done or sent).
+pub fn may_change_draft(role: StaffRole, status: IncidentStatus) -> Result<(), DraftRefusal> {
+    if role != StaffRole::SecurityAdmin {
+        return Err(DraftRefusal::NotAdmin);
+    }
+    if status != IncidentStatus::Draft {
+        return Err(DraftRefusal::NotDraft(status));
     }
     Ok(())
 }
@@ -301,20 +333,59 @@ mod tests {
     fn only_a_second_security_admin_confirms_and_only_once() {
         let (a, b) = (StaffId::new(), StaffId::new());
         assert_eq!(
-            may_confirm(b, StaffRole::SecurityAdmin, a, IncidentStatus::Draft),
+            may_confirm(b, StaffRole::SecurityAdmin, a, None, IncidentStatus::Draft),
             Ok(())
         );
         assert_eq!(
-            may_confirm(a, StaffRole::SecurityAdmin, a, IncidentStatus::Draft),
+            may_confirm(a, StaffRole::SecurityAdmin, a, None, IncidentStatus::Draft),
             Err(ConfirmRefusal::SameAdmin)
         );
         assert_eq!(
-            may_confirm(b, StaffRole::Support, a, IncidentStatus::Draft),
+            may_confirm(b, StaffRole::Support, a, None, IncidentStatus::Draft),
             Err(ConfirmRefusal::NotAdmin)
         );
         assert_eq!(
-            may_confirm(b, StaffRole::SecurityAdmin, a, IncidentStatus::Confirmed),
+            may_confirm(
+                b,
+                StaffRole::SecurityAdmin,
+                a,
+                None,
+                IncidentStatus::Confirmed
+            ),
             Err(ConfirmRefusal::AlreadyDone(IncidentStatus::Confirmed))
         );
+        assert_eq!(
+            may_confirm(
+                b,
+                StaffRole::SecurityAdmin,
+                a,
+                Some(b),
+                IncidentStatus::Draft
+            ),
+            Err(ConfirmRefusal::LastEditor),
+            "who corrected the draft last cannot confirm it either"
+        );
+    }
+
+    #[test]
+    fn only_a_security_admin_changes_a_draft_and_only_while_it_is_one() {
+        assert_eq!(
+            may_change_draft(StaffRole::SecurityAdmin, IncidentStatus::Draft),
+            Ok(())
+        );
+        assert_eq!(
+            may_change_draft(StaffRole::Support, IncidentStatus::Draft),
+            Err(DraftRefusal::NotAdmin)
+        );
+        for s in [
+            IncidentStatus::Confirmed,
+            IncidentStatus::Closed,
+            IncidentStatus::Discarded,
+        ] {
+            assert_eq!(
+                may_change_draft(StaffRole::SecurityAdmin, s),
+                Err(DraftRefusal::NotDraft(s))
+            );
+        }
     }
 }

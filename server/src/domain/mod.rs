@@ -10,6 +10,7 @@ pub mod owner_alerts;
 pub mod owner_report;
 pub mod pseudonym;
 pub mod receipt;
+pub mod request_list;
 pub mod staff;
 pub mod standing_rules;
 pub mod text;

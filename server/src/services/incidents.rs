@@ -6,6 +6,7 @@
 
 use super::error::ServiceError;
 use super::history::views_for_owner;
+use super::roles::security_admin;
 use crate::config::Settings;
 use crate::db::events::{self, EventFilter, Keyset, Who};
 use crate::db::incidents::{self, IncidentRecord, NewIncident, Recipient};
@@ -20,21 +21,11 @@ use crate::email::messages::Addressee;
 use app::model::{
     Decision, Exposure, GuidanceStep, IncidentAdminAct, IncidentAdminView, IncidentCause,
     IncidentForm, IncidentId, IncidentNotice, IncidentStatus, IncidentSummary, OwnerId,
-    OwnerIncidentAct, OwnerIncidentView, StaffId, StaffRole,
+    OwnerIncidentAct, OwnerIncidentView, StaffId,
 };
 
 /// The most accesses an owner's incident page lists.
 const MAX_ACCESSES_SHOWN: i64 = 500;
-
-async fn security_admin(db: &Db, who: StaffId) -> Result<staff::StaffRow, ServiceError> {
-    let member = staff::get_staff(db, who)
-        .await?
-        .ok_or(ServiceError::Forbidden)?;
-    if member.role != StaffRole::SecurityAdmin || member.disabled_at.is_some() {
-        return Err(ServiceError::Forbidden);
-    }
-    Ok(member)
-}
 
 /// Declares an incident (a draft: nothing is done or sent until a second admin confirms).
 pub async fn declare(
@@ -45,6 +36,30 @@ pub async fn declare(
 ) -> Result<IncidentId, ServiceError> {
     security_admin(db, admin).await?;
     let now = clock.now();
+    let incident = checked(db, IncidentId::new(), admin, form, now).await?;
+    let id = incident.id;
+    let mut tx = db.begin().await?;
+    // Inside the write transaction, so two identical declarations at once make one incident.
+    if let Some(existing) = incidents::find_same_in(&mut tx, &incident).await? {
+        return Err(ServiceError::Conflict(format!(
+            "This incident is already declared (same cause and window): /admin/incidents/{existing}"
+        )));
+    }
+    incidents::insert(&mut tx, &incident, crate::db::ts(now)).await?;
+    tx.commit().await?;
+    tracing::warn!(incident.id = %id, staff.id = %admin, cause = incident.cause.as_str(), "incident declared");
+    Ok(id)
+}
+
+/// A declaration (or a draft's correction) checked by the rules, with the staff member or
+/// service token it names found.
+async fn checked(
+    db: &Db,
+    id: IncidentId,
+    declared_by: StaffId,
+    form: &IncidentForm,
+    now: time::OffsetDateTime,
+) -> Result<NewIncident, ServiceError> {
     let d = rules::declare(form, now).map_err(|e| ServiceError::Invalid(e.0))?;
     let cause_staff = match &d.staff {
         Some(who) => {
@@ -80,8 +95,7 @@ pub async fn declare(
         ),
         None => None,
     };
-    let id = IncidentId::new();
-    let incident = NewIncident {
+    Ok(NewIncident {
         id,
         title: d.title,
         description: d.description,
@@ -90,19 +104,8 @@ pub async fn declare(
         cause_token,
         window_start: crate::db::ts(d.window_start),
         window_end: crate::db::ts(d.window_end),
-        declared_by: admin,
-    };
-    let mut tx = db.begin().await?;
-    // Inside the write transaction, so two identical declarations at once make one incident.
-    if let Some(existing) = incidents::find_same_in(&mut tx, &incident).await? {
-        return Err(ServiceError::Conflict(format!(
-            "This incident is already declared (same cause and window): /admin/incidents/{existing}"
-        )));
-    }
-    incidents::insert(&mut tx, &incident, crate::db::ts(now)).await?;
-    tx.commit().await?;
-    tracing::warn!(incident.id = %id, staff.id = %admin, cause = d.cause.as_str(), "incident declared");
-    Ok(id)
+        declared_by,
+    })
 }
 
 async fn get(db: &Db, id: IncidentId) -> Result<IncidentRecord, ServiceError> {
@@ -144,9 +147,14 @@ pub async fn admin_view(
     };
     let rounds = incidents::rounds(db, id).await?;
     let acknowledged_by_day = incidents::acknowledgements_by_day(db, id).await?;
+    let draft_form = match i.status {
+        IncidentStatus::Draft => Some(draft_form(db, &i).await?),
+        _ => None,
+    };
     Ok(IncidentAdminView {
         id,
-        can_confirm: rules::may_confirm(me.id, me.role, i.declared_by, i.status).is_ok(),
+        can_confirm: rules::may_confirm(me.id, me.role, i.declared_by, i.edited_by, i.status)
+            .is_ok(),
         title: i.title,
         description: i.description,
         cause: i.cause,
@@ -162,10 +170,40 @@ pub async fn admin_view(
         acknowledged: acknowledged_by_day.iter().map(|(_, n)| n).sum(),
         acknowledged_by_day,
         follow_ups: rounds.into_iter().filter_map(|(_, m)| m).collect(),
+        draft_form,
+        revision: i.revision,
+        edited_by: i.edited_by_name,
+        edited_at: i.edited_at,
+        discarded_by: i.discarded_by_name,
+        discarded_at: i.discarded_at,
     })
 }
 
-/// Confirms, follows up on or closes an incident.
+/// A draft's declaration as its correction form starts: the values it was declared with,
+/// times as a `datetime-local` input takes them (UTC, to the second).
+async fn draft_form(db: &Db, i: &IncidentRecord) -> Result<IncidentForm, ServiceError> {
+    let at = |t: time::OffsetDateTime| {
+        t.format(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]"
+        ))
+        .unwrap_or_default()
+    };
+    let staff_member = match i.cause_staff {
+        Some(s) => staff::get_staff(db, s).await?.map(|m| m.email),
+        None => None,
+    };
+    Ok(IncidentForm {
+        title: i.title.clone(),
+        description: i.description.clone(),
+        cause: i.cause.as_str().to_string(),
+        staff: staff_member,
+        token: i.cause_token_name.clone(),
+        window_start: at(i.window_start),
+        window_end: at(i.window_end),
+    })
+}
+
+/// Confirms, follows up on, closes, corrects (a draft) or discards (a draft) an incident.
 pub async fn act(
     db: &Db,
     clock: &Clock,
@@ -178,14 +216,17 @@ pub async fn act(
     let i = get(db, id).await?;
     let now = crate::db::ts(clock.now());
     match act {
-        IncidentAdminAct::Confirm => {
-            rules::may_confirm(me.id, me.role, i.declared_by, i.status)
+        IncidentAdminAct::Confirm { revision } => {
+            rules::may_confirm(me.id, me.role, i.declared_by, i.edited_by, i.status)
                 .map_err(refusal_to_error)?;
+            if revision.is_some_and(|r| r != i.revision) {
+                return Err(ServiceError::Conflict(CORRECTED_SINCE.into()));
+            }
             let mut tx = db.begin().await?;
-            if !incidents::confirm(&mut tx, id, me.id, now).await? {
-                // Someone confirmed between our read and this update.
+            if !incidents::confirm(&mut tx, id, me.id, now, *revision).await? {
+                // Someone confirmed, corrected or discarded it between our read and this update.
                 return Err(ServiceError::Conflict(
-                    "This incident was confirmed meanwhile.".into(),
+                    "This incident was confirmed, corrected or discarded meanwhile: reload it and read it again.".into(),
                 ));
             }
             if let Some(culprit) = i.cause_staff {
@@ -247,8 +288,49 @@ pub async fn act(
                 ));
             }
         }
+        IncidentAdminAct::Edit(form) => {
+            rules::may_change_draft(me.role, i.status).map_err(draft_refusal_to_error)?;
+            let corrected = checked(db, id, i.declared_by, form, now).await?;
+            let mut tx = db.begin().await?;
+            if let Some(existing) = incidents::find_same_in(&mut tx, &corrected).await? {
+                return Err(ServiceError::Conflict(format!(
+                    "Another incident is already declared with this cause and window: /admin/incidents/{existing}"
+                )));
+            }
+            if !incidents::update_draft(&mut tx, &corrected, me.id, now).await? {
+                return Err(ServiceError::Conflict(
+                    "This incident was confirmed or discarded meanwhile; nothing was changed."
+                        .into(),
+                ));
+            }
+            tx.commit().await?;
+            tracing::warn!(incident.id = %id, staff.id = %me.id, "incident draft corrected");
+        }
+        IncidentAdminAct::Discard => {
+            rules::may_change_draft(me.role, i.status).map_err(draft_refusal_to_error)?;
+            let mut tx = db.begin().await?;
+            if !incidents::discard(&mut tx, id, me.id, now).await? {
+                return Err(ServiceError::Conflict(
+                    "This incident was confirmed or discarded meanwhile; nothing was changed."
+                        .into(),
+                ));
+            }
+            tx.commit().await?;
+            tracing::warn!(incident.id = %id, staff.id = %me.id, "incident draft discarded");
+        }
     }
     Ok(())
+}
+
+/// Why a confirmation of a draft corrected since it was read is refused.
+const CORRECTED_SINCE: &str =
+    "This draft was corrected after you opened it: read it again, then confirm.";
+
+fn draft_refusal_to_error(r: rules::DraftRefusal) -> ServiceError {
+    match r {
+        rules::DraftRefusal::NotAdmin => ServiceError::Forbidden,
+        other => ServiceError::Conflict(other.to_string()),
+    }
 }
 
 fn refusal_to_error(r: ConfirmRefusal) -> ServiceError {

@@ -542,7 +542,7 @@ async fn ten_thousand_owners_each_get_their_notice(backend: glassbox::db::Backen
         &app.settings,
         confirmer,
         id,
-        &app::model::IncidentAdminAct::Confirm,
+        &app::model::IncidentAdminAct::Confirm { revision: None },
     )
     .await
     .unwrap();

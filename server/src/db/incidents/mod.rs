@@ -73,6 +73,12 @@ struct IncidentDbRow {
     confirmed_by_name: Option<String>,
     created_at: OffsetDateTime,
     confirmed_at: Option<OffsetDateTime>,
+    revision: i64,
+    edited_by: Option<Uuid>,
+    edited_by_name: Option<String>,
+    edited_at: Option<OffsetDateTime>,
+    discarded_by_name: Option<String>,
+    discarded_at: Option<OffsetDateTime>,
 }
 
 /// An incident row with the names it refers to.
@@ -110,6 +116,18 @@ pub struct IncidentRecord {
     pub created_at: OffsetDateTime,
     /// When it was confirmed.
     pub confirmed_at: Option<OffsetDateTime>,
+    /// How many times the draft was corrected.
+    pub revision: i64,
+    /// Who last corrected the draft.
+    pub edited_by: Option<StaffId>,
+    /// Their name.
+    pub edited_by_name: Option<String>,
+    /// When.
+    pub edited_at: Option<OffsetDateTime>,
+    /// Who discarded the draft.
+    pub discarded_by_name: Option<String>,
+    /// When.
+    pub discarded_at: Option<OffsetDateTime>,
 }
 
 impl TryFrom<IncidentDbRow> for IncidentRecord {
@@ -132,6 +150,12 @@ impl TryFrom<IncidentDbRow> for IncidentRecord {
             confirmed_by_name: r.confirmed_by_name,
             created_at: r.created_at,
             confirmed_at: r.confirmed_at,
+            revision: r.revision,
+            edited_by: r.edited_by.map(StaffId),
+            edited_by_name: r.edited_by_name,
+            edited_at: r.edited_at,
+            discarded_by_name: r.discarded_by_name,
+            discarded_at: r.discarded_at,
         })
     }
 }
@@ -139,9 +163,11 @@ impl TryFrom<IncidentDbRow> for IncidentRecord {
 const SELECT: &str = "SELECT i.id, i.title, i.description, i.cause_kind, i.cause_staff_id, \
      cs.display_name || ' <' || cs.email || '>' AS cause_staff_name, i.cause_token_id, t.name AS cause_token_name, \
      i.window_start, i.window_end, i.status, i.declared_by, d.display_name AS declared_by_name, \
-     c.display_name AS confirmed_by_name, i.created_at, i.confirmed_at \
+     c.display_name AS confirmed_by_name, i.created_at, i.confirmed_at, i.revision, i.edited_by, ed.display_name AS edited_by_name, \
+     i.edited_at, dc.display_name AS discarded_by_name, i.discarded_at \
      FROM incidents i JOIN staff d ON d.id = i.declared_by LEFT JOIN staff c ON c.id = i.confirmed_by \
-     LEFT JOIN staff cs ON cs.id = i.cause_staff_id LEFT JOIN service_tokens t ON t.id = i.cause_token_id";
+     LEFT JOIN staff cs ON cs.id = i.cause_staff_id LEFT JOIN service_tokens t ON t.id = i.cause_token_id \
+     LEFT JOIN staff ed ON ed.id = i.edited_by LEFT JOIN staff dc ON dc.id = i.discarded_by";
 
 /// Inserts a draft incident.
 pub async fn insert(tx: &mut Tx, i: &NewIncident, now: OffsetDateTime) -> sqlx::Result<()> {
@@ -164,21 +190,72 @@ pub async fn insert(tx: &mut Tx, i: &NewIncident, now: OffsetDateTime) -> sqlx::
     .map(|_| ()))
 }
 
-/// An open incident (draft or confirmed) with the same cause and window as `i`, if any.
+/// Another open incident (draft or confirmed) than `i` with the same cause and window, if
+/// any.
 pub async fn find_same_in(tx: &mut Tx, i: &NewIncident) -> sqlx::Result<Option<IncidentId>> {
     let row = on_tx!(tx, pool => sqlx::query_scalar::<_, Uuid>(
-        "SELECT id FROM incidents WHERE status <> 'closed' AND cause_kind = $1 \
+        "SELECT id FROM incidents WHERE status IN ('draft', 'confirmed') AND cause_kind = $1 \
          AND COALESCE(cause_staff_id, cause_token_id) IS NOT DISTINCT FROM COALESCE($2, $3) \
-         AND window_start = $4 AND window_end = $5 LIMIT 1",
+         AND window_start = $4 AND window_end = $5 AND id <> $6 LIMIT 1",
     )
     .bind(i.cause.as_str())
     .bind(i.cause_staff.map(|s| s.0))
     .bind(i.cause_token)
     .bind(ts(i.window_start))
     .bind(ts(i.window_end))
+    .bind(i.id.0)
     .fetch_optional(pool)
     .await)?;
     Ok(row.map(IncidentId))
+}
+
+/// Rewrites a draft's declaration as `i` says (its id and declarer stay), noting `by` as
+/// its last editor; only if it is still a draft. Returns whether it applied.
+pub async fn update_draft(
+    tx: &mut Tx,
+    i: &NewIncident,
+    by: StaffId,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    on_tx!(tx, conn => sqlx::query(
+        "UPDATE incidents SET title = $1, description = $2, cause_kind = $3, cause_staff_id = $4, \
+         cause_token_id = $5, window_start = $6, window_end = $7, edited_by = $8, edited_at = $9, \
+         revision = revision + 1 \
+         WHERE id = $10 AND status = 'draft'",
+    )
+    .bind(&i.title)
+    .bind(&i.description)
+    .bind(i.cause.as_str())
+    .bind(i.cause_staff.map(|s| s.0))
+    .bind(i.cause_token)
+    .bind(ts(i.window_start))
+    .bind(ts(i.window_end))
+    .bind(by.0)
+    .bind(ts(now))
+    .bind(i.id.0)
+    .execute(conn)
+    .await
+    .map(|r| r.rows_affected() == 1))
+}
+
+/// Discards a draft, noting who and when; only if it is still a draft. Returns whether it
+/// applied.
+pub async fn discard(
+    tx: &mut Tx,
+    id: IncidentId,
+    by: StaffId,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    on_tx!(tx, conn => sqlx::query(
+        "UPDATE incidents SET status = 'discarded', discarded_by = $1, discarded_at = $2 \
+         WHERE id = $3 AND status = 'draft'",
+    )
+    .bind(by.0)
+    .bind(ts(now))
+    .bind(id.0)
+    .execute(conn)
+    .await
+    .map(|r| r.rows_affected() == 1))
 }
 
 /// One incident.
@@ -207,20 +284,24 @@ pub async fn list(db: &Db, limit: i64) -> anyhow::Result<Vec<(IncidentRecord, i6
         .collect()
 }
 
-/// Moves a draft to confirmed, only if it is still a draft and `by` is not who declared it.
+/// Moves a draft to confirmed, only if it is still a draft, `by` is neither who declared it
+/// nor who corrected it last, and (when given) it is still at `revision`.
 pub async fn confirm(
     tx: &mut Tx,
     id: IncidentId,
     by: StaffId,
     now: OffsetDateTime,
+    revision: Option<i64>,
 ) -> sqlx::Result<bool> {
     on_tx!(tx, conn => sqlx::query(
         "UPDATE incidents SET status = 'confirmed', confirmed_by = $1, confirmed_at = $2 \
-         WHERE id = $3 AND status = 'draft' AND declared_by <> $1",
+         WHERE id = $3 AND status = 'draft' AND declared_by <> $1 AND (edited_by IS NULL OR edited_by <> $1) \
+         AND ($4 IS NULL OR revision = $4)",
     )
     .bind(by.0)
     .bind(ts(now))
     .bind(id.0)
+    .bind(revision)
     .execute(conn)
     .await
     .map(|r| r.rows_affected() == 1))
