@@ -1,7 +1,7 @@
 //! Access events: append-only. This module has an insert and reads; there is deliberately
 //! no update or delete, and the database refuses them anyway.
 
-use super::{on_pool, on_tx, ts, CorruptRow, Db, Tx};
+use super::{bind_all, on_pool, on_tx, ts, CorruptRow, Db, Param, Tx};
 use app::model::{Decision, EventSeq, MailboxId, OwnerId, RequestId, Scope, StaffId, StaffRole};
 use sqlx::FromRow;
 use time::OffsetDateTime;
@@ -191,14 +191,6 @@ pub struct EventFilter {
     pub until: Option<OffsetDateTime>,
 }
 
-/// A bind parameter of a query assembled at run time.
-enum Param {
-    Uuid(Uuid),
-    Text(String),
-    Time(OffsetDateTime),
-    Int(i64),
-}
-
 /// The WHERE clause scoping events to `owner` and `filter`, with its parameters; more
 /// conditions may follow, numbered from `params.len() + 1`.
 fn scope_to(owner: OwnerId, filter: &EventFilter, params: &mut Vec<Param>) -> String {
@@ -233,22 +225,6 @@ fn scope_to(owner: OwnerId, filter: &EventFilter, params: &mut Vec<Param>) -> St
         sql += &format!(" AND e.occurred_at < ${}", params.len());
     }
     sql
-}
-
-/// Binds `$params` to `$query` in order.
-macro_rules! bind_all {
-    ($query:expr, $params:expr) => {{
-        let mut q = $query;
-        for p in $params {
-            q = match p {
-                Param::Uuid(v) => q.bind(*v),
-                Param::Text(v) => q.bind(v.clone()),
-                Param::Time(v) => q.bind(*v),
-                Param::Int(v) => q.bind(*v),
-            };
-        }
-        q
-    }};
 }
 
 /// Which way a keyset page goes from its cursor.

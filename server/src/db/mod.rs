@@ -80,6 +80,32 @@ macro_rules! on_conn {
 }
 pub(crate) use on_conn;
 
+/// A bind parameter of a query assembled at run time (a filtered list: the WHERE clause
+/// and its parameters grow together, `$n` numbered by `params.len()`).
+pub(crate) enum Param {
+    Uuid(uuid::Uuid),
+    Text(String),
+    Time(OffsetDateTime),
+    Int(i64),
+}
+
+/// Binds `$params` (a slice of [`Param`]) to `$query` in order.
+macro_rules! bind_all {
+    ($query:expr, $params:expr) => {{
+        let mut q = $query;
+        for p in $params {
+            q = match p {
+                $crate::db::Param::Uuid(v) => q.bind(*v),
+                $crate::db::Param::Text(v) => q.bind(v.clone()),
+                $crate::db::Param::Time(v) => q.bind(*v),
+                $crate::db::Param::Int(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+pub(crate) use bind_all;
+
 /// Where a store function runs: on the pool (each statement on its own connection, seeing
 /// what is committed) or inside a transaction (seeing and locking what the transaction
 /// decides on). Store functions that read take `impl Into<Conn>`, so reading inside the

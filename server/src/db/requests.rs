@@ -1,6 +1,6 @@
 //! Access requests (and grants: an approved request inside its window).
 
-use super::{on_conn, on_tx, ts, Conn, CorruptRow, Tx};
+use super::{bind_all, on_conn, on_tx, ts, Conn, CorruptRow, Param, Tx};
 use crate::domain::access_request::{Change, RequestFacts};
 use crate::domain::check::Grant;
 use crate::domain::request_list::{ListFilter, ListKey, Position};
@@ -277,30 +277,6 @@ pub async fn list_recent(
         }
     };
     records(rows)
-}
-
-/// A bind parameter of a list query assembled at run time.
-enum Param {
-    Uuid(Uuid),
-    Text(String),
-    Time(OffsetDateTime),
-    Int(i64),
-}
-
-/// Binds `$params` to `$query` in order.
-macro_rules! bind_all {
-    ($query:expr, $params:expr) => {{
-        let mut q = $query;
-        for p in $params {
-            q = match p {
-                Param::Uuid(v) => q.bind(*v),
-                Param::Text(v) => q.bind(v.clone()),
-                Param::Time(v) => q.bind(*v),
-                Param::Int(v) => q.bind(*v),
-            };
-        }
-        q
-    }};
 }
 
 /// The WHERE clause selecting what `filter` selects, with its parameters (more conditions
