@@ -90,6 +90,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/incidents") view=pages::admin_incidents::AdminIncidentsPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/incidents/:id") view=pages::admin_incidents::AdminIncidentPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/reports") view=pages::admin_reports::AdminReportsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/emergency") view=pages::admin_emergency::AdminEmergencyPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/staff") view=pages::admin_staff::AdminStaffPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/staff/:id") view=pages::admin_staff::AdminAgentPage ssr=SsrMode::Async/>
                     </Routes>
@@ -136,6 +137,7 @@ fn SiteNav(viewer: Option<Viewer>) -> impl IntoView {
             <li><a href="/admin/incidents">"Incidents"</a></li>
             <li><a href="/admin/reports">"Owners' reports"</a></li>
             <li><a href="/admin/staff">"Staff roster"</a></li>
+            <li><a href="/admin/emergency">"Emergency access"</a></li>
         }
         .into_any(),
         Some(Viewer::Staff { .. }) => {

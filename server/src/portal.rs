@@ -12,7 +12,7 @@ use crate::domain::access_request::{Action, Actor};
 use crate::domain::clock::Clock;
 use crate::services::error::ServiceError;
 use crate::services::requests::{self, FormOnce, Submitter};
-use crate::services::{console, history, imap, incidents, overview, owner_reports, sign_in, staff};
+use crate::services::{break_glass, console, history, imap, incidents, overview, owner_reports, sign_in, staff};
 use crate::transparency::tree_cache::TreeCache;
 use app::api::port::Portal;
 use app::error::AppError;
@@ -486,5 +486,36 @@ impl Portal for PortalService {
         staff::agent_activity(&self.db, &self.clock, &self.settings, admin, agent)
             .await
             .map_err(|e| e.into_app_error("load an agent's activity"))
+    }
+
+    async fn emergency_page(&self, admin: StaffId) -> Result<app::model::EmergencyPage, AppError> {
+        break_glass::page(&self.db, &self.clock, &self.settings, admin)
+            .await
+            .map_err(|e| e.into_app_error("load the emergency access page"))
+    }
+
+    #[tracing::instrument(skip_all, fields(staff.id = %admin))]
+    async fn open_emergency(
+        &self,
+        admin: StaffId,
+        form: app::model::EmergencyForm,
+    ) -> Result<app::model::EmergencyPage, AppError> {
+        break_glass::open(&self.db, &self.clock, &self.settings, admin, &form)
+            .await
+            .map_err(|e| e.into_app_error("open an emergency access"))?;
+        self.emergency_page(admin).await
+    }
+
+    #[tracing::instrument(skip_all, fields(staff.id = %admin, request.id = %id))]
+    async fn emergency_act(
+        &self,
+        admin: StaffId,
+        id: RequestId,
+        act: app::model::EmergencyAct,
+    ) -> Result<app::model::EmergencyPage, AppError> {
+        break_glass::act(&self.db, &self.clock, &self.settings, admin, id, act)
+            .await
+            .map_err(|e| e.into_app_error("decide an emergency access"))?;
+        self.emergency_page(admin).await
     }
 }

@@ -1,6 +1,7 @@
 //! Server functions, grouped by resource. Each is a thin adapter: find out who is asking,
 //! call the [`port::Portal`] the server provides, and return a view or an [`AppError`].
 
+pub mod emergency;
 pub mod incidents;
 pub mod notifications;
 pub mod overview;

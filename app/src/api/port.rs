@@ -208,6 +208,27 @@ pub trait Portal: Send + Sync + 'static {
         act: RosterAct,
     ) -> Result<RosterView, AppError>;
 
+    /// Emergency access (break-glass): the security admins' page.
+    async fn emergency_page(&self, staff: StaffId)
+        -> Result<crate::model::EmergencyPage, AppError>;
+
+    /// Opens an emergency access (a security admin); it waits for a second security admin.
+    /// Answers with the page as it is afterwards.
+    async fn open_emergency(
+        &self,
+        staff: StaffId,
+        form: crate::model::EmergencyForm,
+    ) -> Result<crate::model::EmergencyPage, AppError>;
+
+    /// Approves, refuses, cancels or ends emergency access `id` (a security admin; four eyes
+    /// as the domain keeps them). Answers with the page as it is afterwards.
+    async fn emergency_act(
+        &self,
+        staff: StaffId,
+        id: RequestId,
+        act: crate::model::EmergencyAct,
+    ) -> Result<crate::model::EmergencyPage, AppError>;
+
     /// One staff member's activity over time (security admins).
     async fn agent_activity(
         &self,

@@ -98,6 +98,7 @@ fn EventRow(
             <td data-label="When"><When at=event.occurred_at/></td>
             <td data-label="Who">{who}</td>
             <td data-label="What">
+                {event.break_glass.then(|| view! { <span class="emergency-flag">"Emergency access — you were not asked"</span> })}
                 {session}
                 <span class="action">{event.action.replace('_', " ")}</span>
                 <span class="scope">{format!(" — {}", event.scope.plain_words())}</span>

@@ -39,6 +39,11 @@ pub fn RequestCard(
     let now = reader_now();
     let left = move || left.clone().filter(|_| now.try_get().flatten().is_none());
     let when = match request.status {
+        // Nobody asks the owner to decide an emergency access: it waits for a second
+        // security admin.
+        AccessRequestStatus::Pending if request.break_glass => {
+            Some(("Expires unless approved by", request.expires_at))
+        }
         AccessRequestStatus::Pending => Some(("Decide by", request.expires_at)),
         AccessRequestStatus::Approved => request.grant_ends_at.map(|t| ("Access ends", t)),
         _ => None,
@@ -49,7 +54,7 @@ pub fn RequestCard(
         {agent_name.map(|n| view! { <span class="staff-name">{format!(" · {n}")}</span> })}
     };
     view! {
-        <article class="request-card" aria-label=format!("Request from {}", request.agent_pseudonym)>
+        <article class="request-card" aria-label=if request.break_glass { format!("Emergency access for {}", request.agent_pseudonym) } else { format!("Request from {}", request.agent_pseudonym) }>
             <header>
                 <StatusBadge status=request.status/>
                 {if under_title {
@@ -58,6 +63,9 @@ pub fn RequestCard(
                     view! { <h3>{title}</h3> }.into_any()
                 }}
             </header>
+            {request.break_glass.then(|| view! {
+                <p class="emergency-flag" role="note">"Emergency access: the security team opened this without asking you, for a life-safety emergency or a legal request. One security admin opened it and a second, different one approved it. You cannot approve, deny or stop it; it ends on its own at the time shown, and every access under it is shown to you."</p>
+            })}
             <dl>
                 <dt>"Mailbox"</dt>
                 <dd>{request.mailbox.clone()}</dd>
@@ -77,7 +85,10 @@ pub fn RequestCard(
                     {request.justification_code.plain_words()}
                     {(!request.justification_text.is_empty()).then(|| format!(": “{}”", request.justification_text))}
                 </dd>
-                {request.ticket.clone().map(|t| view! { <dt>"Ticket"</dt><dd>{t}</dd> })}
+                {request.ticket.clone().map(|t| {
+                    let label = if request.break_glass { "Reference" } else { "Ticket" };
+                    view! { <dt>{label}</dt><dd>{t}</dd> }
+                })}
                 <dt>"Asked for"</dt>
                 <dd>{duration_minutes(request.duration_minutes)}</dd>
                 {shorter.map(|m| view! { <dt>"Allowed for"</dt><dd class="allowed-less">{duration_minutes(m)}</dd> })}

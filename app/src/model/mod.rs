@@ -2,6 +2,7 @@
 //! wire between the server and the browser. Nothing here does I/O, and nothing here knows
 //! about the database; the server maps its rows into these types.
 
+mod emergency;
 mod ids;
 mod incidents;
 pub mod log_check;
@@ -12,6 +13,7 @@ mod staff_list;
 mod views;
 mod vocabulary;
 
+pub use emergency::{EmergencyAccessView, EmergencyAct, EmergencyForm, EmergencyMay, EmergencyPage};
 pub use ids::{EventSeq, FormKey, IncidentId, MailboxId, OwnerId, RequestId, StaffId};
 pub use incidents::{
     AffectedCounts, IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentNotice,

@@ -144,7 +144,7 @@ fn Rules(every: u32, due_soon: u32) -> impl IntoView {
             <ul class="rules">
                 <li>"Staff accounts are added only on the server, with "<code>"glassbox staff add"</code>". Nobody can add an account, or change a role, from the web."</li>
                 <li>"Support agents ask owners for access. They reach a mailbox only through a grant its owner approved, limited in scope and in time."</li>
-                <li>"Security admins see every request, declare incidents (a second admin must confirm each), disable staff and recertify support agents. They do not ask for access to mailboxes."</li>
+                <li>"Security admins see every request, declare incidents (a second admin must confirm each), disable staff and recertify support agents. They do not ask owners for access to mailboxes; in an emergency one security admin opens an emergency access and a second, different one approves it (see "<a href="/admin/emergency">"Emergency access"</a>")."</li>
                 <li>{format!("Every {every} days a security admin must recertify each support agent. If nobody does by the deadline, the agent's new requests are refused from that moment until an admin recertifies them; grants already approved keep their end time. Agents show as due {due_soon} days before their deadline.")}</li>
                 <li>"Disabling an account ends the person's sessions, refuses their access checks, withdraws their open requests and grants (each owner is told), and closes their IMAP sessions. Nobody can disable their own account, and a disabled account cannot be turned back on from the web."</li>
                 <li>"Every addition, disable, recertification and lapse is an entry in the verifiable log, like every access."</li>

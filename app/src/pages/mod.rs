@@ -1,5 +1,6 @@
 //! One module per route.
 
+pub mod admin_emergency;
 pub mod admin_incidents;
 pub mod admin_reports;
 pub mod admin_staff;

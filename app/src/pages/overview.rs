@@ -63,7 +63,7 @@ pub fn OverviewPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
-                    Ok(o) => { let open = !o.pending.is_empty() || !o.active_grants.is_empty(); view! {
+                    Ok(o) => { let open = !o.pending.is_empty() || o.active_grants.iter().any(|g| !g.break_glass); view! {
                         <h1>"Your mailbox"</h1>
                         <p class="lead">
                             {format!("Hello {}. ", o.display_name)}
@@ -93,7 +93,7 @@ pub fn OverviewPage() -> impl IntoView {
                             {if o.active_grants.is_empty() {
                                 view! { <p class="empty">"Nobody can access your mailbox right now."</p> }.into_any()
                             } else {
-                                o.active_grants.into_iter().map(|r| { let link = (format!("/me/requests/{}", r.id), "Revoke or shorten"); view! { <RequestCard request=r link=link/> } }).collect_view().into_any()
+                                o.active_grants.into_iter().map(|r| { let link = (format!("/me/requests/{}", r.id), if r.break_glass { "See this emergency access" } else { "Revoke or shorten" }); view! { <RequestCard request=r link=link/> } }).collect_view().into_any()
                             }}
                         </section>
                         <StopAllForm action=stop_all key=key.get_value() open=open/>

@@ -261,6 +261,11 @@ fn Decision(
         view! { <p class="hint">"This access ends in less than a minute."</p> }.into_any()
     };
     let controls = match request.status {
+        // An emergency access is not the owner's to decide: no buttons that would be refused.
+        _ if request.break_glass => view! {
+            <p class="empty">"There is nothing for you to decide: this is an emergency access. If you think it is wrong, tell the security team with the link \u{201c}I don't recognise this request\u{201d} on this page."</p>
+        }
+        .into_any(),
         AccessRequestStatus::Pending => view! {
             <section class="decide" aria-labelledby="decide-heading">
                 <h2 id="decide-heading">"Your decision"</h2>

@@ -135,6 +135,9 @@ pub struct RequestJson {
     #[serde(with = "time::serde::rfc3339::option")]
     decided_at: Option<OffsetDateTime>,
     decision_reason: Option<String>,
+    /// An emergency access (break-glass): opened by a security admin and approved by a
+    /// second one, without the owner's consent (never made through this API).
+    break_glass: bool,
 }
 
 /// The grant window of an approved request.
@@ -198,6 +201,7 @@ fn request_json(r: RequestRecord, now: OffsetDateTime) -> RequestJson {
         grant,
         decided_at: r.decided_at,
         decision_reason: r.decision_reason,
+        break_glass: r.break_glass,
     }
 }
 

@@ -16,6 +16,13 @@ pub struct RequestSettings {
     /// `GLASSBOX__REQUESTS__SWEEP_INTERVAL_SECONDS` (default 30): how often expiries and grant
     /// ends are written down (checks never depend on it: they compare times themselves).
     pub sweep_interval_seconds: u64,
+    /// `GLASSBOX__REQUESTS__BREAK_GLASS_MAX_MINUTES` (default 240): the longest emergency
+    /// access (break-glass) a security admin may open; it works without the owner's consent,
+    /// so keep it short.
+    pub break_glass_max_minutes: i64,
+    /// `GLASSBOX__REQUESTS__BREAK_GLASS_APPROVE_WITHIN_MINUTES` (default 60): an emergency
+    /// access no second security admin approved in this time expires unused.
+    pub break_glass_approve_within_minutes: i64,
 }
 
 impl Default for RequestSettings {
@@ -25,6 +32,8 @@ impl Default for RequestSettings {
             default_grant_minutes: 60,
             max_grant_minutes: 8 * 60,
             sweep_interval_seconds: 30,
+            break_glass_max_minutes: 4 * 60,
+            break_glass_approve_within_minutes: 60,
         }
     }
 }
@@ -37,6 +46,14 @@ impl RequestSettings {
             problems.push("GLASSBOX__REQUESTS__DEFAULT_GRANT_MINUTES and __MAX_GRANT_MINUTES must be at least 1".into());
         } else if self.default_grant_minutes > self.max_grant_minutes {
             problems.push("GLASSBOX__REQUESTS__DEFAULT_GRANT_MINUTES must not exceed GLASSBOX__REQUESTS__MAX_GRANT_MINUTES".into());
+        }
+        if self.break_glass_max_minutes < 1 {
+            problems.push("GLASSBOX__REQUESTS__BREAK_GLASS_MAX_MINUTES must be at least 1".into());
+        }
+        if self.break_glass_approve_within_minutes < 1 {
+            problems.push(
+                "GLASSBOX__REQUESTS__BREAK_GLASS_APPROVE_WITHIN_MINUTES must be at least 1".into(),
+            );
         }
         if self.pending_expiry_minutes < 1 {
             problems.push("GLASSBOX__REQUESTS__PENDING_EXPIRY_MINUTES must be at least 1".into());

@@ -49,6 +49,7 @@ struct EventDbRow {
     log_index: Option<i64>,
     request_id: Option<Uuid>,
     source_network: Option<String>,
+    break_glass: bool,
 }
 
 /// An event as an owner may see it.
@@ -80,6 +81,8 @@ pub struct EventRecord {
     pub request_id: Option<RequestId>,
     /// Where it came from, as the mail system reported it.
     pub source_network: Option<String>,
+    /// Decided under an emergency access (break-glass), which the owner was not asked for.
+    pub break_glass: bool,
 }
 
 fn corrupt(e: impl ToString) -> CorruptRow {
@@ -112,6 +115,7 @@ impl TryFrom<EventDbRow> for EventRecord {
                 .transpose()?,
             request_id: r.request_id.map(RequestId),
             source_network: r.source_network,
+            break_glass: r.break_glass,
         })
     }
 }
@@ -164,8 +168,10 @@ pub async fn append_batch(tx: &mut Tx, events: &[NewEventRow]) -> sqlx::Result<(
 }
 
 const SELECT: &str = "SELECT e.seq, e.occurred_at, m.address AS mailbox, s.pseudonym AS agent_pseudonym, \
-     s.role AS agent_role, e.scope, e.action, e.resource, e.decision, e.reason, e.log_index, e.request_id, e.source_network \
-     FROM access_events e JOIN mailboxes m ON m.id = e.mailbox_id LEFT JOIN staff s ON s.id = e.agent_id";
+     s.role AS agent_role, e.scope, e.action, e.resource, e.decision, e.reason, e.log_index, e.request_id, e.source_network, \
+     COALESCE(ar.break_glass, FALSE) AS break_glass \
+     FROM access_events e JOIN mailboxes m ON m.id = e.mailbox_id LEFT JOIN staff s ON s.id = e.agent_id \
+     LEFT JOIN access_requests ar ON ar.id = e.request_id";
 
 /// Whose accesses a filter keeps.
 #[derive(Clone, Debug, PartialEq, Eq)]

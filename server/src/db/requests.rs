@@ -47,6 +47,10 @@ pub struct NewRequestRow {
     pub grant_ends_at: Option<OffsetDateTime>,
     /// When it reached a final state.
     pub closed_at: Option<OffsetDateTime>,
+    /// An emergency access (break-glass): the owner is not asked.
+    pub break_glass: bool,
+    /// The security admin who opened it (break-glass only).
+    pub opened_by: Option<StaffId>,
 }
 
 #[derive(FromRow)]
@@ -73,6 +77,9 @@ struct RequestDbRow {
     decision_reason: Option<String>,
     grant_starts_at: Option<OffsetDateTime>,
     grant_ends_at: Option<OffsetDateTime>,
+    break_glass: bool,
+    opened_by: Option<Uuid>,
+    approved_by: Option<Uuid>,
 }
 
 /// A request as read back, with the names needed to show it.
@@ -122,6 +129,13 @@ pub struct RequestRecord {
     pub grant_starts_at: Option<OffsetDateTime>,
     /// When the approved access window closes; revoking or shortening moves it earlier.
     pub grant_ends_at: Option<OffsetDateTime>,
+    /// An emergency access (break-glass): opened by a security admin, approved by a second
+    /// one, without the owner's consent.
+    pub break_glass: bool,
+    /// The security admin who opened it (break-glass only).
+    pub opened_by: Option<StaffId>,
+    /// The second security admin who approved it (break-glass only, once approved).
+    pub approved_by: Option<StaffId>,
 }
 
 fn corrupt(e: impl ToString) -> CorruptRow {
@@ -178,6 +192,9 @@ impl TryFrom<RequestDbRow> for RequestRecord {
             decision_reason: r.decision_reason,
             grant_starts_at: r.grant_starts_at,
             grant_ends_at: r.grant_ends_at,
+            break_glass: r.break_glass,
+            opened_by: r.opened_by.map(StaffId),
+            approved_by: r.approved_by.map(StaffId),
         })
     }
 }
@@ -185,7 +202,7 @@ impl TryFrom<RequestDbRow> for RequestRecord {
 const SELECT: &str = "SELECT r.id, r.mailbox_id, m.address AS mailbox, r.agent_id, s.pseudonym AS agent_pseudonym, \
      s.role AS agent_role, s.display_name AS agent_name, s.handle AS agent_handle, r.scopes, r.asked_scopes, r.justification_code, r.justification_text, \
      r.ticket, r.duration_minutes, r.granted_minutes, r.status, r.created_at, r.expires_at, r.decided_at, r.decision_reason, \
-     r.grant_starts_at, r.grant_ends_at \
+     r.grant_starts_at, r.grant_ends_at, r.break_glass, r.opened_by, r.approved_by \
      FROM access_requests r JOIN mailboxes m ON m.id = r.mailbox_id JOIN staff s ON s.id = r.agent_id";
 
 fn records(rows: Vec<RequestDbRow>) -> anyhow::Result<Vec<RequestRecord>> {
@@ -200,7 +217,8 @@ pub async fn insert_request(tx: &mut Tx, r: &NewRequestRow) -> sqlx::Result<()> 
     on_tx!(tx, pool => sqlx::query(
         "INSERT INTO access_requests (id, mailbox_id, agent_id, scopes, justification_code, justification_text, \
          ticket, duration_minutes, status, created_at, expires_at, decided_at, decision_reason, grant_starts_at, \
-         grant_ends_at, closed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+         grant_ends_at, closed_at, break_glass, opened_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(r.id.0)
     .bind(r.mailbox_id.0)
@@ -218,18 +236,21 @@ pub async fn insert_request(tx: &mut Tx, r: &NewRequestRow) -> sqlx::Result<()> 
     .bind(r.grant_starts_at.map(ts))
     .bind(r.grant_ends_at.map(ts))
     .bind(r.closed_at.map(ts))
+    .bind(r.break_glass)
+    .bind(r.opened_by.map(|s| s.0))
     .execute(pool)
     .await
     .map(|_| ()))
 }
 
-/// The owner's requests that still wait for a decision at `now`, oldest first.
+/// The owner's requests that still wait for their decision at `now`, oldest first (an
+/// emergency access waiting for its second security admin is not the owner's to decide).
 pub async fn pending_for_owner(
     conn: impl Into<Conn<'_>>,
     owner: OwnerId,
     now: OffsetDateTime,
 ) -> anyhow::Result<Vec<RequestRecord>> {
-    let sql = format!("{SELECT} WHERE m.owner_id = $1 AND r.status = $2 AND r.expires_at > $3 ORDER BY r.created_at, r.id");
+    let sql = format!("{SELECT} WHERE m.owner_id = $1 AND r.status = $2 AND r.expires_at > $3 AND NOT r.break_glass ORDER BY r.created_at, r.id");
     let rows = on_conn!(conn, pool => sqlx::query_as::<_, RequestDbRow>(&sql)
         .bind(owner.0)
         .bind(AccessRequestStatus::Pending.as_str())
@@ -255,6 +276,19 @@ pub async fn active_grants_for_owner(
         .bind(ts(now))
         .fetch_all(pool)
         .await)?;
+    records(rows)
+}
+
+/// The newest `limit` emergency accesses (break-glass), newest first: the security admins'
+/// page of them.
+pub async fn list_emergency(
+    conn: impl Into<Conn<'_>>,
+    limit: i64,
+) -> anyhow::Result<Vec<RequestRecord>> {
+    let sql = format!(
+        "{SELECT} WHERE r.break_glass ORDER BY r.created_at DESC, r.id DESC LIMIT $1"
+    );
+    let rows = on_conn!(conn, c => sqlx::query_as::<_, RequestDbRow>(&sql).bind(limit).fetch_all(c).await)?;
     records(rows)
 }
 
@@ -462,12 +496,14 @@ struct FactsDbRow {
     scopes: String,
     grant_starts_at: Option<OffsetDateTime>,
     grant_ends_at: Option<OffsetDateTime>,
+    break_glass: bool,
+    opened_by: Option<Uuid>,
 }
 
 /// What the state machine needs about a request, read inside the deciding transaction.
 pub async fn facts(tx: &mut Tx, id: RequestId) -> anyhow::Result<Option<RequestFacts>> {
     const SQL: &str = "SELECT r.status, m.owner_id, o.email AS owner_email, r.agent_id, s.email AS agent_email, \
-         r.expires_at, r.duration_minutes, r.scopes, r.grant_starts_at, r.grant_ends_at \
+         r.expires_at, r.duration_minutes, r.scopes, r.grant_starts_at, r.grant_ends_at, r.break_glass, r.opened_by \
          FROM access_requests r JOIN mailboxes m ON m.id = r.mailbox_id JOIN owners o ON o.id = m.owner_id \
          JOIN staff s ON s.id = r.agent_id WHERE r.id = $1";
     let row = on_tx!(tx, conn => sqlx::query_as::<_, FactsDbRow>(SQL).bind(id.0).fetch_optional(conn).await)?;
@@ -483,6 +519,8 @@ pub async fn facts(tx: &mut Tx, id: RequestId) -> anyhow::Result<Option<RequestF
         scopes: decode_scopes(&r.scopes)?,
         grant_starts_at: r.grant_starts_at,
         grant_ends_at: r.grant_ends_at,
+        break_glass: r.break_glass,
+        opened_by: r.opened_by.map(StaffId),
     }))
 }
 
@@ -496,7 +534,8 @@ pub async fn apply_change(tx: &mut Tx, id: RequestId, change: &Change) -> sqlx::
          grant_starts_at = COALESCE($4, grant_starts_at), grant_ends_at = COALESCE($5, grant_ends_at), \
          closed_at = COALESCE($6, closed_at), \
          asked_scopes = CASE WHEN $9 IS NULL THEN asked_scopes ELSE scopes END, \
-         scopes = COALESCE($9, scopes), granted_minutes = COALESCE($10, granted_minutes) \
+         scopes = COALESCE($9, scopes), granted_minutes = COALESCE($10, granted_minutes), \
+         approved_by = COALESCE($11, approved_by) \
          WHERE id = $7 AND status = $8";
     let done = on_tx!(tx, conn => sqlx::query(SQL)
         .bind(change.to.as_str())
@@ -509,6 +548,7 @@ pub async fn apply_change(tx: &mut Tx, id: RequestId, change: &Change) -> sqlx::
         .bind(change.from.as_str())
         .bind(change.narrowed_scopes.as_deref().map(encode_scopes))
         .bind(change.granted_minutes)
+        .bind(change.approved_by.map(|s| s.0))
         .execute(conn)
         .await
         .map(|r| r.rows_affected()))?;
@@ -522,6 +562,7 @@ struct GrantDbRow {
     scopes: String,
     grant_starts_at: Option<OffsetDateTime>,
     grant_ends_at: Option<OffsetDateTime>,
+    break_glass: bool,
 }
 
 /// The approved grants of `agent` on `mailbox` whose window contains `now`. Inside a
@@ -536,7 +577,7 @@ pub async fn live_grants(
 ) -> anyhow::Result<Vec<Grant>> {
     let conn = conn.into();
     let sql = format!(
-        "SELECT id, status, scopes, grant_starts_at, grant_ends_at FROM access_requests \
+        "SELECT id, status, scopes, grant_starts_at, grant_ends_at, break_glass FROM access_requests \
          WHERE mailbox_id = $1 AND agent_id = $2 AND status = $3 AND grant_starts_at <= $4 AND grant_ends_at > $4 \
          ORDER BY grant_ends_at DESC{}",
         conn.share_lock()
@@ -556,6 +597,7 @@ pub async fn live_grants(
                 scopes: decode_scopes(&r.scopes)?,
                 starts_at: r.grant_starts_at,
                 ends_at: r.grant_ends_at,
+                break_glass: r.break_glass,
             })
         })
         .collect()

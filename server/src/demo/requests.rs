@@ -106,6 +106,8 @@ impl Plan {
             grant_starts_at: None,
             grant_ends_at: None,
             closed_at: None,
+            break_glass: false,
+            opened_by: None,
         };
         let mut event = |rng: &mut StdRng,
                          at: OffsetDateTime,

@@ -58,6 +58,12 @@ pub enum ParseError {
     /// Break-glass goes through its own path.
     #[error("break-glass access cannot be requested here: it needs a second security admin")]
     BreakGlass,
+    /// An emergency access names a reason that is not an emergency.
+    #[error("an emergency access must be for `break_glass_emergency` or `legal_request`")]
+    EmergencyCode,
+    /// An emergency access without the reference it is for.
+    #[error("an emergency access needs a reference (`justification.ticket`): the incident, case or legal order it is for")]
+    ReferenceMissing,
     /// Missing or oversized text.
     #[error(
         "`justification.text` must say why, in 1 to 4096 characters, without control characters"
@@ -82,9 +88,13 @@ impl ParseError {
         match self {
             ParseError::Mailbox => RequestField::Mailbox,
             ParseError::Scopes(_) => RequestField::Scopes,
-            ParseError::Code | ParseError::BreakGlass => RequestField::Code,
+            ParseError::Code | ParseError::BreakGlass | ParseError::EmergencyCode => {
+                RequestField::Code
+            }
             ParseError::Text => RequestField::Text,
-            ParseError::TicketMissing | ParseError::TicketForm => RequestField::Ticket,
+            ParseError::TicketMissing | ParseError::TicketForm | ParseError::ReferenceMissing => {
+                RequestField::Ticket
+            }
             ParseError::Duration(_) => RequestField::Duration,
         }
     }
@@ -102,6 +112,12 @@ impl ParseError {
             ParseError::Code => "Choose why you need access from the list.".into(),
             ParseError::BreakGlass => {
                 "Emergency access is opened by a security admin, not from this form.".into()
+            }
+            ParseError::EmergencyCode => {
+                "Choose why this cannot wait for the owner: a life-safety emergency or a legal request.".into()
+            }
+            ParseError::ReferenceMissing => {
+                "Give the reference it is for: the incident, case or legal order number.".into()
             }
             ParseError::Text => {
                 "Explain why you need access, in at most 4,096 characters of plain text.".into()
@@ -148,9 +164,37 @@ pub fn parse_mailbox(s: &str) -> Result<String, ParseError> {
     }
 }
 
+/// Which path a new request comes by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Path {
+    /// An agent asks the owner.
+    AskTheOwner,
+    /// A security admin opens an emergency access (break-glass): no owner's consent, a
+    /// second security admin approves.
+    Emergency,
+}
+
 impl NewAccessRequest {
     /// Validates a submitted request.
     pub fn parse(input: &AccessRequestInput, limits: GrantLimits) -> Result<Self, ParseError> {
+        Self::parse_on(input, limits, Path::AskTheOwner)
+    }
+
+    /// Validates an emergency access a security admin opens (break-glass): its reason is
+    /// `break_glass_emergency` or `legal_request`, it cites a reference (the incident, case
+    /// or legal order), and it lasts at most `limits.max_minutes` (the break-glass cap).
+    pub fn parse_emergency(
+        input: &AccessRequestInput,
+        limits: GrantLimits,
+    ) -> Result<Self, ParseError> {
+        Self::parse_on(input, limits, Path::Emergency)
+    }
+
+    fn parse_on(
+        input: &AccessRequestInput,
+        limits: GrantLimits,
+        path: Path,
+    ) -> Result<Self, ParseError> {
         let mailbox = parse_mailbox(&input.mailbox)?;
         let mut scopes = Vec::new();
         for s in &input.scopes {
@@ -172,8 +216,19 @@ impl NewAccessRequest {
             .justification_code
             .parse()
             .map_err(|_| ParseError::Code)?;
-        if justification_code == JustificationCode::BreakGlassEmergency {
-            return Err(ParseError::BreakGlass);
+        match path {
+            Path::AskTheOwner if justification_code == JustificationCode::BreakGlassEmergency => {
+                return Err(ParseError::BreakGlass)
+            }
+            Path::Emergency
+                if !matches!(
+                    justification_code,
+                    JustificationCode::BreakGlassEmergency | JustificationCode::LegalRequest
+                ) =>
+            {
+                return Err(ParseError::EmergencyCode)
+            }
+            _ => {}
         }
         // Counted as sent, like the API document's `maxLength`.
         let text = input.justification_text.trim();
@@ -198,6 +253,7 @@ impl NewAccessRequest {
                 return Err(ParseError::TicketForm)
             }
             Some(t) => Some(t.to_string()),
+            None if path == Path::Emergency => return Err(ParseError::ReferenceMissing),
             None if justification_code == JustificationCode::CustomerInitiatedSupport => {
                 return Err(ParseError::TicketMissing)
             }
@@ -241,6 +297,10 @@ pub struct RequestFacts {
     pub grant_starts_at: Option<OffsetDateTime>,
     /// Grant end, once approved.
     pub grant_ends_at: Option<OffsetDateTime>,
+    /// An emergency access (break-glass): the owner is not asked and cannot decide it.
+    pub break_glass: bool,
+    /// The security admin who opened it (break-glass only).
+    pub opened_by: Option<StaffId>,
 }
 
 /// The status once time is taken into account.
@@ -269,6 +329,10 @@ pub enum Actor {
     /// A security admin acting on an incident (or any future measure of the security team):
     /// may withdraw any open request or grant of the staff member concerned.
     Security,
+    /// A security admin acting in their own name on an emergency access (break-glass): the
+    /// second admin who approves or refuses it, the opener who cancels it, any admin who
+    /// ends it.
+    Admin(StaffId),
 }
 
 /// What someone wants to do to a request.
@@ -309,6 +373,14 @@ pub enum Action {
     /// cancelled, with the reason recorded.
     Withdraw {
         /// Why (shown to the owner).
+        reason: String,
+    },
+    /// A second security admin approves an emergency access (four eyes: never the admin who
+    /// opened it, nor the agent who will use it). It starts at once, without the owner.
+    ApproveEmergency,
+    /// A second security admin refuses an emergency access, saying why.
+    RefuseEmergency {
+        /// Why (shown to the opener).
         reason: String,
     },
 }
@@ -353,6 +425,8 @@ pub struct Change {
     pub narrowed_scopes: Option<Vec<Scope>>,
     /// On an approval: the length of the window granted.
     pub granted_minutes: Option<i64>,
+    /// On the approval of an emergency access: the second security admin.
+    pub approved_by: Option<StaffId>,
 }
 
 /// Why a transition is refused.
@@ -379,6 +453,12 @@ pub enum TransitionError {
     /// An approval for longer than asked, or for no time at all: 1 to the asked minutes.
     #[error("an approval must last from 1 to {0} minutes")]
     GrantLength(i64),
+    /// An emergency access approved by the admin who opened it or the agent who will use it.
+    #[error("a second security admin must approve an emergency access: not the one who opened it, nor the one who will use it")]
+    SecondAdminNeeded,
+    /// The owner acting on an emergency access, which is not theirs to decide.
+    #[error("an emergency access is not decided by the owner")]
+    NotTheOwners,
 }
 
 /// Decides whether `actor` may do `action` to the request at `now`, and what changes.
@@ -401,6 +481,7 @@ pub fn transition(
         closed_at: None,
         narrowed_scopes: None,
         granted_minutes: None,
+        approved_by: None,
     };
     let require = |allowed: bool| {
         if allowed {
@@ -416,7 +497,64 @@ pub fn transition(
             Err(TransitionError::AlreadyDecided(current))
         }
     };
+    // An emergency access is not the owner's to decide, nor an ordinary request a security
+    // admin's: each path has its own actions.
+    let owners = matches!(
+        action,
+        Action::Approve(_)
+            | Action::Deny { .. }
+            | Action::Revoke
+            | Action::Shorten { .. }
+            | Action::StopAll
+    );
+    if facts.break_glass && owners {
+        return Err(if is_owner {
+            TransitionError::NotTheOwners
+        } else {
+            TransitionError::NotAllowed
+        });
+    }
+    let admin = match actor {
+        Actor::Admin(a) if facts.break_glass => Some(a),
+        _ => None,
+    };
     match action {
+        Action::ApproveEmergency => {
+            let by = admin.ok_or(TransitionError::NotAllowed)?;
+            if Some(by) == facts.opened_by || by == facts.agent_id {
+                return Err(TransitionError::SecondAdminNeeded);
+            }
+            require_state(Status::Pending)?;
+            Ok(Change {
+                to: Status::Approved,
+                decided_at: Some(now),
+                grant_starts_at: Some(now),
+                grant_ends_at: Some(now + Duration::minutes(facts.duration_minutes)),
+                granted_minutes: Some(facts.duration_minutes),
+                approved_by: Some(by),
+                ..base
+            })
+        }
+        Action::RefuseEmergency { reason } => {
+            let by = admin.ok_or(TransitionError::NotAllowed)?;
+            if Some(by) == facts.opened_by {
+                // The opener withdraws it instead (Cancel): a refusal is the second admin's.
+                return Err(TransitionError::SecondAdminNeeded);
+            }
+            require_state(Status::Pending)?;
+            let reason = reason.trim();
+            if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS || !clean_text(reason)
+            {
+                return Err(TransitionError::BadReason);
+            }
+            Ok(Change {
+                to: Status::Denied,
+                decided_at: Some(now),
+                decision_reason: Some(reason.to_string()),
+                closed_at: Some(now),
+                ..base
+            })
+        }
         Action::Approve(grant) => {
             require(is_owner)?;
             // Nobody approves their own request, even someone who is both owner and agent.
@@ -482,7 +620,7 @@ pub fn transition(
             })
         }
         Action::Cancel => {
-            require(is_agent)?;
+            require(is_agent || (admin.is_some() && admin == facts.opened_by))?;
             require_state(Status::Pending)?;
             Ok(Change {
                 to: Status::Cancelled,
@@ -547,7 +685,7 @@ pub fn transition(
             })
         }
         Action::Withdraw { reason } => {
-            require(actor == Actor::Security)?;
+            require(actor == Actor::Security || admin.is_some())?;
             let reason = reason.trim();
             if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS || !clean_text(reason)
             {
@@ -626,6 +764,8 @@ mod tests {
             scopes: vec![Scope::Metadata, Scope::Content],
             grant_starts_at: None,
             grant_ends_at: None,
+            break_glass: false,
+            opened_by: None,
         }
     }
     fn apply(facts: &mut RequestFacts, c: &Change) {
@@ -663,6 +803,160 @@ mod tests {
         }
     }
 
+    fn opener() -> StaffId {
+        StaffId(uuid::Uuid::from_u128(3))
+    }
+    fn second_admin() -> StaffId {
+        StaffId(uuid::Uuid::from_u128(4))
+    }
+    /// An emergency access opened by `opener()` for `agent()` to use.
+    fn emergency() -> RequestFacts {
+        RequestFacts {
+            break_glass: true,
+            opened_by: Some(opener()),
+            ..pending()
+        }
+    }
+    fn emergency_input() -> AccessRequestInput {
+        AccessRequestInput {
+            justification_code: "break_glass_emergency".into(),
+            justification_text: "A life is at risk: the police asked for the last sign-in".into(),
+            ticket: Some("INC-77".into()),
+            duration_minutes: Some(240),
+            ..input()
+        }
+    }
+    const CAP: GrantLimits = GrantLimits {
+        default_minutes: 60,
+        max_minutes: 240,
+    };
+
+    #[test]
+    fn an_emergency_access_is_for_an_emergency_or_a_legal_request_and_cites_a_reference() {
+        assert!(NewAccessRequest::parse_emergency(&emergency_input(), CAP).is_ok());
+        let legal = AccessRequestInput {
+            justification_code: "legal_request".into(),
+            ..emergency_input()
+        };
+        assert!(NewAccessRequest::parse_emergency(&legal, CAP).is_ok());
+        let support = AccessRequestInput {
+            justification_code: "customer_initiated_support".into(),
+            ..emergency_input()
+        };
+        assert_eq!(
+            NewAccessRequest::parse_emergency(&support, CAP),
+            Err(ParseError::EmergencyCode)
+        );
+        let unreferenced = AccessRequestInput {
+            ticket: None,
+            ..emergency_input()
+        };
+        assert_eq!(
+            NewAccessRequest::parse_emergency(&unreferenced, CAP),
+            Err(ParseError::ReferenceMissing)
+        );
+        let too_long = AccessRequestInput {
+            duration_minutes: Some(241),
+            ..emergency_input()
+        };
+        assert_eq!(
+            NewAccessRequest::parse_emergency(&too_long, CAP),
+            Err(ParseError::Duration(240)),
+            "the break-glass cap"
+        );
+        assert_eq!(
+            NewAccessRequest::parse(&emergency_input(), LIMITS),
+            Err(ParseError::BreakGlass),
+            "never through the ordinary form"
+        );
+    }
+
+    #[test]
+    fn a_second_security_admin_approves_an_emergency_access_and_it_starts_at_once() {
+        let c = transition(
+            &emergency(),
+            Actor::Admin(second_admin()),
+            &Action::ApproveEmergency,
+            T0,
+        )
+        .unwrap();
+        assert_eq!(c.to, Status::Approved);
+        assert_eq!(c.approved_by, Some(second_admin()));
+        assert_eq!(c.grant_starts_at, Some(T0));
+        assert_eq!(c.grant_ends_at, Some(T0 + Duration::minutes(60)));
+    }
+
+    #[test]
+    fn neither_the_opener_nor_the_agent_who_will_use_it_approves_an_emergency_access() {
+        for who in [opener(), agent()] {
+            assert_eq!(
+                transition(&emergency(), Actor::Admin(who), &Action::ApproveEmergency, T0),
+                Err(TransitionError::SecondAdminNeeded),
+                "{who:?}"
+            );
+        }
+        let refuse = Action::RefuseEmergency {
+            reason: "No case number".into(),
+        };
+        assert_eq!(
+            transition(&emergency(), Actor::Admin(opener()), &refuse, T0),
+            Err(TransitionError::SecondAdminNeeded),
+            "the opener cancels instead"
+        );
+        assert_eq!(
+            transition(&emergency(), Actor::Admin(opener()), &Action::Cancel, T0)
+                .unwrap()
+                .to,
+            Status::Cancelled
+        );
+    }
+
+    #[test]
+    fn the_owner_cannot_decide_an_emergency_access_nor_an_admin_an_ordinary_request() {
+        let mut live = emergency();
+        apply(
+            &mut live,
+            &transition(
+                &emergency(),
+                Actor::Admin(second_admin()),
+                &Action::ApproveEmergency,
+                T0,
+            )
+            .unwrap(),
+        );
+        let o = Actor::Owner(owner());
+        assert_eq!(
+            transition(&emergency(), o, &Action::Approve(Grant::AS_ASKED), T0),
+            Err(TransitionError::NotTheOwners)
+        );
+        assert_eq!(
+            transition(&emergency(), o, &Action::Deny { reason: None }, T0),
+            Err(TransitionError::NotTheOwners)
+        );
+        for action in [Action::Revoke, Action::StopAll] {
+            assert_eq!(
+                transition(&live, o, &action, T0),
+                Err(TransitionError::NotTheOwners),
+                "{action:?}"
+            );
+        }
+        // An ordinary request is the owner's alone.
+        assert_eq!(
+            transition(&pending(), Actor::Admin(second_admin()), &Action::ApproveEmergency, T0),
+            Err(TransitionError::NotAllowed)
+        );
+        // Any security admin may end an emergency access early.
+        let end = Action::Withdraw {
+            reason: "The emergency is over".into(),
+        };
+        assert_eq!(
+            transition(&live, Actor::Admin(opener()), &end, T0 + Duration::minutes(5))
+                .unwrap()
+                .to,
+            Status::Revoked
+        );
+    }
+
     #[test]
     fn a_valid_request_is_normalised() {
         let r = NewAccessRequest::parse(&input(), LIMITS).unwrap();
@@ -697,6 +991,8 @@ mod tests {
             (ParseError::Scopes(String::new()), RequestField::Scopes),
             (ParseError::Code, RequestField::Code),
             (ParseError::BreakGlass, RequestField::Code),
+            (ParseError::EmergencyCode, RequestField::Code),
+            (ParseError::ReferenceMissing, RequestField::Ticket),
             (ParseError::Text, RequestField::Text),
             (ParseError::TicketMissing, RequestField::Ticket),
             (ParseError::TicketForm, RequestField::Ticket),

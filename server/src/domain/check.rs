@@ -20,6 +20,18 @@ pub struct Grant {
     pub starts_at: Option<OffsetDateTime>,
     /// When it ends.
     pub ends_at: Option<OffsetDateTime>,
+    /// An emergency access (break-glass), which the owner was not asked for.
+    pub break_glass: bool,
+}
+
+/// Why an allowed check was allowed, in the owner's words: never "you approved" for an
+/// access the owner was not asked for.
+fn allowed_by(g: &Grant) -> &'static str {
+    if g.break_glass {
+        "Allowed: emergency access approved by two security admins"
+    } else {
+        "Allowed: you approved this access"
+    }
 }
 
 /// What a check decided.
@@ -54,7 +66,7 @@ pub fn decide(
     {
         Some(g) => CheckDecision {
             decision: Decision::Allowed,
-            reason: "Allowed: you approved this access",
+            reason: allowed_by(g),
             grant: Some(g.clone()),
         },
         None if !grants.is_empty() => deny("Refused: outside what you approved"),
@@ -107,7 +119,7 @@ pub fn decide_imap_login(
         }) {
             Some(g) => CheckDecision {
                 decision: Decision::Allowed,
-                reason: "Allowed: you approved this access",
+                reason: allowed_by(g),
                 grant: Some(g.clone()),
             },
             None => deny("Refused: this IMAP credential is for another access"),
@@ -129,7 +141,24 @@ mod tests {
             scopes: scopes.to_vec(),
             starts_at: Some(NOW - time::Duration::minutes(5)),
             ends_at: Some(NOW + time::Duration::minutes(55)),
+            break_glass: false,
         }
+    }
+
+    #[test]
+    fn an_access_under_an_emergency_access_never_says_the_owner_approved_it() {
+        let emergency = Grant {
+            break_glass: true,
+            ..grant(&[Scope::Metadata])
+        };
+        let d = decide(false, &[emergency], Scope::Metadata, NOW);
+        assert_eq!(d.decision, Decision::Allowed);
+        assert_eq!(
+            d.reason,
+            "Allowed: emergency access approved by two security admins"
+        );
+        let ordinary = decide(false, &[grant(&[Scope::Metadata])], Scope::Metadata, NOW);
+        assert_eq!(ordinary.reason, "Allowed: you approved this access");
     }
 
     #[test]

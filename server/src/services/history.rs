@@ -65,6 +65,7 @@ pub fn event_view(e: EventRecord) -> EventView {
         log_index: e.log_index,
         log_entry: None,
         in_session_of: None,
+        break_glass: e.break_glass,
     }
 }
 
@@ -230,7 +231,9 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
 /// (what `glassbox verify` and the pages show), empty while it is not in the log yet.
 pub fn to_csv(events: &[EventRecord]) -> String {
     let mut out =
-        String::from("log_index,time,mailbox,agent,role,scope,action,resource,decision,reason\r\n");
+        String::from(
+        "log_index,time,mailbox,agent,role,scope,action,resource,decision,reason,break_glass\r\n",
+    );
     for e in events {
         let row = [
             e.log_index.map(|i| i.to_string()).unwrap_or_default(),
@@ -247,6 +250,7 @@ pub fn to_csv(events: &[EventRecord]) -> String {
             e.resource.clone(),
             e.decision.as_str().into(),
             e.reason.clone(),
+            e.break_glass.to_string(),
         ];
         out += &row
             .iter()
@@ -275,6 +279,7 @@ pub fn to_json(events: &[EventRecord]) -> serde_json::Value {
                     "resource": e.resource,
                     "decision": e.decision.as_str(),
                     "reason": e.reason,
+                    "break_glass": e.break_glass,
                 })
             })
             .collect(),
@@ -302,6 +307,7 @@ mod tests {
             log_index: None,
             log_entry: None,
             in_session_of: login.map(EventSeq),
+            break_glass: false,
         }
     }
 
@@ -335,6 +341,7 @@ mod tests {
             log_index: Some(0),
             request_id: None,
             source_network: None,
+            break_glass: false,
         };
         let csv = to_csv(std::slice::from_ref(&record));
         assert!(csv.contains(",2026-11-29T21:05:00Z,"), "{csv}");

@@ -4,6 +4,7 @@
 
 pub mod action_links;
 pub mod backup;
+pub mod break_glass;
 pub mod check;
 pub mod console;
 pub mod error;

@@ -59,6 +59,7 @@ pub(super) fn request_facts(r: &RequestRecord) -> RequestFacts {
         expires_at: r.expires_at,
         grant_ends_at: r.grant_ends_at,
         decision_reason: r.decision_reason.clone(),
+        break_glass: r.break_glass,
     }
 }
 
@@ -177,6 +178,9 @@ pub async fn request_changed(
         }
         _ => {}
     }
+    if r.break_glass && matches!(change.to, Status::Approved | Status::Denied) {
+        return emergency_decided(tx, settings, r, change, (&agent, &owner), &facts, now).await;
+    }
     let notice = match change.to {
         Status::Approved => request_emails::request_approved(&agent, &facts, console),
         Status::Denied => request_emails::request_denied(&agent, &facts, console),
@@ -192,6 +196,33 @@ pub async fn request_changed(
         Status::Pending | Status::Cancelled => return Ok(()),
     };
     queue(tx, settings, notice, r.id.to_string(), now).await
+}
+
+/// An emergency access decided by its second security admin: the staff member who will use
+/// it hears the outcome; on an approval the owner is told at once, whatever they chose for
+/// other accesses (an access they were not asked for is never only in a digest).
+async fn emergency_decided(
+    tx: &mut Tx,
+    settings: &Settings,
+    r: &RequestRecord,
+    change: &Change,
+    (agent, owner): (&Addressee, &Addressee),
+    facts: &RequestFacts,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let approved = change.to == Status::Approved;
+    let n = request_emails::emergency_access_decided(agent, facts, approved, url(settings, "/staff"));
+    queue(tx, settings, n, r.id.to_string(), now).await?;
+    if approved {
+        let n = request_emails::emergency_access_opened(
+            owner,
+            facts,
+            url(settings, &format!("/me/requests/{}", r.id)),
+            url(settings, &format!("/me/report?request={}", r.id)),
+        );
+        queue(tx, settings, n, r.id.to_string(), now).await?;
+    }
+    Ok(())
 }
 
 /// A live grant whose end moved (the owner shortened it): the agent is told the new end,

@@ -144,6 +144,8 @@ pub async fn submit(
         grant_starts_at: None,
         grant_ends_at: None,
         closed_at: None,
+        break_glass: false,
+        opened_by: None,
     };
     let mut tx = db.begin().await?;
     // The key refers to the new row, so it is claimed right after the insert.
@@ -252,7 +254,10 @@ pub async fn stop_all(
     }
     let now = crate::db::ts(clock.now());
     let mut tx = db.begin().await?;
-    let grants = requests::active_grants_for_owner(&mut tx, owner, now).await?;
+    // An emergency access is not the owner's to stop (the page says so): only their own
+    // consents are.
+    let mut grants = requests::active_grants_for_owner(&mut tx, owner, now).await?;
+    grants.retain(|g| !g.break_glass);
     let pending = requests::pending_for_owner(&mut tx, owner, now).await?;
     let Some(first) = grants.first().or(pending.first()).map(|r| r.id) else {
         return Ok(app::model::StopAllOutcome {
@@ -348,6 +353,7 @@ pub fn view(r: RequestRecord, now: time::OffsetDateTime) -> RequestView {
         steps: Vec::new(),
         imap_sessions: Vec::new(),
         accesses: Vec::new(),
+        break_glass: r.break_glass,
     }
 }
 

@@ -45,6 +45,8 @@ pub async fn apply(
         Actor::Owner(o) => o == facts.owner_id,
         Actor::Staff(s) => s == facts.agent_id,
         Actor::System | Actor::Security => true,
+        // A security admin in their own name acts only on emergency accesses.
+        Actor::Admin(_) => facts.break_glass,
     };
     if !visible {
         return Err(ServiceError::NotFound("request"));
@@ -65,6 +67,12 @@ pub async fn apply(
         TransitionError::GrantLength(asked) => ServiceError::Invalid(format!(
             "Choose from 1 to {asked} minutes: the agent asked for {asked}."
         )),
+        TransitionError::SecondAdminNeeded => ServiceError::Refused(
+            "A second security admin must decide this emergency access: not the one who opened it, nor the one who will use it. Ask another security admin to approve or refuse it; you may cancel it if you opened it.".into(),
+        ),
+        TransitionError::NotTheOwners => ServiceError::Refused(
+            "This is an emergency access the security team opened without asking you; it is not yours to approve, deny or stop. It is shown here so you know; it ends on its own at the time shown. If you think it is wrong, tell the security team with \"I don't recognise this\".".into(),
+        ),
     })?;
     if !requests::apply_change(&mut *tx, id, &change).await? {
         // Someone else decided between our read and our write (PostgreSQL re-checks the
@@ -90,7 +98,7 @@ pub async fn apply(
         Actor::Owner(_) => ChangeActor::Owner,
         Actor::Staff(_) => ChangeActor::Staff,
         Actor::System => ChangeActor::Glassbox,
-        Actor::Security => ChangeActor::Security,
+        Actor::Security | Actor::Admin(_) => ChangeActor::Security,
     };
     let request = record_step(&mut *tx, id, Some(change.from), by, now).await?;
     notifications::request_changed(&mut *tx, settings, &request, &change, by, now).await?;

@@ -190,7 +190,7 @@ on_both_databases!(async fn an_owner_exports_exactly_their_filtered_history_as_c
     assert!(res.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
     let csv = res.text().await.unwrap();
     let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
-    assert_eq!(lines[0], "log_index,time,mailbox,agent,role,scope,action,resource,decision,reason");
+    assert_eq!(lines[0], "log_index,time,mailbox,agent,role,scope,action,resource,decision,reason,break_glass");
     assert_eq!(lines.len() as i64 - 1, expected);
     assert!(lines[1..].iter().all(|l| l.contains(",allowed,")));
     assert!(!csv.contains("alice@example.org"));

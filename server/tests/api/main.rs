@@ -10,6 +10,7 @@ mod helpers;
 mod access_detail;
 mod api_contract;
 mod assets;
+mod break_glass;
 mod backup;
 mod clock_faults;
 mod consent;

@@ -71,6 +71,15 @@ fn accessed(summary: &[AccessLine]) -> (Vec<Section>, Vec<String>) {
     }
 }
 
+/// A subject as it reads for an emergency access (break-glass): marked as one, first.
+pub(super) fn emergency_marked(r: &RequestFacts, subject: String) -> String {
+    if r.break_glass {
+        format!("Emergency access: {subject}")
+    } else {
+        subject
+    }
+}
+
 /// To the owner: they (or the security team, `by`) revoked a grant.
 pub fn grant_revoked(
     owner: &Addressee,
@@ -80,7 +89,12 @@ pub fn grant_revoked(
     page_url: String,
 ) -> Notice {
     let (sections, mut outro) = accessed(summary);
-    let (subject, intro) = if by == ChangeActor::Security {
+    let (subject, intro) = if r.break_glass {
+        (
+            format!("The security team ended the access to {}", r.mailbox),
+            "The security team ended this emergency access before its time. It stopped at once.",
+        )
+    } else if by == ChangeActor::Security {
         (
             format!("The security team withdrew access to {}", r.mailbox),
             "The security team withdrew this access while handling a security incident. It stopped at once.",
@@ -95,7 +109,7 @@ pub fn grant_revoked(
     Notice {
         kind: NoticeKind::GrantRevoked,
         recipient: owner.email.clone(),
-        subject,
+        subject: emergency_marked(r, subject),
         body: Body {
             greeting: greeting(&owner.name),
             heading: format!("{} can no longer access {}", r.who(), r.mailbox),
@@ -123,10 +137,14 @@ pub fn grant_ended(
     Notice {
         kind: NoticeKind::GrantEnded,
         recipient: owner.email.clone(),
-        subject: format!("Access to {} has ended", r.mailbox),
+        subject: emergency_marked(r, format!("Access to {} has ended", r.mailbox)),
         body: Body {
             greeting: greeting(&owner.name),
-            heading: format!("The access you gave {} has ended", r.who()),
+            heading: if r.break_glass {
+                format!("The emergency access of {} has ended", r.who())
+            } else {
+                format!("The access you gave {} has ended", r.who())
+            },
             intro: vec![format!(
                 "Access to {} ended at {}. Nobody can access it under this approval any more.",
                 r.mailbox,
@@ -155,11 +173,15 @@ pub fn first_access(
     Notice {
         kind: NoticeKind::FirstAccess,
         recipient: owner.email.clone(),
-        subject: format!("{} has started accessing {}", r.agent_pseudonym, r.mailbox),
+        subject: emergency_marked(r, format!("{} has started accessing {}", r.agent_pseudonym, r.mailbox)),
         body: Body {
             greeting: greeting(&owner.name),
             heading: format!("{} has started accessing your mailbox {}", r.who(), r.mailbox),
-            intro: vec!["This is the first access under the request you approved. You will get a summary when the access ends.".into()],
+            intro: vec![if r.break_glass {
+                "This is the first access under the emergency access the security team opened without asking you. You will get a summary when it ends.".into()
+            } else {
+                "This is the first access under the request you approved. You will get a summary when the access ends.".into()
+            }],
             facts: vec![
                 ("First access".into(), date_time(first.first_at)),
                 ("What".into(), format!("{} ({})", first.action, first.scope)),

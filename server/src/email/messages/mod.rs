@@ -61,6 +61,11 @@ pub enum NoticeKind {
     AccessRefused,
     /// To each security admin: an owner does not recognise an access or a request.
     OwnerReport,
+    /// To the owner, at once: an emergency access (break-glass) to their mailbox started.
+    EmergencyAccessOpened,
+    /// To the staff member who will use it: a second security admin approved or refused an
+    /// emergency access.
+    EmergencyAccessDecided,
 }
 
 impl NoticeKind {
@@ -83,6 +88,8 @@ impl NoticeKind {
         Self::GrantEndingSoon,
         Self::AccessRefused,
         Self::OwnerReport,
+        Self::EmergencyAccessOpened,
+        Self::EmergencyAccessDecided,
     ];
 
     /// The stable machine name.
@@ -105,6 +112,8 @@ impl NoticeKind {
             Self::GrantEndingSoon => "grant_ending_soon",
             Self::AccessRefused => "access_refused",
             Self::OwnerReport => "owner_report",
+            Self::EmergencyAccessOpened => "emergency_access_opened",
+            Self::EmergencyAccessDecided => "emergency_access_decided",
         }
     }
 
@@ -158,6 +167,8 @@ pub struct RequestFacts {
     pub grant_ends_at: Option<OffsetDateTime>,
     /// The owner's reason for a denial.
     pub decision_reason: Option<String>,
+    /// An emergency access (break-glass): the owner was not asked.
+    pub break_glass: bool,
 }
 
 impl RequestFacts {
@@ -336,6 +347,7 @@ mod tests {
             expires_at: OffsetDateTime::UNIX_EPOCH,
             grant_ends_at: None,
             decision_reason: None,
+            break_glass: false,
         }
     }
 

@@ -121,3 +121,95 @@ pub fn request_expired(agent: &Addressee, r: &RequestFacts, console_url: String)
         list_unsubscribe: None,
     }
 }
+
+/// To the owner, at once: a second security admin approved an emergency access
+/// (break-glass) to their mailbox, which started without asking them.
+pub fn emergency_access_opened(
+    owner: &Addressee,
+    r: &RequestFacts,
+    page_url: String,
+    report_url: String,
+) -> Notice {
+    let ends = r.grant_ends_at.map(date_time).unwrap_or_default();
+    let mut facts = vec![
+        ("Who".into(), r.who()),
+        ("What they can do".into(), r.scopes_in_words()),
+        ("Why".into(), r.why()),
+    ];
+    if let Some(t) = &r.ticket {
+        facts.push(("Reference".into(), t.clone()));
+    }
+    facts.push(("Access ends".into(), ends));
+    Notice {
+        kind: NoticeKind::EmergencyAccessOpened,
+        recipient: owner.email.clone(),
+        subject: format!("Emergency access to your mailbox {}", r.mailbox),
+        body: Body {
+            greeting: greeting(&owner.name),
+            heading: format!("The security team opened an emergency access to {}", r.mailbox),
+            intro: vec![
+                "You were not asked: this is an emergency access (break-glass). One security admin opened it and a second, different one approved it, for the reason below. It started at once and ends on its own at the time shown.".into(),
+                "Every access under it is recorded in the verifiable log and shown to you, marked as emergency access.".into(),
+            ],
+            facts,
+            action: Some(Link {
+                label: "See the emergency access and what was done".into(),
+                url: page_url,
+            }),
+            outro: vec![format!(
+                "If you think this access is wrong, tell the security team and see how to secure your account: {report_url}"
+            )],
+            ..Body::default()
+        },
+        list_unsubscribe: None,
+    }
+}
+
+/// To the staff member who will use an emergency access: a second security admin approved
+/// it (it works now) or refused it (with their reason).
+pub fn emergency_access_decided(
+    agent: &Addressee,
+    r: &RequestFacts,
+    approved: bool,
+    console_url: String,
+) -> Notice {
+    let (subject, heading, intro, facts) = if approved {
+        let ends = r.grant_ends_at.map(date_time).unwrap_or_default();
+        (
+            format!("Approved: emergency access to {}", r.mailbox),
+            format!("A second security admin approved the emergency access to {}", r.mailbox),
+            format!(
+                "You may now {} until {ends}. The owner has been told; every access is recorded and shown to them as emergency access.",
+                r.scopes_in_words()
+            ),
+            vec![("Access ends".into(), ends)],
+        )
+    } else {
+        (
+            format!("Refused: emergency access to {}", r.mailbox),
+            format!("A second security admin refused the emergency access to {}", r.mailbox),
+            "You have no access to this mailbox.".to_string(),
+            vec![(
+                "Their reason".into(),
+                r.decision_reason.clone().unwrap_or_default(),
+            )],
+        )
+    };
+    Notice {
+        kind: NoticeKind::EmergencyAccessDecided,
+        recipient: agent.email.clone(),
+        subject,
+        body: Body {
+            greeting: greeting(&agent.name),
+            heading,
+            intro: vec![intro],
+            facts,
+            action: Some(Link {
+                label: "Open the staff console".into(),
+                url: console_url,
+            }),
+            ..Body::default()
+        },
+        list_unsubscribe: None,
+    }
+}

@@ -1,0 +1,105 @@
+//! Server functions for emergency access (break-glass, `/admin/emergency`): security admins
+//! only. Opening one and approving one each need their confirmation box ticked; without
+//! JavaScript the browser is sent back to the page, which says what was done.
+
+use crate::error::AppError;
+use crate::model::EmergencyPage;
+use leptos::prelude::*;
+
+/// The emergency access page.
+#[server(endpoint = "load_emergency_page")]
+pub async fn load_emergency_page() -> Result<EmergencyPage, AppError> {
+    super::ssr::with_status(
+        async move {
+            let staff = super::ssr::staff().await?;
+            super::ssr::portal()?.emergency_page(staff).await
+        }
+        .await,
+    )
+}
+
+/// Opens an emergency access (with the box ticked): it waits for a second security admin.
+#[server(endpoint = "open_emergency_access")]
+#[allow(clippy::too_many_arguments)]
+pub async fn open_emergency_access(
+    mailbox: String,
+    agent: Option<String>,
+    scope_metadata: Option<String>,
+    scope_content: Option<String>,
+    scope_attachments: Option<String>,
+    scope_settings: Option<String>,
+    justification_code: String,
+    justification_text: String,
+    reference: String,
+    duration_minutes: Option<i64>,
+    confirm: Option<String>,
+) -> Result<EmergencyPage, AppError> {
+    super::ssr::with_status(
+        async move {
+            let staff = super::ssr::staff().await?;
+            if confirm.as_deref() != Some("yes") {
+                return Err(AppError::Invalid(
+                    "Tick the box to confirm that this cannot wait for the owner's consent."
+                        .into(),
+                ));
+            }
+            let scopes = [
+                (scope_metadata, "metadata"),
+                (scope_content, "content"),
+                (scope_attachments, "attachments"),
+                (scope_settings, "settings"),
+            ]
+            .into_iter()
+            .filter_map(|(v, name)| v.map(|_| name.to_string()))
+            .collect();
+            let form = crate::model::EmergencyForm {
+                mailbox,
+                agent,
+                scopes,
+                justification_code,
+                justification_text,
+                reference,
+                duration_minutes,
+            };
+            let page = super::ssr::portal()?.open_emergency(staff, form).await?;
+            super::ssr::after_plain_form_post("/admin/emergency?done=opened");
+            Ok(page)
+        }
+        .await,
+    )
+}
+
+/// Approves, refuses, cancels or ends emergency access `id`: `act` is `approve` (with the
+/// box ticked), `refuse` or `end` (each with a reason), or `cancel`.
+#[server(endpoint = "decide_emergency_access")]
+pub async fn decide_emergency_access(
+    id: String,
+    act: String,
+    reason: Option<String>,
+    confirm: Option<String>,
+) -> Result<EmergencyPage, AppError> {
+    super::ssr::with_status(
+        async move {
+            use crate::model::EmergencyAct;
+            let staff = super::ssr::staff().await?;
+            let id: crate::model::RequestId = id.parse().map_err(|_| AppError::NotFound)?;
+            let reason = reason.unwrap_or_default();
+            let (act, done) = match act.as_str() {
+                "approve" if confirm.as_deref() == Some("yes") => (EmergencyAct::Approve, "approved"),
+                "approve" => {
+                    return Err(AppError::Invalid(
+                        "Tick the box to confirm that you checked the reason and the reference yourself.".into(),
+                    ))
+                }
+                "refuse" => (EmergencyAct::Refuse { reason }, "refused"),
+                "cancel" => (EmergencyAct::Cancel, "cancelled"),
+                "end" => (EmergencyAct::End { reason }, "ended"),
+                _ => return Err(AppError::Invalid("Choose what to do with this emergency access.".into())),
+            };
+            let page = super::ssr::portal()?.emergency_act(staff, id, act).await?;
+            super::ssr::after_plain_form_post(&format!("/admin/emergency?done={done}"));
+            Ok(page)
+        }
+        .await,
+    )
+}
