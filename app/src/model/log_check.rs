@@ -367,6 +367,7 @@ mod tests {
             log_index: Some(i),
             log_entry: Some(b64(&bytes)),
             in_session_of: None,
+            break_glass: false,
         };
         (view, bytes)
     }
