@@ -28,9 +28,9 @@ test('two security admins open and approve an emergency access, and the owner se
   await hydrated(ines);
   await expect(ines.getByRole('heading', { name: 'Who may do what' })).toBeVisible();
   const form = ines.getByRole('region', { name: 'Open an emergency access' });
-  await form.getByLabel('Mailbox').fill('chen.wei@example.org');
+  await form.getByLabel('Mailbox', { exact: true }).fill('chen.wei@example.org');
   await form.getByLabel('Who will use it').selectOption({ label: 'Priya Nair <priya.nair@staff.example.org>' });
-  await form.getByRole('checkbox', { name: /Metadata/ }).check();
+  await form.getByRole('checkbox', { name: /^Folders, senders, subjects and dates/ }).check();
   await form.getByLabel('Why it cannot wait for the owner').selectOption('legal_request');
   await form.getByLabel(/Explain, in words the owner will read/).fill('A court order asks for the sign-in history of this mailbox');
   await form.getByLabel(/Reference/).fill(reference);

@@ -137,7 +137,7 @@ fn Access(access: EmergencyAccessView, decide: ServerAction<DecideEmergencyAcces
                     {access.waiting().then(|| view! { <dt>"Expires unused"</dt><dd><When at=waits_until/></dd> })}
                     {access.reason.clone().map(|r| view! { <dt>"Reason given"</dt><dd>{r}</dd> })}
                 </dl>
-                {(access.waiting() && !may.decide && !may.cancel).then(|| view! {
+                {(access.waiting() && !may.decide).then(|| view! {
                     <p class="hint">"You cannot approve this one: it needs a security admin other than the one who opened it and the one who will use it."</p>
                 })}
                 {may.decide.then(move || view! {
