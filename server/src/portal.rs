@@ -12,7 +12,9 @@ use crate::domain::access_request::{Action, Actor};
 use crate::domain::clock::Clock;
 use crate::services::error::ServiceError;
 use crate::services::requests::{self, FormOnce, Submitter};
-use crate::services::{break_glass, console, history, imap, incidents, overview, owner_reports, sign_in, staff};
+use crate::services::{
+    break_glass, console, history, imap, incidents, overview, owner_reports, sign_in, staff,
+};
 use crate::transparency::tree_cache::TreeCache;
 use app::api::port::Portal;
 use app::error::AppError;
@@ -486,6 +488,18 @@ impl Portal for PortalService {
         staff::agent_activity(&self.db, &self.clock, &self.settings, admin, agent)
             .await
             .map_err(|e| e.into_app_error("load an agent's activity"))
+    }
+
+    async fn agent_history(
+        &self,
+        admin: StaffId,
+        agent: StaffId,
+        cursor: Option<HistoryCursor>,
+        filter: HistoryFilter,
+    ) -> Result<app::model::AgentHistory, AppError> {
+        crate::services::agent_history::page(&self.db, admin, agent, cursor, &filter)
+            .await
+            .map_err(|e| e.into_app_error("load an agent's accesses"))
     }
 
     async fn emergency_page(&self, admin: StaffId) -> Result<app::model::EmergencyPage, AppError> {

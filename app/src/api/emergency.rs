@@ -39,8 +39,7 @@ pub async fn open_emergency_access(
             let staff = super::ssr::staff().await?;
             if confirm.as_deref() != Some("yes") {
                 return Err(AppError::Invalid(
-                    "Tick the box to confirm that this cannot wait for the owner's consent."
-                        .into(),
+                    "Tick the box to confirm that this cannot wait for the owner's consent.".into(),
                 ));
             }
             let scopes = [

@@ -208,6 +208,15 @@ pub trait Portal: Send + Sync + 'static {
         act: RosterAct,
     ) -> Result<RosterView, AppError>;
 
+    /// One staff member's accesses, a page at a time, filtered (security admins).
+    async fn agent_history(
+        &self,
+        staff: StaffId,
+        agent: StaffId,
+        cursor: Option<crate::model::HistoryCursor>,
+        filter: crate::model::HistoryFilter,
+    ) -> Result<crate::model::AgentHistory, AppError>;
+
     /// Emergency access (break-glass): the security admins' page.
     async fn emergency_page(&self, staff: StaffId)
         -> Result<crate::model::EmergencyPage, AppError>;

@@ -84,3 +84,22 @@ pub async fn load_agent_activity(id: String) -> Result<crate::model::AgentActivi
         .await,
     )
 }
+
+/// One staff member's accesses, a page at a time (`/admin/staff/{id}/accesses`).
+#[server(endpoint = "load_agent_history", input = leptos::server_fn::codec::Json)]
+pub async fn load_agent_history(
+    id: String,
+    cursor: Option<crate::model::HistoryCursor>,
+    filter: crate::model::HistoryFilter,
+) -> Result<crate::model::AgentHistory, AppError> {
+    super::ssr::with_status(
+        async move {
+            let staff = super::ssr::staff().await?;
+            let agent: crate::model::StaffId = id.parse().map_err(|_| AppError::NotFound)?;
+            super::ssr::portal()?
+                .agent_history(staff, agent, cursor, filter)
+                .await
+        }
+        .await,
+    )
+}

@@ -16,6 +16,10 @@ pub fn EventTable(
     /// Each row offers "I don't recognise this" (the owner's own pages; not the report page).
     #[prop(default = true)]
     report: bool,
+    /// The owner is reading (rows speak to them: "you were not asked"); a security admin
+    /// reads another person's accesses otherwise.
+    #[prop(default = true)]
+    owners: bool,
 ) -> impl IntoView {
     if events.is_empty() {
         return view! { <p class="empty">"No accesses to show."</p> }.into_any();
@@ -40,7 +44,7 @@ pub fn EventTable(
                             .into_iter()
                             .map(|e| {
                                 let login_on_page = e.in_session_of.is_some_and(|l| on_page.contains(&l));
-                                view! { <EventRow event=e login_on_page link_requests report/> }
+                                view! { <EventRow event=e login_on_page link_requests report owners/> }
                             })
                             .collect_view()
                     }
@@ -67,7 +71,13 @@ fn EventRow(
     login_on_page: bool,
     link_requests: bool,
     report: bool,
+    owners: bool,
 ) -> impl IntoView {
+    let flag = if owners {
+        "Emergency access — you were not asked"
+    } else {
+        "Emergency access — the owner was not asked"
+    };
     let who = match (&event.agent_pseudonym, event.agent_role) {
         (Some(p), Some(r)) => format!("{p} ({})", r.label()),
         (Some(p), None) => p.clone(),
@@ -98,7 +108,7 @@ fn EventRow(
             <td data-label="When"><When at=event.occurred_at/></td>
             <td data-label="Who">{who}</td>
             <td data-label="What">
-                {event.break_glass.then(|| view! { <span class="emergency-flag">"Emergency access — you were not asked"</span> })}
+                {event.break_glass.then(|| view! { <span class="emergency-flag">{flag}</span> })}
                 {session}
                 <span class="action">{event.action.replace('_', " ")}</span>
                 <span class="scope">{format!(" — {}", event.scope.plain_words())}</span>

@@ -13,7 +13,9 @@ mod staff_list;
 mod views;
 mod vocabulary;
 
-pub use emergency::{EmergencyAccessView, EmergencyAct, EmergencyForm, EmergencyMay, EmergencyPage};
+pub use emergency::{
+    EmergencyAccessView, EmergencyAct, EmergencyForm, EmergencyMay, EmergencyPage,
+};
 pub use ids::{EventSeq, FormKey, IncidentId, MailboxId, OwnerId, RequestId, StaffId};
 pub use incidents::{
     AffectedCounts, IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentNotice,
@@ -21,8 +23,8 @@ pub use incidents::{
 };
 pub use reports::{AdminReportView, ReportPage, ReportSubject, SECURE_ACCOUNT_STEPS};
 pub use roster::{
-    AddedBy, AgentActivityView, MonthActivity, Recertification, RefusalSignal, RosterAct,
-    RosterChange, RosterMember, RosterView,
+    AddedBy, AgentActivityView, AgentHistory, MonthActivity, Recertification, RefusalSignal,
+    RosterAct, RosterChange, RosterMember, RosterView,
 };
 pub use rules::StandingRules;
 pub use staff_list::{

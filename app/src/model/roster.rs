@@ -164,3 +164,16 @@ pub struct AgentActivityView {
     /// Their roster changes, oldest first.
     pub changes: Vec<RosterChange>,
 }
+
+/// One staff member's accesses to any mailbox, a page at a time (security admins).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentHistory {
+    /// The staff member.
+    pub agent: super::StaffId,
+    /// Their name.
+    pub name: String,
+    /// Their work address.
+    pub email: String,
+    /// The page of their accesses (its `agents` is empty).
+    pub page: super::HistoryPage,
+}

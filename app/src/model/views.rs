@@ -106,7 +106,8 @@ pub struct RequestView {
     /// Every access decided under this request, newest first, allowed or refused (filled on
     /// the owner's request page, up to [`RequestView::ACCESSES_SHOWN`]; empty elsewhere).
     #[serde(default)]
-    pub accesses: Vec<EventView>,    /// An emergency access (break-glass): opened by a security admin and approved by a
+    pub accesses: Vec<EventView>,
+    /// An emergency access (break-glass): opened by a security admin and approved by a
     /// second one, without asking the owner.
     #[serde(default)]
     pub break_glass: bool,
@@ -215,7 +216,8 @@ pub struct EventView {
     /// For a receipt of a staff IMAP session: the position of that session's login event,
     /// so the history shows the receipt under it.
     #[serde(default)]
-    pub in_session_of: Option<EventSeq>,    /// Decided under an emergency access (break-glass), which the owner was not asked for.
+    pub in_session_of: Option<EventSeq>,
+    /// Decided under an emergency access (break-glass), which the owner was not asked for.
     #[serde(default)]
     pub break_glass: bool,
 }

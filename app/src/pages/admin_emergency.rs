@@ -77,10 +77,15 @@ fn status_words(a: &EmergencyAccessView) -> String {
     match a.status {
         AccessRequestStatus::Pending => "Waiting for a second security admin".into(),
         AccessRequestStatus::Approved => {
-            format!("Live: approved by {}", a.approved_by.clone().unwrap_or_default())
+            format!(
+                "Live: approved by {}",
+                a.approved_by.clone().unwrap_or_default()
+            )
         }
         AccessRequestStatus::Denied => "Refused by a second security admin".into(),
-        AccessRequestStatus::Expired => "Expired: no second security admin approved it in time".into(),
+        AccessRequestStatus::Expired => {
+            "Expired: no second security admin approved it in time".into()
+        }
         AccessRequestStatus::Cancelled => "Cancelled by the admin who opened it".into(),
         AccessRequestStatus::Revoked => "Ended early by a security admin".into(),
         AccessRequestStatus::Ended => "Ended at its time".into(),
@@ -110,11 +115,19 @@ fn Accesses(page: EmergencyPage, decide: ServerAction<DecideEmergencyAccess>) ->
 }
 
 #[component]
-fn Access(access: EmergencyAccessView, decide: ServerAction<DecideEmergencyAccess>) -> impl IntoView {
+fn Access(
+    access: EmergencyAccessView,
+    decide: ServerAction<DecideEmergencyAccess>,
+) -> impl IntoView {
     let heading = format!("emergency-{}", access.id.0.simple());
     let id = access.id.to_string();
     let may = access.may;
-    let scopes = access.scopes.iter().map(|s| s.label()).collect::<Vec<_>>().join(", ");
+    let scopes = access
+        .scopes
+        .iter()
+        .map(|s| s.label())
+        .collect::<Vec<_>>()
+        .join(", ");
     let (approve_id, refuse_id, end_id) = (
         format!("approve-{}", access.id.0.simple()),
         format!("refuse-{}", access.id.0.simple()),

@@ -377,6 +377,11 @@ fn AgentActivity(activity: AgentActivityView) -> impl IntoView {
             <dt>"Status"</dt><dd>{status}</dd>
             <dt>"Open grants now"</dt><dd>{m.open_grants}</dd>
         </dl>
+        <p>
+            <a href=format!("/admin/staff/{}/accesses", m.id)>"Every access they made, with filters and downloads"</a>
+            " · "
+            <a href=format!("/staff?agent={}", m.id)>"All their requests, with filters"</a>
+        </p>
         <section aria-labelledby="refusals-heading">
             <h2 id="refusals-heading">"How often owners refuse"</h2>
             {signal}

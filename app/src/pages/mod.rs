@@ -1,5 +1,6 @@
 //! One module per route.
 
+pub mod admin_agent_history;
 pub mod admin_emergency;
 pub mod admin_incidents;
 pub mod admin_reports;

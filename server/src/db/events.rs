@@ -197,12 +197,35 @@ pub struct EventFilter {
     pub until: Option<OffsetDateTime>,
 }
 
-/// The WHERE clause scoping events to `owner` and `filter`, with its parameters; more
+/// Whose events a query reads: the events of an owner's mailboxes, or the accesses of one
+/// staff member (a security admin's view of an agent).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Whose {
+    /// Every event of this owner's mailboxes.
+    Owner(OwnerId),
+    /// Every access this staff member made, to any mailbox.
+    Agent(StaffId),
+}
+
+impl From<OwnerId> for Whose {
+    fn from(owner: OwnerId) -> Self {
+        Whose::Owner(owner)
+    }
+}
+
+/// The WHERE clause scoping events to `whose` and `filter`, with its parameters; more
 /// conditions may follow, numbered from `params.len() + 1`.
-fn scope_to(owner: OwnerId, filter: &EventFilter, params: &mut Vec<Param>) -> String {
-    params.push(Param::Uuid(owner.0));
-    let mut sql =
-        String::from(" WHERE e.mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $1)");
+fn scope_to(whose: impl Into<Whose>, filter: &EventFilter, params: &mut Vec<Param>) -> String {
+    let mut sql = match whose.into() {
+        Whose::Owner(owner) => {
+            params.push(Param::Uuid(owner.0));
+            String::from(" WHERE e.mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $1)")
+        }
+        Whose::Agent(agent) => {
+            params.push(Param::Uuid(agent.0));
+            String::from(" WHERE e.agent_id = $1")
+        }
+    };
     match &filter.who {
         Some(Who::Staff(p)) => {
             params.push(Param::Text(p.clone()));
@@ -244,18 +267,18 @@ pub enum Keyset {
     After(EventSeq),
 }
 
-/// Up to `limit` of the owner's events matching `filter` around a keyset cursor, newest
+/// Up to `limit` of the events of `whose` (an owner's, or an agent's) matching `filter` around a keyset cursor, newest
 /// first, plus whether more exist in the direction of travel. Never uses OFFSET: the cost
 /// does not depend on how deep the page is.
-pub async fn page_for_owner(
+pub async fn page_for(
     db: &Db,
-    owner: OwnerId,
+    whose: impl Into<Whose>,
     filter: &EventFilter,
     keyset: Keyset,
     limit: i64,
 ) -> anyhow::Result<(Vec<EventRecord>, bool)> {
     let mut params = Vec::new();
-    let mut sql = format!("{SELECT}{}", scope_to(owner, filter, &mut params));
+    let mut sql = format!("{SELECT}{}", scope_to(whose, filter, &mut params));
     let order = match keyset {
         Keyset::Newest => "DESC",
         Keyset::Before(seq) => {
@@ -288,7 +311,7 @@ pub async fn page_for_owner(
 /// below `seq`.
 pub async fn exists_beyond(
     db: &Db,
-    owner: OwnerId,
+    whose: impl Into<Whose>,
     filter: &EventFilter,
     seq: EventSeq,
     newer: bool,
@@ -296,7 +319,7 @@ pub async fn exists_beyond(
     let mut params = Vec::new();
     let mut sql = format!(
         "SELECT EXISTS (SELECT 1 FROM access_events e{}",
-        scope_to(owner, filter, &mut params)
+        scope_to(whose, filter, &mut params)
     );
     params.push(Param::Int(seq.0));
     sql += &format!(
@@ -308,11 +331,15 @@ pub async fn exists_beyond(
 }
 
 /// How many of the owner's events match `filter`.
-pub async fn count_matching(db: &Db, owner: OwnerId, filter: &EventFilter) -> sqlx::Result<i64> {
+pub async fn count_matching(
+    db: &Db,
+    whose: impl Into<Whose>,
+    filter: &EventFilter,
+) -> sqlx::Result<i64> {
     let mut params = Vec::new();
     let sql = format!(
         "SELECT COUNT(*) FROM access_events e{}",
-        scope_to(owner, filter, &mut params)
+        scope_to(whose, filter, &mut params)
     );
     on_pool!(db, pool => bind_all!(sqlx::query_scalar::<_, i64>(&sql), &params).fetch_one(pool).await)
 }

@@ -285,9 +285,8 @@ pub async fn list_emergency(
     conn: impl Into<Conn<'_>>,
     limit: i64,
 ) -> anyhow::Result<Vec<RequestRecord>> {
-    let sql = format!(
-        "{SELECT} WHERE r.break_glass ORDER BY r.created_at DESC, r.id DESC LIMIT $1"
-    );
+    let sql =
+        format!("{SELECT} WHERE r.break_glass ORDER BY r.created_at DESC, r.id DESC LIMIT $1");
     let rows = on_conn!(conn, c => sqlx::query_as::<_, RequestDbRow>(&sql).bind(limit).fetch_all(c).await)?;
     records(rows)
 }

@@ -890,7 +890,12 @@ mod tests {
     fn neither_the_opener_nor_the_agent_who_will_use_it_approves_an_emergency_access() {
         for who in [opener(), agent()] {
             assert_eq!(
-                transition(&emergency(), Actor::Admin(who), &Action::ApproveEmergency, T0),
+                transition(
+                    &emergency(),
+                    Actor::Admin(who),
+                    &Action::ApproveEmergency,
+                    T0
+                ),
                 Err(TransitionError::SecondAdminNeeded),
                 "{who:?}"
             );
@@ -942,7 +947,12 @@ mod tests {
         }
         // An ordinary request is the owner's alone.
         assert_eq!(
-            transition(&pending(), Actor::Admin(second_admin()), &Action::ApproveEmergency, T0),
+            transition(
+                &pending(),
+                Actor::Admin(second_admin()),
+                &Action::ApproveEmergency,
+                T0
+            ),
             Err(TransitionError::NotAllowed)
         );
         // Any security admin may end an emergency access early.
@@ -950,9 +960,14 @@ mod tests {
             reason: "The emergency is over".into(),
         };
         assert_eq!(
-            transition(&live, Actor::Admin(opener()), &end, T0 + Duration::minutes(5))
-                .unwrap()
-                .to,
+            transition(
+                &live,
+                Actor::Admin(opener()),
+                &end,
+                T0 + Duration::minutes(5)
+            )
+            .unwrap()
+            .to,
             Status::Revoked
         );
     }

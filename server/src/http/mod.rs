@@ -1,6 +1,7 @@
 //! Plain axum routes and middleware: health, assets, exports, the pages
 //! email links open, the staff's IMAP credential, security headers, the CSRF defence, errors.
 
+pub mod agent_export;
 pub mod assets;
 pub mod email_links;
 pub mod error;
@@ -43,6 +44,8 @@ pub fn session_routes(state: AppState) -> Router<AppState> {
             "/admin/incidents/{id}/affected.csv",
             get(export::incident_affected_csv),
         )
+        .route("/admin/staff/{id}/accesses.csv", get(agent_export::csv))
+        .route("/admin/staff/{id}/accesses.json", get(agent_export::json))
         .merge(imap_credential::routes())
         .merge(
             email_links::routes().route_layer(axum::middleware::from_fn_with_state(

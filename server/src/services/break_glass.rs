@@ -124,7 +124,12 @@ pub async fn open(
         max_minutes: cap,
     };
     let new = NewAccessRequest::parse_emergency(&input, limits)?;
-    let agent = match form.agent.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+    let agent = match form
+        .agent
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    {
         None => opener,
         Some(id) => {
             let unknown = || {

@@ -2,7 +2,7 @@
 //! the owner the caller names, which comes from the session, never from the URL.
 
 use super::error::ServiceError;
-use crate::db::events::{self, EventFilter, EventRecord, Keyset, Who};
+use crate::db::events::{self, EventFilter, EventRecord, Keyset, Who, Whose};
 use crate::db::Db;
 use app::model::{
     parse_day, EventSeq, EventView, HistoryCursor, HistoryFilter, HistoryPage, OwnerId, MAIL_SYSTEM,
@@ -121,17 +121,68 @@ pub async fn page(
     filter: &HistoryFilter,
 ) -> Result<HistoryPage, ServiceError> {
     let f = event_filter(filter)?;
+    let found = keyset_page(db, owner.into(), cursor, &f).await?;
+    let events = views_for_owner(db, owner, found.rows).await?;
+    Ok(HistoryPage {
+        events: under_their_logins(events),
+        older: found.older,
+        newer: found.newer,
+        total: events::count_matching(db, owner, &f).await?,
+        at_newest: found.at_newest,
+        agents: events::agents_for_owner(db, owner).await?,
+    })
+}
+
+/// One page of one staff member's accesses to any mailbox matching `filter` (its `agent`
+/// is not used), newest first: a security admin's view of an agent (the caller checks the
+/// role). The same keyset paging as an owner's history.
+pub async fn agent_page(
+    db: &Db,
+    agent: app::model::StaffId,
+    cursor: Option<HistoryCursor>,
+    filter: &HistoryFilter,
+) -> Result<HistoryPage, ServiceError> {
+    let f = EventFilter {
+        who: None,
+        ..event_filter(filter)?
+    };
+    let whose = Whose::Agent(agent);
+    let found = keyset_page(db, whose, cursor, &f).await?;
+    Ok(HistoryPage {
+        events: found.rows.into_iter().map(event_view).collect(),
+        older: found.older,
+        newer: found.newer,
+        total: events::count_matching(db, whose, &f).await?,
+        at_newest: found.at_newest,
+        agents: Vec::new(),
+    })
+}
+
+/// The events of one page and the cursors to the pages either side.
+struct Found {
+    rows: Vec<EventRecord>,
+    older: Option<HistoryCursor>,
+    newer: Option<HistoryCursor>,
+    at_newest: bool,
+}
+
+async fn keyset_page(
+    db: &Db,
+    whose: Whose,
+    cursor: Option<HistoryCursor>,
+    f: &EventFilter,
+) -> Result<Found, ServiceError> {
     let keyset = match cursor {
         None => Keyset::Newest,
         Some(HistoryCursor::Before(s)) => Keyset::Before(s),
         Some(HistoryCursor::After(s)) => Keyset::After(s),
     };
-    let (rows, more) = events::page_for_owner(db, owner, &f, keyset, PAGE_SIZE).await?;
+    let (rows, more) = events::page_for(db, whose, f, keyset, PAGE_SIZE).await?;
     let newest_on_page = rows.first().map(|e| e.seq);
     let oldest_on_page = rows.last().map(|e| e.seq);
     let older = match keyset {
         Keyset::After(_) => match oldest_on_page {
-            Some(seq) if events::exists_beyond(db, owner, &f, seq, false).await? => {
+            Some(seq) if events::exists_beyond(db, whose, f, seq, false).await? => {
                 Some(HistoryCursor::Before(seq))
             }
             _ => None,
@@ -141,21 +192,18 @@ pub async fn page(
     let newer = match keyset {
         Keyset::Newest => None,
         Keyset::Before(_) => match newest_on_page {
-            Some(seq) if events::exists_beyond(db, owner, &f, seq, true).await? => {
+            Some(seq) if events::exists_beyond(db, whose, f, seq, true).await? => {
                 Some(HistoryCursor::After(seq))
             }
             _ => None,
         },
         Keyset::After(_) => newest_on_page.filter(|_| more).map(HistoryCursor::After),
     };
-    let events = views_for_owner(db, owner, rows).await?;
-    Ok(HistoryPage {
-        events: under_their_logins(events),
+    Ok(Found {
+        rows,
         older,
         newer,
-        total: events::count_matching(db, owner, &f).await?,
         at_newest: matches!(keyset, Keyset::Newest),
-        agents: events::agents_for_owner(db, owner).await?,
     })
 }
 
@@ -189,11 +237,32 @@ pub async fn export(
     owner: OwnerId,
     filter: &HistoryFilter,
 ) -> Result<Vec<EventRecord>, ServiceError> {
-    let f = event_filter(filter)?;
+    export_of(db, owner.into(), event_filter(filter)?).await
+}
+
+/// Every access of staff member `agent` matching `filter` (up to [`EXPORT_MAX`]; its `agent`
+/// is not used), newest first: a security admin's download (the caller checks the role).
+pub async fn export_agent(
+    db: &Db,
+    agent: app::model::StaffId,
+    filter: &HistoryFilter,
+) -> Result<Vec<EventRecord>, ServiceError> {
+    let f = EventFilter {
+        who: None,
+        ..event_filter(filter)?
+    };
+    export_of(db, Whose::Agent(agent), f).await
+}
+
+async fn export_of(
+    db: &Db,
+    whose: Whose,
+    f: EventFilter,
+) -> Result<Vec<EventRecord>, ServiceError> {
     let mut all = Vec::new();
     let mut keyset = Keyset::Newest;
     loop {
-        let (rows, more) = events::page_for_owner(db, owner, &f, keyset, 1000).await?;
+        let (rows, more) = events::page_for(db, whose, &f, keyset, 1000).await?;
         let last = rows.last().map(|e| e.seq);
         all.extend(rows);
         match last {
@@ -230,8 +299,7 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
 /// The events as CSV, header first. `log_index` is the event's index in the verifiable log
 /// (what `glassbox verify` and the pages show), empty while it is not in the log yet.
 pub fn to_csv(events: &[EventRecord]) -> String {
-    let mut out =
-        String::from(
+    let mut out = String::from(
         "log_index,time,mailbox,agent,role,scope,action,resource,decision,reason,break_glass\r\n",
     );
     for e in events {

@@ -508,7 +508,7 @@ pub async fn owner_view(
         ..EventFilter::default()
     };
     let (accesses, _) =
-        events::page_for_owner(db, owner, &filter, Keyset::Newest, MAX_ACCESSES_SHOWN).await?;
+        events::page_for(db, owner, &filter, Keyset::Newest, MAX_ACCESSES_SHOWN).await?;
     let done = incidents::steps_done(db, id, owner).await?;
     Ok(OwnerIncidentView {
         id,

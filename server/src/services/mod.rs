@@ -3,6 +3,7 @@
 //! person can quote.
 
 pub mod action_links;
+pub mod agent_history;
 pub mod backup;
 pub mod break_glass;
 pub mod check;

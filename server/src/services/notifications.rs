@@ -211,7 +211,8 @@ async fn emergency_decided(
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
     let approved = change.to == Status::Approved;
-    let n = request_emails::emergency_access_decided(agent, facts, approved, url(settings, "/staff"));
+    let n =
+        request_emails::emergency_access_decided(agent, facts, approved, url(settings, "/staff"));
     queue(tx, settings, n, r.id.to_string(), now).await?;
     if approved {
         let n = request_emails::emergency_access_opened(

@@ -35,7 +35,7 @@ pub async fn owner_overview(
         .context("load the mailboxes")?;
     let pending = stored::pending_for_owner(db, owner, now).await?;
     let grants = stored::active_grants_for_owner(db, owner, now).await?;
-    let (recent, _) = events::page_for_owner(
+    let (recent, _) = events::page_for(
         db,
         owner,
         &EventFilter::default(),

@@ -28,7 +28,10 @@ async fn emergency_form(app: &TestApp) -> Vec<(&'static str, String)> {
         ("scope_metadata", "yes".into()),
         ("scope_content", "yes".into()),
         ("justification_code", "break_glass_emergency".into()),
-        ("justification_text", "The police report a missing person; we need her last sign-in and messages".into()),
+        (
+            "justification_text",
+            "The police report a missing person; we need her last sign-in and messages".into(),
+        ),
         ("reference", "INC-2026-0042".into()),
         ("duration_minutes", "120".into()),
         ("confirm", "yes".into()),
@@ -41,7 +44,11 @@ async fn open(app: &TestApp, form: &[(&'static str, String)]) -> (u16, serde_jso
 }
 
 async fn emergency_count(app: &TestApp) -> i64 {
-    on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_requests WHERE break_glass").await
+    on_pool_for_tests(
+        &app.db,
+        "SELECT COUNT(*) FROM access_requests WHERE break_glass",
+    )
+    .await
 }
 
 async fn emails_of_kind(app: &TestApp, kind: &str) -> Vec<(String, String, String)> {
@@ -65,8 +72,13 @@ async fn opened_by_ines(app: &TestApp) -> String {
 }
 
 async fn decide(app: &TestApp, id: &str, act: &str, reason: &str) -> (u16, serde_json::Value) {
-    app.server_fn::<DecideEmergencyAccess>(&[("id", id), ("act", act), ("reason", reason), ("confirm", "yes")])
-        .await
+    app.server_fn::<DecideEmergencyAccess>(&[
+        ("id", id),
+        ("act", act),
+        ("reason", reason),
+        ("confirm", "yes"),
+    ])
+    .await
 }
 
 on_both_databases!(async fn an_emergency_access_needs_a_second_security_admin_and_then_works_without_the_owner(app) {

@@ -8,10 +8,11 @@
 mod helpers;
 
 mod access_detail;
+mod agent_history;
 mod api_contract;
 mod assets;
-mod break_glass;
 mod backup;
+mod break_glass;
 mod clock_faults;
 mod consent;
 mod cross_account;

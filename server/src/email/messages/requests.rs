@@ -187,7 +187,10 @@ pub fn emergency_access_decided(
     } else {
         (
             format!("Refused: emergency access to {}", r.mailbox),
-            format!("A second security admin refused the emergency access to {}", r.mailbox),
+            format!(
+                "A second security admin refused the emergency access to {}",
+                r.mailbox
+            ),
             "You have no access to this mailbox.".to_string(),
             vec![(
                 "Their reason".into(),
