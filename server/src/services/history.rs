@@ -258,29 +258,6 @@ pub fn to_csv(events: &[EventRecord]) -> String {
     out
 }
 
-/// The events as JSON objects.
-pub fn to_json(events: &[EventRecord]) -> serde_json::Value {
-    serde_json::Value::Array(
-        events
-            .iter()
-            .map(|e| {
-                serde_json::json!({
-                    "log_index": e.log_index,
-                    "time": rfc3339(e.occurred_at),
-                    "mailbox": e.mailbox,
-                    "agent": e.agent_pseudonym,
-                    "role": e.agent_role.map(|r| r.as_str()),
-                    "scope": e.scope.as_str(),
-                    "action": e.action,
-                    "resource": e.resource,
-                    "decision": e.decision.as_str(),
-                    "reason": e.reason,
-                })
-            })
-            .collect(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,7 +315,7 @@ mod tests {
         };
         let csv = to_csv(std::slice::from_ref(&record));
         assert!(csv.contains(",2026-11-29T21:05:00Z,"), "{csv}");
-        assert_eq!(to_json(&[record])[0]["time"], "2026-11-29T21:05:00Z");
+        assert_eq!(rfc3339(record.occurred_at), "2026-11-29T21:05:00Z");
     }
 
     #[test]
