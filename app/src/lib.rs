@@ -92,6 +92,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/reports") view=pages::admin_reports::AdminReportsPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/staff") view=pages::admin_staff::AdminStaffPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/staff/:id") view=pages::admin_staff::AdminAgentPage ssr=SsrMode::Async/>
+                        <Route path=path!("/verify/export") view=pages::verify_export::VerifyExportPage/>
                     </Routes>
                 </main>
                 <SiteFooter/>

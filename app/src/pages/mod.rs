@@ -17,3 +17,4 @@ pub mod rules;
 pub mod sign_in;
 pub mod staff;
 pub mod staff_request;
+pub mod verify_export;
