@@ -594,7 +594,9 @@ mod tests {
             event_id: format!("00000000-0000-7000-8000-{i:012}"),
             occurred_at: format!("2026-11-30T08:{:02}:00Z", i % 60),
             mailbox_id: MAILBOX.into(),
-            agent_id: (i % 2 == 0).then(|| format!("00000000-0000-7000-8000-0000000000b{}", i % 4)),
+            agent_id: i
+                .is_multiple_of(2)
+                .then(|| format!("00000000-0000-7000-8000-0000000000b{}", i % 4)),
             request_id: None,
             scope: "content".into(),
             action: "read_message".into(),
