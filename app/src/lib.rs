@@ -94,6 +94,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/staff") view=pages::admin_staff::AdminStaffPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/staff/:id") view=pages::admin_staff::AdminAgentPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/staff/:id/accesses") view=pages::admin_agent_history::AdminAgentHistoryPage ssr=SsrMode::Async/>
+                        <Route path=path!("/verify/export") view=pages::verify_export::VerifyExportPage/>
                     </Routes>
                 </main>
                 <SiteFooter/>

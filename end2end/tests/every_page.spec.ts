@@ -28,7 +28,7 @@ async function firstLink(page: Page, path: string, pattern: RegExp): Promise<str
 
 test('every page a visitor meets passes axe-core', async ({ page }) => {
   const errors = watchErrors(page);
-  for (const path of ['/', '/auth/demo', '/no/such/page']) await checkEverySize(page, path);
+  for (const path of ['/', '/auth/demo', '/no/such/page', '/verify/export']) await checkEverySize(page, path);
   expect(errors.filter((e) => !e.includes('404'))).toEqual([]);
 });
 

@@ -22,7 +22,8 @@ test('the overview, the history, the incident page and the exports show the same
   expect(header.split(',')[0]).toBe('log_index');
   expect(first.split(',')[0]).toBe(index);
   const json = await (await page.request.get('/me/history/export.json')).json();
-  expect(json[0].log_index).toBe(Number(index));
+  expect(json.format).toBe('glassbox-export/v1');
+  expect(json.events[0].log_index).toBe(Number(index));
 
   await page.goto('/me/incidents');
   await expectAccessible(page);

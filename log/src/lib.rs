@@ -9,11 +9,13 @@
 //! - [`note`]: C2SP `tlog-checkpoint` bodies signed as C2SP `signed-note`s with Ed25519,
 //!   and the verifier key format `<name>+<hex key id>+<base64 of 0x01‖public key>`;
 //! - [`proof`]: the JSON shapes of the public proof endpoints;
+//! - [`export`]: an owner's export as a proof file, and its offline check;
 //! - [`audit`]: checking a whole copy of the log (rows of the database) against a signed
 //!   checkpoint, naming the first index that does not match.
 
 pub mod audit;
 pub mod entry;
+pub mod export;
 pub mod frontier;
 pub mod merkle;
 pub mod note;

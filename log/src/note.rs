@@ -217,6 +217,33 @@ impl VerifierKey {
     }
 }
 
+/// The second line of an export's signed list of events ([`CheckpointSigner::sign_export`]):
+/// like a key-change statement, never taken for a checkpoint (whose second line is a number)
+/// nor for a statement.
+pub const EXPORT_LINE: &str = "glassbox-export/v1";
+
+impl VerifierKey {
+    /// Verifies an export's signed list of events signed by this key and returns the lines
+    /// after its two header lines (origin and [`EXPORT_LINE`]).
+    pub fn open_export(&self, note: &str) -> Result<Vec<String>, NoteError> {
+        let text = self.open_text(note)?;
+        let mut lines = text
+            .strip_suffix('\n')
+            .ok_or(NoteError::BadBody)?
+            .split('\n');
+        let (Some(origin), Some(EXPORT_LINE)) = (lines.next(), lines.next()) else {
+            return Err(NoteError::BadBody);
+        };
+        if origin != self.name {
+            return Err(NoteError::WrongOrigin {
+                expected: self.name.clone(),
+                found: origin.to_string(),
+            });
+        }
+        Ok(lines.map(str::to_string).collect())
+    }
+}
+
 /// The second line of a key-change statement. A checkpoint's second line is a number, so a
 /// statement is never taken for a checkpoint, nor a checkpoint for a statement.
 const KEY_CHANGE_LINE: &str = "glassbox-key-change/v1";
@@ -372,6 +399,18 @@ impl CheckpointSigner {
         self.sign_text(&format!("{}\n{KEY_CHANGE_LINE}\n{next}\n", self.name))
     }
 
+    /// An export's list of events, signed by this key: `lines` (none empty, none with a
+    /// newline) after the log's name and [`EXPORT_LINE`]. What lets an offline verifier
+    /// notice an event removed from, or added to, an owner's export.
+    pub fn sign_export(&self, lines: &[String]) -> String {
+        let mut body = format!("{}\n{EXPORT_LINE}\n", self.name);
+        for line in lines {
+            body.push_str(line);
+            body.push('\n');
+        }
+        self.sign_text(&body)
+    }
+
     fn sign_text(&self, body: &str) -> String {
         let sig = self.key.sign(body.as_bytes());
         let mut raw = key_id(&self.name, self.key.verifying_key().as_bytes()).to_vec();
@@ -453,6 +492,28 @@ mod tests {
             k1.verifier_key().open_key_change(&handover),
             Err(NoteError::WrongOrigin { .. })
         ));
+    }
+
+    #[test]
+    fn an_export_list_opens_with_its_key_and_is_never_taken_for_a_checkpoint_or_a_key_change() {
+        let s = signer();
+        let lines = vec!["2026-11-29T12:00:00Z".to_string(), "7".to_string()];
+        let note = s.sign_export(&lines);
+        assert_eq!(s.verifier_key().open_export(&note), Ok(lines));
+        assert_eq!(s.verifier_key().open(&note), Err(NoteError::BadBody));
+        assert_eq!(
+            s.verifier_key().open_key_change(&note),
+            Err(NoteError::BadBody)
+        );
+        assert_eq!(
+            s.verifier_key().open_export(&s.sign(3, &[1; 32])),
+            Err(NoteError::BadBody)
+        );
+        assert_eq!(
+            s.verifier_key()
+                .open_export(&note.replace("\n7\n", "\n8\n")),
+            Err(NoteError::BadSignature)
+        );
     }
 
     #[test]

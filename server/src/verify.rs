@@ -1,6 +1,7 @@
 //! `glassbox verify`: an auditor's checks of a Glassbox log, with the same verification
 //! code the owner's browser runs (`glassbox-log`). Online checks talk only to the public
-//! `/log` endpoints; `verify database` reads a copy of the database.
+//! `/log` endpoints; `verify database` reads a copy of the database; `verify export` reads
+//! an owner's export file and nothing else.
 //!
 //! Exit codes: 0 verified, 1 verification failed (the log is not what it claims), 2 the
 //! check could not be made (network, bad arguments).
@@ -290,6 +291,83 @@ fn consistency_verdict(old: &Checkpoint, new: &Checkpoint, proof: &ConsistencyPr
             new.size, old.size
         )),
     }
+}
+
+/// The export's JSON: the file itself, or the one `.json` file of a `.zip` export.
+fn export_json(bytes: &[u8]) -> anyhow::Result<String> {
+    if !bytes.starts_with(b"PK") {
+        return String::from_utf8(bytes.to_vec()).context("the file is neither JSON nor a zip");
+    }
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .context("the file looks like a zip but cannot be read as one")?;
+    let names: Vec<String> = zip
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.into_owned()))
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    let [name] = names.as_slice() else {
+        anyhow::bail!(
+            "the zip should hold exactly one .json proof file, it holds {}",
+            names.len()
+        );
+    };
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut zip
+            .by_name(name)
+            .with_context(|| format!("could not open {name} in the zip"))?,
+        &mut text,
+    )
+    .with_context(|| format!("could not read {name} in the zip"))?;
+    Ok(text)
+}
+
+/// Checks an owner's export (JSON proof file or zip) offline, with `key_text` pinned when
+/// given (and the file's key-change statements followed from it), else the file's own key.
+pub fn export(bytes: &[u8], key_text: Option<&str>) -> anyhow::Result<Verdict> {
+    use glassbox_log::export::{check_export, ExportFile, KeyTrust};
+    let file = ExportFile::parse(&export_json(bytes)?)?;
+    let pinned = key_text.map(parse_keys).transpose()?;
+    let check = check_export(&file, pinned.as_deref());
+    match &check.key {
+        KeyTrust::FromFile => eprintln!(
+            "note: checked against the key inside the file itself ({}); this shows the file is consistent, not that it is this log's: pass --key with the log's key (from /log/key)",
+            file.log.verifier_keys.first().map(String::as_str).unwrap_or("none")
+        ),
+        KeyTrust::FollowedKeyChange(k) => eprintln!(
+            "note: the log's key changed to {k}; the key you pinned signed the change. Pin the new key from now on."
+        ),
+        KeyTrust::Pinned => {}
+    }
+    if check.failed() {
+        let findings = check.findings();
+        let mut message = findings
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
+        if findings.len() > 1 {
+            message = format!("{} problems in the export:\n{message}", findings.len());
+        }
+        return Ok(Verdict::Failed(message));
+    }
+    let (verified, after, unlogged) = check.counts();
+    let Ok(cp) = &check.checkpoint else {
+        return Ok(Verdict::Failed("the checkpoint does not verify".into()));
+    };
+    let mut message = format!(
+        "all {verified} logged events of the export are in the log of {} at size {} (root {}), exactly as the file shows them, and none was removed or added",
+        cp.origin,
+        cp.size,
+        glassbox_log::b64(&cp.root)
+    );
+    if after + unlogged > 0 {
+        message.push_str(&format!(
+            "; {} newer events were not yet in that checkpoint and are not checked by this file (export again later)",
+            after + unlogged
+        ));
+    }
+    Ok(Verdict::Verified(message))
 }
 
 /// Checks every event in the database against the latest signed checkpoint, naming the

@@ -93,7 +93,11 @@ pub fn HistoryPage() -> impl IntoView {
                                 " Download: "
                                 <a href=with_filter("/me/history/export.csv", &fq, "") download="">"CSV"</a>
                                 " · "
-                                <a href=with_filter("/me/history/export.json", &fq, "") download="">"JSON"</a>
+                                <a href=with_filter("/me/history/export.json", &fq, "") download="">"JSON with proofs"</a>
+                                " · "
+                                <a href=with_filter("/me/history/export.zip", &fq, "") download="">"ZIP (both, and how to check them)"</a>
+                                " · "
+                                <a href="/verify/export">"Check an exported file"</a>
                             </p>
                             <LogBanner/>
                             <EventTable events=p.events caption="Accesses to your mailbox, newest first"/>

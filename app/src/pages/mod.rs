@@ -19,3 +19,4 @@ pub mod rules;
 pub mod sign_in;
 pub mod staff;
 pub mod staff_request;
+pub mod verify_export;

@@ -133,6 +133,18 @@ pub enum VerifyCommand {
         #[arg(long)]
         key: Option<String>,
     },
+    /// Check an owner's export offline (the `.json` proof file or the `.zip` holding it):
+    /// the checkpoint's signature, each event's entry and inclusion proof, and that no
+    /// event was removed or added. Names the log index of each event that fails.
+    Export {
+        /// The export file (`glassbox-access-history.json` or `.zip`).
+        file: std::path::PathBuf,
+        /// The log's verifier key (`<name>+<id>+<key>`, as `/log/key` serves it), one a
+        /// line for several; without it the key inside the file is used, which shows only
+        /// that the file is consistent.
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// Check every log entry (access events, request changes and staff changes) in the configured database
     /// against the latest signed checkpoint
     /// and name the first index that does not match.

@@ -56,6 +56,11 @@ pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
             };
             verifier::consistency(base.as_deref(), &key, &old_note, &new_note).await
         }
+        VerifyCommand::Export { file, key } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("could not read {}: {e}", file.display()))?;
+            verifier::export(&bytes, key.as_deref())
+        }
         VerifyCommand::Database { key } => {
             let settings = Settings::load()?;
             let db = Db::connect(&settings.database_url(), 2).await?;

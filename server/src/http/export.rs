@@ -1,11 +1,13 @@
-//! `/me/history/export.csv` and `/me/history/export.json`: the signed-in owner's access
-//! history (with the page's filters) as a download. Only ever the owner's own events.
+//! `/me/history/export.csv`, `.json` and `.zip`: the signed-in owner's access history
+//! (with the page's filters) as a download. Only ever the owner's own events. The JSON is a
+//! proof file (`glassbox-export/v1`) that `glassbox verify export` and `/verify/export`
+//! check offline; the zip holds the CSV, that JSON and a README saying how to check it.
 
 use crate::http::error::HttpError;
 use crate::services::error::ServiceError;
-use crate::services::history;
+use crate::services::{history, history_export};
 use crate::state::AppState;
-use app::model::{HistoryFilter, Viewer};
+use app::model::{HistoryFilter, OwnerId, Viewer};
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -17,8 +19,47 @@ use std::collections::HashMap;
 pub enum Format {
     /// Comma-separated values, for spreadsheets.
     Csv,
-    /// A JSON array.
+    /// The proof file.
     Json,
+    /// The CSV, the proof file and a README.
+    Zip,
+}
+
+/// The names of the files, in the zip and as downloads.
+const BASE_NAME: &str = "glassbox-access-history";
+
+fn owner_of(viewer: Option<Viewer>) -> Result<OwnerId, HttpError> {
+    match viewer {
+        Some(Viewer::Owner { owner_id, .. }) => Ok(owner_id),
+        Some(_) => Err(HttpError::Forbidden(
+            "Only a mailbox owner can export their access history.",
+        )),
+        None => Err(HttpError::Unauthorized),
+    }
+}
+
+fn service_error(e: ServiceError) -> HttpError {
+    match e {
+        ServiceError::Invalid(m) | ServiceError::Conflict(m) => HttpError::BadRequest(m),
+        other => HttpError::unexpected("export history", other),
+    }
+}
+
+/// The CSV, the proof file and the README, zipped.
+fn zip(csv: &str, json: &str) -> anyhow::Result<Vec<u8>> {
+    use std::io::Write as _;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, body) in [
+        (format!("{BASE_NAME}.csv"), csv),
+        (format!("{BASE_NAME}.json"), json),
+        ("README.txt".to_string(), history_export::ZIP_README),
+    ] {
+        zip.start_file(name, options)?;
+        zip.write_all(body.as_bytes())?;
+    }
+    Ok(zip.finish()?.into_inner())
 }
 
 async fn export(
@@ -27,32 +68,45 @@ async fn export(
     query: HashMap<String, String>,
     format: Format,
 ) -> Result<Response, HttpError> {
-    let owner = match viewer {
-        Some(Viewer::Owner { owner_id, .. }) => owner_id,
-        Some(_) => {
-            return Err(HttpError::Forbidden(
-                "Only a mailbox owner can export their access history.",
-            ))
-        }
-        None => return Err(HttpError::Unauthorized),
-    };
+    let owner = owner_of(viewer)?;
     let filter = HistoryFilter::from_query(|k| query.get(k).cloned())
         .map_err(|e| HttpError::BadRequest(e.message))?;
-    let events = history::export(&state.db, owner, &filter)
-        .await
-        .map_err(|e| match e {
-            ServiceError::Invalid(m) => HttpError::BadRequest(m),
-            other => HttpError::unexpected("export history", other),
-        })?;
-    let (body, content_type, ext) = match format {
-        Format::Csv => (history::to_csv(&events), "text/csv; charset=utf-8", "csv"),
-        Format::Json => (
-            history::to_json(&events).to_string(),
-            "application/json",
-            "json",
-        ),
+    let (body, content_type, ext): (Vec<u8>, &str, &str) = match format {
+        Format::Csv => {
+            let events = history::export(&state.db, owner, &filter)
+                .await
+                .map_err(service_error)?;
+            (
+                history::to_csv(&events).into_bytes(),
+                "text/csv; charset=utf-8",
+                "csv",
+            )
+        }
+        Format::Json | Format::Zip => {
+            let export = history_export::proof_export(
+                &state.db,
+                &*state.tree,
+                &state.log_signer,
+                state.clock.now(),
+                owner,
+                &filter,
+            )
+            .await
+            .map_err(service_error)?;
+            let json = serde_json::to_string_pretty(&export.file)
+                .map_err(|e| HttpError::unexpected("export history", e))?;
+            match format {
+                Format::Json => (json.into_bytes(), "application/json", "json"),
+                _ => (
+                    zip(&history::to_csv(&export.events), &json)
+                        .map_err(|e| HttpError::unexpected("zip history", e))?,
+                    "application/zip",
+                    "zip",
+                ),
+            }
+        }
     };
-    let name = format!("attachment; filename=\"glassbox-access-history.{ext}\"");
+    let name = format!("attachment; filename=\"{BASE_NAME}.{ext}\"");
     Ok((
         [
             (header::CONTENT_TYPE, content_type.to_string()),
@@ -80,6 +134,15 @@ pub async fn json(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, HttpError> {
     export(state, viewer, query, Format::Json).await
+}
+
+/// `GET /me/history/export.zip`.
+pub async fn zip_export(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Option<Viewer>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, HttpError> {
+    export(state, viewer, query, Format::Zip).await
 }
 
 /// `GET /admin/incidents/{id}/affected.csv`: the affected mailboxes of an incident

@@ -413,7 +413,7 @@ mod tests {
         };
         let csv = to_csv(std::slice::from_ref(&record));
         assert!(csv.contains(",2026-11-29T21:05:00Z,"), "{csv}");
-        assert_eq!(to_json(&[record])[0]["time"], "2026-11-29T21:05:00Z");
+        assert_eq!(rfc3339(record.occurred_at), "2026-11-29T21:05:00Z");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod check;
 pub mod console;
 pub mod error;
 pub mod history;
+pub mod history_export;
 pub mod imap;
 pub mod incidents;
 pub mod link_tokens;

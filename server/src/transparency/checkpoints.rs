@@ -36,6 +36,37 @@ pub async fn latest_note(db: &Db) -> anyhow::Result<Option<String>> {
     Ok(store::latest_checkpoint(db).await?.map(|c| c.note))
 }
 
+/// The latest signed checkpoint, opened, with what a verifier needs to check it offline:
+/// every key the log ever signed with (newest first) and the key-change statements.
+#[derive(Clone, Debug)]
+pub struct LogSnapshot {
+    /// The checkpoint the signed note vouches for.
+    pub checkpoint: Checkpoint,
+    /// The signed note.
+    pub note: String,
+    /// Every verifier key of the log, newest first.
+    pub keys: Vec<VerifierKey>,
+    /// The log's key-change statements.
+    pub key_changes: Vec<String>,
+}
+
+/// The latest signed checkpoint as a [`LogSnapshot`] (`None` before the first is signed).
+pub async fn latest_snapshot(db: &Db) -> anyhow::Result<Option<LogSnapshot>> {
+    let keys = super::keys::known_keys(db).await?;
+    let Some(latest) = store::latest_checkpoint(db).await? else {
+        return Ok(None);
+    };
+    let checkpoint = open_with_any(&keys, &latest.note)
+        .map(|(c, _)| c)
+        .map_err(|e| anyhow::anyhow!("the latest checkpoint does not verify: {e}"))?;
+    Ok(Some(LogSnapshot {
+        checkpoint,
+        note: latest.note,
+        keys,
+        key_changes: store::key_changes(db).await?,
+    }))
+}
+
 /// Checks every stored entry (access events, request changes and staff changes) against the latest signed
 /// checkpoint (whose signature must
 /// verify with one of `keys`, every key the log ever signed with), inside the caller's transaction: recomputes each leaf from the

@@ -203,11 +203,17 @@ on_both_databases!(async fn an_owner_exports_exactly_their_filtered_history_as_c
 
     let json: serde_json::Value = app.get("/me/history/export.json").await.json().await.unwrap();
     let (_, all) = app.get_page("/me/history").await;
-    assert_eq!(json.as_array().unwrap().len() as i64, total(&all));
-    for event in json.as_array().unwrap() {
+    assert_eq!(json["format"], "glassbox-export/v1");
+    let events = json["events"].as_array().unwrap();
+    assert_eq!(events.len() as i64, total(&all));
+    for event in events {
         assert!(utc.is_match(event["time"].as_str().unwrap_or_default()), "{event}");
     }
-    assert!(json.as_array().unwrap().iter().all(|e| e["mailbox"] == "bilal@example.org"));
+    assert!(events.iter().all(|e| e["mailbox"] == "bilal@example.org"));
+    // The filter is the page's, and the file says which it was.
+    let allowed: serde_json::Value = app.get("/me/history/export.json?decision=allowed").await.json().await.unwrap();
+    assert_eq!(allowed["filter"], serde_json::json!({"decision": "allowed"}));
+    assert_eq!(allowed["events"].as_array().unwrap().len() as i64, expected);
 });
 
 on_both_databases!(async fn only_a_signed_in_owner_can_export(app) {
@@ -261,5 +267,5 @@ on_both_databases!(async fn the_overview_and_the_exports_show_each_access_at_its
     assert!(!page.contains("Not yet in the log"));
     let first_row = csv.split("\r\n").nth(1).unwrap();
     assert_eq!(first_row.split(',').next(), Some(index.to_string().as_str()), "{csv}");
-    assert_eq!(json[0]["log_index"].as_u64(), Some(index));
+    assert_eq!(json["events"][0]["log_index"].as_u64(), Some(index));
 });

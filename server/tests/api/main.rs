@@ -21,6 +21,7 @@ mod dovecot;
 mod email;
 mod email_faults;
 mod email_speed;
+mod export;
 mod forms;
 mod health;
 mod history;
