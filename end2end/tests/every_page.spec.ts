@@ -51,5 +51,5 @@ test('every page a security admin meets passes axe-core', async ({ page }) => {
   await signInAs(page, 'Morgan Lee');
   const incident = await firstLink(page, '/admin/incidents', /^\/admin\/incidents\/[0-9a-f-]{36}$/);
   const member = await firstLink(page, '/admin/staff', /^\/admin\/staff\/[0-9a-f-]{36}$/);
-  for (const path of ['/staff', '/admin/incidents', incident, '/admin/reports', '/admin/staff', member, '/admin/emergency']) await checkEverySize(page, path);
+  for (const path of ['/staff', '/admin/incidents', incident, '/admin/reports', '/admin/staff', member, `${member}/accesses`, '/admin/emergency']) await checkEverySize(page, path);
 });

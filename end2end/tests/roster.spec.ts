@@ -55,3 +55,34 @@ test('a support agent cannot open the roster', async ({ page }) => {
   await expect(page.getByRole('table')).toHaveCount(0);
   await expect(page.getByText('priya.nair@staff.example.org')).toHaveCount(0);
 });
+
+test("a security admin opens one agent's accesses, narrows them to refusals, and can download them", async ({ page }) => {
+  const base = process.env.GLASSBOX_URL ?? 'http://127.0.0.1:3000';
+  const token = process.env.GLASSBOX_TOKEN ?? '';
+  test.skip(!token, 'GLASSBOX_TOKEN is set by scripts/test.sh');
+  // One refused access of Sam's, whatever else the demo holds.
+  const check = await page.request.post(`${base}/api/v1/access/check`, {
+    headers: { authorization: `Bearer ${token}` },
+    data: { mailbox: 'emeka.obi@example.org', agent: 'sam.rivera', scope: 'content', action: 'read_message', resource: 'message:e2e-refused' },
+  });
+  expect((await check.json()).decision).toBe('deny');
+  await signInAs(page, 'Morgan Lee');
+  await page.goto('/admin/staff');
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Sam Rivera' }).click();
+  await page.getByRole('link', { name: /Every access they made/ }).click();
+  await hydrated(page);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Accesses by Sam Rivera');
+  const form = page.getByRole('form', { name: "Filter this staff member's accesses" });
+  await expect(form.getByLabel('Who')).toHaveCount(0);
+  await form.getByLabel('Result').selectOption('denied');
+  await form.getByRole('button', { name: 'Show' }).click();
+  await expect(page).toHaveURL(/decision=denied/);
+  const rows = page.getByRole('table', { name: /This staff member's accesses/ }).locator('tbody tr');
+  await expect(rows.first()).toBeVisible();
+  for (const text of await rows.locator('td[data-label="Result"]').allTextContents()) expect(text).toContain('Refused');
+  await expect(page.getByRole('link', { name: 'CSV' })).toHaveAttribute('href', /\/accesses\.csv\?decision=denied$/);
+  const csv = await page.request.get((await page.getByRole('link', { name: 'CSV' }).getAttribute('href'))!);
+  expect(csv.status()).toBe(200);
+  expect((await csv.text()).split('\r\n')[0]).toContain('log_index,time,mailbox,agent');
+});

@@ -58,10 +58,18 @@ async fn fill(db: &Db, n: usize) -> anyhow::Result<()> {
                 mailbox_id: MailboxId(ALICE_MAILBOX),
                 agent_id: Some(StaffId(SAM)),
                 request_id: None,
-                scope: if i % 3 == 0 { Scope::Content } else { Scope::Metadata },
+                scope: if i % 3 == 0 {
+                    Scope::Content
+                } else {
+                    Scope::Metadata
+                },
                 action: "read_message".into(),
                 resource: format!("message:{i:08x}"),
-                decision: if i % 7 == 0 { Decision::Denied } else { Decision::Allowed },
+                decision: if i % 7 == 0 {
+                    Decision::Denied
+                } else {
+                    Decision::Allowed
+                },
                 reason: "Refused: no approved request".into(),
                 source_network: Some("10.20.0.0/16".into()),
             };
@@ -74,9 +82,11 @@ async fn fill(db: &Db, n: usize) -> anyhow::Result<()> {
 }
 
 async fn pending_log(pool: &sqlx::SqlitePool) -> anyhow::Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM access_events WHERE log_index IS NULL")
-        .fetch_one(pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM access_events WHERE log_index IS NULL")
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 fn median_ms(mut v: Vec<f64>) -> f64 {
@@ -98,7 +108,11 @@ async fn time_get(client: &reqwest::Client, url: &str, expect: &str) -> anyhow::
 
 async fn time_query(pool: &sqlx::SqlitePool, sql: &str, arg: i64) -> anyhow::Result<f64> {
     let t = Instant::now();
-    let rows = sqlx::query(sql).bind(ALICE_MAILBOX).bind(arg).fetch_all(pool).await?;
+    let rows = sqlx::query(sql)
+        .bind(ALICE_MAILBOX)
+        .bind(arg)
+        .fetch_all(pool)
+        .await?;
     let ms = t.elapsed().as_secs_f64() * 1000.0;
     if rows.len() as i64 != PAGE {
         bail!("the control query returned {} rows", rows.len());
@@ -113,7 +127,10 @@ async fn run() -> anyhow::Result<()> {
     let seconds = common::env_f64("BENCH_SECONDS", 5.0)?;
     let concurrency = common::env_usize("BENCH_CONCURRENCY", 8)?;
     if (events as i64) < PAGE * (DEPTH_PAGES + 1) {
-        bail!("BENCH_EVENTS must be at least {} for page {DEPTH_PAGES}", PAGE * (DEPTH_PAGES + 1));
+        bail!(
+            "BENCH_EVENTS must be at least {} for page {DEPTH_PAGES}",
+            PAGE * (DEPTH_PAGES + 1)
+        );
     }
     common::log(&format!("CPU: {}", common::cpu_model()));
 
@@ -129,7 +146,10 @@ async fn run() -> anyhow::Result<()> {
     glassbox::demo::seed(&db, &clock, &settings).await?;
     let t = Instant::now();
     fill(&db, events).await?;
-    common::log(&format!("{events} events written in {:.1} s", t.elapsed().as_secs_f64()));
+    common::log(&format!(
+        "{events} events written in {:.1} s",
+        t.elapsed().as_secs_f64()
+    ));
     let app = Application::build_with_db(settings.clone(), clock.clone(), db.clone()).await?;
     let port = app.port();
     tokio::spawn(async move {
@@ -145,7 +165,10 @@ async fn run() -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    common::log(&format!("every event entered into the log after {:.1} s", t.elapsed().as_secs_f64()));
+    common::log(&format!(
+        "every event entered into the log after {:.1} s",
+        t.elapsed().as_secs_f64()
+    ));
 
     // Sign in as Alice through the demo sign-in, as a browser does.
     let base = format!("http://127.0.0.1:{port}");
@@ -157,7 +180,12 @@ async fn run() -> anyhow::Result<()> {
         .redirect(reqwest::redirect::Policy::none())
         .default_headers(headers)
         .build()?;
-    let html = client.get(format!("{base}/auth/demo")).send().await?.text().await?;
+    let html = client
+        .get(format!("{base}/auth/demo"))
+        .send()
+        .await?
+        .text()
+        .await?;
     let alice = regex_lite::Regex::new(r#"name="identity" value="([^"]+)""#)?
         .captures_iter(&html)
         .map(|c| c[1].to_string())
@@ -217,8 +245,10 @@ async fn run() -> anyhow::Result<()> {
 
     // Control arm: the page's query by OFFSET, and by keyset, first against deep.
     let columns = "SELECT e.seq, e.occurred_at, e.scope, e.action, e.resource, e.decision, e.reason, e.log_index FROM access_events e";
-    let offset_sql = format!("{columns} WHERE {mailbox_scope} ORDER BY e.seq DESC LIMIT 25 OFFSET $2");
-    let keyset_sql = format!("{columns} WHERE {mailbox_scope} AND e.seq < $2 ORDER BY e.seq DESC LIMIT 25");
+    let offset_sql =
+        format!("{columns} WHERE {mailbox_scope} ORDER BY e.seq DESC LIMIT 25 OFFSET $2");
+    let keyset_sql =
+        format!("{columns} WHERE {mailbox_scope} AND e.seq < $2 ORDER BY e.seq DESC LIMIT 25");
     let deep_offset = PAGE * (DEPTH_PAGES - 1);
     let (mut o0, mut o1, mut k0, mut k1) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..samples {
@@ -233,7 +263,10 @@ async fn run() -> anyhow::Result<()> {
     println!("B10 ({events} events, {PAGE} per page, page 1 vs page {DEPTH_PAGES}, {samples} samples each, medians)");
     println!("  history page (HTTP + session + query + SSR): first {first_p50:.2} ms, deep {deep_p50:.2} ms, deep/first {:.3} (goal <= 1.2)", deep_p50 / first_p50);
     println!("  control, the query by OFFSET: first {o0:.3} ms, deep {o1:.3} ms, deep/first {:.1} (must be >= 10)", o1 / o0);
-    println!("  the query by keyset:          first {k0:.3} ms, deep {k1:.3} ms, deep/first {:.3}", k1 / k0);
+    println!(
+        "  the query by keyset:          first {k0:.3} ms, deep {k1:.3} ms, deep/first {:.3}",
+        k1 / k0
+    );
 
     // B11: page 1 throughput against R0.
     let r0 = common::start_r0().await?;
@@ -255,19 +288,35 @@ async fn run() -> anyhow::Result<()> {
     for p in 0..pairs {
         let (a, b) = if p % 2 == 0 {
             let a = common::run_load(&r0_target, concurrency, 2.0, seconds).await?;
-            (a, common::run_load(&page_target, concurrency, 2.0, seconds).await?)
+            (
+                a,
+                common::run_load(&page_target, concurrency, 2.0, seconds).await?,
+            )
         } else {
             let b = common::run_load(&page_target, concurrency, 2.0, seconds).await?;
-            (common::run_load(&r0_target, concurrency, 2.0, seconds).await?, b)
+            (
+                common::run_load(&r0_target, concurrency, 2.0, seconds).await?,
+                b,
+            )
         };
         if b.errors > 0 || a.errors > 0 {
             bail!("errors during B11: R0 {}, page {}", a.errors, b.errors);
         }
         let ratio = b.rps / a.rps;
-        println!("  pair {}: R0 {:.0} req/s, page {:.0} req/s (p50 {}, p99 {}), ratio {ratio:.4}", p + 1, a.rps, b.rps, common::ms(b.p50_us), common::ms(b.p99_us));
+        println!(
+            "  pair {}: R0 {:.0} req/s, page {:.0} req/s (p50 {}, p99 {}), ratio {ratio:.4}",
+            p + 1,
+            a.rps,
+            b.rps,
+            common::ms(b.p50_us),
+            common::ms(b.p99_us)
+        );
         ratios.push(ratio);
     }
     let (lo, hi) = common::min_max(&ratios);
-    println!("  B11 ratio: median {:.4} (range {lo:.4}–{hi:.4}; goal >= 0.25)", common::median(&ratios));
+    println!(
+        "  B11 ratio: median {:.4} (range {lo:.4}–{hi:.4}; goal >= 0.25)",
+        common::median(&ratios)
+    );
     Ok(())
 }

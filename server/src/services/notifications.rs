@@ -164,6 +164,11 @@ pub async fn request_changed(
         addressee(&c.owner_name, &c.owner_email),
         request_facts(r),
     );
+    // An emergency access that never started (expired, cancelled) was never the owner's to
+    // know of or decide; its admins see it on their page. Approved and refused: below.
+    if r.break_glass && matches!(change.to, Status::Expired | Status::Cancelled) {
+        return Ok(());
+    }
     // The owner hears of changes they did not make themselves when they chose to hear about
     // accesses at once (the revoke and end summaries always go, below).
     let told = c.access_notices == AccessNotices::Immediate;

@@ -278,4 +278,29 @@ on_both_databases!(async fn a_second_admin_refuses_with_a_reason_and_the_opener_
     let decided = emails_of_kind(app, "emergency_access_decided").await;
     assert!(decided.iter().any(|(_, subject, body)| subject.starts_with("Refused") && body.contains("No case number on file")), "{decided:?}");
     assert!(emails_of_kind(app, "emergency_access_opened").await.is_empty(), "the owner hears of none that never started");
+    assert!(emails_of_kind(app, "request_withdrawn").await.is_empty(), "nor of its cancellation");
+    assert!(emails_of_kind(app, "request_expired").await.is_empty());
+});
+
+on_both_databases!(async fn an_emergency_access_nobody_approved_in_time_expires_unused_and_nobody_is_misled(app) {
+    // Arrange
+    let token = app.service_token().await;
+    let id = opened_by_ines(app).await;
+
+    // Act: an hour passes (the default approval window) and the sweeper runs.
+    app.clock.advance(time::Duration::minutes(61));
+    glassbox::services::requests::sweep(&app.db, &app.clock, &app.settings).await.unwrap();
+
+    // Assert: expired, cannot be approved any more, and it never reached the owner.
+    app.sign_in_as("Morgan Lee").await;
+    let (status, page) = app.server_fn::<LoadEmergencyPage>(&[]).await;
+    assert_eq!(status, 200, "{page}");
+    let ours = page["accesses"].as_array().unwrap().iter().find(|a| a["id"] == id.as_str()).cloned().unwrap();
+    assert_eq!(ours["status"], "expired", "{ours}");
+    assert_eq!(ours["may"]["decide"], false);
+    assert_eq!(decide(app, &id, "approve", "").await.0, 409);
+    assert_eq!(app.check(&token, "alice@example.org", "sam.rivera", "content").await["decision"], "deny");
+    for kind in ["request_expired", "owner_request_expired", "emergency_access_opened"] {
+        assert!(emails_of_kind(app, kind).await.is_empty(), "{kind}: nobody is told an owner did not decide");
+    }
 });
