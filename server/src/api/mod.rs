@@ -54,6 +54,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/log/key-changes", get(public_log::key_changes))
         .route("/log/proof/inclusion", get(public_log::inclusion))
         .route("/log/proof/consistency", get(public_log::consistency))
+        .route("/tile/{*path}", get(public_log::tile))
         .merge(router)
 }
 
