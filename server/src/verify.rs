@@ -372,7 +372,8 @@ pub fn export(bytes: &[u8], key_text: Option<&str>) -> anyhow::Result<Verdict> {
 }
 
 /// Audits the whole log from its hash tiles: the latest checkpoint signed by one of the
-/// keys, every tile of its size fetched from `/tile/…`, each upper tile checked against the
+/// keys, every tile of its size fetched from `/log/tile/…` (the log's tlog-tiles prefix is
+/// its origin, `<host>/log`), each upper tile checked against the
 /// tiles below and the leaf hashes recomputed into the signed root
 /// (`glassbox_log::tiles::verify_tiles`). A tile the server does not give is a check that
 /// could not be made (`Err`), not a failure.
@@ -391,7 +392,7 @@ pub async fn tiles(url: &str, key_text: Option<&str>) -> anyhow::Result<Verdict>
     };
     let mut fetched = std::collections::HashMap::new();
     for tile in tiles_for_size(checkpoint.size) {
-        let address = format!("{}/{}", base(url), tile.path());
+        let address = format!("{}/log/{}", base(url), tile.path());
         let res = client
             .get(&address)
             .send()

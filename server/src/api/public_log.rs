@@ -1,7 +1,7 @@
 //! The public log endpoints (no sign-in; hashes only, never event details):
 //! `GET /log/checkpoint`, `/log/key`, `/log/key-changes`, `/log/proof/inclusion?index=&size=`,
 //! `/log/proof/consistency?from=&to=`, and the tree as C2SP `tlog-tiles` at
-//! `/tile/<L>/<N>[.p/<W>]`.
+//! `/tile/<L>/<N>[.p/<W>]` and `/log/tile/…`.
 
 use super::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -122,7 +122,8 @@ fn tile_not_found(message: String) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
 }
 
-/// `GET /tile/<L>/<N>[.p/<W>]`: a hash tile (C2SP `tlog-tiles`): level 0 holds leaf hashes,
+/// `GET /tile/<L>/<N>[.p/<W>]` (and the same under `/log/tile/`, the log's C2SP prefix being
+/// its origin `<host>/log`): a hash tile (C2SP `tlog-tiles`): level 0 holds leaf hashes,
 /// level L the roots of the complete subtrees of 256^L leaves. Full tiles are immutable;
 /// partial ones are cached briefly. A malformed path, or a tile beyond the tree, is a 404.
 ///

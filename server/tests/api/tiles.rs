@@ -96,6 +96,9 @@ on_both_databases!(async fn the_tiles_recompute_the_signed_root_and_a_partial_ti
     assert_eq!(&full[..partial.len()], &partial[..], "a partial tile is the start of its full tile");
     let (_, _, again) = get_tile(app, &full_path).await;
     assert_eq!(full, again, "a full tile reads the same every time");
+    let (status, cache, under_log) = get_tile(app, &format!("/log{full_path}")).await;
+    assert_eq!((status, cache.as_str()), (200, "public, max-age=31536000, immutable"));
+    assert_eq!(under_log, full, "the log's tlog-tiles prefix (its origin, <host>/log) serves the same tile");
     let (status, _, still) = get_tile(app, &partial_path).await;
     assert_eq!((status, still), (200, partial), "an old partial tile stays what it was");
     // The level-1 tile holds the root of each full level-0 tile.
