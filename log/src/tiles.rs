@@ -34,7 +34,9 @@ pub struct TileId {
 
 /// A path that names no tile.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("not a tile path (tile/<level>/<N>[.p/<width>], N in 3-digit groups such as x001/234): {0}")]
+#[error(
+    "not a tile path (tile/<level>/<N>[.p/<width>], N in 3-digit groups such as x001/234): {0}"
+)]
 pub struct BadTilePath(pub String);
 
 /// What a `tile/…` path names.
@@ -142,7 +144,9 @@ fn parse_index(segments: &[&str]) -> Option<(u64, u16)> {
     let (groups, width) = match segments {
         [groups @ .., last_group, w] if last_group.ends_with(".p") => {
             let w = canonical_number(w)?;
-            let width = u16::try_from(w).ok().filter(|w| (1..FULL_WIDTH).contains(w))?;
+            let width = u16::try_from(w)
+                .ok()
+                .filter(|w| (1..FULL_WIDTH).contains(w))?;
             let mut all: Vec<&str> = groups.to_vec();
             all.push(last_group.strip_suffix(".p")?);
             (all, width)
@@ -222,10 +226,7 @@ pub fn tile_hashes(tile: &TileId, bytes: &[u8]) -> Option<Vec<Hash>> {
     if bytes.len() != usize::from(tile.width) * 32 {
         return None;
     }
-    bytes
-        .chunks_exact(32)
-        .map(|c| c.try_into().ok())
-        .collect()
+    bytes.chunks_exact(32).map(|c| c.try_into().ok()).collect()
 }
 
 /// A tile's bytes: its hashes, concatenated.
@@ -339,7 +340,11 @@ mod tests {
 
     #[test]
     fn a_path_parses_back_to_its_tile() {
-        for t in [tile(0, 0, 256), tile(1, 1_234_067, 3), tile(63, u64::MAX, 255)] {
+        for t in [
+            tile(0, 0, 256),
+            tile(1, 1_234_067, 3),
+            tile(63, u64::MAX, 255),
+        ] {
             assert_eq!(TilePath::parse(&t.path()), Ok(TilePath::Hashes(t)));
             assert_eq!(
                 TilePath::parse(&format!("/{}", t.path())),
@@ -391,7 +396,7 @@ mod tests {
         let tiles = tiles_for_size(70_000);
         let level = |l: u8| tiles.iter().filter(move |t| t.level() == l);
         assert_eq!(level(0).filter(|t| t.is_full()).count(), 273);
-        assert_eq!(level(0).last(), Some(&tile(0, 273, 112)));
+        assert_eq!(level(0).next_back(), Some(&tile(0, 273, 112)));
         assert_eq!(
             level(1).copied().collect::<Vec<_>>(),
             vec![tile(1, 0, 256), tile(1, 1, 17)]
@@ -461,9 +466,15 @@ mod tests {
         }
         // Level 0 holds the leaf hashes themselves.
         assert_eq!(tiles[&tile(0, 0, 256)], tile_bytes(&leaves[..256]));
-        assert_eq!(tiles[&tile(0, 259, 5)], tile_bytes(&leaves[size as usize - 5..]));
+        assert_eq!(
+            tiles[&tile(0, 259, 5)],
+            tile_bytes(&leaves[size as usize - 5..])
+        );
         // Level 1 holds the roots of the full level-0 tiles; level 2 the root of 65,536.
-        assert_eq!(tiles[&tile(1, 1, 3)][..32], root_of(&leaves[65_536..65_792]));
+        assert_eq!(
+            tiles[&tile(1, 1, 3)][..32],
+            root_of(&leaves[65_536..65_792])
+        );
         assert_eq!(tiles[&tile(2, 0, 1)], root_of(&leaves[..65_536]).to_vec());
     }
 

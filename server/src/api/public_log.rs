@@ -156,7 +156,10 @@ pub async fn tile(
         SHORT_LIVED
     };
     Ok((
-        [(header::CONTENT_TYPE, OCTETS), (header::CACHE_CONTROL, cache)],
+        [
+            (header::CONTENT_TYPE, OCTETS),
+            (header::CACHE_CONTROL, cache),
+        ],
         bytes,
     ))
 }

@@ -35,7 +35,13 @@ async fn all_tiles(app: &TestApp, size: u64) -> HashMap<TileId, Vec<u8>> {
     let mut tiles = HashMap::new();
     for t in tiles_for_size(size) {
         let (status, _, bytes) = get_tile(app, &format!("/{}", t.path())).await;
-        assert_eq!(status, 200, "{}: {}", t.path(), String::from_utf8_lossy(&bytes));
+        assert_eq!(
+            status,
+            200,
+            "{}: {}",
+            t.path(),
+            String::from_utf8_lossy(&bytes)
+        );
         tiles.insert(t, bytes);
     }
     tiles
