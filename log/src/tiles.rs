@@ -88,13 +88,28 @@ impl TileId {
         format!("tile/{}/{}", self.level, index_path(self.index, self.width))
     }
 
-    /// The stored-hash indexes of its hashes, in order (see [`crate::frontier`]).
+    /// The stored-hash indexes of its hashes, in order (see [`crate::frontier`]); none for
+    /// a tile beyond any tree ([`TileId::leaves_needed`] is `None`).
     pub fn stored_hash_ids(&self) -> Vec<u64> {
+        if self.leaves_needed().is_none() {
+            return Vec::new();
+        }
+        // Below level 8 (checked above), so 8 · level fits.
         let level = TILE_HEIGHT * self.level;
         let first = self.index.saturating_mul(u64::from(FULL_WIDTH));
         (0..u64::from(self.width))
             .map(|i| stored_hash_index(level, first + i))
             .collect()
+    }
+
+    /// The smallest tree that holds all of its hashes, in leaves; `None` beyond any tree of
+    /// at most 2⁶⁴ − 1 leaves.
+    pub fn leaves_needed(&self) -> Option<u64> {
+        let span = 1u64.checked_shl(u32::from(TILE_HEIGHT) * u32::from(self.level))?;
+        self.index
+            .checked_mul(u64::from(FULL_WIDTH))?
+            .checked_add(u64::from(self.width))?
+            .checked_mul(span)
     }
 
     /// Whether the tree of `size` leaves holds all of its hashes (a tile beyond the tree, or
@@ -418,6 +433,20 @@ mod tests {
         assert!(!tile(1, 0, 2).exists_in(511));
         assert!(!tile(0, 1, 1).exists_in(256));
         assert!(!tile(63, u64::MAX, 256).exists_in(u64::MAX));
+        assert_eq!(tile(0, 0, 5).leaves_needed(), Some(5));
+        assert_eq!(tile(0, 2, 256).leaves_needed(), Some(768));
+        assert_eq!(tile(1, 1, 3).leaves_needed(), Some(259 * 256));
+        assert_eq!(tile(8, 0, 1).leaves_needed(), None);
+        assert_eq!(tile(63, 0, 1).leaves_needed(), None);
+        assert_eq!(tile(0, u64::MAX, 1).leaves_needed(), None);
+        assert!(
+            tile(63, u64::MAX, 256).stored_hash_ids().is_empty(),
+            "no overflow, no ids"
+        );
+        for t in [tile(0, 3, 7), tile(1, 0, 1), tile(2, 0, 3)] {
+            let n = t.leaves_needed().unwrap();
+            assert!(t.exists_in(n) && !t.exists_in(n - 1), "{}", t.path());
+        }
     }
 
     /// The stored hashes of a tree of `n` leaves, as the server stores them.

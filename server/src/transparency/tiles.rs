@@ -13,16 +13,14 @@ use glassbox_log::tiles::{tile_bytes, TileId};
 /// The bytes of `tile` (its hashes, concatenated), or `OutOfRange` if the log does not hold
 /// all of its hashes yet.
 pub async fn tile(tree: &impl StoredTree, tile: TileId) -> Result<Vec<u8>, ProofError> {
-    // The smallest log that holds the tile's last hash.
-    let span = 1u128 << (8 * u32::from(tile.level()));
-    let needed = (u128::from(tile.index()) * 256 + u128::from(tile.width())) * span;
     let beyond = || {
         ProofError::OutOfRange(format!(
             "the log does not hold tile {} yet: it is beyond the tree's size",
             tile.path()
         ))
     };
-    let needed = u64::try_from(needed).map_err(|_| beyond())?;
+    // The smallest log that holds the tile's last hash.
+    let needed = tile.leaves_needed().ok_or_else(beyond)?;
     if log_reaches(tree, needed).await?.is_err() {
         return Err(beyond());
     }

@@ -137,6 +137,8 @@ on_both_databases!(async fn a_bad_or_future_tile_path_is_a_clear_404(app) {
         format!("/tile/0/{:03}", size / 256 + 1),
         format!("/tile/1/000.p/{}", size / 256 + 1),
         "/tile/3/000.p/1".to_string(),
+        "/tile/63/000".to_string(),
+        "/tile/8/x018/x446/x744/x073/x709/x551/615".to_string(),
         "/tile/0/x001/000".to_string(),
     ] {
         let res = reqwest::get(app.url(&path)).await.unwrap();
