@@ -10,6 +10,8 @@
 //!   and the verifier key format `<name>+<hex key id>+<base64 of 0x01‖public key>`;
 //! - [`proof`]: the JSON shapes of the public proof endpoints;
 //! - [`export`]: an owner's export as a proof file, and its offline check;
+//! - [`tiles`]: the log as C2SP `tlog-tiles` hash tiles (paths, which tiles a tree has,
+//!   checking a whole set of tiles against a signed root);
 //! - [`audit`]: checking a whole copy of the log (rows of the database) against a signed
 //!   checkpoint, naming the first index that does not match.
 
@@ -20,6 +22,7 @@ pub mod frontier;
 pub mod merkle;
 pub mod note;
 pub mod proof;
+pub mod tiles;
 
 pub use entry::{ChangeEntry, Entry, EntryError, LogEntry, StaffChangeEntry};
 pub use merkle::{leaf_hash, node_hash, root_of, Hash, ProofError, EMPTY_ROOT};

@@ -1,6 +1,7 @@
 //! `glassbox verify`: an auditor's checks of a Glassbox log, with the same verification
 //! code the owner's browser runs (`glassbox-log`). Online checks talk only to the public
-//! `/log` endpoints; `verify database` reads a copy of the database; `verify export` reads
+//! `/log` endpoints (and `verify tiles` only the checkpoint and the `/tile` hash tiles);
+//! `verify database` reads a copy of the database; `verify export` reads
 //! an owner's export file and nothing else.
 //!
 //! Exit codes: 0 verified, 1 verification failed (the log is not what it claims), 2 the
@@ -368,6 +369,64 @@ pub fn export(bytes: &[u8], key_text: Option<&str>) -> anyhow::Result<Verdict> {
         ));
     }
     Ok(Verdict::Verified(message))
+}
+
+/// Audits the whole log from its hash tiles: the latest checkpoint signed by one of the
+/// keys, every tile of its size fetched from `/log/tile/…` (the log's tlog-tiles prefix is
+/// its origin, `<host>/log`), each upper tile checked against the
+/// tiles below and the leaf hashes recomputed into the signed root
+/// (`glassbox_log::tiles::verify_tiles`). A tile the server does not give is a check that
+/// could not be made (`Err`), not a failure.
+pub async fn tiles(url: &str, key_text: Option<&str>) -> anyhow::Result<Verdict> {
+    use glassbox_log::tiles::{tiles_for_size, verify_tiles};
+    let client = reqwest::Client::new();
+    let key = key(&client, url, key_text).await?;
+    let note = get_text(&client, &format!("{}/log/checkpoint", base(url))).await?;
+    let checkpoint = match glassbox_log::open_with_any(&key, &note) {
+        Ok((c, _)) => c,
+        Err(e) => {
+            return Ok(Verdict::Failed(format!(
+                "the checkpoint does not verify: {e}"
+            )))
+        }
+    };
+    let mut fetched = std::collections::HashMap::new();
+    for tile in tiles_for_size(checkpoint.size) {
+        let address = format!("{}/log/{}", base(url), tile.path());
+        let res = client
+            .get(&address)
+            .send()
+            .await
+            .with_context(|| format!("could not reach {address}"))?;
+        let status = res.status();
+        let body = res
+            .bytes()
+            .await
+            .with_context(|| format!("could not read {address}"))?;
+        anyhow::ensure!(
+            status.is_success(),
+            "{address} answered {status}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        fetched.insert(tile, body);
+    }
+    let count = fetched.len();
+    Ok(
+        match verify_tiles(checkpoint.size, &checkpoint.root, |t| {
+            fetched.get(t).map(|b| &b[..])
+        }) {
+            Ok(()) => Verdict::Verified(format!(
+                "all {count} tiles of {} at size {} agree with each other and hash to the signed root {}",
+                checkpoint.origin,
+                checkpoint.size,
+                glassbox_log::b64(&checkpoint.root)
+            )),
+            Err(fault) => Verdict::Failed(format!(
+                "the tiles are not the log the checkpoint of size {} signs: {fault}",
+                checkpoint.size
+            )),
+        },
+    )
 }
 
 /// Checks every event in the database against the latest signed checkpoint, naming the

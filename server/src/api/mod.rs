@@ -54,6 +54,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/log/key-changes", get(public_log::key_changes))
         .route("/log/proof/inclusion", get(public_log::inclusion))
         .route("/log/proof/consistency", get(public_log::consistency))
+        // C2SP tlog-tiles: the log's prefix is its origin, `<host>/log`, so a tiles client
+        // reads `/log/checkpoint` and `/log/tile/…`; `/tile/…` is the same, shorter.
+        .route("/tile/{*path}", get(public_log::tile))
+        .route("/log/tile/{*path}", get(public_log::tile))
         .merge(router)
 }
 

@@ -1,12 +1,13 @@
 //! The public log endpoints (no sign-in; hashes only, never event details):
 //! `GET /log/checkpoint`, `/log/key`, `/log/key-changes`, `/log/proof/inclusion?index=&size=`,
-//! `/log/proof/consistency?from=&to=`.
+//! `/log/proof/consistency?from=&to=`, and the tree as C2SP `tlog-tiles` at
+//! `/tile/<L>/<N>[.p/<W>]` and `/log/tile/…`.
 
 use super::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use crate::transparency::{checkpoints, proofs};
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
@@ -15,6 +16,12 @@ use serde::Deserialize;
 
 const TEXT: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
 const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+const OCTETS: HeaderValue = HeaderValue::from_static("application/octet-stream");
+/// A full tile never changes (its hashes are insert-only): cache it for a year.
+const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+/// A partial tile's bytes never change either, but one that is not there yet will be: a
+/// cache keeps it (and its 404) briefly.
+const SHORT_LIVED: HeaderValue = HeaderValue::from_static("public, max-age=10");
 
 /// `?index=&size=`.
 #[derive(Debug, Deserialize)]
@@ -109,4 +116,50 @@ pub async fn consistency(
         .await
         .map(Json)
         .map_err(|e| ApiError::from_service(e.into(), "consistency proof"))
+}
+
+fn tile_not_found(message: String) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
+}
+
+/// `GET /tile/<L>/<N>[.p/<W>]` (and the same under `/log/tile/`, the log's C2SP prefix being
+/// its origin `<host>/log`): a hash tile (C2SP `tlog-tiles`): level 0 holds leaf hashes,
+/// level L the roots of the complete subtrees of 256^L leaves. Full tiles are immutable;
+/// partial ones are cached briefly. A malformed path, or a tile beyond the tree, is a 404.
+///
+/// Entry bundles (`/tile/entries/…`) are not served: each entry holds its mailbox id and
+/// the salt that keeps its leaf hash unguessable, so publishing entries would publish
+/// everyone's access history. A 404 says so.
+pub async fn tile(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    use glassbox_log::tiles::TilePath;
+    let tile = match TilePath::parse(&format!("tile/{path}")) {
+        Ok(TilePath::Hashes(t)) => t,
+        Ok(TilePath::Entries { .. }) => {
+            return Err(tile_not_found(
+                "Entry bundles are not published: every entry holds a mailbox id and the salt that keeps its leaf hash private. The hash tiles (/tile/<L>/<N>) hold the whole tree.".into(),
+            ))
+        }
+        Err(e) => return Err(tile_not_found(format!("{e}."))),
+    };
+    let bytes = crate::transparency::tiles::tile(&*state.tree, tile)
+        .await
+        .map_err(|e| match e {
+            proofs::ProofError::OutOfRange(m) => tile_not_found(format!("{m}.")),
+            e => ApiError::from_service(e.into(), "log tile"),
+        })?;
+    let cache = if tile.is_full() {
+        IMMUTABLE
+    } else {
+        SHORT_LIVED
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, OCTETS),
+            (header::CACHE_CONTROL, cache),
+        ],
+        bytes,
+    ))
 }

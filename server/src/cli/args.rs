@@ -145,6 +145,16 @@ pub enum VerifyCommand {
         #[arg(long)]
         key: Option<String>,
     },
+    /// Audit the whole log from its C2SP tlog-tiles alone: fetch the signed checkpoint and
+    /// every hash tile of its size, check each upper tile against the tiles below it and
+    /// recompute the signed root from the leaf hashes. No proof endpoint and no database.
+    Tiles {
+        /// The Glassbox instance, e.g. `https://glassbox.example.org`.
+        url: String,
+        /// The log's verifier key (`<name>+<id>+<key>`); without it the log's own is used.
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// Check every log entry (access events, request changes and staff changes) in the configured database
     /// against the latest signed checkpoint
     /// and name the first index that does not match.

@@ -61,6 +61,7 @@ pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
                 .map_err(|e| anyhow::anyhow!("could not read {}: {e}", file.display()))?;
             verifier::export(&bytes, key.as_deref())
         }
+        VerifyCommand::Tiles { url, key } => verifier::tiles(&url, key.as_deref()).await,
         VerifyCommand::Database { key } => {
             let settings = Settings::load()?;
             let db = Db::connect(&settings.database_url(), 2).await?;

@@ -1,6 +1,6 @@
 //! The verifiable log's machinery: the [`writer`] (the one task that decides checks and
 //! appends every entry, with group commit), the [`tree_cache`] of committed hashes,
-//! [`entries`] (a stored row as its canonical leaf), [`proofs`] and [`checkpoints`]. The
+//! [`entries`] (a stored row as its canonical leaf), [`proofs`], [`tiles`] (the tree as C2SP tlog-tiles) and [`checkpoints`]. The
 //! pure parts every verifier shares (encodings, proof checks, growing the tree) are in the
 //! `glassbox-log` crate.
 
@@ -8,5 +8,6 @@ pub mod checkpoints;
 pub mod entries;
 pub mod keys;
 pub mod proofs;
+pub mod tiles;
 pub mod tree_cache;
 pub mod writer;

@@ -88,7 +88,10 @@ impl StoredTree for Db {
 
 /// The log's current size when it is below `wanted` (`Ok(Err(size))`), else `Ok(Ok(()))`;
 /// asks the database only when `wanted` is beyond the size already known to be committed.
-async fn log_reaches(tree: &impl StoredTree, wanted: u64) -> sqlx::Result<Result<(), u64>> {
+pub(super) async fn log_reaches(
+    tree: &impl StoredTree,
+    wanted: u64,
+) -> sqlx::Result<Result<(), u64>> {
     if wanted <= tree.committed_size() {
         return Ok(Ok(()));
     }

@@ -21,14 +21,14 @@ async fn text(app: &TestApp, path: &str) -> (u16, String) {
     (res.status().as_u16(), res.text().await.expect("body"))
 }
 
-async fn key(app: &TestApp) -> VerifierKey {
+pub(crate) async fn key(app: &TestApp) -> VerifierKey {
     let (status, body) = text(app, "/log/key").await;
     assert_eq!(status, 200);
     VerifierKey::parse(&body).expect("a well-formed verifier key")
 }
 
 /// Waits until the log has signed a checkpoint of at least `size` leaves.
-async fn checkpoint_of_at_least(
+pub(crate) async fn checkpoint_of_at_least(
     app: &TestApp,
     key: &VerifierKey,
     size: u64,
@@ -49,14 +49,14 @@ async fn checkpoint_of_at_least(
 }
 
 /// How many entries the log holds: access events, request changes and staff changes.
-async fn log_entries(app: &TestApp) -> u64 {
+pub(crate) async fn log_entries(app: &TestApp) -> u64 {
     let events = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_events").await;
     let changes = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM request_changes").await;
     let staff = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM staff_changes").await;
     (events + changes + staff) as u64
 }
 
-async fn allowing_grant(app: &TestApp, token: &str) {
+pub(crate) async fn allowing_grant(app: &TestApp, token: &str) {
     let id = app.create_request(token, serde_json::json!({})).await["id"]
         .as_str()
         .unwrap()

@@ -45,3 +45,4 @@ mod staff_lists;
 mod standing_rules;
 mod stop_all;
 mod store;
+mod tiles;
