@@ -2,6 +2,9 @@
 //! only. Opening one and approving one each need their confirmation box ticked; without
 //! JavaScript the browser is sent back to the page, which says what was done.
 
+// A form's fields are a server function's arguments (the macro makes the client side too).
+#![allow(clippy::too_many_arguments)]
+
 use crate::error::AppError;
 use crate::model::EmergencyPage;
 use leptos::prelude::*;
@@ -20,7 +23,6 @@ pub async fn load_emergency_page() -> Result<EmergencyPage, AppError> {
 
 /// Opens an emergency access (with the box ticked): it waits for a second security admin.
 #[server(endpoint = "open_emergency_access")]
-#[allow(clippy::too_many_arguments)]
 pub async fn open_emergency_access(
     mailbox: String,
     agent: Option<String>,
