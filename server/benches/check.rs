@@ -677,13 +677,12 @@ async fn oha_once(run: &OhaRun<'_>) -> anyhow::Result<RunResult> {
         "--no-tui",
         "--output-format",
         "json",
-        "--disable-keepalive=false",
     ])
     .arg("-z")
     .arg(format!("{}ms", (run.seconds * 1000.0).round() as u64))
     .arg("-c")
     .arg(run.concurrency.to_string())
-    .args(["-m", "POST", "-T", "application/json"])
+    .args(["--method", "POST", "-T", "application/json"])
     .arg("-H")
     .arg(format!("Authorization: {}", run.bearer))
     .arg("-d")
