@@ -673,20 +673,16 @@ async fn oha(run: &OhaRun<'_>, warmup: f64) -> anyhow::Result<RunResult> {
 async fn oha_once(run: &OhaRun<'_>) -> anyhow::Result<RunResult> {
     let program = which("oha").context("BENCH_LOAD=oha needs `oha` on PATH (cargo install oha)")?;
     let mut cmd = pinned(1, &program);
-    cmd.args([
-        "--no-tui",
-        "--output-format",
-        "json",
-    ])
-    .arg("-z")
-    .arg(format!("{}ms", (run.seconds * 1000.0).round() as u64))
-    .arg("-c")
-    .arg(run.concurrency.to_string())
-    .args(["--method", "POST", "-T", "application/json"])
-    .arg("-H")
-    .arg(format!("Authorization: {}", run.bearer))
-    .arg("-d")
-    .arg(CHECK_BODY);
+    cmd.args(["--no-tui", "--output-format", "json"])
+        .arg("-z")
+        .arg(format!("{}ms", (run.seconds * 1000.0).round() as u64))
+        .arg("-c")
+        .arg(run.concurrency.to_string())
+        .args(["--method", "POST", "-T", "application/json"])
+        .arg("-H")
+        .arg(format!("Authorization: {}", run.bearer))
+        .arg("-d")
+        .arg(CHECK_BODY);
     if let Some(rate) = run.rate {
         cmd.arg("-q")
             .arg(format!("{:.0}", rate.max(1.0)))
