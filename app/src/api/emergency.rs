@@ -35,6 +35,7 @@ pub async fn open_emergency_access(
     reference: String,
     duration_minutes: Option<i64>,
     confirm: Option<String>,
+    form_key: Option<String>,
 ) -> Result<EmergencyPage, AppError> {
     super::ssr::with_status(
         async move {
@@ -61,6 +62,7 @@ pub async fn open_emergency_access(
                 justification_text,
                 reference,
                 duration_minutes,
+                form_key: super::requests::parse_key(form_key)?,
             };
             let page = super::ssr::portal()?.open_emergency(staff, form).await?;
             super::ssr::after_plain_form_post("/admin/emergency?done=opened");

@@ -106,6 +106,10 @@ pub struct EmergencyForm {
     pub reference: String,
     /// How long, in minutes.
     pub duration_minutes: Option<i64>,
+    /// The rendered form's idempotency key: a double-click or a resent form opens one
+    /// emergency access, not two.
+    #[serde(default)]
+    pub form_key: Option<super::FormKey>,
 }
 
 impl EmergencyAccessView {

@@ -11,7 +11,7 @@ use crate::components::format::duration_minutes;
 use crate::components::when::When;
 use crate::error::AppError;
 use crate::model::{
-    AccessRequestStatus, EmergencyAccessView, EmergencyPage, JustificationCode, Scope,
+    AccessRequestStatus, EmergencyAccessView, EmergencyPage, FormKey, JustificationCode, Scope,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,6 +22,14 @@ use leptos_router::hooks::use_query_map;
 pub fn AdminEmergencyPage() -> impl IntoView {
     let open = ServerAction::<OpenEmergencyAccess>::new();
     let decide = ServerAction::<DecideEmergencyAccess>::new();
+    // The open form's idempotency key: made on the server with the page, the same for a
+    // double-click, and a new one once an emergency access was opened.
+    let form_key = RwSignal::new(SharedValue::new(FormKey::new).into_inner());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = open.value().get() {
+            form_key.set(FormKey::new());
+        }
+    });
     let page = Resource::new(
         move || (open.version().get(), decide.version().get()),
         |_| load_emergency_page(),
@@ -38,7 +46,7 @@ pub fn AdminEmergencyPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(p) => view! { <Accesses page=p.clone() decide/><OpenForm page=p open/><Rules/> }.into_any(),
+                    Ok(p) => view! { <Accesses page=p.clone() decide/><OpenForm page=p open form_key/><Rules/> }.into_any(),
                     Err(e) => view! { <ErrorView error=e/> }.into_any(),
                 }
             })}
@@ -193,7 +201,11 @@ fn Access(
 }
 
 #[component]
-fn OpenForm(page: EmergencyPage, open: ServerAction<OpenEmergencyAccess>) -> impl IntoView {
+fn OpenForm(
+    page: EmergencyPage,
+    open: ServerAction<OpenEmergencyAccess>,
+    form_key: RwSignal<FormKey>,
+) -> impl IntoView {
     let max = page.max_minutes;
     let default = max.min(60);
     let problem = move || {
@@ -208,6 +220,7 @@ fn OpenForm(page: EmergencyPage, open: ServerAction<OpenEmergencyAccess>) -> imp
             <p>{format!("A second security admin must approve it within {} minutes, or it expires unused. It lasts at most {}.", page.approve_within_minutes, duration_minutes(max))}</p>
             {move || problem().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
             <ActionForm action=open attr:class="request-form">
+                <input type="hidden" name="form_key" value=move || form_key.with(|k| k.as_str().to_string())/>
                 <label for="bg-mailbox">"Mailbox"</label>
                 <input id="bg-mailbox" name="mailbox" type="email" required autocomplete="off" placeholder="owner@example.org"/>
                 <label for="bg-agent">"Who will use it"</label>

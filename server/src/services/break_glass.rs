@@ -12,7 +12,7 @@ use super::roles::security_admin;
 use super::{requests as request_cases, transitions};
 use crate::config::Settings;
 use crate::db::requests::{self, NewRequestRow, RequestRecord};
-use crate::db::{owners, staff, Db};
+use crate::db::{form_submissions, owners, staff, Db};
 use crate::domain::access_request::{
     effective_status, AccessRequestInput, Action, Actor, GrantLimits, NewAccessRequest,
 };
@@ -172,6 +172,18 @@ pub async fn open(
     };
     let mut tx = db.begin().await?;
     requests::insert_request(&mut tx, &row).await?;
+    // The same form sent again (a double-click, a resend) opens nothing more: it is
+    // answered with the emergency access its first sending opened.
+    if let Some(key) = &form.form_key {
+        if !form_submissions::claim(&mut tx, admin.0, key, row.id, now).await? {
+            tx.rollback().await?;
+            let first = form_submissions::first_request(db, admin.0, key)
+                .await?
+                .ok_or(ServiceError::NotFound("request"))?;
+            tracing::info!(request.id = %first, "emergency access form sent again: answered with its first result");
+            return request_cases::get(db, first).await;
+        }
+    }
     transitions::record_step(&mut tx, row.id, None, ChangeActor::Security, now).await?;
     tx.commit().await?;
     tracing::warn!(request.id = %row.id, agent.id = %agent.id, "emergency access opened: it waits for a second security admin");

@@ -304,3 +304,24 @@ on_both_databases!(async fn an_emergency_access_nobody_approved_in_time_expires_
         assert!(emails_of_kind(app, kind).await.is_empty(), "{kind}: nobody is told an owner did not decide");
     }
 });
+
+on_both_databases!(async fn the_same_open_form_sent_twice_opens_one_emergency_access(app) {
+    // Arrange: the form as the page rendered it, with its key.
+    app.sign_in_as("Inês Duarte").await;
+    let mut form = emergency_form(app).await;
+    form.push(("form_key", "e2e-double-click-key-0001".into()));
+
+    // Act: a double-click.
+    let (first, a) = open(app, &form).await;
+    let (second, b) = open(app, &form).await;
+
+    // Assert: one emergency access, and both answers show it.
+    assert_eq!((first, second), (200, 200), "{a} {b}");
+    assert_eq!(emergency_count(app).await, 1);
+    assert_eq!(a["accesses"][0]["id"], b["accesses"][0]["id"]);
+    // A new key is a new emergency access.
+    form.pop();
+    form.push(("form_key", "e2e-double-click-key-0002".into()));
+    assert_eq!(open(app, &form).await.0, 200);
+    assert_eq!(emergency_count(app).await, 2);
+});
