@@ -7,7 +7,10 @@
 //!   access request's life (requested, approved, denied, cancelled, expired, revoked,
 //!   ended, shortened) and who took it;
 //! - a staff change ([`StaffChangeEntry`], tag `glassbox-staff-change/v1`): a staff member
-//!   added, disabled, recertified or lapsed, and who did it.
+//!   added, disabled, recertified or lapsed, and who did it;
+//! - a sealed notice ([`NoticeEntry`], tag `glassbox-sealed-notice/v1`): the commitment to an
+//!   owner's notice held back under a legal hold (sealed, its release date extended, or
+//!   released). It names no mailbox: only the commitment, the reason and the dates.
 //!
 //! Layout (version 1): the tag and a NUL byte, then each field in a fixed order. A text
 //! field is its UTF-8 length as a 4-byte big-endian number then its bytes; an optional text
@@ -23,6 +26,9 @@ pub const CHANGE_TAG: &[u8] = b"glassbox-request-change/v1\0";
 
 /// The version tag every staff change's encoding starts with.
 pub const STAFF_TAG: &[u8] = b"glassbox-staff-change/v1\0";
+
+/// The version tag every sealed notice's encoding starts with.
+pub const NOTICE_TAG: &[u8] = b"glassbox-sealed-notice/v1\0";
 
 /// Bytes of random salt in each entry.
 pub const SALT_LEN: usize = 16;
@@ -276,6 +282,80 @@ impl StaffChangeEntry {
     }
 }
 
+/// One step of a notice held back under a legal hold, as it is hashed into the log: the
+/// commitment to the notice and its release date (see [`crate::sealed`]), never the
+/// notice itself, nor the mailbox. Texts as in [`LogEntry`]; `release_on` is a calendar
+/// date (`2027-03-01`, UTC); `change` and `reason` are stable codes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoticeEntry {
+    /// The step's own id.
+    pub change_id: String,
+    /// When it happened.
+    pub occurred_at: String,
+    /// The sealed notice's id (the same in each of its steps).
+    pub notice_id: String,
+    /// What happened: `sealed`, `extended` or `released`.
+    pub change: String,
+    /// Why the notice is held back: the justification code (`legal_request`).
+    pub reason: String,
+    /// The release date the commitment covers.
+    pub release_on: String,
+    /// The commitment, as 64 lower-case hex digits.
+    pub commitment: String,
+    /// The security admin who asked for this step, when one did.
+    pub by_staff_id: Option<String>,
+    /// The second security admin who approved it, when one did.
+    pub second_staff_id: Option<String>,
+    /// Random bytes chosen when the step was written.
+    pub salt: [u8; SALT_LEN],
+}
+
+impl NoticeEntry {
+    /// The canonical bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(256);
+        out.extend_from_slice(NOTICE_TAG);
+        text(&mut out, &self.change_id);
+        text(&mut out, &self.occurred_at);
+        text(&mut out, &self.notice_id);
+        text(&mut out, &self.change);
+        text(&mut out, &self.reason);
+        text(&mut out, &self.release_on);
+        text(&mut out, &self.commitment);
+        opt(&mut out, &self.by_staff_id);
+        opt(&mut out, &self.second_staff_id);
+        out.extend_from_slice(&self.salt);
+        out
+    }
+
+    /// Decodes canonical bytes; anything else is an error.
+    pub fn decode(bytes: &[u8]) -> Result<Self, EntryError> {
+        let mut r = Reader(bytes);
+        if r.take(NOTICE_TAG.len()).map_err(|_| EntryError::Tag)? != NOTICE_TAG {
+            return Err(EntryError::Tag);
+        }
+        let entry = NoticeEntry {
+            change_id: r.text()?,
+            occurred_at: r.text()?,
+            notice_id: r.text()?,
+            change: r.text()?,
+            reason: r.text()?,
+            release_on: r.text()?,
+            commitment: r.text()?,
+            by_staff_id: r.opt()?,
+            second_staff_id: r.opt()?,
+            salt: r.salt()?,
+        };
+        r.end()?;
+        Ok(entry)
+    }
+
+    /// The leaf hash of this entry.
+    pub fn leaf_hash(&self) -> crate::Hash {
+        crate::leaf_hash(&self.encode())
+    }
+}
+
 /// Any entry of the log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
@@ -285,6 +365,8 @@ pub enum Entry {
     Change(ChangeEntry),
     /// A staff change.
     Staff(StaffChangeEntry),
+    /// A step of a sealed notice.
+    Notice(NoticeEntry),
 }
 
 impl Entry {
@@ -294,6 +376,8 @@ impl Entry {
             ChangeEntry::decode(bytes).map(Entry::Change)
         } else if bytes.starts_with(STAFF_TAG) {
             StaffChangeEntry::decode(bytes).map(Entry::Staff)
+        } else if bytes.starts_with(NOTICE_TAG) {
+            NoticeEntry::decode(bytes).map(Entry::Notice)
         } else {
             LogEntry::decode(bytes).map(Entry::Access)
         }
@@ -305,6 +389,7 @@ impl Entry {
             Entry::Access(e) => e.encode(),
             Entry::Change(e) => e.encode(),
             Entry::Staff(e) => e.encode(),
+            Entry::Notice(e) => e.encode(),
         }
     }
 
@@ -313,12 +398,12 @@ impl Entry {
         crate::leaf_hash(&self.encode())
     }
 
-    /// The mailbox the entry is about (a staff change is about none).
+    /// The mailbox the entry is about (a staff change and a sealed notice name none).
     pub fn mailbox_id(&self) -> Option<&str> {
         match self {
             Entry::Access(e) => Some(&e.mailbox_id),
             Entry::Change(e) => Some(&e.mailbox_id),
-            Entry::Staff(_) => None,
+            Entry::Staff(_) | Entry::Notice(_) => None,
         }
     }
 }
@@ -514,6 +599,39 @@ mod tests {
         assert_ne!(s.leaf_hash(), other.leaf_hash());
     }
 
+    fn notice() -> NoticeEntry {
+        NoticeEntry {
+            change_id: "0193a1b2-0000-7000-8000-000000000009".into(),
+            occurred_at: "2026-12-03T10:00:00Z".into(),
+            notice_id: "0193a1b2-0000-7000-8000-0000000000dd".into(),
+            change: "sealed".into(),
+            reason: "legal_request".into(),
+            release_on: "2027-03-01".into(),
+            commitment: "ab".repeat(32),
+            by_staff_id: Some("0193a1b2-0000-7000-8000-0000000000cc".into()),
+            second_staff_id: Some("0193a1b2-0000-7000-8000-0000000000ce".into()),
+            salt: [9; SALT_LEN],
+        }
+    }
+
+    #[test]
+    fn a_sealed_notice_decodes_to_itself_names_no_mailbox_and_is_never_read_as_another_kind() {
+        let n = notice();
+        assert_eq!(NoticeEntry::decode(&n.encode()), Ok(n.clone()));
+        assert_eq!(Entry::decode(&n.encode()), Ok(Entry::Notice(n.clone())));
+        assert_eq!(Entry::Notice(n.clone()).leaf_hash(), n.leaf_hash());
+        assert_eq!(Entry::Notice(n.clone()).mailbox_id(), None);
+        assert_eq!(LogEntry::decode(&n.encode()), Err(EntryError::Tag));
+        assert_eq!(StaffChangeEntry::decode(&n.encode()), Err(EntryError::Tag));
+        assert_eq!(
+            NoticeEntry::decode(&staff_change().encode()),
+            Err(EntryError::Tag)
+        );
+        let mut later = n.clone();
+        later.release_on = "2027-03-02".into();
+        assert_ne!(n.leaf_hash(), later.leaf_hash());
+    }
+
     fn opt_text() -> impl Strategy<Value = Option<String>> {
         proptest::option::of(".{0,40}")
     }
@@ -565,8 +683,22 @@ mod tests {
         }
 
         #[test]
+        fn decode_of_encode_is_the_identity_for_sealed_notices(
+            texts in proptest::collection::vec(".{0,40}", 7),
+            by_staff in opt_text(), second in opt_text(),
+            salt in proptest::array::uniform16(any::<u8>()),
+        ) {
+            let n = NoticeEntry {
+                change_id: texts[0].clone(), occurred_at: texts[1].clone(), notice_id: texts[2].clone(),
+                change: texts[3].clone(), reason: texts[4].clone(), release_on: texts[5].clone(),
+                commitment: texts[6].clone(), by_staff_id: by_staff, second_staff_id: second, salt,
+            };
+            prop_assert_eq!(Entry::decode(&n.encode()), Ok(Entry::Notice(n)));
+        }
+
+        #[test]
         fn any_decode_never_panics_and_accepts_only_canonical_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
-            for tag in [CHANGE_TAG, STAFF_TAG] {
+            for tag in [CHANGE_TAG, STAFF_TAG, NOTICE_TAG] {
                 let mut input = tag.to_vec();
                 input.extend_from_slice(&bytes);
                 if let Ok(e) = Entry::decode(&input) {

@@ -10,6 +10,7 @@
 //!   and the verifier key format `<name>+<hex key id>+<base64 of 0x01‖public key>`;
 //! - [`proof`]: the JSON shapes of the public proof endpoints;
 //! - [`export`]: an owner's export as a proof file, and its offline check;
+//! - [`sealed`]: the commitment to a notice held back under a legal hold, and its check;
 //! - [`tiles`]: the log as C2SP `tlog-tiles` hash tiles (paths, which tiles a tree has,
 //!   checking a whole set of tiles against a signed root);
 //! - [`audit`]: checking a whole copy of the log (rows of the database) against a signed
@@ -22,9 +23,10 @@ pub mod frontier;
 pub mod merkle;
 pub mod note;
 pub mod proof;
+pub mod sealed;
 pub mod tiles;
 
-pub use entry::{ChangeEntry, Entry, EntryError, LogEntry, StaffChangeEntry};
+pub use entry::{ChangeEntry, Entry, EntryError, LogEntry, NoticeEntry, StaffChangeEntry};
 pub use merkle::{leaf_hash, node_hash, root_of, Hash, ProofError, EMPTY_ROOT};
 pub use note::{
     key_change_leads_to, open_with_any, Checkpoint, CheckpointSigner, NoteError, VerifierKey,
