@@ -95,6 +95,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/staff/:id") view=pages::admin_staff::AdminAgentPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/staff/:id/accesses") view=pages::admin_agent_history::AdminAgentHistoryPage ssr=SsrMode::Async/>
                         <Route path=path!("/verify/export") view=pages::verify_export::VerifyExportPage/>
+                        <Route path=path!("/transparency") view=pages::held_notices::TransparencyPage ssr=SsrMode::Async/>
+                        <Route path=path!("/me/notices") view=pages::held_notices::OwnerNoticesPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <SiteFooter/>

@@ -28,7 +28,7 @@ async function firstLink(page: Page, path: string, pattern: RegExp): Promise<str
 
 test('every page a visitor meets passes axe-core', async ({ page }) => {
   const errors = watchErrors(page);
-  for (const path of ['/', '/auth/demo', '/no/such/page', '/verify/export']) await checkEverySize(page, path);
+  for (const path of ['/', '/auth/demo', '/no/such/page', '/verify/export', '/transparency']) await checkEverySize(page, path);
   expect(errors.filter((e) => !e.includes('404'))).toEqual([]);
 });
 
@@ -36,7 +36,7 @@ test("every page an owner meets passes axe-core", async ({ page }) => {
   await signInAs(page, 'Alice Martin');
   const request = await firstLink(page, '/me/requests', /^\/me\/requests\/[0-9a-f-]{36}$/);
   const incident = await firstLink(page, '/me/incidents', /^\/me\/incidents\/[0-9a-f-]{36}$/);
-  for (const path of ['/me', '/me/history', '/me/history?decision=denied', '/me/notifications', '/me/requests', request, '/me/incidents', incident]) {
+  for (const path of ['/me', '/me/history', '/me/history?decision=denied', '/me/notifications', '/me/requests', request, '/me/incidents', incident, '/me/notices']) {
     await checkEverySize(page, path);
   }
 });

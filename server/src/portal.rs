@@ -532,4 +532,19 @@ impl Portal for PortalService {
             .map_err(|e| e.into_app_error("decide an emergency access"))?;
         self.emergency_page(admin).await
     }
+
+    async fn held_notice_counts(&self) -> Result<app::model::HeldNoticeCounts, AppError> {
+        crate::services::legal_holds::counts(&self.db)
+            .await
+            .map_err(|e| e.into_app_error("count the notices held back"))
+    }
+
+    async fn released_notices(
+        &self,
+        owner: OwnerId,
+    ) -> Result<Vec<app::model::ReleasedNotice>, AppError> {
+        crate::services::legal_holds::released_for_owner(&self.db, owner)
+            .await
+            .map_err(|e| e.into_app_error("load the released notices"))
+    }
 }

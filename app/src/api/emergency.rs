@@ -34,6 +34,7 @@ pub async fn open_emergency_access(
     justification_text: String,
     reference: String,
     duration_minutes: Option<i64>,
+    notice_release_on: Option<String>,
     confirm: Option<String>,
     form_key: Option<String>,
 ) -> Result<EmergencyPage, AppError> {
@@ -62,6 +63,7 @@ pub async fn open_emergency_access(
                 justification_text,
                 reference,
                 duration_minutes,
+                notice_release_on,
                 form_key: super::requests::parse_key(form_key)?,
             };
             let page = super::ssr::portal()?.open_emergency(staff, form).await?;
@@ -73,12 +75,15 @@ pub async fn open_emergency_access(
 }
 
 /// Approves, refuses, cancels or ends emergency access `id`: `act` is `approve` (with the
-/// box ticked), `refuse` or `end` (each with a reason), or `cancel`.
+/// box ticked), `refuse` or `end` (each with a reason), or `cancel`; for the sealed notice
+/// of a legal hold, `extend` (a later `release_on`, with a reason), `approve_extension` or
+/// `refuse_extension` (a second admin).
 #[server(endpoint = "decide_emergency_access")]
 pub async fn decide_emergency_access(
     id: String,
     act: String,
     reason: Option<String>,
+    release_on: Option<String>,
     confirm: Option<String>,
 ) -> Result<EmergencyPage, AppError> {
     super::ssr::with_status(
@@ -97,11 +102,39 @@ pub async fn decide_emergency_access(
                 "refuse" => (EmergencyAct::Refuse { reason }, "refused"),
                 "cancel" => (EmergencyAct::Cancel, "cancelled"),
                 "end" => (EmergencyAct::End { reason }, "ended"),
+                "extend" => (
+                    EmergencyAct::ExtendHold {
+                        release_on: release_on.unwrap_or_default(),
+                        reason,
+                    },
+                    "extension_asked",
+                ),
+                "approve_extension" => (EmergencyAct::ApproveExtension, "extended"),
+                "refuse_extension" => (EmergencyAct::RefuseExtension, "extension_refused"),
                 _ => return Err(AppError::Invalid("Choose what to do with this emergency access.".into())),
             };
             let page = super::ssr::portal()?.emergency_act(staff, id, act).await?;
             super::ssr::after_plain_form_post(&format!("/admin/emergency?done={done}"));
             Ok(page)
+        }
+        .await,
+    )
+}
+
+/// How many owners' notices legal holds deferred, per month and reason: anyone may ask (no
+/// sign-in); it says neither whose nor what.
+#[server(endpoint = "load_held_notice_counts")]
+pub async fn load_held_notice_counts() -> Result<crate::model::HeldNoticeCounts, AppError> {
+    super::ssr::with_status(async move { super::ssr::portal()?.held_notice_counts().await }.await)
+}
+
+/// The signed-in owner's notices that legal holds deferred and that are now released.
+#[server(endpoint = "load_released_notices")]
+pub async fn load_released_notices() -> Result<Vec<crate::model::ReleasedNotice>, AppError> {
+    super::ssr::with_status(
+        async move {
+            let owner = super::ssr::owner().await?;
+            super::ssr::portal()?.released_notices(owner).await
         }
         .await,
     )

@@ -244,4 +244,14 @@ pub trait Portal: Send + Sync + 'static {
         staff: StaffId,
         agent: StaffId,
     ) -> Result<crate::model::AgentActivityView, AppError>;
+
+    /// How many owners' notices legal holds deferred, per month and reason (anyone: it
+    /// says neither whose nor what).
+    async fn held_notice_counts(&self) -> Result<crate::model::HeldNoticeCounts, AppError>;
+
+    /// The owner's notices that legal holds deferred and that are now released.
+    async fn released_notices(
+        &self,
+        owner: OwnerId,
+    ) -> Result<Vec<crate::model::ReleasedNotice>, AppError>;
 }

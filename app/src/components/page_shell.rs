@@ -42,7 +42,7 @@ pub fn SiteFooter() -> impl IntoView {
     view! {
         <footer class="site-footer">
             <p>"Glassbox — account access transparency. Every access recorded; nothing without consent."</p>
-            <p><a href="/staff/login" rel="external">"Staff sign-in"</a></p>
+            <p><a href="/transparency">"Transparency"</a>" · "<a href="/staff/login" rel="external">"Staff sign-in"</a></p>
         </footer>
     }
 }

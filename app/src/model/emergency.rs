@@ -43,6 +43,54 @@ pub struct EmergencyAccessView {
     pub reason: Option<String>,
     /// What the signed-in admin may do to it now.
     pub may: EmergencyMay,
+    /// Its legal hold, when the owner's notice is held back.
+    #[serde(default)]
+    pub hold: Option<HoldView>,
+}
+
+/// Where a legal hold's notice is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HoldState {
+    /// The access has not started: nothing is sealed yet (it is if it starts).
+    Waiting,
+    /// The notice is written and sealed; its commitment is in the log.
+    Sealed,
+    /// The notice was released to the owner.
+    Released,
+}
+
+/// A legal hold on an emergency access's notice, for security admins.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldView {
+    /// The release date (`2027-03-01`, UTC).
+    pub release_on: String,
+    /// Where the notice is.
+    pub state: HoldState,
+    /// The commitment in the log (hex), once sealed.
+    pub commitment: Option<String>,
+    /// When it was released.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub released_at: Option<OffsetDateTime>,
+    /// An extension waiting for a second admin.
+    pub extension: Option<ExtensionView>,
+    /// Whether the signed-in admin may ask for an extension now.
+    pub may_extend: bool,
+}
+
+/// A later release date one admin asked for, waiting for a second.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionView {
+    /// The release date asked for.
+    pub release_on: String,
+    /// Why.
+    pub reason: String,
+    /// Who asked.
+    pub proposed_by: String,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub proposed_at: OffsetDateTime,
+    /// Whether the signed-in admin may approve or refuse it (never its asker).
+    pub may_decide: bool,
 }
 
 /// What the signed-in security admin may do to one emergency access now. Four eyes: the
@@ -68,6 +116,9 @@ pub struct EmergencyPage {
     pub max_minutes: i64,
     /// A waiting emergency access expires unused after this many minutes.
     pub approve_within_minutes: i64,
+    /// The furthest a legal hold's release date may be, in days from today.
+    #[serde(default)]
+    pub legal_hold_max_days: i64,
 }
 
 /// What a security admin does to an emergency access.
@@ -87,6 +138,17 @@ pub enum EmergencyAct {
         /// Why (shown to the owner).
         reason: String,
     },
+    /// Ask for a later release date of its sealed notice (a second admin must approve).
+    ExtendHold {
+        /// The new release date (`2027-03-01`).
+        release_on: String,
+        /// Why: the order's reference and what it says.
+        reason: String,
+    },
+    /// Approve the extension another admin asked for.
+    ApproveExtension,
+    /// Refuse the extension another admin asked for.
+    RefuseExtension,
 }
 
 /// A new emergency access as the page's form sends it (validated by the server).
@@ -106,6 +168,10 @@ pub struct EmergencyForm {
     pub reference: String,
     /// How long, in minutes.
     pub duration_minutes: Option<i64>,
+    /// For a legal request whose order forbids telling the owner yet: the date (UTC,
+    /// `2027-03-01`) until which the owner's notice is held back. Empty: told at once.
+    #[serde(default)]
+    pub notice_release_on: Option<String>,
     /// The rendered form's idempotency key: a double-click or a resent form opens one
     /// emergency access, not two.
     #[serde(default)]

@@ -5,6 +5,7 @@
 mod emergency;
 mod ids;
 mod incidents;
+mod legal_holds;
 pub mod log_check;
 mod reports;
 mod roster;
@@ -14,13 +15,15 @@ mod views;
 mod vocabulary;
 
 pub use emergency::{
-    EmergencyAccessView, EmergencyAct, EmergencyForm, EmergencyMay, EmergencyPage,
+    EmergencyAccessView, EmergencyAct, EmergencyForm, EmergencyMay, EmergencyPage, ExtensionView,
+    HoldState, HoldView,
 };
 pub use ids::{EventSeq, FormKey, IncidentId, MailboxId, OwnerId, RequestId, StaffId};
 pub use incidents::{
     AffectedCounts, IncidentAdminAct, IncidentAdminView, IncidentForm, IncidentNotice,
     IncidentSummary, NoticeCounts, OwnerIncidentAct, OwnerIncidentView,
 };
+pub use legal_holds::{HeldNoticeCounts, HeldNoticeMonth, NoticeStep, ReleasedNotice};
 pub use reports::{AdminReportView, ReportPage, ReportSubject, SECURE_ACCOUNT_STEPS};
 pub use roster::{
     AddedBy, AgentActivityView, AgentHistory, MonthActivity, Recertification, RefusalSignal,

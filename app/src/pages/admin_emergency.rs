@@ -1,8 +1,9 @@
 //! `/admin/emergency`: emergency access (break-glass), for security admins only. One admin
 //! opens an emergency access (mailbox, what, why, the reference it is for, how long); a
 //! second, different admin approves it and it starts at once, without the owner's consent;
-//! the owner is emailed at once and sees it marked everywhere. The rules are stated on the
-//! page itself. Works without JavaScript: the forms post, and the page they come back to
+//! the owner is emailed at once and sees it marked everywhere, or, for a legal request whose
+//! order forbids telling them yet, the notice is sealed until its release date (a legal
+//! hold, extended only by two admins). The rules are stated on the page itself. Works without JavaScript: the forms post, and the page they come back to
 //! says what was done.
 
 use crate::api::emergency::{load_emergency_page, DecideEmergencyAccess, OpenEmergencyAccess};
@@ -11,7 +12,8 @@ use crate::components::format::duration_minutes;
 use crate::components::when::When;
 use crate::error::AppError;
 use crate::model::{
-    AccessRequestStatus, EmergencyAccessView, EmergencyPage, FormKey, JustificationCode, Scope,
+    AccessRequestStatus, EmergencyAccessView, EmergencyPage, FormKey, HoldState, HoldView,
+    JustificationCode, RequestId, Scope,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -58,10 +60,13 @@ pub fn AdminEmergencyPage() -> impl IntoView {
 fn done_words(done: &str) -> Option<&'static str> {
     Some(match done {
         "opened" => "Opened. It waits for a second security admin to approve it; until then nobody can use it.",
-        "approved" => "Approved. The access works now, and the owner has been emailed.",
+        "approved" => "Approved. The access works now. The owner has been emailed, or, under a legal hold, the notice is sealed until its release date.",
         "refused" => "Refused. Nobody can use it.",
         "cancelled" => "Cancelled before anyone approved it.",
-        "ended" => "Ended. The access stopped at once, and the owner has been emailed.",
+        "ended" => "Ended. The access stopped at once, and the owner has been emailed (or, under a legal hold, will be on its release date).",
+        "extension_asked" => "Extension asked for. It waits for a second security admin; until then the release date stays as it was.",
+        "extended" => "Extended. The new release date and its commitment are in the verifiable log.",
+        "extension_refused" => "Extension refused. The release date stays as it was.",
         _ => return None,
     })
 }
@@ -157,7 +162,10 @@ fn Access(
                     {access.ends_at.map(|end| view! { <dt>"Ends"</dt><dd><When at=end/></dd> })}
                     {access.waiting().then(|| view! { <dt>"Expires unused"</dt><dd><When at=waits_until/></dd> })}
                     {access.reason.clone().map(|r| view! { <dt>"Reason given"</dt><dd>{r}</dd> })}
+                    {access.hold.clone().map(|h| view! { <dt>"Owner's notice"</dt><dd>{hold_words(&h)}</dd> })}
+                    {access.hold.as_ref().and_then(|h| h.commitment.clone()).map(|c| view! { <dt>"Commitment in the log"</dt><dd><code class="hash">{c}</code></dd> })}
                 </dl>
+                {access.hold.clone().map(|h| view! { <HoldForms hold=h id=access.id decide/> })}
                 {(access.waiting() && !may.decide).then(|| view! {
                     <p class="hint">"You cannot approve this one: it needs a security admin other than the one who opened it and the one who will use it."</p>
                 })}
@@ -197,6 +205,65 @@ fn Access(
                 })}
             </article>
         </li>
+    }
+}
+
+fn hold_words(h: &HoldView) -> String {
+    match h.state {
+        HoldState::Waiting => format!(
+            "To be held back until {} (a legal hold): sealed when the access starts.",
+            h.release_on
+        ),
+        HoldState::Sealed => format!(
+            "Sealed: held back until {} under a legal hold, then sent and shown to the owner.",
+            h.release_on
+        ),
+        HoldState::Released => format!("Released to the owner (held back until {}).", h.release_on),
+    }
+}
+
+/// Asking for, approving or refusing a later release date of a sealed notice.
+#[component]
+fn HoldForms(
+    hold: HoldView,
+    id: RequestId,
+    decide: ServerAction<DecideEmergencyAccess>,
+) -> impl IntoView {
+    let key = id.0.simple().to_string();
+    let (date_id, why_id) = (format!("extend-date-{key}"), format!("extend-why-{key}"));
+    let (id_x, id_a, id_r) = (id.to_string(), id.to_string(), id.to_string());
+    let waiting = hold.extension.clone();
+    view! {
+        {waiting.map(|e| {
+            let may = e.may_decide;
+            view! {
+                <p class="hint">{format!("{} asked to hold the notice back until {}: {}", e.proposed_by, e.release_on, e.reason)}</p>
+                {(!may).then(|| view! { <p class="hint">"A second security admin, not the one who asked, approves or refuses it."</p> })}
+                {may.then(move || view! {
+                    <ActionForm action=decide attr:class="inline-form">
+                        <input type="hidden" name="id" value=id_a/>
+                        <input type="hidden" name="act" value="approve_extension"/>
+                        <button type="submit" class="button button-danger">"Approve the extension"</button>
+                    </ActionForm>
+                    <ActionForm action=decide attr:class="inline-form">
+                        <input type="hidden" name="id" value=id_r/>
+                        <input type="hidden" name="act" value="refuse_extension"/>
+                        <button type="submit" class="button">"Refuse the extension"</button>
+                    </ActionForm>
+                })}
+            }
+        })}
+        {hold.may_extend.then(move || view! {
+            <ActionForm action=decide attr:class="roster-form">
+                <input type="hidden" name="id" value=id_x/>
+                <input type="hidden" name="act" value="extend"/>
+                <label for=date_id.clone()>"Hold the notice back until (a later date; a second admin must approve)"</label>
+                <input id=date_id.clone() name="release_on" type="date" required/>
+                <label for=why_id.clone()>"Why: the order's reference and what it says"</label>
+                <input id=why_id.clone() name="reason" required maxlength="1000"/>
+                <button type="submit" class="button">"Ask for an extension"</button>
+            </ActionForm>
+        })}
     }
 }
 
@@ -249,6 +316,9 @@ fn OpenForm(
                 <input id="bg-reference" name="reference" required maxlength="64" autocomplete="off"/>
                 <label for="bg-duration">"For how long (minutes)"</label>
                 <input id="bg-duration" name="duration_minutes" type="number" min="1" max=max.to_string() value=default.to_string() required/>
+                <label for="bg-hold">"Legal request only: hold the owner's notice back until (leave empty to tell the owner at once)"</label>
+                <input id="bg-hold" name="notice_release_on" type="date" aria-describedby="bg-hold-hint"/>
+                <p id="bg-hold-hint" class="hint">{format!("Only when the order forbids telling the owner yet; at most {} days from today. The notice is written and sealed when the access starts, and sent on that date.", page.legal_hold_max_days)}</p>
                 <label for="bg-confirm" class="check">
                     <input id="bg-confirm" type="checkbox" name="confirm" value="yes" required/>
                     " This cannot wait for the owner's consent"
@@ -270,6 +340,9 @@ fn Rules() -> impl IntoView {
                 <li>"Once approved it starts at once, without asking the owner, and ends on its own at its time. Any security admin may end it earlier, saying why."</li>
                 <li>"The owner is emailed at once. The access and everything done under it are marked as emergency access on the owner's pages, emails and exports, and the owner cannot approve, deny or stop it."</li>
                 <li>"Every step (opened, approved, refused, ended) is an entry in the verifiable log, like every access."</li>
+                <li>"Legal hold: only for a legal request whose order forbids telling the owner yet. The owner's notice is then deferred, never dropped: when the access starts it is written in full and sealed, and a commitment to it and its release date enters the verifiable log. Until that date the access and what was done under it do not appear on the owner's pages or emails; on that date the notice is sent and shown, and anyone can check it against the commitment."</li>
+                <li>"A release date only moves later, and only with two security admins: one asks, a second, different one approves. Each extension is a new entry in the log. Nobody can release a notice early, and nobody can cancel one."</li>
+                <li>"Everyone can see how many notices are held back, per month and reason, on the public transparency page; never whose, never what."</li>
             </ul>
         </section>
     }

@@ -5,6 +5,7 @@ pub mod admin_emergency;
 pub mod admin_incidents;
 pub mod admin_reports;
 pub mod admin_staff;
+pub mod held_notices;
 pub mod history;
 pub mod incident;
 pub mod incidents;

@@ -80,6 +80,7 @@ pub fn OverviewPage() -> impl IntoView {
                             <p>{staff_sentence(o.staff_who_can_ask, o.staff_who_accessed_last_30_days)}</p>
                             <p class="hint">"Counted from Glassbox's records just now: the first number is support agents whose account is active and whose permission a security admin renewed in time; the second is staff with at least one allowed access to any mailbox at this provider, yours or anyone else's."</p>
                         </section>
+                        <crate::pages::held_notices::HeldNoticeSection/>
                         <section aria-labelledby="pending-heading">
                             <h2 id="pending-heading">"Waiting for your decision"</h2>
                             {if o.pending.is_empty() {

@@ -23,6 +23,11 @@ pub struct RequestSettings {
     /// `GLASSBOX__REQUESTS__BREAK_GLASS_APPROVE_WITHIN_MINUTES` (default 60): an emergency
     /// access no second security admin approved in this time expires unused.
     pub break_glass_approve_within_minutes: i64,
+    /// `GLASSBOX__REQUESTS__LEGAL_HOLD_MAX_DAYS` (default 365): the furthest release date a
+    /// legal hold (or an extension of one) may set for the owner's sealed notice, in days
+    /// from the day it is asked for. A longer order is extended, by two admins, before it
+    /// runs out.
+    pub legal_hold_max_days: i64,
 }
 
 impl Default for RequestSettings {
@@ -34,6 +39,7 @@ impl Default for RequestSettings {
             sweep_interval_seconds: 30,
             break_glass_max_minutes: 4 * 60,
             break_glass_approve_within_minutes: 60,
+            legal_hold_max_days: 365,
         }
     }
 }
@@ -53,6 +59,12 @@ impl RequestSettings {
         if self.break_glass_approve_within_minutes < 1 {
             problems.push(
                 "GLASSBOX__REQUESTS__BREAK_GLASS_APPROVE_WITHIN_MINUTES must be at least 1".into(),
+            );
+        }
+        if !(1..=3660).contains(&self.legal_hold_max_days) {
+            problems.push(
+                "GLASSBOX__REQUESTS__LEGAL_HOLD_MAX_DAYS must be between 1 and 3660 (ten years)"
+                    .into(),
             );
         }
         if self.pending_expiry_minutes < 1 {

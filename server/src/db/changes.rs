@@ -154,7 +154,8 @@ pub async fn for_owners_request(
 ) -> sqlx::Result<Vec<ChangeEntryRow>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM request_changes WHERE request_id = $1 \
-         AND mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $2) ORDER BY seq"
+         AND mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $2) AND {} ORDER BY seq",
+        super::legal_holds::not_held("request_changes.request_id")
     );
     on_pool!(db, pool => sqlx::query_as::<_, ChangeEntryRow>(&sql)
         .bind(request.0)

@@ -217,9 +217,13 @@ impl From<OwnerId> for Whose {
 /// conditions may follow, numbered from `params.len() + 1`.
 fn scope_to(whose: impl Into<Whose>, filter: &EventFilter, params: &mut Vec<Param>) -> String {
     let mut sql = match whose.into() {
+        // An owner never sees what was done under a legal hold until its notice is released.
         Whose::Owner(owner) => {
             params.push(Param::Uuid(owner.0));
-            String::from(" WHERE e.mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $1)")
+            format!(
+                " WHERE e.mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $1) AND {}",
+                super::legal_holds::not_held("e.request_id")
+            )
         }
         Whose::Agent(agent) => {
             params.push(Param::Uuid(agent.0));
@@ -366,9 +370,13 @@ pub async fn count_for_owner(
 
 /// The pseudonyms of every staff member who appears in the owner's history.
 pub async fn agents_for_owner(db: &Db, owner: OwnerId) -> sqlx::Result<Vec<String>> {
-    on_pool!(db, pool => sqlx::query_scalar::<_, String>(
+    let sql = format!(
         "SELECT DISTINCT s.pseudonym FROM access_events e JOIN staff s ON s.id = e.agent_id \
-         WHERE e.mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $1) ORDER BY s.pseudonym",
+         WHERE e.mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $1) AND {} ORDER BY s.pseudonym",
+        super::legal_holds::not_held("e.request_id")
+    );
+    on_pool!(db, pool => sqlx::query_scalar::<_, String>(
+        &sql,
     )
     .bind(owner.0)
     .fetch_all(pool)

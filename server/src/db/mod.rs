@@ -16,6 +16,7 @@ pub mod form_submissions;
 pub mod gauges;
 pub mod imap;
 pub mod incidents;
+pub mod legal_holds;
 pub mod notices;
 pub mod outbox;
 pub mod owner_alerts;

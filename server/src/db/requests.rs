@@ -1,5 +1,6 @@
 //! Access requests (and grants: an approved request inside its window).
 
+use super::legal_holds::not_held;
 use super::{bind_all, on_conn, on_tx, ts, Conn, CorruptRow, Param, Tx};
 use crate::domain::access_request::{Change, RequestFacts};
 use crate::domain::check::Grant;
@@ -250,7 +251,7 @@ pub async fn pending_for_owner(
     owner: OwnerId,
     now: OffsetDateTime,
 ) -> anyhow::Result<Vec<RequestRecord>> {
-    let sql = format!("{SELECT} WHERE m.owner_id = $1 AND r.status = $2 AND r.expires_at > $3 AND NOT r.break_glass ORDER BY r.created_at, r.id");
+    let sql = format!("{SELECT} WHERE m.owner_id = $1 AND r.status = $2 AND r.expires_at > $3 AND NOT r.break_glass AND {} ORDER BY r.created_at, r.id", not_held("r.id"));
     let rows = on_conn!(conn, pool => sqlx::query_as::<_, RequestDbRow>(&sql)
         .bind(owner.0)
         .bind(AccessRequestStatus::Pending.as_str())
@@ -268,7 +269,8 @@ pub async fn active_grants_for_owner(
 ) -> anyhow::Result<Vec<RequestRecord>> {
     let sql = format!(
         "{SELECT} WHERE m.owner_id = $1 AND r.status = $2 AND r.grant_starts_at <= $3 AND r.grant_ends_at > $3 \
-         ORDER BY r.grant_ends_at, r.id"
+         AND {} ORDER BY r.grant_ends_at, r.id",
+        not_held("r.id")
     );
     let rows = on_conn!(conn, pool => sqlx::query_as::<_, RequestDbRow>(&sql)
         .bind(owner.0)
@@ -466,7 +468,10 @@ pub async fn get_for_owner(
     owner: OwnerId,
     id: RequestId,
 ) -> anyhow::Result<Option<RequestRecord>> {
-    let sql = format!("{SELECT} WHERE r.id = $1 AND m.owner_id = $2");
+    let sql = format!(
+        "{SELECT} WHERE r.id = $1 AND m.owner_id = $2 AND {}",
+        not_held("r.id")
+    );
     let row = on_conn!(conn, pool => sqlx::query_as::<_, RequestDbRow>(&sql).bind(id.0).bind(owner.0).fetch_optional(pool).await)?;
     Ok(row.map(RequestRecord::try_from).transpose()?)
 }
@@ -477,8 +482,10 @@ pub async fn list_for_owner(
     owner: OwnerId,
     limit: i64,
 ) -> anyhow::Result<Vec<RequestRecord>> {
-    let sql =
-        format!("{SELECT} WHERE m.owner_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2");
+    let sql = format!(
+        "{SELECT} WHERE m.owner_id = $1 AND {} ORDER BY r.created_at DESC, r.id DESC LIMIT $2",
+        not_held("r.id")
+    );
     let rows = on_conn!(conn, pool => sqlx::query_as::<_, RequestDbRow>(&sql).bind(owner.0).bind(limit).fetch_all(pool).await)?;
     records(rows)
 }

@@ -140,11 +140,12 @@ pub async fn take_writer_role(tx: &mut Tx) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// The log's size: its entries are access events, request changes and staff changes,
-/// numbered together.
+/// The log's size: its entries are access events, request changes, staff changes and the
+/// steps of sealed notices, numbered together.
 const SIZE: &str = "SELECT MAX(m) + 1 FROM (SELECT MAX(log_index) AS m FROM access_events \
      UNION ALL SELECT MAX(log_index) AS m FROM request_changes \
-     UNION ALL SELECT MAX(log_index) AS m FROM staff_changes) AS sizes";
+     UNION ALL SELECT MAX(log_index) AS m FROM staff_changes \
+     UNION ALL SELECT MAX(log_index) AS m FROM legal_hold_changes) AS sizes";
 
 /// How many entries the log holds (within the caller's transaction).
 pub async fn size(tx: &mut Tx) -> sqlx::Result<u64> {
@@ -206,7 +207,8 @@ pub async fn any_unlogged(conn: impl Into<Conn<'_>>) -> sqlx::Result<bool> {
     on_conn!(conn, pool => sqlx::query_scalar::<_, bool>(
         "SELECT EXISTS (SELECT 1 FROM access_events WHERE log_index IS NULL) \
          OR EXISTS (SELECT 1 FROM request_changes WHERE log_index IS NULL) \
-         OR EXISTS (SELECT 1 FROM staff_changes WHERE log_index IS NULL)"
+         OR EXISTS (SELECT 1 FROM staff_changes WHERE log_index IS NULL) \
+         OR EXISTS (SELECT 1 FROM legal_hold_changes WHERE log_index IS NULL)"
     )
     .fetch_one(pool)
     .await)

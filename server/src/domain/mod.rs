@@ -6,6 +6,7 @@ pub mod access_request;
 pub mod check;
 pub mod clock;
 pub mod incident;
+pub mod legal_hold;
 pub mod owner_alerts;
 pub mod owner_report;
 pub mod pseudonym;

@@ -9,7 +9,7 @@
 
 use super::error::ServiceError;
 use super::roles::security_admin;
-use super::{requests as request_cases, transitions};
+use super::{legal_holds, requests as request_cases, transitions};
 use crate::config::Settings;
 use crate::db::requests::{self, NewRequestRow, RequestRecord};
 use crate::db::{form_submissions, owners, staff, Db};
@@ -17,6 +17,7 @@ use crate::domain::access_request::{
     effective_status, AccessRequestInput, Action, Actor, GrantLimits, NewAccessRequest,
 };
 use crate::domain::clock::Clock;
+use crate::domain::legal_hold;
 use app::model::{
     AccessRequestStatus, ChangeActor, EmergencyAccessView, EmergencyAct, EmergencyForm,
     EmergencyMay, EmergencyPage, MailboxId, RequestId, StaffChoice, StaffId,
@@ -44,10 +45,17 @@ pub async fn page(
             .map(|m| format!("{} <{}>", m.display_name, m.email))
             .unwrap_or_else(|| "someone no longer on the roster".into())
     };
+    let mut holds = legal_holds::views(db, admin, legal_holds::today(clock), &name).await?;
     let mut accesses: Vec<EmergencyAccessView> = requests::list_emergency(db, SHOWN)
         .await?
         .into_iter()
-        .map(|r| view(r, admin, now, &name))
+        .map(|r| {
+            let hold = holds.remove(&r.id);
+            EmergencyAccessView {
+                hold,
+                ..view(r, admin, now, &name)
+            }
+        })
         .collect();
     // Waiting ones first (a second admin is needed now), otherwise newest first.
     accesses.sort_by_key(|a| !a.waiting());
@@ -64,6 +72,7 @@ pub async fn page(
         staff,
         max_minutes: settings.requests.break_glass_max_minutes,
         approve_within_minutes: settings.requests.break_glass_approve_within_minutes,
+        legal_hold_max_days: settings.requests.legal_hold_max_days,
     })
 }
 
@@ -97,6 +106,7 @@ fn view(
             cancel: waiting && opener == Some(admin),
             end: status == AccessRequestStatus::Approved,
         },
+        hold: None,
     }
 }
 
@@ -124,6 +134,12 @@ pub async fn open(
         max_minutes: cap,
     };
     let new = NewAccessRequest::parse_emergency(&input, limits)?;
+    let hold = legal_hold::parse_hold(
+        new.justification_code,
+        form.notice_release_on.as_deref(),
+        legal_holds::today(clock),
+        settings.requests.legal_hold_max_days,
+    )?;
     let agent = match form
         .agent
         .as_deref()
@@ -184,6 +200,18 @@ pub async fn open(
             return request_cases::get(db, first).await;
         }
     }
+    if let Some(date) = hold {
+        crate::db::legal_holds::insert(
+            &mut tx,
+            uuid::Uuid::now_v7(),
+            row.id,
+            row.justification_code.as_str(),
+            &legal_hold::format_date(date),
+            now,
+        )
+        .await?;
+        tracing::warn!(request.id = %row.id, release_on = %legal_hold::format_date(date), "the owner's notice is to be held back under a legal hold");
+    }
     transitions::record_step(&mut tx, row.id, None, ChangeActor::Security, now).await?;
     tx.commit().await?;
     tracing::warn!(request.id = %row.id, agent.id = %agent.id, "emergency access opened: it waits for a second security admin");
@@ -207,6 +235,16 @@ pub async fn act(
         EmergencyAct::Refuse { reason } => Action::RefuseEmergency { reason },
         EmergencyAct::Cancel => Action::Cancel,
         EmergencyAct::End { reason } => Action::Withdraw { reason },
+        EmergencyAct::ExtendHold { release_on, reason } => {
+            legal_holds::ask_extension(db, clock, settings, admin, id, (&release_on, &reason))
+                .await?;
+            return request_cases::get(db, id).await;
+        }
+        EmergencyAct::ApproveExtension | EmergencyAct::RefuseExtension => {
+            let approve = matches!(act, EmergencyAct::ApproveExtension);
+            legal_holds::decide_extension(db, clock, admin, id, approve).await?;
+            return request_cases::get(db, id).await;
+        }
     };
     let record =
         request_cases::decide(db, clock, settings, id, Actor::Admin(admin), action).await?;

@@ -13,6 +13,7 @@ pub mod history;
 pub mod history_export;
 pub mod imap;
 pub mod incidents;
+pub mod legal_holds;
 pub mod link_tokens;
 pub mod notifications;
 pub mod overview;

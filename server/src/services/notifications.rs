@@ -169,6 +169,19 @@ pub async fn request_changed(
     if r.break_glass && matches!(change.to, Status::Expired | Status::Cancelled) {
         return Ok(());
     }
+    // Under a legal hold the owner hears nothing until the release date: the notice they
+    // would have had is sealed when the access starts; the agent still hears the outcome.
+    let hold = match r.break_glass {
+        true => super::legal_holds::unreleased(tx, r.id).await?,
+        false => None,
+    };
+    if r.break_glass && matches!(change.to, Status::Approved | Status::Denied) {
+        return emergency_decided(tx, settings, r, change, (&agent, &owner), &facts, hold, now)
+            .await;
+    }
+    if hold.is_some() {
+        return Ok(());
+    }
     // The owner hears of changes they did not make themselves when they chose to hear about
     // accesses at once (the revoke and end summaries always go, below).
     let told = c.access_notices == AccessNotices::Immediate;
@@ -182,9 +195,6 @@ pub async fn request_changed(
             return queue(tx, settings, n, r.id.to_string(), now).await;
         }
         _ => {}
-    }
-    if r.break_glass && matches!(change.to, Status::Approved | Status::Denied) {
-        return emergency_decided(tx, settings, r, change, (&agent, &owner), &facts, now).await;
     }
     let notice = match change.to {
         Status::Approved => request_emails::request_approved(&agent, &facts, console),
@@ -205,7 +215,9 @@ pub async fn request_changed(
 
 /// An emergency access decided by its second security admin: the staff member who will use
 /// it hears the outcome; on an approval the owner is told at once, whatever they chose for
-/// other accesses (an access they were not asked for is never only in a digest).
+/// other accesses (an access they were not asked for is never only in a digest), or, under
+/// a legal hold, that notice is sealed until its release date.
+#[allow(clippy::too_many_arguments)]
 async fn emergency_decided(
     tx: &mut Tx,
     settings: &Settings,
@@ -213,6 +225,7 @@ async fn emergency_decided(
     change: &Change,
     (agent, owner): (&Addressee, &Addressee),
     facts: &RequestFacts,
+    hold: Option<crate::db::legal_holds::HoldRow>,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
     let approved = change.to == Status::Approved;
@@ -226,7 +239,16 @@ async fn emergency_decided(
             url(settings, &format!("/me/requests/{}", r.id)),
             url(settings, &format!("/me/report?request={}", r.id)),
         );
-        queue(tx, settings, n, r.id.to_string(), now).await?;
+        match hold {
+            Some(hold) => {
+                let approver = r
+                    .approved_by
+                    .or(change.approved_by)
+                    .context("an approved emergency access names no second admin")?;
+                super::legal_holds::seal(tx, &hold, &n, (r.opened_by, approver), now).await?;
+            }
+            None => queue(tx, settings, n, r.id.to_string(), now).await?,
+        }
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Signed checkpoints: signing the tree as it grows, and the audit
 //! of a whole stored log against the latest one.
 
-use super::entries::{logged_change, logged_entry, logged_staff_change};
+use super::entries::{logged_change, logged_entry, logged_notice, logged_staff_change};
 use super::proofs::{consistency_proof, inclusion_proof, root, ProofError, StoredTree};
 use crate::db::changes;
 use crate::db::tree as store;
@@ -67,7 +67,8 @@ pub async fn latest_snapshot(db: &Db) -> anyhow::Result<Option<LogSnapshot>> {
     }))
 }
 
-/// Checks every stored entry (access events, request changes and staff changes) against the latest signed
+/// Checks every stored entry (access events, request changes, staff changes and sealed
+/// notices' steps) against the latest signed
 /// checkpoint (whose signature must
 /// verify with one of `keys`, every key the log ever signed with), inside the caller's transaction: recomputes each leaf from the
 /// event's columns and salt, compares it with the leaf stored with it and with the tree's,
@@ -94,6 +95,7 @@ pub async fn audit(
     let events = store::all_logged(tx).await?;
     let changes = changes::all_logged(tx).await?;
     let staff = crate::db::staff_changes::all_logged(tx).await?;
+    let notices = crate::db::legal_holds::all_logged(tx).await?;
     let tree = store::all_hashes(tx).await?;
     let stored = |h: &Option<Vec<u8>>| h.clone().and_then(|h| h.try_into().ok());
     let mut audit_rows: Vec<AuditRow> = events
@@ -117,8 +119,13 @@ pub async fn audit(
                 stored_leaf: stored(&r.leaf_hash),
             }
         }))
+        .chain(notices.iter().map(|r| AuditRow {
+            index: r.log_index.map(|i| i as u64),
+            leaf: logged_notice(r).map(|e| e.leaf_hash()).unwrap_or([0; 32]),
+            stored_leaf: stored(&r.leaf_hash),
+        }))
         .collect();
-    // The three tables are one log: check their entries together, in index order.
+    // The four tables are one log: check their entries together, in index order.
     audit_rows.sort_by_key(|r| r.index);
     Ok(glassbox_log::audit::audit(
         &audit_rows,

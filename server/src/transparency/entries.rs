@@ -1,13 +1,14 @@
 //! The log's entries: the canonical encoding of each stored row (access events, request
-//! changes and staff changes) as a leaf of the Merkle tree, with its salt. The same encoding the `glassbox-log`
+//! changes, staff changes and the steps of sealed notices) as a leaf of the Merkle tree, with its salt. The same encoding the `glassbox-log`
 //! crate verifies in the CLI and the owner's browser.
 
 use crate::db::changes::ChangeEntryRow;
+use crate::db::legal_holds::HoldChangeRow;
 use crate::db::staff_changes::StaffChangeEntryRow;
 use crate::db::tree::{self as store, EventEntryRow};
 use crate::db::{ts, Db};
 use glassbox_log::entry::SALT_LEN;
-use glassbox_log::{ChangeEntry, LogEntry, StaffChangeEntry};
+use glassbox_log::{ChangeEntry, LogEntry, NoticeEntry, StaffChangeEntry};
 use std::collections::HashMap;
 use time::format_description::well_known::Rfc3339;
 
@@ -71,6 +72,29 @@ pub fn staff_change_entry_of(row: &StaffChangeEntryRow, salt: [u8; SALT_LEN]) ->
 pub fn logged_staff_change(row: &StaffChangeEntryRow) -> Option<StaffChangeEntry> {
     let salt: [u8; SALT_LEN] = row.leaf_salt.clone()?.try_into().ok()?;
     Some(staff_change_entry_of(row, salt))
+}
+
+/// The canonical entry of a stored step of a sealed notice with `salt`.
+pub fn notice_entry_of(row: &HoldChangeRow, salt: [u8; SALT_LEN]) -> NoticeEntry {
+    NoticeEntry {
+        change_id: row.id.hyphenated().to_string(),
+        occurred_at: rfc3339(row.occurred_at),
+        notice_id: row.hold_id.hyphenated().to_string(),
+        change: row.change.clone(),
+        reason: row.reason.clone(),
+        release_on: row.release_on.clone(),
+        commitment: row.commitment.iter().map(|b| format!("{b:02x}")).collect(),
+        by_staff_id: row.by_staff_id.map(|a| a.hyphenated().to_string()),
+        second_staff_id: row.second_staff_id.map(|a| a.hyphenated().to_string()),
+        salt,
+    }
+}
+
+/// The entry a logged step of a sealed notice committed to (`None` for one not in the log
+/// yet or with a damaged salt).
+pub fn logged_notice(row: &HoldChangeRow) -> Option<NoticeEntry> {
+    let salt: [u8; SALT_LEN] = row.leaf_salt.clone()?.try_into().ok()?;
+    Some(notice_entry_of(row, salt))
 }
 
 /// The entry a logged change committed to (`None` for a change not in the log yet or with

@@ -24,13 +24,13 @@
 //! so the log has no gap, duplicate or fork, and a dead instance's lock is released with
 //! its connection.
 
-use super::entries::{change_entry_of, entry_of, new_salt, staff_change_entry_of};
+use super::entries::{change_entry_of, entry_of, new_salt, notice_entry_of, staff_change_entry_of};
 use super::tree_cache::TreeCache;
 use crate::config::LogSettings;
 use crate::db::events::NewEventRow;
 use crate::db::imap::{self as imap_store, NewSessionRow};
 use crate::db::tree::{self as store, EventEntryRow, LoggedEvent};
-use crate::db::{changes, staff_changes};
+use crate::db::{changes, legal_holds, staff_changes};
 use crate::db::{owners, requests, service_tokens, staff};
 use crate::db::{ts, Db};
 use crate::domain::check::{decide, decide_imap_login, Grant, PresentedCredential};
@@ -385,6 +385,13 @@ impl LogWriterTask {
             let leaf = staff_change_entry_of(&row, salt).leaf_hash();
             let index = tree.push(leaf)?;
             staff_changes::enter(&mut tx, row.seq, index, &salt, &leaf).await?;
+        }
+        // The steps of sealed notices (sealed, extended, released) likewise.
+        for row in backlog(legal_holds::unlogged(&mut tx, self.max_events as i64), look).await? {
+            let salt = new_salt();
+            let leaf = notice_entry_of(&row, salt).leaf_hash();
+            let index = tree.push(leaf)?;
+            legal_holds::enter(&mut tx, row.seq, index, &salt, &leaf).await?;
         }
 
         // Every fact a decision depends on is read here, inside the batch's transaction and

@@ -27,6 +27,7 @@ mod health;
 mod history;
 mod incident_drafts;
 mod incidents;
+mod legal_holds;
 mod log;
 mod log_faults;
 mod log_keys;

@@ -66,6 +66,9 @@ pub enum NoticeKind {
     /// To the staff member who will use it: a second security admin approved or refused an
     /// emergency access.
     EmergencyAccessDecided,
+    /// To the owner, on its release date: the notice of an emergency access held back under
+    /// a legal hold, word for word as sealed.
+    SealedNoticeReleased,
 }
 
 impl NoticeKind {
@@ -90,6 +93,7 @@ impl NoticeKind {
         Self::OwnerReport,
         Self::EmergencyAccessOpened,
         Self::EmergencyAccessDecided,
+        Self::SealedNoticeReleased,
     ];
 
     /// The stable machine name.
@@ -114,6 +118,7 @@ impl NoticeKind {
             Self::OwnerReport => "owner_report",
             Self::EmergencyAccessOpened => "emergency_access_opened",
             Self::EmergencyAccessDecided => "emergency_access_decided",
+            Self::SealedNoticeReleased => "sealed_notice_released",
         }
     }
 

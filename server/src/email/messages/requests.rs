@@ -216,3 +216,63 @@ pub fn emergency_access_decided(
         list_unsubscribe: None,
     }
 }
+
+/// A notice held back under a legal hold, as sealed: its subject and plain text, the day it
+/// was sealed and its release date.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SealedNotice {
+    /// The sealed subject.
+    pub subject: String,
+    /// The sealed plain text.
+    pub body: String,
+    /// When it was sealed (the emergency access started).
+    pub sealed_at: time::OffsetDateTime,
+    /// The release date (`2027-03-01`).
+    pub release_on: String,
+    /// The commitment in the log (hex).
+    pub commitment: String,
+}
+
+/// To the owner, on the release date: the notice of an emergency access that a legal order
+/// did not allow telling them of until now, word for word as it was sealed.
+pub fn sealed_notice_released(owner: &Addressee, n: &SealedNotice, page_url: String) -> Notice {
+    Notice {
+        kind: NoticeKind::SealedNoticeReleased,
+        recipient: owner.email.clone(),
+        subject: format!("Released after a legal hold: {}", n.subject),
+        body: Body {
+            greeting: greeting(&owner.name),
+            heading: "A notice about your mailbox that a legal order held back".into(),
+            intro: vec![
+                format!(
+                    "On {} the security team opened an emergency access to your mailbox for a legal request. The order behind it did not allow telling you until {}. The notice written that day follows, word for word.",
+                    date_time(n.sealed_at),
+                    n.release_on
+                ),
+                "A commitment to this notice and its release date entered the verifiable log the day it was written, so you can check it was not rewritten since: the page below recomputes it. What was done under the access is now in your history, marked as emergency access.".into(),
+            ],
+            facts: vec![
+                ("Sealed".into(), date_time(n.sealed_at)),
+                ("Held back until".into(), n.release_on.clone()),
+                ("Commitment".into(), n.commitment.clone()),
+            ],
+            sections: vec![super::Section {
+                heading: format!("The notice as written: {}", n.subject),
+                paragraphs: n
+                    .body
+                    .split("\n\n")
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                items: Vec::new(),
+            }],
+            action: Some(Link {
+                label: "See the notice, check its commitment and see what was done".into(),
+                url: page_url,
+            }),
+            ..Body::default()
+        },
+        list_unsubscribe: None,
+    }
+}
