@@ -2,6 +2,9 @@ import { expect, Page, test } from '@playwright/test';
 import { expectAccessible, hydrated, signInAs, watchErrors } from './helpers';
 
 // axe-core on every page each person meets, on a desktop and a phone screen: 0 violations.
+// Each test visits up to 18 pages and runs axe on each: more than the default 30 s on a
+// loaded 2-core machine, so each gets 2 minutes.
+test.describe.configure({ timeout: 120_000 });
 
 const phone = { width: 390, height: 844 };
 const desktop = { width: 1280, height: 900 };
