@@ -101,3 +101,16 @@ test('a legal hold seals the owner notice, hides the access, and is extended onl
   await expect(page.getByText(reference)).toHaveCount(0);
   await expectAccessible(page);
 });
+
+test('an owner reads a notice released after a legal hold, and her browser checks it against the log', async ({ page }) => {
+  // The demo's hold on Alice's mailbox was sealed seven weeks ago and released since.
+  await signInAs(page, 'Alice Martin');
+  await page.goto('/me/notices');
+  await hydrated(page);
+  const notice = page.getByRole('article', { name: /^Emergency access to your mailbox alice@example\.org/ });
+  await expect(notice).toContainText('ORDER-2026-0913');
+  await expect(notice.getByRole('status')).toContainText('Checked in your browser: this notice, word for word, gives the commitment of every step below');
+  await expect(page.locator('[data-log-check="verified"]')).toContainText('Verified in your browser: every step of these notices is in the tamper-evident log.');
+  await expect(notice.locator('.log-verified')).toHaveCount(2);
+  await expectAccessible(page);
+});

@@ -4,7 +4,7 @@
 //! the log must only have grown since the checkpoint this browser saw on its last visit.
 //! Pure: the page supplies what it remembered and stores what [`PageCheck::remember`] says.
 
-use super::{EventView, LogProofs, RequestStep};
+use super::{EventView, LogProofs, NoticeStep, RequestStep};
 use glassbox_log::{key_change_leads_to, unb64, Checkpoint, Entry, VerifierKey};
 use std::collections::BTreeMap;
 use time::format_description::well_known::Rfc3339;
@@ -161,6 +161,26 @@ impl LogRow for RequestStep {
         entry.change == self.change.as_str()
             && entry.by == self.by.as_str()
             && entry.occurred_at == self.at.format(&Rfc3339).unwrap_or_default()
+    }
+}
+
+impl LogRow for NoticeStep {
+    fn log_index(&self) -> Option<u64> {
+        self.log_index
+    }
+
+    fn log_entry(&self) -> Option<&str> {
+        self.entry.as_deref()
+    }
+
+    fn shows(&self, entry: &Entry) -> bool {
+        let Entry::Notice(entry) = entry else {
+            return false;
+        };
+        entry.change == self.change
+            && entry.release_on == self.release_on
+            && entry.commitment == self.commitment
+            && entry.occurred_at == self.occurred_at.format(&Rfc3339).unwrap_or_default()
     }
 }
 

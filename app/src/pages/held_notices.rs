@@ -9,6 +9,7 @@
 
 use crate::api::emergency::{load_held_notice_counts, load_released_notices};
 use crate::components::error_view::ErrorView;
+use crate::components::log_verification::{LogBanner, LogCell, LogChecks};
 use crate::components::when::When;
 use crate::model::{HeldNoticeCounts, ReleasedNotice};
 use leptos::prelude::*;
@@ -135,6 +136,14 @@ pub fn OwnerNoticesPage() -> impl IntoView {
     // "checked in your browser" are only shown after that.
     let live = RwSignal::new(false);
     Effect::new(move |_| live.set(true));
+    // Each step's entry is checked against the signed log in the browser, as the history's
+    // accesses are: it is in the log, at its index, exactly as shown.
+    let checks = LogChecks::provide();
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = notices.get() {
+            checks.check(list.into_iter().flat_map(|n| n.steps).collect());
+        }
+    });
     view! {
         <Title text="Notices held back — Glassbox"/>
         <h1>"Notices that were held back"</h1>
@@ -143,7 +152,10 @@ pub fn OwnerNoticesPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match notices.await {
                     Ok(list) if list.is_empty() => view! { <p class="empty">"No notice about your mailbox has been held back and released."</p> }.into_any(),
-                    Ok(list) => list.into_iter().map(|n| view! { <Released notice=n live/> }).collect_view().into_any(),
+                    Ok(list) => view! {
+                        <LogBanner covers="every step of these notices"/>
+                        {list.into_iter().map(|n| view! { <Released notice=n live/> }).collect_view()}
+                    }.into_any(),
                     Err(e) => view! { <ErrorView error=e/> }.into_any(),
                 }
             })}
@@ -183,7 +195,7 @@ fn Released(notice: ReleasedNotice, live: RwSignal<bool>) -> impl IntoView {
                 <table>
                     <caption>"The notice's steps in the verifiable log"</caption>
                     <thead>
-                        <tr><th scope="col">"Step"</th><th scope="col">"When"</th><th scope="col">"Release date"</th><th scope="col">"Commitment"</th><th scope="col">"Log index"</th></tr>
+                        <tr><th scope="col">"Step"</th><th scope="col">"When"</th><th scope="col">"Release date"</th><th scope="col">"Commitment"</th><th scope="col">"In the log"</th></tr>
                     </thead>
                     <tbody>
                         {steps.into_iter().map(|s| view! {
@@ -192,7 +204,7 @@ fn Released(notice: ReleasedNotice, live: RwSignal<bool>) -> impl IntoView {
                                 <td><When at=s.occurred_at/></td>
                                 <td>{s.release_on.clone()}</td>
                                 <td><code class="hash">{s.commitment.clone()}</code></td>
-                                <td>{s.log_index.map(|i| i.to_string()).unwrap_or_else(|| "not yet".into())}</td>
+                                <td><LogCell index=s.log_index/></td>
                             </tr>
                         }).collect_view()}
                     </tbody>

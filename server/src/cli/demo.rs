@@ -11,7 +11,10 @@ pub(super) async fn run(settings: Settings, seed_only: bool) -> anyhow::Result<(
     let db = Db::connect(&settings.database_url(), settings.database.max_connections).await?;
     db.migrate().await?;
     match demo::seed(&db, &Clock::system(), &settings).await? {
-        demo::SeedOutcome::Created => println!("Demo data written."),
+        demo::SeedOutcome::Created => {
+            demo::seed_legal_holds(&db, &Clock::system(), &settings).await?;
+            println!("Demo data written.")
+        }
         demo::SeedOutcome::AlreadyPresent => {
             println!("Demo data already present; nothing changed.")
         }

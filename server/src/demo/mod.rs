@@ -4,6 +4,7 @@
 
 mod events;
 mod incident;
+mod legal_holds;
 mod people;
 mod requests;
 
@@ -35,6 +36,13 @@ pub enum SeedOutcome {
 fn demo_id(n: u128) -> Uuid {
     // A fixed namespace so demo rows are recognisable and stable across runs.
     Uuid::from_u128(0x9a55_b0c5_0000_4000_8000_0000_0000_0000 | n)
+}
+
+/// The demo's two legal holds (one released, one still sealed), written by `glassbox demo`
+/// after [`seed`] created the data set. Kept apart from [`seed`], which tests share: these
+/// add emergency accesses, log entries and emails that most tests do not expect.
+pub async fn seed_legal_holds(db: &Db, clock: &Clock, settings: &Settings) -> anyhow::Result<()> {
+    legal_holds::seed_legal_holds(db, clock, settings, crate::db::ts(clock.now())).await
 }
 
 /// Writes the demo data set unless it is already there.

@@ -197,10 +197,9 @@ on_both_databases!(async fn a_legal_hold_seals_the_notice_hides_the_access_and_r
         .unwrap();
     assert_eq!(anonymous.status(), 200);
     let counts: serde_json::Value = anonymous.json().await.unwrap();
-    assert_eq!(counts["months"][0]["month"], "2026-11", "{counts}");
-    assert_eq!(counts["months"][0]["reason"], "legal_request", "{counts}");
-    assert_eq!(counts["months"][0]["deferred"], 1, "{counts}");
-    assert_eq!(counts["months"][0]["still_sealed"], 1, "{counts}");
+    assert_eq!(counts, serde_json::json!({"months": [
+        {"month": "2026-11", "reason": "legal_request", "deferred": 1, "still_sealed": 1},
+    ]}));
     let (status, public) = app.get_page("/transparency").await;
     assert_eq!(status, 200);
     assert!(public.contains("1 notice is held back today") && public.contains("November 2026"), "{public}");
@@ -310,8 +309,10 @@ on_both_databases!(async fn an_extension_needs_a_second_admin_and_enters_a_new_c
     app.sign_in_as("Alice Martin").await;
     let (_, notices) = app.server_fn::<LoadReleasedNotices>(&[]).await;
     let notices: Vec<ReleasedNotice> = serde_json::from_value(notices).unwrap();
-    assert_eq!(notices[0].release_on, "2027-01-15");
-    assert!(notices[0].matches_commitment(), "the notice matches the sealing and the extension");
+    let ours = notices.iter().find(|n| n.request.to_string() == id).unwrap();
+    assert_eq!(ours.release_on, "2027-01-15");
+    assert_eq!(ours.steps.iter().map(|s| s.change.as_str()).collect::<Vec<_>>(), ["sealed", "extended", "released"]);
+    assert!(ours.matches_commitment(), "the notice matches the sealing and the extension");
     // Once released, it cannot be held back again.
     app.sign_in_as("Morgan Lee").await;
     assert_eq!(decide(app, &id, "extend", &[("release_on", "2027-03-01"), ("reason", "x")]).await.0, 409);
@@ -402,4 +403,30 @@ on_both_databases!(async fn a_sealed_notice_and_its_logged_steps_cannot_be_rewri
         assert!(glassbox::db::tree::execute_in_tx_for_tests(&mut tx, &sql).await.is_err(), "refused: {sql}");
     }
     assert_eq!(hold_of(app, &id).await.body, hold.body);
+});
+
+on_both_databases!(async fn the_demo_shows_a_released_and_a_sealed_legal_hold(app) {
+    // Act: `glassbox demo` adds its two holds after the data set.
+    glassbox::demo::seed_legal_holds(&app.db, &app.clock, &app.settings).await.unwrap();
+
+    // Assert: Alice's, sealed seven weeks ago, is released and matches its commitment;
+    // Dana's, three days old, is still held back and hidden from her.
+    app.sign_in_as("Alice Martin").await;
+    let (_, notices) = app.server_fn::<LoadReleasedNotices>(&[]).await;
+    let notices: Vec<ReleasedNotice> = serde_json::from_value(notices).unwrap();
+    assert_eq!(notices.len(), 1);
+    assert!(notices[0].body.contains("ORDER-2026-0913") && notices[0].matches_commitment(), "{:?}", notices[0]);
+    app.sign_in_as("Dana Kowalski").await;
+    let (_, notices) = app.server_fn::<LoadReleasedNotices>(&[]).await;
+    assert_eq!(notices, serde_json::json!([]));
+    let (_, requests) = app.get_page("/me/requests").await;
+    assert!(!requests.contains("Emergency access"), "{requests}");
+    let (_, counts) = app.server_fn::<LoadHeldNoticeCounts>(&[]).await;
+    assert_eq!(counts, serde_json::json!({"months": [
+        {"month": "2026-11", "reason": "legal_request", "deferred": 1, "still_sealed": 1},
+        {"month": "2026-10", "reason": "legal_request", "deferred": 1, "still_sealed": 0},
+    ]}));
+    // Nobody was told early: the only owner email is Alice's released notice.
+    assert!(emails_of_kind(app, "emergency_access_opened").await.is_empty());
+    assert_eq!(emails_of_kind(app, "sealed_notice_released").await.len(), 1);
 });

@@ -53,7 +53,8 @@ pub(crate) async fn log_entries(app: &TestApp) -> u64 {
     let events = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM access_events").await;
     let changes = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM request_changes").await;
     let staff = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM staff_changes").await;
-    (events + changes + staff) as u64
+    let notices = on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM legal_hold_changes").await;
+    (events + changes + staff + notices) as u64
 }
 
 pub(crate) async fn allowing_grant(app: &TestApp, token: &str) {

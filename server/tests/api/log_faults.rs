@@ -19,11 +19,11 @@ use std::time::Duration;
 /// Checks the whole stored log: indexes 0..n each once, every event matches the latest
 /// signed checkpoint, and every signed checkpoint is consistent with the latest.
 async fn assert_log_is_whole(db: &Db, key_file: &std::path::Path) {
-    // The log's entries are the access events, request changes and staff changes, numbered
-    // together.
+    // The log's entries are the access events, request changes, staff changes and sealed
+    // notices' steps, numbered together.
     const ENTRIES: &str =
         "(SELECT log_index FROM access_events UNION ALL SELECT log_index FROM request_changes \
-         UNION ALL SELECT log_index FROM staff_changes) AS entries";
+         UNION ALL SELECT log_index FROM staff_changes UNION ALL SELECT log_index FROM legal_hold_changes) AS entries";
     let count = on_pool_for_tests(db, &format!("SELECT COUNT(*) FROM {ENTRIES}")).await;
     let distinct = on_pool_for_tests(
         db,
