@@ -486,3 +486,66 @@ mod tests {
         ));
     }
 }
+
+/// Checks a released notice (the file `/me/notices/{id}.json` serves) against the log at
+/// `url`: the notice and its nonce give the commitment of every step, each step's entry
+/// says what the file says, and each entry is in the log's latest signed checkpoint. Names
+/// the first step that fails. A file that is not a released notice is an error.
+pub async fn notice(url: &str, key_text: Option<&str>, file: &[u8]) -> anyhow::Result<Verdict> {
+    let notice: app::model::ReleasedNotice = serde_json::from_slice(file)
+        .map_err(|e| anyhow::anyhow!("not a released notice file: {e}"))?;
+    if !notice.steps.iter().any(|s| s.change == "sealed") {
+        return Ok(Verdict::Failed("the file names no sealing step".into()));
+    }
+    for step in &notice.steps {
+        let what = format!(
+            "the {} step (release date {})",
+            step.change, step.release_on
+        );
+        if !glassbox_log::sealed::matches(
+            &notice.subject,
+            &notice.body,
+            &step.release_on,
+            &notice.nonce,
+            &step.commitment,
+        ) {
+            return Ok(Verdict::Failed(format!(
+                "the notice does not give the commitment of {what}: it was changed"
+            )));
+        }
+        let (Some(index), Some(entry)) = (step.log_index, step.entry.as_deref()) else {
+            return Ok(Verdict::Failed(format!(
+                "{what} is not in the log yet; retry later"
+            )));
+        };
+        let decoded = glassbox_log::unb64(entry)
+            .ok()
+            .and_then(|b| glassbox_log::NoticeEntry::decode(&b).ok());
+        let Some(decoded) = decoded else {
+            return Ok(Verdict::Failed(format!(
+                "the entry of {what} (index {index}) is not a sealed notice's step"
+            )));
+        };
+        if decoded.change != step.change
+            || decoded.release_on != step.release_on
+            || decoded.commitment != step.commitment
+        {
+            return Ok(Verdict::Failed(format!(
+                "the entry at index {index} is not {what} as the file shows it"
+            )));
+        }
+        if let Verdict::Failed(why) = inclusion(url, key_text, index, Some(entry), None).await? {
+            return Ok(Verdict::Failed(format!("{what} at index {index}: {why}")));
+        }
+    }
+    let sealed = notice
+        .steps
+        .iter()
+        .find(|s| s.change == "sealed")
+        .and_then(|s| s.log_index)
+        .unwrap_or_default();
+    Ok(Verdict::Verified(format!(
+        "the notice matches the commitment sealed at log index {sealed} and every one of its {} steps is in the log's latest signed checkpoint",
+        notice.steps.len()
+    )))
+}

@@ -210,6 +210,7 @@ fn Released(notice: ReleasedNotice, live: RwSignal<bool>) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
+            <p><a href=format!("/me/notices/{}.json", notice.request) rel="external" download="">"Download this notice to check it elsewhere"</a>" — "<code>"glassbox verify notice FILE --url THIS-SITE"</code>" checks it against the log."</p>
             <p class="hint">"Anyone can recompute a commitment: SHA-256 over \"glassbox-sealed-notice-commitment/v1\", a zero byte, then the subject, the text and the release date (each as its length in 4 bytes and its UTF-8 bytes), then the 32 bytes of the nonce."</p>
         </article>
     }

@@ -145,6 +145,19 @@ pub enum VerifyCommand {
         #[arg(long)]
         key: Option<String>,
     },
+    /// Check a notice released after a legal hold (the file `/me/notices/{id}.json`
+    /// downloads): the notice gives the commitment of each of its steps, and each step is in
+    /// the log's latest signed checkpoint.
+    Notice {
+        /// The notice file.
+        file: std::path::PathBuf,
+        /// The Glassbox instance, e.g. `https://glassbox.example.org`.
+        #[arg(long)]
+        url: String,
+        /// The log's verifier key (`<name>+<id>+<key>`); without it the log's own is used.
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// Audit the whole log from its C2SP tlog-tiles alone: fetch the signed checkpoint and
     /// every hash tile of its size, check each upper tile against the tiles below it and
     /// recompute the signed root from the leaf hashes. No proof endpoint and no database.

@@ -62,6 +62,11 @@ pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
             verifier::export(&bytes, key.as_deref())
         }
         VerifyCommand::Tiles { url, key } => verifier::tiles(&url, key.as_deref()).await,
+        VerifyCommand::Notice { file, url, key } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("could not read {}: {e}", file.display()))?;
+            verifier::notice(&url, key.as_deref(), &bytes).await
+        }
         VerifyCommand::Database { key } => {
             let settings = Settings::load()?;
             let db = Db::connect(&settings.database_url(), 2).await?;

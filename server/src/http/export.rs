@@ -145,6 +145,42 @@ pub async fn zip_export(
     export(state, viewer, query, Format::Zip).await
 }
 
+/// `GET /me/notices/{id}.json`: one of the signed-in owner's released notices (held back
+/// under a legal hold), with its nonce and each step's log entry: the file
+/// `glassbox verify notice` checks against the site's log.
+pub async fn released_notice(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Option<Viewer>>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Result<Response, HttpError> {
+    let owner = owner_of(viewer)?;
+    let not_found = || HttpError::NotFound;
+    let id: app::model::RequestId = file
+        .strip_suffix(".json")
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(not_found)?;
+    let notice = crate::services::legal_holds::released_for_owner(&state.db, owner)
+        .await
+        .map_err(service_error)?
+        .into_iter()
+        .find(|n| n.request == id)
+        .ok_or_else(not_found)?;
+    let json = serde_json::to_string_pretty(&notice)
+        .map_err(|e| HttpError::unexpected("export a released notice", e))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"glassbox-notice-{id}.json\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        json,
+    )
+        .into_response())
+}
+
 /// `GET /admin/incidents/{id}/affected.csv`: the affected mailboxes of an incident
 /// (security admins only).
 pub async fn incident_affected_csv(

@@ -41,6 +41,7 @@ pub fn session_routes(state: AppState) -> Router<AppState> {
         .route("/me/history/export.csv", get(export::csv))
         .route("/me/history/export.json", get(export::json))
         .route("/me/history/export.zip", get(export::zip_export))
+        .route("/me/notices/{file}", get(export::released_notice))
         .route(
             "/admin/incidents/{id}/affected.csv",
             get(export::incident_affected_csv),

@@ -430,3 +430,44 @@ on_both_databases!(async fn the_demo_shows_a_released_and_a_sealed_legal_hold(ap
     assert!(emails_of_kind(app, "emergency_access_opened").await.is_empty());
     assert_eq!(emails_of_kind(app, "sealed_notice_released").await.len(), 1);
 });
+
+on_both_databases!(async fn a_released_notice_downloads_as_a_file_anyone_can_check_against_the_log(app) {
+    // Arrange: released, and every step in a signed checkpoint.
+    let id = held_and_live(app, RELEASE_ON).await;
+    app.clock.advance(time::macros::datetime!(2026-12-09 00:00 UTC) - app.clock.now());
+    release_due(&app.db, &app.clock, &app.settings, 100).await.unwrap();
+    let steps = logged_steps(app, &id, 2).await;
+    let last = steps[1].log_index.unwrap() as u64;
+    for _ in 0..100 {
+        let size = glassbox::db::tree::latest_checkpoint(&app.db).await.unwrap().map(|c| c.size as u64);
+        if size.is_some_and(|s| s > last) {
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+
+    // Act: Alice downloads it; anyone checks it.
+    app.sign_in_as("Alice Martin").await;
+    let res = app.get(&format!("/me/notices/{id}.json")).await;
+    assert_eq!(res.status(), 200);
+    let file = res.bytes().await.unwrap().to_vec();
+    let verdict = verify::notice(&app.address, None, &file).await.unwrap();
+
+    // Assert
+    assert!(matches!(&verdict, Verdict::Verified(m) if m.contains("2 steps")), "{verdict:?}");
+    // One changed word in the notice, or a step's entry swapped for another, fails, naming why.
+    let text = String::from_utf8(file.clone()).unwrap();
+    let changed = text.replace("ORDER-2026-771", "ORDER-2026-772");
+    let verdict = verify::notice(&app.address, None, changed.as_bytes()).await.unwrap();
+    assert!(matches!(&verdict, Verdict::Failed(m) if m.contains("does not give the commitment of the sealed step")), "{verdict:?}");
+    let mut json: serde_json::Value = serde_json::from_slice(&file).unwrap();
+    json["steps"][0]["log_index"] = json["steps"][1]["log_index"].clone();
+    let verdict = verify::notice(&app.address, None, json.to_string().as_bytes()).await.unwrap();
+    assert!(matches!(&verdict, Verdict::Failed(m) if m.contains("sealed step")), "{verdict:?}");
+    assert!(verify::notice(&app.address, None, b"not json").await.is_err(), "an unreadable file is an error (exit 2)");
+    // Nobody else downloads it.
+    app.sign_in_as("Bilal Haddad").await;
+    assert_eq!(app.get(&format!("/me/notices/{id}.json")).await.status(), 404);
+    app.sign_in_as("Morgan Lee").await;
+    assert_eq!(app.get(&format!("/me/notices/{id}.json")).await.status(), 403);
+});
