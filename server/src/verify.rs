@@ -444,49 +444,6 @@ pub async fn database(db: &Db, key: &[VerifierKey]) -> anyhow::Result<Verdict> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use glassbox_log::CheckpointSigner;
-
-    #[tokio::test]
-    async fn two_different_checkpoints_of_one_size_are_a_split_view() {
-        let signer = CheckpointSigner::new("log.example/log", &[3; 32]).unwrap();
-        let key = signer.verifier_key();
-        let a = signer.sign(10, &[1; 32]);
-        let b = signer.sign(10, &[2; 32]);
-        let verdict = consistency(None, std::slice::from_ref(&key), &a, &b)
-            .await
-            .unwrap();
-        assert!(matches!(verdict, Verdict::Failed(m) if m.contains("split view")));
-        assert!(matches!(
-            consistency(None, std::slice::from_ref(&key), &a, &a)
-                .await
-                .unwrap(),
-            Verdict::Verified(_)
-        ));
-    }
-
-    #[tokio::test]
-    async fn a_checkpoint_not_signed_by_the_key_fails() {
-        let key = CheckpointSigner::new("log.example/log", &[3; 32])
-            .unwrap()
-            .verifier_key();
-        let forged = CheckpointSigner::new("log.example/log", &[4; 32])
-            .unwrap()
-            .sign(10, &[1; 32]);
-        let good = CheckpointSigner::new("log.example/log", &[3; 32])
-            .unwrap()
-            .sign(10, &[1; 32]);
-        assert!(matches!(
-            consistency(None, std::slice::from_ref(&key), &good, &forged)
-                .await
-                .unwrap(),
-            Verdict::Failed(_)
-        ));
-    }
-}
-
 /// Checks a released notice (the file `/me/notices/{id}.json` serves) against the log at
 /// `url`: the notice and its nonce give the commitment of every step, each step's entry
 /// says what the file says, and each entry is in the log's latest signed checkpoint. Names
@@ -548,4 +505,47 @@ pub async fn notice(url: &str, key_text: Option<&str>, file: &[u8]) -> anyhow::R
         "the notice matches the commitment sealed at log index {sealed} and every one of its {} steps is in the log's latest signed checkpoint",
         notice.steps.len()
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glassbox_log::CheckpointSigner;
+
+    #[tokio::test]
+    async fn two_different_checkpoints_of_one_size_are_a_split_view() {
+        let signer = CheckpointSigner::new("log.example/log", &[3; 32]).unwrap();
+        let key = signer.verifier_key();
+        let a = signer.sign(10, &[1; 32]);
+        let b = signer.sign(10, &[2; 32]);
+        let verdict = consistency(None, std::slice::from_ref(&key), &a, &b)
+            .await
+            .unwrap();
+        assert!(matches!(verdict, Verdict::Failed(m) if m.contains("split view")));
+        assert!(matches!(
+            consistency(None, std::slice::from_ref(&key), &a, &a)
+                .await
+                .unwrap(),
+            Verdict::Verified(_)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_checkpoint_not_signed_by_the_key_fails() {
+        let key = CheckpointSigner::new("log.example/log", &[3; 32])
+            .unwrap()
+            .verifier_key();
+        let forged = CheckpointSigner::new("log.example/log", &[4; 32])
+            .unwrap()
+            .sign(10, &[1; 32]);
+        let good = CheckpointSigner::new("log.example/log", &[3; 32])
+            .unwrap()
+            .sign(10, &[1; 32]);
+        assert!(matches!(
+            consistency(None, std::slice::from_ref(&key), &good, &forged)
+                .await
+                .unwrap(),
+            Verdict::Failed(_)
+        ));
+    }
 }
