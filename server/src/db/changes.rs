@@ -155,7 +155,7 @@ pub async fn for_owners_request(
     let sql = format!(
         "SELECT {COLUMNS} FROM request_changes WHERE request_id = $1 \
          AND mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $2) AND {} ORDER BY seq",
-        super::legal_holds::not_held("request_changes.request_id")
+        super::not_held("request_changes.request_id")
     );
     on_pool!(db, pool => sqlx::query_as::<_, ChangeEntryRow>(&sql)
         .bind(request.0)

@@ -222,7 +222,7 @@ fn scope_to(whose: impl Into<Whose>, filter: &EventFilter, params: &mut Vec<Para
             params.push(Param::Uuid(owner.0));
             format!(
                 " WHERE e.mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $1) AND {}",
-                super::legal_holds::not_held("e.request_id")
+                super::not_held("e.request_id")
             )
         }
         Whose::Agent(agent) => {
@@ -373,7 +373,7 @@ pub async fn agents_for_owner(db: &Db, owner: OwnerId) -> sqlx::Result<Vec<Strin
     let sql = format!(
         "SELECT DISTINCT s.pseudonym FROM access_events e JOIN staff s ON s.id = e.agent_id \
          WHERE e.mailbox_id IN (SELECT id FROM mailboxes WHERE owner_id = $1) AND {} ORDER BY s.pseudonym",
-        super::legal_holds::not_held("e.request_id")
+        super::not_held("e.request_id")
     );
     on_pool!(db, pool => sqlx::query_scalar::<_, String>(
         &sql,

@@ -3,7 +3,7 @@
 //! extensions waiting for a second admin, and each step of a sealed notice as an
 //! append-only row the log writer enters into the verifiable log.
 //!
-//! [`not_held`] is the one condition every owner-facing query adds, so nothing under a
+//! [`super::not_held`] is the one condition every owner-facing query adds, so nothing under a
 //! notice still sealed reaches an owner's page, email or export before its release.
 
 use super::{on_conn, on_tx, ts, Conn, Tx};
@@ -12,14 +12,6 @@ use glassbox_log::Hash;
 use sqlx::FromRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
-
-/// SQL: request `request_col` is not under a legal hold whose notice is still sealed (an
-/// `access_requests.id` or `access_events.request_id` expression; NULL passes).
-pub fn not_held(request_col: &str) -> String {
-    format!(
-        "NOT EXISTS (SELECT 1 FROM legal_holds lh WHERE lh.request_id = {request_col} AND lh.released_at IS NULL)"
-    )
-}
 
 /// A stored hold.
 #[derive(Clone, Debug, FromRow)]

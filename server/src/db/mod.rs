@@ -383,6 +383,16 @@ pub fn ts(t: OffsetDateTime) -> OffsetDateTime {
     t.replace_nanosecond(0).unwrap_or(t)
 }
 
+/// SQL: request `request_col` is not under a legal hold whose notice is still sealed (an
+/// `access_requests.id` or `access_events.request_id` expression; NULL passes). The one
+/// condition every owner-facing query adds, so nothing under a sealed notice reaches an
+/// owner before its release (see [`legal_holds`]).
+pub fn not_held(request_col: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM legal_holds lh WHERE lh.request_id = {request_col} AND lh.released_at IS NULL)"
+    )
+}
+
 /// A row that does not make sense (a status or scope the code does not know): the database
 /// was changed outside Glassbox.
 #[derive(Debug, thiserror::Error)]

@@ -100,7 +100,7 @@ pub async fn grants_awaiting_first_access_notice(
     let rows: Vec<(Uuid,)> = on_pool!(db, pool => sqlx::query_as(
         &format!("SELECT r.id FROM access_requests r WHERE r.first_access_noticed_at IS NULL AND r.status = $1 \
          AND EXISTS (SELECT 1 FROM access_events e WHERE e.request_id = r.id AND e.decision = $2) AND {} \
-         ORDER BY r.grant_starts_at, r.id LIMIT $3", super::legal_holds::not_held("r.id")),
+         ORDER BY r.grant_starts_at, r.id LIMIT $3", super::not_held("r.id")),
     )
     .bind(AccessRequestStatus::Approved.as_str())
     .bind(Decision::Allowed.as_str())
@@ -255,7 +255,7 @@ pub async fn accesses_between(
          FROM access_events e JOIN mailboxes m ON m.id = e.mailbox_id LEFT JOIN staff s ON s.id = e.agent_id \
          WHERE m.owner_id = $1 AND e.decision = $2 AND e.occurred_at > $3 AND e.occurred_at <= $4 AND {} \
          GROUP BY m.address, s.pseudonym, e.scope ORDER BY m.address, s.pseudonym, e.scope",
-        super::legal_holds::not_held("e.request_id")
+        super::not_held("e.request_id")
     );
     on_tx!(tx, conn => sqlx::query_as::<_, DigestLine>(
         &sql,

@@ -23,7 +23,7 @@ pub async fn grants_ending_soon(
         "SELECT id FROM access_requests WHERE status = $1 AND grant_ends_at > $2 AND grant_ends_at <= $3 \
          AND duration_minutes > $4 AND (end_warned_for IS NULL OR end_warned_for <> grant_ends_at) AND {} \
          ORDER BY grant_ends_at, id LIMIT $5",
-        super::legal_holds::not_held("access_requests.id")
+        super::not_held("access_requests.id")
     );
     let rows: Vec<(Uuid,)> = on_pool!(db, pool => sqlx::query_as(
         &sql,
@@ -139,7 +139,7 @@ pub async fn refused_between(
          FROM access_events e JOIN mailboxes m ON m.id = e.mailbox_id LEFT JOIN staff s ON s.id = e.agent_id \
          WHERE m.owner_id = $1 AND e.decision = $2 AND e.seq > $3 AND e.seq <= $4 AND {} \
          GROUP BY m.address, s.pseudonym, e.reason ORDER BY m.address, s.pseudonym, e.reason",
-        super::legal_holds::not_held("e.request_id")
+        super::not_held("e.request_id")
     );
     on_tx!(tx, conn => sqlx::query_as::<_, RefusedLine>(
         &sql,

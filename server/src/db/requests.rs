@@ -1,7 +1,6 @@
 //! Access requests (and grants: an approved request inside its window).
 
-use super::legal_holds::not_held;
-use super::{bind_all, on_conn, on_tx, ts, Conn, CorruptRow, Param, Tx};
+use super::{bind_all, not_held, on_conn, on_tx, ts, Conn, CorruptRow, Param, Tx};
 use crate::domain::access_request::{Change, RequestFacts};
 use crate::domain::check::Grant;
 use crate::domain::request_list::{ListFilter, ListKey, Position};

@@ -3,9 +3,10 @@
 //!
 //! - **Asked for** by the admin who opens the emergency access (`break_glass::open`) and
 //!   approved with it by the second admin.
-//! - **Sealed** when the access starts: the notice the owner would have had at once is
-//!   written in full, and a commitment to it and its release date (`glassbox_log::sealed`)
-//!   enters the verifiable log as an entry of its own kind, in the same transaction.
+//! - **Sealed** when the access starts (`notifications`, which writes the notice the owner
+//!   would otherwise have had at once): written in full, and a commitment to it and its
+//!   release date (`glassbox_log::sealed`) enters the verifiable log as an entry of its own
+//!   kind, in the same transaction.
 //! - **Hidden** until then: every owner-facing query leaves the request and what was done
 //!   under it out (`db::legal_holds::not_held`), and no email about it reaches the owner.
 //! - **Released** on its date by [`release_due`]: the notice is emailed and shown, word for
@@ -20,12 +21,10 @@ use super::notifications::{addressee, queue, url};
 use super::roles::security_admin;
 use crate::config::Settings;
 use crate::db::legal_holds::{self, ExtensionRow, HoldChangeRow, HoldRow, NewHoldChange};
-use crate::db::{notices, Db, Tx};
+use crate::db::{notices, Db};
 use crate::domain::clock::Clock;
 use crate::domain::legal_hold::{self, HoldError};
-use crate::email::messages::render::render_text;
 use crate::email::messages::requests::{self as request_emails, SealedNotice};
-use crate::email::messages::Notice;
 use crate::transparency::entries::logged_notice;
 use anyhow::Context as _;
 use app::model::{
@@ -34,7 +33,7 @@ use app::model::{
 };
 use glassbox_log::sealed::{commitment, hex, NONCE_LEN};
 use std::collections::BTreeMap;
-use time::{Date, OffsetDateTime};
+use time::Date;
 
 impl From<HoldError> for ServiceError {
     fn from(e: HoldError) -> Self {
@@ -48,52 +47,6 @@ impl From<HoldError> for ServiceError {
 /// Today's date, UTC: release dates are calendar dates in UTC.
 pub fn today(clock: &Clock) -> Date {
     clock.now().to_offset(time::UtcOffset::UTC).date()
-}
-
-/// The hold on request `id` whose notice is not released yet, if any.
-pub(super) async fn unreleased(tx: &mut Tx, id: RequestId) -> anyhow::Result<Option<HoldRow>> {
-    Ok(legal_holds::of_request(&mut *tx, id)
-        .await?
-        .filter(|h| h.released_at.is_none()))
-}
-
-/// Seals `notice` (the one the owner would have had at once) under `hold`, inside the
-/// transaction that starts the access: its text is kept, and the commitment to it and its
-/// release date is written as a step the log writer enters into the log.
-pub(super) async fn seal(
-    tx: &mut Tx,
-    hold: &HoldRow,
-    notice: &Notice,
-    (opener, approver): (Option<StaffId>, StaffId),
-    now: OffsetDateTime,
-) -> anyhow::Result<()> {
-    let body = render_text(&notice.body);
-    let mut nonce = [0u8; NONCE_LEN];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut nonce);
-    let c = commitment(&notice.subject, &body, &hold.release_on, &nonce);
-    let sealed = legal_holds::seal(tx, hold.id, (&notice.subject, &body), &nonce, &c, now).await?;
-    anyhow::ensure!(
-        sealed,
-        "the legal hold {} was sealed or released already",
-        hold.id
-    );
-    legal_holds::insert_change(
-        tx,
-        &NewHoldChange {
-            id: uuid::Uuid::now_v7(),
-            occurred_at: now,
-            hold_id: hold.id,
-            change: "sealed",
-            reason: hold.reason.clone(),
-            release_on: hold.release_on.clone(),
-            commitment: c,
-            by_staff_id: opener,
-            second_staff_id: Some(approver),
-        },
-    )
-    .await?;
-    tracing::warn!(legal_hold.id = %hold.id, release_on = %hold.release_on, "owner's notice sealed under a legal hold");
-    Ok(())
 }
 
 /// Releases every hold due today or earlier, at most `limit`: each in its own transaction,

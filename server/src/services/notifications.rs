@@ -11,6 +11,7 @@
 use super::error::ServiceError;
 use super::link_tokens::{self, Purpose};
 use crate::config::Settings;
+use crate::db::legal_holds::{self, HoldRow, NewHoldChange};
 use crate::db::notices::{self, AccessNotices};
 use crate::db::notices::{AccessCount, DigestLine};
 use crate::db::outbox;
@@ -21,10 +22,12 @@ use crate::domain::access_request::Change;
 use crate::domain::clock::Clock;
 use crate::email::messages::access::{self, AccessLine, DigestEntry};
 use crate::email::messages::changes;
+use crate::email::messages::render::render_text;
 use crate::email::messages::requests as request_emails;
 use crate::email::messages::{Addressee, Notice, RequestFacts};
 use anyhow::Context as _;
-use app::model::{AccessRequestStatus as Status, ChangeActor, OwnerId, Scope};
+use app::model::{AccessRequestStatus as Status, ChangeActor, OwnerId, RequestId, Scope, StaffId};
+use glassbox_log::sealed::{commitment, NONCE_LEN};
 use time::{Duration, OffsetDateTime};
 
 /// The right-hand side of Message-IDs: the host of `PUBLIC_URL`.
@@ -172,7 +175,7 @@ pub async fn request_changed(
     // Under a legal hold the owner hears nothing until the release date: the notice they
     // would have had is sealed when the access starts; the agent still hears the outcome.
     let hold = match r.break_glass {
-        true => super::legal_holds::unreleased(tx, r.id).await?,
+        true => unreleased_hold(tx, r.id).await?,
         false => None,
     };
     if r.break_glass && matches!(change.to, Status::Approved | Status::Denied) {
@@ -225,7 +228,7 @@ async fn emergency_decided(
     change: &Change,
     (agent, owner): (&Addressee, &Addressee),
     facts: &RequestFacts,
-    hold: Option<crate::db::legal_holds::HoldRow>,
+    hold: Option<HoldRow>,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
     let approved = change.to == Status::Approved;
@@ -245,11 +248,57 @@ async fn emergency_decided(
                     .approved_by
                     .or(change.approved_by)
                     .context("an approved emergency access names no second admin")?;
-                super::legal_holds::seal(tx, &hold, &n, (r.opened_by, approver), now).await?;
+                seal_notice(tx, &hold, &n, (r.opened_by, approver), now).await?;
             }
             None => queue(tx, settings, n, r.id.to_string(), now).await?,
         }
     }
+    Ok(())
+}
+
+/// The hold on request `id` whose notice is not released yet, if any.
+async fn unreleased_hold(tx: &mut Tx, id: RequestId) -> anyhow::Result<Option<HoldRow>> {
+    Ok(legal_holds::of_request(&mut *tx, id)
+        .await?
+        .filter(|h| h.released_at.is_none()))
+}
+
+/// Seals `notice` (the one the owner would have had at once) under `hold`, inside the
+/// transaction that starts the access: its text is kept, and the commitment to it and its
+/// release date is written as a step the log writer enters into the log.
+async fn seal_notice(
+    tx: &mut Tx,
+    hold: &HoldRow,
+    notice: &Notice,
+    (opener, approver): (Option<StaffId>, StaffId),
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let body = render_text(&notice.body);
+    let mut nonce = [0u8; NONCE_LEN];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut nonce);
+    let c = commitment(&notice.subject, &body, &hold.release_on, &nonce);
+    let sealed = legal_holds::seal(tx, hold.id, (&notice.subject, &body), &nonce, &c, now).await?;
+    anyhow::ensure!(
+        sealed,
+        "the legal hold {} was sealed or released already",
+        hold.id
+    );
+    legal_holds::insert_change(
+        tx,
+        &NewHoldChange {
+            id: uuid::Uuid::now_v7(),
+            occurred_at: now,
+            hold_id: hold.id,
+            change: "sealed",
+            reason: hold.reason.clone(),
+            release_on: hold.release_on.clone(),
+            commitment: c,
+            by_staff_id: opener,
+            second_staff_id: Some(approver),
+        },
+    )
+    .await?;
+    tracing::warn!(legal_hold.id = %hold.id, release_on = %hold.release_on, "owner's notice sealed under a legal hold");
     Ok(())
 }
 
