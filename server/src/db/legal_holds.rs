@@ -134,12 +134,21 @@ pub async fn move_release(
 }
 
 /// Up to `limit` unreleased holds due on or before `today` (`YYYY-MM-DD`), oldest first.
+/// A hold whose emergency access still waits for its second admin is not due yet, whatever
+/// its date: it is released once decided, sealed if the access started, so the owner's
+/// notice always says what happened.
 pub async fn due(tx: &mut Tx, today: &str, limit: i64) -> sqlx::Result<Vec<HoldRow>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM legal_holds lh WHERE lh.released_at IS NULL AND lh.release_on <= $1 \
-         ORDER BY lh.release_on, lh.id LIMIT $2"
+        "SELECT {COLUMNS} FROM legal_holds lh JOIN access_requests r ON r.id = lh.request_id \
+         WHERE lh.released_at IS NULL AND lh.release_on <= $1 AND (lh.sealed_at IS NOT NULL OR r.status <> $2) \
+         ORDER BY lh.release_on, lh.id LIMIT $3"
     );
-    on_tx!(tx, conn => sqlx::query_as::<_, HoldRow>(&sql).bind(today).bind(limit).fetch_all(conn).await)
+    on_tx!(tx, conn => sqlx::query_as::<_, HoldRow>(&sql)
+        .bind(today)
+        .bind(app::model::AccessRequestStatus::Pending.as_str())
+        .bind(limit)
+        .fetch_all(conn)
+        .await)
 }
 
 /// Marks hold `id` released (once). Whether it did: a second instance finds it done.

@@ -51,7 +51,7 @@ pub fn today(clock: &Clock) -> Date {
 
 /// Releases every hold due today or earlier, at most `limit`: each in its own transaction,
 /// marked once (a second instance finds it done). A sealed notice is emailed to the owner
-/// and its release logged; a hold whose access never started is simply lifted (the
+/// and its release logged; a hold whose access was refused, cancelled or expired is lifted (the
 /// request then shows in the owner's pages, as any refused emergency access does).
 pub async fn release_due(
     db: &Db,

@@ -471,3 +471,28 @@ on_both_databases!(async fn a_released_notice_downloads_as_a_file_anyone_can_che
     app.sign_in_as("Morgan Lee").await;
     assert_eq!(app.get(&format!("/me/notices/{id}.json")).await.status(), 403);
 });
+
+on_both_databases!(async fn a_hold_whose_date_comes_while_its_access_waits_is_released_once_decided_and_sealed(app) {
+    // Arrange: opened at 23:30 with the release date of tomorrow; midnight passes while it
+    // waits for a second admin.
+    app.clock.advance(time::macros::datetime!(2026-11-29 23:30 UTC) - app.clock.now());
+    app.sign_in_as("Inês Duarte").await;
+    let (status, page) = open(app, &legal_form(app, "2026-11-30").await).await;
+    assert_eq!(status, 200, "{page}");
+    let id = page["accesses"][0]["id"].as_str().unwrap().to_string();
+    app.clock.advance(Duration::minutes(40));
+
+    // Act + Assert: not released while it waits, whatever its date.
+    release_due(&app.db, &app.clock, &app.settings, 100).await.unwrap();
+    assert!(hold_of(app, &id).await.released_at.is_none());
+    // Approved, it is sealed, and the next round releases it with the sealed notice.
+    app.sign_in_as("Morgan Lee").await;
+    assert_eq!(decide(app, &id, "approve", &[]).await.0, 200);
+    assert!(hold_of(app, &id).await.sealed_at.is_some());
+    assert!(emails_of_kind(app, "emergency_access_opened").await.is_empty());
+    release_due(&app.db, &app.clock, &app.settings, 100).await.unwrap();
+    assert!(hold_of(app, &id).await.released_at.is_some());
+    let released = emails_of_kind(app, "sealed_notice_released").await;
+    assert_eq!(released.len(), 1, "{released:?}");
+    assert!(released[0].2.contains("ORDER-2026-771"), "{}", released[0].2);
+});
