@@ -496,3 +496,35 @@ on_both_databases!(async fn a_hold_whose_date_comes_while_its_access_waits_is_re
     assert_eq!(released.len(), 1, "{released:?}");
     assert!(released[0].2.contains("ORDER-2026-771"), "{}", released[0].2);
 });
+
+on_both_databases!(async fn racing_releases_and_racing_extensions_each_happen_once(app) {
+    // Arrange
+    let id = held_and_live(app, RELEASE_ON).await;
+    let request: app::model::RequestId = id.parse().unwrap();
+    let (morgan, ines) = (
+        staff_id(app, "morgan.lee@staff.example.org").await.parse().unwrap(),
+        staff_id(app, "ines.duarte@staff.example.org").await.parse().unwrap(),
+    );
+
+    // Act: both admins ask for an extension at the same moment.
+    let ask = |admin| glassbox::services::legal_holds::ask_extension(&app.db, &app.clock, &app.settings, admin, request, ("2027-01-15", "Order renewed"));
+    let (a, b) = tokio::join!(ask(morgan), ask(ines));
+
+    // Assert: one waits, the other is told one already waits.
+    assert_eq!(u8::from(a.is_ok()) + u8::from(b.is_ok()), 1, "{a:?} {b:?}");
+    assert_eq!(on_pool_for_tests(&app.db, "SELECT COUNT(*) FROM legal_hold_extensions").await, 1);
+
+    // Act: two release rounds at once, on the release date.
+    app.clock.advance(time::macros::datetime!(2026-12-09 00:00 UTC) - app.clock.now());
+    let round = || release_due(&app.db, &app.clock, &app.settings, 100);
+    let (x, y) = tokio::join!(round(), round());
+
+    // Assert: released once, one email, one logged release (the app's own notice job may
+    // be a third contender, and win).
+    assert!(x.unwrap() + y.unwrap() <= 1);
+    assert!(hold_of(app, &id).await.released_at.is_some());
+    assert_eq!(emails_of_kind(app, "sealed_notice_released").await.len(), 1);
+    let hold = hold_of(app, &id).await;
+    let released = legal_holds::changes_of(&app.db, hold.id).await.unwrap().into_iter().filter(|c| c.change == "released").count();
+    assert_eq!(released, 1);
+});
