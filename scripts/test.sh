@@ -92,7 +92,7 @@ wait_http "http://127.0.0.1:$port/readyz" 60 || { cat "$data_dir/server.log" >&2
 say "Browser tests (Playwright + Debian Chromium)"
 e2e_log=$(mktemp)
 set +e
-(cd end2end && GLASSBOX_URL="http://127.0.0.1:$port" GLASSBOX_TOKEN="$token" npx playwright test) 2>&1 | tee "$e2e_log"
+(cd end2end && GLASSBOX_URL="http://127.0.0.1:$port" GLASSBOX_TOKEN="$token" GLASSBOX_BIN="$bin" npx playwright test) 2>&1 | tee "$e2e_log"
 e2e_status=${PIPESTATUS[0]}
 set -e
 e2e_passed=$( (grep -Eo '^ *[0-9]+ passed' "$e2e_log" || true) | awk '{s+=$1} END {print s+0}')
