@@ -115,6 +115,8 @@ pub async fn run_gauges(db: Db, clock: Clock, every: Duration, stop: watch::Rece
         metrics::gauge!("glassbox_outbox_oldest_due_seconds").set(waiting);
         metrics::gauge!("glassbox_sessions").set(figures.sessions as f64);
         metrics::gauge!("glassbox_dovecot_kicks_pending").set(figures.kicks_pending as f64);
+        metrics::gauge!("glassbox_legal_holds_sealed").set(figures.holds_sealed as f64);
+        metrics::gauge!("glassbox_legal_holds_due").set(figures.holds_due as f64);
         metrics::gauge!("glassbox_log_size").set(figures.newest_checkpoint_size as f64);
         let age = figures
             .newest_checkpoint_at

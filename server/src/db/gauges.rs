@@ -1,5 +1,5 @@
 //! What the metrics endpoint reports about the stored state: emails waiting, live sessions,
-//! the log's size and its newest checkpoint.
+//! the log's size and its newest checkpoint, and the notices legal holds keep back.
 
 use super::{on_pool, Db};
 use time::OffsetDateTime;
@@ -19,6 +19,12 @@ pub struct StoredFigures {
     pub newest_checkpoint_size: i64,
     /// Dovecot kicks not yet confirmed.
     pub kicks_pending: i64,
+    /// Owners' notices sealed under a legal hold and not yet released.
+    pub holds_sealed: i64,
+    /// Legal holds whose release date has come but that are not released yet: above 0 for
+    /// more than a notice round (or, for an access still waiting for its second admin, an
+    /// hour), an owner's notice is late.
+    pub holds_due: i64,
 }
 
 /// Reads the figures (a few small indexed queries).
@@ -49,8 +55,15 @@ pub async fn read(db: &Db, now: OffsetDateTime) -> sqlx::Result<StoredFigures> {
     let kicks_pending: i64 = on_pool!(db, pool => sqlx::query_scalar(
         "SELECT COUNT(*) FROM imap_kicks WHERE done_at IS NULL",
     ).fetch_one(pool).await)?;
+    let today = crate::domain::legal_hold::format_date(now.to_offset(time::UtcOffset::UTC).date());
+    let (holds_sealed, holds_due): (i64, i64) = on_pool!(db, pool => sqlx::query_as(
+        "SELECT COUNT(CASE WHEN sealed_at IS NOT NULL THEN 1 END), COUNT(CASE WHEN release_on <= $1 THEN 1 END) \
+         FROM legal_holds WHERE released_at IS NULL",
+    ).bind(&today).fetch_one(pool).await)?;
     Ok(StoredFigures {
         kicks_pending,
+        holds_sealed,
+        holds_due,
         outbox,
         oldest_due,
         sessions,

@@ -77,6 +77,8 @@ async fn metrics_are_served_on_their_own_address_only() {
         "glassbox_sessions",
         "glassbox_log_checkpoint_age_seconds",
         "glassbox_dovecot_kicks_pending",
+        "glassbox_legal_holds_sealed",
+        "glassbox_legal_holds_due",
     ] {
         assert!(body.contains(name), "{name} missing from:\n{body}");
     }

@@ -528,3 +528,20 @@ on_both_databases!(async fn racing_releases_and_racing_extensions_each_happen_on
     let released = legal_holds::changes_of(&app.db, hold.id).await.unwrap().into_iter().filter(|c| c.change == "released").count();
     assert_eq!(released, 1);
 });
+
+on_both_databases!(async fn an_operator_sees_how_many_notices_are_sealed_and_whether_any_is_late(app) {
+    // Arrange: one sealed, due on 9 December.
+    let id = held_and_live(app, RELEASE_ON).await;
+    let at = |t| glassbox::db::gauges::read(&app.db, t);
+
+    // Act + Assert: sealed and not due; on its date, due until released; then neither.
+    let before = at(time::macros::datetime!(2026-12-08 23:59 UTC)).await.unwrap();
+    assert_eq!((before.holds_sealed, before.holds_due), (1, 0));
+    let on_the_day = at(time::macros::datetime!(2026-12-09 00:00 UTC)).await.unwrap();
+    assert_eq!((on_the_day.holds_sealed, on_the_day.holds_due), (1, 1));
+    app.clock.advance(time::macros::datetime!(2026-12-09 00:00 UTC) - app.clock.now());
+    release_due(&app.db, &app.clock, &app.settings, 100).await.unwrap();
+    assert!(hold_of(app, &id).await.released_at.is_some());
+    let after = at(time::macros::datetime!(2026-12-09 00:00 UTC)).await.unwrap();
+    assert_eq!((after.holds_sealed, after.holds_due), (0, 0));
+});
