@@ -40,9 +40,9 @@ pub fn commitment(subject: &str, body: &str, release_on: &str, nonce: &[u8; NONC
     h.finalize().into()
 }
 
-/// Lower-case hex of a hash, as a [`crate::NoticeEntry`] holds its commitment.
-pub fn hex(hash: &Hash) -> String {
-    hash.iter().map(|b| format!("{b:02x}")).collect()
+/// Lower-case hex of bytes (a commitment, as a [`crate::NoticeEntry`] holds it, or a nonce).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Decodes lower- or upper-case hex of exactly `N` bytes.

@@ -157,7 +157,7 @@ fn step(row: &HoldChangeRow) -> NoticeStep {
         change: row.change.clone(),
         occurred_at: row.occurred_at,
         release_on: row.release_on.clone(),
-        commitment: row.commitment.iter().map(|b| format!("{b:02x}")).collect(),
+        commitment: hex(&row.commitment),
         log_index: row.log_index.map(|i| i as u64),
         entry: logged_notice(row).map(|e| glassbox_log::b64(&e.encode())),
     }
@@ -190,7 +190,7 @@ pub async fn released_for_owner(
             subject,
             body,
             release_on: hold.release_on,
-            nonce: nonce.iter().map(|b| format!("{b:02x}")).collect(),
+            nonce: hex(&nonce),
             sealed_at,
             released_at,
             steps: steps.iter().map(step).collect(),
@@ -226,10 +226,7 @@ pub(super) async fn views(
             HoldView {
                 release_on: hold.release_on.clone(),
                 state,
-                commitment: hold
-                    .commitment
-                    .as_ref()
-                    .map(|c| c.iter().map(|b| format!("{b:02x}")).collect()),
+                commitment: hold.commitment.as_ref().map(|c| hex(c)),
                 released_at: hold.released_at,
                 extension: extension.map(|e| ExtensionView {
                     may_decide: e.proposed_by != admin.0 && !due,

@@ -83,7 +83,7 @@ pub fn notice_entry_of(row: &HoldChangeRow, salt: [u8; SALT_LEN]) -> NoticeEntry
         change: row.change.clone(),
         reason: row.reason.clone(),
         release_on: row.release_on.clone(),
-        commitment: row.commitment.iter().map(|b| format!("{b:02x}")).collect(),
+        commitment: glassbox_log::sealed::hex(&row.commitment),
         by_staff_id: row.by_staff_id.map(|a| a.hyphenated().to_string()),
         second_staff_id: row.second_staff_id.map(|a| a.hyphenated().to_string()),
         salt,
