@@ -50,6 +50,13 @@ pub enum AppError {
         /// Where to sign in again.
         sign_in_url: String,
     },
+    /// The action needs a passkey confirmed in the last few minutes: confirm at
+    /// `confirm_url`, which returns here.
+    #[error("This needs your security key: confirm with your passkey, then try again.")]
+    PasskeyRequired {
+        /// Where to confirm with a passkey (or add one, when there is none yet).
+        confirm_url: String,
+    },
     /// Glassbox cannot use its database just now (stopped, full or overloaded): nothing the
     /// person did is wrong, and trying again later will work.
     #[error("Glassbox cannot reach its database just now. Please try again in a minute.")]
@@ -103,6 +110,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthorized | AppError::StepUpRequired { .. } => 401,
+            AppError::PasskeyRequired { .. } => 403,
             AppError::Forbidden | AppError::Refused(_) => 403,
             AppError::NotFound => 404,
             AppError::Invalid(_) | AppError::InvalidField { .. } => 400,

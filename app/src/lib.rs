@@ -131,6 +131,7 @@ fn SiteNav(viewer: Option<Viewer>) -> impl IntoView {
             <li><a href="/me/incidents">"Incidents"</a></li>
             <li><a href="/me/rules">"Standing rules"</a></li>
             <li><a href="/me/notifications">"Email settings"</a></li>
+            <li><a href="/me/keys" rel="external">"Passkeys"</a></li>
         }
         .into_any(),
         Some(Viewer::Staff {
@@ -142,11 +143,14 @@ fn SiteNav(viewer: Option<Viewer>) -> impl IntoView {
             <li><a href="/admin/reports">"Owners' reports"</a></li>
             <li><a href="/admin/staff">"Staff roster"</a></li>
             <li><a href="/admin/emergency">"Emergency access"</a></li>
+            <li><a href="/staff/keys" rel="external">"Passkeys"</a></li>
         }
         .into_any(),
-        Some(Viewer::Staff { .. }) => {
-            view! { <li><a href="/staff">"Staff console"</a></li> }.into_any()
+        Some(Viewer::Staff { .. }) => view! {
+            <li><a href="/staff">"Staff console"</a></li>
+            <li><a href="/staff/keys" rel="external">"Passkeys"</a></li>
         }
+        .into_any(),
         None => {
             // Signing in comes back to the page the person is on.
             let location = leptos_router::hooks::use_location();

@@ -1,5 +1,5 @@
 import { APIRequestContext, expect, test } from '@playwright/test';
-import { expectAccessible, hydrated, signInAs, watchErrors } from './helpers';
+import { byName, confirmWithPasskey, expectAccessible, hydrated, signInAs, watchErrors } from './helpers';
 
 // Emergency access (break-glass): one security admin opens it, cannot approve it herself, a
 // second admin approves it, the owner is emailed at once and sees it marked, with nothing to
@@ -45,11 +45,20 @@ test('two security admins open and approve an emergency access, and the owner se
   await expectAccessible(ines);
   expect(errors).toEqual([]);
 
-  // Morgan approves it, after ticking that he checked the reason and reference.
-  const morganContext = await browser.newContext();
+  // Morgan approves it, after ticking that he checked the reason and reference; without a
+  // recent passkey the page sends him to confirm one first.
+  const morganContext = await browser.newContext({ baseURL: byName });
   const morgan = await morganContext.newPage();
   await signInAs(morgan, 'Morgan Lee');
   await morgan.goto('/admin/emergency');
+  await hydrated(morgan);
+  const waiting = morgan.locator('article.emergency', { hasText: reference });
+  await waiting.getByRole('checkbox', { name: /I checked the reason and the reference myself/ }).check();
+  await waiting.getByRole('button', { name: 'Approve emergency access' }).click();
+  await expect(morgan.getByRole('alert')).toContainText('This needs your security key');
+  await expect(morgan.getByRole('link', { name: 'Confirm with your security key' })).toHaveAttribute('href', '/staff/confirm?return_to=/admin/emergency');
+  await expect(waiting).toContainText('Waiting for a second security admin');
+  await confirmWithPasskey(morgan, 'Morgan Lee', '/admin/emergency');
   await hydrated(morgan);
   const theirs = morgan.locator('article.emergency', { hasText: reference });
   await theirs.getByRole('checkbox', { name: /I checked the reason and the reference myself/ }).check();

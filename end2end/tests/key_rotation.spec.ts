@@ -1,10 +1,7 @@
 import { expect, Page, test } from '@playwright/test';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { hydrated } from './helpers';
+import { bin, freePort, ownEnv, serviceToken, start, stop } from './own_glassbox';
 
 // A key rotation, as an owner's browser lives through it: the browser pinned the log's key
 // on a first visit; the operator stops Glassbox, runs `glassbox log rotate-key` and starts
@@ -12,40 +9,7 @@ import { hydrated } from './helpers';
 // the key changed and that the key the browser trusted signed the change. Runs its own
 // Glassbox (the binary the other tests use, GLASSBOX_BIN) on its own data, so the shared
 // demo keeps its key.
-const bin = process.env.GLASSBOX_BIN;
-
 test.describe.configure({ timeout: 240_000 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function start(env: NodeJS.ProcessEnv, url: string): Promise<ChildProcess> {
-  const server = spawn(bin!, ['demo'], { env, stdio: 'ignore' });
-  for (let i = 0; i < 240; i++) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return server;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  server.kill('SIGKILL');
-  throw new Error(`Glassbox did not start at ${url}`);
-}
-
-async function stop(server: ChildProcess) {
-  const exited = new Promise((r) => server.once('exit', r));
-  server.kill('SIGTERM');
-  await exited;
-}
 
 async function historyBanner(page: Page, url: string) {
   await page.goto(`${url}/me/history`);
@@ -59,13 +23,8 @@ test("after a key rotation the owner's history still verifies, and the page says
   expect(bin, 'GLASSBOX_BIN names the glassbox binary (scripts/test.sh sets it)').toBeTruthy();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env = {
-    ...process.env,
-    GLASSBOX__HTTP__BIND: `127.0.0.1:${port}`,
-    GLASSBOX__PUBLIC_URL: url,
-    GLASSBOX__DATA_DIR: mkdtempSync(join(tmpdir(), 'glassbox-rotation-')),
-  };
-  const token = execFileSync(bin!, ['service-token', 'create', 'rotation'], { env, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  const env = ownEnv(port, '127.0.0.1', 'rotation');
+  const token = serviceToken(env, 'rotation');
   let server = await start(env, url);
   try {
     // First visit: the browser checks the history and pins the log's key.

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectAccessible, hydrated, signInAs, watchErrors } from './helpers';
+import { byName, confirmWithPasskey, expectAccessible, hydrated, signInAs, watchErrors } from './helpers';
 
 // A legal hold: an emergency access for a legal request whose order forbids telling the
 // owner yet. Two admins open and approve it; the owner's notice is sealed (its commitment
@@ -41,11 +41,11 @@ test('a legal hold seals the owner notice, hides the access, and is extended onl
   await expect(mine).toContainText(`To be held back until ${release}`);
   expect(errors).toEqual([]);
 
-  // Morgan approves it: the notice is sealed, its commitment shown.
-  const morganContext = await browser.newContext();
+  // Morgan approves it (with his passkey, just confirmed): the notice is sealed, its commitment shown.
+  const morganContext = await browser.newContext({ baseURL: byName });
   const morgan = await morganContext.newPage();
   await signInAs(morgan, 'Morgan Lee');
-  await morgan.goto('/admin/emergency');
+  await confirmWithPasskey(morgan, 'Morgan Lee', '/admin/emergency');
   await hydrated(morgan);
   const theirs = morgan.locator('article.emergency', { hasText: reference });
   await theirs.getByRole('checkbox', { name: /I checked the reason and the reference myself/ }).check();

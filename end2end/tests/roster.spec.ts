@@ -1,15 +1,16 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, signInAs, watchErrors } from './helpers';
+import { byName, confirmWithPasskey, hydrated, signInAs, watchErrors } from './helpers';
 
 // A security admin reviews the staff roster: recertifies an agent and disables one, each only
 // after ticking its confirmation; support agents cannot open the roster at all.
 
 test('a security admin recertifies and disables an agent from the roster, each after confirming', async ({ browser }) => {
-  const context = await browser.newContext();
+  const context = await browser.newContext({ baseURL: byName });
   const page = await context.newPage();
   const errors = watchErrors(page);
   await signInAs(page, 'Inês Duarte');
-  await page.goto('/admin/staff');
+  // Disabling needs a passkey confirmed in the last few minutes.
+  await confirmWithPasskey(page, 'Inês Duarte', '/admin/staff');
   await hydrated(page);
   await expect(page.getByRole('heading', { name: 'Who may do what' })).toBeVisible();
   const roster = page.getByRole('table', { name: /Staff accounts/ });

@@ -126,9 +126,21 @@ impl Portal for PortalService {
         id: RequestId,
         decision: OwnerDecision,
         key: Option<FormKey>,
+        confirmed: app::model::PasskeyConfirmed,
     ) -> Result<RequestView, AppError> {
         let action = match decision {
             OwnerDecision::Approve { scopes, minutes } => {
+                // An owner who added a passkey approves only with it.
+                crate::services::passkeys::owner_may_approve(
+                    &self.db,
+                    &self.settings,
+                    owner,
+                    confirmed.0,
+                    self.clock.now(),
+                    &format!("/me/requests/{id}"),
+                )
+                .await
+                .map_err(|e| e.into_app_error("check the owner's passkey"))?;
                 Action::Approve(crate::domain::access_request::Grant { scopes, minutes })
             }
             OwnerDecision::Deny { reason } => Action::Deny { reason },
@@ -462,17 +474,27 @@ impl Portal for PortalService {
         admin: StaffId,
         target: StaffId,
         act: RosterAct,
+        confirmed: app::model::PasskeyConfirmed,
     ) -> Result<RosterView, AppError> {
         let done = match act {
-            RosterAct::Disable => staff::disable(
-                &self.db,
-                &self.clock,
+            RosterAct::Disable => match crate::services::passkeys::require_fresh(
                 &self.settings,
-                target,
-                staff::ChangedBy::Admin(admin),
-            )
-            .await
-            .map(|_| ()),
+                confirmed.0,
+                self.clock.now(),
+                "/staff/confirm",
+                "/admin/staff",
+            ) {
+                Err(e) => Err(e),
+                Ok(()) => staff::disable(
+                    &self.db,
+                    &self.clock,
+                    &self.settings,
+                    target,
+                    staff::ChangedBy::Admin(admin),
+                )
+                .await
+                .map(|_| ()),
+            },
             RosterAct::Recertify => staff::recertify(&self.db, &self.clock, admin, target).await,
         };
         done.map_err(|e| e.into_app_error("change the staff roster"))?;
@@ -526,10 +548,19 @@ impl Portal for PortalService {
         admin: StaffId,
         id: RequestId,
         act: app::model::EmergencyAct,
+        confirmed: app::model::PasskeyConfirmed,
     ) -> Result<app::model::EmergencyPage, AppError> {
-        break_glass::act(&self.db, &self.clock, &self.settings, admin, id, act)
-            .await
-            .map_err(|e| e.into_app_error("decide an emergency access"))?;
+        break_glass::act(
+            &self.db,
+            &self.clock,
+            &self.settings,
+            admin,
+            id,
+            act,
+            confirmed.0,
+        )
+        .await
+        .map_err(|e| e.into_app_error("decide an emergency access"))?;
         self.emergency_page(admin).await
     }
 

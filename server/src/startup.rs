@@ -131,7 +131,18 @@ impl Application {
             20,
         ));
         let mailer = Mailer::from_settings(&settings.email)?;
+        let passkeys = match crate::services::passkeys::RelyingParty::from_settings(&settings) {
+            Ok(rp) => Some(Arc::new(rp)),
+            Err(why) if settings.staff.require_passkey => {
+                anyhow::bail!("GLASSBOX__STAFF__REQUIRE_PASSKEY is on, but {why}")
+            }
+            Err(why) => {
+                tracing::warn!(reason = %why, "passkeys are off: staff sign in with TOTP, and the actions that need a passkey cannot be done");
+                None
+            }
+        };
         let state = AppState::new(Shared {
+            passkeys,
             mailer,
             leptos_options: Arc::new(leptos_options),
             db,

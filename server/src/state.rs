@@ -71,6 +71,9 @@ pub struct Shared {
     pub log_signer: Arc<CheckpointSigner>,
     /// Service tokens seen live, by hash (the access check's authentication).
     pub tokens: Arc<KnownTokens>,
+    /// Glassbox as a WebAuthn relying party; `None` when passkeys cannot work at the public
+    /// URL (an address, not a host name, outside the local demo).
+    pub passkeys: Option<Arc<crate::services::passkeys::RelyingParty>>,
     /// The log's stored Merkle hashes in memory: fed by the log writer after each commit,
     /// read by the proof routes, the owners' page proofs and the checkpoint job.
     pub tree: Arc<TreeCache>,

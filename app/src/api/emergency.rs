@@ -113,7 +113,10 @@ pub async fn decide_emergency_access(
                 "refuse_extension" => (EmergencyAct::RefuseExtension, "extension_refused"),
                 _ => return Err(AppError::Invalid("Choose what to do with this emergency access.".into())),
             };
-            let page = super::ssr::portal()?.emergency_act(staff, id, act).await?;
+            let confirmed = super::ssr::passkey_confirmed().await;
+            let page = super::ssr::portal()?
+                .emergency_act(staff, id, act, confirmed)
+                .await?;
             super::ssr::after_plain_form_post(&format!("/admin/emergency?done={done}"));
             Ok(page)
         }

@@ -86,6 +86,15 @@ pub(crate) mod ssr {
         }
     }
 
+    /// When this session last confirmed a passkey (the server's session layer puts it into
+    /// request extensions; none when it did not).
+    pub async fn passkey_confirmed() -> crate::model::PasskeyConfirmed {
+        leptos_axum::extract::<axum::Extension<crate::model::PasskeyConfirmed>>()
+            .await
+            .map(|axum::Extension(c)| c)
+            .unwrap_or_default()
+    }
+
     /// The signed-in viewer, put into request extensions by the server's session layer.
     pub async fn viewer() -> Result<Option<Viewer>, AppError> {
         let axum::Extension(viewer) = leptos_axum::extract::<axum::Extension<Option<Viewer>>>()

@@ -53,6 +53,7 @@ pub trait Portal: Send + Sync + 'static {
         id: RequestId,
         decision: OwnerDecision,
         key: Option<FormKey>,
+        confirmed: crate::model::PasskeyConfirmed,
     ) -> Result<RequestView, AppError>;
 
     /// "Stop all access": revokes every live grant and cancels every pending request of the
@@ -206,6 +207,7 @@ pub trait Portal: Send + Sync + 'static {
         staff: StaffId,
         target: StaffId,
         act: RosterAct,
+        confirmed: crate::model::PasskeyConfirmed,
     ) -> Result<RosterView, AppError>;
 
     /// One staff member's accesses, a page at a time, filtered (security admins).
@@ -236,6 +238,7 @@ pub trait Portal: Send + Sync + 'static {
         staff: StaffId,
         id: RequestId,
         act: crate::model::EmergencyAct,
+        confirmed: crate::model::PasskeyConfirmed,
     ) -> Result<crate::model::EmergencyPage, AppError>;
 
     /// One staff member's activity over time (security admins).

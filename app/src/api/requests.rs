@@ -112,6 +112,7 @@ pub async fn approve_request(
                     parse_id(&id)?,
                     OwnerDecision::Approve { scopes, minutes },
                     parse_key(form_key)?,
+                    super::ssr::passkey_confirmed().await,
                 )
                 .await
                 .inspect(|r| super::ssr::after_plain_form_post(&done_page(r, "approved")))
@@ -137,6 +138,7 @@ pub async fn deny_request(
                     parse_id(&id)?,
                     OwnerDecision::Deny { reason },
                     parse_key(form_key)?,
+                    super::ssr::passkey_confirmed().await,
                 )
                 .await
                 .inspect(|r| super::ssr::after_plain_form_post(&done_page(r, "denied")))
@@ -157,6 +159,7 @@ pub async fn revoke_grant(id: String, form_key: Option<String>) -> Result<Reques
                     parse_id(&id)?,
                     OwnerDecision::Revoke,
                     parse_key(form_key)?,
+                    super::ssr::passkey_confirmed().await,
                 )
                 .await
                 .inspect(|r| super::ssr::after_plain_form_post(&done_page(r, "revoked")))
@@ -177,6 +180,7 @@ pub async fn shorten_grant(id: String, minutes: i64) -> Result<RequestView, AppE
                     parse_id(&id)?,
                     OwnerDecision::Shorten { minutes },
                     None,
+                    super::ssr::passkey_confirmed().await,
                 )
                 .await
                 .inspect(|r| super::ssr::after_plain_form_post(&done_page(r, "shortened")))

@@ -19,7 +19,10 @@ async fn act(
     if confirm.as_deref() != Some("yes") {
         return Err(AppError::Invalid(unconfirmed.into()));
     }
-    let view = super::ssr::portal()?.roster_act(staff, target, act).await?;
+    let confirmed = super::ssr::passkey_confirmed().await;
+    let view = super::ssr::portal()?
+        .roster_act(staff, target, act, confirmed)
+        .await?;
     super::ssr::after_plain_form_post(&format!("/admin/staff?done={done}&member={target}"));
     Ok(view)
 }

@@ -83,6 +83,20 @@ fn EventRow(
         (Some(p), None) => p.clone(),
         _ => "The mail system".to_string(),
     };
+    // The strength of the sign-in behind it: the agent's last completed sign-in before it.
+    let sign_in = event
+        .agent_pseudonym
+        .as_ref()
+        .map(|_| match event.agent_sign_in {
+            Some(s) => view! {
+                <span class=format!("sign-in sign-in-{}", s.factor.as_str())>
+                    {s.factor.plain_words()}" at "<When at=s.at/>
+                </span>
+            }
+            .into_any(),
+            None => view! { <span class="sign-in">"no staff sign-in recorded before this"</span> }
+                .into_any(),
+        });
     let (result_class, result_label) = match event.decision {
         Decision::Allowed => ("decision decision-allowed", "Allowed"),
         Decision::Denied => ("decision decision-denied", "Refused"),
@@ -106,7 +120,7 @@ fn EventRow(
     view! {
         <tr class=row_class>
             <td data-label="When"><When at=event.occurred_at/></td>
-            <td data-label="Who">{who}</td>
+            <td data-label="Who">{who}{sign_in}</td>
             <td data-label="What">
                 {event.break_glass.then(|| view! { <span class="emergency-flag">{flag}</span> })}
                 {session}

@@ -388,6 +388,7 @@ mod tests {
             log_entry: Some(b64(&bytes)),
             in_session_of: None,
             break_glass: false,
+            agent_sign_in: None,
         };
         (view, bytes)
     }

@@ -35,10 +35,10 @@ pub use staff_list::{
     STAFF_PAGE_SIZE,
 };
 pub use views::{
-    parse_day, DemoIdentity, EventView, FailedEmailView, FilterError, FilterField, HistoryCursor,
-    HistoryFilter, HistoryPage, LogProofs, OwnerDecision, OwnerOverview, RequestField, RequestForm,
-    RequestStep, RequestView, StaffAct, StaffHome, StaffRequestView, StopAllOutcome, Viewer,
-    MAIL_SYSTEM,
+    parse_day, AgentSignIn, DemoIdentity, EventView, FailedEmailView, FilterError, FilterField,
+    HistoryCursor, HistoryFilter, HistoryPage, LogProofs, OwnerDecision, OwnerOverview,
+    RequestField, RequestForm, RequestStep, RequestView, StaffAct, StaffHome, StaffRequestView,
+    StopAllOutcome, Viewer, MAIL_SYSTEM,
 };
 pub use views::{
     ImapAccessView, ImapCredentialView, ImapSessionView, OwnerImapSessionView, StaffRequestDetail,
@@ -46,8 +46,13 @@ pub use views::{
 pub use vocabulary::{
     AccessNotices, AccessRequestStatus, ChangeActor, Decision, Exposure, GuidanceStep,
     IncidentCause, IncidentStatus, JustificationCode, ParseVocabularyError, RequestChangeKind,
-    Scope, StaffChangeBy, StaffChangeKind, StaffRole,
+    Scope, SignInFactor, StaffChangeBy, StaffChangeKind, StaffRole,
 };
+
+/// When the session last confirmed a passkey (at sign-in or on a confirmation page), put
+/// into request extensions by the server: the actions that need a recent passkey read it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PasskeyConfirmed(pub Option<time::OffsetDateTime>);
 
 /// A per-request Content-Security-Policy nonce, put into request extensions by the server so
 /// that the hydration script can carry it.

@@ -61,8 +61,11 @@ pub struct RosterMember {
     pub added_by: AddedBy,
     /// When they last signed in completely (with the second factor), if recorded.
     pub last_sign_in_at: Option<OffsetDateTime>,
-    /// Whether a TOTP authenticator is enrolled (the one second factor today).
+    /// Whether a TOTP authenticator is enrolled.
     pub totp_enrolled: bool,
+    /// How many passkeys they hold.
+    #[serde(default)]
+    pub passkeys: i64,
     /// When the account was disabled, if it was.
     pub disabled_at: Option<OffsetDateTime>,
     /// Grants that allow access right now.
@@ -105,6 +108,13 @@ pub struct RosterView {
     pub due_soon_days: u32,
     /// The latest roster changes, newest first.
     pub changes: Vec<RosterChange>,
+    /// How recent a passkey confirmation must be to disable staff or approve an emergency
+    /// access (`staff.passkey_fresh_minutes`).
+    #[serde(default)]
+    pub passkey_fresh_minutes: i64,
+    /// Whether staff sign in with a passkey only (`staff.require_passkey`).
+    #[serde(default)]
+    pub passkeys_required: bool,
 }
 
 /// What a security admin does to a staff member on the roster.

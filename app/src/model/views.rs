@@ -220,6 +220,20 @@ pub struct EventView {
     /// Decided under an emergency access (break-glass), which the owner was not asked for.
     #[serde(default)]
     pub break_glass: bool,
+    /// How the agent had signed in (their last completed sign-in before the access), if
+    /// Glassbox recorded one: the strength of the session behind it.
+    #[serde(default)]
+    pub agent_sign_in: Option<AgentSignIn>,
+}
+
+/// The factor and time of the staff sign-in in force when an access happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentSignIn {
+    /// Passkey, TOTP or the demo's sign-in.
+    pub factor: super::SignInFactor,
+    /// When that sign-in completed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
 }
 
 /// What the browser needs to verify the events on a page itself: the log's verifier key,

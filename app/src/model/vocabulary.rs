@@ -65,6 +65,29 @@ macro_rules! vocabulary {
 }
 
 vocabulary!(
+    /// The second factor a staff member's sign-in was made with.
+    SignInFactor, "sign-in factor" {
+        /// A passkey (WebAuthn, with user verification): phishing-resistant.
+        Passkey = "passkey",
+        /// A six-digit code from an authenticator app (TOTP).
+        Totp = "totp",
+        /// The local demo's one-click sign-in: no second factor at all.
+        Demo = "demo",
+    }
+);
+
+impl SignInFactor {
+    /// How the owner reads it: "signed in with a security key".
+    pub fn plain_words(self) -> &'static str {
+        match self {
+            SignInFactor::Passkey => "signed in with a security key (passkey)",
+            SignInFactor::Totp => "signed in with a code from an authenticator app",
+            SignInFactor::Demo => "signed in through the demo, without a second factor",
+        }
+    }
+}
+
+vocabulary!(
     /// What part of a mailbox an access touches.
     Scope, "scope" {
         /// Folder names, senders, subjects, dates and sizes.

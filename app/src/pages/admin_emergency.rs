@@ -7,6 +7,7 @@
 //! says what was done.
 
 use crate::api::emergency::{load_emergency_page, DecideEmergencyAccess, OpenEmergencyAccess};
+use crate::components::action_result::ActionNotice;
 use crate::components::error_view::ErrorView;
 use crate::components::format::duration_minutes;
 use crate::components::when::When;
@@ -41,10 +42,10 @@ pub fn AdminEmergencyPage() -> impl IntoView {
     view! {
         <Title text="Emergency access — Glassbox"/>
         <h1>"Emergency access"</h1>
-        <p class="lead">"The one way into a mailbox without its owner's consent: for a life-safety emergency or a legal request that cannot wait. Two security admins are needed, and the owner is told at once."</p>
+        <p class="lead">"The one way into a mailbox without its owner's consent: for a life-safety emergency or a legal request that cannot wait. Two security admins are needed, the second approves with their passkey (confirmed in the last few minutes), and the owner is told at once."</p>
         {done.and_then(|d| done_words(&d)).map(|w| view! { <p class="notice notice-success" role="status">{w}</p> })}
-        <Outcome result=open.value().into() done="Opened. It waits for a second security admin to approve it; until then nobody can use it."/>
-        <Outcome result=decide.value().into() done="Done. The page below shows where each emergency access stands."/>
+        <ActionNotice result=open.value().into() done="Opened. It waits for a second security admin to approve it; until then nobody can use it."/>
+        <ActionNotice result=decide.value().into() done="Done. The page below shows where each emergency access stands."/>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
@@ -69,21 +70,6 @@ fn done_words(done: &str) -> Option<&'static str> {
         "extension_refused" => "Extension refused. The release date stays as it was.",
         _ => return None,
     })
-}
-
-#[component]
-fn Outcome(
-    result: Signal<Option<Result<EmergencyPage, AppError>>>,
-    done: &'static str,
-) -> impl IntoView {
-    move || {
-        result.get().map(|r| match r {
-            Ok(_) => view! { <p class="notice notice-success" role="status">{done}</p> }.into_any(),
-            Err(e) => {
-                view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any()
-            }
-        })
-    }
 }
 
 fn status_words(a: &EmergencyAccessView) -> String {

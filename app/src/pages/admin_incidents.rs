@@ -6,9 +6,9 @@ use crate::api::incidents::{
     load_admin_incident, load_admin_incidents, CloseIncident, ConfirmIncident, DeclareIncident,
     DiscardIncident, EditIncident, FollowUpIncident,
 };
+use crate::components::action_result::ActionNotice;
 use crate::components::error_view::ErrorView;
 use crate::components::when::When;
-use crate::error::AppError;
 use crate::model::{IncidentAdminView, IncidentCause, IncidentForm, IncidentStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -132,11 +132,11 @@ pub fn AdminIncidentPage() -> impl IntoView {
     );
     view! {
         <Title text="Incident — Glassbox"/>
-        <ActResult result=confirm.value().into() done="Confirmed. The measures are in place and the notices are being queued."/>
-        <ActResult result=follow_up.value().into() done="The follow-up is being queued for every affected owner."/>
-        <ActResult result=close.value().into() done="Closed."/>
-        <ActResult result=edit.value().into() done="Saved. The draft below shows the corrected declaration; a second security admin still has to confirm it."/>
-        <ActResult result=discard.value().into() done="Discarded. Nothing was done or sent; the incident stays listed as discarded."/>
+        <ActionNotice result=confirm.value().into() done="Confirmed. The measures are in place and the notices are being queued."/>
+        <ActionNotice result=follow_up.value().into() done="The follow-up is being queued for every affected owner."/>
+        <ActionNotice result=close.value().into() done="Closed."/>
+        <ActionNotice result=edit.value().into() done="Saved. The draft below shows the corrected declaration; a second security admin still has to confirm it."/>
+        <ActionNotice result=discard.value().into() done="Discarded. Nothing was done or sent; the incident stays listed as discarded."/>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match incident.await {
@@ -146,21 +146,6 @@ pub fn AdminIncidentPage() -> impl IntoView {
             })}
         </Transition>
         <p><a href="/admin/incidents">"All incidents"</a></p>
-    }
-}
-
-#[component]
-fn ActResult(
-    result: Signal<Option<Result<IncidentAdminView, AppError>>>,
-    done: &'static str,
-) -> impl IntoView {
-    move || {
-        result.get().map(|r| match r {
-            Ok(_) => view! { <p class="notice notice-success" role="status">{done}</p> }.into_any(),
-            Err(e) => {
-                view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any()
-            }
-        })
     }
 }
 

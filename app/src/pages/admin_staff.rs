@@ -7,9 +7,9 @@
 //! than the others.
 
 use crate::api::roster::{load_agent_activity, load_roster, DisableStaff, RecertifyStaff};
+use crate::components::action_result::ActionNotice;
 use crate::components::error_view::ErrorView;
 use crate::components::when::{Phrase, When};
-use crate::error::AppError;
 use crate::model::{
     AddedBy, AgentActivityView, Recertification, RefusalSignal, RosterMember, RosterView,
     StaffChangeBy, StaffId, StaffRole,
@@ -31,8 +31,8 @@ pub fn AdminStaffPage() -> impl IntoView {
     view! {
         <Title text="Staff roster — Glassbox"/>
         <h1>"Staff roster"</h1>
-        <ActResult result=disable.value().into() done="Disabled. Their sessions have ended, their open requests and grants were withdrawn, and their IMAP sessions are being closed."/>
-        <ActResult result=recertify.value().into() done="Recertified. They may ask for access for another full period."/>
+        <ActionNotice result=disable.value().into() done="Disabled. Their sessions have ended, their open requests and grants were withdrawn, and their IMAP sessions are being closed."/>
+        <ActionNotice result=recertify.value().into() done="Recertified. They may ask for access for another full period."/>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let done = query.with_untracked(|q| (q.get("done"), q.get("member")));
@@ -42,21 +42,6 @@ pub fn AdminStaffPage() -> impl IntoView {
                 }
             })}
         </Transition>
-    }
-}
-
-#[component]
-fn ActResult(
-    result: Signal<Option<Result<RosterView, AppError>>>,
-    done: &'static str,
-) -> impl IntoView {
-    move || {
-        result.get().map(|r| match r {
-            Ok(_) => view! { <p class="notice notice-success" role="status">{done}</p> }.into_any(),
-            Err(e) => {
-                view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any()
-            }
-        })
     }
 }
 
@@ -136,8 +121,28 @@ fn by_text(by: StaffChangeBy, name: Option<String>) -> String {
     }
 }
 
+/// The second factor a member holds, in words.
+fn second_factor(passkeys: i64, totp: bool) -> String {
+    let keys = match passkeys {
+        0 => None,
+        1 => Some("1 passkey".to_string()),
+        n => Some(format!("{n} passkeys")),
+    };
+    match (keys, totp) {
+        (Some(k), true) => format!("{k} and an authenticator app (TOTP)"),
+        (Some(k), false) => k,
+        (None, true) => "Authenticator app (TOTP) only, no passkey".to_string(),
+        (None, false) => "None yet (asked at first sign-in)".to_string(),
+    }
+}
+
 #[component]
-fn Rules(every: u32, due_soon: u32) -> impl IntoView {
+fn Rules(every: u32, due_soon: u32, fresh_minutes: i64, passkeys_required: bool) -> impl IntoView {
+    let sign_in = if passkeys_required {
+        "Staff sign in through the organisation's provider and then with a passkey: codes from an authenticator app are not accepted here."
+    } else {
+        "Staff sign in through the organisation's provider and then with a passkey, or a code from an authenticator app (TOTP) where they have no passkey yet."
+    };
     view! {
         <section aria-labelledby="rules-heading">
             <h2 id="rules-heading">"Who may do what"</h2>
@@ -147,6 +152,8 @@ fn Rules(every: u32, due_soon: u32) -> impl IntoView {
                 <li>"Security admins see every request, declare incidents (a second admin must confirm each), disable staff and recertify support agents. They do not ask owners for access to mailboxes; in an emergency one security admin opens an emergency access and a second, different one approves it (see "<a href="/admin/emergency">"Emergency access"</a>")."</li>
                 <li>{format!("Every {every} days a security admin must recertify each support agent. If nobody does by the deadline, the agent's new requests are refused from that moment until an admin recertifies them; grants already approved keep their end time. Agents show as due {due_soon} days before their deadline.")}</li>
                 <li>"Disabling an account ends the person's sessions, refuses their access checks, withdraws their open requests and grants (each owner is told), and closes their IMAP sessions. Nobody can disable their own account, and a disabled account cannot be turned back on from the web."</li>
+                <li>{sign_in}</li>
+                <li>{format!("Approving an emergency access and disabling an account need the admin's passkey, confirmed in the last {fresh_minutes} minutes: a stolen session or a phished code alone cannot do either.")}</li>
                 <li>"Every addition, disable, recertification and lapse is an entry in the verifiable log, like every access."</li>
             </ul>
         </section>
@@ -240,7 +247,7 @@ fn Roster(
                 }.into_any()
             }}
         </section>
-        <Rules every=roster.recertify_every_days due_soon=roster.due_soon_days/>
+        <Rules every=roster.recertify_every_days due_soon=roster.due_soon_days fresh_minutes=roster.passkey_fresh_minutes passkeys_required=roster.passkeys_required/>
     }
 }
 
@@ -293,7 +300,7 @@ fn MemberRow(
             <td>{member.role.label()}</td>
             <td>{added_text(&member)}</td>
             <td>{last_sign_in(member.last_sign_in_at)}</td>
-            <td>{if member.totp_enrolled { "Authenticator app (TOTP)" } else { "None enrolled yet (asked at first sign-in)" }}</td>
+            <td>{second_factor(member.passkeys, member.totp_enrolled)}</td>
             <td>{member.open_grants}</td>
             <td>{member.requests_last_30_days}</td>
             <td>{member.accesses_last_30_days}</td>

@@ -130,7 +130,11 @@ fn approved(r: &RequestView) -> AnyView {
     } else {
         "You approved this request.".to_string()
     };
-    view! { {what}{ends} }.into_any()
+    view! {
+        {what}{ends}" "
+        <a rel="external" href="/me/keys">"Approve only with your security key from now on (passkeys)"</a>
+    }
+    .into_any()
 }
 
 fn denied(_: &RequestView) -> AnyView {

@@ -139,6 +139,11 @@ impl ApiError {
                 "That is not allowed for this agent or request.",
             ),
             ServiceError::Refused(m) => Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, m),
+            ServiceError::PasskeyRequired { .. } => Self::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::Forbidden,
+                "This needs a person's recent passkey confirmation, which the API cannot give.",
+            ),
             ServiceError::Unauthorized => Self::unauthorized(UNKNOWN_OR_REVOKED),
             ServiceError::Conflict(m) => {
                 Self::new(StatusCode::CONFLICT, ErrorCode::AlreadyDecided, m)

@@ -47,6 +47,10 @@ struct TotpPending {
     enrol_secret: Option<Vec<u8>>,
     attempts: u32,
     id_token: Option<String>,
+    /// A right TOTP code was given in this sign-in, where only a passkey completes it (then
+    /// the staff member may add their first passkey).
+    #[serde(default)]
+    totp_proved: bool,
 }
 
 /// `?return_to=/path&fresh=1`.
@@ -250,6 +254,7 @@ pub async fn callback(
             session.cycle_id().await.map_err(session_failed)?;
             let identity = SessionIdentity {
                 last_seen_at: None,
+                passkey_at: None,
                 subject: Subject::Owner(owner),
                 signed_in_at: state.clock.now(),
                 method: SignInMethod::Oidc,
@@ -282,6 +287,7 @@ pub async fn callback(
                 enrol_secret: None,
                 attempts: 0,
                 id_token: Some(who.id_token),
+                totp_proved: false,
             };
             session
                 .insert(TOTP_KEY, pending)
@@ -319,9 +325,23 @@ async fn totp_page(
         .await
         .map_err(|e| HttpError::unexpected("load staff", e))?
         .ok_or(HttpError::NotFound)?;
+    let has_key = crate::services::passkeys::has_keys(
+        &state.db,
+        crate::domain::passkey::KeyHolder::Staff(pending.staff_id),
+    )
+    .await
+    .map_err(|e| HttpError::unexpected("count passkeys", e))?;
+    let require = state.settings.staff.require_passkey;
     let error = error.map(|e| {
         let e = e.to_string();
         view! { <p class="notice notice-error" role="alert">{e}</p> }
+    });
+    if has_key || (require && (pending.totp_proved || !enrolled)) {
+        let body = super::passkeys::sign_in_step(has_key, !require && enrolled, error);
+        return Ok(plain_page(status, "Second factor", body));
+    }
+    let lead_require = require.then(|| view! {
+        <p class="notice">"Staff sign in with a passkey here. Enter your code this once; then add your passkey."</p>
     });
     let form = view! {
         <form method="post" action="/staff/totp" class="decision-form">
@@ -333,6 +353,7 @@ async fn totp_page(
     let body = if enrolled {
         view! {
             <p class="lead">"Enter the code your authenticator app shows for Glassbox."</p>
+            {lead_require}
             {error}
             {form}
         }
@@ -450,16 +471,111 @@ pub async fn totp_submit(
             ))
         }
     };
+    tracing::info!(staff.id = %pending.staff_id, enrolled = enrolling, "staff proved a TOTP code");
+    if state.settings.staff.require_passkey {
+        // Passkeys only: the code proved who this is once, so they may add their first
+        // passkey; the sign-in completes with that key, never with the code.
+        let has_key = crate::services::passkeys::has_keys(
+            &state.db,
+            crate::domain::passkey::KeyHolder::Staff(pending.staff_id),
+        )
+        .await
+        .map_err(|e| HttpError::unexpected("count passkeys", e))?;
+        if has_key {
+            return totp_page(
+                &state,
+                &session,
+                Some("Staff sign in with a passkey here. Use your security key below."),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+        pending.totp_proved = true;
+        session
+            .insert(TOTP_KEY, &pending)
+            .await
+            .map_err(session_failed)?;
+        return totp_page(&state, &session, None, StatusCode::OK).await;
+    }
+    complete_staff_sign_in(
+        &state,
+        &session,
+        pending,
+        app::model::SignInFactor::Totp,
+        now,
+    )
+    .await
+}
+
+/// The staff member who passed the provider and owes a second factor, if this session has one.
+pub(crate) async fn staff_pending(session: &Session) -> Result<Option<StaffPending>, HttpError> {
+    session
+        .get::<TotpPending>(TOTP_KEY)
+        .await
+        .map_err(session_failed)
+        .map(|p| {
+            p.map(|p| StaffPending {
+                staff_id: p.staff_id,
+                totp_proved: p.totp_proved,
+            })
+        })
+}
+
+/// What the passkey routes may know of a staff sign-in in progress.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StaffPending {
+    /// Who.
+    pub staff_id: StaffId,
+    /// They proved a TOTP code in this sign-in (so may add a first passkey).
+    pub totp_proved: bool,
+}
+
+/// Completes the staff sign-in in progress with `factor` (a passkey, or a TOTP code): a new
+/// session id, the identity, the staff idle limit, and the sign-in written down first (the
+/// sign-in fails when that cannot be written). Answers the redirect to the console.
+pub(crate) async fn finish_staff_sign_in(
+    state: &AppState,
+    session: &Session,
+    factor: app::model::SignInFactor,
+) -> Result<Option<String>, HttpError> {
+    let Some(pending) = session
+        .get::<TotpPending>(TOTP_KEY)
+        .await
+        .map_err(session_failed)?
+    else {
+        return Ok(None);
+    };
+    let now = state.clock.now();
+    complete_staff_sign_in(state, session, pending, factor, now).await?;
+    Ok(Some("/staff".to_string()))
+}
+
+async fn complete_staff_sign_in(
+    state: &AppState,
+    session: &Session,
+    pending: TotpPending,
+    factor: app::model::SignInFactor,
+    now: time::OffsetDateTime,
+) -> Result<Response, HttpError> {
+    crate::services::staff::signed_in(&state.db, pending.staff_id, factor, now)
+        .await
+        .map_err(|e| HttpError::unexpected("record staff sign-in", e))?;
     session
         .remove::<TotpPending>(TOTP_KEY)
         .await
         .map_err(session_failed)?;
     session.cycle_id().await.map_err(session_failed)?;
+    let passkey = factor == app::model::SignInFactor::Passkey;
     let identity = SessionIdentity {
         last_seen_at: None,
+        passkey_at: passkey.then_some(now),
         subject: Subject::Staff(pending.staff_id),
         signed_in_at: now,
-        method: SignInMethod::OidcAndTotp,
+        method: if passkey {
+            SignInMethod::OidcAndPasskey
+        } else {
+            SignInMethod::OidcAndTotp
+        },
         id_token: pending.id_token,
     };
     session
@@ -469,7 +585,6 @@ pub async fn totp_submit(
     session.set_expiry(Some(Expiry::OnInactivity(time::Duration::minutes(
         state.settings.session.staff_idle_minutes,
     ))));
-    crate::services::staff::signed_in(&state.db, pending.staff_id, now).await;
-    tracing::info!(staff.id = %pending.staff_id, enrolled = enrolling, "staff signed in with a second factor");
+    tracing::info!(staff.id = %pending.staff_id, factor = %factor, "staff signed in with a second factor");
     Ok(Redirect::to("/staff").into_response())
 }

@@ -27,6 +27,10 @@ pub struct SessionIdentity {
     /// sessions made before it existed: their sign-in time stands in.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub last_seen_at: Option<OffsetDateTime>,
+    /// When the person last used a passkey in this session (to sign in, or to confirm an
+    /// action): the actions that need a recent passkey read it.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub passkey_at: Option<OffsetDateTime>,
 }
 
 impl SessionIdentity {
@@ -73,6 +77,8 @@ pub enum SignInMethod {
     Oidc,
     /// OpenID Connect and a TOTP code (staff).
     OidcAndTotp,
+    /// OpenID Connect and a passkey (staff).
+    OidcAndPasskey,
 }
 
 /// Why an identity does not resolve to a viewer.
@@ -145,6 +151,7 @@ mod tests {
     fn identity(method: SignInMethod, subject: Subject, at: OffsetDateTime) -> SessionIdentity {
         SessionIdentity {
             last_seen_at: None,
+            passkey_at: None,
             subject,
             signed_in_at: at,
             method,

@@ -3,6 +3,7 @@
 
 pub mod flow;
 pub mod identity;
+pub mod passkeys;
 pub mod routes;
 pub mod store;
 
@@ -17,6 +18,16 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let staff = Router::new()
         .route("/staff/login", get(flow::staff_login))
         .route("/staff/totp", get(flow::totp_form).post(flow::totp_submit))
+        .route(
+            "/staff/passkey/sign-in/options",
+            post(passkeys::sign_in_options),
+        )
+        .route("/staff/passkey/sign-in", post(passkeys::sign_in_finish))
+        .route(
+            "/staff/passkey/enrol/options",
+            post(passkeys::enrol_options),
+        )
+        .route("/staff/passkey/enrol", post(passkeys::enrol_finish))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             flow::staff_networks_only,
@@ -26,9 +37,18 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/auth/login", get(flow::owner_login))
         .route("/auth/callback", get(flow::callback))
         .merge(staff)
+        .route("/passkeys/add/options", post(passkeys::add_options))
+        .route("/passkeys/add", post(passkeys::add_finish))
+        .route("/passkeys/confirm/options", post(passkeys::confirm_options))
+        .route("/passkeys/confirm", post(passkeys::confirm_finish))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             sign_in_rate_limit,
         ))
         .route("/auth/logout", post(routes::logout))
+        .route("/passkeys/{id}/remove", post(passkeys::remove))
+        .route("/staff/keys", get(passkeys::keys_page))
+        .route("/me/keys", get(passkeys::keys_page))
+        .route("/staff/confirm", get(passkeys::confirm_page))
+        .route("/me/confirm", get(passkeys::confirm_page))
 }

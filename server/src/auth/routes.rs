@@ -55,6 +55,7 @@ pub async fn demo_sign_in(
         .map_err(|e| HttpError::unexpected("cycle session id", e))?;
     let identity = SessionIdentity {
         last_seen_at: None,
+        passkey_at: None,
         subject,
         signed_in_at: state.clock.now(),
         method: SignInMethod::Demo,
@@ -69,7 +70,14 @@ pub async fn demo_sign_in(
         Subject::Owner(_) if wanted.starts_with("/me") || wanted.starts_with("/email/") => wanted,
         Subject::Owner(_) => "/me".to_string(),
         Subject::Staff(id) => {
-            crate::services::staff::signed_in(&state.db, id, state.clock.now()).await;
+            crate::services::staff::signed_in(
+                &state.db,
+                id,
+                app::model::SignInFactor::Demo,
+                state.clock.now(),
+            )
+            .await
+            .map_err(|e| HttpError::unexpected("record staff sign-in", e))?;
             let idle = time::Duration::minutes(state.settings.session.staff_idle_minutes);
             session.set_expiry(Some(Expiry::OnInactivity(idle)));
             if wanted.starts_with("/staff") || wanted.starts_with("/admin") {
@@ -160,6 +168,18 @@ pub async fn load_viewer(
         Some(Viewer::Staff { .. }) if !staff_network_allowed(&state, req.headers(), peer) => None,
         other => other,
     };
+    // When the session last confirmed a passkey (only for a session that has a viewer).
+    let confirmed = match &viewer {
+        Some(_) => session
+            .get::<SessionIdentity>(SESSION_KEY)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|i| i.passkey_at),
+        None => None,
+    };
+    req.extensions_mut()
+        .insert(app::model::PasskeyConfirmed(confirmed));
     req.extensions_mut().insert::<Option<Viewer>>(viewer);
     let res = next.run(req).await;
     if session.is_modified() {

@@ -1,5 +1,5 @@
-//! `GLASSBOX__STAFF__…`: where staff may work from, and how often support agents are
-//! recertified.
+//! `GLASSBOX__STAFF__…`: where staff may work from, how often support agents are
+//! recertified, and the passkey rules.
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +23,14 @@ pub struct StaffSettings {
     /// admin's approval of a support agent lasts. At the deadline the agent may no longer
     /// ask for access until an admin recertifies them on `/admin/staff`.
     pub recertify_every_days: u32,
+    /// `GLASSBOX__STAFF__REQUIRE_PASSKEY` (default false): staff sign in with a passkey
+    /// only; the TOTP code is no longer accepted, and a staff member's last passkey cannot
+    /// be removed. Off, TOTP stays the fallback for staff who have not added a passkey.
+    pub require_passkey: bool,
+    /// `GLASSBOX__STAFF__PASSKEY_FRESH_MINUTES` (default 5, 1 to 60): how recent a passkey
+    /// confirmation must be to approve an emergency access or disable a staff member (and,
+    /// for an owner who added a passkey, to approve access to their mailbox).
+    pub passkey_fresh_minutes: i64,
 }
 
 impl Default for StaffSettings {
@@ -32,6 +40,8 @@ impl Default for StaffSettings {
             trusted_proxy_header: None,
             trusted_proxy_hops: 1,
             recertify_every_days: 90,
+            require_passkey: false,
+            passkey_fresh_minutes: 5,
         }
     }
 }
@@ -40,6 +50,11 @@ impl StaffSettings {
     /// Whether staff may work from `ip`.
     pub fn allows(&self, ip: std::net::IpAddr) -> bool {
         self.allowed_networks.is_empty() || self.allowed_networks.iter().any(|n| n.contains(&ip))
+    }
+
+    /// How recent a passkey confirmation must be for the actions that need one.
+    pub fn passkey_fresh(&self) -> time::Duration {
+        time::Duration::minutes(self.passkey_fresh_minutes)
     }
 
     /// How long a certification lasts.
@@ -59,6 +74,12 @@ impl StaffSettings {
             problems.push(format!(
                 "GLASSBOX__STAFF__RECERTIFY_EVERY_DAYS ({}) must be between 1 and 3650 days",
                 self.recertify_every_days
+            ));
+        }
+        if !(1..=60).contains(&self.passkey_fresh_minutes) {
+            problems.push(format!(
+                "GLASSBOX__STAFF__PASSKEY_FRESH_MINUTES ({}) must be between 1 and 60 minutes",
+                self.passkey_fresh_minutes
             ));
         }
         if let Some(header) = &self.trusted_proxy_header {

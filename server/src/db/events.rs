@@ -50,6 +50,8 @@ struct EventDbRow {
     request_id: Option<Uuid>,
     source_network: Option<String>,
     break_glass: bool,
+    agent_factor: Option<String>,
+    agent_signed_in_at: Option<OffsetDateTime>,
 }
 
 /// An event as an owner may see it.
@@ -83,6 +85,9 @@ pub struct EventRecord {
     pub source_network: Option<String>,
     /// Decided under an emergency access (break-glass), which the owner was not asked for.
     pub break_glass: bool,
+    /// The agent's sign-in in force at the time (their last completed one before it), from
+    /// the append-only `staff_sign_ins`.
+    pub agent_sign_in: Option<app::model::AgentSignIn>,
 }
 
 fn corrupt(e: impl ToString) -> CorruptRow {
@@ -116,6 +121,13 @@ impl TryFrom<EventDbRow> for EventRecord {
             request_id: r.request_id.map(RequestId),
             source_network: r.source_network,
             break_glass: r.break_glass,
+            agent_sign_in: match (r.agent_factor, r.agent_signed_in_at) {
+                (Some(f), Some(at)) => Some(app::model::AgentSignIn {
+                    factor: f.parse().map_err(corrupt)?,
+                    at,
+                }),
+                _ => None,
+            },
         })
     }
 }
@@ -169,9 +181,11 @@ pub async fn append_batch(tx: &mut Tx, events: &[NewEventRow]) -> sqlx::Result<(
 
 const SELECT: &str = "SELECT e.seq, e.occurred_at, m.address AS mailbox, s.pseudonym AS agent_pseudonym, \
      s.role AS agent_role, e.scope, e.action, e.resource, e.decision, e.reason, e.log_index, e.request_id, e.source_network, \
-     COALESCE(ar.break_glass, FALSE) AS break_glass \
+     COALESCE(ar.break_glass, FALSE) AS break_glass, si.factor AS agent_factor, si.signed_in_at AS agent_signed_in_at \
      FROM access_events e JOIN mailboxes m ON m.id = e.mailbox_id LEFT JOIN staff s ON s.id = e.agent_id \
-     LEFT JOIN access_requests ar ON ar.id = e.request_id";
+     LEFT JOIN access_requests ar ON ar.id = e.request_id \
+     LEFT JOIN staff_sign_ins si ON si.seq = (SELECT l.seq FROM staff_sign_ins l WHERE l.staff_id = e.agent_id \
+     AND l.signed_in_at <= e.occurred_at ORDER BY l.signed_in_at DESC, l.seq DESC LIMIT 1)";
 
 /// Whose accesses a filter keeps.
 #[derive(Clone, Debug, PartialEq, Eq)]

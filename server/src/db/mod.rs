@@ -23,6 +23,7 @@ pub mod owner_alerts;
 pub mod owner_reports;
 pub mod owner_rules;
 pub mod owners;
+pub mod passkeys;
 pub mod requests;
 pub mod service_tokens;
 pub mod staff;

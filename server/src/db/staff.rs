@@ -162,6 +162,8 @@ pub struct RosterFigures {
     pub id: Uuid,
     /// Whether a TOTP secret is enrolled.
     pub totp_enrolled: bool,
+    /// How many passkeys they hold.
+    pub passkeys: i64,
     /// Grants that allow access at `now`.
     pub open_grants: i64,
     /// Requests made since `since`.
@@ -179,6 +181,7 @@ pub async fn roster_figures(
 ) -> sqlx::Result<Vec<RosterFigures>> {
     on_conn!(conn, pool => sqlx::query_as::<_, RosterFigures>(
         "SELECT s.id, (s.totp_secret IS NOT NULL) AS totp_enrolled, \
+         (SELECT COUNT(*) FROM passkeys p WHERE p.staff_id = s.id) AS passkeys, \
          (SELECT COUNT(*) FROM access_requests r WHERE r.agent_id = s.id AND r.status = $1 \
             AND r.grant_starts_at <= $2 AND r.grant_ends_at > $2) AS open_grants, \
          (SELECT COUNT(*) FROM access_requests r WHERE r.agent_id = s.id AND r.created_at >= $3) AS requests, \

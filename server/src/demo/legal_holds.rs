@@ -51,6 +51,8 @@ async fn held_access(
         morgan,
         opened.id,
         EmergencyAct::Approve,
+        // The seeded approval stands for one Morgan confirmed with a passkey just then.
+        Some(clock.now()),
     )
     .await
     .map_err(fail("approve"))?;
@@ -58,7 +60,7 @@ async fn held_access(
     let end = EmergencyAct::End {
         reason: "The messages the order names were copied.".into(),
     };
-    break_glass::act(db, &clock, settings, ines, opened.id, end)
+    break_glass::act(db, &clock, settings, ines, opened.id, end, None)
         .await
         .map_err(fail("end"))?;
     Ok(())

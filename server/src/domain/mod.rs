@@ -9,6 +9,7 @@ pub mod incident;
 pub mod legal_hold;
 pub mod owner_alerts;
 pub mod owner_report;
+pub mod passkey;
 pub mod pseudonym;
 pub mod receipt;
 pub mod request_list;

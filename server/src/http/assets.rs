@@ -111,6 +111,26 @@ pub async fn stylesheet() -> impl IntoResponse {
     )
 }
 
+/// The passkey pages' script (`style/passkeys.js`), compiled in like the stylesheet.
+const PASSKEYS_SCRIPT: &str = include_str!("../../../style/passkeys.js");
+
+/// `/pkg/passkeys.js`.
+pub async fn passkeys_script() -> impl IntoResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+        ],
+        PASSKEYS_SCRIPT,
+    )
+}
+
 /// `/favicon.svg` (and `.ico`).
 pub async fn favicon() -> impl IntoResponse {
     (

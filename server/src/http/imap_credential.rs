@@ -81,6 +81,9 @@ fn problem(e: ServiceError, context: &'static str) -> Response {
         ServiceError::Invalid(m) | ServiceError::Unknown(m) => (StatusCode::BAD_REQUEST, m),
         ServiceError::Request(e) => (StatusCode::BAD_REQUEST, e.plain_words()),
         ServiceError::Refused(m) => (StatusCode::FORBIDDEN, m),
+        e @ ServiceError::PasskeyRequired { .. } => {
+            (StatusCode::FORBIDDEN, e.into_app_error(context).to_string())
+        }
         ServiceError::Unexpected(e) => {
             let app_error = crate::services::unexpected(context, e);
             let status = StatusCode::from_u16(app_error.status_code())

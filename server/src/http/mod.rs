@@ -23,6 +23,7 @@ pub fn public_routes(state: &AppState) -> Router<AppState> {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/pkg/glassbox.css", get(assets::stylesheet))
+        .route("/pkg/passkeys.js", get(assets::passkeys_script))
         .route("/favicon.svg", get(assets::favicon))
         .route("/favicon.ico", get(assets::favicon))
         .merge(assets::bundle_routes(&state.settings.http.site_root))

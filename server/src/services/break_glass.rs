@@ -228,10 +228,21 @@ pub async fn act(
     admin: StaffId,
     id: RequestId,
     act: EmergencyAct,
+    passkey_confirmed_at: Option<time::OffsetDateTime>,
 ) -> Result<RequestRecord, ServiceError> {
     security_admin(db, admin).await?;
     let action = match act {
-        EmergencyAct::Approve => Action::ApproveEmergency,
+        EmergencyAct::Approve => {
+            // The second pair of eyes proves itself with a passkey, just now.
+            super::passkeys::require_fresh(
+                settings,
+                passkey_confirmed_at,
+                clock.now(),
+                "/staff/confirm",
+                "/admin/emergency",
+            )?;
+            Action::ApproveEmergency
+        }
         EmergencyAct::Refuse { reason } => Action::RefuseEmergency { reason },
         EmergencyAct::Cancel => Action::Cancel,
         EmergencyAct::End { reason } => Action::Withdraw { reason },

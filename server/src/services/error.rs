@@ -20,6 +20,13 @@ pub enum ServiceError {
     /// and what to do.
     #[error("{0}")]
     Refused(String),
+    /// The action needs a passkey confirmed in the last few minutes; `confirm_url` is the
+    /// page that confirms one (or adds one first) and comes back.
+    #[error("a recent passkey confirmation is needed")]
+    PasskeyRequired {
+        /// Where to confirm.
+        confirm_url: String,
+    },
     /// The caller's credential (a service token) is unknown or revoked.
     #[error("unknown or revoked credential")]
     Unauthorized,
@@ -52,6 +59,9 @@ impl ServiceError {
             ServiceError::Forbidden => AppError::Forbidden,
             ServiceError::Refused(m) => AppError::Refused(m),
             ServiceError::Unauthorized => AppError::Unauthorized,
+            ServiceError::PasskeyRequired { confirm_url } => {
+                AppError::PasskeyRequired { confirm_url }
+            }
             ServiceError::Conflict(m) => AppError::Conflict(m),
             ServiceError::Invalid(m) | ServiceError::Unknown(m) => AppError::Invalid(m),
             ServiceError::Request(e) => AppError::InvalidField {

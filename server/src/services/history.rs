@@ -66,6 +66,7 @@ pub fn event_view(e: EventRecord) -> EventView {
         log_entry: None,
         in_session_of: None,
         break_glass: e.break_glass,
+        agent_sign_in: e.agent_sign_in,
     }
 }
 
@@ -376,6 +377,7 @@ mod tests {
             log_entry: None,
             in_session_of: login.map(EventSeq),
             break_glass: false,
+            agent_sign_in: None,
         }
     }
 
@@ -410,6 +412,7 @@ mod tests {
             request_id: None,
             source_network: None,
             break_glass: false,
+            agent_sign_in: None,
         };
         let csv = to_csv(std::slice::from_ref(&record));
         assert!(csv.contains(",2026-11-29T21:05:00Z,"), "{csv}");

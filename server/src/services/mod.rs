@@ -20,6 +20,7 @@ pub mod overview;
 pub mod owner_alerts;
 pub mod owner_reports;
 pub mod owner_rules;
+pub mod passkeys;
 pub mod requests;
 mod roles;
 pub mod second_factor;

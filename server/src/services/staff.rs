@@ -313,12 +313,18 @@ pub async fn sweep_lapsed(
     Ok(written)
 }
 
-/// Records a complete staff sign-in (shown on the roster). A failure is logged and does
-/// not stop the sign-in: the record is for the roster, not a control.
-pub async fn signed_in(db: &Db, id: StaffId, now: OffsetDateTime) {
-    if let Err(e) = staff::record_sign_in(db, id, now).await {
-        tracing::warn!(staff.id = %id, error = %e, "could not record a staff sign-in time");
-    }
+/// Writes down a completed staff sign-in and the factor it was made with. The sign-in must
+/// not complete when this fails: owners are shown the strength of the sign-in behind each
+/// access, and a missing record would show them an older one.
+pub async fn signed_in(
+    db: &Db,
+    id: StaffId,
+    factor: app::model::SignInFactor,
+    now: OffsetDateTime,
+) -> Result<(), ServiceError> {
+    staff::record_sign_in(db, id, now).await?;
+    crate::db::passkeys::record_sign_in(db, id, factor, now).await?;
+    Ok(())
 }
 
 /// How many staff members can ask to access mailboxes at `now` (the rule's count).
@@ -374,6 +380,7 @@ fn member_view(
         added_by,
         last_sign_in_at: m.last_sign_in_at,
         totp_enrolled: f.is_some_and(|f| f.totp_enrolled),
+        passkeys: f.map_or(0, |f| f.passkeys),
         disabled_at: m.disabled_at,
         open_grants: f.map_or(0, |f| f.open_grants),
         requests_last_30_days: f.map_or(0, |f| f.requests),
@@ -525,5 +532,7 @@ pub async fn roster(
         recertify_every_days: settings.staff.recertify_every_days,
         due_soon_days: rules::due_soon_window(every).whole_days() as u32,
         changes,
+        passkey_fresh_minutes: settings.staff.passkey_fresh_minutes,
+        passkeys_required: settings.staff.require_passkey,
     })
 }

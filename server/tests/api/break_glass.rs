@@ -63,7 +63,7 @@ async fn emails_of_kind(app: &TestApp, kind: &str) -> Vec<(String, String, Strin
 
 /// Inês opens an emergency access for Sam on Alice's mailbox; returns its id.
 async fn opened_by_ines(app: &TestApp) -> String {
-    app.sign_in_as("Inês Duarte").await;
+    app.sign_in_with_passkey("Inês Duarte").await;
     let (status, page) = open(app, &emergency_form(app).await).await;
     assert_eq!(status, 200, "{page}");
     let access = &page["accesses"][0];
@@ -96,7 +96,7 @@ on_both_databases!(async fn an_emergency_access_needs_a_second_security_admin_an
     assert_eq!(page["accesses"][0]["may"]["cancel"], true, "{page}");
 
     // A second security admin approves it: it works at once, without Alice.
-    app.sign_in_as("Morgan Lee").await;
+    app.sign_in_with_passkey("Morgan Lee").await;
     let (_, page) = app.server_fn::<LoadEmergencyPage>(&[]).await;
     assert_eq!(page["accesses"][0]["may"]["decide"], true, "{page}");
     let (status, page) = decide(app, &id, "approve", "").await;
@@ -142,7 +142,7 @@ on_both_databases!(async fn an_emergency_access_is_marked_for_the_owner_everywhe
     // Arrange: approved by Morgan, and used once.
     let token = app.service_token().await;
     let id = opened_by_ines(app).await;
-    app.sign_in_as("Morgan Lee").await;
+    app.sign_in_with_passkey("Morgan Lee").await;
     assert_eq!(decide(app, &id, "approve", "").await.0, 200);
     assert_eq!(app.check(&token, "alice@example.org", "sam.rivera", "metadata").await["decision"], "allow");
 
@@ -180,7 +180,7 @@ on_both_databases!(async fn an_emergency_access_is_marked_for_the_owner_everywhe
     assert_eq!(app.check(&token, "alice@example.org", "sam.rivera", "metadata").await["decision"], "allow");
 
     // Any security admin may end it early, saying why: it stops at once and Alice is told.
-    app.sign_in_as("Inês Duarte").await;
+    app.sign_in_with_passkey("Inês Duarte").await;
     let (status, page) = decide(app, &id, "end", "The person was found").await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(app.check(&token, "alice@example.org", "sam.rivera", "metadata").await["decision"], "deny");
@@ -233,7 +233,7 @@ on_both_databases!(async fn only_security_admins_open_or_decide_emergency_access
 
 on_both_databases!(async fn a_bad_emergency_access_is_refused_and_changes_nothing(app) {
     // Arrange
-    app.sign_in_as("Inês Duarte").await;
+    app.sign_in_with_passkey("Inês Duarte").await;
     let good = emergency_form(app).await;
     let with = |key: &'static str, value: &str| -> Vec<(&'static str, String)> {
         good.iter().map(|(k, v)| (*k, if *k == key { value.to_string() } else { v.clone() })).collect()
@@ -264,12 +264,12 @@ on_both_databases!(async fn a_second_admin_refuses_with_a_reason_and_the_opener_
     let second = opened_by_ines(app).await;
 
     // Act + Assert: Morgan refuses the first (a reason is needed); Inês cancels the second.
-    app.sign_in_as("Morgan Lee").await;
+    app.sign_in_with_passkey("Morgan Lee").await;
     assert_eq!(decide(app, &first, "refuse", " ").await.0, 400, "a refusal says why");
     let (status, page) = decide(app, &first, "refuse", "No case number on file").await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(decide(app, &second, "cancel", "").await.0, 403, "only its opener cancels it");
-    app.sign_in_as("Inês Duarte").await;
+    app.sign_in_with_passkey("Inês Duarte").await;
     let (status, page) = decide(app, &second, "cancel", "").await;
     assert_eq!(status, 200, "{page}");
     let statuses: Vec<&str> = page["accesses"].as_array().unwrap().iter().map(|a| a["status"].as_str().unwrap()).collect();
@@ -292,7 +292,7 @@ on_both_databases!(async fn an_emergency_access_nobody_approved_in_time_expires_
     glassbox::services::requests::sweep(&app.db, &app.clock, &app.settings).await.unwrap();
 
     // Assert: expired, cannot be approved any more, and it never reached the owner.
-    app.sign_in_as("Morgan Lee").await;
+    app.sign_in_with_passkey("Morgan Lee").await;
     let (status, page) = app.server_fn::<LoadEmergencyPage>(&[]).await;
     assert_eq!(status, 200, "{page}");
     let ours = page["accesses"].as_array().unwrap().iter().find(|a| a["id"] == id.as_str()).cloned().unwrap();
@@ -307,7 +307,7 @@ on_both_databases!(async fn an_emergency_access_nobody_approved_in_time_expires_
 
 on_both_databases!(async fn the_same_open_form_sent_twice_opens_one_emergency_access(app) {
     // Arrange: the form as the page rendered it, with its key.
-    app.sign_in_as("Inês Duarte").await;
+    app.sign_in_with_passkey("Inês Duarte").await;
     let mut form = emergency_form(app).await;
     form.push(("form_key", "e2e-double-click-key-0001".into()));
 

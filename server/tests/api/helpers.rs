@@ -31,6 +31,8 @@ pub struct TestApp {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     postgres: Option<(String, String)>,
+    /// The software passkeys people added in this test, by their name.
+    passkeys: std::sync::Mutex<std::collections::HashMap<String, crate::authenticator::SoftKey>>,
     _dir: tempfile::TempDir,
 }
 
@@ -189,6 +191,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> Option<TestAp
         stop: Some(stop),
         server: Some(server),
         postgres,
+        passkeys: Default::default(),
         _dir: dir,
     })
 }
@@ -392,6 +395,85 @@ impl TestApp {
             status,
             serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
         )
+    }
+
+    /// POSTs `body` as JSON to `path` and returns status and JSON answer.
+    pub async fn post_json(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
+    }
+
+    /// The signed-in person adds `key` as a passkey named `name`: the options, the
+    /// authenticator's answer, and the server's answer to it.
+    pub async fn add_passkey(
+        &self,
+        key: &mut crate::authenticator::SoftKey,
+        name: &str,
+    ) -> (u16, serde_json::Value) {
+        let (status, options) = self
+            .post_json("/passkeys/add/options", serde_json::json!({}))
+            .await;
+        if status != 200 {
+            return (status, options);
+        }
+        let credential = key.create(&options);
+        self.post_json(
+            "/passkeys/add",
+            serde_json::json!({ "name": name, "credential": credential }),
+        )
+        .await
+    }
+
+    /// The signed-in person confirms with `key` (it signs the server's challenge).
+    pub async fn confirm_passkey(
+        &self,
+        key: &mut crate::authenticator::SoftKey,
+    ) -> (u16, serde_json::Value) {
+        let (status, options) = self
+            .post_json("/passkeys/confirm/options", serde_json::json!({}))
+            .await;
+        if status != 200 {
+            return (status, options);
+        }
+        let credential = key.get(&options);
+        self.post_json(
+            "/passkeys/confirm",
+            serde_json::json!({ "credential": credential }),
+        )
+        .await
+    }
+
+    /// Signs in as `name` through the demo sign-in and confirms with their passkey (added
+    /// the first time), as the actions that need a recent passkey want.
+    pub async fn sign_in_with_passkey(&self, name: &str) {
+        self.sign_in_as(name).await;
+        let known = self.passkeys.lock().expect("keys").remove(name);
+        let mut key = match known {
+            Some(k) => k,
+            None => {
+                let mut k = crate::authenticator::SoftKey::new();
+                let (status, body) = self.add_passkey(&mut k, &format!("{name}'s key")).await;
+                assert_eq!(status, 200, "{name} adds a passkey: {body}");
+                k
+            }
+        };
+        let (status, body) = self.confirm_passkey(&mut key).await;
+        assert_eq!(status, 200, "{name} confirms with a passkey: {body}");
+        self.passkeys
+            .lock()
+            .expect("keys")
+            .insert(name.to_string(), key);
     }
 
     /// Follows redirects from `url` with this client (cookies shared between Glassbox and

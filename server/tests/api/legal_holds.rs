@@ -82,14 +82,14 @@ async fn emails_of_kind(app: &TestApp, kind: &str) -> Vec<(String, String, Strin
 
 /// Inês opens a held emergency access and Morgan approves it: it is live. Returns its id.
 async fn held_and_live(app: &TestApp, release_on: &str) -> String {
-    app.sign_in_as("Inês Duarte").await;
+    app.sign_in_with_passkey("Inês Duarte").await;
     let (status, page) = open(app, &legal_form(app, release_on).await).await;
     assert_eq!(status, 200, "{page}");
     let access = &page["accesses"][0];
     assert_eq!(access["hold"]["state"], "Waiting", "{page}");
     assert_eq!(access["hold"]["release_on"], release_on, "{page}");
     let id = access["id"].as_str().unwrap().to_string();
-    app.sign_in_as("Morgan Lee").await;
+    app.sign_in_with_passkey("Morgan Lee").await;
     let (status, page) = decide(app, &id, "approve", &[]).await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["accesses"][0]["status"], "approved", "{page}");
@@ -275,7 +275,7 @@ on_both_databases!(async fn an_extension_needs_a_second_admin_and_enters_a_new_c
     assert_eq!(hold_of(app, &id).await.release_on, RELEASE_ON, "nothing moved yet");
 
     // Inês approves it.
-    app.sign_in_as("Inês Duarte").await;
+    app.sign_in_with_passkey("Inês Duarte").await;
     let (status, page) = decide(app, &id, "approve_extension", &[]).await;
     assert_eq!(status, 200, "{page}");
 
@@ -295,7 +295,7 @@ on_both_databases!(async fn an_extension_needs_a_second_admin_and_enters_a_new_c
     assert!(body.to_string().contains("later than 2027-01-15"), "{body}");
     // A refused extension leaves the date alone.
     assert_eq!(decide(app, &id, "extend", &[("release_on", "2027-02-01"), ("reason", "Asked again")]).await.0, 200);
-    app.sign_in_as("Morgan Lee").await;
+    app.sign_in_with_passkey("Morgan Lee").await;
     assert_eq!(decide(app, &id, "refuse_extension", &[]).await.0, 200);
     assert_eq!(hold_of(app, &id).await.release_on, "2027-01-15");
 
@@ -314,13 +314,13 @@ on_both_databases!(async fn an_extension_needs_a_second_admin_and_enters_a_new_c
     assert_eq!(ours.steps.iter().map(|s| s.change.as_str()).collect::<Vec<_>>(), ["sealed", "extended", "released"]);
     assert!(ours.matches_commitment(), "the notice matches the sealing and the extension");
     // Once released, it cannot be held back again.
-    app.sign_in_as("Morgan Lee").await;
+    app.sign_in_with_passkey("Morgan Lee").await;
     assert_eq!(decide(app, &id, "extend", &[("release_on", "2027-03-01"), ("reason", "x")]).await.0, 409);
 });
 
 on_both_databases!(async fn a_hold_only_for_a_legal_request_with_a_date_within_the_cap_and_bad_ones_change_nothing(app) {
     // Arrange
-    app.sign_in_as("Inês Duarte").await;
+    app.sign_in_with_passkey("Inês Duarte").await;
     let good = legal_form(app, RELEASE_ON).await;
     let with = |key: &'static str, value: &str| -> Vec<(&'static str, String)> {
         good.iter().map(|(k, v)| (*k, if *k == key { value.to_string() } else { v.clone() })).collect()
@@ -368,7 +368,7 @@ on_both_databases!(async fn holds_are_for_security_admins_and_a_released_notice_
     app.sign_in_as("Bilal Haddad").await;
     let (status, notices) = app.server_fn::<LoadReleasedNotices>(&[]).await;
     assert_eq!((status, notices), (200, serde_json::json!([])));
-    app.sign_in_as("Morgan Lee").await;
+    app.sign_in_with_passkey("Morgan Lee").await;
     assert_eq!(app.server_fn::<LoadReleasedNotices>(&[]).await.0, 403);
     let anonymous = reqwest::Client::new()
         .post(app.url(LoadReleasedNotices::PATH))
@@ -468,7 +468,7 @@ on_both_databases!(async fn a_released_notice_downloads_as_a_file_anyone_can_che
     // Nobody else downloads it.
     app.sign_in_as("Bilal Haddad").await;
     assert_eq!(app.get(&format!("/me/notices/{id}.json")).await.status(), 404);
-    app.sign_in_as("Morgan Lee").await;
+    app.sign_in_with_passkey("Morgan Lee").await;
     assert_eq!(app.get(&format!("/me/notices/{id}.json")).await.status(), 403);
 });
 
@@ -476,7 +476,7 @@ on_both_databases!(async fn a_hold_whose_date_comes_while_its_access_waits_is_re
     // Arrange: opened at 23:30 with the release date of tomorrow; midnight passes while it
     // waits for a second admin.
     app.clock.advance(time::macros::datetime!(2026-11-29 23:30 UTC) - app.clock.now());
-    app.sign_in_as("Inês Duarte").await;
+    app.sign_in_with_passkey("Inês Duarte").await;
     let (status, page) = open(app, &legal_form(app, "2026-11-30").await).await;
     assert_eq!(status, 200, "{page}");
     let id = page["accesses"][0]["id"].as_str().unwrap().to_string();
@@ -486,7 +486,7 @@ on_both_databases!(async fn a_hold_whose_date_comes_while_its_access_waits_is_re
     release_due(&app.db, &app.clock, &app.settings, 100).await.unwrap();
     assert!(hold_of(app, &id).await.released_at.is_none());
     // Approved, it is sealed, and the next round releases it with the sealed notice.
-    app.sign_in_as("Morgan Lee").await;
+    app.sign_in_with_passkey("Morgan Lee").await;
     assert_eq!(decide(app, &id, "approve", &[]).await.0, 200);
     assert!(hold_of(app, &id).await.sealed_at.is_some());
     assert!(emails_of_kind(app, "emergency_access_opened").await.is_empty());

@@ -5,6 +5,7 @@
 // fns, so clippy's allow-unwrap-in-tests does not reach them).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod authenticator;
 mod helpers;
 
 mod access_detail;
@@ -35,6 +36,7 @@ mod oidc;
 mod owner_alerts;
 mod pages;
 mod partial_approval;
+mod passkeys;
 mod postgres_faults;
 mod races;
 mod reports;

@@ -754,3 +754,138 @@ with_provider!(
         assert_eq!(status, 200, "{body}");
     }
 );
+
+/// Where passkeys are required (`staff.require_passkey`): a staff member with no second
+/// factor adds a passkey at their first sign-in, which completes it; from then on only that
+/// passkey signs them in, the TOTP form is not offered, and no second key can be slipped in
+/// during a sign-in. The owner then sees that the agent had signed in with a security key.
+async fn passkeys_required_at_the_staff_door(backend: Backend) {
+    use crate::authenticator::SoftKey;
+    let Some(issuer) = oidc_issuer().await else {
+        return;
+    };
+    let Some(app) = spawn_app_with(
+        backend,
+        Options {
+            seed: true,
+            configure: Box::new(move |s| {
+                with_oidc(issuer)(s);
+                s.staff.require_passkey = true;
+            }),
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    // First sign-in: no second factor yet, so a passkey is added, and that signs Sam in.
+    let page = staff_reach_the_second_factor(&app, "sam", "sam-pw").await;
+    assert!(page.contains("Add a passkey and sign in"), "{page}");
+    assert!(
+        !page.contains("Six-digit code"),
+        "no TOTP where passkeys are required: {page}"
+    );
+    assert_eq!(app.get_page("/staff").await.0, 401, "not signed in yet");
+    let mut key = SoftKey::new();
+    let (_, options) = app
+        .post_json("/staff/passkey/enrol/options", serde_json::json!({}))
+        .await;
+    let credential = key.create(&options);
+    let (status, body) = app
+        .post_json(
+            "/staff/passkey/enrol",
+            serde_json::json!({"name": "Sam's YubiKey", "credential": credential}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["redirect"].as_str()),
+        (200, Some("/staff")),
+        "{body}"
+    );
+    assert_eq!(app.get_page("/staff").await.0, 200);
+
+    // Next sign-in: the passkey, and only it.
+    app.post_form("/auth/logout", &[]).await;
+    let page = staff_reach_the_second_factor(&app, "sam", "sam-pw").await;
+    assert!(page.contains("Sign in with a passkey"), "{page}");
+    assert!(!page.contains("Six-digit code"), "{page}");
+    let (status, _) = app
+        .post_json("/staff/passkey/enrol/options", serde_json::json!({}))
+        .await;
+    assert_eq!(
+        status, 403,
+        "a second key cannot be added by someone who only passed the provider"
+    );
+    let (_, options) = app
+        .post_json("/staff/passkey/sign-in/options", serde_json::json!({}))
+        .await;
+    let answer = key.get(&options);
+    let (status, body) = app
+        .post_json(
+            "/staff/passkey/sign-in",
+            serde_json::json!({"credential": answer}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(app.get_page("/staff").await.0, 200);
+    // The same answer again, after signing out and in at the provider: refused.
+    app.post_form("/auth/logout", &[]).await;
+    staff_reach_the_second_factor(&app, "sam", "sam-pw").await;
+    app.post_json("/staff/passkey/sign-in/options", serde_json::json!({}))
+        .await;
+    let (status, _) = app
+        .post_json(
+            "/staff/passkey/sign-in",
+            serde_json::json!({"credential": answer}),
+        )
+        .await;
+    assert_eq!(status, 400, "a replayed passkey answer signs nobody in");
+    assert_eq!(app.get_page("/staff").await.0, 401);
+    let (_, options) = app
+        .post_json("/staff/passkey/sign-in/options", serde_json::json!({}))
+        .await;
+    let (status, _) = app
+        .post_json(
+            "/staff/passkey/sign-in",
+            serde_json::json!({"credential": key.get(&options)}),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    // Sam, so signed in, is granted access and uses it: Alice sees a security key behind it.
+    let token = app.service_token().await;
+    let id = app
+        .create_request(&token, serde_json::json!({"agent": "sam.rivera", "scopes": ["metadata"], "duration_minutes": 30}))
+        .await["id"].as_str().unwrap().to_string();
+    app.sign_in_as("Alice Martin").await;
+    assert_eq!(
+        app.server_fn::<ApproveRequest>(&[("id", &id), ("confirm", "yes")])
+            .await
+            .0,
+        200
+    );
+    app.clock.advance(time::Duration::minutes(1));
+    assert_eq!(
+        app.check(&token, "alice@example.org", "sam.rivera", "metadata")
+            .await["decision"],
+        "allow"
+    );
+    let (_, html) = app.get_page("/me/history").await;
+    assert!(
+        html.contains("signed in with a security key (passkey)"),
+        "{html}"
+    );
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn where_passkeys_are_required_staff_add_one_at_first_sign_in_and_then_sign_in_only_with_it_on_sqlite(
+) {
+    passkeys_required_at_the_staff_door(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn where_passkeys_are_required_staff_add_one_at_first_sign_in_and_then_sign_in_only_with_it_on_postgres(
+) {
+    passkeys_required_at_the_staff_door(Backend::Postgres).await;
+}

@@ -102,7 +102,7 @@ on_both_databases!(async fn the_roster_is_for_security_admins_only(app) {
     staff::insert_staff(&mut tx, old, "olga.old@staff.example.org", "Olga Old", StaffRole::Support, "Agent 0ld1", app.clock.now()).await.unwrap();
     tx.commit().await.unwrap();
 
-    app.sign_in_as("Morgan Lee").await;
+    app.sign_in_with_passkey("Morgan Lee").await;
     let (status, html) = app.get_page("/admin/staff").await;
     assert_eq!(status, 200, "{html}");
     for text in [
@@ -133,7 +133,7 @@ on_both_databases!(async fn disabling_from_the_roster_needs_our_origin_and_a_tic
 
     let sam = staff_id(app, "sam.rivera@staff.example.org").await;
     let sam_text = sam.to_string();
-    app.sign_in_as("Morgan Lee").await;
+    app.sign_in_with_passkey("Morgan Lee").await;
 
     // From another site (the session cookie alone): refused, nothing changed.
     let forged = reqwest::Client::builder().cookie_provider(app.jar.clone()).build().unwrap();
@@ -207,7 +207,7 @@ on_both_databases!(async fn disabling_from_the_roster_needs_our_origin_and_a_tic
     assert!(html.contains("Priya Nair is disabled."), "{html}");
 
     // A disabled account signs nobody in: Sam's next page has no session.
-    app.sign_in_as("Morgan Lee").await;
+    app.sign_in_with_passkey("Morgan Lee").await;
     let choices = app.demo_choices().await;
     assert!(!choices.iter().any(|(n, _)| n == "Sam Rivera"), "Sam is no longer offered");
 });
@@ -252,7 +252,7 @@ on_both_databases!(async fn an_agent_may_ask_until_the_second_before_the_deadlin
     app.sign_in_as("Sam Rivera").await;
     let nora_text = nora.to_string();
     assert_eq!(app.server_fn::<RecertifyStaff>(&[("member", nora_text.as_str()), ("confirm", "yes")]).await.0, 403);
-    app.sign_in_as("Morgan Lee").await;
+    app.sign_in_with_passkey("Morgan Lee").await;
     let (status, html) = app.get_page("/admin/staff").await;
     assert_eq!(status, 200);
     assert!(html.contains("Nora New: Lapsed on"), "listed as lapsed: {html}");
@@ -398,7 +398,7 @@ on_both_databases!(async fn an_agents_page_is_for_admins_and_flags_an_agent_refu
         let (status, body) = app.server_fn::<app::api::requests::ApproveRequest>(&[("id", id.as_str()), ("confirm", "yes")]).await;
         assert_eq!(status, 200, "{body}");
     }
-    app.sign_in_as("Morgan Lee").await;
+    app.sign_in_with_passkey("Morgan Lee").await;
     let (status, body) = app.server_fn::<LoadAgentActivity>(&[("id", nora_text.as_str())]).await;
     assert_eq!(status, 200, "{body}");
     let view: app::model::AgentActivityView = serde_json::from_value(body).unwrap();
