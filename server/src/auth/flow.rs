@@ -337,7 +337,7 @@ async fn totp_page(
         view! { <p class="notice notice-error" role="alert">{e}</p> }
     });
     if has_key || (require && (pending.totp_proved || !enrolled)) {
-        let body = super::passkeys::sign_in_step(has_key, !require && enrolled, error);
+        let body = super::passkeys::sign_in_step(has_key, require, !require && enrolled, error);
         return Ok(plain_page(status, "Second factor", body));
     }
     let lead_require = require.then(|| view! {
@@ -374,6 +374,8 @@ async fn totp_page(
         let enrolment = totp::enrolment(&secret, &member.email)
             .map_err(|e| HttpError::unexpected("build totp enrolment", e))?;
         view! {
+            {super::passkeys::sign_in_step(false, false, false, None::<&'static str>)}
+            <h2>"Or use an authenticator app"</h2>
             <p class="lead">
                 "Staff sign in with a second factor every time. Scan this code with an authenticator app \
                  (or type the key below), then enter the six-digit code it shows."

@@ -188,13 +188,20 @@ pub struct ReturnTo {
 
 // ---- The staff sign-in step -------------------------------------------------------------
 
-/// The passkey part of the staff sign-in step: use a key, or add the first one; with the
+/// The passkey part of the staff sign-in step: use a key, or add the first one (`required`:
+/// the only way in); with the
 /// TOTP form below when TOTP is still allowed (`totp_fallback`).
 pub fn sign_in_step(
     has_key: bool,
+    required: bool,
     totp_fallback: bool,
     error: Option<impl IntoView + 'static>,
 ) -> AnyView {
+    let add_lead = if required {
+        "Staff sign in with a passkey here. Add yours now: your browser will ask your security key, phone or computer to make one, with its PIN or fingerprint."
+    } else {
+        "Add a passkey as your second factor: the safest choice, as no fake sign-in page can use it. Your browser will ask your security key, phone or computer to make one, with its PIN or fingerprint."
+    };
     let action = if has_key {
         view! {
             <p class="lead">"Use your passkey (security key, phone or computer) to finish signing in."</p>
@@ -206,7 +213,7 @@ pub fn sign_in_step(
         .into_any()
     } else {
         view! {
-            <p class="lead">"Staff sign in with a passkey here. Add yours now: your browser will ask your security key, phone or computer to make one, with its PIN or fingerprint."</p>
+            <p class="lead">{add_lead}</p>
             <label for="key-name">"A name for this key"</label>
             <input id="key-name" name="name" maxlength="64" autocomplete="off" placeholder="e.g. YubiKey on my keyring"/>
             <button type="button" class="button button-primary" hidden data-passkey="create"

@@ -889,3 +889,46 @@ async fn where_passkeys_are_required_staff_add_one_at_first_sign_in_and_then_sig
 ) {
     passkeys_required_at_the_staff_door(Backend::Postgres).await;
 }
+
+with_provider!(
+    a_staff_member_with_no_second_factor_may_choose_a_passkey_over_an_authenticator_app,
+    Backend::Sqlite,
+    |app| {
+        use crate::authenticator::SoftKey;
+        // Both are offered at the first sign-in: a passkey first, the QR code as the alternative.
+        let page = staff_reach_the_second_factor(&app, "sam", "sam-pw").await;
+        assert!(
+            page.contains("Add a passkey as your second factor"),
+            "{page}"
+        );
+        assert!(page.contains("Or use an authenticator app"), "{page}");
+        let mut key = SoftKey::new();
+        let (_, options) = app
+            .post_json("/staff/passkey/enrol/options", serde_json::json!({}))
+            .await;
+        let credential = key.create(&options);
+        let (status, body) = app
+            .post_json(
+                "/staff/passkey/enrol",
+                serde_json::json!({"name": "Sam's phone", "credential": credential}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(app.get_page("/staff").await.0, 200);
+        // Next time the passkey is asked for; with no TOTP enrolled, no code form is offered.
+        app.post_form("/auth/logout", &[]).await;
+        let page = staff_reach_the_second_factor(&app, "sam", "sam-pw").await;
+        assert!(page.contains("Sign in with a passkey"), "{page}");
+        assert!(!page.contains("Six-digit code"), "{page}");
+        // The staff sign-in record says how.
+        let passkey_sign_ins = glassbox::db::on_pool_for_tests(
+            &app.db,
+            "SELECT COUNT(*) FROM staff_sign_ins WHERE factor = 'passkey'",
+        )
+        .await;
+        assert_eq!(
+            passkey_sign_ins, 1,
+            "the first sign-in, made by adding the passkey"
+        );
+    }
+);
