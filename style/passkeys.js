@@ -42,7 +42,11 @@
     } catch {
       // an answer without JSON is told by its status below
     }
-    if (!res.ok) throw new Error(answer.message || `Glassbox answered ${res.status}. Reload the page and try again.`);
+    if (!res.ok) {
+      const refused = new Error(answer.message || `Glassbox answered ${res.status}. Reload the page and try again.`);
+      refused.redirect = answer.redirect;
+      throw refused;
+    }
     return answer;
   };
 
@@ -117,6 +121,8 @@
       if (done.redirect) window.location.assign(done.redirect);
     } catch (e) {
       say(e.message, true);
+      // Where the refusal says to go (confirm with a key you have, sign in again).
+      if (e.redirect) window.location.assign(e.redirect);
     } finally {
       button.disabled = false;
     }

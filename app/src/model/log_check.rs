@@ -191,7 +191,7 @@ pub enum PageRow {
     /// A step of the request.
     Step(RequestStep),
     /// An access event (a login or a receipt).
-    Event(EventView),
+    Event(Box<EventView>),
 }
 
 impl LogRow for PageRow {

@@ -64,9 +64,9 @@ pub fn RequestDetailPage() -> impl IntoView {
                 .chain(r.imap_sessions.into_iter().flat_map(|s| {
                     std::iter::once(s.login)
                         .chain(s.receipts)
-                        .map(PageRow::Event)
+                        .map(|e| PageRow::Event(Box::new(e)))
                 }))
-                .chain(r.accesses.into_iter().map(PageRow::Event))
+                .chain(r.accesses.into_iter().map(|e| PageRow::Event(Box::new(e))))
                 .collect();
             checks.check(rows);
             if unlogged && refetches.get_value() < UNLOGGED_REFETCHES {

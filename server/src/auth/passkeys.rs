@@ -77,65 +77,105 @@ fn answer(status: StatusCode, message: &str, redirect: Option<&str>) -> Response
         .into_response()
 }
 
-fn refusal(e: ServiceError, context: &'static str) -> Response {
-    match e {
-        ServiceError::Invalid(m) | ServiceError::Refused(m) | ServiceError::Conflict(m) => {
-            answer(StatusCode::BAD_REQUEST, &m, None)
-        }
-        ServiceError::NotFound(_) => answer(StatusCode::NOT_FOUND, "There is no such key.", None),
-        ServiceError::Forbidden | ServiceError::Unauthorized => {
-            answer(StatusCode::FORBIDDEN, "You may not do this.", None)
-        }
-        other => {
-            let reference = match other.into_app_error(context) {
-                app::error::AppError::Internal { reference } => reference,
-                _ => String::new(),
-            };
-            answer(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &format!("Something went wrong on our side. Please try again; if it keeps happening, quote reference {reference}."),
-                None,
-            )
-        }
+/// Why a ceremony call was refused, for the pages' script: the status, the words the person
+/// reads, and where to go next, if anywhere.
+#[derive(Debug)]
+pub struct Refusal {
+    status: StatusCode,
+    message: String,
+    redirect: Option<&'static str>,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        answer(self.status, &self.message, self.redirect)
     }
 }
 
-fn unavailable(state: &AppState) -> Result<Arc<RelyingParty>, Response> {
+fn refuse(status: StatusCode, message: impl Into<String>) -> Refusal {
+    Refusal {
+        status,
+        message: message.into(),
+        redirect: None,
+    }
+}
+
+const EARLIER_ATTEMPT: &str = "That passkey answer was for an earlier attempt. Try again.";
+
+fn expired() -> Refusal {
+    Refusal {
+        redirect: Some("/staff/login"),
+        ..refuse(
+            StatusCode::UNAUTHORIZED,
+            "Your sign-in expired. Start again at the staff sign-in.",
+        )
+    }
+}
+
+/// A use-case failure as a refusal; an unexpected one is logged here, once, and only its
+/// reference is shown.
+fn refusal(e: ServiceError, context: &'static str) -> Refusal {
+    match e {
+        ServiceError::Invalid(m) | ServiceError::Refused(m) | ServiceError::Conflict(m) => {
+            refuse(StatusCode::BAD_REQUEST, m)
+        }
+        ServiceError::NotFound(_) => refuse(StatusCode::NOT_FOUND, "There is no such key."),
+        ServiceError::Forbidden | ServiceError::Unauthorized => {
+            refuse(StatusCode::FORBIDDEN, "You may not do this.")
+        }
+        other => refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            other.into_app_error(context).to_string(),
+        ),
+    }
+}
+
+fn unexpected(context: &'static str, e: impl std::fmt::Debug) -> Refusal {
+    refusal(ServiceError::Unexpected(anyhow::anyhow!("{e:?}")), context)
+}
+
+fn relying_party(state: &AppState) -> Result<Arc<RelyingParty>, Refusal> {
     state.passkeys.clone().ok_or_else(|| {
-        answer(
+        refuse(
             StatusCode::SERVICE_UNAVAILABLE,
             "Passkeys are not available at this address. Ask the operator to give Glassbox a host name.",
-            None,
         )
     })
 }
 
-fn session_failed(e: impl std::fmt::Debug) -> Response {
-    refusal(
-        ServiceError::Unexpected(anyhow::anyhow!("session store: {e:?}")),
-        "session store",
-    )
-}
-
-async fn keep(session: &Session, ceremony: Ceremony) -> Result<(), Response> {
+async fn keep(session: &Session, ceremony: Ceremony) -> Result<(), Refusal> {
     session
         .insert(CEREMONY_KEY, ceremony)
         .await
-        .map_err(session_failed)
+        .map_err(|e| unexpected("session store", e))
 }
 
-async fn take(session: &Session) -> Result<Option<Ceremony>, Response> {
+/// Takes the ceremony in progress out of the session: each challenge is answered once.
+async fn take(session: &Session) -> Result<Option<Ceremony>, Refusal> {
     session
         .remove::<Ceremony>(CEREMONY_KEY)
         .await
-        .map_err(session_failed)
+        .map_err(|e| unexpected("session store", e))
 }
 
-async fn identity(session: &Session) -> Result<Option<SessionIdentity>, Response> {
+async fn identity(session: &Session) -> Result<Option<SessionIdentity>, Refusal> {
     session
         .get::<SessionIdentity>(SESSION_KEY)
         .await
-        .map_err(session_failed)
+        .map_err(|e| unexpected("session store", e))
+}
+
+/// The staff sign-in in progress, or `expired`.
+async fn pending(session: &Session) -> Result<super::flow::StaffPending, Refusal> {
+    staff_pending(session)
+        .await
+        .map_err(|e| unexpected("session store", e))?
+        .ok_or_else(expired)
+}
+
+/// The signed-in person, or 401.
+fn signed_in(viewer: &Option<Viewer>) -> Result<Subject, Refusal> {
+    subject_of(viewer).ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "Please sign in first."))
 }
 
 /// The person's names, for their authenticator's list of passkeys.
@@ -245,37 +285,23 @@ pub fn sign_in_step(
 }
 
 /// `POST /staff/passkey/sign-in/options`.
-pub async fn sign_in_options(State(state): State<AppState>, session: Session) -> Response {
-    let rp = match unavailable(&state) {
-        Ok(rp) => rp,
-        Err(r) => return r,
+pub async fn sign_in_options(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Response, Refusal> {
+    let rp = relying_party(&state)?;
+    let pending = pending(&session).await?;
+    let (options, ceremony) =
+        service::start_authentication(&rp, &state.db, KeyHolder::Staff(pending.staff_id))
+            .await
+            .map_err(|e| refusal(e, "start a passkey sign-in"))?;
+    let kept = Ceremony::Authenticate {
+        holder: Subject::Staff(pending.staff_id),
+        sign_in: true,
+        state: ceremony,
     };
-    let pending = match staff_pending(&session).await {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            return answer(
-                StatusCode::UNAUTHORIZED,
-                "Your sign-in expired. Start again at the staff sign-in.",
-                Some("/staff/login"),
-            )
-        }
-        Err(e) => return e.into_response(),
-    };
-    let holder = KeyHolder::Staff(pending.staff_id);
-    match service::start_authentication(&rp, &state.db, holder).await {
-        Ok((options, ceremony)) => {
-            let kept = Ceremony::Authenticate {
-                holder: Subject::Staff(pending.staff_id),
-                sign_in: true,
-                state: ceremony,
-            };
-            match keep(&session, kept).await {
-                Ok(()) => Json(options).into_response(),
-                Err(r) => r,
-            }
-        }
-        Err(e) => refusal(e, "start a passkey sign-in"),
-    }
+    keep(&session, kept).await?;
+    Ok(Json(options).into_response())
 }
 
 /// `POST /staff/passkey/sign-in`: a right passkey completes the staff sign-in.
@@ -283,32 +309,19 @@ pub async fn sign_in_finish(
     State(state): State<AppState>,
     session: Session,
     Json(finish): Json<Finish<PublicKeyCredential>>,
-) -> Response {
-    let rp = match unavailable(&state) {
-        Ok(rp) => rp,
-        Err(r) => return r,
-    };
-    let (pending, ceremony) = match (staff_pending(&session).await, take(&session).await) {
-        (
-            Ok(Some(p)),
-            Ok(Some(Ceremony::Authenticate {
-                holder: Subject::Staff(s),
-                sign_in: true,
-                state,
-            })),
-        ) if s == p.staff_id => (p, state),
-        (Err(e), _) => return e.into_response(),
-        (_, Err(r)) => return r,
-        _ => {
-            return answer(
-                StatusCode::BAD_REQUEST,
-                "That passkey answer was for an earlier attempt. Try again.",
-                None,
-            )
-        }
+) -> Result<Response, Refusal> {
+    let rp = relying_party(&state)?;
+    let pending = pending(&session).await?;
+    let ceremony = match take(&session).await? {
+        Some(Ceremony::Authenticate {
+            holder: Subject::Staff(s),
+            sign_in: true,
+            state,
+        }) if s == pending.staff_id => state,
+        _ => return Err(refuse(StatusCode::BAD_REQUEST, EARLIER_ATTEMPT)),
     };
     let holder = KeyHolder::Staff(pending.staff_id);
-    if let Err(e) = service::finish_authentication(
+    service::finish_authentication(
         &rp,
         &state.db,
         &state.clock,
@@ -317,50 +330,45 @@ pub async fn sign_in_finish(
         &ceremony,
     )
     .await
-    {
-        return refusal(e, "finish a passkey sign-in");
-    }
-    match finish_staff_sign_in(&state, &session, SignInFactor::Passkey).await {
-        Ok(Some(to)) => answer(StatusCode::OK, "Signed in.", Some(&to)),
-        Ok(None) => answer(
-            StatusCode::UNAUTHORIZED,
-            "Your sign-in expired. Start again at the staff sign-in.",
-            Some("/staff/login"),
-        ),
-        Err(e) => e.into_response(),
+    .map_err(|e| refusal(e, "finish a passkey sign-in"))?;
+    complete_sign_in(&state, &session, "Signed in.").await
+}
+
+async fn complete_sign_in(
+    state: &AppState,
+    session: &Session,
+    done: &str,
+) -> Result<Response, Refusal> {
+    match finish_staff_sign_in(state, session, SignInFactor::Passkey).await {
+        Ok(Some(to)) => Ok(answer(StatusCode::OK, done, Some(&to))),
+        Ok(None) => Err(expired()),
+        // Logged where it was made.
+        Err(e) => Ok(e.into_response()),
     }
 }
 
 /// `POST /staff/passkey/enrol/options`: a first key during the sign-in, only for someone
 /// with no second factor yet or who just proved their TOTP code.
-pub async fn enrol_options(State(state): State<AppState>, session: Session) -> Response {
-    let rp = match unavailable(&state) {
-        Ok(rp) => rp,
-        Err(r) => return r,
-    };
-    let pending = match staff_pending(&session).await {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            return answer(
-                StatusCode::UNAUTHORIZED,
-                "Your sign-in expired. Start again at the staff sign-in.",
-                Some("/staff/login"),
-            )
-        }
-        Err(e) => return e.into_response(),
-    };
+pub async fn enrol_options(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Response, Refusal> {
+    let rp = relying_party(&state)?;
+    let pending = pending(&session).await?;
     let holder = KeyHolder::Staff(pending.staff_id);
-    let totp = match staff::totp_secret(&state.db, pending.staff_id).await {
-        Ok(t) => t.is_some(),
-        Err(e) => return refusal(ServiceError::from(e), "load totp"),
-    };
-    let has_key = match service::has_keys(&state.db, holder).await {
-        Ok(k) => k,
-        Err(e) => return refusal(e, "count passkeys"),
-    };
+    let totp = staff::totp_secret(&state.db, pending.staff_id)
+        .await
+        .map_err(|e| refusal(e.into(), "load totp"))?
+        .is_some();
+    let has_key = service::has_keys(&state.db, holder)
+        .await
+        .map_err(|e| refusal(e, "count passkeys"))?;
     if has_key || (totp && !pending.totp_proved) {
         tracing::warn!(staff.id = %pending.staff_id, "refused to add a passkey during a sign-in that has not proved the second factor");
-        return answer(StatusCode::FORBIDDEN, "Prove your second factor first: sign in with your passkey or your authenticator app's code.", None);
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            "Prove your second factor first: sign in with your passkey or your authenticator app's code.",
+        ));
     }
     start_adding(&state, &rp, &session, holder, true).await
 }
@@ -370,33 +378,20 @@ pub async fn enrol_finish(
     State(state): State<AppState>,
     session: Session,
     Json(finish): Json<Finish<RegisterPublicKeyCredential>>,
-) -> Response {
-    let rp = match unavailable(&state) {
-        Ok(rp) => rp,
-        Err(r) => return r,
-    };
-    let (pending, ceremony) = match (staff_pending(&session).await, take(&session).await) {
-        (
-            Ok(Some(p)),
-            Ok(Some(Ceremony::Register {
-                holder: Subject::Staff(s),
-                sign_in: true,
-                state,
-            })),
-        ) if s == p.staff_id => (p, state),
-        (Err(e), _) => return e.into_response(),
-        (_, Err(r)) => return r,
-        _ => {
-            return answer(
-                StatusCode::BAD_REQUEST,
-                "That passkey answer was for an earlier attempt. Try again.",
-                None,
-            )
-        }
+) -> Result<Response, Refusal> {
+    let rp = relying_party(&state)?;
+    let pending = pending(&session).await?;
+    let ceremony = match take(&session).await? {
+        Some(Ceremony::Register {
+            holder: Subject::Staff(s),
+            sign_in: true,
+            state,
+        }) if s == pending.staff_id => state,
+        _ => return Err(refuse(StatusCode::BAD_REQUEST, EARLIER_ATTEMPT)),
     };
     let holder = KeyHolder::Staff(pending.staff_id);
     let name = finish.name.unwrap_or_default();
-    if let Err(e) = service::finish_registration(
+    service::finish_registration(
         &rp,
         &state.db,
         &state.clock,
@@ -406,22 +401,13 @@ pub async fn enrol_finish(
         &ceremony,
     )
     .await
-    {
-        return refusal(e, "add a passkey at sign-in");
-    }
-    match finish_staff_sign_in(&state, &session, SignInFactor::Passkey).await {
-        Ok(Some(to)) => answer(
-            StatusCode::OK,
-            "Your passkey is added and you are signed in.",
-            Some(&to),
-        ),
-        Ok(None) => answer(
-            StatusCode::UNAUTHORIZED,
-            "Your sign-in expired. Start again at the staff sign-in.",
-            Some("/staff/login"),
-        ),
-        Err(e) => e.into_response(),
-    }
+    .map_err(|e| refusal(e, "add a passkey at sign-in"))?;
+    complete_sign_in(
+        &state,
+        &session,
+        "Your passkey is added and you are signed in.",
+    )
+    .await
 }
 
 async fn start_adding(
@@ -430,29 +416,25 @@ async fn start_adding(
     session: &Session,
     holder: KeyHolder,
     sign_in: bool,
-) -> Response {
-    let (user_name, display_name) = match names(state, holder).await {
-        Ok(n) => n,
-        Err(e) => return refusal(e, "load the person's name"),
+) -> Result<Response, Refusal> {
+    let (user_name, display_name) = names(state, holder)
+        .await
+        .map_err(|e| refusal(e, "load the person's name"))?;
+    let (options, ceremony) =
+        service::start_registration(rp, &state.db, holder, &user_name, &display_name)
+            .await
+            .map_err(|e| refusal(e, "start adding a passkey"))?;
+    let subject = match holder {
+        KeyHolder::Staff(s) => Subject::Staff(s),
+        KeyHolder::Owner(o) => Subject::Owner(o),
     };
-    match service::start_registration(rp, &state.db, holder, &user_name, &display_name).await {
-        Ok((options, ceremony)) => {
-            let subject = match holder {
-                KeyHolder::Staff(s) => Subject::Staff(s),
-                KeyHolder::Owner(o) => Subject::Owner(o),
-            };
-            let kept = Ceremony::Register {
-                holder: subject,
-                sign_in,
-                state: ceremony,
-            };
-            match keep(session, kept).await {
-                Ok(()) => Json(options).into_response(),
-                Err(r) => r,
-            }
-        }
-        Err(e) => refusal(e, "start adding a passkey"),
-    }
+    let kept = Ceremony::Register {
+        holder: subject,
+        sign_in,
+        state: ceremony,
+    };
+    keep(session, kept).await?;
+    Ok(Json(options).into_response())
 }
 
 // ---- Signed in: add, confirm, remove ----------------------------------------------------
@@ -470,34 +452,23 @@ pub async fn add_options(
     State(state): State<AppState>,
     session: Session,
     Extension(viewer): Extension<Option<Viewer>>,
-) -> Response {
-    let rp = match unavailable(&state) {
-        Ok(rp) => rp,
-        Err(r) => return r,
-    };
-    let Some(subject) = subject_of(&viewer) else {
-        return answer(StatusCode::UNAUTHORIZED, "Please sign in first.", None);
-    };
-    let holder = holder_of(subject);
-    let has_key = match service::has_keys(&state.db, holder).await {
-        Ok(k) => k,
-        Err(e) => return refusal(e, "count passkeys"),
-    };
-    let identity = match identity(&session).await {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
-    if has_key && !fresh(&state, &identity) {
+) -> Result<Response, Refusal> {
+    let rp = relying_party(&state)?;
+    let holder = holder_of(signed_in(&viewer)?);
+    let has_key = service::has_keys(&state.db, holder)
+        .await
+        .map_err(|e| refusal(e, "count passkeys"))?;
+    if has_key && !fresh(&state, &identity(&session).await?) {
         let to = format!(
             "{}?return_to={}",
             confirm_page_of(holder),
             keys_page_of(holder)
         );
-        return answer(
+        return Ok(answer(
             StatusCode::FORBIDDEN,
             "To add another key, first confirm with one you have. Taking you there…",
             Some(&to),
-        );
+        ));
     }
     start_adding(&state, &rp, &session, holder, false).await
 }
@@ -508,32 +479,20 @@ pub async fn add_finish(
     session: Session,
     Extension(viewer): Extension<Option<Viewer>>,
     Json(finish): Json<Finish<RegisterPublicKeyCredential>>,
-) -> Response {
-    let rp = match unavailable(&state) {
-        Ok(rp) => rp,
-        Err(r) => return r,
-    };
-    let Some(subject) = subject_of(&viewer) else {
-        return answer(StatusCode::UNAUTHORIZED, "Please sign in first.", None);
-    };
-    let ceremony = match take(&session).await {
-        Ok(Some(Ceremony::Register {
+) -> Result<Response, Refusal> {
+    let rp = relying_party(&state)?;
+    let subject = signed_in(&viewer)?;
+    let ceremony = match take(&session).await? {
+        Some(Ceremony::Register {
             holder,
             sign_in: false,
             state,
-        })) if holder == subject => state,
-        Err(r) => return r,
-        _ => {
-            return answer(
-                StatusCode::BAD_REQUEST,
-                "That passkey answer was for an earlier attempt. Try again.",
-                None,
-            )
-        }
+        }) if holder == subject => state,
+        _ => return Err(refuse(StatusCode::BAD_REQUEST, EARLIER_ATTEMPT)),
     };
     let holder = holder_of(subject);
     let name = finish.name.unwrap_or_default();
-    match service::finish_registration(
+    service::finish_registration(
         &rp,
         &state.db,
         &state.clock,
@@ -543,14 +502,9 @@ pub async fn add_finish(
         &ceremony,
     )
     .await
-    {
-        Ok(()) => answer(
-            StatusCode::OK,
-            "Your passkey is added.",
-            Some(&format!("{}?added=1", keys_page_of(holder))),
-        ),
-        Err(e) => refusal(e, "add a passkey"),
-    }
+    .map_err(|e| refusal(e, "add a passkey"))?;
+    let to = format!("{}?added=1", keys_page_of(holder));
+    Ok(answer(StatusCode::OK, "Your passkey is added.", Some(&to)))
 }
 
 /// `POST /passkeys/confirm/options`.
@@ -558,28 +512,19 @@ pub async fn confirm_options(
     State(state): State<AppState>,
     session: Session,
     Extension(viewer): Extension<Option<Viewer>>,
-) -> Response {
-    let rp = match unavailable(&state) {
-        Ok(rp) => rp,
-        Err(r) => return r,
+) -> Result<Response, Refusal> {
+    let rp = relying_party(&state)?;
+    let subject = signed_in(&viewer)?;
+    let (options, ceremony) = service::start_authentication(&rp, &state.db, holder_of(subject))
+        .await
+        .map_err(|e| refusal(e, "start a passkey confirmation"))?;
+    let kept = Ceremony::Authenticate {
+        holder: subject,
+        sign_in: false,
+        state: ceremony,
     };
-    let Some(subject) = subject_of(&viewer) else {
-        return answer(StatusCode::UNAUTHORIZED, "Please sign in first.", None);
-    };
-    match service::start_authentication(&rp, &state.db, holder_of(subject)).await {
-        Ok((options, ceremony)) => {
-            let kept = Ceremony::Authenticate {
-                holder: subject,
-                sign_in: false,
-                state: ceremony,
-            };
-            match keep(&session, kept).await {
-                Ok(()) => Json(options).into_response(),
-                Err(r) => r,
-            }
-        }
-        Err(e) => refusal(e, "start a passkey confirmation"),
-    }
+    keep(&session, kept).await?;
+    Ok(Json(options).into_response())
 }
 
 /// `POST /passkeys/confirm?return_to=…`: a right passkey marks the session as confirmed now.
@@ -589,31 +534,19 @@ pub async fn confirm_finish(
     Extension(viewer): Extension<Option<Viewer>>,
     Query(q): Query<ReturnTo>,
     Json(finish): Json<Finish<PublicKeyCredential>>,
-) -> Response {
-    let rp = match unavailable(&state) {
-        Ok(rp) => rp,
-        Err(r) => return r,
-    };
-    let Some(subject) = subject_of(&viewer) else {
-        return answer(StatusCode::UNAUTHORIZED, "Please sign in first.", None);
-    };
-    let ceremony = match take(&session).await {
-        Ok(Some(Ceremony::Authenticate {
+) -> Result<Response, Refusal> {
+    let rp = relying_party(&state)?;
+    let subject = signed_in(&viewer)?;
+    let ceremony = match take(&session).await? {
+        Some(Ceremony::Authenticate {
             holder,
             sign_in: false,
             state,
-        })) if holder == subject => state,
-        Err(r) => return r,
-        _ => {
-            return answer(
-                StatusCode::BAD_REQUEST,
-                "That passkey answer was for an earlier attempt. Try again.",
-                None,
-            )
-        }
+        }) if holder == subject => state,
+        _ => return Err(refuse(StatusCode::BAD_REQUEST, EARLIER_ATTEMPT)),
     };
     let holder = holder_of(subject);
-    if let Err(e) = service::finish_authentication(
+    service::finish_authentication(
         &rp,
         &state.db,
         &state.clock,
@@ -622,25 +555,23 @@ pub async fn confirm_finish(
         &ceremony,
     )
     .await
-    {
-        return refusal(e, "confirm with a passkey");
-    }
-    let mut identity = match identity(&session).await {
-        Ok(Some(i)) if i.subject == subject => i,
-        Ok(_) => return answer(StatusCode::UNAUTHORIZED, "Please sign in first.", None),
-        Err(r) => return r,
-    };
+    .map_err(|e| refusal(e, "confirm with a passkey"))?;
+    let mut identity = identity(&session)
+        .await?
+        .filter(|i| i.subject == subject)
+        .ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "Please sign in first."))?;
     identity.passkey_at = Some(state.clock.now());
-    if let Err(e) = session.insert(SESSION_KEY, &identity).await {
-        return session_failed(e);
-    }
+    session
+        .insert(SESSION_KEY, &identity)
+        .await
+        .map_err(|e| unexpected("session store", e))?;
     tracing::info!(passkey.holder = ?holder, "an action was confirmed with a passkey");
     let home = match holder {
         KeyHolder::Staff(_) => "/staff",
         KeyHolder::Owner(_) => "/me",
     };
     let to = crate::oidc::safe_return_to(q.return_to.as_deref(), home);
-    answer(StatusCode::OK, "Confirmed.", Some(&to))
+    Ok(answer(StatusCode::OK, "Confirmed.", Some(&to)))
 }
 
 /// `POST /passkeys/{id}/remove` (a plain form): only after a recent passkey confirmation.
