@@ -228,62 +228,6 @@ pub struct ReturnTo {
 
 // ---- The staff sign-in step -------------------------------------------------------------
 
-/// The passkey part of the staff sign-in step: use a key, or add the first one (`required`:
-/// the only way in); with the
-/// TOTP form below when TOTP is still allowed (`totp_fallback`).
-pub fn sign_in_step(
-    has_key: bool,
-    required: bool,
-    totp_fallback: bool,
-    error: Option<impl IntoView + 'static>,
-) -> AnyView {
-    let add_lead = if required {
-        "Staff sign in with a passkey here. Add yours now: your browser will ask your security key, phone or computer to make one, with its PIN or fingerprint."
-    } else {
-        "Add a passkey as your second factor: the safest choice, as no fake sign-in page can use it. Your browser will ask your security key, phone or computer to make one, with its PIN or fingerprint."
-    };
-    let action = if has_key {
-        view! {
-            <p class="lead">"Use your passkey (security key, phone or computer) to finish signing in."</p>
-            <button type="button" class="button button-primary" hidden data-passkey="get"
-                data-options="/staff/passkey/sign-in/options" data-finish="/staff/passkey/sign-in">
-                "Sign in with a passkey"
-            </button>
-        }
-        .into_any()
-    } else {
-        view! {
-            <p class="lead">{add_lead}</p>
-            <label for="key-name">"A name for this key"</label>
-            <input id="key-name" name="name" maxlength="64" autocomplete="off" placeholder="e.g. YubiKey on my keyring"/>
-            <button type="button" class="button button-primary" hidden data-passkey="create"
-                data-options="/staff/passkey/enrol/options" data-finish="/staff/passkey/enrol" data-name-input="key-name">
-                "Add a passkey and sign in"
-            </button>
-        }
-        .into_any()
-    };
-    let fallback = totp_fallback.then(|| {
-        view! {
-            <h2>"Or use your authenticator app"</h2>
-            <form method="post" action="/staff/totp" class="decision-form">
-                <label for="code">"Six-digit code from your authenticator app"</label>
-                <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required/>
-                <button type="submit" class="button">"Continue with the code"</button>
-            </form>
-        }
-    });
-    view! {
-        {error}
-        {action}
-        <p data-passkey-needs-script>"Passkeys need JavaScript. Turn it on for this site, then reload the page."</p>
-        <p id="passkey-status" aria-live="polite"></p>
-        {fallback}
-        <script src="/pkg/passkeys.js" defer></script>
-    }
-    .into_any()
-}
-
 /// `POST /staff/passkey/sign-in/options`.
 pub async fn sign_in_options(
     State(state): State<AppState>,
