@@ -171,7 +171,8 @@ case "${1:-}" in
     configure
     : >"$DIR/dovecot.log"
     # Its own stdio: a caller reading this script's output must not wait for the daemon.
-    dovecot -c "$DIR/dovecot.conf" </dev/null >>"$DIR/dovecot.log" 2>&1
+    dovecot -c "$DIR/dovecot.conf" </dev/null >>"$DIR/dovecot.log" 2>&1 \
+      || { echo "dovecot did not start; see $DIR/dovecot.log" >&2; tail -20 "$DIR/dovecot.log" >&2; exit 1; }
     for _ in $(seq 1 50); do port_free "$IMAP_PORT" || break; sleep 0.1; done
     port_free "$IMAP_PORT" && { echo "dovecot did not start; see $DIR/dovecot.log" >&2; tail -20 "$DIR/dovecot.log" >&2; exit 1; }
     echo "dovecot (private): IMAP 127.0.0.1:$IMAP_PORT, doveadm HTTP 127.0.0.1:$DOVEADM_PORT, Glassbox $GLASSBOX_URL, log $DIR/dovecot.log" ;;

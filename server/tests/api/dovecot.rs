@@ -50,44 +50,55 @@ impl Dovecot {
         if !dovecot_installed() {
             return None;
         }
-        let dir = tempfile::tempdir().expect("temp dir");
-        // The mail processes run as another user: they must reach the maildirs.
-        std::fs::set_permissions(
-            dir.path(),
-            std::os::unix::fs::PermissionsExt::from_mode(0o755),
-        )
-        .expect("chmod");
-        let imap_port = free_port();
-        let doveadm_port = extra
-            .iter()
-            .find(|(k, _)| *k == "DOVECOT_DOVEADM_PORT")
-            .map_or_else(free_port, |(_, v)| v.parse().expect("port"));
-        let mut env = vec![
-            ("DOVECOT_DIR".to_string(), dir.path().display().to_string()),
-            ("DOVECOT_IMAP_PORT".into(), imap_port.to_string()),
-            ("DOVECOT_DOVEADM_PORT".into(), doveadm_port.to_string()),
-            ("GLASSBOX_URL".into(), glassbox_url.to_string()),
-            ("GLASSBOX_TOKEN".into(), token.to_string()),
-        ];
-        env.extend(
-            extra
+        // Ports are picked free, then bound by Dovecot a moment later: another test may take
+        // one in between. Such a start fails with "Address already in use"; try new ports.
+        let mut last = String::new();
+        for _ in 0..3 {
+            let dir = tempfile::tempdir().expect("temp dir");
+            // The mail processes run as another user: they must reach the maildirs.
+            std::fs::set_permissions(
+                dir.path(),
+                std::os::unix::fs::PermissionsExt::from_mode(0o755),
+            )
+            .expect("chmod");
+            let imap_port = free_port();
+            let doveadm_port = extra
                 .iter()
-                .filter(|(k, _)| *k != "DOVECOT_DOVEADM_PORT")
-                .map(|(k, v)| (k.to_string(), v.to_string())),
-        );
-        let d = Dovecot {
-            dir,
-            env,
-            imap_port,
-        };
-        let out = d.script("start").await;
-        assert!(
-            out.status.success(),
-            "dovecot did not start: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Some(d)
+                .find(|(k, _)| *k == "DOVECOT_DOVEADM_PORT")
+                .map_or_else(free_port, |(_, v)| v.parse().expect("port"));
+            let mut env = vec![
+                ("DOVECOT_DIR".to_string(), dir.path().display().to_string()),
+                ("DOVECOT_IMAP_PORT".into(), imap_port.to_string()),
+                ("DOVECOT_DOVEADM_PORT".into(), doveadm_port.to_string()),
+                ("GLASSBOX_URL".into(), glassbox_url.to_string()),
+                ("GLASSBOX_TOKEN".into(), token.to_string()),
+            ];
+            env.extend(
+                extra
+                    .iter()
+                    .filter(|(k, _)| *k != "DOVECOT_DOVEADM_PORT")
+                    .map(|(k, v)| (k.to_string(), v.to_string())),
+            );
+            let d = Dovecot {
+                dir,
+                env,
+                imap_port,
+            };
+            let out = d.script("start").await;
+            if out.status.success() {
+                return Some(d);
+            }
+            last = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            if !last.contains("in use") {
+                break;
+            }
+            eprintln!("dovecot: a port was taken meanwhile, trying others: {last}");
+        }
+        panic!("dovecot did not start: {last}");
     }
 
     async fn script(&self, arg: &str) -> std::process::Output {
