@@ -419,8 +419,7 @@ pub fn sign_in_step(
     } else {
         view! {
             <p class="lead">{add_lead}</p>
-            <label for="key-name">"A name for this key"</label>
-            <input id="key-name" name="name" maxlength="64" autocomplete="off" placeholder="e.g. YubiKey on my keyring"/>
+            {super::passkey_views::key_name_field()}
             <button type="button" class="button button-primary" hidden data-passkey="create"
                 data-options="/staff/passkey/enrol/options" data-finish="/staff/passkey/enrol" data-name-input="key-name">
                 "Add a passkey and sign in"
@@ -441,10 +440,8 @@ pub fn sign_in_step(
     view! {
         {error}
         {action}
-        <p data-passkey-needs-script>"Passkeys need JavaScript. Turn it on for this site, then reload the page."</p>
-        <p id="passkey-status" aria-live="polite"></p>
+        {super::passkey_views::ceremony_support("Passkeys need JavaScript. Turn it on for this site, then reload the page.")}
         {fallback}
-        <script src="/pkg/passkeys.js" defer></script>
     }
     .into_any()
 }

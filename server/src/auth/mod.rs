@@ -3,6 +3,7 @@
 
 pub mod flow;
 pub mod identity;
+pub mod passkey_views;
 pub mod passkeys;
 pub mod routes;
 pub mod store;

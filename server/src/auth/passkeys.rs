@@ -663,15 +663,12 @@ pub async fn keys_page(
     let add = if state.passkeys.is_some() {
         view! {
             <h2>"Add a passkey"</h2>
-            <label for="key-name">"A name for this key"</label>
-            <input id="key-name" name="name" maxlength="64" autocomplete="off" placeholder="e.g. YubiKey on my keyring"/>
+            {super::passkey_views::key_name_field()}
             <button type="button" class="button button-primary" hidden data-passkey="create"
                 data-options="/passkeys/add/options" data-finish="/passkeys/add" data-name-input="key-name">
                 "Add a passkey"
             </button>
-            <p data-passkey-needs-script>"Adding a passkey needs JavaScript. Turn it on for this site, then reload the page."</p>
-            <p id="passkey-status" aria-live="polite"></p>
-            <script src="/pkg/passkeys.js" defer></script>
+            {super::passkey_views::ceremony_support("Adding a passkey needs JavaScript. Turn it on for this site, then reload the page.")}
         }
         .into_any()
     } else {
@@ -748,10 +745,8 @@ pub async fn confirm_page(
                 data-options="/passkeys/confirm/options" data-finish=finish>
                 "Confirm with my passkey"
             </button>
-            <p data-passkey-needs-script>"Passkeys need JavaScript. Turn it on for this site, then reload the page."</p>
-            <p id="passkey-status" aria-live="polite"></p>
+            {super::passkey_views::ceremony_support("Passkeys need JavaScript. Turn it on for this site, then reload the page.")}
             <p><a href=return_to.clone()>"Go back without confirming"</a></p>
-            <script src="/pkg/passkeys.js" defer></script>
         }
         .into_any()
     };
