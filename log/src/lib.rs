@@ -13,6 +13,8 @@
 //! - [`sealed`]: the commitment to a notice held back under a legal hold, and its check;
 //! - [`tiles`]: the log as C2SP `tlog-tiles` hash tiles (paths, which tiles a tree has,
 //!   checking a whole set of tiles against a signed root);
+//! - [`witness`]: C2SP `tlog-cosignature` cosignatures, the `tlog-witness` add-checkpoint
+//!   request and a witness's decision on it, and the k-of-n policy a verifier applies;
 //! - [`audit`]: checking a whole copy of the log (rows of the database) against a signed
 //!   checkpoint, naming the first index that does not match.
 
@@ -25,6 +27,7 @@ pub mod note;
 pub mod proof;
 pub mod sealed;
 pub mod tiles;
+pub mod witness;
 
 pub use entry::{ChangeEntry, Entry, EntryError, LogEntry, NoticeEntry, StaffChangeEntry};
 pub use merkle::{leaf_hash, node_hash, root_of, Hash, ProofError, EMPTY_ROOT};

@@ -47,6 +47,16 @@ pub enum NoteError {
     /// log's current key.
     #[error("the log's signing key changed, and no statement signed by the key you trusted hands over to the new one")]
     UnprovenKeyChange,
+    /// Fewer trusted witnesses cosigned the checkpoint than the policy needs.
+    #[error("the checkpoint is cosigned by {found} of the {of} trusted witnesses; {needed} are needed")]
+    TooFewWitnesses {
+        /// How many trusted witnesses' cosignatures verified.
+        found: usize,
+        /// How many the policy needs.
+        needed: usize,
+        /// How many witnesses the policy trusts.
+        of: usize,
+    },
     /// The checkpoint is from another log.
     #[error("the checkpoint is for log {found}, not {expected}")]
     WrongOrigin {

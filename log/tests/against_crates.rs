@@ -83,3 +83,35 @@ fn a_note_signed_here_verifies_with_signed_note_and_the_key_formats_agree() {
     );
     assert_eq!(VerifierKey::parse(&vkey).unwrap().to_string(), vkey);
 }
+
+/// Neither crate's published version makes or checks `tlog-cosignature`s, so this checks what
+/// they do share: a checkpoint carrying a witness's cosignature is still a note `signed_note`
+/// parses and verifies with the log's key, the cosignature is a line it keeps as a
+/// signature by another key, and that key's id is the one the note format prescribes for
+/// type 0x04 (SHA-256 of name, newline, 0x04 and the public key).
+#[test]
+fn a_cosigned_checkpoint_is_a_note_signed_note_reads_with_the_witness_line_beside_the_log_s() {
+    use glassbox_log::witness::{WitnessPolicy, WitnessSigner};
+    let log = CheckpointSigner::new("glassbox.example/log", &[5; 32]).unwrap();
+    let witness = WitnessSigner::new("witness.example/w1", &[6; 32]).unwrap();
+    let note = log.sign(3, &[8; 32]);
+    let body = log.verifier_key().open(&note).unwrap().body();
+    let cosigned = format!("{note}{}", witness.cosign(&body, 1_700_000_000));
+    let parsed = Note::from_bytes(cosigned.as_bytes()).unwrap();
+    let verifier = StandardVerifier::new(&log.verifier_key().to_string()).unwrap();
+    let (verified, others) = parsed
+        .verify(&VerifierList::new(vec![Box::new(verifier)]))
+        .unwrap();
+    assert_eq!((verified.len(), others.len()), (1, 1));
+    assert_eq!(others[0].name(), "witness.example/w1");
+    let vkey = witness.verifier_key().to_string();
+    let raw = glassbox_log::unb64(vkey.rsplit('+').next().unwrap()).unwrap();
+    assert_eq!(raw[0], 0x04);
+    assert_eq!(
+        others[0].id(),
+        signed_note::key_id("witness.example/w1", &raw)
+    );
+    assert_eq!(format!("{:08x}", others[0].id()), vkey.split('+').nth(1).unwrap());
+    let policy = WitnessPolicy::new(&[vkey], 1).unwrap();
+    assert_eq!(policy.check(&cosigned).unwrap()[0].timestamp, 1_700_000_000);
+}
