@@ -48,7 +48,9 @@ pub enum NoteError {
     #[error("the log's signing key changed, and no statement signed by the key you trusted hands over to the new one")]
     UnprovenKeyChange,
     /// Fewer trusted witnesses cosigned the checkpoint than the policy needs.
-    #[error("the checkpoint is cosigned by {found} of the {of} trusted witnesses; {needed} are needed")]
+    #[error(
+        "the checkpoint is cosigned by {found} of the {of} trusted witnesses; {needed} are needed"
+    )]
     TooFewWitnesses {
         /// How many trusted witnesses' cosignatures verified.
         found: usize,

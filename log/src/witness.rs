@@ -115,7 +115,8 @@ impl WitnessKey {
             .as_slice()
             .try_into()
             .map_err(|_| NoteError::BadSignature)?;
-        let timestamp = u64::from_be_bytes(raw[4..12].try_into().map_err(|_| NoteError::BadSignature)?);
+        let timestamp =
+            u64::from_be_bytes(raw[4..12].try_into().map_err(|_| NoteError::BadSignature)?);
         if timestamp > i64::MAX as u64 {
             return Err(NoteError::BadSignature);
         }
@@ -309,8 +310,14 @@ pub fn decide(
             Err(Refusal::SplitView(size))
         };
     }
-    verify_consistency(size, checkpoint.size, &root, &checkpoint.root, &request.proof)
-        .map_err(|_| Refusal::Inconsistent(size))
+    verify_consistency(
+        size,
+        checkpoint.size,
+        &root,
+        &checkpoint.root,
+        &request.proof,
+    )
+    .map_err(|_| Refusal::Inconsistent(size))
 }
 
 /// One witness's valid cosignature on a checkpoint.
@@ -421,7 +428,10 @@ mod tests {
         let key = WitnessKey::parse(&witness(1).verifier_key().to_string()).unwrap();
         assert_eq!(key.verify_line(&cp.body(), &line), Ok(Some(1_679_315_147)));
         // Another witness's line is not this one's; an altered body fails.
-        assert_eq!(witness(2).verifier_key().verify_line(&cp.body(), &line), Ok(None));
+        assert_eq!(
+            witness(2).verifier_key().verify_line(&cp.body(), &line),
+            Ok(None)
+        );
         let other = checkpoint(6).0.body();
         assert_eq!(key.verify_line(&other, &line), Err(NoteError::BadSignature));
         // The log's own signature line is skipped, not an error.
@@ -445,11 +455,9 @@ mod tests {
     #[test]
     fn a_policy_counts_distinct_trusted_witnesses_and_refuses_too_few() {
         let (cp, note) = checkpoint(5);
-        let policy = WitnessPolicy::new(
-            &[1, 2, 3].map(|n| witness(n).verifier_key().to_string()),
-            2,
-        )
-        .unwrap();
+        let policy =
+            WitnessPolicy::new(&[1, 2, 3].map(|n| witness(n).verifier_key().to_string()), 2)
+                .unwrap();
         let one = format!("{note}{}", witness(1).cosign(&cp.body(), 10));
         assert_eq!(
             policy.check(&one),
@@ -508,7 +516,10 @@ mod tests {
         ] {
             assert_eq!(AddCheckpoint::parse(&bad), None, "{bad}");
         }
-        let too_long = format!("old 4\n{}\n{note}", format!("{}\n", b64(&[0; 32])).repeat(64));
+        let too_long = format!(
+            "old 4\n{}\n{note}",
+            format!("{}\n", b64(&[0; 32])).repeat(64)
+        );
         assert_eq!(AddCheckpoint::parse(&too_long), None);
     }
 
@@ -548,7 +559,10 @@ mod tests {
         // Rollback: the client claims old 5 but sends size 3.
         let (mut req, cp) = request(3, 3);
         req.old_size = 5;
-        assert!(matches!(decide(latest, &req, &cp), Err(Refusal::BadRequest(_))));
+        assert!(matches!(
+            decide(latest, &req, &cp),
+            Err(Refusal::BadRequest(_))
+        ));
         // Or it claims the witness is at 3: told the real size.
         let (req, cp) = request(3, 4);
         assert_eq!(decide(latest, &req, &cp), Err(Refusal::WrongOldSize(5)));
@@ -582,6 +596,9 @@ mod tests {
         // A proof sent from size 0 is malformed.
         let (mut req, cp) = request(0, 5);
         req.proof = vec![[0; 32]];
-        assert!(matches!(decide(None, &req, &cp), Err(Refusal::BadRequest(_))));
+        assert!(matches!(
+            decide(None, &req, &cp),
+            Err(Refusal::BadRequest(_))
+        ));
     }
 }

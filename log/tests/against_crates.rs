@@ -111,7 +111,10 @@ fn a_cosigned_checkpoint_is_a_note_signed_note_reads_with_the_witness_line_besid
         others[0].id(),
         signed_note::key_id("witness.example/w1", &raw)
     );
-    assert_eq!(format!("{:08x}", others[0].id()), vkey.split('+').nth(1).unwrap());
+    assert_eq!(
+        format!("{:08x}", others[0].id()),
+        vkey.split('+').nth(1).unwrap()
+    );
     let policy = WitnessPolicy::new(&[vkey], 1).unwrap();
     assert_eq!(policy.check(&cosigned).unwrap()[0].timestamp, 1_700_000_000);
 }

@@ -21,3 +21,4 @@ pub mod state;
 pub mod telemetry;
 pub mod transparency;
 pub mod verify;
+pub mod witness;

@@ -364,7 +364,10 @@ impl Portal for PortalService {
         indexes: Vec<u64>,
         since: Option<u64>,
     ) -> Result<app::model::LogProofs, AppError> {
-        crate::transparency::checkpoints::proofs_for_page(&*self.tree, &indexes, since)
+        let policy = self.settings.log.witness_policy().map_err(|e| {
+            ServiceError::from(anyhow::anyhow!(e)).into_app_error("load log proofs")
+        })?;
+        crate::transparency::checkpoints::proofs_for_page(&*self.tree, &policy, &indexes, since)
             .await
             .map_err(|e| ServiceError::from(e).into_app_error("load log proofs"))
     }

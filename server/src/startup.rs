@@ -122,6 +122,9 @@ impl Application {
         checkpoints::sign_checkpoint(&*tree, &clock, &log_signer)
             .await
             .context("could not sign the access log's checkpoint")?;
+        let witnesses = Arc::new(crate::transparency::witnesses::Witnesses::from_settings(
+            &settings.log,
+        )?);
         let sign_in_limiter = Arc::new(RateLimiter::per_minute(
             settings.auth.sign_in_per_minute,
             10,
@@ -157,6 +160,7 @@ impl Application {
             email_link_limiter,
             log,
             log_signer,
+            witnesses,
             tree,
             tokens: Arc::new(KnownTokens::new()),
         });
@@ -244,6 +248,14 @@ impl Application {
             Duration::from_millis(self.state.settings.log.checkpoint_interval_ms.max(10)),
             tx.subscribe(),
         ));
+        let witnessing = (!self.state.witnesses.is_empty()).then(|| {
+            tokio::spawn(jobs::witnesses::run_until_stopped(
+                self.state.tree.clone(),
+                self.state.witnesses.clone(),
+                Duration::from_secs(self.state.settings.log.witness_interval_seconds.max(1)),
+                tx.subscribe(),
+            ))
+        });
         let incident_notices = tokio::spawn(jobs::incident_notices::run_until_stopped(
             self.state.db.clone(),
             self.state.clock.clone(),
@@ -287,6 +299,9 @@ impl Application {
         let _ = sweeper.await;
         let _ = writer.await;
         let _ = signer.await;
+        if let Some(w) = witnessing {
+            let _ = w.await;
+        }
         let _ = notices.await;
         let _ = incident_notices.await;
         let _ = kicks.await;
@@ -376,7 +391,8 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
         .with_state(state)
 }
 
-async fn shutdown_signal() {
+/// Resolves on Ctrl-C or SIGTERM: when a server (the portal or a witness) should stop.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "could not listen for Ctrl-C");

@@ -69,6 +69,8 @@ pub struct Shared {
     pub log: LogWriter,
     /// Signs the log's checkpoints.
     pub log_signer: Arc<CheckpointSigner>,
+    /// The log's witnesses and the k-of-n rule verifiers apply (empty: none configured).
+    pub witnesses: Arc<crate::transparency::witnesses::Witnesses>,
     /// Service tokens seen live, by hash (the access check's authentication).
     pub tokens: Arc<KnownTokens>,
     /// Glassbox as a WebAuthn relying party; `None` when passkeys cannot work at the public

@@ -9,6 +9,7 @@
 
 use crate::db::Db;
 use anyhow::Context as _;
+use glassbox_log::witness::WitnessPolicy;
 use glassbox_log::{
     hash_from_b64, Checkpoint, ConsistencyProof, Entry, InclusionProof, VerifierKey,
 };
@@ -139,25 +140,93 @@ async fn follow_key_changes(
     trusted
 }
 
-/// Verifies that the event at `index` is in the log's latest signed checkpoint; when
-/// `entry` (base64 canonical entry) or `leaf_hash` is given, also that it is that event.
+/// The witnesses a check requires: those given (`--witness`, `--quorum`, a majority by
+/// default), else the ones the log names at `/log/witnesses` (trust on first use, said so),
+/// else none.
+pub async fn witness_policy(
+    client: &reqwest::Client,
+    url: Option<&str>,
+    args: &crate::cli::WitnessArgs,
+) -> anyhow::Result<WitnessPolicy> {
+    if !args.witness.is_empty() {
+        let quorum = args.quorum.unwrap_or(args.witness.len() / 2 + 1);
+        return WitnessPolicy::new(&args.witness, quorum).map_err(anyhow::Error::msg);
+    }
+    let Some(url) = url else {
+        anyhow::ensure!(args.quorum.is_none(), "--quorum needs --witness keys");
+        return Ok(WitnessPolicy::default());
+    };
+    #[derive(serde::Deserialize)]
+    struct Served {
+        quorum: usize,
+        witnesses: Vec<String>,
+    }
+    let served: Served = match get_text(client, &format!("{}/log/witnesses", base(url))).await {
+        Ok(body) => serde_json::from_str(&body).context("/log/witnesses is not valid JSON")?,
+        // A Glassbox from before witnesses: none.
+        Err(_) => return Ok(WitnessPolicy::default()),
+    };
+    let quorum = args.quorum.unwrap_or(served.quorum);
+    let policy = WitnessPolicy::new(&served.witnesses, quorum).map_err(anyhow::Error::msg)?;
+    if !policy.is_empty() {
+        eprintln!(
+            "note: requiring {} of the {} witnesses the log itself names; pass --witness to pin them",
+            policy.quorum,
+            policy.witnesses.len()
+        );
+    }
+    Ok(policy)
+}
+
+/// Where the checkpoint to verify against is: the newest one the witnesses cosigned when
+/// the policy needs witnesses, else the latest.
+pub fn checkpoint_path(policy: &WitnessPolicy) -> &'static str {
+    if policy.is_empty() {
+        "/log/checkpoint"
+    } else {
+        "/log/checkpoint/witnessed"
+    }
+}
+
+/// Opens a checkpoint note with the log's keys, then applies the witness policy.
+fn open_checkpoint(
+    keys: &[VerifierKey],
+    policy: &WitnessPolicy,
+    note: &str,
+    which: &str,
+) -> Result<Checkpoint, Verdict> {
+    let checkpoint = glassbox_log::open_with_any(keys, note)
+        .map(|(c, _)| c)
+        .map_err(|e| Verdict::Failed(format!("{which} does not verify: {e}")))?;
+    if !policy.is_empty() {
+        policy
+            .check(note)
+            .map_err(|e| Verdict::Failed(format!("{which} is not accepted: {e}")))?;
+    }
+    Ok(checkpoint)
+}
+
+/// Verifies that the event at `index` is in the log's latest signed checkpoint (the newest
+/// one enough witnesses cosigned, when `policy` needs witnesses); when `entry` (base64
+/// canonical entry) or `leaf_hash` is given, also that it is that event.
 pub async fn inclusion(
     url: &str,
     key_text: Option<&str>,
+    policy: &WitnessPolicy,
     index: u64,
     entry: Option<&str>,
     leaf_hash: Option<&str>,
 ) -> anyhow::Result<Verdict> {
     let client = reqwest::Client::new();
     let key = key(&client, url, key_text).await?;
-    let note = get_text(&client, &format!("{}/log/checkpoint", base(url))).await?;
-    let checkpoint = match glassbox_log::open_with_any(&key, &note) {
-        Ok((c, _)) => c,
-        Err(e) => {
-            return Ok(Verdict::Failed(format!(
-                "the checkpoint does not verify: {e}"
-            )))
-        }
+    let note = get_text(
+        &client,
+        &format!("{}{}", base(url), checkpoint_path(policy)),
+    )
+    .await?;
+    let checkpoint = match open_checkpoint(&key, policy, &note, "the checkpoint") {
+        Ok(c) => c,
+        Err(verdict) => return Ok(verdict),
     };
     if index >= checkpoint.size {
         return Ok(Verdict::Failed(format!(
@@ -219,24 +288,17 @@ pub async fn inclusion(
 pub async fn consistency(
     url: Option<&str>,
     key: &[VerifierKey],
+    policy: &WitnessPolicy,
     old_note: &str,
     new_note: &str,
 ) -> anyhow::Result<Verdict> {
-    let old = match glassbox_log::open_with_any(key, old_note) {
-        Ok((c, _)) => c,
-        Err(e) => {
-            return Ok(Verdict::Failed(format!(
-                "the old checkpoint does not verify: {e}"
-            )))
-        }
+    let old = match open_checkpoint(key, policy, old_note, "the old checkpoint") {
+        Ok(c) => c,
+        Err(verdict) => return Ok(verdict),
     };
-    let new = match glassbox_log::open_with_any(key, new_note) {
-        Ok((c, _)) => c,
-        Err(e) => {
-            return Ok(Verdict::Failed(format!(
-                "the new checkpoint does not verify: {e}"
-            )))
-        }
+    let new = match open_checkpoint(key, policy, new_note, "the new checkpoint") {
+        Ok(c) => c,
+        Err(verdict) => return Ok(verdict),
     };
     let (old, new) = if old.size <= new.size {
         (old, new)
@@ -491,7 +553,16 @@ pub async fn notice(url: &str, key_text: Option<&str>, file: &[u8]) -> anyhow::R
                 "the entry at index {index} is not {what} as the file shows it"
             )));
         }
-        if let Verdict::Failed(why) = inclusion(url, key_text, index, Some(entry), None).await? {
+        if let Verdict::Failed(why) = inclusion(
+            url,
+            key_text,
+            &WitnessPolicy::default(),
+            index,
+            Some(entry),
+            None,
+        )
+        .await?
+        {
             return Ok(Verdict::Failed(format!("{what} at index {index}: {why}")));
         }
     }
@@ -518,14 +589,26 @@ mod tests {
         let key = signer.verifier_key();
         let a = signer.sign(10, &[1; 32]);
         let b = signer.sign(10, &[2; 32]);
-        let verdict = consistency(None, std::slice::from_ref(&key), &a, &b)
-            .await
-            .unwrap();
+        let verdict = consistency(
+            None,
+            std::slice::from_ref(&key),
+            &WitnessPolicy::default(),
+            &a,
+            &b,
+        )
+        .await
+        .unwrap();
         assert!(matches!(verdict, Verdict::Failed(m) if m.contains("split view")));
         assert!(matches!(
-            consistency(None, std::slice::from_ref(&key), &a, &a)
-                .await
-                .unwrap(),
+            consistency(
+                None,
+                std::slice::from_ref(&key),
+                &WitnessPolicy::default(),
+                &a,
+                &a
+            )
+            .await
+            .unwrap(),
             Verdict::Verified(_)
         ));
     }
@@ -542,9 +625,15 @@ mod tests {
             .unwrap()
             .sign(10, &[1; 32]);
         assert!(matches!(
-            consistency(None, std::slice::from_ref(&key), &good, &forged)
-                .await
-                .unwrap(),
+            consistency(
+                None,
+                std::slice::from_ref(&key),
+                &WitnessPolicy::default(),
+                &good,
+                &forged
+            )
+            .await
+            .unwrap(),
             Verdict::Failed(_)
         ));
     }

@@ -5,7 +5,7 @@
 //! result on each row and in a banner. Without JavaScript the rows say where each event is
 //! in the log, and `glassbox verify` does the same check.
 
-use crate::model::log_check::{HistoryCheck, LogRow, PageCheck, Remembered, RowCheck};
+use crate::model::log_check::{HistoryCheck, LogRow, PageCheck, Remembered, RowCheck, Witnessing};
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -75,6 +75,7 @@ impl LogChecks {
 
 const KEY_ITEM: &str = "glassbox.log.key";
 const CHECKPOINT_ITEM: &str = "glassbox.log.checkpoint";
+const WITNESSES_ITEM: &str = "glassbox.log.witnesses";
 
 /// What this browser remembered from its last visit.
 pub fn load_remembered() -> Remembered {
@@ -85,6 +86,7 @@ pub fn load_remembered() -> Remembered {
             return Remembered {
                 key: s.get_item(KEY_ITEM).ok().flatten(),
                 checkpoint: s.get_item(CHECKPOINT_ITEM).ok().flatten(),
+                witnesses: s.get_item(WITNESSES_ITEM).ok().flatten(),
             };
         }
     }
@@ -103,10 +105,13 @@ pub fn save_remembered(r: &Remembered) {
             if let Some(c) = &r.checkpoint {
                 let _ = s.set_item(CHECKPOINT_ITEM, c);
             }
+            if let Some(w) = &r.witnesses {
+                let _ = s.set_item(WITNESSES_ITEM, w);
+            }
         }
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (r, KEY_ITEM, CHECKPOINT_ITEM);
+    let _ = (r, KEY_ITEM, CHECKPOINT_ITEM, WITNESSES_ITEM);
 }
 
 /// Verifies `events` (access events, or a request's steps) against the log's proofs.
@@ -121,7 +126,7 @@ async fn verify_in_browser<R: LogRow>(events: &[R]) -> PageCheck {
     match crate::api::overview::load_log_proofs(indexes, remembered_size(&remembered)).await {
         Ok(proofs) => {
             let check = check_page(events, &proofs, &remembered);
-            if let Some(r) = check.remember(&proofs) {
+            if let Some(r) = check.remember(&proofs, &remembered) {
                 save_remembered(&r);
             }
             check
@@ -132,6 +137,7 @@ async fn verify_in_browser<R: LogRow>(events: &[R]) -> PageCheck {
             history: HistoryCheck::FirstVisit,
             unlogged: 0,
             key_changed: false,
+            witnessed: Witnessing::NotRequired,
         },
     }
 }
@@ -228,12 +234,19 @@ pub fn LogBanner(
             .into_any(),
             // Nothing contradicts the page, but its newest entries are not in a signed
             // checkpoint yet: say so, never a tamper warning (the page checks again).
-            Some(c) if c.pending() && !c.failed() => view! {
-                <div class="notice log-banner" data-log-check="pending">
-                    <p>"Your browser checked what the log already covers. The newest entries on this page go into the next signed checkpoint, usually within seconds; checking again…"</p>
-                </div>
+            Some(c) if c.pending() && !c.failed() => {
+                let text = match &c.witnessed {
+                    Witnessing::Waiting(why) => format!("Nothing on this page is verified yet: the log's checkpoints must be cosigned by independent witnesses first, and {why}."),
+                    _ => "Your browser checked what the log already covers. The newest entries on this page go into the next signed checkpoint, usually within seconds; checking again…".to_string(),
+                };
+                let state = if matches!(c.witnessed, Witnessing::Waiting(_)) { "awaiting-witnesses" } else { "pending" };
+                view! {
+                    <div class="notice log-banner" data-log-check=state>
+                        <p>{text}</p>
+                    </div>
+                }
+                .into_any()
             }
-            .into_any(),
             Some(c) => {
                 let (class, state, headline) = if c.all_good() {
                     ("notice notice-success log-banner", "verified", format!("Verified in your browser: {covers} is in the tamper-evident log."))
@@ -252,6 +265,16 @@ pub fn LogBanner(
                     ),
                     (Ok(_), HistoryCheck::Rewritten(e)) => format!("Since your last visit the log was rewritten: {e}."),
                 };
+                let witness_note = match (&c.witnessed, c.failed()) {
+                    (Witnessing::Cosigned { by, quorum, of }, false) => Some(view! {
+                        <p data-log-witnessed=by.len().to_string()>{format!(
+                            "The checkpoint is cosigned by {} of the {of} witnesses your browser trusts ({}; {quorum} needed): they vouch that it is the only history of this log they were shown.",
+                            by.len(),
+                            by.join(", ")
+                        )}</p>
+                    }),
+                    _ => None,
+                };
                 // Said openly: a key change is legitimate only because the old key signed it.
                 let key_note = (c.key_changed && !c.failed()).then(|| view! {
                     <p data-log-key="changed">"The log's signing key changed since your last visit. The key your browser trusted signed the change, so it trusts the new key from now on."</p>
@@ -260,6 +283,7 @@ pub fn LogBanner(
                     <div class=class data-log-check=state>
                         <p><strong>{headline}</strong></p>
                         <p>{detail}</p>
+                        {witness_note}
                         {key_note}
                     </div>
                 }

@@ -5,7 +5,8 @@
 //! Pure: the page supplies what it remembered and stores what [`PageCheck::remember`] says.
 
 use super::{EventView, LogProofs, NoticeStep, RequestStep};
-use glassbox_log::{key_change_leads_to, unb64, Checkpoint, Entry, VerifierKey};
+use glassbox_log::witness::WitnessPolicy;
+use glassbox_log::{key_change_leads_to, unb64, Checkpoint, Entry, NoteError, VerifierKey};
 use std::collections::BTreeMap;
 use time::format_description::well_known::Rfc3339;
 
@@ -16,6 +17,48 @@ pub struct Remembered {
     pub key: Option<String>,
     /// The last checkpoint note it verified.
     pub checkpoint: Option<String>,
+    /// The witness policy it trusted ([`policy_text`]); `None` before the log named any.
+    pub witnesses: Option<String>,
+}
+
+/// What the witnesses said of the checkpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Witnessing {
+    /// The log names no witnesses, and this browser trusted none.
+    NotRequired,
+    /// Enough trusted witnesses cosigned it: their names.
+    Cosigned {
+        /// The witnesses whose cosignatures verified.
+        by: Vec<String>,
+        /// How many the policy needs.
+        quorum: usize,
+        /// How many it trusts.
+        of: usize,
+    },
+    /// Not (yet) enough: why. Not a sign of tampering, but nothing on the page is verified.
+    Waiting(String),
+}
+
+/// A witness policy as this browser keeps it: the quorum, then one witness key a line.
+pub fn policy_text(witnesses: &[String], quorum: usize) -> String {
+    let mut keys: Vec<&str> = witnesses.iter().map(|k| k.trim()).collect();
+    keys.sort_unstable();
+    let mut text = format!("{quorum}\n");
+    for k in keys {
+        text.push_str(k);
+        text.push('\n');
+    }
+    text
+}
+
+fn parse_policy(text: &str) -> Option<WitnessPolicy> {
+    let mut lines = text.lines();
+    let quorum = lines.next()?.trim().parse().ok()?;
+    let keys: Vec<String> = lines
+        .map(str::to_string)
+        .filter(|l| !l.is_empty())
+        .collect();
+    WitnessPolicy::new(&keys, quorum).ok()
 }
 
 /// How the log changed since the last visit.
@@ -61,16 +104,27 @@ pub struct PageCheck {
     /// The log's signing key changed since the last visit, and a statement signed by the
     /// key this browser trusted handed over to the new one.
     pub key_changed: bool,
+    /// What the witnesses said of the checkpoint.
+    pub witnessed: Witnessing,
 }
 
 impl PageCheck {
     /// What to remember for the next visit (only a checkpoint that verified and did not
     /// contradict the last one replaces it).
-    pub fn remember(&self, proofs: &LogProofs) -> Option<Remembered> {
+    ///
+    /// The witness policy is pinned like the key: the first one the log names (once a
+    /// checkpoint met it) is kept, so a log cannot later drop the witnesses that caught it.
+    pub fn remember(&self, proofs: &LogProofs, before: &Remembered) -> Option<Remembered> {
+        if matches!(self.witnessed, Witnessing::Waiting(_)) {
+            return None;
+        }
         match (&self.checkpoint, &self.history) {
             (Ok(_), HistoryCheck::FirstVisit | HistoryCheck::OnlyGrew { .. }) => Some(Remembered {
                 key: Some(proofs.key.trim().to_string()),
                 checkpoint: Some(proofs.checkpoint.clone()),
+                witnesses: before.witnesses.clone().or_else(|| {
+                    (proofs.quorum > 0).then(|| policy_text(&proofs.witnesses, proofs.quorum))
+                }),
             }),
             _ => None,
         }
@@ -92,7 +146,9 @@ impl PageCheck {
     /// Whether some row is not in the log yet, or newer than the latest signed checkpoint:
     /// not a failure, but the page is not verified yet either.
     pub fn pending(&self) -> bool {
-        self.unlogged > 0 || self.awaiting_checkpoint()
+        self.unlogged > 0
+            || self.awaiting_checkpoint()
+            || matches!(self.witnessed, Witnessing::Waiting(_))
     }
 
     /// Whether some row is in the log but newer than the latest signed checkpoint: checking
@@ -291,6 +347,23 @@ pub fn check_page(
                 history: HistoryCheck::FirstVisit,
                 unlogged,
                 key_changed: false,
+                witnessed: Witnessing::NotRequired,
+            }
+        }
+    };
+    let witnessed = match witnessing(proofs, remembered) {
+        Ok(w) => w,
+        Err(e) => {
+            return PageCheck {
+                checkpoint: Err(e.clone()),
+                rows: events
+                    .iter()
+                    .filter_map(|ev| ev.log_index().map(|i| (i, RowCheck::Failed(e.clone()))))
+                    .collect(),
+                history: HistoryCheck::FirstVisit,
+                unlogged,
+                key_changed: false,
+                witnessed: Witnessing::NotRequired,
             }
         }
     };
@@ -298,7 +371,11 @@ pub fn check_page(
         .iter()
         .filter_map(|ev| {
             let i = ev.log_index()?;
-            Some((i, check_row(ev, i, proofs, &cp)))
+            let check = match (&witnessed, check_row(ev, i, proofs, &cp)) {
+                (Witnessing::Waiting(why), RowCheck::Verified) => RowCheck::Pending(why.clone()),
+                (_, check) => check,
+            };
+            Some((i, check))
         })
         .collect();
     // The remembered checkpoint was signed by the key trusted then.
@@ -340,6 +417,38 @@ pub fn check_page(
         history,
         unlogged,
         key_changed: pinned.is_some(),
+        witnessed,
+    }
+}
+
+/// Applies the witness policy this browser pinned (else the one the log names now) to the
+/// checkpoint: `Err` when a trusted witness's cosignature is forged or altered.
+fn witnessing(proofs: &LogProofs, remembered: &Remembered) -> Result<Witnessing, String> {
+    let served = (proofs.quorum > 0).then(|| policy_text(&proofs.witnesses, proofs.quorum));
+    let pinned = remembered.witnesses.as_deref();
+    let text = match (pinned, &served) {
+        (Some(p), _) => p.to_string(),
+        (None, Some(s)) => s.clone(),
+        (None, None) => return Ok(Witnessing::NotRequired),
+    };
+    let changed = pinned.is_some() && pinned != served.as_deref();
+    let Some(policy) = parse_policy(&text) else {
+        return Err("the log names witnesses whose keys are malformed".into());
+    };
+    match policy.check(&proofs.checkpoint) {
+        Ok(found) => Ok(Witnessing::Cosigned {
+            by: found.into_iter().map(|c| c.witness).collect(),
+            quorum: policy.quorum,
+            of: policy.witnesses.len(),
+        }),
+        Err(NoteError::TooFewWitnesses { found, needed, of }) => {
+            Ok(Witnessing::Waiting(if changed {
+                format!("the log now names other witnesses than the {of} your browser trusts, and only {found} of those cosigned its checkpoint ({needed} needed)")
+            } else {
+                format!("waiting for the witnesses: {found} of {of} have cosigned the log's checkpoint, {needed} needed; checking again")
+            }))
+        }
+        Err(e) => Err(format!("a witness's cosignature did not verify: {e}")),
     }
 }
 
@@ -433,6 +542,8 @@ mod tests {
                     hashes: encode_all(&reference::consistency(m, d)),
                 }),
                 key_changes: Vec::new(),
+                witnesses: Vec::new(),
+                quorum: 0,
             }
         }
     }
@@ -443,7 +554,7 @@ mod tests {
         // The first visit trusts the first key and remembers its checkpoint of size 4.
         let first = log.proofs(4, None);
         let remembered = check_page(&log.events[..4], &first, &Remembered::default())
-            .remember(&first)
+            .remember(&first, &Remembered::default())
             .unwrap();
         // The log rotates: the old key signs the statement naming the new one.
         let old = std::mem::replace(
@@ -457,7 +568,7 @@ mod tests {
         assert!(check.key_changed);
         // The history is still checked against what the old key signed then.
         assert_eq!(check.history, HistoryCheck::OnlyGrew { from: 4, to: 6 });
-        let next = check.remember(&proofs).unwrap();
+        let next = check.remember(&proofs, &Remembered::default()).unwrap();
         assert_eq!(
             next.key.as_deref(),
             Some(log.signer.verifier_key().to_string().as_str())
@@ -469,7 +580,7 @@ mod tests {
         let mut log = Log::new(4);
         let first = log.proofs(4, None);
         let remembered = check_page(&log.events, &first, &Remembered::default())
-            .remember(&first)
+            .remember(&first, &Remembered::default())
             .unwrap();
         log.signer = CheckpointSigner::new("glassbox.test/log", &[3; 32]).unwrap();
         // A statement the new key signed for itself proves nothing.
@@ -483,7 +594,11 @@ mod tests {
             .clone()
             .unwrap_err()
             .contains("did not sign the change"));
-        assert_eq!(check.remember(&proofs), None, "the old key stays pinned");
+        assert_eq!(
+            check.remember(&proofs, &Remembered::default()),
+            None,
+            "the old key stays pinned"
+        );
     }
 
     #[test]
@@ -493,7 +608,7 @@ mod tests {
         let check = check_page(&log.events, &proofs, &Remembered::default());
         assert!(check.all_good(), "{check:?}");
         assert_eq!(check.history, HistoryCheck::FirstVisit);
-        let remembered = check.remember(&proofs).unwrap();
+        let remembered = check.remember(&proofs, &Remembered::default()).unwrap();
         assert_eq!(remembered_size(&remembered), Some(9));
     }
 
@@ -502,7 +617,7 @@ mod tests {
         let log = Log::new(12);
         let first = log.proofs(5, None);
         let remembered = check_page(&log.events[..5], &first, &Remembered::default())
-            .remember(&first)
+            .remember(&first, &Remembered::default())
             .unwrap();
         let later = log.proofs(12, Some(5));
         let check = check_page(&log.events, &later, &remembered);
@@ -515,7 +630,7 @@ mod tests {
         let log = Log::new(12);
         let first = log.proofs(5, None);
         let remembered = check_page(&log.events[..5], &first, &Remembered::default())
-            .remember(&first)
+            .remember(&first, &Remembered::default())
             .unwrap();
         let mut forked = Log::new(12);
         forked.leaves[2] = glassbox_log::leaf_hash(b"rewritten");
@@ -526,7 +641,7 @@ mod tests {
             "{check:?}"
         );
         assert!(
-            check.remember(&later).is_none(),
+            check.remember(&later, &Remembered::default()).is_none(),
             "a bad checkpoint never replaces a good one"
         );
         // Same size, other root: a split view.
@@ -540,7 +655,7 @@ mod tests {
         let log = Log::new(12);
         let later = log.proofs(12, None);
         let remembered = check_page(&log.events, &later, &Remembered::default())
-            .remember(&later)
+            .remember(&later, &Remembered::default())
             .unwrap();
         let rolled_back = log.proofs(7, None);
         let check = check_page(&log.events[..7], &rolled_back, &remembered);
@@ -564,7 +679,7 @@ mod tests {
         assert!(!check.all_good());
         // Once a checkpoint covers it, it verifies.
         let later = log.proofs(6, Some(5));
-        let remembered = check.remember(&proofs).unwrap();
+        let remembered = check.remember(&proofs, &Remembered::default()).unwrap();
         assert!(check_page(&log.events, &later, &remembered).all_good());
     }
 
@@ -597,6 +712,7 @@ mod tests {
                     .to_string(),
             ),
             checkpoint: None,
+            witnesses: None,
         };
         let check = check_page(&log.events, &proofs, &remembered);
         assert!(check.checkpoint.is_err());
@@ -646,5 +762,91 @@ mod tests {
         swapped.log_entry = log.events[0].log_entry.clone();
         let check = check_page(&[swapped], &proofs, &Remembered::default());
         assert!(matches!(check.rows[&2], RowCheck::Failed(_)));
+    }
+
+    fn witness(n: u8) -> glassbox_log::witness::WitnessSigner {
+        glassbox_log::witness::WitnessSigner::new(&format!("w{n}.test"), &[n + 40; 32]).unwrap()
+    }
+
+    /// Proofs at `size` naming witnesses 1 and 2 (both needed), cosigned by `by`.
+    fn witnessed(log: &Log, size: usize, by: &[u8]) -> LogProofs {
+        let mut proofs = log.proofs(size, None);
+        let body = log
+            .signer
+            .verifier_key()
+            .open(&proofs.checkpoint)
+            .unwrap()
+            .body();
+        for n in by {
+            proofs
+                .checkpoint
+                .push_str(&witness(*n).cosign(&body, 1_800_000_000));
+        }
+        proofs.witnesses = vec![
+            witness(1).verifier_key().to_string(),
+            witness(2).verifier_key().to_string(),
+        ];
+        proofs.quorum = 2;
+        proofs
+    }
+
+    #[test]
+    fn a_checkpoint_short_of_its_witnesses_leaves_every_row_waiting_and_is_not_remembered() {
+        let log = Log::new(3);
+        let proofs = witnessed(&log, 3, &[1]);
+        let check = check_page(&log.events, &proofs, &Remembered::default());
+        assert!(!check.failed(), "{check:?}");
+        assert!(check.pending() && !check.all_good());
+        assert!(matches!(&check.witnessed, Witnessing::Waiting(w) if w.contains("1 of 2")));
+        assert!(check
+            .rows
+            .values()
+            .all(|r| matches!(r, RowCheck::Pending(_))));
+        assert_eq!(check.remember(&proofs, &Remembered::default()), None);
+    }
+
+    #[test]
+    fn a_checkpoint_cosigned_by_the_quorum_verifies_and_its_witnesses_are_pinned() {
+        let log = Log::new(3);
+        let proofs = witnessed(&log, 3, &[2, 1]);
+        let check = check_page(&log.events, &proofs, &Remembered::default());
+        assert!(check.all_good(), "{check:?}");
+        assert_eq!(
+            check.witnessed,
+            Witnessing::Cosigned {
+                by: vec!["w1.test".into(), "w2.test".into()],
+                quorum: 2,
+                of: 2
+            }
+        );
+        let kept = check.remember(&proofs, &Remembered::default()).unwrap();
+        assert_eq!(kept.witnesses, Some(policy_text(&proofs.witnesses, 2)));
+        // Later the log stops naming witnesses and serves an uncosigned checkpoint: the
+        // pinned witnesses still apply, so nothing verifies.
+        let mut later = log.proofs(3, Some(3));
+        later.witnesses.clear();
+        later.quorum = 0;
+        let check = check_page(&log.events, &later, &kept);
+        assert!(
+            matches!(&check.witnessed, Witnessing::Waiting(w) if w.contains("other witnesses"))
+        );
+        assert!(!check.all_good());
+        assert_eq!(check.remember(&later, &kept), None);
+    }
+
+    #[test]
+    fn a_cosignature_moved_from_another_checkpoint_is_a_failure_not_a_wait() {
+        let log = Log::new(4);
+        let mut proofs = witnessed(&log, 4, &[1]);
+        let other = log
+            .signer
+            .verifier_key()
+            .open(&log.proofs(3, None).checkpoint)
+            .unwrap();
+        proofs
+            .checkpoint
+            .push_str(&witness(2).cosign(&other.body(), 1_800_000_000));
+        let check = check_page(&log.events, &proofs, &Remembered::default());
+        assert!(check.failed(), "{check:?}");
     }
 }

@@ -253,6 +253,12 @@ pub struct LogProofs {
     /// browser that trusted an older key can follow the log to its current one).
     #[serde(default)]
     pub key_changes: Vec<String>,
+    /// The witnesses the log names (verifier keys); empty when it has none.
+    #[serde(default)]
+    pub witnesses: Vec<String>,
+    /// How many of them must have cosigned the checkpoint (0: no witness is needed).
+    #[serde(default)]
+    pub quorum: usize,
 }
 
 /// An opaque position in an owner's history, used for keyset pagination: the page after

@@ -50,6 +50,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/api/docs", get(docs::page))
         // The public log: no token, anyone may audit it.
         .route("/log/checkpoint", get(public_log::checkpoint))
+        .route(
+            "/log/checkpoint/witnessed",
+            get(public_log::witnessed_checkpoint),
+        )
+        .route("/log/witnesses", get(public_log::witness_policy))
         .route("/log/key", get(public_log::key))
         .route("/log/key-changes", get(public_log::key_changes))
         .route("/log/proof/inclusion", get(public_log::inclusion))

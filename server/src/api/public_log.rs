@@ -1,11 +1,11 @@
 //! The public log endpoints (no sign-in; hashes only, never event details):
-//! `GET /log/checkpoint`, `/log/key`, `/log/key-changes`, `/log/proof/inclusion?index=&size=`,
+//! `GET /log/checkpoint`, `/log/checkpoint/witnessed`, `/log/witnesses`, `/log/key`, `/log/key-changes`, `/log/proof/inclusion?index=&size=`,
 //! `/log/proof/consistency?from=&to=`, and the tree as C2SP `tlog-tiles` at
 //! `/tile/<L>/<N>[.p/<W>]` and `/log/tile/…`.
 
 use super::error::{ApiError, ErrorCode};
 use crate::state::AppState;
-use crate::transparency::{checkpoints, proofs};
+use crate::transparency::{proofs, witnesses};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -47,16 +47,59 @@ fn query<T>(q: Result<Query<T>, QueryRejection>, expected: &str) -> Result<T, Ap
     })
 }
 
-/// `GET /log/checkpoint`: the latest signed checkpoint (C2SP tlog-checkpoint, signed note).
+fn no_checkpoint() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::NoCheckpoint,
+        "No checkpoint has been signed yet; retry in a second.",
+    )
+}
+
+/// `GET /log/checkpoint`: the latest signed checkpoint (C2SP tlog-checkpoint, signed note),
+/// with the witnesses' cosignatures once they have cosigned it.
 pub async fn checkpoint(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    let note = checkpoints::latest_note(&state.db)
+    let row = crate::db::tree::latest_checkpoint(&state.db)
         .await
-        .map_err(|e| ApiError::from_service(e.into(), "log checkpoint"))?
+        .map_err(|e| ApiError::from_service(anyhow::Error::from(e).into(), "log checkpoint"))?
+        .ok_or_else(no_checkpoint)?;
+    let note = witnesses::with_cosignatures(&state.db, &row)
+        .await
+        .map_err(|e| ApiError::from_service(e.into(), "log checkpoint"))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, TEXT),
+            (header::CACHE_CONTROL, NO_STORE),
+        ],
+        note,
+    ))
+}
+
+/// `GET /log/checkpoint/witnessed`: the newest checkpoint that enough witnesses cosigned
+/// (`/log/witnesses` says which and how many), with their cosignatures: the one owners'
+/// browsers verify against. 503 until the witnesses first cosign; 404 for a log without
+/// witnesses.
+pub async fn witnessed_checkpoint(
+    State(state): State<AppState>,
+) -> Result<impl IntoResponse, ApiError> {
+    let policy = state.witnesses.policy();
+    if policy.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "This log has no witnesses configured; /log/checkpoint is its checkpoint.",
+        ));
+    }
+    let (_, note) = witnesses::newest_witnessed(&state.db, policy)
+        .await
+        .map_err(|e| ApiError::from_service(e.into(), "witnessed checkpoint"))?
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::NoCheckpoint,
-                "No checkpoint has been signed yet; retry in a second.",
+                format!(
+                    "No checkpoint has been cosigned by {} of the witnesses yet; they are asked every {} seconds.",
+                    policy.quorum, state.settings.log.witness_interval_seconds
+                ),
             )
         })?;
     Ok((
@@ -66,6 +109,18 @@ pub async fn checkpoint(State(state): State<AppState>) -> Result<impl IntoRespon
         ],
         note,
     ))
+}
+
+/// `GET /log/witnesses`: the witnesses that cosign this log's checkpoints and how many of
+/// them a verifier should require, as JSON `{"quorum": k, "witnesses": [<verifier key>…]}`
+/// (a verifier that pins them, as the owner's browser does, is not at the operator's mercy
+/// later).
+pub async fn witness_policy(State(state): State<AppState>) -> impl IntoResponse {
+    let policy = state.witnesses.policy();
+    Json(serde_json::json!({
+        "quorum": policy.quorum,
+        "witnesses": policy.witnesses.iter().map(ToString::to_string).collect::<Vec<_>>(),
+    }))
 }
 
 /// `GET /log/key`: the note verifier keys of the checkpoints, one a line: the key signing

@@ -61,6 +61,40 @@ pub enum Command {
     /// The log's signing key.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Run a witness: cosign a log's checkpoints only if each is consistent with the last
+    /// (C2SP tlog-witness). Needs no Glassbox configuration or database.
+    #[command(subcommand)]
+    Witness(WitnessCommand),
+}
+
+/// `glassbox witness …`.
+#[derive(Debug, Subcommand)]
+pub enum WitnessCommand {
+    /// Make a new witness key file (mode 0600; never overwrites one) and print its public key.
+    Keygen {
+        /// The witness's name, e.g. `witness.example.org/w1` (no spaces or '+').
+        #[arg(long)]
+        name: String,
+        /// The key file to make.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Serve `POST /add-checkpoint` until stopped.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:7380")]
+        listen: std::net::SocketAddr,
+        /// The witness key file (from `glassbox witness keygen`).
+        #[arg(long)]
+        key: std::path::PathBuf,
+        /// Where the latest cosigned checkpoint of each log is kept (made if missing).
+        #[arg(long)]
+        state: std::path::PathBuf,
+        /// A log to witness, by its verifier key (as `/log/key` lists it); repeat it for
+        /// several logs, or for both keys of a log that rotated its key.
+        #[arg(long = "log", required = true)]
+        logs: Vec<String>,
+    },
 }
 
 /// `glassbox log …`.
@@ -96,6 +130,19 @@ pub enum OutboxCommand {
     },
 }
 
+/// The witnesses a verification requires (C2SP tlog-cosignature).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct WitnessArgs {
+    /// A witness whose cosignature counts (its verifier key, `<name>+<id>+<key>`); repeat
+    /// it for each. Without any, the witnesses the log names at `/log/witnesses` are used
+    /// (and said so).
+    #[arg(long = "witness")]
+    pub witness: Vec<String>,
+    /// How many of the witnesses must have cosigned (default: a majority).
+    #[arg(long)]
+    pub quorum: Option<usize>,
+}
+
 /// `glassbox verify …`.
 #[derive(Debug, Subcommand)]
 pub enum VerifyCommand {
@@ -117,6 +164,8 @@ pub enum VerifyCommand {
         /// Or the event's leaf hash (base64).
         #[arg(long)]
         leaf_hash: Option<String>,
+        #[command(flatten)]
+        witnesses: WitnessArgs,
     },
     /// Check that a newer checkpoint extends an older one (the log only grew).
     Consistency {
@@ -132,6 +181,8 @@ pub enum VerifyCommand {
         /// The log's verifier key; without it the log's own is used.
         #[arg(long)]
         key: Option<String>,
+        #[command(flatten)]
+        witnesses: WitnessArgs,
     },
     /// Check an owner's export offline (the `.json` proof file or the `.zip` holding it):
     /// the checkpoint's signature, each event's entry and inclusion proof, and that no

@@ -12,6 +12,7 @@ mod verify;
 
 pub use args::{
     Cli, Command, LogCommand, OutboxCommand, ServiceTokenCommand, StaffCommand, VerifyCommand,
+    WitnessArgs, WitnessCommand,
 };
 
 use crate::config::Settings;
@@ -32,6 +33,13 @@ pub async fn run(cli: Cli) -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Witness(cmd) => match witness(cmd).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("glassbox witness: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         command => match run_configured(command).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -42,12 +50,33 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// Every command but `verify`: load and check the configuration, then act.
+/// `glassbox witness …`: a role of its own, without Glassbox's configuration.
+async fn witness(cmd: WitnessCommand) -> anyhow::Result<()> {
+    match cmd {
+        WitnessCommand::Keygen { name, out } => {
+            let signer = crate::witness::keygen(&out, &name)?;
+            println!("{}", signer.verifier_key());
+            eprintln!(
+                "Made {}. Give the line above to the log's operator (GLASSBOX__LOG__WITNESSES) and to whoever verifies.",
+                out.display()
+            );
+            Ok(())
+        }
+        WitnessCommand::Serve {
+            listen,
+            key,
+            state,
+            logs,
+        } => crate::witness::serve(listen, &key, &state, &logs).await,
+    }
+}
+
+/// Every command but `verify` and `witness`: load and check the configuration, then act.
 async fn run_configured(command: Command) -> anyhow::Result<()> {
     let settings = Settings::load()?;
     match command {
-        Command::Verify(_) => {
-            anyhow::bail!("`verify` is handled before the configuration is loaded")
+        Command::Verify(_) | Command::Witness(_) => {
+            anyhow::bail!("`verify` and `witness` are handled before the configuration is loaded")
         }
         Command::Config => {
             print!("{}", settings.to_masked_toml());

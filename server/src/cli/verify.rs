@@ -16,17 +16,27 @@ pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
             key,
             entry,
             leaf_hash,
+            witnesses,
         } => {
+            let client = reqwest::Client::new();
+            let policy = verifier::witness_policy(&client, Some(&url), &witnesses).await?;
             verifier::inclusion(
                 &url,
                 key.as_deref(),
+                &policy,
                 index,
                 entry.as_deref(),
                 leaf_hash.as_deref(),
             )
             .await
         }
-        VerifyCommand::Consistency { old, new, url, key } => {
+        VerifyCommand::Consistency {
+            old,
+            new,
+            url,
+            key,
+            witnesses,
+        } => {
             let read = |p: &std::path::Path| {
                 std::fs::read_to_string(p)
                     .map_err(|e| anyhow::anyhow!("could not read {}: {e}", p.display()))
@@ -34,11 +44,12 @@ pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
             let old_note = read(&old)?;
             let client = reqwest::Client::new();
             let base = url.as_deref().map(|u| u.trim_end_matches('/').to_string());
+            let policy = verifier::witness_policy(&client, base.as_deref(), &witnesses).await?;
             let new_note = match (&new, &base) {
                 (Some(p), _) => read(p)?,
                 (None, Some(u)) => {
                     client
-                        .get(format!("{u}/log/checkpoint"))
+                        .get(format!("{u}{}", verifier::checkpoint_path(&policy)))
                         .send()
                         .await?
                         .error_for_status()?
@@ -54,7 +65,7 @@ pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
                 (None, Some(u)) => verifier::key(&client, u, None).await?,
                 (None, None) => anyhow::bail!("give --key (or --url to use the log's own key)"),
             };
-            verifier::consistency(base.as_deref(), &key, &old_note, &new_note).await
+            verifier::consistency(base.as_deref(), &key, &policy, &old_note, &new_note).await
         }
         VerifyCommand::Export { file, key } => {
             let bytes = std::fs::read(&file)

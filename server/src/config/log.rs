@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 use super::PublicUrl;
+use glassbox_log::witness::{WitnessKey, WitnessPolicy};
 
 /// Verifiable access log settings.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -36,6 +37,31 @@ pub struct LogSettings {
     /// keygen`; the server refuses to start if it is readable by group or others. In local
     /// mode a missing file is made on first start; in production it must exist.
     pub signing_key_file: Option<PathBuf>,
+    /// `GLASSBOX__LOG__WITNESSES` (default none): the witnesses that cosign the log's
+    /// checkpoints (C2SP `tlog-witness`), comma-separated, each `<submission URL> <witness
+    /// verifier key>` (the key as `glassbox witness keygen` printed it), e.g.
+    /// `https://w1.example.org/ w1.example.org+1a2b3c4d+BAs…,https://…`.
+    pub witnesses: Vec<String>,
+    /// `GLASSBOX__LOG__WITNESS_QUORUM` (default: a majority of the witnesses): how many
+    /// witnesses must have cosigned a checkpoint before owners' browsers and `glassbox
+    /// verify` accept it.
+    pub witness_quorum: Option<usize>,
+    /// `GLASSBOX__LOG__WITNESS_INTERVAL_SECONDS` (default 60): how often the newest
+    /// checkpoint is sent to the witnesses (when the log grew). Witnesses expect minutes,
+    /// not seconds; an owner's newest events are "waiting for the witnesses" until then.
+    pub witness_interval_seconds: u64,
+    /// `GLASSBOX__LOG__WITNESS_TIMEOUT_SECONDS` (default 10): how long one witness may take
+    /// to answer.
+    pub witness_timeout_seconds: u64,
+}
+
+/// One configured witness: where to submit, and the key its cosignatures verify with.
+#[derive(Clone, Debug)]
+pub struct WitnessEndpoint {
+    /// The submission prefix (`<url>/add-checkpoint` is posted to).
+    pub url: String,
+    /// The witness's verifier key.
+    pub key: WitnessKey,
 }
 
 impl Default for LogSettings {
@@ -47,6 +73,10 @@ impl Default for LogSettings {
             checkpoint_interval_ms: 1000,
             proof_cache_mb: 64,
             signing_key_file: None,
+            witnesses: Vec::new(),
+            witness_quorum: None,
+            witness_interval_seconds: 60,
+            witness_timeout_seconds: 10,
         }
     }
 }
@@ -73,10 +103,62 @@ impl LogSettings {
             .unwrap_or_else(|| data_dir.join("log-signing.key"))
     }
 
+    /// The configured witnesses, each parsed (`Err` names the first that is not `<URL>
+    /// <witness key>`).
+    pub fn witness_endpoints(&self) -> Result<Vec<WitnessEndpoint>, String> {
+        self.witnesses
+            .iter()
+            .map(|w| w.trim())
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                let (url, key) = w.split_once(char::is_whitespace).ok_or_else(|| {
+                    format!("GLASSBOX__LOG__WITNESSES: {w:?} is not `<URL> <witness key>`")
+                })?;
+                let parsed = url::Url::parse(url)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"));
+                if parsed.is_none() {
+                    return Err(format!(
+                        "GLASSBOX__LOG__WITNESSES: {url:?} is not an http(s) URL"
+                    ));
+                }
+                let key = WitnessKey::parse(key.trim()).map_err(|_| {
+                    format!(
+                        "GLASSBOX__LOG__WITNESSES: {:?} is not a witness key (`glassbox witness keygen` prints one)",
+                        key.trim()
+                    )
+                })?;
+                Ok(WitnessEndpoint {
+                    url: url.trim_end_matches('/').to_string(),
+                    key,
+                })
+            })
+            .collect()
+    }
+
+    /// The k-of-n rule verifiers apply: every configured witness, and the quorum (a
+    /// majority unless set). Empty when no witness is configured.
+    pub fn witness_policy(&self) -> Result<WitnessPolicy, String> {
+        let endpoints = self.witness_endpoints()?;
+        let keys: Vec<String> = endpoints.iter().map(|e| e.key.to_string()).collect();
+        let quorum = match self.witness_quorum {
+            Some(q) => q,
+            None if keys.is_empty() => 0,
+            None => keys.len() / 2 + 1,
+        };
+        WitnessPolicy::new(&keys, quorum).map_err(|e| format!("GLASSBOX__LOG__WITNESS_QUORUM: {e}"))
+    }
+
     /// The problems in this section, each naming its key. The origin is the first line of
     /// every checkpoint, so it cannot hold a line break.
     pub fn validate(&self) -> Vec<String> {
         let mut problems = Vec::new();
+        if let Err(e) = self.witness_policy() {
+            problems.push(e);
+        }
+        if self.witness_interval_seconds == 0 || self.witness_timeout_seconds == 0 {
+            problems.push("GLASSBOX__LOG__WITNESS_INTERVAL_SECONDS and GLASSBOX__LOG__WITNESS_TIMEOUT_SECONDS must be at least 1".into());
+        }
         if self
             .origin
             .as_deref()
@@ -104,5 +186,55 @@ mod tests {
             "{problems:?}"
         );
         assert!(LogSettings::default().validate().is_empty());
+    }
+
+    fn witness_key(n: u8) -> String {
+        glassbox_log::witness::WitnessSigner::new(&format!("w{n}.example"), &[n; 32])
+            .unwrap()
+            .verifier_key()
+            .to_string()
+    }
+
+    #[test]
+    fn witnesses_are_read_as_url_and_key_with_a_majority_quorum_by_default() {
+        let log = LogSettings {
+            witnesses: vec![
+                format!("http://127.0.0.1:7001/ {}", witness_key(1)),
+                format!(" https://w2.example {} ", witness_key(2)),
+                format!("https://w3.example {}", witness_key(3)),
+            ],
+            ..LogSettings::default()
+        };
+        assert!(log.validate().is_empty(), "{:?}", log.validate());
+        let endpoints = log.witness_endpoints().unwrap();
+        assert_eq!(endpoints[0].url, "http://127.0.0.1:7001");
+        assert_eq!(endpoints[1].key.name(), "w2.example");
+        assert_eq!(log.witness_policy().unwrap().quorum, 2);
+        assert!(LogSettings::default().witness_policy().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_malformed_witness_or_an_impossible_quorum_is_refused_by_name() {
+        for witnesses in [
+            vec![witness_key(1)],
+            vec![format!("ftp://w1.example {}", witness_key(1))],
+            vec!["https://w1.example not-a-key".to_string()],
+        ] {
+            let log = LogSettings {
+                witnesses,
+                ..LogSettings::default()
+            };
+            assert!(
+                log.validate()[0].contains("GLASSBOX__LOG__WITNESSES"),
+                "{:?}",
+                log.validate()
+            );
+        }
+        let log = LogSettings {
+            witnesses: vec![format!("https://w1.example {}", witness_key(1))],
+            witness_quorum: Some(2),
+            ..LogSettings::default()
+        };
+        assert!(log.validate()[0].contains("GLASSBOX__LOG__WITNESS_QUORUM"));
     }
 }

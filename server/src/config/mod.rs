@@ -33,7 +33,7 @@ pub use dovecot::DovecotSettings;
 pub use email::{EmailBackend, EmailSettings, SmtpSettings, SmtpTls};
 pub use http::HttpSettings;
 pub use incidents::IncidentSettings;
-pub use log::LogSettings;
+pub use log::{LogSettings, WitnessEndpoint};
 pub use metrics::MetricsSettings;
 pub use public_url::PublicUrl;
 pub use requests::RequestSettings;
@@ -161,6 +161,7 @@ impl Settings {
                     .try_parsing(true)
                     .list_separator(",")
                     .with_list_parse_key("staff.allowed_networks")
+                    .with_list_parse_key("log.witnesses")
                     .source(Some(env)),
             )
             .build()?

@@ -11,6 +11,7 @@
 pub mod action_tokens;
 pub mod backup;
 pub mod changes;
+pub mod cosignatures;
 pub mod events;
 pub mod form_submissions;
 pub mod gauges;

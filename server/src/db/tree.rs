@@ -356,6 +356,19 @@ pub async fn latest_checkpoint(conn: impl Into<Conn<'_>>) -> sqlx::Result<Option
     .await)
 }
 
+/// The checkpoint of exactly `size` entries, if one was signed.
+pub async fn checkpoint_at(
+    conn: impl Into<Conn<'_>>,
+    size: i64,
+) -> sqlx::Result<Option<CheckpointRow>> {
+    on_conn!(conn, pool => sqlx::query_as::<_, CheckpointRow>(
+        "SELECT size, root, note FROM log_checkpoints WHERE size = $1"
+    )
+    .bind(size)
+    .fetch_optional(pool)
+    .await)
+}
+
 /// Stores a signed checkpoint; a second one for the same size is ignored (several
 /// instances sign the same deterministic note).
 pub async fn insert_checkpoint(

@@ -87,6 +87,7 @@ async fn export(
                 &state.db,
                 &*state.tree,
                 &state.log_signer,
+                state.witnesses.policy(),
                 state.clock.now(),
                 owner,
                 &filter,

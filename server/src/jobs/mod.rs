@@ -8,6 +8,7 @@ pub mod notices;
 pub mod outbox;
 pub mod rate_limits;
 pub mod session_cleanup;
+pub mod witnesses;
 
 use std::future::Future;
 use std::time::Duration;

@@ -45,17 +45,19 @@ fn filter_map(f: &HistoryFilter) -> BTreeMap<String, String> {
 }
 
 /// The owner's events matching `filter` (as [`history::export`]) with their proofs against
-/// the latest signed checkpoint; the list of the events is signed by `signer`.
+/// the latest signed checkpoint (the newest one the witnesses cosigned, with their
+/// cosignatures, when the log has witnesses); the list of the events is signed by `signer`.
 pub async fn proof_export(
     db: &Db,
     tree: &impl StoredTree,
     signer: &CheckpointSigner,
+    witnesses: &glassbox_log::witness::WitnessPolicy,
     now: OffsetDateTime,
     owner: OwnerId,
     filter: &HistoryFilter,
 ) -> Result<ProofExport, ServiceError> {
     // The checkpoint first: every event read after it that it covers is proved against it.
-    let snapshot = latest_snapshot(db).await?.ok_or_else(|| {
+    let snapshot = latest_snapshot(db, witnesses).await?.ok_or_else(|| {
         ServiceError::Conflict(
             "The log has not signed its first checkpoint yet; try again in a minute.".into(),
         )

@@ -8,6 +8,7 @@ use crate::db::tree as store;
 use crate::db::{Db, Tx};
 use crate::domain::clock::Clock;
 use glassbox_log::audit::{AuditRow, Finding};
+use glassbox_log::witness::WitnessPolicy;
 use glassbox_log::{open_with_any, Checkpoint, CheckpointSigner, VerifierKey};
 
 /// Signs a checkpoint of the current tree unless the latest one already has its size.
@@ -31,11 +32,6 @@ pub async fn sign_checkpoint(
     Ok(Some(size))
 }
 
-/// The latest signed checkpoint note.
-pub async fn latest_note(db: &Db) -> anyhow::Result<Option<String>> {
-    Ok(store::latest_checkpoint(db).await?.map(|c| c.note))
-}
-
 /// The latest signed checkpoint, opened, with what a verifier needs to check it offline:
 /// every key the log ever signed with (newest first) and the key-change statements.
 #[derive(Clone, Debug)]
@@ -50,10 +46,19 @@ pub struct LogSnapshot {
     pub key_changes: Vec<String>,
 }
 
-/// The latest signed checkpoint as a [`LogSnapshot`] (`None` before the first is signed).
-pub async fn latest_snapshot(db: &Db) -> anyhow::Result<Option<LogSnapshot>> {
+/// The latest signed checkpoint as a [`LogSnapshot`] (`None` before the first is signed);
+/// when `witnesses` has any, the newest checkpoint a quorum of them cosigned, with their
+/// cosignatures (the latest until they first cosign).
+pub async fn latest_snapshot(
+    db: &Db,
+    witnesses: &WitnessPolicy,
+) -> anyhow::Result<Option<LogSnapshot>> {
     let keys = super::keys::known_keys(db).await?;
-    let Some(latest) = store::latest_checkpoint(db).await? else {
+    let latest = match super::witnesses::newest_witnessed(db, witnesses).await? {
+        Some((row, note)) => Some(store::CheckpointRow { note, ..row }),
+        None => store::latest_checkpoint(db).await?,
+    };
+    let Some(latest) = latest else {
         return Ok(None);
     };
     let checkpoint = open_with_any(&keys, &latest.note)
@@ -136,17 +141,23 @@ pub async fn audit(
 }
 
 /// What an owner's browser needs to verify a page of events (see [`app::model::LogProofs`]):
-/// proofs at the latest signed checkpoint for the `indexes` it covers.
+/// proofs for the `indexes` it covers at the latest signed checkpoint, or, when the log has
+/// witnesses, at the newest one enough of them cosigned (with their cosignatures; until the
+/// first is cosigned, the latest, which the browser will not accept yet).
 pub async fn proofs_for_page(
     tree: &impl StoredTree,
+    policy: &WitnessPolicy,
     indexes: &[u64],
     since: Option<u64>,
 ) -> Result<app::model::LogProofs, ProofError> {
     let db = tree.db();
     let keys = super::keys::known_keys(db).await?;
-    let latest = store::latest_checkpoint(db)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no checkpoint has been signed yet"))?;
+    let latest = match super::witnesses::newest_witnessed(db, policy).await? {
+        Some((row, note)) => store::CheckpointRow { note, ..row },
+        None => store::latest_checkpoint(db)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no checkpoint has been signed yet"))?,
+    };
     // The key that signed this checkpoint: after a rotation, until the log grows, the
     // latest checkpoint is still the old key's.
     let key = open_with_any(&keys, &latest.note)
@@ -167,5 +178,7 @@ pub async fn proofs_for_page(
         inclusion,
         consistency,
         key_changes: store::key_changes(db).await?,
+        witnesses: policy.witnesses.iter().map(ToString::to_string).collect(),
+        quorum: policy.quorum,
     })
 }

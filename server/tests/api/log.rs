@@ -115,11 +115,11 @@ on_both_databases!(async fn every_check_answer_has_a_log_index_whose_inclusion_v
     let proof: ConsistencyProof = serde_json::from_str(&body).unwrap();
     assert_eq!(proof.verify(&first.root, &cp.root), Ok(()));
     assert!(matches!(
-        verify::consistency(Some(&app.address), std::slice::from_ref(&key), &first_note, &note).await.unwrap(),
+        verify::consistency(Some(&app.address), std::slice::from_ref(&key), &Default::default(), &first_note, &note).await.unwrap(),
         Verdict::Verified(_)
     ));
     // And the CLI's inclusion check agrees, with the key pinned.
-    let verdict = verify::inclusion(&app.address, Some(&key.to_string()), indexes[3], None, None).await.unwrap();
+    let verdict = verify::inclusion(&app.address, Some(&key.to_string()), &Default::default(), indexes[3], None, None).await.unwrap();
     assert!(matches!(verdict, Verdict::Verified(_)), "{verdict:?}");
 });
 
@@ -192,7 +192,7 @@ on_both_databases!(async fn every_step_in_a_requests_life_enters_the_log_and_ver
         assert_eq!(proof.leaf(), Some(entry.leaf_hash()), "the log holds this change at {index}");
         assert_eq!(proof.verify(&entry.leaf_hash(), &cp.root), Ok(()));
         let b64 = glassbox_log::b64(&entry.encode());
-        let verdict = verify::inclusion(&app.address, Some(&key.to_string()), index, Some(b64.as_str()), None).await.unwrap();
+        let verdict = verify::inclusion(&app.address, Some(&key.to_string()), &Default::default(), index, Some(b64.as_str()), None).await.unwrap();
         assert!(matches!(verdict, Verdict::Verified(_)), "the CLI verifies the change at {index}: {verdict:?}");
     }
     // The owner's page for the request lists its steps with their places in the log; the
@@ -495,13 +495,13 @@ on_both_databases!(async fn two_different_checkpoints_of_one_size_are_caught(app
         let mut other_root = cp.root;
         other_root[k as usize] ^= 0xff;
         let other = signer.sign(cp.size, &other_root);
-        let verdict = verify::consistency(Some(&app.address), std::slice::from_ref(&key), &note, &other).await.unwrap();
+        let verdict = verify::consistency(Some(&app.address), std::slice::from_ref(&key), &Default::default(), &note, &other).await.unwrap();
         assert!(matches!(&verdict, Verdict::Failed(m) if m.contains("split view")), "{verdict:?}");
     }
     // A checkpoint of another size with a forged root fails its consistency proof.
     let forged = signer.sign(cp.size.saturating_sub(1).max(1), &[9; 32]);
     if cp.size > 1 {
-        let verdict = verify::consistency(Some(&app.address), std::slice::from_ref(&key), &forged, &note).await.unwrap();
+        let verdict = verify::consistency(Some(&app.address), std::slice::from_ref(&key), &Default::default(), &forged, &note).await.unwrap();
         assert!(matches!(verdict, Verdict::Failed(_)), "{verdict:?}");
     }
 });
@@ -546,7 +546,7 @@ on_both_databases!(async fn the_owners_history_verifies_with_the_browsers_own_ch
     let proofs: LogProofs = serde_json::from_str(&body).unwrap();
     let first = check_page(&page.events, &proofs, &Remembered::default());
     assert!(first.all_good(), "{first:?}");
-    let remembered = first.remember(&proofs).unwrap();
+    let remembered = first.remember(&proofs, &Default::default()).unwrap();
 
     // Next visit: more events, and the log is shown to have only grown.
     let token = app.service_token().await;

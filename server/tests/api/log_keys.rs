@@ -165,16 +165,16 @@ on_both_databases!(async fn after_a_rotation_checkpoints_of_the_old_and_the_new_
     assert_eq!(open_with_any(&served, &before).unwrap().1, &rotation.old);
     assert_eq!(open_with_any(&served, &after).unwrap().1, &rotation.new);
     // The CLI's checks, with the keys the log serves.
-    let verdict = verify::consistency(Some(&app.address), &served, &before, &after).await.unwrap();
+    let verdict = verify::consistency(Some(&app.address), &served, &Default::default(), &before, &after).await.unwrap();
     assert!(matches!(verdict, Verdict::Verified(_)), "{verdict:?}");
-    let verdict = verify::inclusion(&app.address, None, 0, None, None).await.unwrap();
+    let verdict = verify::inclusion(&app.address, None, &Default::default(), 0, None, None).await.unwrap();
     assert!(matches!(verdict, Verdict::Verified(_)), "{verdict:?}");
     let known = keys::known_keys(&app.db).await.unwrap();
     let verdict = verify::database(&app.db, &known).await.unwrap();
     assert!(matches!(verdict, Verdict::Verified(_)), "{verdict:?}");
     // The browser check's inputs name the key that signed the checkpoint they carry, and
     // carry the old key's statement handing over to the new one.
-    let proofs = checkpoints::proofs_for_page(&app.db, &[0], None).await.unwrap();
+    let proofs = checkpoints::proofs_for_page(&app.db, &Default::default(), &[0], None).await.unwrap();
     let key = VerifierKey::parse(&proofs.key).unwrap();
     assert!(key.open(&proofs.checkpoint).is_ok());
     assert_eq!(proofs.key_changes.len(), 1, "{:?}", proofs.key_changes);
@@ -186,7 +186,7 @@ on_both_databases!(async fn after_a_rotation_checkpoints_of_the_old_and_the_new_
     let tampered = after.replacen(&format!("\n{}\n", cp.size), &format!("\n{}\n", cp.size + 1), 1);
     assert_ne!(tampered, after);
     assert!(open_with_any(&served, &tampered).is_err());
-    let verdict = verify::consistency(Some(&app.address), &served, &before, &tampered).await.unwrap();
+    let verdict = verify::consistency(Some(&app.address), &served, &Default::default(), &before, &tampered).await.unwrap();
     assert!(matches!(verdict, Verdict::Failed(_)), "{verdict:?}");
 });
 
@@ -205,7 +205,7 @@ on_both_databases!(async fn the_cli_with_the_old_key_pinned_follows_the_logs_key
     // Assert: the statement the old key signed leads to the new key, so both are trusted and
     // the new key's checkpoint verifies against the old one.
     assert_eq!(trusted, vec![rotation.old.clone(), rotation.new.clone()]);
-    let verdict = verify::consistency(Some(&app.address), &trusted, &before, &after).await.unwrap();
+    let verdict = verify::consistency(Some(&app.address), &trusted, &Default::default(), &before, &after).await.unwrap();
     assert!(matches!(verdict, Verdict::Verified(_)), "{verdict:?}");
     let body: serde_json::Value = reqwest::get(app.url("/log/key-changes")).await.unwrap().json().await.unwrap();
     assert_eq!(body["statements"].as_array().map(Vec::len), Some(1), "{body}");
@@ -213,6 +213,6 @@ on_both_databases!(async fn the_cli_with_the_old_key_pinned_follows_the_logs_key
     let stranger = CheckpointSigner::new(rotation.old.name(), &[9; 32]).unwrap().verifier_key();
     let trusted = verify::key(&client, &app.address, Some(&stranger.to_string())).await.unwrap();
     assert_eq!(trusted, vec![stranger]);
-    let verdict = verify::consistency(Some(&app.address), &trusted, &before, &after).await.unwrap();
+    let verdict = verify::consistency(Some(&app.address), &trusted, &Default::default(), &before, &after).await.unwrap();
     assert!(matches!(verdict, Verdict::Failed(_)), "{verdict:?}");
 });

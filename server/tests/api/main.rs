@@ -49,3 +49,4 @@ mod standing_rules;
 mod stop_all;
 mod store;
 mod tiles;
+mod witnesses;

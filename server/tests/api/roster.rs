@@ -324,7 +324,7 @@ on_both_databases!(async fn every_staff_change_enters_the_log_and_verifies(app) 
         assert_eq!(proof.leaf(), Some(entry.leaf_hash()), "the log holds this staff change at {index}");
         assert_eq!(proof.verify(&entry.leaf_hash(), &cp.root), Ok(()));
         let b64 = glassbox_log::b64(&entry.encode());
-        let verdict = verify::inclusion(&app.address, Some(&key.to_string()), index, Some(b64.as_str()), None).await.unwrap();
+        let verdict = verify::inclusion(&app.address, Some(&key.to_string()), &Default::default(), index, Some(b64.as_str()), None).await.unwrap();
         assert!(matches!(verdict, Verdict::Verified(_)), "{verdict:?}");
     }
     assert!(matches!(verify::database(&app.db, std::slice::from_ref(&key)).await.unwrap(), Verdict::Verified(_)));
