@@ -386,8 +386,13 @@ fn export_json(bytes: &[u8]) -> anyhow::Result<String> {
 }
 
 /// Checks an owner's export (JSON proof file or zip) offline, with `key_text` pinned when
-/// given (and the file's key-change statements followed from it), else the file's own key.
-pub fn export(bytes: &[u8], key_text: Option<&str>) -> anyhow::Result<Verdict> {
+/// given (and the file's key-change statements followed from it), else the file's own key;
+/// the file's checkpoint must carry the cosignatures `witnesses` requires.
+pub fn export(
+    bytes: &[u8],
+    key_text: Option<&str>,
+    witnesses: &WitnessPolicy,
+) -> anyhow::Result<Verdict> {
     use glassbox_log::export::{check_export, ExportFile, KeyTrust};
     let file = ExportFile::parse(&export_json(bytes)?)?;
     let pinned = key_text.map(parse_keys).transpose()?;
@@ -418,8 +423,29 @@ pub fn export(bytes: &[u8], key_text: Option<&str>) -> anyhow::Result<Verdict> {
     let Ok(cp) = &check.checkpoint else {
         return Ok(Verdict::Failed("the checkpoint does not verify".into()));
     };
+    let witnessed = if witnesses.is_empty() {
+        String::new()
+    } else {
+        match witnesses.check(&file.log.checkpoint) {
+            Ok(found) => format!(
+                ", a checkpoint cosigned by {} ({} of {} needed)",
+                found
+                    .iter()
+                    .map(|c| c.witness.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                witnesses.quorum,
+                witnesses.witnesses.len()
+            ),
+            Err(e) => {
+                return Ok(Verdict::Failed(format!(
+                    "the export's checkpoint is not accepted: {e}"
+                )))
+            }
+        }
+    };
     let mut message = format!(
-        "all {verified} logged events of the export are in the log of {} at size {} (root {}), exactly as the file shows them, and none was removed or added",
+        "all {verified} logged events of the export are in the log of {} at size {} (root {}{witnessed}), exactly as the file shows them, and none was removed or added",
         cp.origin,
         cp.size,
         glassbox_log::b64(&cp.root)

@@ -195,6 +195,10 @@ pub enum VerifyCommand {
         /// that the file is consistent.
         #[arg(long)]
         key: Option<String>,
+        /// Witnesses whose cosignatures of the file's checkpoint are required (offline: only
+        /// those given count).
+        #[command(flatten)]
+        witnesses: WitnessArgs,
     },
     /// Check a notice released after a legal hold (the file `/me/notices/{id}.json`
     /// downloads): the notice gives the commitment of each of its steps, and each step is in

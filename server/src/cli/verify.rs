@@ -67,10 +67,16 @@ pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
             };
             verifier::consistency(base.as_deref(), &key, &policy, &old_note, &new_note).await
         }
-        VerifyCommand::Export { file, key } => {
+        VerifyCommand::Export {
+            file,
+            key,
+            witnesses,
+        } => {
             let bytes = std::fs::read(&file)
                 .map_err(|e| anyhow::anyhow!("could not read {}: {e}", file.display()))?;
-            verifier::export(&bytes, key.as_deref())
+            let policy =
+                verifier::witness_policy(&reqwest::Client::new(), None, &witnesses).await?;
+            verifier::export(&bytes, key.as_deref(), &policy)
         }
         VerifyCommand::Tiles { url, key } => verifier::tiles(&url, key.as_deref()).await,
         VerifyCommand::Notice { file, url, key } => {

@@ -215,6 +215,22 @@ async fn both_witnesses_cosign_and_verifiers_require_both(backend: Backend) {
             .unwrap();
     assert_eq!(proofs.quorum, 2);
     assert!(policy.check(&proofs.checkpoint).is_ok());
+    // Alice's export carries the cosigned checkpoint: it verifies offline with the
+    // witnesses required, and a verifier that needs a witness who did not cosign refuses it.
+    s.app.sign_in_as("Alice Martin").await;
+    let res = s.app.get("/me/history/export.json").await;
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap();
+    let verdict = verify::export(&bytes, Some(&key), &policy).unwrap();
+    assert!(
+        matches!(&verdict, Verdict::Verified(m) if m.contains("cosigned by w1.test/witness, w2.test/witness")),
+        "{verdict:?}"
+    );
+    let verdict = verify::export(&bytes, Some(&key), &strict).unwrap();
+    assert!(
+        matches!(&verdict, Verdict::Failed(m) if m.contains("not accepted")),
+        "{verdict:?}"
+    );
     finish(s).await;
 }
 
