@@ -32,7 +32,8 @@ pub mod witness;
 pub use entry::{ChangeEntry, Entry, EntryError, LogEntry, NoticeEntry, StaffChangeEntry};
 pub use merkle::{leaf_hash, node_hash, root_of, Hash, ProofError, EMPTY_ROOT};
 pub use note::{
-    key_change_leads_to, open_with_any, Checkpoint, CheckpointSigner, NoteError, VerifierKey,
+    export_body, key_change_leads_to, open_with_any, Checkpoint, CheckpointSigner, NoteError,
+    VerifierKey,
 };
 pub use proof::{ConsistencyProof, InclusionProof};
 

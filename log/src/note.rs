@@ -256,6 +256,46 @@ impl VerifierKey {
     }
 }
 
+/// The text of an export's signed list of events: the log's name, [`EXPORT_LINE`], then
+/// `lines`, each ending in a newline.
+pub fn export_body(name: &str, lines: &[String]) -> String {
+    let mut body = format!("{name}\n{EXPORT_LINE}\n");
+    for line in lines {
+        body.push_str(line);
+        body.push('\n');
+    }
+    body
+}
+
+impl VerifierKey {
+    /// A verifier key for the log `name` from a raw 32-byte Ed25519 public key (what an
+    /// external signer reports).
+    pub fn from_public_key(name: &str, public: &[u8; 32]) -> Result<Self, NoteError> {
+        if !name_ok(name) {
+            return Err(NoteError::BadKey);
+        }
+        let key = VerifyingKey::from_bytes(public).map_err(|_| NoteError::BadKey)?;
+        Ok(Self {
+            name: name.to_string(),
+            id: key_id(name, public),
+            key,
+        })
+    }
+
+    /// The signed note of `body` with a signature made elsewhere (an external signer, an
+    /// HSM): refused unless the signature verifies with this key, so a signer that
+    /// misbehaves fails closed instead of publishing a note nobody can verify.
+    pub fn attach(&self, body: &str, signature: &[u8]) -> Result<String, NoteError> {
+        let sig = Signature::from_slice(signature).map_err(|_| NoteError::BadSignature)?;
+        self.key
+            .verify(body.as_bytes(), &sig)
+            .map_err(|_| NoteError::BadSignature)?;
+        let mut raw = self.id.to_vec();
+        raw.extend_from_slice(signature);
+        Ok(format!("{body}\n{SIG_PREFIX}{} {}\n", self.name, b64(&raw)))
+    }
+}
+
 /// The second line of a key-change statement. A checkpoint's second line is a number, so a
 /// statement is never taken for a checkpoint, nor a checkpoint for a statement.
 const KEY_CHANGE_LINE: &str = "glassbox-key-change/v1";
@@ -415,15 +455,11 @@ impl CheckpointSigner {
     /// newline) after the log's name and [`EXPORT_LINE`]. What lets an offline verifier
     /// notice an event removed from, or added to, an owner's export.
     pub fn sign_export(&self, lines: &[String]) -> String {
-        let mut body = format!("{}\n{EXPORT_LINE}\n", self.name);
-        for line in lines {
-            body.push_str(line);
-            body.push('\n');
-        }
-        self.sign_text(&body)
+        self.sign_text(&export_body(&self.name, lines))
     }
 
-    fn sign_text(&self, body: &str) -> String {
+    /// The signed note of any `body` (lines ending in newlines) by this key.
+    pub fn sign_text(&self, body: &str) -> String {
         let sig = self.key.sign(body.as_bytes());
         let mut raw = key_id(&self.name, self.key.verifying_key().as_bytes()).to_vec();
         raw.extend_from_slice(&sig.to_bytes());
@@ -605,6 +641,36 @@ mod tests {
             signer().verifier_key().open(&note),
             Err(NoteError::NoSignature(_))
         ));
+    }
+
+    #[test]
+    fn a_signature_made_elsewhere_is_attached_only_if_it_verifies() {
+        let s = signer();
+        let key =
+            VerifierKey::from_public_key("glassbox.example/log", s.verifier_key().key.as_bytes())
+                .unwrap();
+        assert_eq!(key, s.verifier_key());
+        let body = Checkpoint {
+            origin: "glassbox.example/log".into(),
+            size: 7,
+            root: [1; 32],
+        }
+        .body();
+        let sig = s.key.sign(body.as_bytes()).to_bytes();
+        let note = key.attach(&body, &sig).unwrap();
+        assert_eq!(note, s.sign(7, &[1; 32]));
+        let other = Checkpoint {
+            origin: "glassbox.example/log".into(),
+            size: 8,
+            root: [1; 32],
+        }
+        .body();
+        assert_eq!(key.attach(&other, &sig), Err(NoteError::BadSignature));
+        assert_eq!(key.attach(&body, &sig[..10]), Err(NoteError::BadSignature));
+        assert_eq!(
+            export_body("glassbox.example/log", &["1".into()]),
+            "glassbox.example/log\nglassbox-export/v1\n1\n"
+        );
     }
 
     #[test]

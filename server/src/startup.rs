@@ -112,14 +112,14 @@ impl Application {
         // The log: its key (made on first start), events written without the writer entered,
         // and a checkpoint of the tree as it is, before anything is served.
         let log_signer =
-            Arc::new(crate::transparency::keys::load_signer(&db, &clock, &settings).await?);
+            Arc::new(crate::transparency::keys::load_log_signer(&db, &clock, &settings).await?);
         let (log, mut log_writer) =
             writer::log_writer(db.clone(), clock.clone(), &settings.log, tree.clone());
         log_writer
             .enter_backlog()
             .await
             .context("could not enter earlier events into the access log")?;
-        checkpoints::sign_checkpoint(&*tree, &clock, &log_signer)
+        checkpoints::sign_checkpoint(&*tree, &clock, &*log_signer)
             .await
             .context("could not sign the access log's checkpoint")?;
         let witnesses = Arc::new(crate::transparency::witnesses::Witnesses::from_settings(

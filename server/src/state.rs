@@ -13,7 +13,6 @@ use crate::transparency::tree_cache::TreeCache;
 use crate::transparency::writer::LogWriter;
 use app::api::port::Portal;
 use axum::extract::FromRef;
-use glassbox_log::CheckpointSigner;
 use leptos::prelude::LeptosOptions;
 use std::sync::Arc;
 
@@ -68,7 +67,7 @@ pub struct Shared {
     /// The log writer: checks are decided and recorded through it (group commit).
     pub log: LogWriter,
     /// Signs the log's checkpoints.
-    pub log_signer: Arc<CheckpointSigner>,
+    pub log_signer: Arc<crate::transparency::signer::LogSigner>,
     /// The log's witnesses and the k-of-n rule verifiers apply (empty: none configured).
     pub witnesses: Arc<crate::transparency::witnesses::Witnesses>,
     /// Service tokens seen live, by hash (the access check's authentication).

@@ -126,7 +126,7 @@ pub async fn witness_policy(State(state): State<AppState>) -> impl IntoResponse 
 /// `GET /log/key`: the note verifier keys of the checkpoints, one a line: the key signing
 /// now first, then every key that signed before a rotation.
 pub async fn key(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    let current = state.log_signer.verifier_key();
+    let current = crate::transparency::signer::NoteSigner::verifier_key(&*state.log_signer);
     let mut text = format!("{current}\n");
     for k in crate::transparency::keys::known_keys(&state.db)
         .await

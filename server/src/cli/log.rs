@@ -20,6 +20,10 @@ pub(super) async fn run(settings: &Settings, cmd: LogCommand) -> anyhow::Result<
             Ok(())
         }
         LogCommand::RotateKey => {
+            anyhow::ensure!(
+                settings.log.signer_command().is_empty(),
+                "the log is signed by an external signer (GLASSBOX__LOG__SIGNER_COMMAND): rotate its key there; see the README's key rotation"
+            );
             let db =
                 Db::connect(&settings.database_url(), settings.database.max_connections).await?;
             db.migrate().await?;

@@ -37,6 +37,12 @@ pub struct LogSettings {
     /// keygen`; the server refuses to start if it is readable by group or others. In local
     /// mode a missing file is made on first start; in production it must exist.
     pub signing_key_file: Option<PathBuf>,
+    /// `GLASSBOX__LOG__SIGNER_COMMAND` (default none): an external signer instead of the
+    /// key file: a program and its arguments, separated by spaces (no quoting), that holds
+    /// the key where Glassbox cannot read it. `<command> public-key` prints the base64 raw
+    /// Ed25519 public key; `<command> sign` signs standard input and prints the base64
+    /// signature. Every signature is checked before use.
+    pub signer_command: Option<String>,
     /// `GLASSBOX__LOG__WITNESSES` (default none): the witnesses that cosign the log's
     /// checkpoints (C2SP `tlog-witness`), comma-separated, each `<submission URL> <witness
     /// verifier key>` (the key as `glassbox witness keygen` printed it), e.g.
@@ -73,6 +79,7 @@ impl Default for LogSettings {
             checkpoint_interval_ms: 1000,
             proof_cache_mb: 64,
             signing_key_file: None,
+            signer_command: None,
             witnesses: Vec::new(),
             witness_quorum: None,
             witness_interval_seconds: 60,
@@ -101,6 +108,16 @@ impl LogSettings {
             .clone()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or_else(|| data_dir.join("log-signing.key"))
+    }
+
+    /// The external signer's program and arguments (empty: the key file signs).
+    pub fn signer_command(&self) -> Vec<String> {
+        self.signer_command
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
     }
 
     /// The configured witnesses, each parsed (`Err` names the first that is not `<URL>

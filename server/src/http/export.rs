@@ -86,7 +86,7 @@ async fn export(
             let export = history_export::proof_export(
                 &state.db,
                 &*state.tree,
-                &state.log_signer,
+                &*state.log_signer,
                 state.witnesses.policy(),
                 state.clock.now(),
                 owner,

@@ -5,8 +5,8 @@
 
 use crate::domain::clock::Clock;
 use crate::transparency::checkpoints;
+use crate::transparency::signer::LogSigner;
 use crate::transparency::tree_cache::TreeCache;
-use glassbox_log::CheckpointSigner;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -15,12 +15,12 @@ use tokio::sync::watch;
 pub async fn run_until_stopped(
     tree: Arc<TreeCache>,
     clock: Clock,
-    signer: Arc<CheckpointSigner>,
+    signer: Arc<LogSigner>,
     every: Duration,
     shutdown: watch::Receiver<bool>,
 ) {
     super::run_every("checkpoint signer", every, shutdown, || async {
-        checkpoints::sign_checkpoint(&*tree, &clock, &signer)
+        checkpoints::sign_checkpoint(&*tree, &clock, &*signer)
             .await
             .map(|_| ())
             .map_err(|e| format!("{e:#}"))

@@ -13,10 +13,10 @@ use crate::db::Db;
 use crate::transparency::checkpoints::latest_snapshot;
 use crate::transparency::entries::{entry_of, rows_for_owner};
 use crate::transparency::proofs::{prove_inclusion, StoredTree};
+use crate::transparency::signer::NoteSigner;
 use app::model::{HistoryFilter, OwnerId};
 use glassbox_log::entry::SALT_LEN;
 use glassbox_log::export::{EventProof, ExportEvent, ExportFile, ExportLog, FORMAT};
-use glassbox_log::CheckpointSigner;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
@@ -50,7 +50,7 @@ fn filter_map(f: &HistoryFilter) -> BTreeMap<String, String> {
 pub async fn proof_export(
     db: &Db,
     tree: &impl StoredTree,
-    signer: &CheckpointSigner,
+    signer: &impl NoteSigner,
     witnesses: &glassbox_log::witness::WitnessPolicy,
     now: OffsetDateTime,
     owner: OwnerId,
@@ -112,11 +112,12 @@ pub async fn proof_export(
         });
     }
     let exported_at = rfc3339(now);
-    let manifest = signer.sign_export(&ExportFile::manifest_lines(
-        &exported_at,
-        &snapshot.checkpoint,
-        &out,
-    ));
+    let manifest = signer
+        .sign_body(&glassbox_log::export_body(
+            signer.verifier_key().name(),
+            &ExportFile::manifest_lines(&exported_at, &snapshot.checkpoint, &out),
+        ))
+        .await?;
     let file = ExportFile {
         format: FORMAT.to_string(),
         exported_at,

@@ -3,20 +3,21 @@
 
 use super::entries::{logged_change, logged_entry, logged_notice, logged_staff_change};
 use super::proofs::{consistency_proof, inclusion_proof, root, ProofError, StoredTree};
+use super::signer::NoteSigner;
 use crate::db::changes;
 use crate::db::tree as store;
 use crate::db::{Db, Tx};
 use crate::domain::clock::Clock;
 use glassbox_log::audit::{AuditRow, Finding};
 use glassbox_log::witness::WitnessPolicy;
-use glassbox_log::{open_with_any, Checkpoint, CheckpointSigner, VerifierKey};
+use glassbox_log::{open_with_any, Checkpoint, VerifierKey};
 
 /// Signs a checkpoint of the current tree unless the latest one already has its size.
 /// Returns the size signed.
 pub async fn sign_checkpoint(
     tree: &impl StoredTree,
     clock: &Clock,
-    signer: &CheckpointSigner,
+    signer: &impl NoteSigner,
 ) -> anyhow::Result<Option<u64>> {
     let db = tree.db();
     let size = store::current_size(db).await?;
@@ -27,7 +28,13 @@ pub async fn sign_checkpoint(
         }
     }
     let root = root(tree, size).await?;
-    let note = signer.sign(size, &root);
+    let body = Checkpoint {
+        origin: signer.verifier_key().name().to_string(),
+        size,
+        root,
+    }
+    .body();
+    let note = signer.sign_body(&body).await?;
     store::insert_checkpoint(db, size, &root, &note, clock.now()).await?;
     Ok(Some(size))
 }

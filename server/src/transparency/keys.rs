@@ -2,6 +2,7 @@
 //! (`GLASSBOX__LOG__SIGNING_KEY_FILE`), and the public verifier keys of every key that ever
 //! signed a checkpoint, kept in the database so old checkpoints verify after a rotation.
 
+use super::signer::{ExternalSigner, LogSigner, NoteSigner as _};
 use crate::config::{Environment, Settings};
 use crate::db::tree as store;
 use crate::db::Db;
@@ -75,6 +76,50 @@ pub async fn load_signer(
         tracing::warn!(log.name = %signer.name(), configured = %origin, "the log keeps the name it was created with; GLASSBOX__LOG__ORIGIN is ignored");
     }
     Ok(signer)
+}
+
+/// The log's signer: the external signer when `GLASSBOX__LOG__SIGNER_COMMAND` is set, else
+/// the key file ([`load_signer`]). The external signer's key must be one that signed this
+/// log before, or the log's first; moving from a key file to an external signer is a
+/// rotation: the key file's key signs a key-change statement naming the external key (so
+/// pinned browsers follow), and only then does the external signer sign.
+pub async fn load_log_signer(
+    db: &Db,
+    clock: &Clock,
+    settings: &Settings,
+) -> anyhow::Result<LogSigner> {
+    let command = settings.log.signer_command();
+    if command.is_empty() {
+        return Ok(LogSigner::File(load_signer(db, clock, settings).await?));
+    }
+    let known = store::verifier_keys(db).await?;
+    // A log keeps its name: the name of the keys it signed with, else the configured one.
+    let name = known
+        .first()
+        .and_then(|k| VerifierKey::parse(k).ok())
+        .map(|k| k.name().to_string())
+        .unwrap_or_else(|| settings.log.origin_for(&settings.public_url));
+    let external = ExternalSigner::start(&command, &name).await?;
+    let key = external.verifier_key().to_string();
+    if !known.is_empty() && !known.contains(&key) {
+        let path = settings.log.signing_key_file_for(&settings.data_dir);
+        anyhow::ensure!(
+            path.exists(),
+            "the external signer's key {key} never signed this log, and no key file ({}) is there to hand over to it; a log may only change keys with a statement signed by its old key",
+            path.display()
+        );
+        let old = read_key_file(&path)?;
+        anyhow::ensure!(
+            known.contains(&old.verifier_key().to_string()),
+            "neither the external signer's key nor the key file's signed this log before"
+        );
+        store::insert_verifier_key_if_absent(db, &key, clock.now()).await?;
+        let statement = old.sign_key_change(&external.verifier_key());
+        store::set_key_introduction(db, &key, &statement).await?;
+        tracing::warn!(old = %old.verifier_key(), new = %key, "the log's key moved from the key file to the external signer; the key file's key signed the hand-over. Keep the key file offline, or destroy it.");
+    }
+    store::insert_verifier_key_if_absent(db, &key, clock.now()).await?;
+    Ok(LogSigner::External(external))
 }
 
 /// Reads a key file, refusing one that others than its owner can read or write.

@@ -9,6 +9,7 @@ pub mod checkpoints;
 pub mod entries;
 pub mod keys;
 pub mod proofs;
+pub mod signer;
 pub mod tiles;
 pub mod tree_cache;
 pub mod witnesses;

@@ -23,6 +23,7 @@ mod email;
 mod email_faults;
 mod email_speed;
 mod export;
+mod external_signer;
 mod forms;
 mod health;
 mod history;
