@@ -114,7 +114,7 @@ on_both_databases!(async fn a_signer_whose_signature_does_not_verify_signs_nothi
     let signer = keys::load_log_signer(&app.db, &app.clock, &settings).await.unwrap();
     let size_before = store::latest_checkpoint(&app.db).await.unwrap().map(|c| c.size);
     grow(app).await;
-    let e = checkpoints::sign_checkpoint(&app.db, &app.clock, &signer).await.err().expect("refused");
+    let e = checkpoints::sign_checkpoint(&app.db, &app.clock, &signer).await.expect_err("refused");
     assert!(format!("{e:#}").contains("does not verify"), "{e:#}");
     assert_eq!(store::latest_checkpoint(&app.db).await.unwrap().map(|c| c.size), size_before);
 });
@@ -122,14 +122,14 @@ on_both_databases!(async fn a_signer_whose_signature_does_not_verify_signs_nothi
 on_both_databases!(async fn a_signer_that_cannot_run_or_a_key_nobody_handed_over_to_stops_the_start(app) {
     let mut settings = app.settings.clone();
     settings.log.signer_command = Some("/nonexistent/signer --key x".into());
-    let e = keys::load_log_signer(&app.db, &app.clock, &settings).await.err().expect("refused");
+    let e = keys::load_log_signer(&app.db, &app.clock, &settings).await.expect_err("refused");
     assert!(format!("{e:#}").contains("/nonexistent/signer"), "{e:#}");
     // An external key this log never signed with, and no key file to hand over from.
     let dir = tempfile::tempdir().unwrap();
     let key = pem(dir.path(), "stranger.pem");
     settings.log.signer_command = Some(format!("{SIGNER} {}", key.display()));
     settings.log.signing_key_file = Some(dir.path().join("missing.key"));
-    let e = keys::load_log_signer(&app.db, &app.clock, &settings).await.err().expect("refused");
+    let e = keys::load_log_signer(&app.db, &app.clock, &settings).await.expect_err("refused");
     assert!(format!("{e:#}").contains("never signed this log"), "{e:#}");
     assert!(store::key_changes(&app.db).await.unwrap().is_empty());
 });
