@@ -146,14 +146,15 @@ async fn follow_key_changes(
 pub async fn witness_policy(
     client: &reqwest::Client,
     url: Option<&str>,
-    args: &crate::cli::WitnessArgs,
+    given: &[String],
+    quorum: Option<usize>,
 ) -> anyhow::Result<WitnessPolicy> {
-    if !args.witness.is_empty() {
-        let quorum = args.quorum.unwrap_or(args.witness.len() / 2 + 1);
-        return WitnessPolicy::new(&args.witness, quorum).map_err(anyhow::Error::msg);
+    if !given.is_empty() {
+        let quorum = quorum.unwrap_or(given.len() / 2 + 1);
+        return WitnessPolicy::new(given, quorum).map_err(anyhow::Error::msg);
     }
     let Some(url) = url else {
-        anyhow::ensure!(args.quorum.is_none(), "--quorum needs --witness keys");
+        anyhow::ensure!(quorum.is_none(), "--quorum needs --witness keys");
         return Ok(WitnessPolicy::default());
     };
     #[derive(serde::Deserialize)]
@@ -166,7 +167,7 @@ pub async fn witness_policy(
         // A Glassbox from before witnesses: none.
         Err(_) => return Ok(WitnessPolicy::default()),
     };
-    let quorum = args.quorum.unwrap_or(served.quorum);
+    let quorum = quorum.unwrap_or(served.quorum);
     let policy = WitnessPolicy::new(&served.witnesses, quorum).map_err(anyhow::Error::msg)?;
     if !policy.is_empty() {
         eprintln!(

@@ -19,7 +19,9 @@ pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
             witnesses,
         } => {
             let client = reqwest::Client::new();
-            let policy = verifier::witness_policy(&client, Some(&url), &witnesses).await?;
+            let policy =
+                verifier::witness_policy(&client, Some(&url), &witnesses.witness, witnesses.quorum)
+                    .await?;
             verifier::inclusion(
                 &url,
                 key.as_deref(),
@@ -44,7 +46,13 @@ pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
             let old_note = read(&old)?;
             let client = reqwest::Client::new();
             let base = url.as_deref().map(|u| u.trim_end_matches('/').to_string());
-            let policy = verifier::witness_policy(&client, base.as_deref(), &witnesses).await?;
+            let policy = verifier::witness_policy(
+                &client,
+                base.as_deref(),
+                &witnesses.witness,
+                witnesses.quorum,
+            )
+            .await?;
             let new_note = match (&new, &base) {
                 (Some(p), _) => read(p)?,
                 (None, Some(u)) => {
@@ -74,8 +82,13 @@ pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
         } => {
             let bytes = std::fs::read(&file)
                 .map_err(|e| anyhow::anyhow!("could not read {}: {e}", file.display()))?;
-            let policy =
-                verifier::witness_policy(&reqwest::Client::new(), None, &witnesses).await?;
+            let policy = verifier::witness_policy(
+                &reqwest::Client::new(),
+                None,
+                &witnesses.witness,
+                witnesses.quorum,
+            )
+            .await?;
             verifier::export(&bytes, key.as_deref(), &policy)
         }
         VerifyCommand::Tiles { url, key } => verifier::tiles(&url, key.as_deref()).await,
