@@ -15,10 +15,13 @@
 //!   checking a whole set of tiles against a signed root);
 //! - [`witness`]: C2SP `tlog-cosignature` cosignatures, the `tlog-witness` add-checkpoint
 //!   request and a witness's decision on it, and the k-of-n policy a verifier applies;
+//! - [`completeness`]: the per-mailbox tags, public parts and entry bundles, and the owner's
+//!   check that their history holds every entry of their mailbox (not wired in yet);
 //! - [`audit`]: checking a whole copy of the log (rows of the database) against a signed
 //!   checkpoint, naming the first index that does not match.
 
 pub mod audit;
+pub mod completeness;
 pub mod entry;
 pub mod export;
 pub mod frontier;
