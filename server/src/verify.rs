@@ -162,11 +162,26 @@ pub async fn witness_policy(
         quorum: usize,
         witnesses: Vec<String>,
     }
-    let served: Served = match get_text(client, &format!("{}/log/witnesses", base(url))).await {
-        Ok(body) => serde_json::from_str(&body).context("/log/witnesses is not valid JSON")?,
-        // A Glassbox from before witnesses: none.
-        Err(_) => return Ok(WitnessPolicy::default()),
-    };
+    let address = format!("{}/log/witnesses", base(url));
+    let res = client
+        .get(&address)
+        .send()
+        .await
+        .with_context(|| format!("could not reach {address}"))?;
+    // A Glassbox from before witnesses has no such page: no witnesses. Any other failure is
+    // a check that could not be made, never a reason to need fewer witnesses.
+    if res.status() == reqwest::StatusCode::NOT_FOUND {
+        return Ok(WitnessPolicy::default());
+    }
+    anyhow::ensure!(
+        res.status().is_success(),
+        "{address} answered {}",
+        res.status()
+    );
+    let served: Served = res
+        .json()
+        .await
+        .context("/log/witnesses is not valid JSON")?;
     let quorum = quorum.unwrap_or(served.quorum);
     let policy = WitnessPolicy::new(&served.witnesses, quorum).map_err(anyhow::Error::msg)?;
     if !policy.is_empty() {
@@ -466,18 +481,22 @@ pub fn export(
 /// tiles below and the leaf hashes recomputed into the signed root
 /// (`glassbox_log::tiles::verify_tiles`). A tile the server does not give is a check that
 /// could not be made (`Err`), not a failure.
-pub async fn tiles(url: &str, key_text: Option<&str>) -> anyhow::Result<Verdict> {
+pub async fn tiles(
+    url: &str,
+    key_text: Option<&str>,
+    witnesses: &WitnessPolicy,
+) -> anyhow::Result<Verdict> {
     use glassbox_log::tiles::{tiles_for_size, verify_tiles};
     let client = reqwest::Client::new();
     let key = key(&client, url, key_text).await?;
-    let note = get_text(&client, &format!("{}/log/checkpoint", base(url))).await?;
-    let checkpoint = match glassbox_log::open_with_any(&key, &note) {
-        Ok((c, _)) => c,
-        Err(e) => {
-            return Ok(Verdict::Failed(format!(
-                "the checkpoint does not verify: {e}"
-            )))
-        }
+    let note = get_text(
+        &client,
+        &format!("{}{}", base(url), checkpoint_path(witnesses)),
+    )
+    .await?;
+    let checkpoint = match open_checkpoint(&key, witnesses, &note, "the checkpoint") {
+        Ok(c) => c,
+        Err(verdict) => return Ok(verdict),
     };
     let mut fetched = std::collections::HashMap::new();
     for tile in tiles_for_size(checkpoint.size) {
@@ -537,7 +556,12 @@ pub async fn database(db: &Db, key: &[VerifierKey]) -> anyhow::Result<Verdict> {
 /// `url`: the notice and its nonce give the commitment of every step, each step's entry
 /// says what the file says, and each entry is in the log's latest signed checkpoint. Names
 /// the first step that fails. A file that is not a released notice is an error.
-pub async fn notice(url: &str, key_text: Option<&str>, file: &[u8]) -> anyhow::Result<Verdict> {
+pub async fn notice(
+    url: &str,
+    key_text: Option<&str>,
+    witnesses: &WitnessPolicy,
+    file: &[u8],
+) -> anyhow::Result<Verdict> {
     let notice: app::model::ReleasedNotice = serde_json::from_slice(file)
         .map_err(|e| anyhow::anyhow!("not a released notice file: {e}"))?;
     if !notice.steps.iter().any(|s| s.change == "sealed") {

@@ -212,6 +212,8 @@ pub enum VerifyCommand {
         /// The log's verifier key (`<name>+<id>+<key>`); without it the log's own is used.
         #[arg(long)]
         key: Option<String>,
+        #[command(flatten)]
+        witnesses: WitnessArgs,
     },
     /// Audit the whole log from its C2SP tlog-tiles alone: fetch the signed checkpoint and
     /// every hash tile of its size, check each upper tile against the tiles below it and
@@ -222,6 +224,8 @@ pub enum VerifyCommand {
         /// The log's verifier key (`<name>+<id>+<key>`); without it the log's own is used.
         #[arg(long)]
         key: Option<String>,
+        #[command(flatten)]
+        witnesses: WitnessArgs,
     },
     /// Check every log entry (access events, request changes and staff changes) in the configured database
     /// against the latest signed checkpoint

@@ -91,11 +91,36 @@ pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
             .await?;
             verifier::export(&bytes, key.as_deref(), &policy)
         }
-        VerifyCommand::Tiles { url, key } => verifier::tiles(&url, key.as_deref()).await,
-        VerifyCommand::Notice { file, url, key } => {
+        VerifyCommand::Tiles {
+            url,
+            key,
+            witnesses,
+        } => {
+            let policy = verifier::witness_policy(
+                &reqwest::Client::new(),
+                Some(&url),
+                &witnesses.witness,
+                witnesses.quorum,
+            )
+            .await?;
+            verifier::tiles(&url, key.as_deref(), &policy).await
+        }
+        VerifyCommand::Notice {
+            file,
+            url,
+            key,
+            witnesses,
+        } => {
             let bytes = std::fs::read(&file)
                 .map_err(|e| anyhow::anyhow!("could not read {}: {e}", file.display()))?;
-            verifier::notice(&url, key.as_deref(), &bytes).await
+            let policy = verifier::witness_policy(
+                &reqwest::Client::new(),
+                Some(&url),
+                &witnesses.witness,
+                witnesses.quorum,
+            )
+            .await?;
+            verifier::notice(&url, key.as_deref(), &policy, &bytes).await
         }
         VerifyCommand::Database { key } => {
             let settings = Settings::load()?;

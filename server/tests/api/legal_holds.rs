@@ -451,20 +451,20 @@ on_both_databases!(async fn a_released_notice_downloads_as_a_file_anyone_can_che
     let res = app.get(&format!("/me/notices/{id}.json")).await;
     assert_eq!(res.status(), 200);
     let file = res.bytes().await.unwrap().to_vec();
-    let verdict = verify::notice(&app.address, None, &file).await.unwrap();
+    let verdict = verify::notice(&app.address, None, &Default::default(), &file).await.unwrap();
 
     // Assert
     assert!(matches!(&verdict, Verdict::Verified(m) if m.contains("2 steps")), "{verdict:?}");
     // One changed word in the notice, or a step's entry swapped for another, fails, naming why.
     let text = String::from_utf8(file.clone()).unwrap();
     let changed = text.replace("ORDER-2026-771", "ORDER-2026-772");
-    let verdict = verify::notice(&app.address, None, changed.as_bytes()).await.unwrap();
+    let verdict = verify::notice(&app.address, None, &Default::default(), changed.as_bytes()).await.unwrap();
     assert!(matches!(&verdict, Verdict::Failed(m) if m.contains("does not give the commitment of the sealed step")), "{verdict:?}");
     let mut json: serde_json::Value = serde_json::from_slice(&file).unwrap();
     json["steps"][0]["log_index"] = json["steps"][1]["log_index"].clone();
-    let verdict = verify::notice(&app.address, None, json.to_string().as_bytes()).await.unwrap();
+    let verdict = verify::notice(&app.address, None, &Default::default(), json.to_string().as_bytes()).await.unwrap();
     assert!(matches!(&verdict, Verdict::Failed(m) if m.contains("sealed step")), "{verdict:?}");
-    assert!(verify::notice(&app.address, None, b"not json").await.is_err(), "an unreadable file is an error (exit 2)");
+    assert!(verify::notice(&app.address, None, &Default::default(), b"not json").await.is_err(), "an unreadable file is an error (exit 2)");
     // Nobody else downloads it.
     app.sign_in_as("Bilal Haddad").await;
     assert_eq!(app.get(&format!("/me/notices/{id}.json")).await.status(), 404);

@@ -189,6 +189,25 @@ async fn both_witnesses_cosign_and_verifiers_require_both(backend: Backend) {
         .unwrap();
     assert_eq!(served["quorum"], 2);
     assert_eq!(served["witnesses"].as_array().unwrap().len(), 2);
+    // Without --witness the command line takes the log's own list; given keys win.
+    let client = reqwest::Client::new();
+    assert_eq!(
+        verify::witness_policy(&client, Some(&s.app.address), &[], None)
+            .await
+            .unwrap(),
+        policy
+    );
+    let one = [s.witnesses[0].key.clone()];
+    let pinned = verify::witness_policy(&client, Some(&s.app.address), &one, None)
+        .await
+        .unwrap();
+    assert_eq!((pinned.witnesses.len(), pinned.quorum), (1, 1));
+    // An unreachable log is a check that cannot be made, not a log without witnesses.
+    assert!(
+        verify::witness_policy(&client, Some("http://127.0.0.1:9"), &[], None)
+            .await
+            .is_err()
+    );
     // `glassbox verify inclusion` accepts the witnessed checkpoint...
     let key = s.signer.verifier_key().to_string();
     let verdict = verify::inclusion(&s.app.address, Some(&key), &policy, 0, None, None)
