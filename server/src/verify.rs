@@ -604,15 +604,8 @@ pub async fn notice(
                 "the entry at index {index} is not {what} as the file shows it"
             )));
         }
-        if let Verdict::Failed(why) = inclusion(
-            url,
-            key_text,
-            &WitnessPolicy::default(),
-            index,
-            Some(entry),
-            None,
-        )
-        .await?
+        if let Verdict::Failed(why) =
+            inclusion(url, key_text, witnesses, index, Some(entry), None).await?
         {
             return Ok(Verdict::Failed(format!("{what} at index {index}: {why}")));
         }

@@ -369,3 +369,123 @@ pub async fn serve(
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glassbox_log::merkle::reference;
+    use glassbox_log::CheckpointSigner;
+
+    fn log() -> CheckpointSigner {
+        CheckpointSigner::new("witnessed.test/log", &[5; 32]).unwrap()
+    }
+
+    fn leaves(n: usize) -> Vec<glassbox_log::Hash> {
+        (0..n)
+            .map(|i| glassbox_log::leaf_hash(&[i as u8]))
+            .collect()
+    }
+
+    fn witness(dir: &Path) -> Arc<Witness> {
+        let signer = WitnessSigner::new("w.test/witness", &[6; 32]).unwrap();
+        Arc::new(Witness::new(
+            signer,
+            vec![log().verifier_key()],
+            StateDir::open(dir).unwrap(),
+        ))
+    }
+
+    fn request(old: usize, size: usize) -> Vec<u8> {
+        let d = leaves(size);
+        let proof = if old == 0 || old == size {
+            vec![]
+        } else {
+            reference::consistency(old, &d)
+        };
+        AddCheckpoint {
+            old_size: old as u64,
+            proof,
+            checkpoint: log().sign(size as u64, &reference::mth(&d)),
+        }
+        .to_body()
+        .into_bytes()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn of_many_racing_first_submissions_exactly_one_is_cosigned() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = witness(dir.path());
+        let tasks: Vec<_> = (1..=16)
+            .map(|size| {
+                let w = w.clone();
+                tokio::spawn(async move { w.add_checkpoint(&request(0, size), 1).await })
+            })
+            .collect();
+        let mut cosigned = Vec::new();
+        for (size, t) in (1..=16).zip(tasks) {
+            let (status, _, body) = t.await.unwrap();
+            match status {
+                StatusCode::OK => cosigned.push(size),
+                StatusCode::CONFLICT => {
+                    assert_eq!(body.trim().parse::<u64>().ok().map(|_| ()), Some(()))
+                }
+                s => panic!("{s}: {body}"),
+            }
+        }
+        assert_eq!(cosigned.len(), 1, "{cosigned:?}");
+        let latest = w
+            .state
+            .lock()
+            .await
+            .latest("witnessed.test/log")
+            .unwrap()
+            .unwrap();
+        assert_eq!(latest.size, cosigned[0] as u64);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_log_a_forged_signature_and_garbage_get_their_statuses() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = witness(dir.path());
+        let stranger = CheckpointSigner::new("other.test/log", &[5; 32]).unwrap();
+        let body = format!("old 0\n\n{}", stranger.sign(1, &[1; 32]));
+        assert_eq!(
+            w.add_checkpoint(body.as_bytes(), 1).await.0,
+            StatusCode::NOT_FOUND
+        );
+        let forger = CheckpointSigner::new("witnessed.test/log", &[7; 32]).unwrap();
+        let body = format!("old 0\n\n{}", forger.sign(1, &[1; 32]));
+        assert_eq!(
+            w.add_checkpoint(body.as_bytes(), 1).await.0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            w.add_checkpoint(b"hello", 1).await.0,
+            StatusCode::BAD_REQUEST
+        );
+        // Nothing of that was recorded: the first real checkpoint is taken from size 0.
+        assert_eq!(w.add_checkpoint(&request(0, 3), 1).await.0, StatusCode::OK);
+        assert_eq!(w.add_checkpoint(&request(3, 8), 2).await.0, StatusCode::OK);
+    }
+
+    #[test]
+    fn a_state_directory_is_held_by_one_witness_and_a_readable_key_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = StateDir::open(dir.path()).unwrap();
+        let second = StateDir::open(dir.path()).unwrap_err();
+        assert!(
+            format!("{second:#}").contains("another witness"),
+            "{second:#}"
+        );
+        let key = dir.path().join("w.key");
+        keygen(&key, "w.test/witness").unwrap();
+        assert!(read_key_file(&key).is_ok());
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let Err(e) = read_key_file(&key) else {
+            panic!("a key file others can read was accepted");
+        };
+        assert!(format!("{e:#}").contains("chmod 600"), "{e:#}");
+        assert!(keygen(&key, "w.test/witness").is_err(), "never overwrites");
+    }
+}
