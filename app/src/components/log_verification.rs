@@ -237,7 +237,8 @@ pub fn LogBanner(
             Some(c) if c.pending() && !c.failed() => {
                 let text = match &c.witnessed {
                     Witnessing::Waiting(why) => format!("Nothing on this page is verified yet: the log's checkpoints must be cosigned by independent witnesses first, and {why}."),
-                    _ => "Your browser checked what the log already covers. The newest entries on this page go into the next signed checkpoint, usually within seconds; checking again…".to_string(),
+                    Witnessing::Cosigned { .. } => "Your browser checked what the witnessed checkpoint covers. The newest entries on this page are in the log, but not yet in a checkpoint the witnesses cosigned: they are asked every minute or so; checking again…".to_string(),
+                    Witnessing::NotRequired => "Your browser checked what the log already covers. The newest entries on this page go into the next signed checkpoint, usually within seconds; checking again…".to_string(),
                 };
                 let state = if matches!(c.witnessed, Witnessing::Waiting(_)) { "awaiting-witnesses" } else { "pending" };
                 view! {

@@ -275,7 +275,11 @@ impl LogRow for PageRow {
 
 fn check_row(row: &impl LogRow, index: u64, proofs: &LogProofs, cp: &Checkpoint) -> RowCheck {
     if index >= cp.size {
-        return RowCheck::Pending("not yet in a signed checkpoint; checking again".into());
+        return RowCheck::Pending(if proofs.quorum > 0 {
+            "not yet in a checkpoint the witnesses cosigned (they are asked every minute or so); checking again".into()
+        } else {
+            "not yet in a signed checkpoint; checking again".into()
+        });
     }
     let Some(proof) = proofs.inclusion.iter().find(|p| p.index == index) else {
         return RowCheck::Pending("no proof yet: the next checkpoint will cover it".into());
@@ -821,6 +825,14 @@ mod tests {
         );
         let kept = check.remember(&proofs, &Remembered::default()).unwrap();
         assert_eq!(kept.witnesses, Some(policy_text(&proofs.witnesses, 2)));
+        // An event newer than the witnessed checkpoint waits for the witnesses, and says so.
+        let newer = Log::new(4);
+        let at_three = witnessed(&newer, 3, &[1, 2]);
+        let check = check_page(&newer.events, &at_three, &kept);
+        assert!(
+            matches!(check.rows.get(&3), Some(RowCheck::Pending(w)) if w.contains("witnesses cosigned"))
+        );
+        assert!(!check.failed());
         // Later the log stops naming witnesses and serves an uncosigned checkpoint: the
         // pinned witnesses still apply, so nothing verifies.
         let mut later = log.proofs(3, Some(3));
