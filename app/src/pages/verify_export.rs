@@ -5,6 +5,7 @@
 //! the page says how to run the same check on the command line.
 
 use glassbox_log::export::{check_export, EventResult, ExportCheck, ExportFile, KeyTrust};
+use glassbox_log::witness::WitnessPolicy;
 use glassbox_log::VerifierKey;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,6 +19,8 @@ pub struct ExportReport {
     pub failed: bool,
     /// How the key was trusted, in words.
     pub key_note: String,
+    /// What the witnesses' cosignatures on the file's checkpoint say, in words.
+    pub witness_note: String,
     /// What is wrong with the file as a whole (removed or added events…).
     pub problems: Vec<String>,
     /// Per event: (time, what, decision, log index, result class, result text).
@@ -41,9 +44,16 @@ pub struct ReportRow {
     pub result: String,
 }
 
-/// Reads and checks an export's text with `key` pinned (when not empty). Pure: the page and
-/// its tests run exactly this.
-pub fn report(text: &str, key: &str) -> Result<ExportReport, String> {
+/// Reads and checks an export's text with `key` pinned (when not empty), and, when
+/// `witnesses` (witness keys, one a line) is not empty, requires `quorum` of them (a
+/// majority when empty) to have cosigned the file's checkpoint. Pure: the page and its
+/// tests run exactly this.
+pub fn report(
+    text: &str,
+    key: &str,
+    witnesses: &str,
+    quorum: &str,
+) -> Result<ExportReport, String> {
     let file = ExportFile::parse(text).map_err(|e| e.to_string())?;
     let pinned = if key.trim().is_empty() {
         None
@@ -60,8 +70,47 @@ pub fn report(text: &str, key: &str) -> Result<ExportReport, String> {
             })?;
         Some(keys)
     };
+    let keys: Vec<String> = witnesses
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    let quorum = match quorum.trim() {
+        "" => keys.len() / 2 + usize::from(!keys.is_empty()),
+        q => q
+            .parse()
+            .map_err(|_| "How many witnesses must have cosigned is a whole number.".to_string())?,
+    };
+    let policy = WitnessPolicy::new(&keys, quorum).map_err(|e| format!("The witnesses: {e}."))?;
     let check = check_export(&file, pinned.as_deref());
-    Ok(describe(&file, &check))
+    let mut r = describe(&file, &check);
+    if policy.is_empty() {
+        let lines = glassbox_log::witness::split_note(&file.log.checkpoint)
+            .map(|(_, l)| l.len())
+            .unwrap_or(0);
+        if lines > 1 {
+            r.witness_note = format!("The checkpoint carries {} more signatures, likely witnesses' cosignatures; paste the witnesses' keys to require them.", lines - 1);
+        }
+    } else {
+        match policy.check(&file.log.checkpoint) {
+            Ok(found) => {
+                r.witness_note =
+                    format!(
+                    "The checkpoint is cosigned by {} ({} of the {} witnesses you gave needed).",
+                    found.iter().map(|c| c.witness.as_str()).collect::<Vec<_>>().join(", "),
+                    policy.quorum,
+                    policy.witnesses.len()
+                );
+            }
+            Err(e) => {
+                r.failed = true;
+                r.verdict = format!("Not accepted: {e}.");
+                r.witness_note = "The witnesses you gave did not vouch for this checkpoint.".into();
+            }
+        }
+    }
+    Ok(r)
 }
 
 fn describe(file: &ExportFile, check: &ExportCheck) -> ExportReport {
@@ -138,6 +187,7 @@ fn describe(file: &ExportFile, check: &ExportCheck) -> ExportReport {
         verdict,
         failed,
         key_note,
+        witness_note: String::new(),
         problems,
         rows,
     }
@@ -149,12 +199,16 @@ pub fn VerifyExportPage() -> impl IntoView {
     let result = RwSignal::new(None::<Result<ExportReport, String>>);
     let file_input = NodeRef::<leptos::html::Input>::new();
     let key_input = NodeRef::<leptos::html::Input>::new();
+    let witnesses_input = NodeRef::<leptos::html::Textarea>::new();
+    let quorum_input = NodeRef::<leptos::html::Input>::new();
     let live = RwSignal::new(false);
     Effect::new(move |_| live.set(true));
     let run = move || {
         #[cfg(feature = "hydrate")]
         {
             let key = key_input.get().map(|k| k.value()).unwrap_or_default();
+            let witnesses = witnesses_input.get().map(|k| k.value()).unwrap_or_default();
+            let quorum = quorum_input.get().map(|k| k.value()).unwrap_or_default();
             let Some(file) = file_input
                 .get()
                 .and_then(|i| i.files())
@@ -168,13 +222,13 @@ pub fn VerifyExportPage() -> impl IntoView {
                     .ok()
                     .and_then(|t| t.as_string());
                 result.set(Some(match text {
-                    Some(t) => report(&t, &key),
+                    Some(t) => report(&t, &key, &witnesses, &quorum),
                     None => Err("The file could not be read.".into()),
                 }));
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (file_input, key_input, result);
+        let _ = (file_input, key_input, witnesses_input, quorum_input, result);
     };
     view! {
         <Title text="Check an exported access history — Glassbox"/>
@@ -199,6 +253,21 @@ pub fn VerifyExportPage() -> impl IntoView {
                     ". Without it the file is checked against the key it carries."
                 </span>
             </p>
+            <p>
+                <label for="witness-keys">"Witnesses' keys (optional, one a line)"</label>
+                <textarea id="witness-keys" name="witnesses" rows="3" autocomplete="off" spellcheck="false"
+                    aria-describedby="witness-keys-help" node_ref=witnesses_input></textarea>
+                <span id="witness-keys-help" class="hint">
+                    "The witnesses the log names at "<a href="/log/witnesses">"/log/witnesses"</a>
+                    ", or ones you trust. Given, the file's checkpoint must be cosigned by enough of them."
+                </span>
+            </p>
+            <p>
+                <label for="witness-quorum">"How many of them must have cosigned (optional)"</label>
+                <input id="witness-quorum" name="quorum" type="text" inputmode="numeric" autocomplete="off"
+                    aria-describedby="witness-quorum-help" node_ref=quorum_input/>
+                <span id="witness-quorum-help" class="hint">"A majority when left empty."</span>
+            </p>
             <p><button type="submit" class="button button-primary">"Check the file"</button></p>
         </form>
         {move || (!live.get()).then(|| view! {
@@ -221,6 +290,9 @@ pub fn VerifyExportPage() -> impl IntoView {
                     view! {
                         <p class=class data-verdict=attr><strong>{r.verdict.clone()}</strong></p>
                         <p class="hint">{r.key_note.clone()}</p>
+                        {(!r.witness_note.is_empty()).then(|| view! {
+                            <p class="hint" data-witnesses="note">{r.witness_note.clone()}</p>
+                        })}
                         {(!r.problems.is_empty()).then(|| view! {
                             <ul class="verify-problems">
                                 {r.problems.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}
@@ -264,7 +336,7 @@ mod tests {
 
     #[test]
     fn a_file_that_is_not_an_export_is_reported_as_unreadable() {
-        assert!(report("[]", "").is_err());
-        assert!(report("{\"format\": \"other/v1\"}", "").is_err());
+        assert!(report("[]", "", "", "").is_err());
+        assert!(report("{\"format\": \"other/v1\"}", "", "", "").is_err());
     }
 }

@@ -43,6 +43,8 @@ impl WitnessProcess {
             .arg(dir.join("state"))
             .args(["--log", log_key])
             .stdout(std::process::Stdio::piped())
+            // Its log stays beside its state, out of the test output.
+            .stderr(std::fs::File::create(dir.join("witness.log")).unwrap())
             .kill_on_drop(true)
             .spawn()
             .expect("start glassbox witness");
