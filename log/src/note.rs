@@ -105,18 +105,90 @@ impl Checkpoint {
     }
 }
 
-fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
+/// A note key id: the first four bytes of SHA-256(name ‖ "\n" ‖ signature type ‖ key).
+pub(crate) fn key_id_of(alg: u8, name: &str, public: &[u8; 32]) -> [u8; 4] {
     let mut h = Sha256::new();
     h.update(name.as_bytes());
     h.update(b"\n");
-    h.update([ALG_ED25519]);
+    h.update([alg]);
     h.update(public);
     let d = h.finalize();
     [d[0], d[1], d[2], d[3]]
 }
 
-fn name_ok(name: &str) -> bool {
+fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
+    key_id_of(ALG_ED25519, name, public)
+}
+
+/// Whether `name` may name a key: not empty, no spaces, no '+'.
+pub(crate) fn name_ok(name: &str) -> bool {
     !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c == '+')
+}
+
+/// Parses a verifier key `<name>+<hex key id>+<base64 of alg‖public key>` of signature type
+/// `alg`; the id must match the name and key.
+pub(crate) fn parse_vkey(s: &str, alg: u8) -> Result<(String, [u8; 4], VerifyingKey), NoteError> {
+    let s = s.trim();
+    let (name, rest) = s.split_once('+').ok_or(NoteError::BadKey)?;
+    let (id_hex, key_b64) = rest.split_once('+').ok_or(NoteError::BadKey)?;
+    if !name_ok(name) || id_hex.len() != 8 {
+        return Err(NoteError::BadKey);
+    }
+    let id = u32::from_str_radix(id_hex, 16)
+        .map_err(|_| NoteError::BadKey)?
+        .to_be_bytes();
+    let raw = unb64(key_b64).map_err(|_| NoteError::BadKey)?;
+    let (found, public) = raw.split_first().ok_or(NoteError::BadKey)?;
+    let public: [u8; 32] = public.try_into().map_err(|_| NoteError::BadKey)?;
+    if *found != alg || key_id_of(alg, name, &public) != id {
+        return Err(NoteError::BadKey);
+    }
+    let key = VerifyingKey::from_bytes(&public).map_err(|_| NoteError::BadKey)?;
+    Ok((name.to_string(), id, key))
+}
+
+/// A verifier key's text (the inverse of [`parse_vkey`]).
+pub(crate) fn format_vkey(name: &str, alg: u8, id: [u8; 4], key: &VerifyingKey) -> String {
+    let mut raw = vec![alg];
+    raw.extend_from_slice(key.as_bytes());
+    format!("{name}+{:08x}+{}", u32::from_be_bytes(id), b64(&raw))
+}
+
+/// A key file's text: `PRIVATE+KEY+<name>+<hex key id>+<base64 of alg‖secret>` (the signer
+/// key format of Go's `golang.org/x/mod/sumdb/note`), one line.
+pub(crate) fn key_file_text(name: &str, alg: u8, key: &SigningKey) -> String {
+    let mut raw = vec![alg];
+    raw.extend_from_slice(key.as_bytes());
+    format!(
+        "{PRIVATE_PREFIX}{name}+{:08x}+{}\n",
+        u32::from_be_bytes(key_id_of(alg, name, key.verifying_key().as_bytes())),
+        b64(&raw)
+    )
+}
+
+/// Reads [`key_file_text`]'s text back: the name and secret; the type must be `alg` and the
+/// key id must match the key.
+pub(crate) fn parse_key_file(text: &str, alg: u8) -> Result<(String, [u8; 32]), NoteError> {
+    let rest = text
+        .trim()
+        .strip_prefix(PRIVATE_PREFIX)
+        .ok_or(NoteError::BadKey)?;
+    let (name, rest) = rest.split_once('+').ok_or(NoteError::BadKey)?;
+    let (id_hex, key_b64) = rest.split_once('+').ok_or(NoteError::BadKey)?;
+    let raw = unb64(key_b64).map_err(|_| NoteError::BadKey)?;
+    let (found, secret) = raw.split_first().ok_or(NoteError::BadKey)?;
+    let secret: [u8; 32] = secret.try_into().map_err(|_| NoteError::BadKey)?;
+    let public = SigningKey::from_bytes(&secret).verifying_key();
+    if *found != alg
+        || !name_ok(name)
+        || format!(
+            "{:08x}",
+            u32::from_be_bytes(key_id_of(alg, name, public.as_bytes()))
+        ) != id_hex
+    {
+        return Err(NoteError::BadKey);
+    }
+    Ok((name.to_string(), secret))
 }
 
 /// A note verifier key.
@@ -130,27 +202,8 @@ pub struct VerifierKey {
 impl VerifierKey {
     /// Parses `<name>+<hex key id>+<base64 of 0x01‖public key>`.
     pub fn parse(s: &str) -> Result<Self, NoteError> {
-        let s = s.trim();
-        let (name, rest) = s.split_once('+').ok_or(NoteError::BadKey)?;
-        let (id_hex, key_b64) = rest.split_once('+').ok_or(NoteError::BadKey)?;
-        if !name_ok(name) || id_hex.len() != 8 {
-            return Err(NoteError::BadKey);
-        }
-        let id = u32::from_str_radix(id_hex, 16)
-            .map_err(|_| NoteError::BadKey)?
-            .to_be_bytes();
-        let raw = unb64(key_b64).map_err(|_| NoteError::BadKey)?;
-        let (alg, public) = raw.split_first().ok_or(NoteError::BadKey)?;
-        let public: [u8; 32] = public.try_into().map_err(|_| NoteError::BadKey)?;
-        if *alg != ALG_ED25519 || key_id(name, &public) != id {
-            return Err(NoteError::BadKey);
-        }
-        let key = VerifyingKey::from_bytes(&public).map_err(|_| NoteError::BadKey)?;
-        Ok(Self {
-            name: name.to_string(),
-            id,
-            key,
-        })
+        let (name, id, key) = parse_vkey(s, ALG_ED25519)?;
+        Ok(Self { name, id, key })
     }
 
     /// The key's name (the log's origin).
@@ -326,15 +379,7 @@ pub fn key_change_leads_to(
 
 impl fmt::Display for VerifierKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut raw = vec![ALG_ED25519];
-        raw.extend_from_slice(self.key.as_bytes());
-        write!(
-            f,
-            "{}+{:08x}+{}",
-            self.name,
-            u32::from_be_bytes(self.id),
-            b64(&raw)
-        )
+        f.write_str(&format_vkey(&self.name, ALG_ED25519, self.id, &self.key))
     }
 }
 
@@ -388,35 +433,13 @@ impl CheckpointSigner {
     /// The key file text: `PRIVATE+KEY+<name>+<hex key id>+<base64 of 0x01‖secret>` (the
     /// signer key format of Go's `golang.org/x/mod/sumdb/note`), one line.
     pub fn to_key_file(&self) -> String {
-        let mut raw = vec![ALG_ED25519];
-        raw.extend_from_slice(self.key.as_bytes());
-        format!(
-            "{PRIVATE_PREFIX}{}+{:08x}+{}\n",
-            self.name,
-            u32::from_be_bytes(key_id(&self.name, self.key.verifying_key().as_bytes())),
-            b64(&raw)
-        )
+        key_file_text(&self.name, ALG_ED25519, &self.key)
     }
 
     /// Reads [`Self::to_key_file`]'s text back; the key id must match the key.
     pub fn from_key_file(text: &str) -> Result<Self, NoteError> {
-        let rest = text
-            .trim()
-            .strip_prefix(PRIVATE_PREFIX)
-            .ok_or(NoteError::BadKey)?;
-        let (name, rest) = rest.split_once('+').ok_or(NoteError::BadKey)?;
-        let (id_hex, key_b64) = rest.split_once('+').ok_or(NoteError::BadKey)?;
-        let raw = unb64(key_b64).map_err(|_| NoteError::BadKey)?;
-        let (alg, secret) = raw.split_first().ok_or(NoteError::BadKey)?;
-        let secret: [u8; 32] = secret.try_into().map_err(|_| NoteError::BadKey)?;
-        if *alg != ALG_ED25519 {
-            return Err(NoteError::BadKey);
-        }
-        let signer = Self::new(name, &secret)?;
-        if format!("{:08x}", u32::from_be_bytes(signer.verifier_key().id)) != id_hex {
-            return Err(NoteError::BadKey);
-        }
-        Ok(signer)
+        let (name, secret) = parse_key_file(text, ALG_ED25519)?;
+        Self::new(&name, &secret)
     }
 
     /// The log's name (origin line).

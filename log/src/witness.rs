@@ -10,33 +10,23 @@
 //! - [`WitnessPolicy`]: the k-of-n rule a verifier applies to a cosigned checkpoint.
 
 use crate::merkle::verify_consistency;
-use crate::note::{Checkpoint, NoteError};
+use crate::note::{
+    format_vkey, key_file_text, key_id_of, name_ok, parse_key_file, parse_vkey, Checkpoint,
+    NoteError,
+};
 use crate::{b64, hash_from_b64, unb64, Hash};
 use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
-use sha2::{Digest, Sha256};
 use std::fmt;
 
 /// The signature type byte of an Ed25519 cosignature (C2SP `tlog-cosignature`).
 const ALG_COSIGNATURE_V1: u8 = 0x04;
 /// The em dash that starts every note signature line.
 const SIG_PREFIX: &str = "\u{2014} ";
-/// The first line of a key file (Go's note signer key format).
-const PRIVATE_PREFIX: &str = "PRIVATE+KEY+";
 /// The most consistency proof lines a client may send (C2SP `tlog-witness`).
 pub const MAX_PROOF_LINES: usize = 63;
 
 fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
-    let mut h = Sha256::new();
-    h.update(name.as_bytes());
-    h.update(b"\n");
-    h.update([ALG_COSIGNATURE_V1]);
-    h.update(public);
-    let d = h.finalize();
-    [d[0], d[1], d[2], d[3]]
-}
-
-fn name_ok(name: &str) -> bool {
-    !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c == '+')
+    key_id_of(ALG_COSIGNATURE_V1, name, public)
 }
 
 /// The message a cosignature signs: the header, the time, then the checkpoint body.
@@ -67,27 +57,8 @@ pub struct WitnessKey {
 impl WitnessKey {
     /// Parses a witness verifier key; the id must match the name and key.
     pub fn parse(s: &str) -> Result<Self, NoteError> {
-        let s = s.trim();
-        let (name, rest) = s.split_once('+').ok_or(NoteError::BadKey)?;
-        let (id_hex, key_b64) = rest.split_once('+').ok_or(NoteError::BadKey)?;
-        if !name_ok(name) || id_hex.len() != 8 {
-            return Err(NoteError::BadKey);
-        }
-        let id = u32::from_str_radix(id_hex, 16)
-            .map_err(|_| NoteError::BadKey)?
-            .to_be_bytes();
-        let raw = unb64(key_b64).map_err(|_| NoteError::BadKey)?;
-        let (alg, public) = raw.split_first().ok_or(NoteError::BadKey)?;
-        let public: [u8; 32] = public.try_into().map_err(|_| NoteError::BadKey)?;
-        if *alg != ALG_COSIGNATURE_V1 || key_id(name, &public) != id {
-            return Err(NoteError::BadKey);
-        }
-        let key = VerifyingKey::from_bytes(&public).map_err(|_| NoteError::BadKey)?;
-        Ok(Self {
-            name: name.to_string(),
-            id,
-            key,
-        })
+        let (name, id, key) = parse_vkey(s, ALG_COSIGNATURE_V1)?;
+        Ok(Self { name, id, key })
     }
 
     /// The witness's name.
@@ -130,15 +101,12 @@ impl WitnessKey {
 
 impl fmt::Display for WitnessKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut raw = vec![ALG_COSIGNATURE_V1];
-        raw.extend_from_slice(self.key.as_bytes());
-        write!(
-            f,
-            "{}+{:08x}+{}",
-            self.name,
-            u32::from_be_bytes(self.id),
-            b64(&raw)
-        )
+        f.write_str(&format_vkey(
+            &self.name,
+            ALG_COSIGNATURE_V1,
+            self.id,
+            &self.key,
+        ))
     }
 }
 
@@ -162,35 +130,13 @@ impl WitnessSigner {
 
     /// The key file text: `PRIVATE+KEY+<name>+<hex key id>+<base64 of 0x04‖secret>`.
     pub fn to_key_file(&self) -> String {
-        let mut raw = vec![ALG_COSIGNATURE_V1];
-        raw.extend_from_slice(self.key.as_bytes());
-        format!(
-            "{PRIVATE_PREFIX}{}+{:08x}+{}\n",
-            self.name,
-            u32::from_be_bytes(key_id(&self.name, self.key.verifying_key().as_bytes())),
-            b64(&raw)
-        )
+        key_file_text(&self.name, ALG_COSIGNATURE_V1, &self.key)
     }
 
     /// Reads [`Self::to_key_file`]'s text back; the key id must match the key.
     pub fn from_key_file(text: &str) -> Result<Self, NoteError> {
-        let rest = text
-            .trim()
-            .strip_prefix(PRIVATE_PREFIX)
-            .ok_or(NoteError::BadKey)?;
-        let (name, rest) = rest.split_once('+').ok_or(NoteError::BadKey)?;
-        let (id_hex, key_b64) = rest.split_once('+').ok_or(NoteError::BadKey)?;
-        let raw = unb64(key_b64).map_err(|_| NoteError::BadKey)?;
-        let (alg, secret) = raw.split_first().ok_or(NoteError::BadKey)?;
-        let secret: [u8; 32] = secret.try_into().map_err(|_| NoteError::BadKey)?;
-        if *alg != ALG_COSIGNATURE_V1 {
-            return Err(NoteError::BadKey);
-        }
-        let signer = Self::new(name, &secret)?;
-        if format!("{:08x}", u32::from_be_bytes(signer.verifier_key().id)) != id_hex {
-            return Err(NoteError::BadKey);
-        }
-        Ok(signer)
+        let (name, secret) = parse_key_file(text, ALG_COSIGNATURE_V1)?;
+        Self::new(&name, &secret)
     }
 
     /// The witness's public key, for a verifier's policy and a log's configuration.

@@ -294,23 +294,7 @@ pub fn router(witness: Arc<Witness>) -> Router {
 
 /// Reads a witness key file, refusing one that others than its owner can read.
 pub fn read_key_file(path: &Path) -> anyhow::Result<WitnessSigner> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(path)
-            .with_context(|| format!("could not read {}", path.display()))?
-            .permissions()
-            .mode();
-        anyhow::ensure!(
-            mode & 0o077 == 0,
-            "the witness key file {} can be read by others than its owner (mode {:04o}); run `chmod 600 {}`",
-            path.display(),
-            mode & 0o7777,
-            path.display()
-        );
-    }
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("could not read the witness key file {}", path.display()))?;
+    let text = crate::transparency::keys::read_owner_only(path, "witness key file")?;
     WitnessSigner::from_key_file(&text)
         .map_err(|e| anyhow::anyhow!("the witness key file {} is damaged: {e}", path.display()))
 }

@@ -342,33 +342,13 @@ pub fn check_page(
     let (key, cp) = match checkpoint {
         Ok(kc) => kc,
         Err(e) => {
-            return PageCheck {
-                checkpoint: Err(e.clone()),
-                rows: events
-                    .iter()
-                    .filter_map(|ev| ev.log_index().map(|i| (i, RowCheck::Failed(e.clone()))))
-                    .collect(),
-                history: HistoryCheck::FirstVisit,
-                unlogged,
-                key_changed: false,
-                witnessed: Witnessing::NotRequired,
-            }
+            return failed_everywhere(events, e, unlogged);
         }
     };
     let witnessed = match witnessing(proofs, remembered) {
         Ok(w) => w,
         Err(e) => {
-            return PageCheck {
-                checkpoint: Err(e.clone()),
-                rows: events
-                    .iter()
-                    .filter_map(|ev| ev.log_index().map(|i| (i, RowCheck::Failed(e.clone()))))
-                    .collect(),
-                history: HistoryCheck::FirstVisit,
-                unlogged,
-                key_changed: false,
-                witnessed: Witnessing::NotRequired,
-            }
+            return failed_everywhere(events, e, unlogged);
         }
     };
     let rows = events
@@ -422,6 +402,22 @@ pub fn check_page(
         unlogged,
         key_changed: pinned.is_some(),
         witnessed,
+    }
+}
+
+/// The check of a page whose checkpoint (or its key, or its witnesses) did not verify: every
+/// logged row fails with the same reason.
+fn failed_everywhere(events: &[impl LogRow], e: String, unlogged: usize) -> PageCheck {
+    PageCheck {
+        rows: events
+            .iter()
+            .filter_map(|ev| ev.log_index().map(|i| (i, RowCheck::Failed(e.clone()))))
+            .collect(),
+        checkpoint: Err(e),
+        history: HistoryCheck::FirstVisit,
+        unlogged,
+        key_changed: false,
+        witnessed: Witnessing::NotRequired,
     }
 }
 

@@ -2,10 +2,18 @@
 //! key or one given) or from the database. Runs before the configuration is loaded, except
 //! `verify database`, which needs it for the database URL.
 
-use super::VerifyCommand;
+use super::{VerifyCommand, WitnessArgs};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::verify::{self as verifier, Verdict};
+
+/// The witnesses `args` name (else the log's own at `url`, else none).
+async fn policy(
+    url: Option<&str>,
+    args: &WitnessArgs,
+) -> anyhow::Result<glassbox_log::witness::WitnessPolicy> {
+    verifier::witness_policy(&reqwest::Client::new(), url, &args.witness, args.quorum).await
+}
 
 /// Runs one verification; `Err` means it could not check (not that the log failed).
 pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
@@ -18,10 +26,7 @@ pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
             leaf_hash,
             witnesses,
         } => {
-            let client = reqwest::Client::new();
-            let policy =
-                verifier::witness_policy(&client, Some(&url), &witnesses.witness, witnesses.quorum)
-                    .await?;
+            let policy = policy(Some(&url), &witnesses).await?;
             verifier::inclusion(
                 &url,
                 key.as_deref(),
@@ -46,13 +51,7 @@ pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
             let old_note = read(&old)?;
             let client = reqwest::Client::new();
             let base = url.as_deref().map(|u| u.trim_end_matches('/').to_string());
-            let policy = verifier::witness_policy(
-                &client,
-                base.as_deref(),
-                &witnesses.witness,
-                witnesses.quorum,
-            )
-            .await?;
+            let policy = policy(base.as_deref(), &witnesses).await?;
             let new_note = match (&new, &base) {
                 (Some(p), _) => read(p)?,
                 (None, Some(u)) => {
@@ -82,13 +81,7 @@ pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
         } => {
             let bytes = std::fs::read(&file)
                 .map_err(|e| anyhow::anyhow!("could not read {}: {e}", file.display()))?;
-            let policy = verifier::witness_policy(
-                &reqwest::Client::new(),
-                None,
-                &witnesses.witness,
-                witnesses.quorum,
-            )
-            .await?;
+            let policy = policy(None, &witnesses).await?;
             verifier::export(&bytes, key.as_deref(), &policy)
         }
         VerifyCommand::Tiles {
@@ -96,13 +89,7 @@ pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
             key,
             witnesses,
         } => {
-            let policy = verifier::witness_policy(
-                &reqwest::Client::new(),
-                Some(&url),
-                &witnesses.witness,
-                witnesses.quorum,
-            )
-            .await?;
+            let policy = policy(Some(&url), &witnesses).await?;
             verifier::tiles(&url, key.as_deref(), &policy).await
         }
         VerifyCommand::Notice {
@@ -113,13 +100,7 @@ pub(super) async fn verify(cmd: VerifyCommand) -> anyhow::Result<Verdict> {
         } => {
             let bytes = std::fs::read(&file)
                 .map_err(|e| anyhow::anyhow!("could not read {}: {e}", file.display()))?;
-            let policy = verifier::witness_policy(
-                &reqwest::Client::new(),
-                Some(&url),
-                &witnesses.witness,
-                witnesses.quorum,
-            )
-            .await?;
+            let policy = policy(Some(&url), &witnesses).await?;
             verifier::notice(&url, key.as_deref(), &policy, &bytes).await
         }
         VerifyCommand::Database { key } => {

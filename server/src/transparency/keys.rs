@@ -122,8 +122,9 @@ pub async fn load_log_signer(
     Ok(LogSigner::External(external))
 }
 
-/// Reads a key file, refusing one that others than its owner can read or write.
-pub fn read_key_file(path: &Path) -> anyhow::Result<CheckpointSigner> {
+/// The text of a secret key file (`what` names it in errors), refusing one that others than
+/// its owner can read or write: the log's signing key, a witness's key.
+pub fn read_owner_only(path: &Path, what: &str) -> anyhow::Result<String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -133,14 +134,19 @@ pub fn read_key_file(path: &Path) -> anyhow::Result<CheckpointSigner> {
             .mode();
         anyhow::ensure!(
             mode & 0o077 == 0,
-            "the log signing key file {} can be read by others than its owner (mode {:04o}); run `chmod 600 {}`",
+            "the {what} {} can be read by others than its owner (mode {:04o}); run `chmod 600 {}`",
             path.display(),
             mode & 0o7777,
             path.display()
         );
     }
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("could not read the log signing key file {}", path.display()))?;
+    std::fs::read_to_string(path)
+        .with_context(|| format!("could not read the {what} {}", path.display()))
+}
+
+/// Reads a key file, refusing one that others than its owner can read or write.
+pub fn read_key_file(path: &Path) -> anyhow::Result<CheckpointSigner> {
+    let text = read_owner_only(path, "log signing key file")?;
     CheckpointSigner::from_key_file(&text).map_err(|e| {
         anyhow::anyhow!(
             "the log signing key file {} is damaged: {e}",
